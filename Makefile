@@ -1,0 +1,113 @@
+# samarl — build, test, run.
+#
+#   make          build build/samarl and build/samarl-partition
+#   make run      install missing dependencies, build, run the main job
+#   make test     install missing dependencies, build, run the test suite
+#   make bench    run the standard benchmarks into results/bench/
+#
+# Settings live in config.mk; put local overrides in config.local.mk.
+
+include config.mk
+-include config.local.mk
+
+BUILD   ?= build
+SHARED  ?= ../shared
+NP      ?= $(shell nproc 2>/dev/null || echo 2)
+PROVE   ?= prove
+
+ALL_CFLAGS = $(CFLAGS) $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) $(METIS_CFLAGS)
+ALL_LIBS   = $(HDF5_LIBS) $(BLAS_LIBS) $(INIH_LIBS) $(METIS_LIBS) -lm
+
+# Library: everything but the two programs' main files.
+LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c)) \
+           $(filter-out partition/samarl_partition.c,$(wildcard partition/*.c))
+LIB_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+LIB      = $(BUILD)/libsamarl.a
+
+TEST_SRC   = $(wildcard tests/test_*.c)
+TEST_BIN   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+BENCH_SRC  = $(wildcard bench/*.c)
+BENCH_BIN  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+GIT_SHA := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+# mpirun as root (CI, containers) needs these; harmless otherwise.
+ifeq ($(shell id -u),0)
+MPIENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+endif
+
+.PHONY: all deps test check run bench tests benches clean format tidy
+all: $(BUILD)/samarl $(BUILD)/samarl-partition
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The version object records the commit and flags it was built from; the
+# generated header changes only when they do, so nothing relinks needlessly.
+$(BUILD)/gen/build_info.h: .FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define SAMARL_GIT_SHA "%s"\n#define SAMARL_BUILD_CC "%s"\n#define SAMARL_BUILD_CFLAGS "%s"\n' \
+	  '$(GIT_SHA)' '$(CC)' '$(CFLAGS)' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+$(BUILD)/obj/src/version.o: CPPFLAGS += -I$(BUILD)/gen
+$(BUILD)/obj/src/version.o: $(BUILD)/gen/build_info.h
+.PHONY: .FORCE
+.FORCE:
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/samarl: $(BUILD)/obj/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/samarl-partition: $(BUILD)/obj/partition/samarl_partition.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+tests: all $(TEST_BIN)
+benches: all $(BENCH_BIN)
+
+# Install what is missing (a no-op when everything is there).
+deps:
+	@bash scripts/install-deps.sh
+
+# The README's test command: set up, build, run every test under prove.
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: tests
+	SAMARL_BUILD=$(BUILD) SAMARL_SHARED=$(SHARED) MPIRUN=$(MPIRUN) \
+	  $(PROVE) -f tests/*.t
+
+# The main job: a consensus study on the built-in default, on all cores.
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p results/run
+	$(MPIENV) $(MPIRUN) -np $(NP) $(BUILD)/samarl consensus -o results/run/consensus.h5
+	@if /usr/bin/python3 -c 'import h5py, matplotlib' 2>/dev/null; then \
+	  /usr/bin/python3 scripts/plot_consensus.py results/run/consensus.h5 results/run/consensus.png; \
+	else echo "(python3-h5py/python3-matplotlib missing: no plot)"; fi
+
+bench: deps
+	@$(MAKE) --no-print-directory benches
+	@bash bench/consensus.sh
+
+clean:
+	rm -rf $(BUILD)
+
+format:
+	clang-format -i src/*.c include/samarl/*.h partition/*.c tests/*.c tests/*.h bench/*.c
+
+tidy:
+	clang-tidy src/*.c partition/*.c -- $(CPPFLAGS) $(ALL_CFLAGS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,23 @@
+/* Redistribution from the partition's owned order to contiguous gid blocks
+ * (rank r holds gids [r N / P, (r+1) N / P)), so that per-agent data is
+ * written to files at its gid with one contiguous collective write per rank. */
+#ifndef SAMARL_BLOCKMAP_H
+#define SAMARL_BLOCKMAP_H
+
+#include <stddef.h>
+
+#include "samarl/partition.h"
+
+typedef struct blockmap blockmap_t;
+
+/* Collective. */
+blockmap_t *blockmap_create(const lgraph_t *lg);
+/* This rank's block: first gid and length. */
+gidx_t blockmap_lo(const blockmap_t *bm);
+gidx_t blockmap_count(const blockmap_t *bm);
+/* Collective. owned[n_owned] (elements of `elem` bytes, local order) ->
+ * block[count] (gid order). */
+void blockmap_forward(blockmap_t *bm, const void *owned, void *block, size_t elem);
+void blockmap_destroy(blockmap_t **bm);
+
+#endif

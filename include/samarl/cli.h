@@ -1,0 +1,75 @@
+/* Command-line plumbing shared by samarl's commands and samarl-partition:
+ * option parsing, collective config loading, the set-up pipeline (graph ->
+ * partition -> distribution -> halo) and the run record. */
+#ifndef SAMARL_CLI_H
+#define SAMARL_CLI_H
+
+#include <stdint.h>
+
+#include "samarl/config.h"
+#include "samarl/graph.h"
+#include "samarl/halo.h"
+#include "samarl/partition.h"
+#include "samarl/strbuf.h"
+#include "samarl/timer.h"
+
+/* Options a command accepts beyond -c/--set/--dry-run/-q/-h. */
+enum { CLI_OUTPUT = 1, CLI_PARTS = 2, CLI_POSITIONAL = 4 };
+
+typedef struct cli_opts {
+    const char *prog;   /* "samarl consensus", for messages */
+    const char *config; /* -c FILE */
+    char **sets;        /* --set S.K=V */
+    int n_sets;
+    const char *output; /* -o FILE */
+    int parts;          /* --parts P (0: unset) */
+    int dry_run, quiet, help;
+    char **args; /* positional arguments */
+    int n_args;
+} cli_opts_t;
+
+/* Parse argv[first..argc). A usage error prints a message on rank 0 and
+ * makes every rank exit with status 2 (all ranks see the same argv). */
+void cli_parse(int argc, char **argv, int first, const char *prog, unsigned accept,
+               cli_opts_t *o);
+void cli_opts_free(cli_opts_t *o);
+
+/* Collective. Rank 0 reads the config file and broadcasts it; every rank
+ * parses it with the overrides. Bad input: message, every rank exits 1. */
+void cli_load_config(const cli_opts_t *o, config_t *cfg);
+
+/* Collective. --dry-run: rank 0 prints the effective config, all exit 0. */
+void cli_dry_run(const cli_opts_t *o, const config_t *cfg);
+
+typedef struct setup {
+    graph_t *g;          /* rank 0 only, until setup_free */
+    int32_t *part;       /* rank 0 only */
+    part_stats_t stats;  /* rank 0 only */
+    gidx_t n, m;         /* every rank */
+    gidx_t edge_cut;     /* every rank */
+    gidx_t components;   /* every rank */
+    uint64_t fingerprint;
+    char graph_name[256];
+    lgraph_t *lg;
+    halo_t *halo;
+} setup_t;
+
+/* Collective. Build the graph, partition it over the ranks, distribute it,
+ * check the halo plan, create the halo (max_width doubles per agent). Bad
+ * input: message, every rank exits 1. verbose: rank 0 reports each stage. */
+void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s);
+void setup_free(setup_t *s);
+
+/* JSON run record: build information, command, config and timers. The
+ * caller adds its own "results" object between begin and end. */
+void record_begin(strbuf_t *sb, const char *command, const config_t *cfg, const setup_t *s);
+void record_timers(strbuf_t *sb, const timer_stats_t st[TIMER_COUNT]);
+/* Rank 0: write the record atomically (temporary name, then rename). */
+int record_write(const char *path, strbuf_t *sb);
+/* "out.h5" -> "out.json" (malloc'd). */
+char *record_path_for(const char *h5path);
+
+/* "1.23 s", "45.6 ms", "789 us" */
+const char *cli_duration(double seconds, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,98 @@
+/* Configuration: INI files (parsed by libinih) plus --set overrides, every key
+ * typed, defaulted, range-checked and documented in one table (config.c).
+ * Unknown sections and keys are errors naming the file and line. */
+#ifndef SAMARL_CONFIG_H
+#define SAMARL_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum {
+    GRAPH_RING,
+    GRAPH_GRID2D,
+    GRAPH_RGG,
+    GRAPH_ER,
+    GRAPH_SMALLWORLD,
+    GRAPH_COMPLETE,
+    GRAPH_FILE
+} graph_type_t;
+typedef enum { GRAPH_FORMAT_METIS, GRAPH_FORMAT_EDGELIST } graph_format_t;
+typedef enum { PARTITION_METIS, PARTITION_BLOCK, PARTITION_FILE } partition_method_t;
+typedef enum { HALO_P2P, HALO_NEIGHBOR } halo_method_t;
+typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
+typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
+
+#define CONFIG_MAX_KEYS 64
+
+typedef struct config {
+    struct {
+        uint64_t seed;
+    } run;
+    struct {
+        int type; /* graph_type_t */
+        int64_t agents;
+        int64_t k;
+        double radius;
+        double degree;
+        double p;
+        int64_t rows;
+        char *path;
+        int format; /* graph_format_t */
+        uint64_t seed;
+        int allow_disconnected;
+    } graph;
+    struct {
+        int method; /* partition_method_t */
+        char *file;
+        uint64_t seed;
+        int64_t ufactor;
+    } partition;
+    struct {
+        int method; /* halo_method_t */
+    } halo;
+    struct {
+        int weights; /* weights_t */
+    } dual;
+    struct {
+        int64_t rounds;
+        int64_t report_every;
+        int init; /* init_t */
+        int64_t sigma_iters;
+        double sigma_tol;
+    } consensus;
+
+    /* Where each key's value came from: 0 default, > 0 line in `path`,
+     * -1 a --set override. Indexed like the key table. */
+    int origin[CONFIG_MAX_KEYS];
+    char *path; /* the config file, or NULL for built-in defaults only */
+} config_t;
+
+/* Fill cfg with the built-in defaults. */
+void config_defaults(config_t *cfg);
+
+/* Parse INI text (the contents of `path`, or NULL for none) on top of the
+ * defaults, then apply overrides ("section.key=value"), then validate.
+ * Not collective: every rank parses the same text and gets the same answer.
+ * Returns SAMARL_OK, or SAMARL_ERR with a message naming file/line/key. */
+int config_parse(config_t *cfg, const char *path, const char *text, char *const *overrides,
+                 int n_overrides);
+
+/* Read a whole file into a malloc'd string (for rank 0 to broadcast). */
+int config_read_file(const char *path, char **text);
+
+/* 1 if section.key was set by the file or an override. */
+int config_is_set(const config_t *cfg, const char *section, const char *key);
+
+/* The effective configuration as INI text (malloc'd). With annotate, each
+ * line carries a comment saying where the value came from. */
+char *config_format(const config_t *cfg, int annotate);
+
+/* Every key with its type, default, accepted range and meaning. */
+void config_print_keys(FILE *f);
+
+/* The name of an enum value of a key ("rgg" for graph.type = GRAPH_RGG). */
+const char *config_enum_name(const char *section, const char *key, int value);
+
+void config_free(config_t *cfg);
+
+#endif

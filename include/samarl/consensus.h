@@ -1,0 +1,60 @@
+/* Consensus engine: averaging with a doubly stochastic mixing matrix W over
+ * the communication graph, K rounds per call, each round one halo exchange
+ * and a local sparse product (interior rows overlap the exchange).
+ *
+ * Weights: Metropolis-Hastings  W_ij = 1/(1+max(d_i,d_j)) on edges, or
+ * max-degree W_ij = 1/(1+d_max); W_ii = 1 - sum_j W_ij. Both are symmetric
+ * and doubly stochastic, so averaging preserves the mean and converges to it
+ * on a connected graph at rate sigma = max|eigenvalue of W - J|, J = 11'/N.
+ *
+ * Determinism: each row sums its self term, then neighbours in gid order,
+ * with weights computed from degrees alone, so W x has the same bits on any
+ * number of ranks; global sums go through reprosum. */
+#ifndef SAMARL_CONSENSUS_H
+#define SAMARL_CONSENSUS_H
+
+#include <stdint.h>
+
+#include "samarl/config.h"
+#include "samarl/halo.h"
+#include "samarl/partition.h"
+
+typedef struct consensus consensus_t;
+
+/* Collective. Vectors passed to this engine have lg->n_owned + lg->n_ghost
+ * entries of `width` doubles (the halo's max width at most). */
+consensus_t *consensus_create(const lgraph_t *lg, halo_t *halo, weights_t weights);
+
+/* Collective. x <- W^K x (owned entries; ghosts are scratch). */
+void consensus_mix(consensus_t *c, double *x, int width, int rounds);
+
+/* Collective. Dynamic average consensus (gradient tracking):
+ * z <- W^K z + (r_new - r_old). Tracks the network average of a changing
+ * signal r: sum(z) = sum(r) is kept exactly up to rounding. */
+void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old,
+                     int width, int rounds);
+
+/* y = W x on owned rows; x's ghosts must be current. No communication. */
+void consensus_apply_local(const consensus_t *c, const double *x, double *y);
+
+/* Collective, reproducible (same bits on any rank count), width-1 vectors. */
+double consensus_mean(const consensus_t *c, const double *x);
+/* ||x - mean 1|| / sqrt(N); *mean gets the mean if not NULL. */
+double consensus_disagreement(const consensus_t *c, const double *x, double *mean);
+
+/* Collective. sigma = max |eigenvalue| of W - J, by power iteration on
+ * (W - J)^2 from a random start keyed by (seed, gid). Stops when the
+ * residual of sigma^2 falls below tol * sigma^2 or after max_iter
+ * iterations (each two products). *iters and *residual (of sigma^2) report
+ * how far it got; the estimate approaches sigma from below. */
+double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol,
+                       int64_t *iters, double *residual);
+
+/* The weights (for tests and reports): self weight per owned row, and one
+ * weight per entry of the local adjacency (lg->col order). */
+const double *consensus_self_weights(const consensus_t *c);
+const double *consensus_edge_weights(const consensus_t *c);
+
+void consensus_destroy(consensus_t **c);
+
+#endif

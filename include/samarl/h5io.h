@@ -1,0 +1,65 @@
+/* Parallel HDF5 I/O: the only module that calls HDF5.
+ *
+ * Files are written collectively through MPI-IO (collective metadata, and
+ * collective data transfers: each rank writes one contiguous block, ranks
+ * with nothing to write join with an empty selection). A file is created
+ * under a temporary name (PATH.partial) and renamed to PATH only when
+ * complete, so a failed run never leaves a file that looks finished.
+ * Every dataset carries 'units' and 'description' attributes. */
+#ifndef SAMARL_H5IO_H
+#define SAMARL_H5IO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "samarl/types.h"
+
+typedef struct h5file h5file_t;
+
+typedef enum { H5IO_F64, H5IO_F32, H5IO_I32, H5IO_I64 } h5io_type_t;
+
+/* Collective. Create PATH.partial for writing. SAMARL_ERR (on every rank)
+ * when PATH cannot be written, e.g. its directory is missing. */
+int h5io_create(const char *path, h5file_t **f);
+/* Collective. Close and rename PATH.partial to PATH. */
+int h5io_commit(h5file_t **f);
+/* Collective. Close and delete the partial file. */
+void h5io_discard(h5file_t **f);
+/* Collective. Open an existing file read-only; SAMARL_ERR (every rank) if it
+ * is missing or not HDF5. */
+int h5io_open(const char *path, h5file_t **f);
+/* Collective. */
+void h5io_close(h5file_t **f);
+
+/* Collective (same arguments on every rank). obj is "/" or an object path;
+ * missing groups on the way are created. */
+void h5io_group(h5file_t *f, const char *path);
+void h5io_attr_str(h5file_t *f, const char *obj, const char *name, const char *value);
+void h5io_attr_double(h5file_t *f, const char *obj, const char *name, double v);
+void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v);
+
+/* Collective. A 1-D dataset of n_global elements; this rank writes
+ * data[0..count) at [offset, offset+count). Blocks must not overlap. */
+void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t offset,
+                   gidx_t count, const void *data, const char *units, const char *description);
+
+/* Collective. Reading; the functions returning int report a missing or
+ * mistyped object as SAMARL_ERR with a message (on every rank). */
+int h5io_attr_read_str(h5file_t *f, const char *obj, const char *name, char **value);
+int h5io_attr_read_int64(h5file_t *f, const char *obj, const char *name, int64_t *v);
+int h5io_attr_read_double(h5file_t *f, const char *obj, const char *name, double *v);
+int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n);
+void h5io_read_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
+                  void *data);
+
+/* The file's path (as given to create/open). */
+const char *h5io_path(const h5file_t *f);
+
+/* Not collective: print what a file holds (groups, datasets with shapes,
+ * types, units; attributes) for `samarl info`. */
+int h5io_describe(const char *path, FILE *out);
+
+/* HDF5 library version ("1.10.8"). */
+const char *h5io_library_version(void);
+
+#endif

@@ -1,0 +1,311 @@
+/* Command-line plumbing: options, config loading, set-up pipeline, run record. */
+#include "samarl/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "samarl/comm.h"
+#include "samarl/error.h"
+#include "samarl/h5io.h"
+#include "samarl/version.h"
+
+static void usage_error(const cli_opts_t *o, const char *fmt, const char *arg)
+{
+    if (comm_rank() == 0) {
+        fprintf(stderr, "%s: ", o->prog);
+        fprintf(stderr, fmt, arg);
+        fprintf(stderr, "\nTry '%s --help'.\n", o->prog);
+    }
+    comm_exit(2);
+}
+
+void cli_parse(int argc, char **argv, int first, const char *prog, unsigned accept,
+               cli_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->prog = prog;
+    o->sets = XNEW(char *, argc);
+    o->args = XNEW(char *, argc);
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        /* --opt=value form */
+        char name[64];
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        if (eq && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            val = eq + 1;
+            a = name;
+        }
+#define NEEDS_VALUE()                                                                              \
+    do {                                                                                           \
+        if (!val) {                                                                                \
+            if (i + 1 >= argc) usage_error(o, "option '%s' needs a value", a);                     \
+            val = argv[++i];                                                                       \
+        }                                                                                          \
+    } while (0)
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            o->help = 1;
+        } else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            NEEDS_VALUE();
+            o->config = val;
+        } else if (strcmp(a, "--set") == 0 || strcmp(a, "-s") == 0) {
+            NEEDS_VALUE();
+            o->sets[o->n_sets++] = (char *)val;
+        } else if (strcmp(a, "--dry-run") == 0) {
+            o->dry_run = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = 1;
+        } else if ((accept & CLI_OUTPUT) && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)) {
+            NEEDS_VALUE();
+            o->output = val;
+        } else if ((accept & CLI_PARTS) && strcmp(a, "--parts") == 0) {
+            NEEDS_VALUE();
+            char *end;
+            long p = strtol(val, &end, 10);
+            if (*end || p < 1 || p > 1 << 24)
+                usage_error(o, "--parts needs a positive integer (got '%s')", val);
+            o->parts = (int)p;
+        } else if (a[0] == '-' && a[1]) {
+            usage_error(o, "unknown option '%s'", argv[i]);
+        } else if (accept & CLI_POSITIONAL) {
+            o->args[o->n_args++] = (char *)a;
+        } else {
+            usage_error(o, "unexpected argument '%s'", a);
+        }
+#undef NEEDS_VALUE
+    }
+}
+
+void cli_opts_free(cli_opts_t *o)
+{
+    free(o->sets);
+    free(o->args);
+    memset(o, 0, sizeof *o);
+}
+
+void cli_load_config(const cli_opts_t *o, config_t *cfg)
+{
+    char *text = NULL;
+    int st = SAMARL_OK;
+    if (o->config && comm_rank() == 0) st = config_read_file(o->config, &text);
+    comm_check_root(st, 0);
+    if (o->config) {
+        char *all = comm_bcast_string(text, 0);
+        free(text);
+        text = all;
+    }
+    st = config_parse(cfg, o->config, text, o->sets, o->n_sets);
+    free(text);
+    comm_check(st);
+}
+
+void cli_dry_run(const cli_opts_t *o, const config_t *cfg)
+{
+    if (comm_rank() == 0) {
+        char *t = config_format(cfg, 1);
+        printf("; effective configuration (%s%s)\n%s", o->config ? "file " : "built-in defaults",
+               o->config ? o->config : "", t);
+        free(t);
+    }
+    comm_exit(0);
+}
+
+/* ---- set-up pipeline ------------------------------------------------------- */
+
+void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
+{
+    const int P = comm_size(), me = comm_rank();
+    memset(s, 0, sizeof *s);
+    int64_t hdr[4] = {0, 0, 0, 0};
+
+    timer_start(TIMER_GRAPH);
+    int st = SAMARL_OK;
+    if (me == 0) {
+        st = graph_build(cfg, &s->g);
+        if (st == SAMARL_OK) {
+            hdr[0] = s->g->n;
+            hdr[1] = s->g->m;
+            hdr[2] = graph_components(s->g, NULL);
+            hdr[3] = (int64_t)graph_fingerprint(s->g);
+            snprintf(s->graph_name, sizeof s->graph_name, "%s", s->g->name);
+        }
+    }
+    comm_check_root(st, 0);
+    timer_stop(TIMER_GRAPH);
+    comm_bcast_int64(hdr, 4, 0);
+    comm_bcast_bytes(s->graph_name, sizeof s->graph_name, 0);
+    s->n = hdr[0];
+    s->m = hdr[1];
+    s->components = hdr[2];
+    s->fingerprint = (uint64_t)hdr[3];
+    if (verbose && me == 0)
+        printf("graph: %s, %" PRIdG " agents, %" PRIdG " edges, mean degree %.2f, max degree %" PRIdG
+               "%s\n",
+               s->graph_name, s->n, s->m, 2.0 * (double)s->m / (double)s->n,
+               graph_max_degree(s->g),
+               s->components > 1 ? " (DISCONNECTED: graph.allow_disconnected = true)" : "");
+    if ((gidx_t)P > s->n) {
+        samarl_seterr("more ranks than agents: %d ranks for %" PRIdG
+                      " agents (run on at most %" PRIdG " ranks, or use a larger graph)",
+                      P, s->n, s->n);
+        comm_check_root(SAMARL_ERR, 0);
+    }
+
+    timer_start(TIMER_PARTITION);
+    if (cfg->partition.method == PARTITION_FILE) {
+        st = partition_read(cfg->partition.file, s->n, s->fingerprint, P, &s->part);
+        comm_check(st);
+    } else {
+        if (me == 0) {
+            s->part = XNEW(int32_t, s->n);
+            st = partition_compute(s->g, cfg, P, s->part);
+        }
+        comm_check_root(st, 0);
+    }
+    timer_stop(TIMER_PARTITION);
+    int64_t cut = 0;
+    if (me == 0) {
+        partition_stats(s->g, s->part, P, &s->stats);
+        cut = s->stats.edge_cut;
+        if (verbose) partition_stats_print(stdout, &s->stats);
+    }
+    comm_bcast_int64(&cut, 1, 0);
+    s->edge_cut = cut;
+
+    timer_start(TIMER_DISTRIBUTE);
+    s->lg = partition_distribute(s->g, s->part);
+    comm_check(lgraph_check(s->lg));
+    s->halo = halo_create(s->lg, (halo_method_t)cfg->halo.method, max_width);
+    timer_stop(TIMER_DISTRIBUTE);
+    if (verbose && me == 0) fflush(stdout);
+}
+
+void setup_free(setup_t *s)
+{
+    halo_destroy(&s->halo);
+    lgraph_destroy(&s->lg);
+    graph_destroy(&s->g);
+    free(s->part);
+    s->part = NULL;
+    if (s->stats.owned) partition_stats_free(&s->stats);
+}
+
+/* ---- run record ------------------------------------------------------------ */
+
+void record_begin(strbuf_t *sb, const char *command, const config_t *cfg, const setup_t *s)
+{
+    char date[64];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    sb_puts(sb, "{\n  \"command\": ");
+    sb_json_string(sb, command);
+    sb_puts(sb, ",\n  \"samarl_version\": ");
+    sb_json_string(sb, SAMARL_VERSION);
+    sb_puts(sb, ",\n  \"git_sha\": ");
+    sb_json_string(sb, samarl_git_sha());
+    sb_puts(sb, ",\n  \"date\": ");
+    sb_json_string(sb, date);
+    sb_puts(sb, ",\n  \"build\": {\"cc\": ");
+    sb_json_string(sb, samarl_build_cc());
+    sb_puts(sb, ", \"cflags\": ");
+    sb_json_string(sb, samarl_build_cflags());
+    sb_puts(sb, ", \"mpi\": ");
+    sb_json_string(sb, comm_library_version());
+    sb_puts(sb, ", \"hdf5\": ");
+    sb_json_string(sb, h5io_library_version());
+    sb_puts(sb, ", \"metis\": ");
+    sb_json_string(sb, partition_metis_version());
+    sb_printf(sb, "},\n  \"n_ranks\": %d,\n", comm_size());
+    if (s) {
+        sb_puts(sb, "  \"graph\": {\"name\": ");
+        sb_json_string(sb, s->graph_name);
+        sb_printf(sb,
+                  ", \"n_agents\": %" PRIdG ", \"n_edges\": %" PRIdG ", \"components\": %" PRIdG
+                  ", \"edge_cut\": %" PRIdG "},\n",
+                  s->n, s->m, s->components, s->edge_cut);
+        if (s->stats.owned) {
+            const part_stats_t *p = &s->stats;
+            sb_printf(sb,
+                      "  \"partition\": {\"parts\": %d, \"imbalance\": %.6g, \"halo_volume\": %" PRIdG
+                      ", \"owned\": [%.0f, %.6g, %.0f], \"ghosts\": [%.0f, %.6g, %.0f], "
+                      "\"send\": [%.0f, %.6g, %.0f], \"neighbours\": [%.0f, %.6g, %.0f]},\n",
+                      p->nparts, p->imbalance, p->halo_total, p->s_owned.min, p->s_owned.avg,
+                      p->s_owned.max, p->s_ghosts.min, p->s_ghosts.avg, p->s_ghosts.max,
+                      p->s_send.min, p->s_send.avg, p->s_send.max, p->s_neighbours.min,
+                      p->s_neighbours.avg, p->s_neighbours.max);
+        }
+    }
+    char *text = config_format(cfg, 0);
+    sb_puts(sb, "  \"config\": ");
+    sb_json_string(sb, text);
+    sb_puts(sb, ",\n");
+    free(text);
+}
+
+void record_timers(strbuf_t *sb, const timer_stats_t st[TIMER_COUNT])
+{
+    sb_puts(sb, "  \"timers\": {");
+    int first = 1;
+    for (int t = 0; t < TIMER_COUNT; t++) {
+        if (st[t].calls == 0 && st[t].max == 0.0) continue;
+        sb_printf(sb,
+                  "%s\n    \"%s\": {\"min_s\": %.9g, \"avg_s\": %.9g, \"max_s\": %.9g, "
+                  "\"max_rank\": %d, \"calls\": %" PRId64 "}",
+                  first ? "" : ",", timer_names[t], st[t].min, st[t].avg, st[t].max,
+                  st[t].max_rank, st[t].calls);
+        first = 0;
+    }
+    sb_puts(sb, "\n  }");
+}
+
+int record_write(const char *path, strbuf_t *sb)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s.partial", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int rc = samarl_seterr("cannot write run record '%s': %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    fputs(sb->s ? sb->s : "{}", f);
+    int bad = fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        int rc = samarl_seterr("cannot write run record '%s'", path);
+        free(tmp);
+        return rc;
+    }
+    free(tmp);
+    return SAMARL_OK;
+}
+
+char *record_path_for(const char *h5path)
+{
+    size_t n = strlen(h5path);
+    char *out = xmalloc(n + 8);
+    memcpy(out, h5path, n + 1);
+    if (n > 3 && strcmp(out + n - 3, ".h5") == 0)
+        strcpy(out + n - 3, ".json");
+    else
+        strcat(out, ".json");
+    return out;
+}
+
+const char *cli_duration(double s, char *buf, size_t n)
+{
+    if (s >= 1.0)
+        snprintf(buf, n, "%.3g s", s);
+    else if (s >= 1e-3)
+        snprintf(buf, n, "%.3g ms", s * 1e3);
+    else
+        snprintf(buf, n, "%.3g us", s * 1e6);
+    return buf;
+}

@@ -1,0 +1,13 @@
+/* The subcommands of the samarl program (private to the binary). */
+#ifndef SAMARL_COMMANDS_H
+#define SAMARL_COMMANDS_H
+
+int cmd_consensus(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+extern const char *const consensus_help;
+extern const char *const config_help;
+extern const char *const info_help;
+
+#endif

@@ -1,0 +1,649 @@
+/* Configuration: the key table, INI parsing through libinih, --set overrides,
+ * validation and the effective-config dump (see config.h). */
+#include "samarl/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "samarl/error.h"
+#include "samarl/strbuf.h"
+
+typedef enum { KT_INT, KT_U64, KT_REAL, KT_BOOL, KT_ENUM, KT_STR } key_type_t;
+
+typedef struct {
+    const char *section, *name;
+    key_type_t type;
+    size_t off;
+    const char *def;       /* NULL: inherits run.seed (seeds only) */
+    double min, max;       /* numeric range */
+    int min_open, max_open; /* exclusive bounds */
+    const char *choices;   /* KT_ENUM: "a|b|c" */
+    const char *help;
+} key_spec_t;
+
+#define OFF(f) offsetof(config_t, f)
+#define I64MAX 9.2e18
+#define I32MAX 2147483647.0
+
+/* The contract of config keys: scripts, tests and the README rely on these. */
+static const key_spec_t keys[] = {
+    {"run", "seed", KT_U64, OFF(run.seed), "1", 0, 0, 0, 0, NULL,
+     "seed of every random draw; results depend on it, never on the rank count"},
+
+    {"graph", "type", KT_ENUM, OFF(graph.type), "smallworld", 0, 0, 0, 0,
+     "ring|grid2d|rgg|er|smallworld|complete|file",
+     "communication graph: a generator, or 'file' to read graph.path"},
+    {"graph", "agents", KT_INT, OFF(graph.agents), "1000", 1, I32MAX, 0, 0, NULL,
+     "number of agents N for generators; for file graphs, if set, it must match the file"},
+    {"graph", "k", KT_INT, OFF(graph.k), "3", 1, 1048576, 0, 0, NULL,
+     "ring and smallworld: neighbours on each side (degree 2k)"},
+    {"graph", "radius", KT_REAL, OFF(graph.radius), "0", 0, 1.5, 0, 0, NULL,
+     "rgg: connection radius in the unit square; 0 derives it from graph.degree"},
+    {"graph", "degree", KT_REAL, OFF(graph.degree), "8", 0, 1e9, 1, 0, NULL,
+     "rgg (radius 0) and er: expected mean degree"},
+    {"graph", "p", KT_REAL, OFF(graph.p), "0.1", 0, 1, 0, 0, NULL,
+     "smallworld: rewiring probability; er: edge probability if set (else from graph.degree)"},
+    {"graph", "rows", KT_INT, OFF(graph.rows), "0", 0, I32MAX, 0, 0, NULL,
+     "grid2d: rows of the torus (must divide N); 0 picks the divisor closest to sqrt(N)"},
+    {"graph", "path", KT_STR, OFF(graph.path), "", 0, 0, 0, 0, NULL,
+     "graph.type = file: the METIS .graph file or edge list to read"},
+    {"graph", "format", KT_ENUM, OFF(graph.format), "metis", 0, 0, 0, 0, "metis|edgelist",
+     "graph.type = file: METIS graph format, or an edge list ('u v' per line, 0-based)"},
+    {"graph", "seed", KT_U64, OFF(graph.seed), NULL, 0, 0, 0, 0, NULL,
+     "seed of the random generators (default: run.seed)"},
+    {"graph", "allow_disconnected", KT_BOOL, OFF(graph.allow_disconnected), "false", 0, 0, 0, 0,
+     NULL, "accept a graph with several components (consensus then averages per component)"},
+
+    {"partition", "method", KT_ENUM, OFF(partition.method), "metis", 0, 0, 0, 0,
+     "metis|block|file",
+     "METIS k-way; contiguous gid blocks; or a file written by samarl-partition"},
+    {"partition", "file", KT_STR, OFF(partition.file), "", 0, 0, 0, 0, NULL,
+     "partition.method = file: the partition.h5 to use"},
+    {"partition", "seed", KT_U64, OFF(partition.seed), NULL, 0, 0, 0, 0, NULL,
+     "METIS seed (default: run.seed); the partition changes speed, never results"},
+    {"partition", "ufactor", KT_INT, OFF(partition.ufactor), "30", 1, 1000, 0, 0, NULL,
+     "METIS load-imbalance tolerance in 1/1000 (30 allows parts 3% above average)"},
+
+    {"halo", "method", KT_ENUM, OFF(halo.method), "p2p", 0, 0, 0, 0, "p2p|neighbor",
+     "halo exchange: persistent point-to-point, or MPI-3 neighbourhood collectives"},
+
+    {"dual", "weights", KT_ENUM, OFF(dual.weights), "metropolis", 0, 0, 0, 0,
+     "metropolis|maxdegree",
+     "consensus weights: Metropolis-Hastings 1/(1+max(d_i,d_j)), or 1/(1+d_max)"},
+
+    {"consensus", "rounds", KT_INT, OFF(consensus.rounds), "200", 0, 1e9, 0, 0, NULL,
+     "samarl consensus: averaging rounds to run"},
+    {"consensus", "report_every", KT_INT, OFF(consensus.report_every), "10", 1, 1e9, 0, 0, NULL,
+     "samarl consensus: print and record the disagreement every M rounds"},
+    {"consensus", "init", KT_ENUM, OFF(consensus.init), "uniform", 0, 0, 0, 0, "uniform|normal",
+     "samarl consensus: initial values, U(0,1) or N(0,1), keyed by (run.seed, gid)"},
+    {"consensus", "sigma_iters", KT_INT, OFF(consensus.sigma_iters), "2000", 0, 1e9, 0, 0, NULL,
+     "power iterations to estimate sigma = |lambda_2(W)| (0 skips the estimate)"},
+    {"consensus", "sigma_tol", KT_REAL, OFF(consensus.sigma_tol), "1e-9", 0, 1, 1, 1, NULL,
+     "relative change of the sigma estimate at which the power iteration stops"},
+};
+#define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
+
+static const char *const sections[] = {"run", "graph", "partition", "halo", "dual", "consensus"};
+#define N_SECTIONS ((int)(sizeof sections / sizeof sections[0]))
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static int find_key(const char *section, const char *name)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0) return i;
+    return -1;
+}
+
+static int known_section(const char *s)
+{
+    for (int i = 0; i < N_SECTIONS; i++)
+        if (strcmp(sections[i], s) == 0) return 1;
+    return 0;
+}
+
+static int edit_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 40 || lb > 40) return 99;
+    int d[41][41];
+    for (int i = 0; i <= la; i++) d[i][0] = i;
+    for (int j = 0; j <= lb; j++) d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+/* " (did you mean 'x'?)" for a near miss, else the list of accepted names. */
+static void suggest_key(const char *section, const char *name, char *out, size_t n)
+{
+    int best = -1, bestd = 3;
+    for (int i = 0; i < N_KEYS; i++) {
+        int dd = edit_distance(name, keys[i].name) + (strcmp(keys[i].section, section) != 0);
+        if (dd < bestd) {
+            bestd = dd;
+            best = i;
+        }
+    }
+    if (best >= 0) {
+        snprintf(out, n, " (did you mean [%s] %s?)", keys[best].section, keys[best].name);
+        return;
+    }
+    size_t used = (size_t)snprintf(out, n, " (keys of [%s]:", section);
+    for (int i = 0; i < N_KEYS && used < n; i++)
+        if (strcmp(keys[i].section, section) == 0)
+            used += (size_t)snprintf(out + used, n - used, " %s", keys[i].name);
+    if (used < n) snprintf(out + used, n - used, ")");
+}
+
+static void suggest_section(const char *s, char *out, size_t n)
+{
+    for (int i = 0; i < N_SECTIONS; i++)
+        if (edit_distance(s, sections[i]) <= 2) {
+            snprintf(out, n, " (did you mean [%s]?)", sections[i]);
+            return;
+        }
+    size_t used = (size_t)snprintf(out, n, " (sections:");
+    for (int i = 0; i < N_SECTIONS && used < n; i++)
+        used += (size_t)snprintf(out + used, n - used, " [%s]", sections[i]);
+    if (used < n) snprintf(out + used, n - used, ")");
+}
+
+/* "[1, 2147483647]" or "(0, 1]" */
+static void range_text(const key_spec_t *k, char *out, size_t n)
+{
+    snprintf(out, n, "%c%.10g, %.10g%c", k->min_open ? '(' : '[', k->min, k->max,
+             k->max_open ? ')' : ']');
+}
+
+/* What a key accepts, for messages and the key listing. */
+static void expected_text(const key_spec_t *k, char *out, size_t n)
+{
+    char r[96];
+    switch (k->type) {
+    case KT_INT:
+        range_text(k, r, sizeof r);
+        snprintf(out, n, "an integer in %s", r);
+        break;
+    case KT_U64: snprintf(out, n, "an integer in [0, 18446744073709551615]"); break;
+    case KT_REAL:
+        range_text(k, r, sizeof r);
+        snprintf(out, n, "a number in %s", r);
+        break;
+    case KT_BOOL: snprintf(out, n, "true or false"); break;
+    case KT_ENUM: snprintf(out, n, "one of %s", k->choices); break;
+    case KT_STR: snprintf(out, n, "a string"); break;
+    }
+}
+
+static int in_range(const key_spec_t *k, double v)
+{
+    if (k->min_open ? !(v > k->min) : !(v >= k->min)) return 0;
+    if (k->max_open ? !(v < k->max) : !(v <= k->max)) return 0;
+    return 1;
+}
+
+static int enum_index(const char *choices, const char *v)
+{
+    size_t lv = strlen(v);
+    int idx = 0;
+    for (const char *c = choices; *c; idx++) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == lv && strncmp(c, v, len) == 0) return idx;
+        if (!bar) break;
+        c = bar + 1;
+    }
+    return -1;
+}
+
+static int enum_name(const char *choices, int idx, char *out, size_t n)
+{
+    const char *c = choices;
+    for (int i = 0; i < idx && c; i++) {
+        c = strchr(c, '|');
+        if (c) c++;
+    }
+    if (!c) return -1;
+    const char *bar = strchr(c, '|');
+    size_t len = bar ? (size_t)(bar - c) : strlen(c);
+    if (len >= n) len = n - 1;
+    memcpy(out, c, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* Parse v as key k's type into cfg; on failure store "expected ..." text. */
+static int parse_value(config_t *cfg, const key_spec_t *k, const char *v, char *why, size_t nwhy)
+{
+    char *base = (char *)cfg + k->off, *end = NULL;
+    char exp[160];
+    expected_text(k, exp, sizeof exp);
+    switch (k->type) {
+    case KT_INT: {
+        errno = 0;
+        long long x = strtoll(v, &end, 10);
+        if (*v && *end == '\0' && errno == 0) {
+            if (!in_range(k, (double)x)) break;
+            *(int64_t *)base = x;
+            return 0;
+        }
+        /* Accept exact integers written as 1e6 or 2.0e5. */
+        errno = 0;
+        double d = strtod(v, &end);
+        if (*v && *end == '\0' && errno == 0 && isfinite(d) && d == floor(d) &&
+            fabs(d) < I64MAX && in_range(k, d)) {
+            *(int64_t *)base = (int64_t)d;
+            return 0;
+        }
+        break;
+    }
+    case KT_U64: {
+        errno = 0;
+        if (*v == '-') break;
+        unsigned long long x = strtoull(v, &end, 0);
+        if (*v && *end == '\0' && errno == 0) {
+            *(uint64_t *)base = x;
+            return 0;
+        }
+        break;
+    }
+    case KT_REAL: {
+        errno = 0;
+        double d = strtod(v, &end);
+        if (*v && *end == '\0' && errno == 0 && isfinite(d) && in_range(k, d)) {
+            *(double *)base = d;
+            return 0;
+        }
+        break;
+    }
+    case KT_BOOL: {
+        static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
+        for (int i = 0; i < 4; i++) {
+            if (strcasecmp(v, yes[i]) == 0) {
+                *(int *)base = 1;
+                return 0;
+            }
+            if (strcasecmp(v, no[i]) == 0) {
+                *(int *)base = 0;
+                return 0;
+            }
+        }
+        break;
+    }
+    case KT_ENUM: {
+        int idx = enum_index(k->choices, v);
+        if (idx >= 0) {
+            *(int *)base = idx;
+            return 0;
+        }
+        break;
+    }
+    case KT_STR: {
+        char **s = (char **)base;
+        free(*s);
+        *s = samarl_strdup(v);
+        return 0;
+    }
+    }
+    snprintf(why, nwhy, "expected %s, got '%s'", exp, v);
+    return -1;
+}
+
+/* ---- parsing --------------------------------------------------------------- */
+
+typedef struct {
+    config_t *cfg;
+    const char *path;
+    const char *text; /* remaining input */
+    int line;         /* line number of the line last handed to inih */
+    int err_line;     /* first error found by us (0: none) */
+    char err[1024];
+} parse_state_t;
+
+static void fail_at(parse_state_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail_at(parse_state_t *st, const char *fmt, ...)
+{
+    if (st->err_line) return; /* keep the first error */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->err, sizeof st->err, fmt, ap);
+    va_end(ap);
+    st->err_line = st->line;
+}
+
+/* Feeds inih one line at a time so that we know the line of every callback.
+ * It also strips leading blanks (no continuation lines), drops '#' comments
+ * after blanks, refuses over-long lines and checks section names (inih
+ * reports a section only when it holds a key). */
+static char *line_reader(char *str, int num, void *stream)
+{
+    parse_state_t *st = stream;
+    if (!st->text || !*st->text) return NULL;
+    const char *nl = strchr(st->text, '\n');
+    size_t len = nl ? (size_t)(nl - st->text) : strlen(st->text);
+    st->line++;
+    const char *s = st->text;
+    st->text = nl ? nl + 1 : s + len;
+    while (len && (*s == ' ' || *s == '\t')) s++, len--;
+    if (len && s[len - 1] == '\r') len--;
+    if (len + 2 > (size_t)num) {
+        fail_at(st, "%s:%d: line too long (%zu characters, at most %d)", st->path, st->line, len,
+                num - 2);
+        len = (size_t)num - 2;
+    }
+    memcpy(str, s, len);
+    str[len] = '\0';
+    /* '#' starts a comment at the line start (inih) or after a blank (here). */
+    for (size_t i = 1; i < len; i++)
+        if (str[i] == '#' && (str[i - 1] == ' ' || str[i - 1] == '\t')) {
+            str[i] = '\0';
+            break;
+        }
+    if (str[0] == '[') {
+        char *close = strchr(str, ']');
+        if (close) {
+            char name[128];
+            size_t nl2 = (size_t)(close - str - 1);
+            if (nl2 >= sizeof name) nl2 = sizeof name - 1;
+            memcpy(name, str + 1, nl2);
+            name[nl2] = '\0';
+            /* trim */
+            char *a = name;
+            while (*a == ' ') a++;
+            for (char *e = a + strlen(a); e > a && e[-1] == ' ';) *--e = '\0';
+            if (!known_section(a)) {
+                char hint[256];
+                suggest_section(a, hint, sizeof hint);
+                fail_at(st, "%s:%d: unknown section [%s]%s", st->path, st->line, a, hint);
+            }
+        }
+    }
+    strcat(str, "\n");
+    return str;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value
+#if INI_HANDLER_LINENO
+                       ,
+                       int lineno
+#endif
+)
+{
+#if INI_HANDLER_LINENO
+    (void)lineno;
+#endif
+    parse_state_t *st = user;
+    if (!*section) {
+        fail_at(st, "%s:%d: '%s' appears before any [section] header", st->path, st->line, name);
+        return 0;
+    }
+    if (!known_section(section)) return 0; /* already reported by the reader */
+    int i = find_key(section, name);
+    if (i < 0) {
+        char hint[512];
+        suggest_key(section, name, hint, sizeof hint);
+        fail_at(st, "%s:%d: unknown key '%s' in section [%s]%s", st->path, st->line, name,
+                section, hint);
+        return 0;
+    }
+    if (st->cfg->origin[i] > 0) {
+        fail_at(st, "%s:%d: [%s] %s is set twice (first at line %d)", st->path, st->line, section,
+                name, st->cfg->origin[i]);
+        return 0;
+    }
+    char why[512];
+    if (parse_value(st->cfg, &keys[i], value, why, sizeof why) != 0) {
+        fail_at(st, "%s:%d: [%s] %s: %s", st->path, st->line, section, name, why);
+        return 0;
+    }
+    st->cfg->origin[i] = st->line;
+    return 1;
+}
+
+static int apply_override(config_t *cfg, const char *ov)
+{
+    const char *eq = strchr(ov, '=');
+    const char *dot = strchr(ov, '.');
+    if (!eq || !dot || dot > eq || dot == ov || dot + 1 == eq)
+        return samarl_seterr("--set '%s': expected section.key=value (e.g. --set graph.agents=5000)",
+                             ov);
+    char section[64], name[64];
+    size_t ls = (size_t)(dot - ov), ln = (size_t)(eq - dot - 1);
+    if (ls >= sizeof section || ln >= sizeof name)
+        return samarl_seterr("--set '%s': section or key name too long", ov);
+    memcpy(section, ov, ls);
+    section[ls] = '\0';
+    memcpy(name, dot + 1, ln);
+    name[ln] = '\0';
+    const char *value = eq + 1;
+    while (*value == ' ') value++;
+    if (!known_section(section)) {
+        char hint[256];
+        suggest_section(section, hint, sizeof hint);
+        return samarl_seterr("--set '%s': unknown section [%s]%s", ov, section, hint);
+    }
+    int i = find_key(section, name);
+    if (i < 0) {
+        char hint[512];
+        suggest_key(section, name, hint, sizeof hint);
+        return samarl_seterr("--set '%s': unknown key '%s' in section [%s]%s", ov, name, section,
+                             hint);
+    }
+    char why[512];
+    if (parse_value(cfg, &keys[i], value, why, sizeof why) != 0)
+        return samarl_seterr("--set %s.%s: %s", section, name, why);
+    cfg->origin[i] = -1;
+    return SAMARL_OK;
+}
+
+/* Where a key's value came from, for messages: "cfg.ini:12", "--set", "default". */
+static void origin_text(const config_t *cfg, int i, char *out, size_t n)
+{
+    if (cfg->origin[i] > 0)
+        snprintf(out, n, "%s:%d", cfg->path ? cfg->path : "?", cfg->origin[i]);
+    else if (cfg->origin[i] < 0)
+        snprintf(out, n, "--set %s.%s", keys[i].section, keys[i].name);
+    else
+        snprintf(out, n, "default");
+}
+
+static int require(const config_t *cfg, const char *sec, const char *key, const char *when)
+{
+    int i = find_key(sec, key);
+    SAMARL_ASSERT(i >= 0);
+    const char *v = *(char *const *)((const char *)cfg + keys[i].off);
+    if (v && *v) return SAMARL_OK;
+    return samarl_seterr("[%s] %s is required when %s", sec, key, when);
+}
+
+/* Checks that involve more than one key. */
+static int validate(config_t *cfg)
+{
+    if (!config_is_set(cfg, "graph", "seed")) cfg->graph.seed = cfg->run.seed;
+    if (!config_is_set(cfg, "partition", "seed")) cfg->partition.seed = cfg->run.seed;
+    if (cfg->graph.type == GRAPH_FILE && require(cfg, "graph", "path", "graph.type = file"))
+        return SAMARL_ERR;
+    if (cfg->partition.method == PARTITION_FILE &&
+        require(cfg, "partition", "file", "partition.method = file"))
+        return SAMARL_ERR;
+    if (cfg->graph.type == GRAPH_FILE && cfg->graph.path[0] == '\0')
+        return samarl_seterr("[graph] path is empty");
+    return SAMARL_OK;
+}
+
+void config_defaults(config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    SAMARL_ASSERT(N_KEYS <= CONFIG_MAX_KEYS);
+    for (int i = 0; i < N_KEYS; i++) {
+        char why[256];
+        if (!keys[i].def) continue;
+        if (parse_value(cfg, &keys[i], keys[i].def, why, sizeof why) != 0)
+            SAMARL_FATAL("built-in default of %s.%s is invalid: %s", keys[i].section, keys[i].name,
+                         why);
+    }
+    cfg->graph.seed = cfg->run.seed;
+    cfg->partition.seed = cfg->run.seed;
+}
+
+int config_parse(config_t *cfg, const char *path, const char *text, char *const *overrides,
+                 int n_overrides)
+{
+    config_defaults(cfg);
+    if (path) cfg->path = samarl_strdup(path);
+    if (text) {
+        parse_state_t st = {.cfg = cfg, .path = path ? path : "(config)", .text = text};
+        /* Skip a UTF-8 byte-order mark. */
+        if ((unsigned char)st.text[0] == 0xEF && (unsigned char)st.text[1] == 0xBB &&
+            (unsigned char)st.text[2] == 0xBF)
+            st.text += 3;
+        int rc = ini_parse_stream(line_reader, &st, on_key, &st);
+        if (rc == -2) SAMARL_FATAL("out of memory parsing %s", st.path);
+        if (st.err_line && (rc <= 0 || st.err_line <= rc)) return samarl_seterr("%s", st.err);
+        if (rc > 0)
+            return samarl_seterr("%s:%d: syntax error: expected '[section]', 'key = value' or a "
+                                 "comment (';' or '#')",
+                                 st.path, rc);
+    }
+    for (int i = 0; i < n_overrides; i++)
+        if (apply_override(cfg, overrides[i]) != SAMARL_OK) return SAMARL_ERR;
+    return validate(cfg);
+}
+
+int config_read_file(const char *path, char **text)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return samarl_seterr("cannot open config file '%s': %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 >= cap) buf = xrealloc(buf, cap *= 2);
+        if (n > ((size_t)16 << 20)) {
+            fclose(f);
+            free(buf);
+            return samarl_seterr("config file '%s' is larger than 16 MiB: is it a config file?",
+                                 path);
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return samarl_seterr("cannot read config file '%s'", path);
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        return samarl_seterr("config file '%s' contains NUL bytes: is it a text INI file?", path);
+    }
+    *text = buf;
+    return SAMARL_OK;
+}
+
+int config_is_set(const config_t *cfg, const char *section, const char *key)
+{
+    int i = find_key(section, key);
+    SAMARL_ASSERT(i >= 0);
+    return cfg->origin[i] != 0;
+}
+
+/* Shortest %g form that reads back to the same double. */
+static void fmt_real(double v, char *out, size_t n)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, v);
+        if (strtod(out, NULL) == v) return;
+    }
+}
+
+static void value_text(const config_t *cfg, const key_spec_t *k, char *out, size_t n)
+{
+    const char *base = (const char *)cfg + k->off;
+    switch (k->type) {
+    case KT_INT: snprintf(out, n, "%" PRId64, *(const int64_t *)base); break;
+    case KT_U64: snprintf(out, n, "%" PRIu64, *(const uint64_t *)base); break;
+    case KT_REAL: fmt_real(*(const double *)base, out, n); break;
+    case KT_BOOL: snprintf(out, n, "%s", *(const int *)base ? "true" : "false"); break;
+    case KT_ENUM:
+        if (enum_name(k->choices, *(const int *)base, out, n) != 0) snprintf(out, n, "?");
+        break;
+    case KT_STR: snprintf(out, n, "%s", *(char *const *)base ? *(char *const *)base : ""); break;
+    }
+}
+
+char *config_format(const config_t *cfg, int annotate)
+{
+    strbuf_t sb = {0};
+    for (int s = 0; s < N_SECTIONS; s++) {
+        sb_printf(&sb, "%s[%s]\n", s ? "\n" : "", sections[s]);
+        for (int i = 0; i < N_KEYS; i++) {
+            if (strcmp(keys[i].section, sections[s]) != 0) continue;
+            char v[1024], org[512];
+            value_text(cfg, &keys[i], v, sizeof v);
+            if (!annotate) {
+                sb_printf(&sb, "%s = %s\n", keys[i].name, v);
+                continue;
+            }
+            origin_text(cfg, i, org, sizeof org);
+            if (!keys[i].def && cfg->origin[i] == 0) snprintf(org, sizeof org, "= run.seed");
+            int w = (int)(strlen(keys[i].name) + 3 + strlen(v));
+            sb_printf(&sb, "%s = %s%*s ; %s\n", keys[i].name, v, w < 34 ? 34 - w : 0, "", org);
+        }
+    }
+    return sb_take(&sb);
+}
+
+void config_print_keys(FILE *f)
+{
+    for (int s = 0; s < N_SECTIONS; s++) {
+        fprintf(f, "%s[%s]\n", s ? "\n" : "", sections[s]);
+        for (int i = 0; i < N_KEYS; i++) {
+            if (strcmp(keys[i].section, sections[s]) != 0) continue;
+            char exp[256];
+            expected_text(&keys[i], exp, sizeof exp);
+            fprintf(f, "  %-20s default %-12s %s\n      %s\n", keys[i].name,
+                    keys[i].def ? (keys[i].def[0] ? keys[i].def : "(empty)") : "run.seed", exp,
+                    keys[i].help);
+        }
+    }
+}
+
+const char *config_enum_name(const char *section, const char *key, int value)
+{
+    static char buf[8][64];
+    static int slot;
+    int i = find_key(section, key);
+    SAMARL_ASSERT(i >= 0 && keys[i].type == KT_ENUM);
+    char *out = buf[slot++ % 8];
+    if (enum_name(keys[i].choices, value, out, sizeof buf[0]) != 0) return "?";
+    return out;
+}
+
+void config_free(config_t *cfg)
+{
+    for (int i = 0; i < N_KEYS; i++)
+        if (keys[i].type == KT_STR) {
+            char **s = (char **)((char *)cfg + keys[i].off);
+            free(*s);
+            *s = NULL;
+        }
+    free(cfg->path);
+    cfg->path = NULL;
+}

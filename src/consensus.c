@@ -1,0 +1,221 @@
+/* Consensus engine (see consensus.h). */
+#include "samarl/consensus.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/comm.h"
+#include "samarl/error.h"
+#include "samarl/reprosum.h"
+#include "samarl/rng.h"
+#include "samarl/timer.h"
+
+struct consensus {
+    const lgraph_t *lg;
+    halo_t *halo;
+    double *wself; /* [n_owned] */
+    double *w;     /* [nnz] weight per local adjacency entry */
+    double *work;  /* [n_local * max_width] second buffer for ping-pong rounds */
+    int max_width;
+};
+
+consensus_t *consensus_create(const lgraph_t *lg, halo_t *halo, weights_t weights)
+{
+    consensus_t *c = XZNEW(consensus_t, 1);
+    c->lg = lg;
+    c->halo = halo;
+    c->max_width = halo_max_width(halo);
+    const lidx_t n = lg->n_owned, nl = lg->n_owned + lg->n_ghost;
+    const int64_t nnz = lg->rowptr[n];
+    c->wself = XNEW(double, n);
+    c->w = XNEW(double, nnz);
+    c->work = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
+    int64_t dmax = 0;
+    for (lidx_t i = 0; i < n; i++)
+        if (lg->degree[i] > dmax) dmax = lg->degree[i];
+    comm_allreduce_int64(&dmax, 1, COMM_MAX);
+    for (lidx_t i = 0; i < n; i++) {
+        double sum = 0.0; /* in gid order, like every row sum here */
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
+            lidx_t di = lg->degree[i], dj = lg->degree[lg->col[e]];
+            double wij = weights == WEIGHTS_MAXDEGREE ? 1.0 / (1.0 + (double)dmax)
+                                                      : 1.0 / (1.0 + (double)(di > dj ? di : dj));
+            c->w[e] = wij;
+            sum += wij;
+        }
+        c->wself[i] = 1.0 - sum;
+    }
+    return c;
+}
+
+/* One row of y = W x, width 1: self term first, then neighbours in gid order. */
+static inline double row1(const consensus_t *c, lidx_t i, const double *x)
+{
+    const lgraph_t *lg = c->lg;
+    double acc = c->wself[i] * x[i];
+    for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) acc += c->w[e] * x[lg->col[e]];
+    return acc;
+}
+
+static inline void rowk(const consensus_t *c, lidx_t i, const double *x, double *y, int k)
+{
+    const lgraph_t *lg = c->lg;
+    for (int q = 0; q < k; q++) {
+        double acc = c->wself[i] * x[(size_t)i * k + q];
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++)
+            acc += c->w[e] * x[(size_t)lg->col[e] * k + q];
+        y[(size_t)i * k + q] = acc;
+    }
+}
+
+static void rows(const consensus_t *c, const lidx_t *list, lidx_t n, const double *x, double *y,
+                 int width)
+{
+    if (width == 1)
+        for (lidx_t t = 0; t < n; t++) y[list[t]] = row1(c, list[t], x);
+    else
+        for (lidx_t t = 0; t < n; t++) rowk(c, list[t], x, y, width);
+}
+
+/* Interior rows in slices, letting MPI progress the exchange in between. */
+#define SLICE 16384
+
+void consensus_mix(consensus_t *c, double *x, int width, int rounds)
+{
+    SAMARL_ASSERT(width >= 1 && width <= c->max_width && rounds >= 0);
+    const lgraph_t *lg = c->lg;
+    double *src = x, *dst = c->work;
+    for (int r = 0; r < rounds; r++) {
+        halo_exchange_begin(c->halo, src, width);
+        timer_start(TIMER_MIX);
+        for (lidx_t t = 0; t < lg->n_interior; t += SLICE) {
+            lidx_t len = lg->n_interior - t < SLICE ? lg->n_interior - t : SLICE;
+            rows(c, lg->interior + t, len, src, dst, width);
+            halo_progress(c->halo);
+        }
+        timer_stop(TIMER_MIX);
+        halo_exchange_end(c->halo, src, width);
+        timer_start(TIMER_MIX);
+        rows(c, lg->boundary, lg->n_boundary, src, dst, width);
+        timer_stop(TIMER_MIX);
+        double *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != x) memcpy(x, src, sizeof(double) * (size_t)lg->n_owned * (size_t)width);
+}
+
+void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old,
+                     int width, int rounds)
+{
+    consensus_mix(c, z, width, rounds);
+    const size_t n = (size_t)c->lg->n_owned * (size_t)width;
+    for (size_t i = 0; i < n; i++) z[i] += r_new[i] - r_old[i];
+}
+
+void consensus_apply_local(const consensus_t *c, const double *x, double *y)
+{
+    for (lidx_t i = 0; i < c->lg->n_owned; i++) y[i] = row1(c, i, x);
+}
+
+double consensus_mean(const consensus_t *c, const double *x)
+{
+    timer_start(TIMER_REDUCE);
+    double s = reprosum_global(x, (size_t)c->lg->n_owned);
+    timer_stop(TIMER_REDUCE);
+    return s / (double)c->lg->n_global;
+}
+
+double consensus_disagreement(const consensus_t *c, const double *x, double *mean)
+{
+    double mu = consensus_mean(c, x);
+    timer_start(TIMER_REDUCE);
+    reprosum_t s;
+    reprosum_init(&s);
+    reprosum_add_sqdev(&s, x, (size_t)c->lg->n_owned, mu);
+    reprosum_allreduce(&s, 1);
+    double d = sqrt(reprosum_value(&s) / (double)c->lg->n_global);
+    timer_stop(TIMER_REDUCE);
+    if (mean) *mean = mu;
+    return d;
+}
+
+double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol,
+                       int64_t *iters, double *residual)
+{
+    const lgraph_t *lg = c->lg;
+    const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    const double N = (double)lg->n_global;
+    double *v = XZNEW(double, nl > 0 ? nl : 1), *z = XZNEW(double, nl > 0 ? nl : 1);
+    timer_start(TIMER_SIGMA);
+    for (lidx_t i = 0; i < n; i++)
+        v[i] = rng_uniform(seed, RNG_STREAM_SIGMA, (uint64_t)lg->gid[i], 0) - 0.5;
+    /* v <- (v - mean) / norm */
+    double mu = reprosum_global(v, (size_t)n) / N;
+    for (lidx_t i = 0; i < n; i++) v[i] -= mu;
+    double nv = sqrt(reprosum_global_sqdev(v, (size_t)n, 0.0));
+    for (lidx_t i = 0; i < n; i++) v[i] /= nv > 0 ? nv : 1.0;
+
+    double rho = 0.0, res = INFINITY;
+    int64_t it = 0;
+    while (it < max_iter) {
+        it++;
+        memcpy(z, v, sizeof(double) * (size_t)n);
+        consensus_mix(c, z, 1, 2); /* z = W^2 v; on mean-zero v, (W-J)^2 v = W^2 v - mean */
+        reprosum_t s[2];
+        reprosum_init(&s[0]);
+        reprosum_init(&s[1]);
+        reprosum_add_array(&s[0], z, (size_t)n);
+        for (lidx_t i = 0; i < n; i++) reprosum_add(&s[1], z[i] * v[i]);
+        reprosum_allreduce(s, 2);
+        double zbar = reprosum_value(&s[0]) / N;
+        rho = reprosum_value(&s[1]); /* v'(W-J)^2 v, as sum(v) = 0 */
+        reprosum_t t[2];
+        reprosum_init(&t[0]);
+        reprosum_init(&t[1]);
+        for (lidx_t i = 0; i < n; i++) {
+            z[i] -= zbar;
+            double r = z[i] - rho * v[i];
+            reprosum_add(&t[0], r * r);
+            reprosum_add(&t[1], z[i] * z[i]);
+        }
+        reprosum_allreduce(t, 2);
+        res = sqrt(reprosum_value(&t[0]));
+        double nz = sqrt(reprosum_value(&t[1]));
+        if (!(nz > 0)) { /* W = J on this start vector: sigma 0 */
+            rho = 0.0;
+            res = 0.0;
+            break;
+        }
+        for (lidx_t i = 0; i < n; i++) v[i] = z[i] / nz;
+        if (res <= tol * rho) break;
+    }
+    timer_stop(TIMER_SIGMA);
+    free(v);
+    free(z);
+    if (iters) *iters = it;
+    if (residual) *residual = res;
+    return sqrt(rho > 0 ? rho : 0.0);
+}
+
+const double *consensus_self_weights(const consensus_t *c)
+{
+    return c->wself;
+}
+
+const double *consensus_edge_weights(const consensus_t *c)
+{
+    return c->w;
+}
+
+void consensus_destroy(consensus_t **cp)
+{
+    consensus_t *c = *cp;
+    if (!c) return;
+    free(c->wself);
+    free(c->w);
+    free(c->work);
+    free(c);
+    *cp = NULL;
+}

@@ -1,0 +1,96 @@
+/* Error messages for bad input, fatal-error reporting and checked allocation. */
+#include "samarl/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "samarl/comm.h"
+
+static char errbuf[4096];
+static double error_t0 = -1.0;
+
+void samarl_error_set_t0(double t0)
+{
+    error_t0 = t0;
+}
+
+int samarl_seterr(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+    va_end(ap);
+    return SAMARL_ERR;
+}
+
+int samarl_adderr(const char *fmt, ...)
+{
+    char out[sizeof errbuf];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, sizeof out, fmt, ap);
+    va_end(ap);
+    size_t lp = strlen(out), lo = strlen(errbuf);
+    if (lp + lo >= sizeof out) lo = sizeof out - 1 - lp;
+    memcpy(out + lp, errbuf, lo);
+    out[lp + lo] = '\0';
+    memcpy(errbuf, out, sizeof errbuf);
+    return SAMARL_ERR;
+}
+
+const char *samarl_errmsg(void)
+{
+    return errbuf;
+}
+
+void samarl_clearerr(void)
+{
+    errbuf[0] = '\0';
+}
+
+void samarl_fatal(const char *file, const char *func, int line, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    double t = error_t0 >= 0 ? comm_wtime() - error_t0 : 0.0;
+    fprintf(stderr, "[%d] %.3fs %s:%s():%d %s\n", comm_rank(), t, file, func, line, msg);
+    fflush(stderr);
+    comm_cleanup_run();
+    comm_abort(1);
+}
+
+void *samarl_malloc(size_t n, const char *file, const char *func, int line)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) samarl_fatal(file, func, line, "out of memory allocating %zu bytes", n);
+    return p;
+}
+
+void *samarl_calloc(size_t count, size_t size, const char *file, const char *func, int line)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) samarl_fatal(file, func, line, "out of memory allocating %zu x %zu bytes", count, size);
+    return p;
+}
+
+void *samarl_realloc(void *p, size_t n, const char *file, const char *func, int line)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) samarl_fatal(file, func, line, "out of memory reallocating to %zu bytes", n);
+    return q;
+}
+
+char *samarl_strdup(const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = xmalloc(n);
+    memcpy(d, s, n);
+    return d;
+}

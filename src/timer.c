@@ -1,0 +1,80 @@
+/* Phase timers with min/avg/max across ranks (see timer.h). */
+#include "samarl/timer.h"
+
+#include "samarl/comm.h"
+#include "samarl/error.h"
+
+const char *const timer_names[TIMER_COUNT] = {
+    [TIMER_TOTAL] = "total",         [TIMER_GRAPH] = "graph",
+    [TIMER_PARTITION] = "partition", [TIMER_DISTRIBUTE] = "distribute",
+    [TIMER_SIGMA] = "sigma",         [TIMER_CONSENSUS] = "consensus",
+    [TIMER_MIX] = "mix",             [TIMER_HALO] = "halo",
+    [TIMER_REDUCE] = "reduce",       [TIMER_IO] = "io",
+};
+
+static struct {
+    double start, total;
+    int64_t calls;
+    int running;
+} timers[TIMER_COUNT];
+
+void timer_start(timer_id_t t)
+{
+    SAMARL_ASSERT(!timers[t].running);
+    timers[t].running = 1;
+    timers[t].start = comm_wtime();
+}
+
+void timer_stop(timer_id_t t)
+{
+    SAMARL_ASSERT(timers[t].running);
+    timers[t].total += comm_wtime() - timers[t].start;
+    timers[t].calls++;
+    timers[t].running = 0;
+}
+
+double timer_seconds(timer_id_t t)
+{
+    return timers[t].total;
+}
+
+int64_t timer_calls(timer_id_t t)
+{
+    return timers[t].calls;
+}
+
+void timer_reset(timer_id_t t)
+{
+    timers[t].total = 0.0;
+    timers[t].calls = 0;
+}
+
+void timer_reduce(timer_stats_t out[TIMER_COUNT])
+{
+    double mn[TIMER_COUNT], sum[TIMER_COUNT];
+    for (int t = 0; t < TIMER_COUNT; t++) mn[t] = sum[t] = timers[t].total;
+    comm_allreduce_double(mn, TIMER_COUNT, COMM_MIN);
+    comm_allreduce_double(sum, TIMER_COUNT, COMM_SUM);
+    for (int t = 0; t < TIMER_COUNT; t++) {
+        out[t].min = mn[t];
+        out[t].avg = sum[t] / comm_size();
+        comm_maxloc_double(timers[t].total, &out[t].max, &out[t].max_rank);
+        out[t].calls = timers[t].calls;
+    }
+    int64_t calls[TIMER_COUNT];
+    for (int t = 0; t < TIMER_COUNT; t++) calls[t] = timers[t].calls;
+    comm_bcast_int64(calls, TIMER_COUNT, 0);
+    for (int t = 0; t < TIMER_COUNT; t++) out[t].calls = calls[t];
+}
+
+void timer_print(FILE *f, const timer_stats_t st[TIMER_COUNT])
+{
+    fprintf(f, "timers:          %12s %12s %12s %6s %10s %8s\n", "min_s", "avg_s", "max_s",
+            "max@", "calls", "imbal");
+    for (int t = 0; t < TIMER_COUNT; t++) {
+        if (st[t].calls == 0 && st[t].max == 0.0) continue;
+        double imb = st[t].avg > 0 ? st[t].max / st[t].avg : 1.0;
+        fprintf(f, "  %-14s %12.6f %12.6f %12.6f %6d %10" PRId64 " %8.3f\n", timer_names[t],
+                st[t].min, st[t].avg, st[t].max, st[t].max_rank, st[t].calls, imb);
+    }
+}
