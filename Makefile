@@ -37,6 +37,7 @@ MPIENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 endif
 
 .PHONY: all deps test check run bench tests benches clean format tidy
+.SECONDARY:
 all: $(BUILD)/samarl $(BUILD)/samarl-partition
 
 $(BUILD)/obj/%.o: %.c
@@ -86,7 +87,7 @@ test: deps
 
 check: tests
 	SAMARL_BUILD=$(BUILD) SAMARL_SHARED=$(SHARED) MPIRUN=$(MPIRUN) \
-	  $(PROVE) -f tests/*.t
+	  $(PROVE) -e bash -f tests/*.t
 
 # The main job: a consensus study on the built-in default, on all cores.
 run: deps

@@ -1,0 +1,44 @@
+# TAP helpers for shell tests: source from a .t file run from the repo root.
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/env.sh"
+SAMARL=$SAMARL_BUILD/samarl
+PARTITION=$SAMARL_BUILD/samarl-partition
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/samarl-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+_t=0 _failed=0
+
+pass() { _t=$((_t + 1)); echo "ok $_t - $*"; }
+fail() { _t=$((_t + 1)); _failed=$((_failed + 1)); echo "not ok $_t - $*"; }
+diag() { echo "# $*"; }
+# ok DESC COMMAND...: passes when the command exits 0.
+ok() { local d=$1; shift; if "$@" >"$TMP/out" 2>&1; then pass "$d"; else fail "$d"; sed 's/^/#   /' "$TMP/out" | tail -20; fi; }
+# run_np NP ARGS...: samarl under mpirun with NP ranks.
+run_np() { local np=$1; shift; $MPIRUN -np "$np" "$@"; }
+# Every rank's exit status: runs ARGS under NP ranks, each rank in a wrapper
+# that prints "rank R exit S"; the output is kept in $TMP/out.
+run_ranks() {
+  local np=$1; shift
+  $MPIRUN -np "$np" bash -c '"$@"; echo "rank ${OMPI_COMM_WORLD_RANK:-0} exit $?"' _ "$@" >"$TMP/out" 2>&1
+}
+# expect_error DESC NP PATTERN ARGS...: the command must fail on every one of
+# NP ranks with a non-zero status, and its output must match PATTERN (ERE).
+expect_error() {
+  local d=$1 np=$2 pat=$3; shift 3
+  run_ranks "$np" "$@"
+  local bad=0 r
+  for ((r = 0; r < np; r++)); do
+    grep -Eq "^rank $r exit [1-9]" "$TMP/out" || bad=1
+  done
+  if [[ $bad -eq 0 ]] && grep -Eq -- "$pat" "$TMP/out"; then
+    pass "$d"
+  else
+    fail "$d"
+    echo "#   expected every rank to fail with /$pat/, got:"
+    sed 's/^/#   /' "$TMP/out" | tail -15
+  fi
+}
+# like DESC FILE PATTERN: FILE matches the ERE.
+like() { if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1"; echo "#   /$3/ not in $2:"; sed 's/^/#   /' "$2" | tail -10; fi; }
+done_testing() { echo "1..$_t"; [[ $_failed -eq 0 ]]; }
+have_shared() { [[ -d $SAMARL_SHARED/data/grids ]]; }
