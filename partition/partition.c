@@ -24,6 +24,30 @@ static const char *metis_status(int rc)
     }
 }
 
+/* METIS may leave parts empty when there are few agents per part. Give each
+ * empty part the highest-gid agent of the currently largest part, so that
+ * every rank owns something (deterministically: ties go to the lowest part). */
+static void fill_empty_parts(gidx_t n, int nparts, int32_t *part)
+{
+    gidx_t *size = XZNEW(gidx_t, nparts);
+    for (gidx_t i = 0; i < n; i++) size[part[i]]++;
+    for (int p = 0; p < nparts; p++) {
+        if (size[p] > 0) continue;
+        int big = 0;
+        for (int q = 1; q < nparts; q++)
+            if (size[q] > size[big]) big = q;
+        SAMARL_ASSERT(size[big] > 1);
+        for (gidx_t i = n - 1; i >= 0; i--)
+            if (part[i] == big) {
+                part[i] = p;
+                break;
+            }
+        size[big]--;
+        size[p]++;
+    }
+    free(size);
+}
+
 static int partition_metis(const graph_t *g, int nparts, uint64_t seed, int64_t ufactor,
                            int32_t *part)
 {
@@ -66,6 +90,7 @@ static int partition_metis(const graph_t *g, int nparts, uint64_t seed, int64_t 
     free(vwgt);
     free(adjwgt);
     free(where);
+    fill_empty_parts(g->n, nparts, part);
     return SAMARL_OK;
 }
 

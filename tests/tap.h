@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "samarl/comm.h"
+#include "samarl/error.h"
 
 static int tap_count, tap_failures;
 

@@ -1,0 +1,43 @@
+/* The graphs the MPI tests run on: one of each generator plus a real grid.
+ * Built identically on every rank (generators are deterministic), so each
+ * rank can compute serial references from the whole graph. */
+#ifndef SAMARL_TESTS_TESTGRAPHS_H
+#define SAMARL_TESTS_TESTGRAPHS_H
+
+#include <stdio.h>
+
+#include "samarl/error.h"
+#include "samarl/graph.h"
+#include "tap.h"
+
+#define N_TEST_GRAPHS 8
+
+/* Graph k (0..N_TEST_GRAPHS-1), or NULL when its input is missing. */
+__attribute__((unused)) static graph_t *test_graph(int k)
+{
+    graph_t *g = NULL;
+    int rc = SAMARL_ERR;
+    char path[1024];
+    switch (k) {
+    case 0: rc = graph_ring(97, 2, &g); break;
+    case 1: rc = graph_grid2d(120, 0, &g); break;
+    case 2: rc = graph_rgg(600, 0.08, 3, &g); break;
+    case 3: rc = graph_er(300, 0.03, 5, &g); break;
+    case 4: rc = graph_smallworld(400, 3, 0.2, 7, &g); break;
+    case 5: rc = graph_complete(33, &g); break;
+    case 6: rc = graph_ring(5, 1, &g); break; /* tiny: fewer agents than some rank counts x2 */
+    case 7:
+        snprintf(path, sizeof path, "%s/data/grids/case2383wp.graph", tap_shared());
+        {
+            FILE *f = fopen(path, "r");
+            if (!f) return NULL;
+            fclose(f);
+        }
+        rc = graph_load_metis(path, 0, &g);
+        break;
+    }
+    if (rc != SAMARL_OK) SAMARL_FATAL("test graph %d: %s", k, samarl_errmsg());
+    return g;
+}
+
+#endif
