@@ -30,6 +30,11 @@ typedef struct {
 } key_spec_t;
 
 #define OFF(f) offsetof(config_t, f)
+/* Longest string value (a path); longer lines than inih's buffer holds are
+ * handled by line_reader, which hands inih a placeholder for the value. */
+#define CONFIG_VALUE_MAX 4095
+/* Marks a placeholder value: the byte cannot occur in a valid value. */
+#define LONG_VALUE_MARK '\x01'
 #define I64MAX 9.2e18
 #define I32MAX 2147483647.0
 
@@ -128,6 +133,16 @@ static int edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
+/* Where a comment starts in s[0, len): ';' or '#' at the start or after a
+ * blank (inih's inline ';', and '#' as line_reader treats it); len if none. */
+static size_t comment_start(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((s[i] == ';' || s[i] == '#') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
+            return i;
+    return len;
+}
+
 /* " (did you mean 'x'?)" for a near miss, else the list of accepted names. */
 static void suggest_key(const char *section, const char *name, char *out, size_t n)
 {
@@ -179,7 +194,9 @@ static void expected_text(const key_spec_t *k, char *out, size_t n)
         range_text(k, r, sizeof r);
         snprintf(out, n, "an integer in %s", r);
         break;
-    case KT_U64: snprintf(out, n, "an integer in [0, 18446744073709551615]"); break;
+    case KT_U64:
+        snprintf(out, n, "an integer in [0, 18446744073709551615] (decimal, or hex with 0x)");
+        break;
     case KT_REAL:
         range_text(k, r, sizeof r);
         snprintf(out, n, "a number in %s", r);
@@ -255,7 +272,10 @@ static int parse_value(config_t *cfg, const key_spec_t *k, const char *v, char *
     case KT_U64: {
         errno = 0;
         if (*v == '-') break;
-        unsigned long long x = strtoull(v, &end, 0);
+        /* Decimal, or hex with 0x; never octal, where "010" would quietly
+         * mean 8 and "08" would be refused. */
+        int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+        unsigned long long x = strtoull(v, &end, hex ? 16 : 10);
         if (*v && *end == '\0' && errno == 0) {
             *(uint64_t *)base = x;
             return 0;
@@ -294,6 +314,26 @@ static int parse_value(config_t *cfg, const key_spec_t *k, const char *v, char *
         break;
     }
     case KT_STR: {
+        /* Refuse what config_format could not write back as the same value:
+         * the recorded config must not lie about what ran. */
+        size_t lv = strlen(v), c = comment_start(v, lv);
+        for (size_t i = 0; i < lv; i++)
+            if ((unsigned char)v[i] < 0x20 ? v[i] != '\t' : v[i] == 0x7f) {
+                snprintf(why, nwhy, "expected a string without control characters");
+                return -1;
+            }
+        if (c < lv) {
+            snprintf(why, nwhy,
+                     "expected a string without ';' or '#' at its start or after a blank (they "
+                     "would start a comment when the config is read back), got '%s'",
+                     v);
+            return -1;
+        }
+        if (lv > CONFIG_VALUE_MAX) {
+            snprintf(why, nwhy, "expected a string of at most %d characters, got %zu",
+                     CONFIG_VALUE_MAX, lv);
+            return -1;
+        }
         char **s = (char **)base;
         free(*s);
         *s = samarl_strdup(v);
@@ -313,6 +353,8 @@ typedef struct {
     int line;         /* line number of the line last handed to inih */
     int err_line;     /* first error found by us (0: none) */
     char err[1024];
+    char **long_values; /* values too long for inih's line buffer */
+    int n_long;
 } parse_state_t;
 
 static void fail_at(parse_state_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -342,11 +384,35 @@ static char *line_reader(char *str, int num, void *stream)
     while (len && (*s == ' ' || *s == '\t')) s++, len--;
     if (len && s[len - 1] == '\r') len--;
     if (len + 2 > (size_t)num) {
-        fail_at(st, "%s:%d: line too long (%zu characters, at most %d)", st->path, st->line, len,
-                num - 2);
-        len = (size_t)num - 2;
+        /* A long comment (such as the origin note of an annotated config)
+         * is harmless: keep what precedes it. */
+        size_t c = comment_start(s, len);
+        while (c > 0 && (s[c - 1] == ' ' || s[c - 1] == '\t')) c--;
+        len = c;
     }
-    memcpy(str, s, len);
+    size_t sep = strcspn(s, "=:");
+    if (len + 2 > (size_t)num && s[0] != '[' && sep < len && sep + 16 < (size_t)num) {
+        /* A long value (a deep path): keep it aside and let inih parse
+         * "key = <mark>N"; on_key puts the value back. */
+        const char *v = s + sep + 1, *e = s + len;
+        while (v < e && (*v == ' ' || *v == '\t')) v++;
+        st->long_values = xrealloc(st->long_values, sizeof(char *) * (size_t)(st->n_long + 1));
+        char *val = xmalloc((size_t)(e - v) + 1);
+        memcpy(val, v, (size_t)(e - v));
+        val[e - v] = '\0';
+        st->long_values[st->n_long] = val;
+        memcpy(str, s, sep + 1);
+        len = sep + 1 + (size_t)snprintf(str + sep + 1, (size_t)num - sep - 1, " %c%d",
+                                         LONG_VALUE_MARK, st->n_long);
+        st->n_long++;
+    } else {
+        if (len + 2 > (size_t)num) {
+            fail_at(st, "%s:%d: line too long (%zu characters, at most %d)", st->path, st->line,
+                    len, num - 2);
+            len = (size_t)num - 2;
+        }
+        memcpy(str, s, len);
+    }
     str[len] = '\0';
     /* '#' starts a comment at the line start (inih) or after a blank (here). */
     for (size_t i = 1; i < len; i++)
@@ -364,13 +430,27 @@ static char *line_reader(char *str, int num, void *stream)
             name[nl2] = '\0';
             /* trim */
             char *a = name;
-            while (*a == ' ') a++;
-            for (char *e = a + strlen(a); e > a && e[-1] == ' ';) *--e = '\0';
+            while (*a == ' ' || *a == '\t') a++;
+            for (char *e = a + strlen(a); e > a && (e[-1] == ' ' || e[-1] == '\t');) *--e = '\0';
             if (!known_section(a)) {
                 char hint[256];
                 suggest_section(a, hint, sizeof hint);
                 fail_at(st, "%s:%d: unknown section [%s]%s", st->path, st->line, a, hint);
             }
+            /* inih ignores whatever follows ']', so "[graph] agents = 5"
+             * would drop the key without a word. */
+            const char *rest = close + 1;
+            rest += strspn(rest, " \t");
+            if (*rest && *rest != ';' && *rest != '#')
+                fail_at(st, "%s:%d: unexpected text '%s' after the section header [%s] (put each "
+                            "key = value on its own line)",
+                        st->path, st->line, rest, a);
+            /* inih would keep the blanks of "[ graph ]" in the section name,
+             * which then matches no section: hand it the trimmed name. */
+            size_t la = strlen(a);
+            memmove(str + 1, a, la);
+            str[la + 1] = ']';
+            str[la + 2] = '\0';
         }
     }
     strcat(str, "\n");
@@ -393,6 +473,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 0;
     }
     if (!known_section(section)) return 0; /* already reported by the reader */
+    if (value[0] == LONG_VALUE_MARK) value = st->long_values[atoi(value + 1)];
     int i = find_key(section, name);
     if (i < 0) {
         char hint[512];
@@ -415,6 +496,17 @@ static int on_key(void *user, const char *section, const char *name, const char 
     return 1;
 }
 
+/* Copy [s, e) without surrounding blanks; -1 if it does not fit. */
+static int copy_trimmed(const char *s, const char *e, char *out, size_t n)
+{
+    while (s < e && (*s == ' ' || *s == '\t')) s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
+    if ((size_t)(e - s) >= n) return -1;
+    memcpy(out, s, (size_t)(e - s));
+    out[e - s] = '\0';
+    return 0;
+}
+
 static int apply_override(config_t *cfg, const char *ov)
 {
     const char *eq = strchr(ov, '=');
@@ -422,53 +514,64 @@ static int apply_override(config_t *cfg, const char *ov)
     if (!eq || !dot || dot > eq || dot == ov || dot + 1 == eq)
         return samarl_seterr("--set '%s': expected section.key=value (e.g. --set graph.agents=5000)",
                              ov);
+    /* Blanks around names and value are dropped, as inih does in files. */
     char section[64], name[64];
-    size_t ls = (size_t)(dot - ov), ln = (size_t)(eq - dot - 1);
-    if (ls >= sizeof section || ln >= sizeof name)
+    if (copy_trimmed(ov, dot, section, sizeof section) ||
+        copy_trimmed(dot + 1, eq, name, sizeof name))
         return samarl_seterr("--set '%s': section or key name too long", ov);
-    memcpy(section, ov, ls);
-    section[ls] = '\0';
-    memcpy(name, dot + 1, ln);
-    name[ln] = '\0';
-    const char *value = eq + 1;
-    while (*value == ' ') value++;
+    size_t lv = strlen(eq + 1);
+    char *value = xmalloc(lv + 1);
+    copy_trimmed(eq + 1, eq + 1 + lv, value, lv + 1);
+    int rc = SAMARL_OK;
     if (!known_section(section)) {
         char hint[256];
         suggest_section(section, hint, sizeof hint);
-        return samarl_seterr("--set '%s': unknown section [%s]%s", ov, section, hint);
+        rc = samarl_seterr("--set '%s': unknown section [%s]%s", ov, section, hint);
+    } else {
+        int i = find_key(section, name);
+        char why[512];
+        if (i < 0) {
+            char hint[512];
+            suggest_key(section, name, hint, sizeof hint);
+            rc = samarl_seterr("--set '%s': unknown key '%s' in section [%s]%s", ov, name, section,
+                               hint);
+        } else if (parse_value(cfg, &keys[i], value, why, sizeof why) != 0) {
+            rc = samarl_seterr("--set %s.%s: %s", section, name, why);
+        } else {
+            cfg->origin[i] = -1;
+        }
     }
-    int i = find_key(section, name);
-    if (i < 0) {
-        char hint[512];
-        suggest_key(section, name, hint, sizeof hint);
-        return samarl_seterr("--set '%s': unknown key '%s' in section [%s]%s", ov, name, section,
-                             hint);
-    }
-    char why[512];
-    if (parse_value(cfg, &keys[i], value, why, sizeof why) != 0)
-        return samarl_seterr("--set %s.%s: %s", section, name, why);
-    cfg->origin[i] = -1;
-    return SAMARL_OK;
+    free(value);
+    return rc;
 }
+
+static void value_text(const config_t *cfg, const key_spec_t *k, char *out, size_t n);
 
 /* Where a key's value came from, for messages: "cfg.ini:12", "--set", "default". */
 static void origin_text(const config_t *cfg, int i, char *out, size_t n)
 {
     if (cfg->origin[i] > 0)
-        snprintf(out, n, "%s:%d", cfg->path ? cfg->path : "?", cfg->origin[i]);
+        snprintf(out, n, "%s:%d", cfg->path ? cfg->path : "(config)", cfg->origin[i]);
     else if (cfg->origin[i] < 0)
         snprintf(out, n, "--set %s.%s", keys[i].section, keys[i].name);
     else
         snprintf(out, n, "default");
 }
 
-static int require(const config_t *cfg, const char *sec, const char *key, const char *when)
+/* sec.key (a string) must be non-empty because of the enum key `because`
+ * ("graph.type"); the message says where that key was set. */
+static int require(const config_t *cfg, const char *sec, const char *key, const char *because_sec,
+                   const char *because_key)
 {
-    int i = find_key(sec, key);
-    SAMARL_ASSERT(i >= 0);
+    int i = find_key(sec, key), j = find_key(because_sec, because_key);
+    SAMARL_ASSERT(i >= 0 && j >= 0 && keys[j].type == KT_ENUM);
     const char *v = *(char *const *)((const char *)cfg + keys[i].off);
     if (v && *v) return SAMARL_OK;
-    return samarl_seterr("[%s] %s is required when %s", sec, key, when);
+    char val[64], org[600];
+    value_text(cfg, &keys[j], val, sizeof val);
+    origin_text(cfg, j, org, sizeof org);
+    return samarl_seterr("[%s] %s is required when %s.%s = %s (set at %s)", sec, key, because_sec,
+                         because_key, val, org);
 }
 
 /* Checks that involve more than one key. */
@@ -476,13 +579,11 @@ static int validate(config_t *cfg)
 {
     if (!config_is_set(cfg, "graph", "seed")) cfg->graph.seed = cfg->run.seed;
     if (!config_is_set(cfg, "partition", "seed")) cfg->partition.seed = cfg->run.seed;
-    if (cfg->graph.type == GRAPH_FILE && require(cfg, "graph", "path", "graph.type = file"))
+    if (cfg->graph.type == GRAPH_FILE && require(cfg, "graph", "path", "graph", "type"))
         return SAMARL_ERR;
     if (cfg->partition.method == PARTITION_FILE &&
-        require(cfg, "partition", "file", "partition.method = file"))
+        require(cfg, "partition", "file", "partition", "method"))
         return SAMARL_ERR;
-    if (cfg->graph.type == GRAPH_FILE && cfg->graph.path[0] == '\0')
-        return samarl_seterr("[graph] path is empty");
     return SAMARL_OK;
 }
 
@@ -513,6 +614,8 @@ int config_parse(config_t *cfg, const char *path, const char *text, char *const 
             (unsigned char)st.text[2] == 0xBF)
             st.text += 3;
         int rc = ini_parse_stream(line_reader, &st, on_key, &st);
+        for (int i = 0; i < st.n_long; i++) free(st.long_values[i]);
+        free(st.long_values);
         if (rc == -2) SAMARL_FATAL("out of memory parsing %s", st.path);
         if (st.err_line && (rc <= 0 || st.err_line <= rc)) return samarl_seterr("%s", st.err);
         if (rc > 0)

@@ -86,12 +86,19 @@ static const gidx_t *find_sorted(const gidx_t *a, gidx_t len, gidx_t key)
 int graph_validate(const graph_t *g, const char *what)
 {
     if (g->n < 1) return samarl_seterr("%s: empty graph (no vertices)", what);
-    if (g->xadj[0] != 0 || g->xadj[g->n] != 2 * g->m)
+    if (g->xadj[0] != 0)
+        return samarl_seterr("%s: xadj[0] = %" PRIdG ", expected 0", what, g->xadj[0]);
+    if (g->xadj[g->n] != 2 * g->m)
         return samarl_seterr("%s: adjacency holds %" PRIdG " entries, expected 2m = %" PRIdG, what,
                              g->xadj[g->n], 2 * g->m);
-    for (gidx_t u = 0; u < g->n; u++) {
+    /* All offsets first: a row that reaches past 2m must be refused before
+     * any row is read through it. */
+    for (gidx_t u = 0; u < g->n; u++)
         if (g->xadj[u + 1] < g->xadj[u])
-            return samarl_seterr("%s: row offsets decrease at vertex %" PRIdG, what, u);
+            return samarl_seterr("%s: row offsets decrease at vertex %" PRIdG " (xadj[%" PRIdG
+                                 "] = %" PRIdG ", xadj[%" PRIdG "] = %" PRIdG ")",
+                                 what, u, u, g->xadj[u], u + 1, g->xadj[u + 1]);
+    for (gidx_t u = 0; u < g->n; u++) {
         for (gidx_t e = g->xadj[u]; e < g->xadj[u + 1]; e++) {
             gidx_t v = g->adj[e];
             if (v < 0 || v >= g->n)

@@ -102,7 +102,7 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
     int has_vsize = 0, has_vwgt = 0, has_ewgt = 0;
     graph_t *g = NULL;
     long *vline = NULL; /* line of each vertex, for messages */
-    gidx_t nv = 0, cap_adj = 0, nadj = 0;
+    gidx_t nv = 0, vcap = 0, cap_adj = 0, nadj = 0;
     int rc = SAMARL_OK;
 
 #define FAIL(...)                                                                                  \
@@ -162,18 +162,26 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
                     FAIL("%s:%ld: ncon = %lld outside 1..64", path, lineno, vals[3]);
                 ncon = vals[3];
             }
+            if (m > n * (n - 1) / 2)
+                FAIL("%s:%ld: the header announces %lld edges, but %lld vertices can have at most "
+                     "%lld (n(n-1)/2)",
+                     path, lineno, m, n, n * (n - 1) / 2);
             if (n_expected > 0 && n != n_expected)
                 FAIL("%s:%ld: the graph has %lld vertices but graph.agents = %" PRIdG, path, lineno,
                      n, n_expected);
+            /* Arrays grow with the lines actually read: a header that
+             * promises more than the file holds gets a message, not an
+             * allocation failure. */
             g = XZNEW(graph_t, 1);
             g->n = n;
-            g->xadj = XZNEW(gidx_t, n + 1);
+            vcap = n < 4096 ? n : 4096;
+            g->xadj = XZNEW(gidx_t, vcap + 1);
             g->ncon = (int)ncon;
-            if (ncon) g->vwgt = XNEW(int32_t, n * ncon);
-            cap_adj = 2 * m + 16;
+            if (ncon) g->vwgt = XNEW(int32_t, vcap * ncon);
+            vline = XNEW(long, vcap);
+            cap_adj = (2 * m < (1 << 20) ? 2 * m : (1 << 20)) + 16;
             g->adj = XNEW(gidx_t, cap_adj);
             if (has_ewgt) g->adjwgt = XNEW(int32_t, cap_adj);
-            vline = XNEW(long, n);
             continue;
         }
         /* a vertex line */
@@ -182,22 +190,31 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
             FAIL("%s:%ld: more vertex lines than the %lld the header announces (line %ld)", path,
                  lineno, n, header_line);
         }
+        if (nv == vcap) {
+            vcap = 2 * vcap < n ? 2 * vcap : n;
+            g->xadj = xrealloc(g->xadj, sizeof(gidx_t) * (size_t)(vcap + 1));
+            vline = xrealloc(vline, sizeof(long) * (size_t)vcap);
+            if (ncon) g->vwgt = xrealloc(g->vwgt, sizeof(int32_t) * (size_t)(vcap * ncon));
+        }
         vline[nv] = lineno;
         long long val;
         int r;
+        char *at; /* start of the token being read, for messages */
         if (has_vsize) {
+            at = p;
             r = next_int(&p, &val);
             if (r != 1 || val < 0)
                 FAIL("%s:%ld: vertex %" PRIdG ": expected its size (an integer >= 0), got '%s'",
-                     path, lineno, nv + 1, r == 0 ? "end of line" : token_at(p, tok, sizeof tok));
+                     path, lineno, nv + 1, r == 0 ? "end of line" : token_at(at, tok, sizeof tok));
         }
         for (long long c = 0; c < ncon; c++) {
+            at = p;
             r = next_int(&p, &val);
             if (r != 1 || val < 0 || val > 2147483647LL)
                 FAIL("%s:%ld: vertex %" PRIdG ": expected weight %lld of %lld (an integer >= 0), "
                      "got '%s'",
                      path, lineno, nv + 1, c + 1, ncon,
-                     r == 0 ? "end of line" : token_at(p, tok, sizeof tok));
+                     r == 0 ? "end of line" : token_at(at, tok, sizeof tok));
             g->vwgt[nv * ncon + c] = (int32_t)val;
         }
         while ((r = next_int(&p, &val)) == 1) {
@@ -214,12 +231,13 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
             g->adj[nadj] = val - 1;
             if (has_ewgt) {
                 long long w;
+                at = p;
                 int rw = next_int(&p, &w);
                 if (rw != 1 || w < 1 || w > 2147483647LL)
                     FAIL("%s:%ld: vertex %" PRIdG ": expected an edge weight (integer >= 1) after "
                          "neighbour %lld, got '%s'",
                          path, lineno, nv + 1, val,
-                         rw == 0 ? "end of line" : token_at(p, tok, sizeof tok));
+                         rw == 0 ? "end of line" : token_at(at, tok, sizeof tok));
                 g->adjwgt[nadj] = (int32_t)w;
             }
             nadj++;
@@ -306,10 +324,17 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
         while (*p == ' ' || *p == '\t') p++;
         if (*p == '#' || *p == '%' || is_blank(p)) continue;
         long long a, b, c;
-        int ra = next_int(&p, &a), rb = ra == 1 ? next_int(&p, &b) : 0;
-        if (ra != 1 || rb != 1)
+        /* On junk next_int leaves p at the token, so the message can quote it. */
+        if (next_int(&p, &a) != 1)
             FAIL("%s:%ld: expected 'u v' or 'u v weight' (0-based integer ids), got '%s'", path,
-                 lineno, token_at(line, tok, sizeof tok));
+                 lineno, token_at(p, tok, sizeof tok));
+        int rb = next_int(&p, &b);
+        if (rb == 0)
+            FAIL("%s:%ld: only one column ('%lld'): expected 'u v' or 'u v weight'", path, lineno,
+                 a);
+        if (rb == -1)
+            FAIL("%s:%ld: expected 'u v' or 'u v weight' (0-based integer ids), got '%s' for v",
+                 path, lineno, token_at(p, tok, sizeof tok));
         int rcw = next_int(&p, &c);
         if (rcw == -1)
             FAIL("%s:%ld: '%s' is not an integer weight", path, lineno, token_at(p, tok, sizeof tok));
@@ -318,8 +343,9 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
         int has_w = rcw == 1;
         if (weighted < 0) weighted = has_w;
         if (weighted != has_w)
-            FAIL("%s:%ld: %s weight column, but earlier lines %s", path, lineno,
-                 has_w ? "has a" : "has no", weighted ? "have one" : "have none");
+            FAIL("%s:%ld: %s weight column, but line %ld %s; give every edge a weight or none",
+                 path, lineno, has_w ? "has a" : "has no", eline[0],
+                 weighted ? "has one" : "has none");
         if (has_w && (c < 1 || c > 2147483647LL))
             FAIL("%s:%ld: edge weight %lld must be an integer >= 1", path, lineno, c);
         if (a < 0 || b < 0)

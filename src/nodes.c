@@ -42,7 +42,7 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
     enum { MAXCOLS = 256 };
     char *line = NULL, *cells[MAXCOLS];
     size_t cap = 0;
-    long lineno = 0, *row_line = NULL;
+    long lineno = 0, header_line = 0, *row_line = NULL;
     int rc = SAMARL_OK, ncols = 0, idcol = -1;
     nodes_t *nd = XZNEW(nodes_t, 1);
     gidx_t rows = 0, rcap = 1024;
@@ -58,9 +58,13 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
         if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#') continue;
+        header_line = lineno;
         ncols = split(line, cells, MAXCOLS);
         if (ncols > MAXCOLS) FAIL("%s:%ld: more than %d columns", path, lineno, MAXCOLS);
+        /* Count the names now so that nodes_destroy frees those made before
+         * a bad one. */
         nd->names = XZNEW(char *, ncols);
+        nd->ncols = ncols;
         for (int c = 0; c < ncols; c++) {
             if (!cells[c][0]) FAIL("%s:%ld: column %d has an empty name", path, lineno, c + 1);
             for (int d = 0; d < c; d++)
@@ -69,7 +73,6 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
             nd->names[c] = samarl_strdup(cells[c]);
             if (strcmp(cells[c], "id") == 0) idcol = c;
         }
-        nd->ncols = ncols;
         break;
     }
     if (!ncols) FAIL("%s: empty file: expected a header row naming the columns (with 'id')", path);
@@ -84,8 +87,8 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
         if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#') continue;
         int nc = split(line, cells, MAXCOLS);
         if (nc != ncols)
-            FAIL("%s:%ld: %d fields, expected %d (%s%s...)", path, lineno, nc, ncols, nd->names[0],
-                 ncols > 1 ? "," : "");
+            FAIL("%s:%ld: %d fields, expected %d as in the header (line %ld)", path, lineno, nc,
+                 ncols, header_line);
         if (rows == rcap) {
             rcap *= 2;
             raw = xrealloc(raw, sizeof(double) * (size_t)(rcap * ncols));
