@@ -11,14 +11,27 @@
 #include "samarl/rng.h"
 #include "samarl/timer.h"
 
+/* Edge weights depend on degrees only (1/(1+max(d_i,d_j)) or 1/(1+d_max)),
+ * so each entry stores a 2-byte index into a table of 1/(1+d): 6 bytes per
+ * entry with the column instead of 12, and a round is memory-bound. A graph
+ * with a degree beyond the index range keeps one double per entry. */
+#define WIDX_MAX 65535
+
 struct consensus {
     const lgraph_t *lg;
     halo_t *halo;
-    double *wself; /* [n_owned] */
-    double *w;     /* [nnz] weight per local adjacency entry */
-    double *work;  /* [n_local * max_width] second buffer for ping-pong rounds */
+    double *wself;   /* [n_owned] */
+    uint16_t *widx;  /* [nnz] index into wtab, or NULL */
+    double *wtab;    /* [dmax + 1] 1/(1+d) */
+    double *w;       /* [nnz] explicit weights when widx is NULL */
+    double *work;    /* [n_local * max_width] second buffer for ping-pong rounds */
     int max_width;
 };
+
+static inline double edge_weight(const consensus_t *c, int64_t e)
+{
+    return c->widx ? c->wtab[c->widx[e]] : c->w[e];
+}
 
 consensus_t *consensus_create(const lgraph_t *lg, halo_t *halo, weights_t weights)
 {
@@ -29,20 +42,28 @@ consensus_t *consensus_create(const lgraph_t *lg, halo_t *halo, weights_t weight
     const lidx_t n = lg->n_owned, nl = lg->n_owned + lg->n_ghost;
     const int64_t nnz = lg->rowptr[n];
     c->wself = XNEW(double, n);
-    c->w = XNEW(double, nnz);
     c->work = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
     int64_t dmax = 0;
-    for (lidx_t i = 0; i < n; i++)
+    for (lidx_t i = 0; i < nl; i++)
         if (lg->degree[i] > dmax) dmax = lg->degree[i];
     comm_allreduce_int64(&dmax, 1, COMM_MAX);
+    if (dmax <= WIDX_MAX) {
+        c->widx = XNEW(uint16_t, nnz);
+        c->wtab = XNEW(double, dmax + 1);
+        for (int64_t d = 0; d <= dmax; d++) c->wtab[d] = 1.0 / (1.0 + (double)d);
+    } else {
+        c->w = XNEW(double, nnz);
+    }
     for (lidx_t i = 0; i < n; i++) {
         double sum = 0.0; /* in gid order, like every row sum here */
         for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
             lidx_t di = lg->degree[i], dj = lg->degree[lg->col[e]];
-            double wij = weights == WEIGHTS_MAXDEGREE ? 1.0 / (1.0 + (double)dmax)
-                                                      : 1.0 / (1.0 + (double)(di > dj ? di : dj));
-            c->w[e] = wij;
-            sum += wij;
+            int64_t key = weights == WEIGHTS_MAXDEGREE ? dmax : (di > dj ? di : dj);
+            if (c->widx)
+                c->widx[e] = (uint16_t)key;
+            else
+                c->w[e] = 1.0 / (1.0 + (double)key);
+            sum += edge_weight(c, e);
         }
         c->wself[i] = 1.0 - sum;
     }
@@ -54,7 +75,13 @@ static inline double row1(const consensus_t *c, lidx_t i, const double *x)
 {
     const lgraph_t *lg = c->lg;
     double acc = c->wself[i] * x[i];
-    for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) acc += c->w[e] * x[lg->col[e]];
+    if (c->widx) {
+        const uint16_t *wi = c->widx;
+        const double *wt = c->wtab;
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) acc += wt[wi[e]] * x[lg->col[e]];
+    } else {
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) acc += c->w[e] * x[lg->col[e]];
+    }
     return acc;
 }
 
@@ -64,7 +91,7 @@ static inline void rowk(const consensus_t *c, lidx_t i, const double *x, double 
     for (int q = 0; q < k; q++) {
         double acc = c->wself[i] * x[(size_t)i * k + q];
         for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++)
-            acc += c->w[e] * x[(size_t)lg->col[e] * k + q];
+            acc += edge_weight(c, e) * x[(size_t)lg->col[e] * k + q];
         y[(size_t)i * k + q] = acc;
     }
 }
@@ -204,9 +231,9 @@ const double *consensus_self_weights(const consensus_t *c)
     return c->wself;
 }
 
-const double *consensus_edge_weights(const consensus_t *c)
+double consensus_edge_weight(const consensus_t *c, int64_t e)
 {
-    return c->w;
+    return edge_weight(c, e);
 }
 
 void consensus_destroy(consensus_t **cp)
@@ -214,6 +241,8 @@ void consensus_destroy(consensus_t **cp)
     consensus_t *c = *cp;
     if (!c) return;
     free(c->wself);
+    free(c->widx);
+    free(c->wtab);
     free(c->w);
     free(c->work);
     free(c);

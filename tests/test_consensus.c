@@ -102,16 +102,17 @@ int main(int argc, char **argv)
             consensus_t *c = consensus_create(lg, h, (weights_t)wt);
 
             /* Weights: rows sum to one, W_ij = W_ji, entries in [0, 1]. */
-            const double *ws = consensus_self_weights(c), *we = consensus_edge_weights(c);
+            const double *ws = consensus_self_weights(c);
             gidx_t dmax = graph_max_degree(g);
             int wok = 1;
             for (lidx_t i = 0; i < lg->n_owned; i++) {
                 double s = ws[i];
                 wok &= ws[i] >= 0 && ws[i] <= 1;
                 for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
-                    s += we[e];
-                    wok &= we[e] == weight(g, lg->gid[i], lg->gid[lg->col[e]], (weights_t)wt, dmax) &&
-                           we[e] == weight(g, lg->gid[lg->col[e]], lg->gid[i], (weights_t)wt, dmax);
+                    double we = consensus_edge_weight(c, e);
+                    s += we;
+                    wok &= we == weight(g, lg->gid[i], lg->gid[lg->col[e]], (weights_t)wt, dmax) &&
+                           we == weight(g, lg->gid[lg->col[e]], lg->gid[i], (weights_t)wt, dmax);
                 }
                 wok &= fabs(s - 1.0) < 1e-14;
             }

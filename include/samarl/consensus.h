@@ -50,10 +50,10 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
 double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol,
                        int64_t *iters, double *residual);
 
-/* The weights (for tests and reports): self weight per owned row, and one
- * weight per entry of the local adjacency (lg->col order). */
+/* The weights (for tests and reports): self weight per owned row, and the
+ * weight of entry e of the local adjacency (lg->col order). */
 const double *consensus_self_weights(const consensus_t *c);
-const double *consensus_edge_weights(const consensus_t *c);
+double consensus_edge_weight(const consensus_t *c, int64_t e);
 
 void consensus_destroy(consensus_t **c);
 
