@@ -192,7 +192,7 @@ void partition_stats(const graph_t *g, const int32_t *part, int nparts, part_sta
 
 void partition_stats_print(FILE *f, const part_stats_t *s)
 {
-    fprintf(f, "partition:\n");
+    fprintf(f, "partition statistics:\n");
     fprintf(f, "  parts:            %d\n", s->nparts);
     fprintf(f, "  agents:           %" PRIdG "\n", s->n);
     fprintf(f, "  edges:            %" PRIdG "\n", s->m);

@@ -146,10 +146,11 @@ void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
     s->fingerprint = (uint64_t)hdr[3];
     if (verbose && me == 0)
         printf("graph: %s, %" PRIdG " agents, %" PRIdG " edges, mean degree %.2f, max degree %" PRIdG
-               "%s\n",
+               "%s (%.3f s)\n",
                s->graph_name, s->n, s->m, 2.0 * (double)s->m / (double)s->n,
                graph_max_degree(s->g),
-               s->components > 1 ? " (DISCONNECTED: graph.allow_disconnected = true)" : "");
+               s->components > 1 ? " (DISCONNECTED: graph.allow_disconnected = true)" : "",
+               timer_seconds(TIMER_GRAPH));
     if ((gidx_t)P > s->n) {
         samarl_seterr("more ranks than agents: %d ranks for %" PRIdG
                       " agents (run on at most %" PRIdG " ranks, or use a larger graph)",
@@ -173,7 +174,12 @@ void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
     if (me == 0) {
         partition_stats(s->g, s->part, P, &s->stats);
         cut = s->stats.edge_cut;
-        if (verbose) partition_stats_print(stdout, &s->stats);
+        if (verbose) {
+            printf("partition: %s into %d parts (%.3f s)\n",
+                   config_enum_name("partition", "method", cfg->partition.method), P,
+                   timer_seconds(TIMER_PARTITION));
+            partition_stats_print(stdout, &s->stats);
+        }
     }
     comm_bcast_int64(&cut, 1, 0);
     s->edge_cut = cut;
@@ -183,7 +189,11 @@ void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
     comm_check(lgraph_check(s->lg));
     s->halo = halo_create(s->lg, (halo_method_t)cfg->halo.method, max_width);
     timer_stop(TIMER_DISTRIBUTE);
-    if (verbose && me == 0) fflush(stdout);
+    if (verbose && me == 0) {
+        printf("distribute: rows scattered, halo plan checked, %s halo (%.3f s)\n",
+               config_enum_name("halo", "method", cfg->halo.method), timer_seconds(TIMER_DISTRIBUTE));
+        fflush(stdout);
+    }
 }
 
 void setup_free(setup_t *s)

@@ -75,9 +75,7 @@ const char *comm_library_version(void)
     if (!v[0]) {
         MPI_Get_library_version(v, &len);
         /* Keep the first line: the rest is build detail. */
-        char *nl = strchr(v, '\n');
-        if (nl) *nl = '\0';
-        for (char *c = strchr(v, ','); c; c = NULL) *c = '\0';
+        v[strcspn(v, "\n,")] = '\0';
     }
     return v;
 }

@@ -125,11 +125,19 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         if (root) print_version();
     } else if (strcmp(cmd, "help") == 0) {
-        const char *topic = argc > 2 ? argv[2] : "";
-        const char *text = strcmp(topic, "consensus") == 0 ? consensus_help
-                           : strcmp(topic, "config") == 0  ? config_help
-                           : strcmp(topic, "info") == 0    ? info_help
-                                                           : main_help;
+        const char *topic = argc > 2 ? argv[2] : NULL;
+        const char *text = !topic                             ? main_help
+                           : strcmp(topic, "consensus") == 0 ? consensus_help
+                           : strcmp(topic, "config") == 0    ? config_help
+                           : strcmp(topic, "info") == 0      ? info_help
+                                                             : NULL;
+        if (!text) {
+            if (root)
+                fprintf(stderr, "samarl help: unknown command '%s' (commands: consensus, config, "
+                                "info)\nTry 'samarl --help'.\n",
+                        topic);
+            comm_exit(2);
+        }
         if (root) fputs(text, stdout);
     } else if (strcmp(cmd, "consensus") == 0) {
         rc = cmd_consensus(argc, argv);

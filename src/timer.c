@@ -59,7 +59,6 @@ void timer_reduce(timer_stats_t out[TIMER_COUNT])
         out[t].min = mn[t];
         out[t].avg = sum[t] / comm_size();
         comm_maxloc_double(timers[t].total, &out[t].max, &out[t].max_rank);
-        out[t].calls = timers[t].calls;
     }
     int64_t calls[TIMER_COUNT];
     for (int t = 0; t < TIMER_COUNT; t++) calls[t] = timers[t].calls;
