@@ -39,6 +39,7 @@ static const char *const help =
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    samarl_set_progname("samarl-partition");
     const int me = comm_rank();
     cli_opts_t o;
     cli_parse(argc, argv, 1, "samarl-partition", CLI_OUTPUT | CLI_PARTS, &o);

@@ -35,7 +35,7 @@ const char *const consensus_help =
     "  -c, --config FILE   INI configuration (without it: built-in defaults)\n"
     "  -s, --set S.K=V     override one key; repeatable (--set graph.agents=100000)\n"
     "  -o, --output FILE   write /consensus (curve, final values) and /graph to\n"
-    "                      HDF5, and a JSON run record beside it (FILE.json)\n"
+    "                      HDF5, and a JSON run record beside it (out.h5 -> out.json)\n"
     "      --dry-run       print the effective configuration and exit\n"
     "  -q, --quiet         print only the summary\n"
     "  -h, --help          this text\n"

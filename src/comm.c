@@ -134,7 +134,7 @@ void comm_check(int status)
     MPI_CHECK(MPI_Allreduce(&key, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD));
     if (lowest == INT_MAX) return;
     if (world_rank == lowest) {
-        fprintf(stderr, "samarl: error: %s\n", samarl_errmsg());
+        fprintf(stderr, "%s: error: %s\n", samarl_progname(), samarl_errmsg());
         fflush(stderr);
     }
     comm_exit(1);
@@ -146,7 +146,7 @@ void comm_check_root(int status, int root)
     MPI_CHECK(MPI_Bcast(&st, 1, MPI_INT, root, MPI_COMM_WORLD));
     if (st == SAMARL_OK) return;
     if (world_rank == root) {
-        fprintf(stderr, "samarl: error: %s\n", samarl_errmsg());
+        fprintf(stderr, "%s: error: %s\n", samarl_progname(), samarl_errmsg());
         fflush(stderr);
     }
     comm_exit(1);

@@ -93,7 +93,7 @@ static const key_spec_t keys[] = {
     {"consensus", "sigma_iters", KT_INT, OFF(consensus.sigma_iters), "2000", 0, 1e9, 0, 0, NULL,
      "power iterations to estimate sigma = |lambda_2(W)| (0 skips the estimate)"},
     {"consensus", "sigma_tol", KT_REAL, OFF(consensus.sigma_tol), "1e-9", 0, 1, 1, 1, NULL,
-     "relative change of the sigma estimate at which the power iteration stops"},
+     "the power iteration stops when the residual of sigma^2 is below sigma_tol * sigma^2"},
 };
 #define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
 

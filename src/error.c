@@ -17,6 +17,18 @@ void samarl_error_set_t0(double t0)
     error_t0 = t0;
 }
 
+static const char *progname = "samarl";
+
+void samarl_set_progname(const char *name)
+{
+    progname = name;
+}
+
+const char *samarl_progname(void)
+{
+    return progname;
+}
+
 int samarl_seterr(const char *fmt, ...)
 {
     va_list ap;

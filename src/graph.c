@@ -212,10 +212,8 @@ int graph_build(const config_t *cfg, graph_t **out)
     case GRAPH_GRID2D: rc = graph_grid2d(n, cfg->graph.rows, &g); break;
     case GRAPH_RGG: {
         double r = cfg->graph.radius;
-        if (r <= 0.0) {
-            if (n < 2) return samarl_seterr("graph.type = rgg needs graph.agents >= 2");
-            r = sqrt(cfg->graph.degree / (M_PI * (double)(n - 1)));
-        }
+        if (r <= 0.0) /* expected degree (n-1) pi r^2, ignoring the boundary */
+            r = n > 1 ? sqrt(cfg->graph.degree / (M_PI * (double)(n - 1))) : 1.0;
         rc = graph_rgg(n, r, cfg->graph.seed, &g);
         break;
     }

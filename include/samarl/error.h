@@ -57,4 +57,8 @@ char *samarl_strdup(const char *s);
 /* Set the time origin used in fatal messages (comm_init does this). */
 void samarl_error_set_t0(double t0);
 
+/* The program name that prefixes user-facing errors ("samarl"). */
+void samarl_set_progname(const char *name);
+const char *samarl_progname(void);
+
 #endif
