@@ -17,9 +17,32 @@
  * with a degree beyond the index range keeps one double per entry. */
 #define WIDX_MAX 65535
 
+/* Rows in lockstep: rows with similar lengths (sorted by length within
+ * windows of WINDOW rows) form chunks of CHUNK rows that step through their
+ * neighbour lists together up to the chunk's shortest row, entries stored
+ * column by column; each row then finishes its own tail from the CSR. Each
+ * row still sums self, then neighbours in gid order: the same bits as the
+ * row-by-row loop, 1.3-2x faster on rgg graphs (bench/consensus). */
+#define CHUNK 8
+#define WINDOW 1024
+/* Rows per slice between calls that let MPI progress a halo in flight. */
+#define SLICE 16384
+
+typedef struct {
+    lidx_t n_chunks;
+    lidx_t *row;   /* [n_chunks * CHUNK] local row of each lane */
+    int32_t *len;  /* [n_chunks] lockstep length: the chunk's shortest row */
+    int64_t *ptr;  /* [n_chunks + 1] offsets into col and w */
+    lidx_t *col;   /* lockstep entries, [j][lane] within a chunk */
+    uint16_t *w;   /* their weight indices */
+    lidx_t n_rest; /* rows left over (fewer than CHUNK), done one by one */
+    lidx_t *rest;
+} chunks_t;
+
 struct consensus {
     const lgraph_t *lg;
     halo_t *halo;
+    chunks_t interior, boundary; /* lockstep layout (when weights are indexed) */
     double *wself;   /* [n_owned] */
     uint16_t *widx;  /* [nnz] index into wtab, or NULL */
     double *wtab;    /* [dmax + 1] 1/(1+d) */
@@ -27,6 +50,9 @@ struct consensus {
     double *work;    /* [n_local * max_width] second buffer for ping-pong rounds */
     int max_width;
 };
+
+static void chunks_build(const consensus_t *c, const lidx_t *rows, lidx_t n, chunks_t *ch);
+static void chunks_free(chunks_t *ch);
 
 static inline double edge_weight(const consensus_t *c, int64_t e)
 {
@@ -67,7 +93,95 @@ consensus_t *consensus_create(const lgraph_t *lg, halo_t *halo, weights_t weight
         }
         c->wself[i] = 1.0 - sum;
     }
+    if (c->widx) {
+        chunks_build(c, lg->interior, lg->n_interior, &c->interior);
+        chunks_build(c, lg->boundary, lg->n_boundary, &c->boundary);
+    }
     return c;
+}
+
+static const lgraph_t *sort_lg; /* qsort has no context argument */
+
+static int by_length(const void *a, const void *b)
+{
+    lidx_t i = *(const lidx_t *)a, j = *(const lidx_t *)b;
+    int64_t li = sort_lg->rowptr[i + 1] - sort_lg->rowptr[i];
+    int64_t lj = sort_lg->rowptr[j + 1] - sort_lg->rowptr[j];
+    if (li != lj) return li < lj ? 1 : -1; /* longest first */
+    return (i > j) - (i < j);
+}
+
+static void chunks_build(const consensus_t *c, const lidx_t *rows, lidx_t n, chunks_t *ch)
+{
+    const lgraph_t *lg = c->lg;
+    memset(ch, 0, sizeof *ch);
+    lidx_t *order = XNEW(lidx_t, n > 0 ? n : 1);
+    memcpy(order, rows, sizeof(lidx_t) * (size_t)n);
+    sort_lg = lg;
+    for (lidx_t w0 = 0; w0 < n; w0 += WINDOW)
+        qsort(order + w0, (size_t)(n - w0 < WINDOW ? n - w0 : WINDOW), sizeof(lidx_t), by_length);
+    ch->n_chunks = n / CHUNK;
+    ch->row = order;
+    ch->len = XNEW(int32_t, ch->n_chunks + 1);
+    ch->ptr = XNEW(int64_t, ch->n_chunks + 1);
+    ch->ptr[0] = 0;
+    for (lidx_t q = 0; q < ch->n_chunks; q++) {
+        int64_t m = INT64_MAX;
+        for (int k = 0; k < CHUNK; k++) {
+            lidx_t i = order[(size_t)q * CHUNK + k];
+            if (lg->rowptr[i + 1] - lg->rowptr[i] < m) m = lg->rowptr[i + 1] - lg->rowptr[i];
+        }
+        ch->len[q] = (int32_t)m;
+        ch->ptr[q + 1] = ch->ptr[q] + m * CHUNK;
+    }
+    ch->col = XNEW(lidx_t, ch->ptr[ch->n_chunks] + 1);
+    ch->w = XNEW(uint16_t, ch->ptr[ch->n_chunks] + 1);
+    for (lidx_t q = 0; q < ch->n_chunks; q++)
+        for (int32_t j = 0; j < ch->len[q]; j++)
+            for (int k = 0; k < CHUNK; k++) {
+                lidx_t i = order[(size_t)q * CHUNK + k];
+                int64_t at = ch->ptr[q] + (int64_t)j * CHUNK + k;
+                ch->col[at] = lg->col[lg->rowptr[i] + j];
+                ch->w[at] = c->widx[lg->rowptr[i] + j];
+            }
+    ch->n_rest = n - ch->n_chunks * CHUNK;
+    ch->rest = order + (size_t)ch->n_chunks * CHUNK;
+}
+
+static void chunks_free(chunks_t *ch)
+{
+    free(ch->row);
+    free(ch->len);
+    free(ch->ptr);
+    free(ch->col);
+    free(ch->w);
+    memset(ch, 0, sizeof *ch);
+}
+
+/* y = W x on chunks [q0, q1). The CHUNK sums are independent, so they
+ * overlap in the pipeline, and the inner loop has no branch per row. */
+static void chunk_rows(const consensus_t *c, const chunks_t *ch, lidx_t q0, lidx_t q1,
+                       const double *x, double *y)
+{
+    const double *wt = c->wtab, *ws = c->wself;
+    const uint16_t *widx = c->widx;
+    const int64_t *rowptr = c->lg->rowptr;
+    const lidx_t *col = c->lg->col;
+    for (lidx_t q = q0; q < q1; q++) {
+        const lidx_t *r = ch->row + (size_t)q * CHUNK;
+        const lidx_t *cc = ch->col + ch->ptr[q];
+        const uint16_t *ww = ch->w + ch->ptr[q];
+        const int32_t len = ch->len[q];
+        double a[CHUNK];
+        for (int k = 0; k < CHUNK; k++) a[k] = ws[r[k]] * x[r[k]];
+        for (int32_t j = 0; j < len; j++)
+            for (int k = 0; k < CHUNK; k++) a[k] += wt[ww[j * CHUNK + k]] * x[cc[j * CHUNK + k]];
+        for (int k = 0; k < CHUNK; k++) {
+            double s = a[k];
+            for (int64_t e = rowptr[r[k]] + len; e < rowptr[r[k] + 1]; e++) s += wt[widx[e]] * x[col[e]];
+            y[r[k]] = s;
+        }
+    }
 }
 
 /* One row of y = W x, width 1: self term first, then neighbours in gid order. */
@@ -105,8 +219,25 @@ static void rows(const consensus_t *c, const lidx_t *list, lidx_t n, const doubl
         for (lidx_t t = 0; t < n; t++) rowk(c, list[t], x, y, width);
 }
 
-/* Interior rows in slices, letting MPI progress the exchange in between. */
-#define SLICE 16384
+
+/* y = W x on a set of rows, in slices that let MPI progress the halo. */
+static void mix_rows(consensus_t *c, const chunks_t *ch, const lidx_t *list, lidx_t n,
+                     const double *x, double *y, int width)
+{
+    if (width == 1 && c->widx) {
+        for (lidx_t q = 0; q < ch->n_chunks; q += SLICE / CHUNK) {
+            lidx_t q1 = ch->n_chunks - q < SLICE / CHUNK ? ch->n_chunks : q + SLICE / CHUNK;
+            chunk_rows(c, ch, q, q1, x, y);
+            halo_progress(c->halo);
+        }
+        rows(c, ch->rest, ch->n_rest, x, y, 1);
+        return;
+    }
+    for (lidx_t t = 0; t < n; t += SLICE) {
+        rows(c, list + t, n - t < SLICE ? n - t : SLICE, x, y, width);
+        halo_progress(c->halo);
+    }
+}
 
 void consensus_mix(consensus_t *c, double *x, int width, int rounds)
 {
@@ -116,15 +247,11 @@ void consensus_mix(consensus_t *c, double *x, int width, int rounds)
     for (int r = 0; r < rounds; r++) {
         halo_exchange_begin(c->halo, src, width);
         timer_start(TIMER_MIX);
-        for (lidx_t t = 0; t < lg->n_interior; t += SLICE) {
-            lidx_t len = lg->n_interior - t < SLICE ? lg->n_interior - t : SLICE;
-            rows(c, lg->interior + t, len, src, dst, width);
-            halo_progress(c->halo);
-        }
+        mix_rows(c, &c->interior, lg->interior, lg->n_interior, src, dst, width);
         timer_stop(TIMER_MIX);
         halo_exchange_end(c->halo, src, width);
         timer_start(TIMER_MIX);
-        rows(c, lg->boundary, lg->n_boundary, src, dst, width);
+        mix_rows(c, &c->boundary, lg->boundary, lg->n_boundary, src, dst, width);
         timer_stop(TIMER_MIX);
         double *t = src;
         src = dst;
@@ -240,6 +367,8 @@ void consensus_destroy(consensus_t **cp)
 {
     consensus_t *c = *cp;
     if (!c) return;
+    chunks_free(&c->interior);
+    chunks_free(&c->boundary);
     free(c->wself);
     free(c->widx);
     free(c->wtab);
