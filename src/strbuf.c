@@ -20,13 +20,16 @@ static void reserve(strbuf_t *sb, size_t extra)
 void sb_printf(strbuf_t *sb, const char *fmt, ...)
 {
     va_list ap, ap2;
+    reserve(sb, 128);
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(sb->s + sb->len, sb->cap - sb->len, fmt, ap);
     va_end(ap);
     if (n < 0) SAMARL_FATAL("bad format '%s'", fmt);
-    reserve(sb, (size_t)n);
-    vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap2);
+    if ((size_t)n >= sb->cap - sb->len) { /* did not fit: grow and format again */
+        reserve(sb, (size_t)n);
+        vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap2);
+    }
     va_end(ap2);
     sb->len += (size_t)n;
 }

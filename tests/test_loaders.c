@@ -341,7 +341,8 @@ static gidx_t good_adj[] = {1, 2, 0, 2, 0, 1, 3, 2};
 static void validate_case(const gidx_t *xadj, const gidx_t *adj, gidx_t n, gidx_t m, const char *p1,
                           const char *p2, const char *what)
 {
-    gidx_t x[16], a[16];
+    /* Every hand-made adjacency here has 8 entries, like good_adj. */
+    gidx_t x[16], a[8];
     memcpy(x, xadj, sizeof(gidx_t) * (size_t)(n + 1));
     memcpy(a, adj, sizeof a);
     graph_t g = {.n = n, .m = m, .xadj = x, .adj = a};
