@@ -22,16 +22,9 @@ static int cmp_ghost(const void *a, const void *b)
 
 static lidx_t find_owned(const gidx_t *gid, lidx_t n, gidx_t key)
 {
-    lidx_t lo = 0, hi = n;
-    while (lo < hi) {
-        lidx_t mid = lo + (hi - lo) / 2;
-        if (gid[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    SAMARL_ASSERT(lo < n && gid[lo] == key);
-    return lo;
+    gidx_t at = graph_find(gid, n, key);
+    SAMARL_ASSERT(at >= 0);
+    return (lidx_t)at;
 }
 
 static lidx_t find_ghost(const ghost_t *gh, lidx_t n, int owner, gidx_t key)

@@ -7,6 +7,16 @@
 #include "samarl/error.h"
 #include "samarl/partition.h"
 
+gidx_t partition_block_lo(gidx_t n, int r, int P)
+{
+    return (gidx_t)(((__int128)n * r) / P);
+}
+
+int partition_block_owner(gidx_t n, gidx_t gid, int P)
+{
+    return (int)(((__int128)(gid + 1) * P - 1) / n);
+}
+
 const char *partition_metis_version(void)
 {
     static char v[32];
@@ -109,9 +119,7 @@ int partition_compute(const graph_t *g, const config_t *cfg, int nparts, int32_t
     case PARTITION_METIS:
         return partition_metis(g, nparts, cfg->partition.seed, cfg->partition.ufactor, part);
     case PARTITION_BLOCK:
-        /* Part r holds gids [floor(r n / P), floor((r+1) n / P)). */
-        for (gidx_t i = 0; i < g->n; i++)
-            part[i] = (int32_t)((((i + 1) * (gidx_t)nparts) - 1) / g->n);
+        for (gidx_t i = 0; i < g->n; i++) part[i] = partition_block_owner(g->n, i, nparts);
         return SAMARL_OK;
     case PARTITION_FILE: break;
     }

@@ -10,12 +10,6 @@
 #include "samarl/partition.h"
 #include "samarl/version.h"
 
-/* Block r of n items over P ranks: [r n / P, (r+1) n / P). */
-static gidx_t block_lo(gidx_t n, int r, int P)
-{
-    return (gidx_t)(((__int128)n * r) / P);
-}
-
 int partition_write(const char *path, const graph_t *g, const int32_t *part,
                     const part_stats_t *s, const config_t *cfg)
 {
@@ -46,9 +40,9 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part,
     int64_t *counts = NULL;
     if (me == 0) {
         counts = XNEW(int64_t, P);
-        for (int r = 0; r < P; r++) counts[r] = block_lo(n, r + 1, P) - block_lo(n, r, P);
+        for (int r = 0; r < P; r++) counts[r] = partition_block_lo(n, r + 1, P) - partition_block_lo(n, r, P);
     }
-    gidx_t lo = block_lo(n, me, P), cnt = block_lo(n, me + 1, P) - lo;
+    gidx_t lo = partition_block_lo(n, me, P), cnt = partition_block_lo(n, me + 1, P) - lo;
     int32_t *blk = XNEW(int32_t, cnt);
     comm_scatterv_int32(part, counts, blk, cnt, 0);
     h5io_write_1d(f, "/partition", H5IO_I32, n, lo, cnt, blk, "rank",
@@ -137,7 +131,7 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
         goto done;
     }
     {
-        gidx_t lo = block_lo(n, me, P), cnt = block_lo(n, me + 1, P) - lo;
+        gidx_t lo = partition_block_lo(n, me, P), cnt = partition_block_lo(n, me + 1, P) - lo;
         int32_t *blk = XNEW(int32_t, cnt);
         h5io_read_1d(f, "/partition", H5IO_I32, lo, cnt, blk);
         int64_t bad = -1;
@@ -155,7 +149,7 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
         int32_t *part = NULL;
         if (me == 0) {
             counts = XNEW(int64_t, P);
-            for (int r = 0; r < P; r++) counts[r] = block_lo(n, r + 1, P) - block_lo(n, r, P);
+            for (int r = 0; r < P; r++) counts[r] = partition_block_lo(n, r + 1, P) - partition_block_lo(n, r, P);
             part = XNEW(int32_t, n);
         }
         comm_gatherv_int32(blk, cnt, part, counts, 0);

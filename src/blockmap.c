@@ -18,25 +18,20 @@ struct blockmap {
     size_t buf_elem;
 };
 
-static gidx_t block_lo(gidx_t n, int r, int P)
-{
-    return (gidx_t)(((__int128)n * r) / P);
-}
-
 blockmap_t *blockmap_create(const lgraph_t *lg)
 {
     const int P = comm_size(), me = comm_rank();
     const gidx_t N = lg->n_global;
     blockmap_t *bm = XZNEW(blockmap_t, 1);
     bm->n_owned = lg->n_owned;
-    bm->lo = block_lo(N, me, P);
-    bm->count = block_lo(N, me + 1, P) - bm->lo;
+    bm->lo = partition_block_lo(N, me, P);
+    bm->count = partition_block_lo(N, me + 1, P) - bm->lo;
     bm->sendcounts = XZNEW(int64_t, P);
     bm->recvcounts = XZNEW(int64_t, P);
     int *dest = XNEW(int, lg->n_owned > 0 ? lg->n_owned : 1);
     for (lidx_t i = 0; i < lg->n_owned; i++) {
         gidx_t g = lg->gid[i];
-        int r = (int)(((__int128)(g + 1) * P - 1) / N); /* largest r with block_lo(r) <= g */
+        int r = partition_block_owner(N, g, P);
         dest[i] = r;
         bm->sendcounts[r]++;
     }

@@ -270,14 +270,16 @@ void comm_allgather_int64(const int64_t *send, size_t n, int64_t *recv)
 }
 
 /* Root-to-all and all-to-root transfers of arbitrary size: point-to-point in
- * chunks, so no count or displacement ever overflows an int. */
+ * chunks, so no count or displacement ever overflows an int. `root_buf`
+ * holds counts[r] elements per rank r in rank order; `mine` this rank's n. */
 enum { TAG_SCATTER = 7001, TAG_GATHER = 7002, TAG_PING = 7003 };
 
-static void scatterv_chunked(const void *send, const int64_t *counts, void *recv, int64_t n,
-                             int root, size_t elem, MPI_Datatype t)
+static void rooted_chunked(int to_all, void *root_buf, const int64_t *counts, void *mine,
+                           int64_t n, int root, size_t elem, MPI_Datatype t)
 {
+    const int tag = to_all ? TAG_SCATTER : TAG_GATHER;
     if (world_rank == root) {
-        const char *p = send;
+        char *p = root_buf;
         int64_t nreq = 0;
         for (int r = 0; r < world_size; r++) nreq += r == root ? 0 : (counts[r] + CHUNK - 1) / CHUNK;
         MPI_Request *req = XNEW(MPI_Request, nreq);
@@ -285,12 +287,18 @@ static void scatterv_chunked(const void *send, const int64_t *counts, void *recv
         for (int r = 0; r < world_size; r++) {
             if (r == root) {
                 SAMARL_ASSERT(counts[r] == n);
-                memcpy(recv, p, (size_t)n * elem);
+                if (to_all)
+                    memcpy(mine, p, (size_t)n * elem);
+                else
+                    memcpy(p, mine, (size_t)n * elem);
             } else {
                 for (int64_t off = 0; off < counts[r]; off += CHUNK) {
                     int64_t c = counts[r] - off < CHUNK ? counts[r] - off : CHUNK;
-                    MPI_CHECK(MPI_Isend(p + (size_t)off * elem, (int)c, t, r, TAG_SCATTER,
-                                        MPI_COMM_WORLD, &req[k++]));
+                    char *at = p + (size_t)off * elem;
+                    if (to_all)
+                        MPI_CHECK(MPI_Isend(at, (int)c, t, r, tag, MPI_COMM_WORLD, &req[k++]));
+                    else
+                        MPI_CHECK(MPI_Irecv(at, (int)c, t, r, tag, MPI_COMM_WORLD, &req[k++]));
                 }
             }
             p += (size_t)counts[r] * elem;
@@ -298,11 +306,14 @@ static void scatterv_chunked(const void *send, const int64_t *counts, void *recv
         MPI_CHECK(MPI_Waitall((int)nreq, req, MPI_STATUSES_IGNORE));
         free(req);
     } else {
-        char *p = recv;
+        char *p = mine;
         for (int64_t off = 0; off < n; off += CHUNK) {
             int64_t c = n - off < CHUNK ? n - off : CHUNK;
-            MPI_CHECK(MPI_Recv(p + (size_t)off * elem, (int)c, t, root, TAG_SCATTER,
-                               MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+            char *at = p + (size_t)off * elem;
+            if (to_all)
+                MPI_CHECK(MPI_Recv(at, (int)c, t, root, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+            else
+                MPI_CHECK(MPI_Send(at, (int)c, t, root, tag, MPI_COMM_WORLD));
         }
     }
 }
@@ -310,45 +321,19 @@ static void scatterv_chunked(const void *send, const int64_t *counts, void *recv
 void comm_scatterv_int64(const int64_t *send, const int64_t *counts, int64_t *recv, int64_t n,
                          int root)
 {
-    scatterv_chunked(send, counts, recv, n, root, sizeof(int64_t), MPI_INT64_T);
+    rooted_chunked(1, (void *)send, counts, recv, n, root, sizeof(int64_t), MPI_INT64_T);
 }
 
 void comm_scatterv_int32(const int32_t *send, const int64_t *counts, int32_t *recv, int64_t n,
                          int root)
 {
-    scatterv_chunked(send, counts, recv, n, root, sizeof(int32_t), MPI_INT32_T);
+    rooted_chunked(1, (void *)send, counts, recv, n, root, sizeof(int32_t), MPI_INT32_T);
 }
 
 void comm_gatherv_int32(const int32_t *send, int64_t n, int32_t *recv, const int64_t *counts,
                         int root)
 {
-    if (world_rank == root) {
-        char *p = (char *)recv;
-        int64_t nreq = 0;
-        for (int r = 0; r < world_size; r++) nreq += r == root ? 0 : (counts[r] + CHUNK - 1) / CHUNK;
-        MPI_Request *req = XNEW(MPI_Request, nreq);
-        int64_t k = 0;
-        for (int r = 0; r < world_size; r++) {
-            if (r == root) {
-                SAMARL_ASSERT(counts[r] == n);
-                memcpy(p, send, (size_t)n * sizeof(int32_t));
-            } else {
-                for (int64_t off = 0; off < counts[r]; off += CHUNK) {
-                    int64_t c = counts[r] - off < CHUNK ? counts[r] - off : CHUNK;
-                    MPI_CHECK(MPI_Irecv(p + (size_t)off * sizeof(int32_t), (int)c, MPI_INT32_T, r,
-                                        TAG_GATHER, MPI_COMM_WORLD, &req[k++]));
-                }
-            }
-            p += (size_t)counts[r] * sizeof(int32_t);
-        }
-        MPI_CHECK(MPI_Waitall((int)nreq, req, MPI_STATUSES_IGNORE));
-        free(req);
-    } else {
-        for (int64_t off = 0; off < n; off += CHUNK) {
-            int64_t c = n - off < CHUNK ? n - off : CHUNK;
-            MPI_CHECK(MPI_Send(send + off, (int)c, MPI_INT32_T, root, TAG_GATHER, MPI_COMM_WORLD));
-        }
-    }
+    rooted_chunked(0, recv, counts, (void *)send, n, root, sizeof(int32_t), MPI_INT32_T);
 }
 
 void comm_alltoall_int64(const int64_t *send, int64_t *recv)

@@ -70,7 +70,7 @@ int graph_from_edges(gidx_t n, gidx_t m, const gidx_t *uv_in, graph_t **out)
     return SAMARL_OK;
 }
 
-static const gidx_t *find_sorted(const gidx_t *a, gidx_t len, gidx_t key)
+gidx_t graph_find(const gidx_t *a, gidx_t len, gidx_t key)
 {
     gidx_t lo = 0, hi = len;
     while (lo < hi) {
@@ -80,7 +80,7 @@ static const gidx_t *find_sorted(const gidx_t *a, gidx_t len, gidx_t key)
         else
             hi = mid;
     }
-    return (lo < len && a[lo] == key) ? a + lo : NULL;
+    return (lo < len && a[lo] == key) ? lo : -1;
 }
 
 int graph_validate(const graph_t *g, const char *what)
@@ -117,7 +117,7 @@ int graph_validate(const graph_t *g, const char *what)
     for (gidx_t u = 0; u < g->n; u++)
         for (gidx_t e = g->xadj[u]; e < g->xadj[u + 1]; e++) {
             gidx_t v = g->adj[e];
-            if (!find_sorted(g->adj + g->xadj[v], g->xadj[v + 1] - g->xadj[v], u))
+            if (graph_find(g->adj + g->xadj[v], g->xadj[v + 1] - g->xadj[v], u) < 0)
                 return samarl_seterr("%s: asymmetric edge: %" PRIdG " lists %" PRIdG
                                      " but %" PRIdG " does not list %" PRIdG,
                                      what, u, v, v, u);

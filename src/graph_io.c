@@ -74,19 +74,6 @@ static void sort_row(gidx_t *a, int32_t *w, gidx_t len)
     }
 }
 
-static gidx_t find_in_row(const gidx_t *a, gidx_t len, gidx_t key)
-{
-    gidx_t lo = 0, hi = len;
-    while (lo < hi) {
-        gidx_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return (lo < len && a[lo] == key) ? lo : -1;
-}
-
 /* METIS graph format (METIS 5 manual, section 4.1.1): '%' comment lines, a
  * header "n m [fmt [ncon]]", then one line per vertex listing [size]
  * [ncon weights] and its 1-based neighbours, each followed by an edge weight
@@ -265,7 +252,7 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
     for (gidx_t u = 0; u < n; u++)
         for (gidx_t e = g->xadj[u]; e < g->xadj[u + 1]; e++) {
             gidx_t v = g->adj[e];
-            gidx_t at = find_in_row(g->adj + g->xadj[v], g->xadj[v + 1] - g->xadj[v], u);
+            gidx_t at = graph_find(g->adj + g->xadj[v], g->xadj[v + 1] - g->xadj[v], u);
             if (at < 0)
                 FAIL("%s:%ld: vertex %" PRIdG " lists neighbour %" PRIdG ", but vertex %" PRIdG
                      " (line %ld) does not list %" PRIdG
@@ -400,9 +387,9 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
         /* Rows are sorted; each edge (a,b) sits at find_in_row in both rows. */
         for (gidx_t i = 0; i < m; i++) {
             gidx_t a = uv[2 * i], b = uv[2 * i + 1];
-            g->adjwgt[g->xadj[a] + find_in_row(g->adj + g->xadj[a], g->xadj[a + 1] - g->xadj[a], b)] =
+            g->adjwgt[g->xadj[a] + graph_find(g->adj + g->xadj[a], g->xadj[a + 1] - g->xadj[a], b)] =
                 w[i];
-            g->adjwgt[g->xadj[b] + find_in_row(g->adj + g->xadj[b], g->xadj[b + 1] - g->xadj[b], a)] =
+            g->adjwgt[g->xadj[b] + graph_find(g->adj + g->xadj[b], g->xadj[b + 1] - g->xadj[b], a)] =
                 w[i];
         }
     }

@@ -9,7 +9,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdnoreturn.h>
 
 #include "samarl/types.h"
 
@@ -38,9 +37,9 @@ void comm_check(int status);
 /* Collective. As comm_check, but the status is known on `root` only. */
 void comm_check_root(int status, int root);
 /* Collective. Clean exit of every rank with `code` (after cleanup). */
-noreturn void comm_exit(int code);
+__attribute__((__noreturn__)) void comm_exit(int code);
 /* Not collective. Kills the whole job (internal failures only). */
-noreturn void comm_abort(int code);
+__attribute__((__noreturn__)) void comm_abort(int code);
 /* A file to delete if the job exits on an error (temporary output). */
 void comm_cleanup_add(const char *path);
 void comm_cleanup_remove(const char *path);

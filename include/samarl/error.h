@@ -13,7 +13,6 @@
 #define SAMARL_ERROR_H
 
 #include <stddef.h>
-#include <stdnoreturn.h>
 
 #define SAMARL_OK 0
 #define SAMARL_ERR (-1)
@@ -30,7 +29,8 @@ const char *samarl_errmsg(void);
 void samarl_clearerr(void);
 
 /* Abort every rank with "[rank] time file:function():line message". */
-noreturn void samarl_fatal(const char *file, const char *func, int line, const char *fmt, ...)
+__attribute__((__noreturn__)) void samarl_fatal(const char *file, const char *func, int line,
+                                            const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 #define SAMARL_FATAL(...) samarl_fatal(__FILE__, __func__, __LINE__, __VA_ARGS__)

@@ -53,6 +53,9 @@ int graph_validate(const graph_t *g, const char *what);
 /* Number of connected components; *largest gets the size of the biggest. */
 gidx_t graph_components(const graph_t *g, gidx_t *largest);
 
+/* Position of key in the ascending array a[0..len), or -1. */
+gidx_t graph_find(const gidx_t *a, gidx_t len, gidx_t key);
+
 /* Largest vertex degree. */
 gidx_t graph_max_degree(const graph_t *g);
 

@@ -24,6 +24,12 @@
  * of cfg (metis or block; 'file' is read with partition_read). */
 int partition_compute(const graph_t *g, const config_t *cfg, int nparts, int32_t *part);
 
+/* Contiguous gid blocks over P parts: part r holds [block_lo(r), block_lo(r+1))
+ * with block_lo(r) = floor(r n / P); the owner of gid g is the largest such r.
+ * Used by partition.method = block and to write per-agent data to files. */
+gidx_t partition_block_lo(gidx_t n, int r, int P);
+int partition_block_owner(gidx_t n, gidx_t gid, int P);
+
 /* METIS version string ("5.1.0"). */
 const char *partition_metis_version(void);
 
