@@ -171,6 +171,11 @@ int cmd_consensus(int argc, char **argv)
                    sit, sres);
     }
 
+    if (me == 0 && verbose && s.components > 1)
+        printf("note: %" PRIdG " components: each converges to its own mean, sigma is 1 and the "
+               "disagreement does not vanish\n",
+               s.components);
+
     /* Initial values keyed by (seed, gid): the same on any rank count. */
     const lidx_t nl = lg->n_owned + lg->n_ghost;
     double *x = XZNEW(double, nl > 0 ? nl : 1);

@@ -43,7 +43,7 @@ static const char *const main_help =
     "\n"
     "examples:\n"
     "  mpirun -np 2 samarl consensus\n"
-    "  mpirun -np 4 samarl consensus -c configs/rgg-1e5.ini -o study.h5\n"
+    "  mpirun -np 2 samarl consensus -c configs/rgg-1e5.ini -o study.h5\n"
     "  samarl config --keys\n"
     "  samarl info study.h5\n";
 

@@ -1,0 +1,38 @@
+# Documentation and examples stay true: every config key and command is in
+# the README, every test file is in its table, every example config parses.
+source "$(dirname "$0")/lib.sh"
+
+# Every key the program knows, as section.key, is documented in README.md.
+keys=$($SAMARL config | awk '/^\[/ { gsub(/[][]/, ""); s = $0; next } /^[a-z_]+ =/ { print s "." $1 }')
+n=0
+for k in $keys; do
+  n=$((n + 1))
+  if grep -q "\`$k\`" README.md; then pass "README documents $k"; else fail "README documents $k"; fi
+done
+[[ $n -ge 20 ]] && pass "found $n keys in 'samarl config'" || fail "found only $n keys in 'samarl config'"
+
+# Every command of 'samarl --help' appears in README.md and has its own help.
+for c in consensus config info; do
+  like "samarl --help lists $c" <($SAMARL --help) "^  $c "
+  if grep -q "samarl $c" README.md; then pass "README shows samarl $c"; else fail "README shows samarl $c"; fi
+  ok "samarl $c --help" $SAMARL $c --help
+done
+like "samarl-partition --help explains --parts" <($PARTITION --help) "--parts P"
+
+# Every test file is in the README's table.
+for t in tests/*.t; do
+  b=$(basename "$t")
+  if grep -q "\`$b\`" README.md; then pass "README lists $b"; else fail "README lists $b"; fi
+done
+
+# Example configs parse (configs that read ../shared need it only to run).
+for c in configs/*.ini; do
+  ok "$c parses" $SAMARL config -c "$c"
+done
+# The defaults file is the built-in defaults.
+$SAMARL config -c configs/default.ini | sed 's/ *;.*//' >"$TMP/a"
+$SAMARL config | sed 's/ *;.*//' >"$TMP/b"
+ok "configs/default.ini equals the built-in defaults" diff "$TMP/a" "$TMP/b"
+$SAMARL config -c configs/default.ini --set run.seed=9 | grep -A12 '^\[graph\]' | grep '^seed' >"$TMP/s"
+like "configs/default.ini leaves graph.seed to follow run.seed" "$TMP/s" "^seed = 9 "
+done_testing
