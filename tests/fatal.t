@@ -1,0 +1,20 @@
+# Internal errors: one failing rank takes the whole job down with one
+# "[rank] time file:function():line message", and temporary output goes.
+source "$(dirname "$0")/lib.sh"
+bin=$SAMARL_BUILD/tests/test_fatal
+for np in 1 2 3; do
+  rm -f "$TMP/partial"
+  timeout 60 $MPIRUN -np $np "$bin" "$TMP/partial" >"$TMP/out" 2>&1
+  rc=$?
+  [[ $rc -ne 0 && $rc -ne 124 ]] && pass "np=$np: the job fails (status $rc), it does not hang" \
+    || fail "np=$np: the job fails (status $rc), it does not hang"
+  culprit=$((np > 1 ? 1 : 0))
+  like "np=$np: [rank] time file:function():line message" "$TMP/out" \
+    "^\[$culprit\] [0-9.]+s tests/test_fatal\.c:main\(\):[0-9]+ deliberate failure for the test \(42\)"
+  n=$(grep -c "deliberate failure" "$TMP/out")
+  [[ $n -eq 1 ]] && pass "np=$np: the message appears once" || fail "np=$np: the message appears $n times"
+  if grep -q unreachable "$TMP/out"; then fail "np=$np: no rank went on"; else pass "np=$np: no rank went on"; fi
+  [[ ! -e $TMP/partial ]] && pass "np=$np: the registered temporary file was removed" \
+    || fail "np=$np: the registered temporary file was removed"
+done
+done_testing
