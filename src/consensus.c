@@ -296,7 +296,7 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
 }
 
 double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol,
-                       int64_t *iters, double *residual)
+                       int64_t *iters, double *residual, sigma_progress_fn progress, void *ctx)
 {
     const lgraph_t *lg = c->lg;
     const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
@@ -344,6 +344,7 @@ double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double t
         }
         for (lidx_t i = 0; i < n; i++) v[i] = z[i] / nz;
         if (res <= tol * rho) break;
+        if (progress && it % 64 == 0) progress(it, max_iter, sqrt(rho), res, ctx);
     }
     timer_stop(TIMER_SIGMA);
     free(v);

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
             /* sigma: power iteration against the dense spectrum. */
             double sig_exact = exact_sigma(g, (weights_t)wt), res = 0;
             int64_t it = 0;
-            double sig = consensus_sigma(c, 17, 200000, 1e-12, &it, &res);
+            double sig = consensus_sigma(c, 17, 200000, 1e-12, &it, &res, NULL, NULL);
             TAP_OK(fabs(sig - sig_exact) < 1e-6 && sig <= sig_exact + 1e-12,
                    "%s %s: sigma %.10f vs exact %.10f (%" PRId64 " iterations)", g->name, wn, sig,
                    sig_exact, it);

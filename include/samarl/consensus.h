@@ -46,9 +46,12 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
  * (W - J)^2 from a random start keyed by (seed, gid). Stops when the
  * residual of sigma^2 falls below tol * sigma^2 or after max_iter
  * iterations (each two products). *iters and *residual (of sigma^2) report
- * how far it got; the estimate approaches sigma from below. */
+ * how far it got; the estimate approaches sigma from below. `progress`, if
+ * not NULL, is called on every rank every 64 iterations. */
+typedef void (*sigma_progress_fn)(int64_t iter, int64_t max_iter, double sigma, double residual,
+                                  void *ctx);
 double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol,
-                       int64_t *iters, double *residual);
+                       int64_t *iters, double *residual, sigma_progress_fn progress, void *ctx);
 
 /* The weights (for tests and reports): self weight per owned row, and the
  * weight of entry e of the local adjacency (lg->col order). */
