@@ -119,14 +119,10 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
     h5io_attr_int64(f, "/graph", "edge_cut", s->edge_cut);
     h5io_attr_int64(f, "/graph", "components", s->components);
     h5io_attr_double(f, "/graph", "sigma", sigma);
-    /* The curve's context, on the group and on the curve itself. */
-    for (int k = 0; k < 2; k++) {
-        const char *obj = k ? "/consensus/disagreement" : "/consensus";
-        h5io_attr_double(f, obj, "sigma", sigma);
-        h5io_attr_int64(f, obj, "n_agents", s->n);
-        h5io_attr_int64(f, obj, "n_ranks", comm_size());
-        h5io_attr_int64(f, obj, "edge_cut", s->edge_cut);
-    }
+    h5io_attr_double(f, "/consensus", "sigma", sigma);
+    h5io_attr_int64(f, "/consensus", "n_agents", s->n);
+    h5io_attr_int64(f, "/consensus", "n_ranks", comm_size());
+    h5io_attr_int64(f, "/consensus", "edge_cut", s->edge_cut);
     h5io_attr_int64(f, "/consensus", "rounds", cfg->consensus.rounds);
     h5io_attr_str(f, "/consensus", "weights", config_enum_name("dual", "weights", cfg->dual.weights));
     h5io_attr_double(f, "/consensus", "mean_initial", mean0);
