@@ -183,7 +183,8 @@ int main(int argc, char **argv)
         for (lidx_t i = 0; i < lg->n_owned; i++) sink += y[i];
         if (me == 0) {
             printf("N=%-9" PRIdG " ranks=%d %-8s round %9.2f us  matvec %9.2f us  ratio %.3f  "
-                   "halo in round %7.2f us  exchange alone %6.2f us  edge_cut %" PRId64 "  halo %" PRId64
+                   "halo in round %7.2f us  exchange alone %6.2f us  edge_cut %" PRId64
+                   "  halo %" PRId64
                    " agents  matvec %.2f GB/s (triad %.2f GB/s/rank)  latency %.2f us%s\n",
                    N, P, m ? "neighbor" : "p2p", v[0] * 1e6, v[1] * 1e6, ratio, v[2] * 1e6,
                    v[3] * 1e6, cut, sent, mv_bw / 1e9, bw / 1e9, lat * 1e6,
@@ -191,11 +192,12 @@ int main(int argc, char **argv)
             if (csv) {
                 FILE *f = fopen(csv, "a");
                 if (!f) SAMARL_FATAL("cannot append to %s", csv);
-                fprintf(f, "%" PRIdG ",%d,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%d,%.4f,%.4f,%.4f,"
-                           "%.4f,%.4f,%.0f,%.3f,%.3f,%.3f\n",
-                        N, P, m ? "neighbor" : "p2p", nnz, cut, sent, rounds, v[0] * 1e6, v[1] * 1e6,
-                        ratio, v[2] * 1e6, v[3] * 1e6, 8.0 * sent, mv_bw / 1e9, bw / 1e9,
-                        lat * 1e6);
+                fprintf(f,
+                        "%" PRIdG ",%d,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%d,%.4f,%.4f,%.4f,"
+                        "%.4f,%.4f,%.0f,%.3f,%.3f,%.3f\n",
+                        N, P, m ? "neighbor" : "p2p", nnz, cut, sent, rounds, v[0] * 1e6,
+                        v[1] * 1e6, ratio, v[2] * 1e6, v[3] * 1e6, 8.0 * sent, mv_bw / 1e9,
+                        bw / 1e9, lat * 1e6);
                 fclose(f);
             }
         }

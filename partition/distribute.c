@@ -243,8 +243,8 @@ int lgraph_check(const lgraph_t *lg)
     if (any) return samarl_seterr("halo plan inconsistent: neighbour lists or sizes disagree");
 
     /* 2. Every ghost receives the gid it stands for. */
-    comm_exchange_t *ex = comm_exchange_create(COMM_EXCHANGE_P2P, lg->n_nbr, lg->nbr, lg->send_ptr,
-                                               lg->recv_ptr, 1);
+    comm_exchange_t *ex =
+        comm_exchange_create(COMM_EXCHANGE_P2P, lg->n_nbr, lg->nbr, lg->send_ptr, lg->recv_ptr, 1);
     double *sb = comm_exchange_sendbuf(ex), *rb = comm_exchange_recvbuf(ex);
     for (lidx_t s = 0; s < lg->send_ptr[lg->n_nbr]; s++) sb[s] = (double)lg->gid[lg->send_idx[s]];
     comm_exchange_start(ex, 1);

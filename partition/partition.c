@@ -27,10 +27,14 @@ const char *partition_metis_version(void)
 static const char *metis_status(int rc)
 {
     switch (rc) {
-    case METIS_ERROR_INPUT: return "input error";
-    case METIS_ERROR_MEMORY: return "out of memory";
-    case METIS_ERROR: return "error";
-    default: return "unknown status";
+    case METIS_ERROR_INPUT:
+        return "input error";
+    case METIS_ERROR_MEMORY:
+        return "out of memory";
+    case METIS_ERROR:
+        return "error";
+    default:
+        return "unknown status";
     }
 }
 
@@ -121,7 +125,8 @@ int partition_compute(const graph_t *g, const config_t *cfg, int nparts, int32_t
     case PARTITION_BLOCK:
         for (gidx_t i = 0; i < g->n; i++) part[i] = partition_block_owner(g->n, i, nparts);
         return SAMARL_OK;
-    case PARTITION_FILE: break;
+    case PARTITION_FILE:
+        break;
     }
     SAMARL_FATAL("partition_compute called for partition.method = file");
 }
@@ -218,8 +223,7 @@ void partition_stats_print(FILE *f, const part_stats_t *s)
     for (int i = 0; i < 4; i++)
         fprintf(f, "    %-15s %10.0f %12.2f %10.0f\n", rows[i].name, rows[i].v.min, rows[i].v.avg,
                 rows[i].v.max);
-    fprintf(f, "  halo_volume:      %" PRIdG " agents per exchange (%" PRIdG
-            " bytes per double)\n",
+    fprintf(f, "  halo_volume:      %" PRIdG " agents per exchange (%" PRIdG " bytes per double)\n",
             s->halo_total, s->halo_total * 8);
 }
 

@@ -10,8 +10,8 @@
 #include "samarl/partition.h"
 #include "samarl/version.h"
 
-int partition_write(const char *path, const graph_t *g, const int32_t *part,
-                    const part_stats_t *s, const config_t *cfg)
+int partition_write(const char *path, const graph_t *g, const int32_t *part, const part_stats_t *s,
+                    const config_t *cfg)
 {
     const int P = comm_size(), me = comm_rank();
     /* Scalars every rank needs to write identical metadata. */
@@ -40,7 +40,8 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part,
     int64_t *counts = NULL;
     if (me == 0) {
         counts = XNEW(int64_t, P);
-        for (int r = 0; r < P; r++) counts[r] = partition_block_lo(n, r + 1, P) - partition_block_lo(n, r, P);
+        for (int r = 0; r < P; r++)
+            counts[r] = partition_block_lo(n, r + 1, P) - partition_block_lo(n, r, P);
     }
     gidx_t lo = partition_block_lo(n, me, P), cnt = partition_block_lo(n, me + 1, P) - lo;
     int32_t *blk = XNEW(int32_t, cnt);
@@ -51,10 +52,14 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part,
     free(counts);
 
     const char *names[4] = {"owned", "ghosts", "send", "neighbours"};
-    const char *desc[4] = {"agents owned by each part", "distinct off-part neighbours (receive volume)",
+    const char *desc[4] = {"agents owned by each part",
+                           "distinct off-part neighbours (receive volume)",
                            "(agent, other part) pairs (send volume)", "neighbouring parts"};
     for (int k = 0; k < 4; k++) {
-        const int64_t *v = me == 0 ? (k == 0 ? s->owned : k == 1 ? s->ghosts : k == 2 ? s->send : s->neighbours)
+        const int64_t *v = me == 0 ? (k == 0   ? s->owned
+                                      : k == 1 ? s->ghosts
+                                      : k == 2 ? s->send
+                                               : s->neighbours)
                                    : NULL;
         char dpath[64];
         snprintf(dpath, sizeof dpath, "/stats/%s", names[k]);
@@ -106,7 +111,8 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
         goto done;
     }
     if (fn != n) {
-        rc = samarl_seterr("partition.file '%s' was made for %" PRId64 " agents but the graph has %" PRIdG,
+        rc = samarl_seterr("partition.file '%s' was made for %" PRId64
+                           " agents but the graph has %" PRIdG,
                            path, fn, n);
         goto done;
     }
@@ -119,14 +125,18 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
         goto done;
     }
     if (fparts != nparts) {
-        rc = samarl_seterr("partition.file '%s' has %" PRId64 " parts but the job runs on %d ranks: "
-                           "rerun samarl-partition --parts %d, or run on %" PRId64 " ranks",
-                           path, fparts, nparts, nparts, fparts);
+        rc =
+            samarl_seterr("partition.file '%s' has %" PRId64 " parts but the job runs on %d ranks: "
+                          "rerun samarl-partition --parts %d, or run on %" PRId64 " ranks",
+                          path, fparts, nparts, nparts, fparts);
         goto done;
     }
     gidx_t len = 0;
     if (h5io_length_1d(f, "/partition", &len) != SAMARL_OK || len != n) {
-        if (len != n) samarl_seterr("partition.file '%s': /partition has %" PRIdG " entries, expected %" PRIdG, path, len, n);
+        if (len != n)
+            samarl_seterr("partition.file '%s': /partition has %" PRIdG
+                          " entries, expected %" PRIdG,
+                          path, len, n);
         rc = SAMARL_ERR;
         goto done;
     }
@@ -141,15 +151,16 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
         comm_allreduce_int64(&worst, 1, COMM_MAX);
         if (worst >= 0) {
             free(blk);
-            rc = samarl_seterr("partition.file '%s': agent %" PRId64 " has a part outside 0..%d", path,
-                               worst, nparts - 1);
+            rc = samarl_seterr("partition.file '%s': agent %" PRId64 " has a part outside 0..%d",
+                               path, worst, nparts - 1);
             goto done;
         }
         int64_t *counts = NULL;
         int32_t *part = NULL;
         if (me == 0) {
             counts = XNEW(int64_t, P);
-            for (int r = 0; r < P; r++) counts[r] = partition_block_lo(n, r + 1, P) - partition_block_lo(n, r, P);
+            for (int r = 0; r < P; r++)
+                counts[r] = partition_block_lo(n, r + 1, P) - partition_block_lo(n, r, P);
             part = XNEW(int32_t, n);
         }
         comm_gatherv_int32(blk, cnt, part, counts, 0);

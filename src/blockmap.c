@@ -10,10 +10,10 @@
 struct blockmap {
     lidx_t n_owned;
     gidx_t lo, count;
-    lidx_t *perm;          /* owned index for each packed slot (grouped by block owner) */
-    int64_t *sendcounts;   /* [P] */
-    int64_t *recvcounts;   /* [P] */
-    gidx_t *recv_pos;      /* block position of each received element */
+    lidx_t *perm;        /* owned index for each packed slot (grouped by block owner) */
+    int64_t *sendcounts; /* [P] */
+    int64_t *recvcounts; /* [P] */
+    gidx_t *recv_pos;    /* block position of each received element */
     char *sendbuf, *recvbuf;
     size_t buf_elem;
 };

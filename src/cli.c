@@ -23,8 +23,7 @@ static void usage_error(const cli_opts_t *o, const char *fmt, const char *arg)
     comm_exit(2);
 }
 
-void cli_parse(int argc, char **argv, int first, const char *prog, unsigned accept,
-               cli_opts_t *o)
+void cli_parse(int argc, char **argv, int first, const char *prog, unsigned accept, cli_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->prog = prog;
@@ -145,10 +144,9 @@ void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
     s->components = hdr[2];
     s->fingerprint = (uint64_t)hdr[3];
     if (verbose && me == 0)
-        printf("graph: %s, %" PRIdG " agents, %" PRIdG " edges, mean degree %.2f, max degree %" PRIdG
-               "%s (%.3f s)\n",
-               s->graph_name, s->n, s->m, 2.0 * (double)s->m / (double)s->n,
-               graph_max_degree(s->g),
+        printf("graph: %s, %" PRIdG " agents, %" PRIdG
+               " edges, mean degree %.2f, max degree %" PRIdG "%s (%.3f s)\n",
+               s->graph_name, s->n, s->m, 2.0 * (double)s->m / (double)s->n, graph_max_degree(s->g),
                s->components > 1 ? " (DISCONNECTED: graph.allow_disconnected = true)" : "",
                timer_seconds(TIMER_GRAPH));
     if ((gidx_t)P > s->n) {
@@ -191,7 +189,8 @@ void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
     timer_stop(TIMER_DISTRIBUTE);
     if (verbose && me == 0) {
         printf("distribute: rows scattered, halo plan checked, %s halo (%.3f s)\n",
-               config_enum_name("halo", "method", cfg->halo.method), timer_seconds(TIMER_DISTRIBUTE));
+               config_enum_name("halo", "method", cfg->halo.method),
+               timer_seconds(TIMER_DISTRIBUTE));
         fflush(stdout);
     }
 }
@@ -241,14 +240,15 @@ void record_begin(strbuf_t *sb, const char *command, const config_t *cfg, const 
                   s->n, s->m, s->components, s->edge_cut);
         if (s->stats.owned) {
             const part_stats_t *p = &s->stats;
-            sb_printf(sb,
-                      "  \"partition\": {\"parts\": %d, \"imbalance\": %.6g, \"halo_volume\": %" PRIdG
-                      ", \"owned\": [%.0f, %.6g, %.0f], \"ghosts\": [%.0f, %.6g, %.0f], "
-                      "\"send\": [%.0f, %.6g, %.0f], \"neighbours\": [%.0f, %.6g, %.0f]},\n",
-                      p->nparts, p->imbalance, p->halo_total, p->s_owned.min, p->s_owned.avg,
-                      p->s_owned.max, p->s_ghosts.min, p->s_ghosts.avg, p->s_ghosts.max,
-                      p->s_send.min, p->s_send.avg, p->s_send.max, p->s_neighbours.min,
-                      p->s_neighbours.avg, p->s_neighbours.max);
+            sb_printf(
+                sb,
+                "  \"partition\": {\"parts\": %d, \"imbalance\": %.6g, \"halo_volume\": %" PRIdG
+                ", \"owned\": [%.0f, %.6g, %.0f], \"ghosts\": [%.0f, %.6g, %.0f], "
+                "\"send\": [%.0f, %.6g, %.0f], \"neighbours\": [%.0f, %.6g, %.0f]},\n",
+                p->nparts, p->imbalance, p->halo_total, p->s_owned.min, p->s_owned.avg,
+                p->s_owned.max, p->s_ghosts.min, p->s_ghosts.avg, p->s_ghosts.max, p->s_send.min,
+                p->s_send.avg, p->s_send.max, p->s_neighbours.min, p->s_neighbours.avg,
+                p->s_neighbours.max);
         }
     }
     char *text = config_format(cfg, 0);
@@ -267,8 +267,8 @@ void record_timers(strbuf_t *sb, const timer_stats_t st[TIMER_COUNT])
         sb_printf(sb,
                   "%s\n    \"%s\": {\"min_s\": %.9g, \"avg_s\": %.9g, \"max_s\": %.9g, "
                   "\"max_rank\": %d, \"calls\": %" PRId64 "}",
-                  first ? "" : ",", timer_names[t], st[t].min, st[t].avg, st[t].max,
-                  st[t].max_rank, st[t].calls);
+                  first ? "" : ",", timer_names[t], st[t].min, st[t].avg, st[t].max, st[t].max_rank,
+                  st[t].calls);
         first = 0;
     }
     sb_puts(sb, "\n  }");

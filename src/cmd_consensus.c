@@ -70,8 +70,8 @@ static uint64_t checksum(const lgraph_t *lg, const double *x)
     return ((uint64_t)p[1] << 32) + (uint64_t)p[0];
 }
 
-static void write_output(const char *path, const config_t *cfg, const setup_t *s,
-                         const double *x, int64_t nrep, const int64_t *rounds, const double *dis,
+static void write_output(const char *path, const config_t *cfg, const setup_t *s, const double *x,
+                         int64_t nrep, const int64_t *rounds, const double *dis,
                          const double *bound, double sigma, double mean0, double mean1,
                          uint64_t sum)
 {
@@ -124,7 +124,8 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
     h5io_attr_int64(f, "/consensus", "n_ranks", comm_size());
     h5io_attr_int64(f, "/consensus", "edge_cut", s->edge_cut);
     h5io_attr_int64(f, "/consensus", "rounds", cfg->consensus.rounds);
-    h5io_attr_str(f, "/consensus", "weights", config_enum_name("dual", "weights", cfg->dual.weights));
+    h5io_attr_str(f, "/consensus", "weights",
+                  config_enum_name("dual", "weights", cfg->dual.weights));
     h5io_attr_double(f, "/consensus", "mean_initial", mean0);
     h5io_attr_double(f, "/consensus", "mean_final", mean1);
     h5io_attr_str(f, "/consensus", "checksum", cs);
@@ -149,7 +150,8 @@ static void sigma_progress(int64_t it, int64_t max_iter, double sigma, double re
     if (comm_rank() != 0 || now - p->last < 2.0) return;
     p->last = now;
     char b[32];
-    printf("  sigma: iteration %" PRId64 " of %" PRId64 ", estimate %.10f, residual %.2g, %.3g it/s, "
+    printf("  sigma: iteration %" PRId64 " of %" PRId64
+           ", estimate %.10f, residual %.2g, %.3g it/s, "
            "at most %s left\n",
            it, max_iter, sigma, res, (double)it / (now - p->t0),
            cli_duration((now - p->t0) / (double)it * (double)(max_iter - it), b, sizeof b));
@@ -272,8 +274,9 @@ int cmd_consensus(int argc, char **argv)
     comm_allreduce_double(&bytes_max, 1, COMM_MAX);
     timer_stats_t ts[TIMER_COUNT];
 
-    if (o.output) write_output(o.output, &cfg, &s, x, nrep, rep_round, rep_dis, rep_bound, sigma,
-                               mean0, mean1, sum);
+    if (o.output)
+        write_output(o.output, &cfg, &s, x, nrep, rep_round, rep_dis, rep_bound, sigma, mean0,
+                     mean1, sum);
     timer_reduce(ts);
     if (me == 0) {
         char b[32];
@@ -314,8 +317,8 @@ int cmd_consensus(int argc, char **argv)
                   "\"mean_initial\": %.17g, \"mean_final\": %.17g, \"max_deviation\": %.17g, "
                   "\"time_per_round_s\": [%.9g, %.9g, %.9g], \"bytes_per_round\": %.0f, "
                   "\"checksum\": \"%016" PRIx64 "\"},\n",
-                  sg, sit, sres, R, d0, dR, mean0, mean1, maxdev, pr[0], pr[1], pr[2],
-                  bytes_total, sum);
+                  sg, sit, sres, R, d0, dR, mean0, mean1, maxdev, pr[0], pr[1], pr[2], bytes_total,
+                  sum);
         record_timers(&sb, ts);
         sb_puts(&sb, "\n}\n");
         char *rp = record_path_for(o.output);

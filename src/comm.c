@@ -18,7 +18,7 @@
             char s_[MPI_MAX_ERROR_STRING];                                                         \
             int len_ = 0;                                                                          \
             MPI_Error_string(rc_, s_, &len_);                                                      \
-            samarl_fatal(__FILE__, __func__, __LINE__, "%s failed: %s", #call, s_);               \
+            samarl_fatal(__FILE__, __func__, __LINE__, "%s failed: %s", #call, s_);                \
         }                                                                                          \
     } while (0)
 
@@ -200,9 +200,12 @@ char *comm_bcast_string(const char *s, int root)
 static MPI_Op mpi_op(comm_op_t op)
 {
     switch (op) {
-    case COMM_SUM: return MPI_SUM;
-    case COMM_MIN: return MPI_MIN;
-    case COMM_MAX: return MPI_MAX;
+    case COMM_SUM:
+        return MPI_SUM;
+    case COMM_MIN:
+        return MPI_MIN;
+    case COMM_MAX:
+        return MPI_MAX;
     }
     SAMARL_FATAL("unknown reduction %d", (int)op);
 }
@@ -252,15 +255,14 @@ int64_t comm_exscan_int64(int64_t v)
 void comm_gather_int64(const int64_t *send, size_t n, int64_t *recv, int root)
 {
     SAMARL_ASSERT(n <= (size_t)CHUNK);
-    MPI_CHECK(MPI_Gather(send, (int)n, MPI_INT64_T, recv, (int)n, MPI_INT64_T, root,
-                         MPI_COMM_WORLD));
+    MPI_CHECK(
+        MPI_Gather(send, (int)n, MPI_INT64_T, recv, (int)n, MPI_INT64_T, root, MPI_COMM_WORLD));
 }
 
 void comm_gather_double(const double *send, size_t n, double *recv, int root)
 {
     SAMARL_ASSERT(n <= (size_t)CHUNK);
-    MPI_CHECK(
-        MPI_Gather(send, (int)n, MPI_DOUBLE, recv, (int)n, MPI_DOUBLE, root, MPI_COMM_WORLD));
+    MPI_CHECK(MPI_Gather(send, (int)n, MPI_DOUBLE, recv, (int)n, MPI_DOUBLE, root, MPI_COMM_WORLD));
 }
 
 void comm_allgather_int64(const int64_t *send, size_t n, int64_t *recv)
@@ -274,14 +276,15 @@ void comm_allgather_int64(const int64_t *send, size_t n, int64_t *recv)
  * holds counts[r] elements per rank r in rank order; `mine` this rank's n. */
 enum { TAG_SCATTER = 7001, TAG_GATHER = 7002, TAG_PING = 7003 };
 
-static void rooted_chunked(int to_all, void *root_buf, const int64_t *counts, void *mine,
-                           int64_t n, int root, size_t elem, MPI_Datatype t)
+static void rooted_chunked(int to_all, void *root_buf, const int64_t *counts, void *mine, int64_t n,
+                           int root, size_t elem, MPI_Datatype t)
 {
     const int tag = to_all ? TAG_SCATTER : TAG_GATHER;
     if (world_rank == root) {
         char *p = root_buf;
         int64_t nreq = 0;
-        for (int r = 0; r < world_size; r++) nreq += r == root ? 0 : (counts[r] + CHUNK - 1) / CHUNK;
+        for (int r = 0; r < world_size; r++)
+            nreq += r == root ? 0 : (counts[r] + CHUNK - 1) / CHUNK;
         MPI_Request *req = XNEW(MPI_Request, nreq);
         int64_t k = 0;
         for (int r = 0; r < world_size; r++) {
@@ -386,8 +389,7 @@ struct comm_exchange {
 };
 
 comm_exchange_t *comm_exchange_create(comm_exchange_kind_t kind, int n_nbr, const int *nbr,
-                                      const lidx_t *send_ptr, const lidx_t *recv_ptr,
-                                      int max_width)
+                                      const lidx_t *send_ptr, const lidx_t *recv_ptr, int max_width)
 {
     SAMARL_ASSERT(max_width >= 1);
     comm_exchange_t *ex = XZNEW(comm_exchange_t, 1);
@@ -489,8 +491,8 @@ void comm_exchange_wait(comm_exchange_t *ex)
     SAMARL_ASSERT(ex->width_in_flight > 0);
     if (ex->kind == COMM_EXCHANGE_P2P) {
         if (ex->n_nbr)
-            MPI_CHECK(MPI_Waitall(2 * ex->n_nbr, ex->preq[ex->width_in_flight],
-                                  MPI_STATUSES_IGNORE));
+            MPI_CHECK(
+                MPI_Waitall(2 * ex->n_nbr, ex->preq[ex->width_in_flight], MPI_STATUSES_IGNORE));
     } else {
         MPI_CHECK(MPI_Wait(&ex->req, MPI_STATUS_IGNORE));
     }

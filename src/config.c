@@ -22,10 +22,10 @@ typedef struct {
     const char *section, *name;
     key_type_t type;
     size_t off;
-    const char *def;       /* NULL: inherits run.seed (seeds only) */
-    double min, max;       /* numeric range */
+    const char *def;        /* NULL: inherits run.seed (seeds only) */
+    double min, max;        /* numeric range */
     int min_open, max_open; /* exclusive bounds */
-    const char *choices;   /* KT_ENUM: "a|b|c" */
+    const char *choices;    /* KT_ENUM: "a|b|c" */
     const char *help;
 } key_spec_t;
 
@@ -67,8 +67,7 @@ static const key_spec_t keys[] = {
     {"graph", "allow_disconnected", KT_BOOL, OFF(graph.allow_disconnected), "false", 0, 0, 0, 0,
      NULL, "accept a graph with several components (consensus then averages per component)"},
 
-    {"partition", "method", KT_ENUM, OFF(partition.method), "metis", 0, 0, 0, 0,
-     "metis|block|file",
+    {"partition", "method", KT_ENUM, OFF(partition.method), "metis", 0, 0, 0, 0, "metis|block|file",
      "METIS k-way; contiguous gid blocks; or a file written by samarl-partition"},
     {"partition", "file", KT_STR, OFF(partition.file), "", 0, 0, 0, 0, NULL,
      "partition.method = file: the partition.h5 to use"},
@@ -125,7 +124,8 @@ static int edit_distance(const char *a, const char *b)
     for (int j = 0; j <= lb; j++) d[0][j] = j;
     for (int i = 1; i <= la; i++)
         for (int j = 1; j <= lb; j++) {
-            int c = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int c = d[i - 1][j - 1] +
+                    (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
             if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
             d[i][j] = c;
@@ -201,9 +201,15 @@ static void expected_text(const key_spec_t *k, char *out, size_t n)
         range_text(k, r, sizeof r);
         snprintf(out, n, "a number in %s", r);
         break;
-    case KT_BOOL: snprintf(out, n, "true or false"); break;
-    case KT_ENUM: snprintf(out, n, "one of %s", k->choices); break;
-    case KT_STR: snprintf(out, n, "a string"); break;
+    case KT_BOOL:
+        snprintf(out, n, "true or false");
+        break;
+    case KT_ENUM:
+        snprintf(out, n, "one of %s", k->choices);
+        break;
+    case KT_STR:
+        snprintf(out, n, "a string");
+        break;
     }
 }
 
@@ -262,8 +268,8 @@ static int parse_value(config_t *cfg, const key_spec_t *k, const char *v, char *
         /* Accept exact integers written as 1e6 or 2.0e5. */
         errno = 0;
         double d = strtod(v, &end);
-        if (*v && *end == '\0' && errno == 0 && isfinite(d) && d == floor(d) &&
-            fabs(d) < I64MAX && in_range(k, d)) {
+        if (*v && *end == '\0' && errno == 0 && isfinite(d) && d == floor(d) && fabs(d) < I64MAX &&
+            in_range(k, d)) {
             *(int64_t *)base = (int64_t)d;
             return 0;
         }
@@ -402,8 +408,9 @@ static char *line_reader(char *str, int num, void *stream)
         val[e - v] = '\0';
         st->long_values[st->n_long] = val;
         memcpy(str, s, sep + 1);
-        len = sep + 1 + (size_t)snprintf(str + sep + 1, (size_t)num - sep - 1, " %c%d",
-                                         LONG_VALUE_MARK, st->n_long);
+        len = sep + 1 +
+              (size_t)snprintf(str + sep + 1, (size_t)num - sep - 1, " %c%d", LONG_VALUE_MARK,
+                               st->n_long);
         st->n_long++;
     } else {
         if (len + 2 > (size_t)num) {
@@ -442,8 +449,9 @@ static char *line_reader(char *str, int num, void *stream)
             const char *rest = close + 1;
             rest += strspn(rest, " \t");
             if (*rest && *rest != ';' && *rest != '#')
-                fail_at(st, "%s:%d: unexpected text '%s' after the section header [%s] (put each "
-                            "key = value on its own line)",
+                fail_at(st,
+                        "%s:%d: unexpected text '%s' after the section header [%s] (put each "
+                        "key = value on its own line)",
                         st->path, st->line, rest, a);
             /* inih would keep the blanks of "[ graph ]" in the section name,
              * which then matches no section: hand it the trimmed name. */
@@ -459,8 +467,8 @@ static char *line_reader(char *str, int num, void *stream)
 
 static int on_key(void *user, const char *section, const char *name, const char *value
 #if INI_HANDLER_LINENO
-                       ,
-                       int lineno
+                  ,
+                  int lineno
 #endif
 )
 {
@@ -478,8 +486,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
     if (i < 0) {
         char hint[512];
         suggest_key(section, name, hint, sizeof hint);
-        fail_at(st, "%s:%d: unknown key '%s' in section [%s]%s", st->path, st->line, name,
-                section, hint);
+        fail_at(st, "%s:%d: unknown key '%s' in section [%s]%s", st->path, st->line, name, section,
+                hint);
         return 0;
     }
     if (st->cfg->origin[i] > 0) {
@@ -512,8 +520,8 @@ static int apply_override(config_t *cfg, const char *ov)
     const char *eq = strchr(ov, '=');
     const char *dot = strchr(ov, '.');
     if (!eq || !dot || dot > eq || dot == ov || dot + 1 == eq)
-        return samarl_seterr("--set '%s': expected section.key=value (e.g. --set graph.agents=5000)",
-                             ov);
+        return samarl_seterr(
+            "--set '%s': expected section.key=value (e.g. --set graph.agents=5000)", ov);
     /* Blanks around names and value are dropped, as inih does in files. */
     char section[64], name[64];
     if (copy_trimmed(ov, dot, section, sizeof section) ||
@@ -680,14 +688,24 @@ static void value_text(const config_t *cfg, const key_spec_t *k, char *out, size
 {
     const char *base = (const char *)cfg + k->off;
     switch (k->type) {
-    case KT_INT: snprintf(out, n, "%" PRId64, *(const int64_t *)base); break;
-    case KT_U64: snprintf(out, n, "%" PRIu64, *(const uint64_t *)base); break;
-    case KT_REAL: fmt_real(*(const double *)base, out, n); break;
-    case KT_BOOL: snprintf(out, n, "%s", *(const int *)base ? "true" : "false"); break;
+    case KT_INT:
+        snprintf(out, n, "%" PRId64, *(const int64_t *)base);
+        break;
+    case KT_U64:
+        snprintf(out, n, "%" PRIu64, *(const uint64_t *)base);
+        break;
+    case KT_REAL:
+        fmt_real(*(const double *)base, out, n);
+        break;
+    case KT_BOOL:
+        snprintf(out, n, "%s", *(const int *)base ? "true" : "false");
+        break;
     case KT_ENUM:
         if (enum_name(k->choices, *(const int *)base, out, n) != 0) snprintf(out, n, "?");
         break;
-    case KT_STR: snprintf(out, n, "%s", *(char *const *)base ? *(char *const *)base : ""); break;
+    case KT_STR:
+        snprintf(out, n, "%s", *(char *const *)base ? *(char *const *)base : "");
+        break;
     }
 }
 

@@ -43,11 +43,11 @@ struct consensus {
     const lgraph_t *lg;
     halo_t *halo;
     chunks_t interior, boundary; /* lockstep layout (when weights are indexed) */
-    double *wself;   /* [n_owned] */
-    uint16_t *widx;  /* [nnz] index into wtab, or NULL */
-    double *wtab;    /* [dmax + 1] 1/(1+d) */
-    double *w;       /* [nnz] explicit weights when widx is NULL */
-    double *work;    /* [n_local * max_width] second buffer for ping-pong rounds */
+    double *wself;               /* [n_owned] */
+    uint16_t *widx;              /* [nnz] index into wtab, or NULL */
+    double *wtab;                /* [dmax + 1] 1/(1+d) */
+    double *w;                   /* [nnz] explicit weights when widx is NULL */
+    double *work;                /* [n_local * max_width] second buffer for ping-pong rounds */
     int max_width;
 };
 
@@ -178,7 +178,8 @@ static void chunk_rows(const consensus_t *c, const chunks_t *ch, lidx_t q0, lidx
             for (int k = 0; k < CHUNK; k++) a[k] += wt[ww[j * CHUNK + k]] * x[cc[j * CHUNK + k]];
         for (int k = 0; k < CHUNK; k++) {
             double s = a[k];
-            for (int64_t e = rowptr[r[k]] + len; e < rowptr[r[k] + 1]; e++) s += wt[widx[e]] * x[col[e]];
+            for (int64_t e = rowptr[r[k]] + len; e < rowptr[r[k] + 1]; e++)
+                s += wt[widx[e]] * x[col[e]];
             y[r[k]] = s;
         }
     }
@@ -192,7 +193,8 @@ static inline double row1(const consensus_t *c, lidx_t i, const double *x)
     if (c->widx) {
         const uint16_t *wi = c->widx;
         const double *wt = c->wtab;
-        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) acc += wt[wi[e]] * x[lg->col[e]];
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++)
+            acc += wt[wi[e]] * x[lg->col[e]];
     } else {
         for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) acc += c->w[e] * x[lg->col[e]];
     }
@@ -218,7 +220,6 @@ static void rows(const consensus_t *c, const lidx_t *list, lidx_t n, const doubl
     else
         for (lidx_t t = 0; t < n; t++) rowk(c, list[t], x, y, width);
 }
-
 
 /* y = W x on a set of rows, in slices that let MPI progress the halo. */
 static void mix_rows(consensus_t *c, const chunks_t *ch, const lidx_t *list, lidx_t n,
@@ -260,8 +261,8 @@ void consensus_mix(consensus_t *c, double *x, int width, int rounds)
     if (src != x) memcpy(x, src, sizeof(double) * (size_t)lg->n_owned * (size_t)width);
 }
 
-void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old,
-                     int width, int rounds)
+void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old, int width,
+                     int rounds)
 {
     consensus_mix(c, z, width, rounds);
     const size_t n = (size_t)c->lg->n_owned * (size_t)width;
@@ -295,8 +296,8 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
     return d;
 }
 
-double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol,
-                       int64_t *iters, double *residual, sigma_progress_fn progress, void *ctx)
+double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol, int64_t *iters,
+                       double *residual, sigma_progress_fn progress, void *ctx)
 {
     const lgraph_t *lg = c->lg;
     const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;

@@ -107,10 +107,9 @@ int graph_validate(const graph_t *g, const char *what)
                                      what, u, v, g->n - 1);
             if (v == u) return samarl_seterr("%s: self-loop at vertex %" PRIdG, what, u);
             if (e > g->xadj[u] && g->adj[e - 1] >= v)
-                return samarl_seterr(g->adj[e - 1] == v
-                                         ? "%s: duplicate edge %" PRIdG "-%" PRIdG
-                                         : "%s: neighbours of vertex %" PRIdG
-                                           " are not sorted (at %" PRIdG ")",
+                return samarl_seterr(g->adj[e - 1] == v ? "%s: duplicate edge %" PRIdG "-%" PRIdG
+                                                        : "%s: neighbours of vertex %" PRIdG
+                                                          " are not sorted (at %" PRIdG ")",
                                      what, u, v);
         }
     }
@@ -118,8 +117,8 @@ int graph_validate(const graph_t *g, const char *what)
         for (gidx_t e = g->xadj[u]; e < g->xadj[u + 1]; e++) {
             gidx_t v = g->adj[e];
             if (graph_find(g->adj + g->xadj[v], g->xadj[v + 1] - g->xadj[v], u) < 0)
-                return samarl_seterr("%s: asymmetric edge: %" PRIdG " lists %" PRIdG
-                                     " but %" PRIdG " does not list %" PRIdG,
+                return samarl_seterr("%s: asymmetric edge: %" PRIdG " lists %" PRIdG " but %" PRIdG
+                                     " does not list %" PRIdG,
                                      what, u, v, v, u);
         }
     return SAMARL_OK;
@@ -203,13 +202,15 @@ int graph_build(const config_t *cfg, graph_t **out)
         if (n < 2 * k + 1)
             return samarl_seterr("graph.k = %" PRIdG " needs graph.agents >= 2k+1 = %" PRIdG
                                  " for a %s (got %" PRIdG "): neighbours would repeat",
-                                 k, 2 * k + 1, cfg->graph.type == GRAPH_RING ? "ring" : "small world",
-                                 n);
+                                 k, 2 * k + 1,
+                                 cfg->graph.type == GRAPH_RING ? "ring" : "small world", n);
         rc = cfg->graph.type == GRAPH_RING
                  ? graph_ring(n, k, &g)
                  : graph_smallworld(n, k, cfg->graph.p, cfg->graph.seed, &g);
         break;
-    case GRAPH_GRID2D: rc = graph_grid2d(n, cfg->graph.rows, &g); break;
+    case GRAPH_GRID2D:
+        rc = graph_grid2d(n, cfg->graph.rows, &g);
+        break;
     case GRAPH_RGG: {
         double r = cfg->graph.radius;
         if (r <= 0.0) /* expected degree (n-1) pi r^2, ignoring the boundary */
@@ -218,8 +219,9 @@ int graph_build(const config_t *cfg, graph_t **out)
         break;
     }
     case GRAPH_ER: {
-        double p = config_is_set(cfg, "graph", "p") ? cfg->graph.p
-                                                    : (n > 1 ? cfg->graph.degree / (double)(n - 1) : 0);
+        double p = config_is_set(cfg, "graph", "p")
+                       ? cfg->graph.p
+                       : (n > 1 ? cfg->graph.degree / (double)(n - 1) : 0);
         if (p > 1.0)
             return samarl_seterr("graph.degree = %g is more than graph.agents - 1 = %" PRIdG
                                  " for an Erdos-Renyi graph",
@@ -237,8 +239,9 @@ int graph_build(const config_t *cfg, graph_t **out)
         break;
     case GRAPH_FILE: {
         gidx_t expect = config_is_set(cfg, "graph", "agents") ? n : 0;
-        rc = cfg->graph.format == GRAPH_FORMAT_METIS ? graph_load_metis(cfg->graph.path, expect, &g)
-                                                     : graph_load_edgelist(cfg->graph.path, expect, &g);
+        rc = cfg->graph.format == GRAPH_FORMAT_METIS
+                 ? graph_load_metis(cfg->graph.path, expect, &g)
+                 : graph_load_edgelist(cfg->graph.path, expect, &g);
         break;
     }
     }

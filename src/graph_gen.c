@@ -39,7 +39,7 @@ static int finish(gidx_t n, edges_t *e, graph_t **g, const char *fmt, ...)
     if (rc != SAMARL_OK) return rc;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf((*g)->name, sizeof (*g)->name, fmt, ap);
+    vsnprintf((*g)->name, sizeof(*g)->name, fmt, ap);
     va_end(ap);
     return SAMARL_OK;
 }
@@ -185,7 +185,8 @@ typedef struct {
 
 static uint64_t edge_key(gidx_t n, gidx_t a, gidx_t b)
 {
-    return a < b ? (uint64_t)a * (uint64_t)n + (uint64_t)b : (uint64_t)b * (uint64_t)n + (uint64_t)a;
+    return a < b ? (uint64_t)a * (uint64_t)n + (uint64_t)b
+                 : (uint64_t)b * (uint64_t)n + (uint64_t)a;
 }
 
 static uint64_t hash_key(uint64_t k)
@@ -231,7 +232,8 @@ int graph_smallworld(gidx_t n, gidx_t k, double p, uint64_t seed, graph_t **g)
 {
     if (k < 1 || n < 2 * k + 1)
         return samarl_seterr("a small world with k = %" PRIdG
-                             " neighbours per side needs at least %" PRIdG " agents (got %" PRIdG ")",
+                             " neighbours per side needs at least %" PRIdG " agents (got %" PRIdG
+                             ")",
                              k, 2 * k + 1, n);
     if (!(p >= 0.0 && p <= 1.0)) return samarl_seterr("rewiring probability %g outside [0, 1]", p);
     const gidx_t m = n * k;
@@ -249,8 +251,8 @@ int graph_smallworld(gidx_t n, gidx_t k, double p, uint64_t seed, graph_t **g)
         for (gidx_t i = 0; i < n; i++) {
             if (rng_uniform(seed, RNG_STREAM_GRAPH_REWIRE, (uint64_t)i, (uint64_t)j) >= p) continue;
             for (uint64_t t = 0; t < max_tries; t++) {
-                rng_block_t b = rng_block(seed, RNG_STREAM_GRAPH_TARGET, (uint64_t)i,
-                                          ((uint64_t)j << 24) | t);
+                rng_block_t b =
+                    rng_block(seed, RNG_STREAM_GRAPH_TARGET, (uint64_t)i, ((uint64_t)j << 24) | t);
                 gidx_t target = (gidx_t)rng_below(b.v[0], b.v[1], (uint64_t)n);
                 if (target == i || edgeset_has(&set, edge_key(n, i, target))) continue;
                 edgeset_del(&set, edge_key(n, i, other[i * k + j - 1]));

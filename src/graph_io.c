@@ -206,8 +206,8 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
         }
         while ((r = next_int(&p, &val)) == 1) {
             if (val < 1 || val > n)
-                FAIL("%s:%ld: vertex %" PRIdG " lists neighbour %lld, outside 1..%lld", path, lineno,
-                     nv + 1, val, n);
+                FAIL("%s:%ld: vertex %" PRIdG " lists neighbour %lld, outside 1..%lld", path,
+                     lineno, nv + 1, val, n);
             if (val == nv + 1)
                 FAIL("%s:%ld: vertex %" PRIdG " lists itself (self-loop)", path, lineno, nv + 1);
             if (nadj == cap_adj) {
@@ -236,8 +236,7 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
     }
     if (n < 0) FAIL("%s: no header line 'n m [fmt [ncon]]' (empty file?)", path);
     if (nv < n)
-        FAIL("%s:%ld: the header announces %lld vertices but the file has %" PRIdG
-             " vertex lines",
+        FAIL("%s:%ld: the header announces %lld vertices but the file has %" PRIdG " vertex lines",
              path, header_line, n, nv);
 
     /* Rows sorted, then duplicates, then symmetry, then the edge count. */
@@ -324,7 +323,8 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
                  path, lineno, token_at(p, tok, sizeof tok));
         int rcw = next_int(&p, &c);
         if (rcw == -1)
-            FAIL("%s:%ld: '%s' is not an integer weight", path, lineno, token_at(p, tok, sizeof tok));
+            FAIL("%s:%ld: '%s' is not an integer weight", path, lineno,
+                 token_at(p, tok, sizeof tok));
         if (rcw == 1 && next_int(&p, &c) != 0)
             FAIL("%s:%ld: too many columns: expected 'u v' or 'u v weight'", path, lineno);
         int has_w = rcw == 1;
@@ -387,10 +387,10 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
         /* Rows are sorted; each edge (a,b) sits at find_in_row in both rows. */
         for (gidx_t i = 0; i < m; i++) {
             gidx_t a = uv[2 * i], b = uv[2 * i + 1];
-            g->adjwgt[g->xadj[a] + graph_find(g->adj + g->xadj[a], g->xadj[a + 1] - g->xadj[a], b)] =
-                w[i];
-            g->adjwgt[g->xadj[b] + graph_find(g->adj + g->xadj[b], g->xadj[b + 1] - g->xadj[b], a)] =
-                w[i];
+            g->adjwgt[g->xadj[a] +
+                      graph_find(g->adj + g->xadj[a], g->xadj[a + 1] - g->xadj[a], b)] = w[i];
+            g->adjwgt[g->xadj[b] +
+                      graph_find(g->adj + g->xadj[b], g->xadj[b + 1] - g->xadj[b], a)] = w[i];
         }
     }
     snprintf(g->name, sizeof g->name, "%s", base_name(path));

@@ -55,10 +55,14 @@ static void chk_err(herr_t e, const char *what, const char *file, const char *fu
 static hid_t file_type(h5io_type_t t)
 {
     switch (t) {
-    case H5IO_F64: return H5T_IEEE_F64LE;
-    case H5IO_F32: return H5T_IEEE_F32LE;
-    case H5IO_I32: return H5T_STD_I32LE;
-    case H5IO_I64: return H5T_STD_I64LE;
+    case H5IO_F64:
+        return H5T_IEEE_F64LE;
+    case H5IO_F32:
+        return H5T_IEEE_F32LE;
+    case H5IO_I32:
+        return H5T_STD_I32LE;
+    case H5IO_I64:
+        return H5T_STD_I64LE;
     }
     SAMARL_FATAL("bad type %d", (int)t);
 }
@@ -66,10 +70,14 @@ static hid_t file_type(h5io_type_t t)
 static hid_t mem_type(h5io_type_t t)
 {
     switch (t) {
-    case H5IO_F64: return H5T_NATIVE_DOUBLE;
-    case H5IO_F32: return H5T_NATIVE_FLOAT;
-    case H5IO_I32: return H5T_NATIVE_INT32;
-    case H5IO_I64: return H5T_NATIVE_INT64;
+    case H5IO_F64:
+        return H5T_NATIVE_DOUBLE;
+    case H5IO_F32:
+        return H5T_NATIVE_FLOAT;
+    case H5IO_I32:
+        return H5T_NATIVE_INT32;
+    case H5IO_I64:
+        return H5T_NATIVE_INT64;
     }
     SAMARL_FATAL("bad type %d", (int)t);
 }
@@ -247,8 +255,7 @@ static hid_t open_obj(h5file_t *f, const char *obj)
     return H5ID(H5Oopen(f->id, obj, H5P_DEFAULT));
 }
 
-static void write_attr(h5file_t *f, const char *obj, const char *name, hid_t type,
-                       const void *val)
+static void write_attr(h5file_t *f, const char *obj, const char *name, hid_t type, const void *val)
 {
     hid_t o = open_obj(f, obj);
     if (H5Aexists(o, name) > 0) H5OK(H5Adelete(o, name));
@@ -419,7 +426,8 @@ int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n)
         hsize_t dims[8];
         int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
         if (nd != 1)
-            rc = samarl_seterr("'%s': dataset '%s' has %d dimensions, expected 1", f->path, path, nd);
+            rc = samarl_seterr("'%s': dataset '%s' has %d dimensions, expected 1", f->path, path,
+                               nd);
         else
             *n = (gidx_t)dims[0];
         H5OK(H5Sclose(sp));
@@ -525,7 +533,8 @@ static void describe_obj(hid_t file, const char *path, FILE *out)
         hsize_t dims[8];
         int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
         fprintf(out, "  %-36s %-8s [", path, type_name(t));
-        for (int i = 0; i < nd; i++) fprintf(out, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+        for (int i = 0; i < nd; i++)
+            fprintf(out, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
         fprintf(out, "]");
         for (int which = 0; which < 2; which++) {
             const char *an = which ? "description" : "units";
@@ -571,7 +580,8 @@ static void describe_obj(hid_t file, const char *path, FILE *out)
 int h5io_describe(const char *path, FILE *out)
 {
     h5_init();
-    if (access(path, R_OK) != 0) return samarl_seterr("cannot open '%s': %s", path, strerror(errno));
+    if (access(path, R_OK) != 0)
+        return samarl_seterr("cannot open '%s': %s", path, strerror(errno));
     if (H5Fis_hdf5(path) <= 0) return samarl_seterr("'%s' is not an HDF5 file", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return samarl_seterr("cannot open HDF5 file '%s'", path);

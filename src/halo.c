@@ -22,8 +22,9 @@ halo_t *halo_create(const lgraph_t *lg, halo_method_t method, int max_width)
     h->lg = lg;
     h->method = method;
     h->max_width = max_width;
-    h->ex = comm_exchange_create(method == HALO_NEIGHBOR ? COMM_EXCHANGE_NEIGHBOR : COMM_EXCHANGE_P2P,
-                                 lg->n_nbr, lg->nbr, lg->send_ptr, lg->recv_ptr, max_width);
+    h->ex =
+        comm_exchange_create(method == HALO_NEIGHBOR ? COMM_EXCHANGE_NEIGHBOR : COMM_EXCHANGE_P2P,
+                             lg->n_nbr, lg->nbr, lg->send_ptr, lg->recv_ptr, max_width);
     return h;
 }
 

@@ -126,15 +126,16 @@ int main(int argc, char **argv)
         if (root) print_version();
     } else if (strcmp(cmd, "help") == 0) {
         const char *topic = argc > 2 ? argv[2] : NULL;
-        const char *text = !topic                             ? main_help
+        const char *text = !topic                            ? main_help
                            : strcmp(topic, "consensus") == 0 ? consensus_help
                            : strcmp(topic, "config") == 0    ? config_help
                            : strcmp(topic, "info") == 0      ? info_help
                                                              : NULL;
         if (!text) {
             if (root)
-                fprintf(stderr, "samarl help: unknown command '%s' (commands: consensus, config, "
-                                "info)\nTry 'samarl --help'.\n",
+                fprintf(stderr,
+                        "samarl help: unknown command '%s' (commands: consensus, config, "
+                        "info)\nTry 'samarl --help'.\n",
                         topic);
             comm_exit(2);
         }
@@ -146,8 +147,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "info") == 0) {
         rc = cmd_info(argc, argv);
     } else {
-        if (root)
-            fprintf(stderr, "samarl: unknown command '%s'\nTry 'samarl --help'.\n", cmd);
+        if (root) fprintf(stderr, "samarl: unknown command '%s'\nTry 'samarl --help'.\n", cmd);
         comm_exit(2);
     }
     comm_finalize();

@@ -80,7 +80,7 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
         FAIL("%s:%ld: no 'id' column in the header (expected e.g. 'id,bus,type,pd_mw,qd_mvar')",
              path, lineno);
 
-    raw = XNEW(double, rcap * ncols);
+    raw = XNEW(double, rcap *ncols);
     row_line = XNEW(long, rcap);
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
@@ -113,7 +113,7 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
     if (rows == 0) FAIL("%s: no data rows after the header", path);
 
     nd->n = rows;
-    nd->values = XNEW(double, (size_t)rows * (size_t)ncols);
+    nd->values = XNEW(double, (size_t)rows *(size_t)ncols);
     long *seen = XZNEW(long, rows);
     for (gidx_t r = 0; r < rows; r++) {
         double idv = raw[r * ncols + idcol];
@@ -129,7 +129,8 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
                  first);
         }
         seen[id] = row_line[r];
-        for (int c = 0; c < ncols; c++) nd->values[(size_t)c * (size_t)rows + (size_t)id] = raw[r * ncols + c];
+        for (int c = 0; c < ncols; c++)
+            nd->values[(size_t)c * (size_t)rows + (size_t)id] = raw[r * ncols + c];
     }
     free(seen);
 

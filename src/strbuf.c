@@ -47,11 +47,21 @@ void sb_json_string(strbuf_t *sb, const char *s)
     sb_puts(sb, "\"");
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
         switch (*p) {
-        case '"': sb_puts(sb, "\\\""); break;
-        case '\\': sb_puts(sb, "\\\\"); break;
-        case '\n': sb_puts(sb, "\\n"); break;
-        case '\t': sb_puts(sb, "\\t"); break;
-        case '\r': sb_puts(sb, "\\r"); break;
+        case '"':
+            sb_puts(sb, "\\\"");
+            break;
+        case '\\':
+            sb_puts(sb, "\\\\");
+            break;
+        case '\n':
+            sb_puts(sb, "\\n");
+            break;
+        case '\t':
+            sb_puts(sb, "\\t");
+            break;
+        case '\r':
+            sb_puts(sb, "\\r");
+            break;
         default:
             if (*p < 0x20)
                 sb_printf(sb, "\\u%04x", *p);

@@ -5,11 +5,16 @@
 #include "samarl/error.h"
 
 const char *const timer_names[TIMER_COUNT] = {
-    [TIMER_TOTAL] = "total",         [TIMER_GRAPH] = "graph",
-    [TIMER_PARTITION] = "partition", [TIMER_DISTRIBUTE] = "distribute",
-    [TIMER_SIGMA] = "sigma",         [TIMER_CONSENSUS] = "consensus",
-    [TIMER_MIX] = "mix",             [TIMER_HALO] = "halo",
-    [TIMER_REDUCE] = "reduce",       [TIMER_IO] = "io",
+    [TIMER_TOTAL] = "total",
+    [TIMER_GRAPH] = "graph",
+    [TIMER_PARTITION] = "partition",
+    [TIMER_DISTRIBUTE] = "distribute",
+    [TIMER_SIGMA] = "sigma",
+    [TIMER_CONSENSUS] = "consensus",
+    [TIMER_MIX] = "mix",
+    [TIMER_HALO] = "halo",
+    [TIMER_REDUCE] = "reduce",
+    [TIMER_IO] = "io",
 };
 
 static struct {
@@ -68,8 +73,8 @@ void timer_reduce(timer_stats_t out[TIMER_COUNT])
 
 void timer_print(FILE *f, const timer_stats_t st[TIMER_COUNT])
 {
-    fprintf(f, "timers:          %12s %12s %12s %6s %10s %8s\n", "min_s", "avg_s", "max_s",
-            "max@", "calls", "imbal");
+    fprintf(f, "timers:          %12s %12s %12s %6s %10s %8s\n", "min_s", "avg_s", "max_s", "max@",
+            "calls", "imbal");
     for (int t = 0; t < TIMER_COUNT; t++) {
         if (st[t].calls == 0 && st[t].max == 0.0) continue;
         double imb = st[t].avg > 0 ? st[t].max / st[t].avg : 1.0;

@@ -16,9 +16,10 @@
 static int tap_count, tap_failures;
 
 /* Collective. */
-__attribute__((unused)) static int tap_ok_at(int cond, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-__attribute__((unused)) static int tap_ok_at(int cond, const char *file, int line, const char *fmt, ...)
+__attribute__((unused)) static int tap_ok_at(int cond, const char *file, int line, const char *fmt,
+                                             ...) __attribute__((format(printf, 4, 5)));
+__attribute__((unused)) static int tap_ok_at(int cond, const char *file, int line, const char *fmt,
+                                             ...)
 {
     int64_t v[2] = {cond ? 1 : 0, cond ? -1 : comm_rank()};
     comm_allreduce_int64(&v[0], 1, COMM_MIN);

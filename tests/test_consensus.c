@@ -13,8 +13,8 @@
 #include "tap.h"
 #include "testgraphs.h"
 
-void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
-            double *w, double *work, const int *lwork, int *info);
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+            double *work, const int *lwork, int *info);
 
 static double weight(const graph_t *g, gidx_t i, gidx_t j, weights_t wt, gidx_t dmax)
 {
@@ -155,8 +155,8 @@ int main(int argc, char **argv)
                    g->name, wn);
             TAP_OK(envelope, "%s %s: disagreement <= sigma^r d0 for r = 1..%d (%.3g -> %.3g)",
                    g->name, wn, R, d0, d);
-            TAP_OK(fabs(mean1 - mean0) < 1e-13 * (1 + fabs(mean0)),
-                   "%s %s: mean preserved to %.2g", g->name, wn, mean1 - mean0);
+            TAP_OK(fabs(mean1 - mean0) < 1e-13 * (1 + fabs(mean0)), "%s %s: mean preserved to %.2g",
+                   g->name, wn, mean1 - mean0);
             TAP_OK(bits, "%s %s: %d rounds on %d ranks bit-equal to the serial iteration", g->name,
                    wn, R, P);
             /* Long run: converges to the exact average. */
@@ -165,12 +165,14 @@ int main(int argc, char **argv)
             double maxdev = 0;
             for (lidx_t i = 0; i < lg->n_owned; i++) maxdev = fmax(maxdev, fabs(x[i] - mean0));
             comm_allreduce_double(&maxdev, 1, COMM_MAX);
-            TAP_OK(maxdev < 1e-9 * (1 + d0), "%s %s: every agent reaches the exact average (%.2g after %d more rounds)",
+            TAP_OK(maxdev < 1e-9 * (1 + d0),
+                   "%s %s: every agent reaches the exact average (%.2g after %d more rounds)",
                    g->name, wn, maxdev, long_rounds);
 
             /* Width 2 = two width-1 mixes, bit for bit. */
             double *x2 = calloc((size_t)nl * 2 + 2, sizeof(double));
-            double *a = calloc((size_t)nl + 1, sizeof(double)), *b = calloc((size_t)nl + 1, sizeof(double));
+            double *a = calloc((size_t)nl + 1, sizeof(double)),
+                   *b = calloc((size_t)nl + 1, sizeof(double));
             for (lidx_t i = 0; i < lg->n_owned; i++) {
                 a[i] = x2[2 * i] = sin((double)lg->gid[i]);
                 b[i] = x2[2 * i + 1] = cos(3.0 * (double)lg->gid[i]);
@@ -187,8 +189,10 @@ int main(int argc, char **argv)
              * signal r_t. The sum is kept up to rounding (each round may move
              * it by ~ (dmax+1) eps |z| per agent), and the error obeys
              * ||e_T|| <= sigma^(K T) ||e_0|| + max_t ||(I-J) dr_t|| / (1 - sigma^K). */
-            double *z = calloc((size_t)nl + 1, sizeof(double)), *rn = calloc((size_t)nl + 1, sizeof(double)),
-                   *ro = calloc((size_t)nl + 1, sizeof(double)), *dr = calloc((size_t)nl + 1, sizeof(double));
+            double *z = calloc((size_t)nl + 1, sizeof(double)),
+                   *rn = calloc((size_t)nl + 1, sizeof(double)),
+                   *ro = calloc((size_t)nl + 1, sizeof(double)),
+                   *dr = calloc((size_t)nl + 1, sizeof(double));
             for (lidx_t i = 0; i < lg->n_owned; i++)
                 z[i] = ro[i] = 1.0 + (double)(lg->gid[i] % 5) + 0.5 * sin((double)lg->gid[i]);
             const int T = 200, K = 5;
@@ -196,7 +200,8 @@ int main(int argc, char **argv)
             double e0 = sqN * consensus_disagreement(c, z, NULL), dmaxdr = 0, drift = 0;
             for (int s = 1; s <= T; s++) {
                 for (lidx_t i = 0; i < lg->n_owned; i++) {
-                    rn[i] = 1.0 + (double)(lg->gid[i] % 5) + 0.5 * sin(0.01 * s + (double)lg->gid[i]);
+                    rn[i] =
+                        1.0 + (double)(lg->gid[i] % 5) + 0.5 * sin(0.01 * s + (double)lg->gid[i]);
                     dr[i] = rn[i] - ro[i];
                 }
                 dmaxdr = fmax(dmaxdr, sqN * consensus_disagreement(c, dr, NULL));
@@ -208,8 +213,9 @@ int main(int argc, char **argv)
             double sK = pow(sig_exact, K);
             double bound = pow(sK, T) * e0 + dmaxdr / (1 - sK);
             double drift_tol = 4.0 * T * K * (double)(dmax + 1) * 0x1p-52 * 6.5;
-            TAP_OK(drift <= drift_tol, "%s %s: tracking keeps mean(z) = mean(r) (drift %.2g <= %.2g)",
-                   g->name, wn, drift, drift_tol);
+            TAP_OK(drift <= drift_tol,
+                   "%s %s: tracking keeps mean(z) = mean(r) (drift %.2g <= %.2g)", g->name, wn,
+                   drift, drift_tol);
             TAP_OK(eT <= bound * (1 + 1e-9) + 1e-12, "%s %s: tracking error %.3g within bound %.3g",
                    g->name, wn, eT, bound);
             free(dr);

@@ -49,7 +49,8 @@ int main(int argc, char **argv)
            "grid2d 3x4 torus: 24 edges, wrap-around neighbours");
     graph_destroy(&g);
     int rc16 = graph_grid2d(16, 0, &g);
-    TAP_OK(rc16 == SAMARL_OK && strstr(g->name, "4x4"), "grid2d picks 4x4 for N = 16 (%s)", g->name);
+    TAP_OK(rc16 == SAMARL_OK && strstr(g->name, "4x4"), "grid2d picks 4x4 for N = 16 (%s)",
+           g->name);
     graph_destroy(&g);
     TAP_OK(graph_grid2d(7, 0, &g) == SAMARL_ERR && strstr(samarl_errmsg(), "at least 3 rows"),
            "grid2d refuses a prime N: %s", samarl_errmsg());
@@ -75,7 +76,8 @@ int main(int argc, char **argv)
             x[i] = u[0];
             y[i] = u[1];
         }
-        int64_t m = 0, *deg = calloc((size_t)n, sizeof(int64_t)), *gdeg = malloc(sizeof(int64_t) * n);
+        int64_t m = 0, *deg = calloc((size_t)n, sizeof(int64_t)),
+                *gdeg = malloc(sizeof(int64_t) * n);
         for (gidx_t i = 0; i < n; i++)
             for (gidx_t j = i + 1; j < n; j++) {
                 double dx = x[i] - x[j], dy = y[i] - y[j];
@@ -89,7 +91,8 @@ int main(int argc, char **argv)
         qsort(deg, (size_t)n, sizeof(int64_t), cmp_i64);
         qsort(gdeg, (size_t)n, sizeof(int64_t), cmp_i64);
         TAP_OK(g->m == m && memcmp(deg, gdeg, sizeof(int64_t) * n) == 0,
-               "rgg edges (%" PRIdG ") and degree sequence equal the brute-force count (%" PRId64 ")",
+               "rgg edges (%" PRIdG ") and degree sequence equal the brute-force count (%" PRId64
+               ")",
                g->m, m);
         free(x);
         free(y);
@@ -108,7 +111,8 @@ int main(int argc, char **argv)
                g->m, mean);
     }
     graph_destroy(&g);
-    TAP_OK(graph_er(50, 1.0, 3, &g) == SAMARL_OK && g->m == 50 * 49 / 2, "er with p = 1 is complete");
+    TAP_OK(graph_er(50, 1.0, 3, &g) == SAMARL_OK && g->m == 50 * 49 / 2,
+           "er with p = 1 is complete");
     graph_destroy(&g);
     TAP_OK(graph_er(50, 0.0, 3, &g) == SAMARL_OK && g->m == 0, "er with p = 0 has no edges");
     graph_destroy(&g);
@@ -130,7 +134,8 @@ int main(int argc, char **argv)
     graph_destroy(&g);
     graph_smallworld(200, 2, 0.0, 5, &g);
     graph_ring(200, 2, &h);
-    TAP_OK(graph_fingerprint(g) == graph_fingerprint(h), "smallworld with p = 0 is the ring lattice");
+    TAP_OK(graph_fingerprint(g) == graph_fingerprint(h),
+           "smallworld with p = 0 is the ring lattice");
     graph_destroy(&g);
     graph_destroy(&h);
 
@@ -148,7 +153,8 @@ int main(int argc, char **argv)
     config_t cfg;
     char *sets[] = {"graph.type=rgg", "graph.agents=800", "graph.radius=0.07", "run.seed=4",
                     "graph.allow_disconnected=true"};
-    TAP_OK(config_parse(&cfg, NULL, NULL, sets, 5) == SAMARL_OK && graph_build(&cfg, &g) == SAMARL_OK,
+    TAP_OK(config_parse(&cfg, NULL, NULL, sets, 5) == SAMARL_OK &&
+               graph_build(&cfg, &g) == SAMARL_OK,
            "graph_build(rgg) from config");
     graph_rgg(800, 0.07, 4, &h);
     TAP_OK(graph_fingerprint(g) == graph_fingerprint(h), "graph.seed defaults to run.seed");

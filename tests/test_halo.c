@@ -80,7 +80,8 @@ int main(int argc, char **argv)
             double *xg = malloc(sizeof(double) * g->n), *yg = malloc(sizeof(double) * g->n);
             for (gidx_t i = 0; i < g->n; i++) xg[i] = f(i, 5);
             serial_mix(g, xg, yg);
-            double *x = calloc((size_t)nl + 1, sizeof(double)), *y = calloc((size_t)nl + 1, sizeof(double));
+            double *x = calloc((size_t)nl + 1, sizeof(double)),
+                   *y = calloc((size_t)nl + 1, sizeof(double));
             for (lidx_t i = 0; i < lg->n_owned; i++) x[i] = xg[lg->gid[i]];
             halo_exchange(h, x, 1);
             consensus_apply_local(c, x, y);

@@ -55,8 +55,8 @@ int main(int argc, char **argv)
     int64_t own[3] = {1, 2, 2}, gh[3] = {1, 2, 1}, nb[3] = {1, 2, 1};
     TAP_OK(p5[0] == 0 && p5[1] == 1 && p5[2] == 1 && p5[3] == 2 && s.edge_cut == 2 &&
                eq(s.owned, own, 3) && eq(s.ghosts, gh, 3) && eq(s.send, gh, 3) &&
-               eq(s.neighbours, nb, 3) && fabs(s.imbalance - 1.2) < 1e-12 &&
-               s.s_owned.min == 1 && s.s_owned.max == 2,
+               eq(s.neighbours, nb, 3) && fabs(s.imbalance - 1.2) < 1e-12 && s.s_owned.min == 1 &&
+               s.s_owned.max == 2,
            "path(5) in 3 blocks: cut 2, ghosts 1/2/1, imbalance 1.2");
     partition_stats_free(&s);
     graph_destroy(&g);
@@ -112,7 +112,8 @@ int main(int argc, char **argv)
         int64_t sum_ghost = 0, sum_send = 0;
         for (int p = 0; p < P; p++) sum_ghost += s.ghosts[p], sum_send += s.send[p];
         TAP_OK(sum_ghost == sum_send && sum_ghost == s.halo_total,
-               "%s: total receive volume equals total send volume (%" PRId64 ")", tg->name, sum_ghost);
+               "%s: total receive volume equals total send volume (%" PRId64 ")", tg->name,
+               sum_ghost);
 
         /* Only rank 0's copy feeds the distribution, as in the program. */
         lgraph_t *lg = partition_distribute(me == 0 ? tg : NULL, me == 0 ? pa : NULL);

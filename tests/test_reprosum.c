@@ -28,7 +28,8 @@ int main(int argc, char **argv)
     double c3[] = {0x1p-1074, 0x1p-1074, -0x1p-1074};
     TAP_OK(local_sum(c3, 3) == 0x1p-1074, "subnormals add exactly");
     double c4[] = {0x1.fffffffffffffp1023, 0x1.fffffffffffffp1023, -0x1.fffffffffffffp1023};
-    TAP_OK(local_sum(c4, 3) == 0x1.fffffffffffffp1023, "no overflow in intermediate sums near DBL_MAX");
+    TAP_OK(local_sum(c4, 3) == 0x1.fffffffffffffp1023,
+           "no overflow in intermediate sums near DBL_MAX");
     double c5[] = {0x1.fffffffffffffp1023, 0x1.fffffffffffffp1023};
     TAP_OK(isinf(local_sum(c5, 2)) && local_sum(c5, 2) > 0, "a sum beyond DBL_MAX is +inf");
     double c6[] = {1.0, INFINITY, -INFINITY};
@@ -58,8 +59,8 @@ int main(int argc, char **argv)
     TAP_OK(tap_same_bits(s1, s2), "permuted terms give the same bits (%.17g)", s1);
     long double ref = 0;
     for (int i = 0; i < N; i++) ref += x[i];
-    TAP_OK(tap_close(s1, (double)ref, 1e-12), "agrees with a long double sum (%.17g vs %.17Lg)",
-           s1, ref);
+    TAP_OK(tap_close(s1, (double)ref, 1e-12), "agrees with a long double sum (%.17g vs %.17Lg)", s1,
+           ref);
 
     /* Across ranks: each rank adds a strided share; the global result has
      * the bits of the serial sum, whatever the number of ranks. */

@@ -19,13 +19,27 @@ __attribute__((unused)) static graph_t *test_graph(int k)
     int rc = SAMARL_ERR;
     char path[1024];
     switch (k) {
-    case 0: rc = graph_ring(97, 2, &g); break;
-    case 1: rc = graph_grid2d(120, 0, &g); break;
-    case 2: rc = graph_rgg(600, 0.08, 3, &g); break;
-    case 3: rc = graph_er(300, 0.03, 5, &g); break;
-    case 4: rc = graph_smallworld(400, 3, 0.2, 7, &g); break;
-    case 5: rc = graph_complete(33, &g); break;
-    case 6: rc = graph_ring(5, 1, &g); break; /* tiny: fewer agents than some rank counts x2 */
+    case 0:
+        rc = graph_ring(97, 2, &g);
+        break;
+    case 1:
+        rc = graph_grid2d(120, 0, &g);
+        break;
+    case 2:
+        rc = graph_rgg(600, 0.08, 3, &g);
+        break;
+    case 3:
+        rc = graph_er(300, 0.03, 5, &g);
+        break;
+    case 4:
+        rc = graph_smallworld(400, 3, 0.2, 7, &g);
+        break;
+    case 5:
+        rc = graph_complete(33, &g);
+        break;
+    case 6:
+        rc = graph_ring(5, 1, &g);
+        break; /* tiny: fewer agents than some rank counts x2 */
     case 7:
         snprintf(path, sizeof path, "%s/data/grids/case2383wp.graph", tap_shared());
         {

@@ -30,8 +30,7 @@ typedef struct cli_opts {
 
 /* Parse argv[first..argc). A usage error prints a message on rank 0 and
  * makes every rank exit with status 2 (all ranks see the same argv). */
-void cli_parse(int argc, char **argv, int first, const char *prog, unsigned accept,
-               cli_opts_t *o);
+void cli_parse(int argc, char **argv, int first, const char *prog, unsigned accept, cli_opts_t *o);
 void cli_opts_free(cli_opts_t *o);
 
 /* Collective. Rank 0 reads the config file and broadcasts it; every rank
@@ -42,12 +41,12 @@ void cli_load_config(const cli_opts_t *o, config_t *cfg);
 void cli_dry_run(const cli_opts_t *o, const config_t *cfg);
 
 typedef struct setup {
-    graph_t *g;          /* rank 0 only, until setup_free */
-    int32_t *part;       /* rank 0 only */
-    part_stats_t stats;  /* rank 0 only */
-    gidx_t n, m;         /* every rank */
-    gidx_t edge_cut;     /* every rank */
-    gidx_t components;   /* every rank */
+    graph_t *g;         /* rank 0 only, until setup_free */
+    int32_t *part;      /* rank 0 only */
+    part_stats_t stats; /* rank 0 only */
+    gidx_t n, m;        /* every rank */
+    gidx_t edge_cut;    /* every rank */
+    gidx_t components;  /* every rank */
     uint64_t fingerprint;
     char graph_name[256];
     lgraph_t *lg;

@@ -31,8 +31,8 @@ void consensus_mix(consensus_t *c, double *x, int width, int rounds);
 /* Collective. Dynamic average consensus (gradient tracking):
  * z <- W^K z + (r_new - r_old). Tracks the network average of a changing
  * signal r: sum(z) = sum(r) is kept exactly up to rounding. */
-void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old,
-                     int width, int rounds);
+void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old, int width,
+                     int rounds);
 
 /* y = W x on owned rows; x's ghosts must be current. No communication. */
 void consensus_apply_local(const consensus_t *c, const double *x, double *y);
@@ -50,8 +50,8 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
  * not NULL, is called on every rank every 64 iterations. */
 typedef void (*sigma_progress_fn)(int64_t iter, int64_t max_iter, double sigma, double residual,
                                   void *ctx);
-double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol,
-                       int64_t *iters, double *residual, sigma_progress_fn progress, void *ctx);
+double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol, int64_t *iters,
+                       double *residual, sigma_progress_fn progress, void *ctx);
 
 /* The weights (for tests and reports): self weight per owned row, and the
  * weight of entry e of the local adjacency (lg->col order). */

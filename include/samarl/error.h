@@ -30,7 +30,7 @@ void samarl_clearerr(void);
 
 /* Abort every rank with "[rank] time file:function():line message". */
 __attribute__((__noreturn__)) void samarl_fatal(const char *file, const char *func, int line,
-                                            const char *fmt, ...)
+                                                const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 #define SAMARL_FATAL(...) samarl_fatal(__FILE__, __func__, __LINE__, __VA_ARGS__)
@@ -38,7 +38,7 @@ __attribute__((__noreturn__)) void samarl_fatal(const char *file, const char *fu
 /* Internal invariant; always on (cheap, and a wrong answer is worse). */
 #define SAMARL_ASSERT(cond)                                                                        \
     do {                                                                                           \
-        if (!(cond)) SAMARL_FATAL("internal error: assertion '%s' failed", #cond);                \
+        if (!(cond)) SAMARL_FATAL("internal error: assertion '%s' failed", #cond);                 \
     } while (0)
 
 /* Allocation that never returns NULL: failure is fatal and says how much. */

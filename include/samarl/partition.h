@@ -41,15 +41,15 @@ typedef struct {
 
 typedef struct part_stats {
     int nparts;
-    gidx_t n, m;           /* agents, edges */
-    gidx_t edge_cut;       /* edges whose ends lie in different parts */
-    double imbalance;      /* max part size / average part size */
-    int64_t *owned;        /* [nparts] agents per part */
-    int64_t *ghosts;       /* [nparts] distinct off-part neighbours = receive volume */
-    int64_t *send;         /* [nparts] (agent, other part) pairs = send volume */
-    int64_t *neighbours;   /* [nparts] distinct neighbouring parts */
+    gidx_t n, m;         /* agents, edges */
+    gidx_t edge_cut;     /* edges whose ends lie in different parts */
+    double imbalance;    /* max part size / average part size */
+    int64_t *owned;      /* [nparts] agents per part */
+    int64_t *ghosts;     /* [nparts] distinct off-part neighbours = receive volume */
+    int64_t *send;       /* [nparts] (agent, other part) pairs = send volume */
+    int64_t *neighbours; /* [nparts] distinct neighbouring parts */
     minavgmax_t s_owned, s_ghosts, s_send, s_neighbours;
-    gidx_t halo_total;     /* sum of ghosts = agents sent per halo exchange */
+    gidx_t halo_total; /* sum of ghosts = agents sent per halo exchange */
 } part_stats_t;
 
 /* Not collective. */
@@ -72,21 +72,21 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
 /* ---- the distributed graph ------------------------------------------------ */
 
 typedef struct lgraph {
-    gidx_t n_global;   /* agents in the whole graph */
-    gidx_t m_global;   /* edges in the whole graph */
-    lidx_t n_owned;    /* agents this rank owns */
-    lidx_t n_ghost;    /* off-rank neighbours held as ghosts */
-    gidx_t *gid;       /* [n_owned + n_ghost] global id of each local index */
-    int *ghost_owner;  /* [n_ghost] rank that owns each ghost */
-    int64_t *rowptr;   /* [n_owned + 1] row offsets into col */
-    lidx_t *col;       /* [nnz] local indices of neighbours, in gid order */
-    lidx_t *degree;    /* [n_owned + n_ghost] global degree (ghosts included) */
+    gidx_t n_global;  /* agents in the whole graph */
+    gidx_t m_global;  /* edges in the whole graph */
+    lidx_t n_owned;   /* agents this rank owns */
+    lidx_t n_ghost;   /* off-rank neighbours held as ghosts */
+    gidx_t *gid;      /* [n_owned + n_ghost] global id of each local index */
+    int *ghost_owner; /* [n_ghost] rank that owns each ghost */
+    int64_t *rowptr;  /* [n_owned + 1] row offsets into col */
+    lidx_t *col;      /* [nnz] local indices of neighbours, in gid order */
+    lidx_t *degree;   /* [n_owned + n_ghost] global degree (ghosts included) */
     /* halo plan */
-    int n_nbr;         /* neighbouring ranks, ascending */
-    int *nbr;          /* [n_nbr] */
-    lidx_t *send_ptr;  /* [n_nbr + 1] offsets into send_idx */
-    lidx_t *send_idx;  /* owned local indices to send, per neighbour in gid order */
-    lidx_t *recv_ptr;  /* [n_nbr + 1] offsets within the ghost section */
+    int n_nbr;        /* neighbouring ranks, ascending */
+    int *nbr;         /* [n_nbr] */
+    lidx_t *send_ptr; /* [n_nbr + 1] offsets into send_idx */
+    lidx_t *send_idx; /* owned local indices to send, per neighbour in gid order */
+    lidx_t *recv_ptr; /* [n_nbr + 1] offsets within the ghost section */
     /* rows with no ghost neighbour (can be computed while the halo is in flight) */
     lidx_t n_interior, n_boundary;
     lidx_t *interior, *boundary;

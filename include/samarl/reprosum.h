@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REPROSUM_DIGITS 68                 /* 68 x 32 bits covers 2^-1074 .. 2^1102 */
+#define REPROSUM_DIGITS 68                   /* 68 x 32 bits covers 2^-1074 .. 2^1102 */
 #define REPROSUM_WORDS (REPROSUM_DIGITS + 3) /* + counts of +inf, -inf, NaN */
 
 typedef struct {

@@ -15,12 +15,12 @@
 
 /* Streams: one per call site, listed here so that none is used twice. */
 enum rng_stream {
-    RNG_STREAM_GRAPH = 1,       /* generator coordinates / edge draws */
-    RNG_STREAM_GRAPH_REWIRE,    /* small-world rewiring decisions */
-    RNG_STREAM_GRAPH_TARGET,    /* small-world rewiring targets */
-    RNG_STREAM_CONSENSUS_INIT,  /* initial values of the consensus study */
-    RNG_STREAM_SIGMA,           /* start vector of the sigma power iteration */
-    RNG_STREAM_TEST = 0xfff0    /* tests only */
+    RNG_STREAM_GRAPH = 1,      /* generator coordinates / edge draws */
+    RNG_STREAM_GRAPH_REWIRE,   /* small-world rewiring decisions */
+    RNG_STREAM_GRAPH_TARGET,   /* small-world rewiring targets */
+    RNG_STREAM_CONSENSUS_INIT, /* initial values of the consensus study */
+    RNG_STREAM_SIGMA,          /* start vector of the sigma power iteration */
+    RNG_STREAM_TEST = 0xfff0   /* tests only */
 };
 
 #define RNG_MAX_STEP ((uint64_t)1 << 48)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 typedef struct {
-    char *s;    /* always NUL-terminated once anything was appended */
+    char *s; /* always NUL-terminated once anything was appended */
     size_t len, cap;
 } strbuf_t;
 
