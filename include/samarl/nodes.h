@@ -1,5 +1,5 @@
 /* Per-agent attributes from a nodes CSV file (one row per agent), such as
- * the bus tables of ../shared/data/grids/NAME.nodes.csv:
+ * the bus tables of transmission-grid cases (NAME.nodes.csv):
  *   id,bus,type,pd_mw,qd_mvar
  * A header row names the columns; an 'id' column (0-based gid) is required
  * and every agent 0..N-1 must appear exactly once; every cell is numeric. */
