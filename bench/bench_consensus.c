@@ -112,7 +112,7 @@ int main(int argc, char **argv)
     int st = SAMARL_OK;
     int64_t cut = 0;
     if (me == 0) {
-        st = graph_build(&cfg, &g);
+        st = graph_build(&cfg, &g, NULL);
         if (st == SAMARL_OK) {
             part = malloc(sizeof(int32_t) * g->n);
             st = partition_compute(g, &cfg, P, part);

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     int rc = SAMARL_OK;
     double t0 = comm_wtime(), t_graph = 0, t_part = 0;
     if (me == 0) {
-        rc = graph_build(&cfg, &g);
+        rc = graph_build(&cfg, &g, NULL);
         t_graph = comm_wtime() - t0;
         if (rc == SAMARL_OK) {
             part = XNEW(int32_t, g->n);

@@ -126,11 +126,10 @@ void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
     timer_start(TIMER_GRAPH);
     int st = SAMARL_OK;
     if (me == 0) {
-        st = graph_build(cfg, &s->g);
+        st = graph_build(cfg, &s->g, &hdr[2]);
         if (st == SAMARL_OK) {
             hdr[0] = s->g->n;
             hdr[1] = s->g->m;
-            hdr[2] = graph_components(s->g, NULL);
             hdr[3] = (int64_t)graph_fingerprint(s->g);
             snprintf(s->graph_name, sizeof s->graph_name, "%s", s->g->name);
         }

@@ -222,54 +222,18 @@ void comm_allreduce_double(double *buf, size_t n, comm_op_t op)
     MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, buf, (int)n, MPI_DOUBLE, mpi_op(op), MPI_COMM_WORLD));
 }
 
-static void loc_double(double v, double *out, int *rank, MPI_Op op)
+void comm_maxloc_double(double v, double *out, int *rank)
 {
     struct {
         double v;
         int r;
     } in = {v, world_rank}, res;
-    MPI_CHECK(MPI_Allreduce(&in, &res, 1, MPI_DOUBLE_INT, op, MPI_COMM_WORLD));
+    MPI_CHECK(MPI_Allreduce(&in, &res, 1, MPI_DOUBLE_INT, MPI_MAXLOC, MPI_COMM_WORLD));
     if (out) *out = res.v;
     if (rank) *rank = res.r;
 }
 
-void comm_maxloc_double(double v, double *max, int *rank)
-{
-    loc_double(v, max, rank, MPI_MAXLOC);
-}
-
-void comm_minloc_double(double v, double *min, int *rank)
-{
-    loc_double(v, min, rank, MPI_MINLOC);
-}
-
-int64_t comm_exscan_int64(int64_t v)
-{
-    int64_t out = 0;
-    MPI_CHECK(MPI_Exscan(&v, &out, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD));
-    return world_rank == 0 ? 0 : out;
-}
-
 /* ---- gather / scatter / all-to-all --------------------------------------- */
-
-void comm_gather_int64(const int64_t *send, size_t n, int64_t *recv, int root)
-{
-    SAMARL_ASSERT(n <= (size_t)CHUNK);
-    MPI_CHECK(
-        MPI_Gather(send, (int)n, MPI_INT64_T, recv, (int)n, MPI_INT64_T, root, MPI_COMM_WORLD));
-}
-
-void comm_gather_double(const double *send, size_t n, double *recv, int root)
-{
-    SAMARL_ASSERT(n <= (size_t)CHUNK);
-    MPI_CHECK(MPI_Gather(send, (int)n, MPI_DOUBLE, recv, (int)n, MPI_DOUBLE, root, MPI_COMM_WORLD));
-}
-
-void comm_allgather_int64(const int64_t *send, size_t n, int64_t *recv)
-{
-    SAMARL_ASSERT(n <= (size_t)CHUNK);
-    MPI_CHECK(MPI_Allgather(send, (int)n, MPI_INT64_T, recv, (int)n, MPI_INT64_T, MPI_COMM_WORLD));
-}
 
 /* Root-to-all and all-to-root transfers of arbitrary size: point-to-point in
  * chunks, so no count or displacement ever overflows an int. `root_buf`

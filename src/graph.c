@@ -191,7 +191,7 @@ void graph_destroy(graph_t **gp)
 /* Largest complete graph we build: N(N-1) adjacency entries at most 2^28. */
 #define COMPLETE_MAX_N 16384
 
-int graph_build(const config_t *cfg, graph_t **out)
+int graph_build(const config_t *cfg, graph_t **out, gidx_t *components)
 {
     const gidx_t n = cfg->graph.agents, k = cfg->graph.k;
     graph_t *g = NULL;
@@ -265,6 +265,7 @@ int graph_build(const config_t *cfg, graph_t **out)
         graph_destroy(&g);
         return SAMARL_ERR;
     }
+    if (components) *components = nc;
     *out = g;
     return SAMARL_OK;
 }

@@ -175,20 +175,6 @@ int h5io_commit(h5file_t **fp)
     return st;
 }
 
-void h5io_discard(h5file_t **fp)
-{
-    h5file_t *f = *fp;
-    if (!f) return;
-    H5Fclose(f->id);
-    comm_barrier();
-    if (comm_rank() == 0) unlink(f->tmp);
-    comm_cleanup_remove(f->tmp);
-    free(f->path);
-    free(f->tmp);
-    free(f);
-    *fp = NULL;
-}
-
 int h5io_open(const char *path, h5file_t **out)
 {
     h5_init();
@@ -225,11 +211,6 @@ void h5io_close(h5file_t **fp)
     free(f->tmp);
     free(f);
     *fp = NULL;
-}
-
-const char *h5io_path(const h5file_t *f)
-{
-    return f->path;
 }
 
 static hid_t link_plist(void)
@@ -406,11 +387,6 @@ static int read_num_attr(h5file_t *f, const char *obj, const char *name, hid_t m
 int h5io_attr_read_int64(h5file_t *f, const char *obj, const char *name, int64_t *v)
 {
     return read_num_attr(f, obj, name, H5T_NATIVE_INT64, v);
-}
-
-int h5io_attr_read_double(h5file_t *f, const char *obj, const char *name, double *v)
-{
-    return read_num_attr(f, obj, name, H5T_NATIVE_DOUBLE, v);
 }
 
 int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n)

@@ -74,16 +74,6 @@ int64_t halo_send_count(const halo_t *h)
     return h->lg->send_ptr[h->lg->n_nbr];
 }
 
-int halo_neighbours(const halo_t *h)
-{
-    return h->lg->n_nbr;
-}
-
-halo_method_t halo_method(const halo_t *h)
-{
-    return h->method;
-}
-
 int halo_max_width(const halo_t *h)
 {
     return h->max_width;

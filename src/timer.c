@@ -43,11 +43,6 @@ double timer_seconds(timer_id_t t)
     return timers[t].total;
 }
 
-int64_t timer_calls(timer_id_t t)
-{
-    return timers[t].calls;
-}
-
 void timer_reset(timer_id_t t)
 {
     timers[t].total = 0.0;

@@ -154,7 +154,7 @@ int main(int argc, char **argv)
     char *sets[] = {"graph.type=rgg", "graph.agents=800", "graph.radius=0.07", "run.seed=4",
                     "graph.allow_disconnected=true"};
     TAP_OK(config_parse(&cfg, NULL, NULL, sets, 5) == SAMARL_OK &&
-               graph_build(&cfg, &g) == SAMARL_OK,
+               graph_build(&cfg, &g, NULL) == SAMARL_OK,
            "graph_build(rgg) from config");
     graph_rgg(800, 0.07, 4, &h);
     TAP_OK(graph_fingerprint(g) == graph_fingerprint(h), "graph.seed defaults to run.seed");

@@ -33,26 +33,28 @@ static int failed_with(int rc, const char *a, const char *b, const char *c)
 
 /* Load a METIS file that must be refused; the phrases must all be in the
  * message, and no graph may come back. */
-static void metis_bad(const char *file, gidx_t n_expected, const char *where, const char *p1,
+static void graph_bad(int (*load)(const char *, gidx_t, graph_t **), const char *kind,
+                      const char *file, gidx_t n_expected, const char *where, const char *p1,
                       const char *p2, const char *what)
 {
     graph_t *g = NULL;
     samarl_clearerr();
-    int rc = graph_load_metis(data(file), n_expected, &g);
-    TAP_OK(failed_with(rc, where, p1, p2) && g == NULL, "metis %s: %s [%s]", what, file,
+    int rc = load(data(file), n_expected, &g);
+    TAP_OK(failed_with(rc, where, p1, p2) && g == NULL, "%s %s: %s [%s]", kind, what, file,
            samarl_errmsg());
     graph_destroy(&g);
+}
+
+static void metis_bad(const char *file, gidx_t n_expected, const char *where, const char *p1,
+                      const char *p2, const char *what)
+{
+    graph_bad(graph_load_metis, "metis", file, n_expected, where, p1, p2, what);
 }
 
 static void edges_bad(const char *file, gidx_t n_expected, const char *where, const char *p1,
                       const char *p2, const char *what)
 {
-    graph_t *g = NULL;
-    samarl_clearerr();
-    int rc = graph_load_edgelist(data(file), n_expected, &g);
-    TAP_OK(failed_with(rc, where, p1, p2) && g == NULL, "edgelist %s: %s [%s]", what, file,
-           samarl_errmsg());
-    graph_destroy(&g);
+    graph_bad(graph_load_edgelist, "edgelist", file, n_expected, where, p1, p2, what);
 }
 
 static void nodes_bad(const char *file, gidx_t n_expected, const char *where, const char *p1,
@@ -400,7 +402,7 @@ static void validate_tests(void)
     char *sets[] = {"graph.type=file", path_set, "graph.allow_disconnected=false"};
     rc = config_parse(&cfg, NULL, NULL, sets, 3);
     samarl_clearerr();
-    int rb = rc == SAMARL_OK ? graph_build(&cfg, &h) : SAMARL_ERR;
+    int rb = rc == SAMARL_OK ? graph_build(&cfg, &h, NULL) : SAMARL_ERR;
     TAP_OK(rc == SAMARL_OK &&
                failed_with(rb, "twocomp.graph is disconnected", "2 connected components",
                            "allow_disconnected") &&
@@ -409,7 +411,7 @@ static void validate_tests(void)
     config_free(&cfg);
     sets[2] = "graph.allow_disconnected=true";
     rc = config_parse(&cfg, NULL, NULL, sets, 3);
-    rb = rc == SAMARL_OK ? graph_build(&cfg, &h) : SAMARL_ERR;
+    rb = rc == SAMARL_OK ? graph_build(&cfg, &h, NULL) : SAMARL_ERR;
     TAP_OK(rb == SAMARL_OK && h->n == 5 && h->m == 4,
            "graph_build accepts it with graph.allow_disconnected = true");
     graph_destroy(&h);
@@ -420,7 +422,7 @@ static void validate_tests(void)
                      "graph.agents=7"};
     rc = config_parse(&cfg, NULL, NULL, sets2, 4);
     samarl_clearerr();
-    rb = rc == SAMARL_OK ? graph_build(&cfg, &h) : SAMARL_ERR;
+    rb = rc == SAMARL_OK ? graph_build(&cfg, &h, NULL) : SAMARL_ERR;
     TAP_OK(failed_with(rb, "twocomp.graph:2:", "has 5 vertices", "graph.agents = 7"),
            "graph_build passes graph.agents to the loader [%s]", samarl_errmsg());
     config_free(&cfg);
@@ -430,14 +432,14 @@ static void validate_tests(void)
     snprintf(epath, sizeof epath, "graph.path=%s", data("good/weighted.edges"));
     char *sets3[] = {"graph.type=file", epath, "graph.format=edgelist"};
     rc = config_parse(&cfg, NULL, NULL, sets3, 3);
-    rb = rc == SAMARL_OK ? graph_build(&cfg, &h) : SAMARL_ERR;
+    rb = rc == SAMARL_OK ? graph_build(&cfg, &h, NULL) : SAMARL_ERR;
     TAP_OK(rb == SAMARL_OK && h->n == 4 && h->m == 4, "graph_build reads graph.format = edgelist");
     graph_destroy(&h);
     config_free(&cfg);
     snprintf(epath, sizeof epath, "graph.path=%s", data("bad/dup_rev.edges"));
     rc = config_parse(&cfg, NULL, NULL, sets3, 3);
     samarl_clearerr();
-    rb = rc == SAMARL_OK ? graph_build(&cfg, &h) : SAMARL_ERR;
+    rb = rc == SAMARL_OK ? graph_build(&cfg, &h, NULL) : SAMARL_ERR;
     TAP_OK(failed_with(rb, "dup_rev.edges:4:", "duplicate edge", NULL) && h == NULL,
            "graph_build reports the loader's message [%s]", samarl_errmsg());
     config_free(&cfg);

@@ -67,19 +67,11 @@ void comm_allreduce_int64(int64_t *buf, size_t n, comm_op_t op);
  * use it for timings and statistics only, never for values that feed back
  * into the dynamics (use reprosum for those). MIN/MAX are exact. */
 void comm_allreduce_double(double *buf, size_t n, comm_op_t op);
-/* Collective. Maximum (minimum) of v over ranks and the lowest rank that has it. */
+/* Collective. Maximum of v over ranks and the lowest rank that has it. */
 void comm_maxloc_double(double v, double *max, int *rank);
-void comm_minloc_double(double v, double *min, int *rank);
-/* Collective. Sum of v over lower ranks (0 on rank 0). */
-int64_t comm_exscan_int64(int64_t v);
 
 /* ---- gather / scatter / all-to-all --------------------------------------- */
 
-/* Collective. Every rank contributes n values; root receives size*n. */
-void comm_gather_int64(const int64_t *send, size_t n, int64_t *recv, int root);
-void comm_gather_double(const double *send, size_t n, double *recv, int root);
-/* Collective. Every rank contributes n values; all receive size*n. */
-void comm_allgather_int64(const int64_t *send, size_t n, int64_t *recv);
 /* Collective. Root sends counts[r] elements to rank r (contiguous, in rank
  * order); each rank receives n elements. counts is read on root only. */
 void comm_scatterv_int64(const int64_t *send, const int64_t *counts, int64_t *recv, int64_t n,

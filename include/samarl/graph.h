@@ -26,9 +26,10 @@ typedef struct graph {
 } graph_t;
 
 /* Build the graph the config asks for (generator or file), validate it and
- * apply the connectivity policy (graph.allow_disconnected). Not collective;
- * call on one rank. Returns SAMARL_ERR with a message on bad input. */
-int graph_build(const config_t *cfg, graph_t **g);
+ * apply the connectivity policy (graph.allow_disconnected); *components (if
+ * not NULL) gets the number of connected components. Not collective; call
+ * on one rank. Returns SAMARL_ERR with a message on bad input. */
+int graph_build(const config_t *cfg, graph_t **g, gidx_t *components);
 
 /* Generators (return SAMARL_ERR on parameters that cannot make a simple graph). */
 int graph_ring(gidx_t n, gidx_t k, graph_t **g);

@@ -23,8 +23,6 @@ typedef enum { H5IO_F64, H5IO_F32, H5IO_I32, H5IO_I64 } h5io_type_t;
 int h5io_create(const char *path, h5file_t **f);
 /* Collective. Close and rename PATH.partial to PATH. */
 int h5io_commit(h5file_t **f);
-/* Collective. Close and delete the partial file. */
-void h5io_discard(h5file_t **f);
 /* Collective. Open an existing file read-only; SAMARL_ERR (every rank) if it
  * is missing or not HDF5. */
 int h5io_open(const char *path, h5file_t **f);
@@ -47,13 +45,9 @@ void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global
  * mistyped object as SAMARL_ERR with a message (on every rank). */
 int h5io_attr_read_str(h5file_t *f, const char *obj, const char *name, char **value);
 int h5io_attr_read_int64(h5file_t *f, const char *obj, const char *name, int64_t *v);
-int h5io_attr_read_double(h5file_t *f, const char *obj, const char *name, double *v);
 int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n);
 void h5io_read_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
                   void *data);
-
-/* The file's path (as given to create/open). */
-const char *h5io_path(const h5file_t *f);
 
 /* Not collective: print what a file holds (groups, datasets with shapes,
  * types, units; attributes) for `samarl info`. */

@@ -23,10 +23,8 @@ void halo_exchange_end(halo_t *h, double *x, int width);
 void halo_exchange(halo_t *h, double *x, int width);
 /* Let MPI progress an exchange in flight (call while computing). */
 void halo_progress(halo_t *h);
-/* Agents this rank sends per exchange, and its neighbour ranks. */
+/* Agents this rank sends per exchange. */
 int64_t halo_send_count(const halo_t *h);
-int halo_neighbours(const halo_t *h);
-halo_method_t halo_method(const halo_t *h);
 int halo_max_width(const halo_t *h);
 /* Collective. */
 void halo_destroy(halo_t **h);

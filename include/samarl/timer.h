@@ -27,7 +27,6 @@ void timer_start(timer_id_t t);
 void timer_stop(timer_id_t t);
 /* Seconds accumulated on this rank. */
 double timer_seconds(timer_id_t t);
-int64_t timer_calls(timer_id_t t);
 void timer_reset(timer_id_t t);
 
 typedef struct {
