@@ -83,6 +83,22 @@ void blockmap_forward(blockmap_t *bm, const void *owned, void *block, size_t ele
         memcpy(dst + (size_t)bm->recv_pos[k] * elem, bm->recvbuf + (size_t)k * elem, elem);
 }
 
+void blockmap_backward(blockmap_t *bm, const void *block, void *owned, size_t elem)
+{
+    if (elem > bm->buf_elem) {
+        bm->sendbuf = xrealloc(bm->sendbuf, elem * (size_t)(bm->n_owned > 0 ? bm->n_owned : 1));
+        bm->recvbuf = xrealloc(bm->recvbuf, elem * (size_t)(bm->count > 0 ? bm->count : 1));
+        bm->buf_elem = elem;
+    }
+    const char *src = block;
+    for (gidx_t k = 0; k < bm->count; k++)
+        memcpy(bm->recvbuf + (size_t)k * elem, src + (size_t)bm->recv_pos[k] * elem, elem);
+    comm_alltoallv_bytes(bm->recvbuf, bm->recvcounts, bm->sendbuf, bm->sendcounts, elem);
+    char *dst = owned;
+    for (lidx_t s = 0; s < bm->n_owned; s++)
+        memcpy(dst + (size_t)bm->perm[s] * elem, bm->sendbuf + (size_t)s * elem, elem);
+}
+
 void blockmap_destroy(blockmap_t **bmp)
 {
     blockmap_t *bm = *bmp;

@@ -70,6 +70,15 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
             if (*end || p < 1 || p > 1 << 24)
                 usage_error(o, "--parts needs a positive integer (got '%s')", val);
             o->parts = (int)p;
+        } else if ((accept & CLI_POLICY) && strcmp(a, "--policy") == 0) {
+            NEEDS_VALUE();
+            o->policy = val;
+        } else if ((accept & CLI_RESUME) && strcmp(a, "--resume") == 0) {
+            NEEDS_VALUE();
+            o->resume = val;
+        } else if ((accept & CLI_LAMBDA) && strcmp(a, "--lambda") == 0) {
+            NEEDS_VALUE();
+            o->lambda = val;
         } else if (a[0] == '-' && a[1]) {
             usage_error(o, "unknown option '%s'", argv[i]);
         } else if (accept & CLI_POSITIONAL) {

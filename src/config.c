@@ -79,6 +79,108 @@ static const key_spec_t keys[] = {
     {"halo", "method", KT_ENUM, OFF(halo.method), "p2p", 0, 0, 0, 0, "p2p|neighbor",
      "halo exchange: persistent point-to-point, or MPI-3 neighbourhood collectives"},
 
+    {"env", "name", KT_ENUM, OFF(env.name), "dr", 0, 0, 0, 0, "dr",
+     "environment: DR-v1 demand response (one household or building per agent, hourly steps)"},
+    {"env", "seed", KT_U64, OFF(env.seed), "1", 0, 0, 0, 0, NULL,
+     "seed of the agents' parameters (scales, utilities, profile offsets); fixed by default so "
+     "that one trained policy serves runs with any run.seed"},
+    {"env", "horizon", KT_INT, OFF(env.horizon), "168", 1, 1048576, 0, 0, NULL,
+     "steps (hours) per episode in training and evaluation"},
+    {"env", "heterogeneity", KT_REAL, OFF(env.heterogeneity), "0.6", 0, 3, 0, 0, NULL,
+     "log-sd of the lognormal demand scales a_i (mean 1); 0 makes all agents alike"},
+    {"env", "min_scale", KT_REAL, OFF(env.min_scale), "0.05", 0, 1, 1, 0, NULL,
+     "env.nodes: loads below this fraction of the mean are raised to it"},
+    {"env", "beta_min", KT_REAL, OFF(env.beta_min), "0.4", 0, 100, 0, 0, NULL,
+     "utility weights beta_i ~ U[beta_min, beta_max] ($/kWh)"},
+    {"env", "beta_max", KT_REAL, OFF(env.beta_max), "0.8", 0, 100, 0, 0, NULL,
+     "upper end of the utility weights ($/kWh)"},
+    {"env", "capacity_ratio", KT_REAL, OFF(env.capacity_ratio), "1.3", 0, 100, 1, 0, NULL,
+     "grid capacity C = capacity_ratio * sum_i a_i (kWh per hour)"},
+    {"env", "kappa", KT_REAL, OFF(env.kappa), "0.05", 0, 100, 0, 0, NULL,
+     "cost of pending essential demand ($/kWh/h)"},
+    {"env", "noise", KT_REAL, OFF(env.noise), "0.1", 0, 1, 0, 0, NULL,
+     "relative sd of the hourly demand noise: d = a shape (1 + noise eps)"},
+    {"env", "noise_clip", KT_REAL, OFF(env.noise_clip), "3", 0, 100, 0, 0, NULL,
+     "the standard normal eps is clipped to [-noise_clip, noise_clip]"},
+    {"env", "price_low", KT_REAL, OFF(env.price_low), "0.22", 0, 100, 0, 0, NULL,
+     "energy price outside the peak hours ($/kWh)"},
+    {"env", "price_high", KT_REAL, OFF(env.price_high), "0.54", 0, 100, 0, 0, NULL,
+     "energy price in the peak hours ($/kWh)"},
+    {"env", "peak_start", KT_INT, OFF(env.peak_start), "16", 0, 24, 0, 0, NULL,
+     "first peak hour of the day (price_high applies for peak_start <= h < peak_end)"},
+    {"env", "peak_end", KT_INT, OFF(env.peak_end), "21", 0, 24, 0, 0, NULL,
+     "first hour after the peak"},
+    {"env", "levels", KT_STR, OFF(env.levels), "0,0.5,1,1.5,2,2.5", 0, 0, 0, 0, NULL,
+     "the actions: grid draw levels L_k, in units of the agent's scale a_i (2 to 16 "
+     "increasing values >= 0)"},
+    {"env", "nodes", KT_STR, OFF(env.nodes), "", 0, 0, 0, 0, NULL,
+     "a nodes CSV (one row per agent, an 'id' column): its env.nodes_column, divided by its "
+     "mean, gives the scales a_i"},
+    {"env", "nodes_column", KT_STR, OFF(env.nodes_column), "pd_mw", 0, 0, 0, 0, NULL,
+     "env.nodes: the column holding each agent's load"},
+    {"env", "profiles", KT_STR, OFF(env.profiles), "", 0, 0, 0, 0, NULL,
+     "a CityLearn-format profile CSV (columns price, load_b1..load_bK): agent gid follows "
+     "building gid mod K with its own day offset, and prices follow the price column"},
+
+    {"policy", "type", KT_ENUM, OFF(policy.type), "mlp", 0, 0, 0, 0, "mlp|bestresponse",
+     "mlp: trained state-augmented network (policy.h5); bestresponse: analytic, no training"},
+    {"policy", "sharing", KT_ENUM, OFF(policy.sharing), "agent", 0, 0, 0, 0, "agent|shared",
+     "agent: one network per agent (no communication in training); shared: one network, "
+     "gradients summed exactly over all agents"},
+    {"policy", "hidden", KT_INT, OFF(policy.hidden), "32", 1, 1024, 0, 0, NULL,
+     "units in each of the two tanh hidden layers"},
+    {"policy", "tau", KT_REAL, OFF(policy.tau), "0.05", 0, 100, 0, 0, NULL,
+     "bestresponse: softmax temperature in $ (times a_i); 0 picks the best level"},
+    {"policy", "defer_hours", KT_REAL, OFF(policy.defer_hours), "8", 0, 1e6, 1, 0, NULL,
+     "bestresponse: horizon H of the convex cost kappa H b' (1 + b'/(H a)) of pending demand"},
+    {"policy", "normalize", KT_BOOL, OFF(policy.normalize), "true", 0, 0, 0, 0, NULL,
+     "mlp: standardise the observations with statistics of a random-action probe episode"},
+
+    {"train", "algo", KT_ENUM, OFF(train.algo), "ppo", 0, 0, 0, 0, "ppo",
+     "training algorithm: PPO with GAE on the state-augmented reward r - lambda g"},
+    {"train", "iterations", KT_INT, OFF(train.iterations), "300", 1, 1e9, 0, 0, NULL,
+     "PPO iterations in total (--resume continues up to this number)"},
+    {"train", "copies", KT_INT, OFF(train.copies), "32", 1, 65536, 0, 0, NULL,
+     "parallel copies of each agent's environment per iteration"},
+    {"train", "lambda_max", KT_REAL, OFF(train.lambda_max), "1", 0, 1e6, 0, 0, NULL,
+     "the multiplier is drawn per copy from U[0, lambda_max] ($/kWh)"},
+    {"train", "lambda_resample", KT_INT, OFF(train.lambda_resample), "0", 0, 1e9, 0, 0, NULL,
+     "steps a drawn multiplier is held; 0 holds it for the whole episode"},
+    {"train", "lr", KT_REAL, OFF(train.lr), "3e-3", 0, 10, 1, 0, NULL, "Adam learning rate"},
+    {"train", "lr_final", KT_REAL, OFF(train.lr_final), "-1", -1, 10, 0, 0, NULL,
+     "learning rate reached linearly at the last iteration; -1 keeps train.lr constant"},
+    {"train", "epochs", KT_INT, OFF(train.epochs), "4", 1, 1000, 0, 0, NULL,
+     "passes over each iteration's samples"},
+    {"train", "minibatches", KT_INT, OFF(train.minibatches), "8", 1, 1e6, 0, 0, NULL,
+     "minibatches per epoch (each agent's copies x horizon samples are split evenly)"},
+    {"train", "gamma", KT_REAL, OFF(train.gamma), "0.95", 0, 1, 0, 0, NULL, "discount factor"},
+    {"train", "gae_lambda", KT_REAL, OFF(train.gae_lambda), "0.95", 0, 1, 0, 0, NULL,
+     "GAE lambda"},
+    {"train", "clip", KT_REAL, OFF(train.clip), "0.2", 0, 10, 1, 0, NULL,
+     "PPO ratio clip epsilon"},
+    {"train", "entropy", KT_REAL, OFF(train.entropy), "0.01", 0, 100, 0, 0, NULL,
+     "entropy bonus coefficient"},
+    {"train", "value_coef", KT_REAL, OFF(train.value_coef), "0.5", 0, 100, 0, 0, NULL,
+     "value loss coefficient"},
+    {"train", "max_grad_norm", KT_REAL, OFF(train.max_grad_norm), "0", 0, 1e9, 0, 0, NULL,
+     "clip each gradient to this 2-norm before the Adam step; 0 does not clip"},
+    {"train", "eval_lambdas", KT_STR, OFF(train.eval_lambdas), "0,0.2,0.5,1", 0, 0, 0, 0, NULL,
+     "fixed multipliers at which progress lines and the training curve report the "
+     "augmented return per agent per step"},
+    {"train", "eval_every", KT_INT, OFF(train.eval_every), "10", 0, 1e9, 0, 0, NULL,
+     "evaluate at train.eval_lambdas every M iterations (and at the last); 0 only at the last"},
+    {"train", "eval_copies", KT_INT, OFF(train.eval_copies), "8", 1, 65536, 0, 0, NULL,
+     "copies per agent in those evaluations"},
+
+    {"eval", "lambdas", KT_STR, OFF(eval.lambdas), "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1",
+     0, 0, 0, 0, NULL, "samarl eval: the fixed multipliers to evaluate (--lambda overrides)"},
+    {"eval", "copies", KT_INT, OFF(eval.copies), "16", 1, 65536, 0, 0, NULL,
+     "samarl eval: copies of each agent's environment (same noise for every policy)"},
+    {"eval", "steps", KT_INT, OFF(eval.steps), "0", 0, 1e9, 0, 0, NULL,
+     "samarl eval: steps per evaluation; 0 means one episode of env.horizon"},
+    {"eval", "greedy", KT_BOOL, OFF(eval.greedy), "false", 0, 0, 0, 0, NULL,
+     "samarl eval: take each policy's most likely action instead of sampling"},
+
     {"dual", "weights", KT_ENUM, OFF(dual.weights), "metropolis", 0, 0, 0, 0,
      "metropolis|maxdegree",
      "consensus weights: Metropolis-Hastings 1/(1+max(d_i,d_j)), or 1/(1+d_max)"},
@@ -96,7 +198,8 @@ static const key_spec_t keys[] = {
 };
 #define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
 
-static const char *const sections[] = {"run", "graph", "partition", "halo", "dual", "consensus"};
+static const char *const sections[] = {"run",   "graph",  "partition", "halo", "env",
+                                        "policy", "train", "eval",      "dual", "consensus"};
 #define N_SECTIONS ((int)(sizeof sections / sizeof sections[0]))
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -582,6 +685,57 @@ static int require(const config_t *cfg, const char *sec, const char *key, const 
                          because_key, val, org);
 }
 
+int config_parse_list(const char *text, double *out, int max, int *n)
+{
+    *n = 0;
+    const char *p = text;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!*p) return samarl_seterr("an empty list (expected numbers separated by commas)");
+    for (;;) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno == ERANGE || !isfinite(v))
+            return samarl_seterr("'%.40s' is not a number (expected numbers separated by commas)",
+                                 p);
+        if (*n == max) return samarl_seterr("more than %d values", max);
+        out[(*n)++] = v;
+        p = end;
+        while (*p == ' ' || *p == '\t') p++;
+        if (!*p) return SAMARL_OK;
+        if (*p != ',')
+            return samarl_seterr("unexpected '%c' after %g (expected numbers separated by commas)",
+                                 *p, v);
+        p++;
+    }
+}
+
+/* A list-valued key: parse it, check each value, say where it was set. */
+static int check_list(const config_t *cfg, const char *sec, const char *key, int min_n, int max_n,
+                      double lo, int increasing)
+{
+    int i = find_key(sec, key);
+    SAMARL_ASSERT(i >= 0 && keys[i].type == KT_STR);
+    const char *v = *(char *const *)((const char *)cfg + keys[i].off);
+    double x[CONFIG_LIST_MAX];
+    int n;
+    char org[600];
+    origin_text(cfg, i, org, sizeof org);
+    if (config_parse_list(v, x, max_n, &n) != SAMARL_OK)
+        return samarl_seterr("[%s] %s = '%s' (%s): %s", sec, key, v, org, samarl_errmsg());
+    if (n < min_n)
+        return samarl_seterr("[%s] %s = '%s' (%s): %d value(s), expected at least %d", sec, key, v,
+                             org, n, min_n);
+    for (int k = 0; k < n; k++) {
+        if (x[k] < lo)
+            return samarl_seterr("[%s] %s = '%s' (%s): %g is below %g", sec, key, v, org, x[k], lo);
+        if (increasing && k > 0 && x[k] <= x[k - 1])
+            return samarl_seterr("[%s] %s = '%s' (%s): values must increase (%g after %g)", sec,
+                                 key, v, org, x[k], x[k - 1]);
+    }
+    return SAMARL_OK;
+}
+
 /* Checks that involve more than one key. */
 static int validate(config_t *cfg)
 {
@@ -592,6 +746,23 @@ static int validate(config_t *cfg)
     if (cfg->partition.method == PARTITION_FILE &&
         require(cfg, "partition", "file", "partition", "method"))
         return SAMARL_ERR;
+    if (check_list(cfg, "env", "levels", 2, 16, 0, 1) ||
+        check_list(cfg, "train", "eval_lambdas", 1, CONFIG_LIST_MAX, 0, 0) ||
+        check_list(cfg, "eval", "lambdas", 1, CONFIG_LIST_MAX, 0, 0))
+        return SAMARL_ERR;
+    if (cfg->env.beta_min > cfg->env.beta_max)
+        return samarl_seterr("[env] beta_min = %g is above beta_max = %g", cfg->env.beta_min,
+                             cfg->env.beta_max);
+    if (cfg->env.peak_start > cfg->env.peak_end)
+        return samarl_seterr("[env] peak_start = %" PRId64 " is after peak_end = %" PRId64
+                             " (the peak is the hours peak_start <= h < peak_end)",
+                             cfg->env.peak_start, cfg->env.peak_end);
+    if (!cfg->env.nodes_column[0])
+        return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");
+    if (cfg->train.minibatches > cfg->train.copies * cfg->env.horizon)
+        return samarl_seterr("[train] minibatches = %" PRId64 " exceeds the %" PRId64
+                             " samples per agent and iteration (train.copies x env.horizon)",
+                             cfg->train.minibatches, cfg->train.copies * cfg->env.horizon);
     return SAMARL_OK;
 }
 

@@ -131,6 +131,11 @@ static int agree(int st)
     return s;
 }
 
+int h5io_check_writable(const char *path)
+{
+    return agree(comm_rank() == 0 ? check_writable(path) : SAMARL_OK);
+}
+
 int h5io_create(const char *path, h5file_t **out)
 {
     h5_init();
@@ -274,12 +279,15 @@ void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v)
     write_attr(f, obj, name, H5T_NATIVE_INT64, &v);
 }
 
-/* Collective transfer of [offset, offset+count) in pieces of at most
- * PIECE_BYTES per rank; every rank takes part in every piece. */
-static void transfer_1d(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count, void *data,
-                        int writing)
+/* Collective transfer of rows [offset, offset+count) of a dataset with
+ * `width` columns (1-D when width is 0) in pieces of at most PIECE_BYTES per
+ * rank; every rank takes part in every piece. */
+static void transfer_rows(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count, gidx_t width,
+                          void *data, int writing)
 {
-    const size_t es = type_size(t);
+    const int rank = width > 0 ? 2 : 1;
+    const gidx_t w = width > 0 ? width : 1;
+    const size_t es = type_size(t) * (size_t)w;
     int64_t pieces = count > 0 ? ((int64_t)count * (int64_t)es + PIECE_BYTES - 1) / PIECE_BYTES : 0;
     comm_allreduce_int64(&pieces, 1, COMM_MAX);
     hid_t dxpl = H5ID(H5Pcreate(H5P_DATASET_XFER));
@@ -289,10 +297,11 @@ static void transfer_1d(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count, 
     for (int64_t k = 0; k < pieces; k++) {
         gidx_t lo = k * per, cnt = count - lo < per ? count - lo : per;
         if (cnt < 0) cnt = 0;
-        hsize_t one = 1, c = (hsize_t)cnt, o = (hsize_t)(offset + lo);
-        hid_t mspace = H5ID(H5Screate_simple(1, cnt ? &c : &one, NULL));
+        hsize_t c[2] = {(hsize_t)cnt, (hsize_t)w}, o[2] = {(hsize_t)(offset + lo), 0};
+        hsize_t one[2] = {1, 1};
+        hid_t mspace = H5ID(H5Screate_simple(rank, cnt ? c : one, NULL));
         if (cnt) {
-            H5OK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &o, NULL, &c, NULL));
+            H5OK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, o, NULL, c, NULL));
         } else {
             H5OK(H5Sselect_none(fspace));
             H5OK(H5Sselect_none(mspace));
@@ -308,23 +317,72 @@ static void transfer_1d(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count, 
     H5OK(H5Pclose(dxpl));
 }
 
-void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t offset,
-                   gidx_t count, const void *data, const char *units, const char *description)
+static void write_rows(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global,
+                       gidx_t width, gidx_t offset, gidx_t count, const void *data,
+                       const char *units, const char *description)
 {
     SAMARL_ASSERT(offset >= 0 && count >= 0 && offset + count <= n_global);
-    hsize_t dims = (hsize_t)n_global;
-    hid_t space = H5ID(H5Screate_simple(1, &dims, NULL));
+    hsize_t dims[2] = {(hsize_t)n_global, (hsize_t)width};
+    hid_t space = H5ID(H5Screate_simple(width > 0 ? 2 : 1, dims, NULL));
     hid_t lcpl = link_plist();
     hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
     H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER)); /* every element gets written */
     hid_t dset = H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT));
-    transfer_1d(dset, t, offset, count, (void *)data, 1);
+    transfer_rows(dset, t, offset, count, width, (void *)data, 1);
     H5OK(H5Dclose(dset));
     H5OK(H5Pclose(dcpl));
     H5OK(H5Pclose(lcpl));
     H5OK(H5Sclose(space));
     h5io_attr_str(f, path, "units", units);
     h5io_attr_str(f, path, "description", description);
+}
+
+void h5io_write_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, gidx_t width,
+                   gidx_t offset, gidx_t count, const void *data, const char *units,
+                   const char *description)
+{
+    SAMARL_ASSERT(width > 0);
+    write_rows(f, path, t, n_rows, width, offset, count, data, units, description);
+}
+
+int h5io_shape(h5file_t *f, const char *path, int *ndims, gidx_t dims[2])
+{
+    if (H5Lexists(f->id, path, H5P_DEFAULT) <= 0)
+        return samarl_seterr("'%s' has no dataset '%s'", f->path, path);
+    hid_t o = H5ID(H5Oopen(f->id, path, H5P_DEFAULT));
+    int rc = SAMARL_OK;
+    if (H5Iget_type(o) != H5I_DATASET) {
+        rc = samarl_seterr("'%s': '%s' is not a dataset", f->path, path);
+    } else {
+        hid_t sp = H5ID(H5Dget_space(o));
+        hsize_t d[8];
+        int nd = H5Sget_simple_extent_dims(sp, d, NULL);
+        if (nd < 1 || nd > 2) {
+            rc = samarl_seterr("'%s': dataset '%s' has %d dimensions, expected 1 or 2", f->path,
+                               path, nd);
+        } else {
+            *ndims = nd;
+            dims[0] = (gidx_t)d[0];
+            dims[1] = nd > 1 ? (gidx_t)d[1] : 0;
+        }
+        H5OK(H5Sclose(sp));
+    }
+    H5OK(H5Oclose(o));
+    return rc;
+}
+
+void h5io_read_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t width, gidx_t offset,
+                  gidx_t count, void *data)
+{
+    hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
+    transfer_rows(dset, t, offset, count, width, data, 0);
+    H5OK(H5Dclose(dset));
+}
+
+void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t offset,
+                   gidx_t count, const void *data, const char *units, const char *description)
+{
+    write_rows(f, path, t, n_global, 0, offset, count, data, units, description);
 }
 
 static int attr_open(h5file_t *f, const char *obj, const char *name, hid_t *o, hid_t *a)
@@ -389,6 +447,11 @@ int h5io_attr_read_int64(h5file_t *f, const char *obj, const char *name, int64_t
     return read_num_attr(f, obj, name, H5T_NATIVE_INT64, v);
 }
 
+int h5io_attr_read_double(h5file_t *f, const char *obj, const char *name, double *v)
+{
+    return read_num_attr(f, obj, name, H5T_NATIVE_DOUBLE, v);
+}
+
 int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n)
 {
     if (H5Lexists(f->id, path, H5P_DEFAULT) <= 0)
@@ -416,7 +479,7 @@ void h5io_read_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, g
                   void *data)
 {
     hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
-    transfer_1d(dset, t, offset, count, data, 0);
+    transfer_rows(dset, t, offset, count, 0, data, 0);
     H5OK(H5Dclose(dset));
 }
 

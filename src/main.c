@@ -130,18 +130,24 @@ int main(int argc, char **argv)
                            : strcmp(topic, "consensus") == 0 ? consensus_help
                            : strcmp(topic, "config") == 0    ? config_help
                            : strcmp(topic, "info") == 0      ? info_help
+                           : strcmp(topic, "train") == 0     ? train_help
+                           : strcmp(topic, "eval") == 0      ? eval_help
                                                              : NULL;
         if (!text) {
             if (root)
                 fprintf(stderr,
-                        "samarl help: unknown command '%s' (commands: consensus, config, "
-                        "info)\nTry 'samarl --help'.\n",
+                        "samarl help: unknown command '%s' (commands: train, eval, consensus, "
+                        "config, info)\nTry 'samarl --help'.\n",
                         topic);
             comm_exit(2);
         }
         if (root) fputs(text, stdout);
     } else if (strcmp(cmd, "consensus") == 0) {
         rc = cmd_consensus(argc, argv);
+    } else if (strcmp(cmd, "train") == 0) {
+        rc = cmd_train(argc, argv);
+    } else if (strcmp(cmd, "eval") == 0) {
+        rc = cmd_eval(argc, argv);
     } else if (strcmp(cmd, "config") == 0) {
         rc = cmd_config(argc, argv);
     } else if (strcmp(cmd, "info") == 0) {

@@ -37,8 +37,13 @@ static int split(char *line, char **cells, int max)
 
 int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
 {
+    return table_load(path, "nodes", 1, n_expected, out);
+}
+
+int table_load(const char *path, const char *what, int with_id, gidx_t n_expected, nodes_t **out)
+{
     FILE *f = fopen(path, "r");
-    if (!f) return samarl_seterr("cannot open nodes file '%s': %s", path, strerror(errno));
+    if (!f) return samarl_seterr("cannot open %s file '%s': %s", what, path, strerror(errno));
     enum { MAXCOLS = 256 };
     char *line = NULL, *cells[MAXCOLS];
     size_t cap = 0;
@@ -75,8 +80,10 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
         }
         break;
     }
-    if (!ncols) FAIL("%s: empty file: expected a header row naming the columns (with 'id')", path);
-    if (idcol < 0)
+    if (!ncols) FAIL("%s: empty file: expected a header row naming the columns%s", path,
+                     with_id ? " (with 'id')" : "");
+    if (!with_id) idcol = -1;
+    if (with_id && idcol < 0)
         FAIL("%s:%ld: no 'id' column in the header (expected e.g. 'id,bus,type,pd_mw,qd_mvar')",
              path, lineno);
 
@@ -111,6 +118,14 @@ int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
              " agents (one row per agent expected)",
              path, rows, n_expected);
     if (rows == 0) FAIL("%s: no data rows after the header", path);
+    if (!with_id) { /* rows in file order */
+        nd->n = rows;
+        nd->values = XNEW(double, (size_t)rows *(size_t)ncols);
+        for (gidx_t r = 0; r < rows; r++)
+            for (int c = 0; c < ncols; c++)
+                nd->values[(size_t)c * (size_t)rows + (size_t)r] = raw[r * ncols + c];
+        goto done;
+    }
 
     nd->n = rows;
     nd->values = XNEW(double, (size_t)rows *(size_t)ncols);

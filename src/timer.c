@@ -15,6 +15,9 @@ const char *const timer_names[TIMER_COUNT] = {
     [TIMER_HALO] = "halo",
     [TIMER_REDUCE] = "reduce",
     [TIMER_IO] = "io",
+    [TIMER_COLLECT] = "collect",
+    [TIMER_UPDATE] = "update",
+    [TIMER_EVAL] = "eval",
 };
 
 static struct {

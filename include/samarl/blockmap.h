@@ -18,6 +18,8 @@ gidx_t blockmap_count(const blockmap_t *bm);
 /* Collective. owned[n_owned] (elements of `elem` bytes, local order) ->
  * block[count] (gid order). */
 void blockmap_forward(blockmap_t *bm, const void *owned, void *block, size_t elem);
+/* Collective. The reverse: block[count] (gid order) -> owned[n_owned]. */
+void blockmap_backward(blockmap_t *bm, const void *block, void *owned, size_t elem);
 void blockmap_destroy(blockmap_t **bm);
 
 #endif

@@ -14,7 +14,14 @@
 #include "samarl/timer.h"
 
 /* Options a command accepts beyond -c/--set/--dry-run/-q/-h. */
-enum { CLI_OUTPUT = 1, CLI_PARTS = 2, CLI_POSITIONAL = 4 };
+enum {
+    CLI_OUTPUT = 1,
+    CLI_PARTS = 2,
+    CLI_POSITIONAL = 4,
+    CLI_POLICY = 8,  /* --policy FILE */
+    CLI_RESUME = 16, /* --resume FILE */
+    CLI_LAMBDA = 32  /* --lambda LIST */
+};
 
 typedef struct cli_opts {
     const char *prog;   /* "samarl consensus", for messages */
@@ -23,6 +30,9 @@ typedef struct cli_opts {
     int n_sets;
     const char *output; /* -o FILE */
     int parts;          /* --parts P (0: unset) */
+    const char *policy; /* --policy FILE */
+    const char *resume; /* --resume FILE */
+    const char *lambda; /* --lambda a,b,c */
     int dry_run, quiet, help;
     char **args; /* positional arguments */
     int n_args;

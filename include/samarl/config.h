@@ -21,8 +21,12 @@ typedef enum { PARTITION_METIS, PARTITION_BLOCK, PARTITION_FILE } partition_meth
 typedef enum { HALO_P2P, HALO_NEIGHBOR } halo_method_t;
 typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
+typedef enum { ENV_DR } env_name_t;
+typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
+typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
+typedef enum { ALGO_PPO } algo_t;
 
-#define CONFIG_MAX_KEYS 64
+#define CONFIG_MAX_KEYS 128
 
 typedef struct config {
     struct {
@@ -51,6 +55,37 @@ typedef struct config {
         int method; /* halo_method_t */
     } halo;
     struct {
+        int name; /* env_name_t */
+        uint64_t seed;
+        int64_t horizon;
+        double heterogeneity, min_scale, beta_min, beta_max;
+        double capacity_ratio, kappa, noise, noise_clip;
+        double price_low, price_high;
+        int64_t peak_start, peak_end;
+        char *levels; /* "0,0.5,1,..." */
+        char *nodes, *nodes_column, *profiles;
+    } env;
+    struct {
+        int type;    /* policy_type_t */
+        int sharing; /* sharing_t */
+        int64_t hidden;
+        double tau, defer_hours;
+        int normalize;
+    } policy;
+    struct {
+        int algo; /* algo_t */
+        int64_t iterations, copies, lambda_resample, epochs, minibatches;
+        double lambda_max, lr, lr_final, gamma, gae_lambda, clip, entropy, value_coef;
+        double max_grad_norm;
+        char *eval_lambdas;
+        int64_t eval_every, eval_copies;
+    } train;
+    struct {
+        char *lambdas;
+        int64_t copies, steps;
+        int greedy;
+    } eval;
+    struct {
         int weights; /* weights_t */
     } dual;
     struct {
@@ -66,6 +101,12 @@ typedef struct config {
     int origin[CONFIG_MAX_KEYS];
     char *path; /* the config file, or NULL for built-in defaults only */
 } config_t;
+
+/* Longest list a list-valued key (env.levels, eval.lambdas) may hold. */
+#define CONFIG_LIST_MAX 256
+
+/* Parse "a,b,c" into out[0..n), n <= max. SAMARL_ERR with a message. */
+int config_parse_list(const char *text, double *out, int max, int *n);
 
 /* Fill cfg with the built-in defaults. */
 void config_defaults(config_t *cfg);

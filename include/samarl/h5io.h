@@ -21,6 +21,9 @@ typedef enum { H5IO_F64, H5IO_F32, H5IO_I32, H5IO_I64 } h5io_type_t;
 /* Collective. Create PATH.partial for writing. SAMARL_ERR (on every rank)
  * when PATH cannot be written, e.g. its directory is missing. */
 int h5io_create(const char *path, h5file_t **f);
+/* Collective. SAMARL_ERR (every rank) when PATH could not be created: check
+ * before long work, so that a bad output path costs seconds. */
+int h5io_check_writable(const char *path);
 /* Collective. Close and rename PATH.partial to PATH. */
 int h5io_commit(h5file_t **f);
 /* Collective. Open an existing file read-only; SAMARL_ERR (every rank) if it
@@ -41,13 +44,26 @@ void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v);
 void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t offset,
                    gidx_t count, const void *data, const char *units, const char *description);
 
+/* Collective. A 2-D dataset [n_rows][width]; this rank writes rows
+ * [offset, offset+count) from data[count][width]. */
+void h5io_write_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, gidx_t width,
+                   gidx_t offset, gidx_t count, const void *data, const char *units,
+                   const char *description);
+
 /* Collective. Reading; the functions returning int report a missing or
  * mistyped object as SAMARL_ERR with a message (on every rank). */
 int h5io_attr_read_str(h5file_t *f, const char *obj, const char *name, char **value);
 int h5io_attr_read_int64(h5file_t *f, const char *obj, const char *name, int64_t *v);
+int h5io_attr_read_double(h5file_t *f, const char *obj, const char *name, double *v);
 int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n);
 void h5io_read_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
                   void *data);
+
+/* Collective. Shape of a 1-D (dims[1] = 0) or 2-D dataset. */
+int h5io_shape(h5file_t *f, const char *path, int *ndims, gidx_t dims[2]);
+/* Collective. Rows [offset, offset+count) of a [rows][width] dataset. */
+void h5io_read_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t width, gidx_t offset,
+                  gidx_t count, void *data);
 
 /* Not collective: print what a file holds (groups, datasets with shapes,
  * types, units; attributes) for `samarl info`. */

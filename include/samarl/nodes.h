@@ -17,6 +17,10 @@ typedef struct nodes {
 
 /* Not collective. n_expected > 0: the file must hold exactly that many rows. */
 int nodes_load(const char *path, gidx_t n_expected, nodes_t **out);
+/* The same reader for any numeric CSV with a header row: with_id as above;
+ * without, rows keep their file order. `what` names the file in messages
+ * ("profiles"). */
+int table_load(const char *path, const char *what, int with_id, gidx_t n_expected, nodes_t **out);
 /* A column by name (NULL if absent). */
 const double *nodes_column(const nodes_t *nd, const char *name);
 void nodes_destroy(nodes_t **nd);

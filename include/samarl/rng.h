@@ -20,6 +20,16 @@ enum rng_stream {
     RNG_STREAM_GRAPH_TARGET,   /* small-world rewiring targets */
     RNG_STREAM_CONSENSUS_INIT, /* initial values of the consensus study */
     RNG_STREAM_SIGMA,          /* start vector of the sigma power iteration */
+    RNG_STREAM_ENV_AGENT,      /* agents' parameters (env.seed) */
+    RNG_STREAM_ENV_START,      /* episode start days (gid = copy) */
+    RNG_STREAM_NOISE_TRAIN,    /* demand noise: training episodes */
+    RNG_STREAM_NOISE_EVAL,     /* demand noise: evaluation episodes */
+    RNG_STREAM_NOISE_RUN,      /* demand noise: execution */
+    RNG_STREAM_NOISE_PROBE,    /* demand noise: the normalisation probe */
+    RNG_STREAM_ACTION,         /* action sampling */
+    RNG_STREAM_LAMBDA,         /* training multipliers */
+    RNG_STREAM_PERM,           /* minibatch shuffles */
+    RNG_STREAM_INIT,           /* network initial weights */
     RNG_STREAM_TEST = 0xfff0   /* tests only */
 };
 

@@ -18,6 +18,9 @@ typedef enum {
     TIMER_HALO,       /* halo exchange: pack, post, wait, unpack */
     TIMER_REDUCE,     /* reproducible global reductions */
     TIMER_IO,         /* HDF5 output */
+    TIMER_COLLECT,    /* training: rollouts (policy forward + environment) */
+    TIMER_UPDATE,     /* training: PPO epochs (forward, backward, Adam) */
+    TIMER_EVAL,       /* evaluations at fixed multipliers */
     TIMER_COUNT
 } timer_id_t;
 

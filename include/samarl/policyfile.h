@@ -1,0 +1,63 @@
+/* policy.h5: trained state-augmented policies, enough to run them and to
+ * resume training (format "samarl-policy", version 1).
+ *
+ *   /            attrs format, format_version, samarl_version, git_sha,
+ *                n_agents, n_nets, sharing, hidden, n_inputs, n_actions,
+ *                n_params, env_fingerprint, iterations, adam_step, seed, config
+ *   /params      [n_nets][n_params] float32, network of agent gid at row gid
+ *                (one row when shared)
+ *   /adam_m, /adam_v   [n_nets][n_params] float32 Adam moments
+ *   /obs_mean, /obs_scale  [n_nets][6] float32: x' = (x - mean) * scale
+ *   /agents/scale, /agents/beta  [n_agents] the environment's agents
+ *   /train/aug_reward, entropy, approx_kl, clip_frac, value_loss  [iterations]
+ *   /train/eval_iteration [E], /train/eval_lambda [L],
+ *   /train/eval_return [E][L], /train/eval_usage [E][L]
+ *
+ * Everything in it is independent of the number of ranks that wrote it. */
+#ifndef SAMARL_POLICYFILE_H
+#define SAMARL_POLICYFILE_H
+
+#include <stdint.h>
+
+#include "samarl/config.h"
+#include "samarl/env.h"
+#include "samarl/partition.h"
+#include "samarl/policy.h"
+
+#define SAMARL_POLICY_FORMAT_VERSION 1
+
+/* The training curve (the same on every rank). */
+typedef struct train_curve {
+    int64_t n, cap; /* iterations recorded */
+    double *aug_reward, *entropy, *approx_kl, *clip_frac, *value_loss;
+    int n_lambda;
+    double lambda[CONFIG_LIST_MAX];
+    int64_t n_eval, eval_cap;
+    int64_t *eval_iteration;
+    double *eval_return, *eval_usage; /* [n_eval][n_lambda] */
+} train_curve_t;
+
+void curve_init(train_curve_t *c, const double *lambda, int n_lambda);
+void curve_free(train_curve_t *c);
+void curve_add_stats(train_curve_t *c, double aug, double ent, double kl, double clip, double vl);
+void curve_add_eval(train_curve_t *c, int64_t it, const double *ret, const double *usage);
+
+/* Training state beside the networks (may be NULL parts when only running). */
+typedef struct policy_state {
+    float *adam_m, *adam_v; /* [n_nets][stride] */
+    int64_t adam_step, iterations;
+    train_curve_t *curve;
+} policy_state_t;
+
+/* Collective. Write PATH (via PATH.partial). */
+int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
+                     const policyset_t *ps, const policy_state_t *st);
+
+/* Collective. Load the networks (and, if st, the training state) of the
+ * rank's agents into ps. A file that is missing, not a policy file, or made
+ * for another configuration (agent count, network shape, sharing,
+ * environment) is refused: SAMARL_ERR on every rank with a message. */
+int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
+                    policyset_t *ps, policy_state_t *st);
+
+#endif

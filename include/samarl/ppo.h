@@ -1,0 +1,50 @@
+/* State-augmented PPO (DESIGN.md §4): GAE, clipped surrogate, entropy bonus,
+ * minibatches and epochs, Adam. The multiplier is an input: it is drawn per
+ * parallel copy from U[0, lambda_max], held for lambda_resample steps, and
+ * the reward is r - lambda g.
+ *
+ * policy.sharing = agent: each agent's network learns from its own copies
+ * only, agent after agent, with no communication. shared: one network; each
+ * minibatch gradient is the exact sum over all agents (fixed-point, 2^-32
+ * resolution, summed as integers), so the trained weights are the same on
+ * any number of ranks. Every random draw is keyed by (run.seed, gid, ...). */
+#ifndef SAMARL_PPO_H
+#define SAMARL_PPO_H
+
+#include <stdint.h>
+
+#include "samarl/config.h"
+#include "samarl/env.h"
+#include "samarl/policy.h"
+
+typedef struct ppo ppo_t;
+
+/* Statistics of one iteration, reduced over all agents reproducibly. */
+typedef struct ppo_stats {
+    double aug_reward;  /* mean of r - lambda g per agent-step */
+    double entropy;     /* mean policy entropy in the last epoch (nats) */
+    double approx_kl;   /* mean of log pi_old - log pi over the last epoch */
+    double clip_frac;   /* share of samples whose ratio was clipped, last epoch */
+    double value_loss;  /* mean (v - return)^2, last epoch */
+    int64_t agent_steps; /* samples collected (all ranks) */
+} ppo_stats_t;
+
+/* Adam state and counters beside the networks of `ps` (which the trainer
+ * updates in place). env has train.copies copies. */
+ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps);
+void ppo_destroy(ppo_t **p);
+
+/* Fresh start: initial weights keyed by gid, and (policy.normalize) the
+ * observation statistics of one probe episode with random actions. */
+void ppo_init_fresh(ppo_t *p);
+
+/* Run iteration `it` (0-based): collect, then update. Collective (shared
+ * sharing and the statistics). */
+void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st);
+
+/* Adam state for saving and resuming: [n_nets][stride] each, and the step. */
+float *ppo_adam_m(ppo_t *p);
+float *ppo_adam_v(ppo_t *p);
+int64_t *ppo_adam_step(ppo_t *p);
+
+#endif

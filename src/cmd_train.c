@@ -1,0 +1,223 @@
+/* samarl train: state-augmented PPO for every agent (DESIGN.md §4). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "samarl/cli.h"
+#include "samarl/comm.h"
+#include "samarl/env.h"
+#include "samarl/error.h"
+#include "samarl/evaluate.h"
+#include "samarl/h5io.h"
+#include "samarl/policy.h"
+#include "samarl/policyfile.h"
+#include "samarl/ppo.h"
+#include "samarl/version.h"
+
+const char *const train_help =
+    "usage: samarl train [-c CONFIG] [--set section.key=value ...] [-o policy.h5]\n"
+    "                    [--resume policy.h5] [--dry-run] [-q]\n"
+    "\n"
+    "Trains every agent's state-augmented policy offline with PPO: the policy sees\n"
+    "its local state and a Lagrange multiplier lambda, drawn per parallel copy from\n"
+    "U[0, train.lambda_max], and maximises r - lambda g. With policy.sharing = agent\n"
+    "(the default) each agent has its own network and each rank trains its agents\n"
+    "with no communication at all; with shared, one network learns from every\n"
+    "agent and its gradients are summed exactly across ranks. The weights are\n"
+    "bit-identical for any number of ranks.\n"
+    "\n"
+    "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"
+    "train.eval_every iterations the augmented return per agent per step at the\n"
+    "fixed multipliers train.eval_lambdas (the honest progress signal: the\n"
+    "training reward mixes all lambdas, and at high lambda deferring is right).\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE    INI configuration (without it: built-in defaults)\n"
+    "  -s, --set S.K=V      override one key; repeatable\n"
+    "  -o, --output FILE    the policy file to write (default policy.h5), and a\n"
+    "                       JSON record beside it (policy.json)\n"
+    "      --resume FILE    continue a policy file (weights, Adam state, curve) up\n"
+    "                       to train.iterations in total; the file must match the\n"
+    "                       configuration (agents, network, environment)\n"
+    "      --dry-run        print the effective configuration and exit\n"
+    "  -q, --quiet          print only the summary\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "keys: [env] all; [policy] hidden, sharing, normalize; [train] all;\n"
+    "      [graph] agents (and the rest: agents are the graph's nodes); [run] seed.\n"
+    "      'samarl config --keys' documents every key.\n"
+    "\n"
+    "examples:\n"
+    "  mpirun -np 2 samarl train --set graph.agents=32 -o policy.h5\n"
+    "  mpirun -np 2 samarl train -c configs/train.ini --set train.iterations=600 \\\n"
+    "      --resume policy.h5 -o policy.h5\n"
+    "  samarl eval --set graph.agents=32 --policy policy.h5      # judge it\n";
+
+static void print_evals(const train_curve_t *c)
+{
+    const double *r = c->eval_return + (c->n_eval - 1) * c->n_lambda;
+    for (int k = 0; k < c->n_lambda; k++) printf(" R(%g)=%.4f", c->lambda[k], r[k]);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    cli_opts_t o;
+    cli_parse(argc, argv, 2, "samarl train", CLI_OUTPUT | CLI_RESUME, &o);
+    const int me = comm_rank();
+    if (o.help) {
+        if (me == 0) fputs(train_help, stdout);
+        comm_exit(0);
+    }
+    config_t cfg;
+    cli_load_config(&o, &cfg);
+    if (o.dry_run) cli_dry_run(&o, &cfg);
+    if (cfg.policy.type != POLICY_MLP)
+        comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
+                                 "set policy.type = mlp to train networks"));
+    const char *out = o.output ? o.output : "policy.h5";
+    comm_check(h5io_check_writable(out));
+    const int verbose = !o.quiet;
+    timer_start(TIMER_TOTAL);
+    if (me == 0 && verbose)
+        printf("samarl train %s on %d rank%s\n", SAMARL_VERSION, comm_size(),
+               comm_size() > 1 ? "s" : "");
+
+    setup_t s;
+    setup_run(&cfg, 1, verbose, &s);
+    const lgraph_t *lg = s.lg;
+    env_t *env, *eenv;
+    env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.copies, &env);
+    env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.eval_copies, &eenv);
+    policyset_t ps;
+    int batch = (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies
+                                                                : cfg.train.eval_copies);
+    policyset_init(&ps, &cfg, env->n_levels, lg->n_owned, batch);
+    ppo_t *ppo = ppo_create(&cfg, env, &ps);
+
+    double lams[CONFIG_LIST_MAX];
+    int nl;
+    comm_check(config_parse_list(cfg.train.eval_lambdas, lams, CONFIG_LIST_MAX, &nl));
+    train_curve_t curve;
+    curve_init(&curve, lams, nl);
+    policy_state_t st = {ppo_adam_m(ppo), ppo_adam_v(ppo), 0, 0, &curve};
+    int64_t it0 = 0;
+    if (o.resume) {
+        comm_check(policyfile_read(o.resume, &cfg, lg, env, &ps, &st));
+        *ppo_adam_step(ppo) = st.adam_step;
+        it0 = st.iterations;
+        if (me == 0 && verbose)
+            printf("resuming %s after %" PRId64 " iterations (Adam step %" PRId64 ")\n", o.resume,
+                   it0, st.adam_step);
+        if (it0 >= cfg.train.iterations && me == 0)
+            printf("note: %s already has %" PRId64 " iterations >= train.iterations = %" PRId64
+                   "; nothing to train (raise train.iterations to continue)\n",
+                   o.resume, it0, cfg.train.iterations);
+    } else {
+        ppo_init_fresh(ppo);
+    }
+    const mlp_t *net = &ps.net;
+    if (me == 0 && verbose) {
+        printf("training: %" PRIdG " agents (%s networks, %d-%d-%d-%d+1, %zu parameters each), "
+               "%" PRId64 " copies x %" PRId64 " steps, %" PRId64 " epochs x %" PRId64
+               " minibatches, lambda ~ U[0, %g]\n",
+               s.n, ps.shared ? "one shared" : "per-agent", net->in, net->hidden, net->hidden,
+               net->actions, net->n_params, cfg.train.copies, cfg.env.horizon, cfg.train.epochs,
+               cfg.train.minibatches, cfg.train.lambda_max);
+        fflush(stdout);
+    }
+
+    const int64_t E = cfg.train.eval_every, iters = cfg.train.iterations;
+    const int64_t esteps = cfg.env.horizon;
+    double t_start = comm_wtime(), last_print = 0;
+    int64_t steps_done = 0;
+    ppo_stats_t stats = {0};
+    double ret[CONFIG_LIST_MAX], use[CONFIG_LIST_MAX];
+    for (int64_t it = it0; it < iters; it++) {
+        ppo_iteration(ppo, it, &stats);
+        steps_done += stats.agent_steps;
+        curve_add_stats(&curve, stats.aug_reward, stats.entropy, stats.approx_kl,
+                        stats.clip_frac, stats.value_loss);
+        int do_eval = it == iters - 1 || (E > 0 && (it + 1) % E == 0);
+        if (do_eval) {
+            timer_start(TIMER_EVAL);
+            for (int k = 0; k < nl; k++) {
+                eval_result_t r;
+                evaluate(&ps, eenv, cfg.run.seed, lams[k], esteps, 0, 0, &r);
+                ret[k] = r.ret;
+                use[k] = r.usage;
+            }
+            curve_add_eval(&curve, it + 1, ret, use);
+            timer_stop(TIMER_EVAL);
+        }
+        double now = comm_wtime() - t_start;
+        if (me == 0 && verbose && (do_eval || now - last_print > 5.0)) {
+            last_print = now;
+            char b[32];
+            double rate = (double)steps_done / now;
+            printf("iter %5" PRId64 "/%" PRId64 "  %8.3g agent-steps/s  ETA %8s  aug-r %+.4f  "
+                   "H %.3f  kl %.4f  clip %.3f",
+                   it + 1, iters, rate,
+                   cli_duration(now / (double)(it + 1 - it0) * (double)(iters - it - 1), b,
+                                sizeof b),
+                   stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac);
+            if (curve.n_eval > 0) print_evals(&curve);
+            printf("\n");
+            fflush(stdout);
+        }
+    }
+    double wall = comm_wtime() - t_start;
+
+    st.adam_step = *ppo_adam_step(ppo);
+    st.iterations = iters > it0 ? iters : it0;
+    timer_start(TIMER_IO);
+    comm_check(policyfile_write(out, &cfg, lg, env, &ps, &st));
+    timer_stop(TIMER_IO);
+    timer_stop(TIMER_TOTAL);
+    timer_stats_t ts[TIMER_COUNT];
+    timer_reduce(ts);
+    const double rate = wall > 0 ? (double)steps_done / wall : 0;
+    if (me == 0) {
+        printf("trained %" PRId64 " iterations (%.3g agent-steps) in %.2f s: %.4g agent-steps/s, "
+               "%.4g per rank\n",
+               iters - it0, (double)steps_done, wall, rate, rate / comm_size());
+        if (curve.n_eval > 0) {
+            printf("final augmented return per agent per step:");
+            print_evals(&curve);
+            printf("\n");
+        }
+        printf("wrote %s\n", out);
+        if (verbose) timer_print(stdout, ts);
+        strbuf_t sb = {0};
+        record_begin(&sb, "train", &cfg, &s);
+        sb_printf(&sb, ",\n  \"results\": {\"iterations\": %" PRId64 ", \"agent_steps\": %" PRId64
+                       ", \"wall_s\": %.6f, \"agent_steps_per_s\": %.6g, "
+                       "\"agent_steps_per_s_per_rank\": %.6g",
+                  iters - it0, steps_done, wall, rate, rate / comm_size());
+        if (curve.n_eval > 0) {
+            sb_printf(&sb, ", \"final_eval\": {");
+            const double *r = curve.eval_return + (curve.n_eval - 1) * nl;
+            for (int k = 0; k < nl; k++)
+                sb_printf(&sb, "%s\"%g\": %.8g", k ? ", " : "", lams[k], r[k]);
+            sb_printf(&sb, "}");
+        }
+        sb_printf(&sb, "}");
+        record_timers(&sb, ts);
+        char *jp = record_path_for(out);
+        int rc = record_write(jp, &sb);
+        if (rc != SAMARL_OK) fprintf(stderr, "samarl train: warning: %s\n", samarl_errmsg());
+        free(jp);
+        sb_free(&sb);
+    }
+    curve_free(&curve);
+    ppo_destroy(&ppo);
+    policyset_free(&ps);
+    env_destroy(&env);
+    env_destroy(&eenv);
+    setup_free(&s);
+    config_free(&cfg);
+    cli_opts_free(&o);
+    return 0;
+}

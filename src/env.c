@@ -1,0 +1,420 @@
+/* Environment DR-v1 (see env.h). */
+#include "samarl/env.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/comm.h"
+#include "samarl/error.h"
+#include "samarl/nodes.h"
+#include "samarl/reprosum.h"
+#include "samarl/rng.h"
+
+#define TWO_PI 6.283185307179586
+/* Noise counter: (episode * copies + copy) in the high bits, step pairs in
+ * the low 19 (each Philox block gives the normals of two steps). */
+#define STEP_BITS 20
+
+/* ---- tables ----------------------------------------------------------------- */
+
+/* The synthetic daily shape of DESIGN.md §3, normalised to mean 1. */
+static void synthetic_tables(const config_t *cfg, env_t *e)
+{
+    e->n_hours = 24;
+    e->n_columns = 1;
+    e->shape = XNEW(float, 24);
+    e->price = XNEW(float, 24);
+    double raw[24], sum = 0;
+    for (int h = 0; h < 24; h++) {
+        double a = (h - 8) / 1.5, b = (h - 19) / 2.0;
+        raw[h] = 0.6 + 0.35 * exp(-0.5 * a * a) + 0.9 * exp(-0.5 * b * b);
+        sum += raw[h];
+    }
+    for (int h = 0; h < 24; h++) {
+        e->shape[h] = (float)(raw[h] * 24.0 / sum);
+        e->price[h] = (float)(h >= cfg->env.peak_start && h < cfg->env.peak_end
+                                  ? cfg->env.price_high
+                                  : cfg->env.price_low);
+    }
+}
+
+/* Rank 0: a CityLearn-format profile file -> shape[column][hour] normalised
+ * to mean 1 per column, and price[hour]. */
+static int load_profiles(const char *path, env_t *e)
+{
+    nodes_t *t;
+    if (table_load(path, "profiles", 0, 0, &t) != SAMARL_OK) return SAMARL_ERR;
+    int rc = SAMARL_OK;
+    const double *price = nodes_column(t, "price");
+    int k = 0;
+    char name[32];
+    for (;; k++) {
+        snprintf(name, sizeof name, "load_b%d", k + 1);
+        if (!nodes_column(t, name)) break;
+    }
+    if (!price || k == 0) {
+        rc = samarl_seterr("%s: expected a CityLearn-format profile with columns 'price' and "
+                           "'load_b1', 'load_b2', ... (one per building); %s%s%s",
+                           path, price ? "" : "no 'price' column", !price && !k ? ", " : "",
+                           k ? "" : "no 'load_b1' column");
+        goto done;
+    }
+    if (t->n < 24 || t->n % 24) {
+        rc = samarl_seterr("%s: %" PRIdG " hourly rows, expected a whole number of days "
+                           "(a multiple of 24)",
+                           path, t->n);
+        goto done;
+    }
+    e->n_hours = (int)t->n;
+    e->n_columns = k;
+    e->shape = XNEW(float, (size_t)k * (size_t)t->n);
+    e->price = XNEW(float, t->n);
+    for (gidx_t r = 0; r < t->n; r++) {
+        if (price[r] < 0) {
+            rc = samarl_seterr("%s: data row %" PRIdG ": price %g is negative (expected >= 0)",
+                               path, r + 1, price[r]);
+            goto done;
+        }
+        e->price[r] = (float)price[r];
+    }
+    for (int c = 0; c < k; c++) {
+        snprintf(name, sizeof name, "load_b%d", c + 1);
+        const double *col = nodes_column(t, name);
+        double sum = 0;
+        for (gidx_t r = 0; r < t->n; r++) {
+            if (col[r] < 0) {
+                rc = samarl_seterr("%s: data row %" PRIdG ": %s = %g is negative (loads must be "
+                                   ">= 0)",
+                                   path, r + 1, name, col[r]);
+                goto done;
+            }
+            sum += col[r];
+        }
+        if (!(sum > 0)) {
+            rc = samarl_seterr("%s: column %s is all zero (a building needs some load)", path,
+                               name);
+            goto done;
+        }
+        double mean = sum / (double)t->n;
+        for (gidx_t r = 0; r < t->n; r++)
+            e->shape[(size_t)c * (size_t)t->n + (size_t)r] = (float)(col[r] / mean);
+    }
+done:
+    nodes_destroy(&t);
+    return rc;
+}
+
+/* Rank 0: scales a_i = load_i / mean(load) from a nodes file. */
+static int load_scales(const config_t *cfg, gidx_t n_global, double *scale)
+{
+    nodes_t *nd;
+    if (nodes_load(cfg->env.nodes, n_global, &nd) != SAMARL_OK) return SAMARL_ERR;
+    int rc = SAMARL_OK;
+    const double *load = nodes_column(nd, cfg->env.nodes_column);
+    if (!load) {
+        char cols[512];
+        size_t used = 0;
+        cols[0] = '\0';
+        for (int c = 0; c < nd->ncols && used < sizeof cols; c++)
+            used += (size_t)snprintf(cols + used, sizeof cols - used, "%s%s", c ? ", " : "",
+                                     nd->names[c]);
+        rc = samarl_seterr("%s: no column '%s' (env.nodes_column); the file has: %s",
+                           cfg->env.nodes, cfg->env.nodes_column, cols);
+        goto done;
+    }
+    double sum = 0;
+    for (gidx_t i = 0; i < n_global; i++) {
+        if (load[i] < 0) {
+            rc = samarl_seterr("%s: agent %" PRIdG ": %s = %g is negative (loads must be >= 0; "
+                               "generators are not agents)",
+                               cfg->env.nodes, i, cfg->env.nodes_column, load[i]);
+            goto done;
+        }
+        sum += load[i];
+    }
+    if (!(sum > 0)) {
+        rc = samarl_seterr("%s: every %s is zero (expected some load)", cfg->env.nodes,
+                           cfg->env.nodes_column);
+        goto done;
+    }
+    double mean = sum / (double)n_global;
+    for (gidx_t i = 0; i < n_global; i++) {
+        double a = load[i] / mean;
+        scale[i] = a < cfg->env.min_scale ? cfg->env.min_scale : a;
+    }
+done:
+    nodes_destroy(&nd);
+    return rc;
+}
+
+/* ---- creation --------------------------------------------------------------- */
+
+void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
+                env_t **out)
+{
+    env_t *e = XZNEW(env_t, 1);
+    e->n = n;
+    e->copies = copies;
+    e->n_global = n_global;
+    e->gid = gid;
+    double lv[CONFIG_LIST_MAX];
+    comm_check(config_parse_list(cfg->env.levels, lv, ENV_MAX_LEVELS, &e->n_levels));
+    for (int k = 0; k < e->n_levels; k++) e->levels[k] = (float)lv[k];
+    e->kappa = (float)cfg->env.kappa;
+    e->noise = (float)cfg->env.noise;
+    e->noise_clip = (float)cfg->env.noise_clip;
+
+    /* Tables: synthetic, or a profile file read on rank 0 and broadcast. */
+    e->from_profiles = cfg->env.profiles[0] != '\0';
+    if (e->from_profiles) {
+        int rc = comm_rank() == 0 ? load_profiles(cfg->env.profiles, e) : SAMARL_OK;
+        comm_check_root(rc, 0);
+        int64_t dims[2] = {e->n_hours, e->n_columns};
+        comm_bcast_int64(dims, 2, 0);
+        if (comm_rank() != 0) {
+            e->n_hours = (int)dims[0];
+            e->n_columns = (int)dims[1];
+            e->shape = XNEW(float, dims[0] * dims[1]);
+            e->price = XNEW(float, dims[0]);
+        }
+        comm_bcast_bytes(e->shape, sizeof(float) * (size_t)(dims[0] * dims[1]), 0);
+        comm_bcast_bytes(e->price, sizeof(float) * (size_t)dims[0], 0);
+    } else {
+        synthetic_tables(cfg, e);
+    }
+
+    /* Scales from a nodes file: rank 0 reads, every rank keeps its agents. */
+    double *scale = NULL;
+    if (cfg->env.nodes[0]) {
+        scale = XNEW(double, n_global);
+        int rc = comm_rank() == 0 ? load_scales(cfg, n_global, scale) : SAMARL_OK;
+        comm_check_root(rc, 0);
+        comm_bcast_double(scale, (size_t)n_global, 0);
+    }
+
+    const lidx_t nn = n > 0 ? n : 1;
+    e->a = XNEW(float, nn);
+    e->inv_a = XNEW(float, nn);
+    e->beta = XNEW(float, nn);
+    e->column = XZNEW(int32_t, nn);
+    e->offset = XZNEW(int32_t, nn);
+    const double sd = cfg->env.heterogeneity;
+    const uint64_t seed = cfg->env.seed;
+    double *ad = XNEW(double, nn);
+    for (lidx_t i = 0; i < n; i++) {
+        const uint64_t g = (uint64_t)gid[i];
+        double z[2], u[2];
+        rng_normal2(seed, RNG_STREAM_ENV_AGENT, g, 0, z);
+        rng_uniform2(seed, RNG_STREAM_ENV_AGENT, g, 1, u);
+        double a = scale ? scale[g] : exp(sd * z[0] - 0.5 * sd * sd);
+        e->a[i] = (float)a;
+        ad[i] = e->a[i];
+        e->inv_a[i] = 1.0f / e->a[i];
+        e->beta[i] = (float)(cfg->env.beta_min + (cfg->env.beta_max - cfg->env.beta_min) * u[0]);
+        if (e->from_profiles) {
+            e->column[i] = (int32_t)(g % (uint64_t)e->n_columns);
+            e->offset[i] = 24 * (int32_t)(u[1] * (e->n_hours / 24));
+        }
+    }
+    free(scale);
+    e->sum_scale = reprosum_global(ad, (size_t)n);
+    e->capacity = cfg->env.capacity_ratio * e->sum_scale;
+    free(ad);
+
+    e->start = XZNEW(int64_t, copies);
+    e->b = XZNEW(float, (size_t)nn * (size_t)copies);
+    e->d = XZNEW(float, (size_t)nn * (size_t)copies);
+    *out = e;
+}
+
+void env_destroy(env_t **ep)
+{
+    env_t *e = *ep;
+    if (!e) return;
+    free(e->a);
+    free(e->inv_a);
+    free(e->beta);
+    free(e->column);
+    free(e->offset);
+    free(e->shape);
+    free(e->price);
+    free(e->start);
+    free(e->b);
+    free(e->d);
+    free(e);
+    *ep = NULL;
+}
+
+/* ---- dynamics --------------------------------------------------------------- */
+
+static const uint32_t noise_streams[] = {RNG_STREAM_NOISE_TRAIN, RNG_STREAM_NOISE_EVAL,
+                                         RNG_STREAM_NOISE_RUN, RNG_STREAM_NOISE_PROBE};
+
+void env_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode)
+{
+    e->seed = run_seed;
+    e->stream = noise_streams[src];
+    e->episode = episode;
+    SAMARL_ASSERT((episode + 1) * (uint64_t)e->copies < ((uint64_t)1 << (48 - STEP_BITS + 1)));
+    const int days = e->n_hours / 24;
+    for (int j = 0; j < e->copies; j++)
+        e->start[j] = days > 1 ? 24 * (int64_t)(rng_uniform(run_seed, RNG_STREAM_ENV_START,
+                                                            (uint64_t)j, episode) *
+                                                days)
+                               : 0;
+}
+
+static inline int64_t hour_index(const env_t *e, int j, int64_t t)
+{
+    return (e->start[j] + t) % e->n_hours;
+}
+
+float env_price(const env_t *e, int j, int64_t t)
+{
+    return e->price[hour_index(e, j, t)];
+}
+
+/* Demand of agent i, copy j, at step t. */
+static inline float demand(const env_t *e, lidx_t i, int j, int64_t t)
+{
+    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS));
+    const uint64_t ctr = ((e->episode * (uint64_t)e->copies + (uint64_t)j) << (STEP_BITS - 1)) |
+                         ((uint64_t)t >> 1);
+    double z[2];
+    rng_normal2(e->seed, e->stream, (uint64_t)e->gid[i], ctr, z);
+    float eps = (float)z[t & 1];
+    if (eps > e->noise_clip) eps = e->noise_clip;
+    if (eps < -e->noise_clip) eps = -e->noise_clip;
+    int64_t row = (hour_index(e, j, t) + e->offset[i]) % e->n_hours;
+    float shape = e->shape[(size_t)e->column[i] * (size_t)e->n_hours + (size_t)row];
+    return e->a[i] * shape * (1.0f + e->noise * eps);
+}
+
+void env_reset_agent(env_t *e, lidx_t i)
+{
+    const int B = e->copies;
+    for (int j = 0; j < B; j++) {
+        e->b[(size_t)i * B + j] = 0.0f;
+        e->d[(size_t)i * B + j] = demand(e, i, j, 0);
+    }
+}
+
+void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs)
+{
+    const int B = e->copies;
+    const float ia = e->inv_a[i];
+    const float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
+    for (int j = 0; j < B; j++) {
+        int64_t hi = hour_index(e, j, t);
+        double ang = TWO_PI * (double)(hi % 24) / 24.0;
+        float *o = obs + (size_t)j * ENV_OBS;
+        o[0] = log1pf(b[j] * ia);
+        o[1] = d[j] * ia;
+        o[2] = (float)sin(ang);
+        o[3] = (float)cos(ang);
+        o[4] = e->price[hi];
+        o[5] = lambda[j];
+    }
+}
+
+void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage, float *reward,
+              float *served, float *arrived)
+{
+    const int B = e->copies;
+    const float a = e->a[i], ia = e->inv_a[i], ba = e->beta[i] * a, kappa = e->kappa;
+    float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
+    for (int j = 0; j < B; j++) {
+        SAMARL_ASSERT(action[j] < e->n_levels);
+        const float P = b[j] + d[j];
+        const float c = e->levels[action[j]] * a;
+        const float s = c < P ? c : P;
+        const float bn = P - s, x = c - s;
+        if (usage) usage[j] = c;
+        if (reward) reward[j] = ba * log1pf(x * ia) - e->price[hour_index(e, j, t)] * c - kappa * bn;
+        if (served) served[j] = s;
+        if (arrived) arrived[j] = d[j];
+        b[j] = bn;
+        d[j] = demand(e, i, j, t + 1);
+    }
+}
+
+void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
+                      double defer_hours, const double *u, uint8_t *action)
+{
+    const int B = e->copies, K = e->n_levels;
+    const double a = e->a[i], ba = (double)e->beta[i] * a, kH = e->kappa * defer_hours;
+    const float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
+    for (int j = 0; j < B; j++) {
+        const double P = (double)b[j] + (double)d[j];
+        const double cost = e->price[hour_index(e, j, t)] + lambda[j];
+        double score[ENV_MAX_LEVELS], best = -INFINITY;
+        int arg = 0;
+        for (int k = 0; k < K; k++) {
+            double c = e->levels[k] * a, s = c < P ? c : P, bn = P - s, x = c - s;
+            score[k] = ba * log1p(x / a) - cost * c - kH * bn * (1.0 + bn / (defer_hours * a));
+            if (score[k] > best) {
+                best = score[k];
+                arg = k;
+            }
+        }
+        if (tau <= 0) {
+            action[j] = (uint8_t)arg;
+            continue;
+        }
+        const double temp = tau * a;
+        double w[ENV_MAX_LEVELS], sum = 0;
+        for (int k = 0; k < K; k++) sum += w[k] = exp((score[k] - best) / temp);
+        double target = u[j] * sum, acc = 0;
+        int k = 0;
+        for (; k < K - 1; k++) {
+            acc += w[k];
+            if (target < acc) break;
+        }
+        action[j] = (uint8_t)k;
+    }
+}
+
+/* ---- fingerprint ------------------------------------------------------------ */
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t k = 0; k < n; k++) h = mix64(h ^ c[k]) + k;
+    return h;
+}
+
+uint64_t env_fingerprint(const env_t *e)
+{
+    /* Agents: a sum (mod 2^64) of per-agent hashes, so any partition gives
+     * the same value; summed as 32-bit halves, exact in int64. */
+    uint64_t h = 0;
+    for (lidx_t i = 0; i < e->n; i++) {
+        uint64_t z = mix64((uint64_t)e->gid[i] * 0x9E3779B97F4A7C15ULL);
+        z = hash_bytes(z, &e->a[i], sizeof(float));
+        z = hash_bytes(z, &e->beta[i], sizeof(float));
+        z = hash_bytes(z, &e->column[i], sizeof(int32_t));
+        z = hash_bytes(z, &e->offset[i], sizeof(int32_t));
+        h += z;
+    }
+    int64_t p[2] = {(int64_t)(h & 0xffffffffu), (int64_t)(h >> 32)};
+    comm_allreduce_int64(p, 2, COMM_SUM);
+    h = ((uint64_t)p[1] << 32) + (uint64_t)p[0];
+    /* Everything shared. */
+    h = hash_bytes(h, &e->n_global, sizeof e->n_global);
+    h = hash_bytes(h, &e->n_levels, sizeof e->n_levels);
+    h = hash_bytes(h, e->levels, sizeof(float) * (size_t)e->n_levels);
+    h = hash_bytes(h, &e->kappa, sizeof e->kappa);
+    h = hash_bytes(h, &e->noise, sizeof e->noise);
+    h = hash_bytes(h, &e->noise_clip, sizeof e->noise_clip);
+    h = hash_bytes(h, e->shape, sizeof(float) * (size_t)e->n_hours * (size_t)e->n_columns);
+    h = hash_bytes(h, e->price, sizeof(float) * (size_t)e->n_hours);
+    return h;
+}

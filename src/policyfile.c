@@ -1,0 +1,407 @@
+/* policy.h5 reading and writing (see policyfile.h). */
+#include "samarl/policyfile.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/blockmap.h"
+#include "samarl/comm.h"
+#include "samarl/error.h"
+#include "samarl/h5io.h"
+#include "samarl/version.h"
+
+/* ---- training curve ---------------------------------------------------------- */
+
+void curve_init(train_curve_t *c, const double *lambda, int n_lambda)
+{
+    memset(c, 0, sizeof *c);
+    c->n_lambda = n_lambda;
+    memcpy(c->lambda, lambda, sizeof(double) * (size_t)n_lambda);
+}
+
+void curve_free(train_curve_t *c)
+{
+    free(c->aug_reward);
+    free(c->entropy);
+    free(c->approx_kl);
+    free(c->clip_frac);
+    free(c->value_loss);
+    free(c->eval_iteration);
+    free(c->eval_return);
+    free(c->eval_usage);
+    memset(c, 0, sizeof *c);
+}
+
+static void curve_reserve(train_curve_t *c, int64_t n)
+{
+    if (n <= c->cap) return;
+    c->cap = n > 2 * c->cap ? n : 2 * c->cap;
+    size_t b = sizeof(double) * (size_t)c->cap;
+    c->aug_reward = xrealloc(c->aug_reward, b);
+    c->entropy = xrealloc(c->entropy, b);
+    c->approx_kl = xrealloc(c->approx_kl, b);
+    c->clip_frac = xrealloc(c->clip_frac, b);
+    c->value_loss = xrealloc(c->value_loss, b);
+}
+
+static void curve_reserve_eval(train_curve_t *c, int64_t n)
+{
+    if (n <= c->eval_cap) return;
+    c->eval_cap = n > 2 * c->eval_cap ? n : 2 * c->eval_cap;
+    c->eval_iteration = xrealloc(c->eval_iteration, sizeof(int64_t) * (size_t)c->eval_cap);
+    size_t b = sizeof(double) * (size_t)c->eval_cap * (size_t)c->n_lambda;
+    c->eval_return = xrealloc(c->eval_return, b);
+    c->eval_usage = xrealloc(c->eval_usage, b);
+}
+
+void curve_add_stats(train_curve_t *c, double aug, double ent, double kl, double clip, double vl)
+{
+    curve_reserve(c, c->n + 1);
+    c->aug_reward[c->n] = aug;
+    c->entropy[c->n] = ent;
+    c->approx_kl[c->n] = kl;
+    c->clip_frac[c->n] = clip;
+    c->value_loss[c->n] = vl;
+    c->n++;
+}
+
+void curve_add_eval(train_curve_t *c, int64_t it, const double *ret, const double *usage)
+{
+    curve_reserve_eval(c, c->n_eval + 1);
+    c->eval_iteration[c->n_eval] = it;
+    memcpy(c->eval_return + c->n_eval * c->n_lambda, ret, sizeof(double) * (size_t)c->n_lambda);
+    memcpy(c->eval_usage + c->n_eval * c->n_lambda, usage, sizeof(double) * (size_t)c->n_lambda);
+    c->n_eval++;
+}
+
+/* ---- writing ----------------------------------------------------------------- */
+
+/* Per-net rows [n_nets][stride] -> the file's [rows][width] at gid. */
+static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
+                     const char *path, const float *src, size_t stride, int width,
+                     const char *units, const char *desc)
+{
+    const lidx_t n = ps->n_nets;
+    float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)width);
+    for (lidx_t i = 0; i < n; i++)
+        memcpy(packed + (size_t)i * width, src + (size_t)i * stride, sizeof(float) * (size_t)width);
+    if (ps->shared) {
+        h5io_write_2d(f, path, H5IO_F32, 1, width, 0, comm_rank() == 0, packed, units, desc);
+    } else {
+        gidx_t cnt = blockmap_count(bm);
+        float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
+        blockmap_forward(bm, packed, blk, sizeof(float) * (size_t)width);
+        h5io_write_2d(f, path, H5IO_F32, n_global, width, blockmap_lo(bm), cnt, blk, units,
+                      desc);
+        free(blk);
+    }
+    free(packed);
+}
+
+/* The file's rows at gid -> per-net rows [n_nets][stride]. */
+static void get_rows(h5file_t *f, blockmap_t *bm, const policyset_t *ps, const char *path,
+                     float *dst, size_t stride, int width)
+{
+    const lidx_t n = ps->n_nets;
+    float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)width);
+    if (ps->shared) {
+        h5io_read_2d(f, path, H5IO_F32, width, 0, 1, packed);
+    } else {
+        gidx_t cnt = blockmap_count(bm);
+        float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
+        h5io_read_2d(f, path, H5IO_F32, width, blockmap_lo(bm), cnt, blk);
+        blockmap_backward(bm, blk, packed, sizeof(float) * (size_t)width);
+        free(blk);
+    }
+    for (lidx_t i = 0; i < n; i++)
+        memcpy(dst + (size_t)i * stride, packed + (size_t)i * width, sizeof(float) * (size_t)width);
+    free(packed);
+}
+
+static void put_agents(h5file_t *f, blockmap_t *bm, gidx_t n_global, const char *path,
+                       const float *v, lidx_t n, const char *units, const char *desc)
+{
+    gidx_t cnt = blockmap_count(bm);
+    float *blk = XNEW(float, cnt > 0 ? cnt : 1);
+    (void)n;
+    blockmap_forward(bm, v, blk, sizeof(float));
+    h5io_write_1d(f, path, H5IO_F32, n_global, blockmap_lo(bm), cnt, blk, units, desc);
+    free(blk);
+}
+
+static void put_series(h5file_t *f, const char *path, int64_t n, const double *v,
+                       const char *units, const char *desc)
+{
+    h5io_write_1d(f, path, H5IO_F64, n, 0, comm_rank() == 0 ? n : 0, v, units, desc);
+}
+
+int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
+                     const policyset_t *ps, const policy_state_t *st)
+{
+    h5file_t *f;
+    if (h5io_create(path, &f) != SAMARL_OK) return SAMARL_ERR;
+    blockmap_t *bm = blockmap_create(lg);
+    const gidx_t N = lg->n_global;
+    const mlp_t *net = &ps->net;
+    const int P = (int)net->n_params;
+    put_rows(f, bm, N, ps, "/params", ps->params, net->stride, P, "1",
+             "network parameters: W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1] "
+             "(row = agent gid, or the one shared network)");
+    put_rows(f, bm, N, ps, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS, "1",
+             "observation shift: x' = (x - obs_mean) * obs_scale");
+    put_rows(f, bm, N, ps, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS, "1",
+             "observation scale: x' = (x - obs_mean) * obs_scale");
+    if (st && st->adam_m) {
+        put_rows(f, bm, N, ps, "/adam_m", st->adam_m, net->stride, P, "1",
+                 "Adam first moments, like /params");
+        put_rows(f, bm, N, ps, "/adam_v", st->adam_v, net->stride, P, "1",
+                 "Adam second moments, like /params");
+    }
+    put_agents(f, bm, N, "/agents/scale", e->a, e->n, "kWh/h", "demand scale a_i of each agent");
+    put_agents(f, bm, N, "/agents/beta", e->beta, e->n, "$/kWh", "utility weight beta_i");
+    if (st && st->curve) {
+        const train_curve_t *c = st->curve;
+        put_series(f, "/train/aug_reward", c->n, c->aug_reward, "$/agent/step",
+                   "mean augmented reward r - lambda g while training (lambda ~ U[0, lambda_max])");
+        put_series(f, "/train/entropy", c->n, c->entropy, "nats", "mean policy entropy");
+        put_series(f, "/train/approx_kl", c->n, c->approx_kl, "nats",
+                   "mean log pi_old - log pi in the last epoch");
+        put_series(f, "/train/clip_frac", c->n, c->clip_frac, "1",
+                   "share of samples with a clipped ratio in the last epoch");
+        put_series(f, "/train/value_loss", c->n, c->value_loss, "$^2",
+                   "mean squared value error in the last epoch");
+        put_series(f, "/train/eval_lambda", c->n_lambda, c->lambda, "$/kWh",
+                   "fixed multipliers of the evaluations (train.eval_lambdas)");
+        const int root = comm_rank() == 0;
+        h5io_write_1d(f, "/train/eval_iteration", H5IO_I64, c->n_eval, 0, root ? c->n_eval : 0,
+                      c->eval_iteration, "1", "iterations completed at each evaluation");
+        if (c->n_eval > 0) {
+            h5io_write_2d(f, "/train/eval_return", H5IO_F64, c->n_eval, c->n_lambda, 0,
+                          root ? c->n_eval : 0, c->eval_return, "$/agent/step",
+                          "augmented return per agent per step at each fixed lambda");
+            h5io_write_2d(f, "/train/eval_usage", H5IO_F64, c->n_eval, c->n_lambda, 0,
+                          root ? c->n_eval : 0, c->eval_usage, "kWh/agent/step",
+                          "grid draw per agent per step at each fixed lambda");
+        }
+    }
+    char *text = config_format(cfg, 0), fp[24];
+    snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
+    h5io_attr_str(f, "/", "format", "samarl-policy");
+    h5io_attr_int64(f, "/", "format_version", SAMARL_POLICY_FORMAT_VERSION);
+    h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
+    h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
+    h5io_attr_int64(f, "/", "n_agents", N);
+    h5io_attr_int64(f, "/", "n_nets", ps->shared ? 1 : N);
+    h5io_attr_str(f, "/", "sharing", ps->shared ? "shared" : "agent");
+    h5io_attr_int64(f, "/", "hidden", net->hidden);
+    h5io_attr_int64(f, "/", "n_inputs", net->in);
+    h5io_attr_int64(f, "/", "n_actions", net->actions);
+    h5io_attr_int64(f, "/", "n_params", P);
+    h5io_attr_str(f, "/", "env_fingerprint", fp);
+    h5io_attr_int64(f, "/", "iterations", st ? st->iterations : 0);
+    h5io_attr_int64(f, "/", "adam_step", st ? st->adam_step : 0);
+    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
+    h5io_attr_str(f, "/", "config", text);
+    free(text);
+    blockmap_destroy(&bm);
+    return h5io_commit(&f);
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+/* The "key = value" lines of one section of an effective-config text. */
+static void section_lines(const char *text, const char *section, char ***lines, int *n)
+{
+    *lines = NULL;
+    *n = 0;
+    char head[64];
+    snprintf(head, sizeof head, "[%s]", section);
+    int in = 0;
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len && p[0] == '[') {
+            in = strlen(head) == len && strncmp(p, head, len) == 0;
+        } else if (in && len && p[0] != ';' && p[0] != '#') {
+            *lines = xrealloc(*lines, sizeof(char *) * (size_t)(*n + 1));
+            char *l = xmalloc(len + 1);
+            memcpy(l, p, len);
+            l[len] = '\0';
+            (*lines)[(*n)++] = l;
+        }
+        p += len + (e != NULL);
+    }
+}
+
+/* " (env keys that differ: kappa = 0.05 -> 0.1, ...)" */
+static void env_diff(const char *old_text, const config_t *cfg, char *out, size_t cap)
+{
+    char *now = config_format(cfg, 0);
+    char **a, **b;
+    int na, nb;
+    section_lines(old_text, "env", &a, &na);
+    section_lines(now, "env", &b, &nb);
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < nb && used < cap; i++) {
+        int same = 0;
+        for (int j = 0; j < na; j++) same |= strcmp(a[j], b[i]) == 0;
+        if (same) continue;
+        char key[64];
+        size_t kl = strcspn(b[i], " =");
+        snprintf(key, sizeof key, "%.*s", (int)(kl < 63 ? kl : 63), b[i]);
+        const char *old = "(absent)";
+        for (int j = 0; j < na; j++)
+            if (strncmp(a[j], key, kl) == 0 && (a[j][kl] == ' ' || a[j][kl] == '='))
+                old = a[j];
+        used += (size_t)snprintf(out + used, cap - used, "%s '%s' -> '%s'",
+                                 used ? ";" : " (differing [env] lines:", old, b[i]);
+    }
+    if (used && used < cap) snprintf(out + used, cap - used, ")");
+    for (int i = 0; i < na; i++) free(a[i]);
+    for (int i = 0; i < nb; i++) free(b[i]);
+    free(a);
+    free(b);
+    free(now);
+}
+
+static int expect_int(h5file_t *f, const char *path, const char *name, int64_t want,
+                      const char *what)
+{
+    int64_t v;
+    if (h5io_attr_read_int64(f, "/", name, &v) != SAMARL_OK)
+        return samarl_seterr("%s: not a samarl policy file: %s", path, samarl_errmsg());
+    if (v != want)
+        return samarl_seterr("%s: made for %s = %" PRId64 ", but this configuration has %" PRId64
+                             " (train a policy for this configuration, or use the matching one)",
+                             path, what, v, want);
+    return SAMARL_OK;
+}
+
+static int check_dataset(h5file_t *f, const char *path, const char *name, gidx_t rows,
+                         gidx_t width)
+{
+    int nd;
+    gidx_t dims[2];
+    if (h5io_shape(f, name, &nd, dims) != SAMARL_OK)
+        return samarl_seterr("%s: not a complete policy file: %s", path, samarl_errmsg());
+    if (nd != 2 || dims[0] != rows || dims[1] != width)
+        return samarl_seterr("%s: dataset %s has shape [%" PRIdG "][%" PRIdG "], expected [%" PRIdG
+                             "][%" PRIdG "]",
+                             path, name, dims[0], dims[1], rows, width);
+    return SAMARL_OK;
+}
+
+static int read_header(h5file_t *f, const char *path, const config_t *cfg, const env_t *e,
+                       const policyset_t *ps, policy_state_t *st)
+{
+    char *s = NULL;
+    if (h5io_attr_read_str(f, "/", "format", &s) != SAMARL_OK)
+        return samarl_seterr("%s: not a samarl policy file (no 'format' attribute; expected "
+                             "format = samarl-policy, as written by samarl train)",
+                             path);
+    int bad = strcmp(s, "samarl-policy") != 0;
+    if (bad) samarl_seterr("%s: format is '%s', expected 'samarl-policy' (a file written by "
+                           "samarl train)", path, s);
+    free(s);
+    if (bad) return SAMARL_ERR;
+    if (expect_int(f, path, "format_version", SAMARL_POLICY_FORMAT_VERSION, "format_version") ||
+        expect_int(f, path, "n_agents", e->n_global, "the number of agents (graph.agents)") ||
+        expect_int(f, path, "hidden", ps->net.hidden, "policy.hidden") ||
+        expect_int(f, path, "n_inputs", ps->net.in, "the observation size") ||
+        expect_int(f, path, "n_actions", ps->net.actions, "the number of actions (env.levels)") ||
+        expect_int(f, path, "n_params", (int64_t)ps->net.n_params, "the parameter count"))
+        return SAMARL_ERR;
+    if (h5io_attr_read_str(f, "/", "sharing", &s) != SAMARL_OK) return SAMARL_ERR;
+    const char *want = ps->shared ? "shared" : "agent";
+    bad = strcmp(s, want) != 0;
+    if (bad)
+        samarl_seterr("%s: trained with policy.sharing = %s, but this configuration has %s", path,
+                      s, want);
+    free(s);
+    if (bad) return SAMARL_ERR;
+    char fp[24], *ftext = NULL;
+    snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
+    if (h5io_attr_read_str(f, "/", "env_fingerprint", &s) != SAMARL_OK) return SAMARL_ERR;
+    bad = strcmp(s, fp) != 0;
+    if (bad) {
+        char diff[1024] = "";
+        if (h5io_attr_read_str(f, "/", "config", &ftext) == SAMARL_OK) {
+            env_diff(ftext, cfg, diff, sizeof diff);
+            free(ftext);
+        }
+        samarl_seterr("%s: trained for a different environment (fingerprint %s, this "
+                      "configuration's is %s): the [env] keys, or the contents of env.nodes or "
+                      "env.profiles, differ%s",
+                      path, s, fp, diff);
+    }
+    free(s);
+    if (bad) return SAMARL_ERR;
+    const gidx_t rows = ps->shared ? 1 : e->n_global;
+    const int P = (int)ps->net.n_params;
+    if (check_dataset(f, path, "/params", rows, P) ||
+        check_dataset(f, path, "/obs_mean", rows, ENV_OBS) ||
+        check_dataset(f, path, "/obs_scale", rows, ENV_OBS))
+        return SAMARL_ERR;
+    if (st) {
+        if (check_dataset(f, path, "/adam_m", rows, P) ||
+            check_dataset(f, path, "/adam_v", rows, P))
+            return SAMARL_ERR;
+        if (h5io_attr_read_int64(f, "/", "iterations", &st->iterations) ||
+            h5io_attr_read_int64(f, "/", "adam_step", &st->adam_step))
+            return SAMARL_ERR;
+    }
+    return SAMARL_OK;
+}
+
+static void read_curve(h5file_t *f, train_curve_t *c, int64_t iterations)
+{
+    gidx_t n = 0, ne = 0, nl = 0;
+    if (h5io_length_1d(f, "/train/aug_reward", &n) != SAMARL_OK ||
+        h5io_length_1d(f, "/train/eval_iteration", &ne) != SAMARL_OK ||
+        h5io_length_1d(f, "/train/eval_lambda", &nl) != SAMARL_OK || n != iterations ||
+        nl != c->n_lambda) {
+        samarl_clearerr();
+        return; /* an older or different curve: start a new one */
+    }
+    curve_reserve(c, n);
+    h5io_read_1d(f, "/train/aug_reward", H5IO_F64, 0, n, c->aug_reward);
+    h5io_read_1d(f, "/train/entropy", H5IO_F64, 0, n, c->entropy);
+    h5io_read_1d(f, "/train/approx_kl", H5IO_F64, 0, n, c->approx_kl);
+    h5io_read_1d(f, "/train/clip_frac", H5IO_F64, 0, n, c->clip_frac);
+    h5io_read_1d(f, "/train/value_loss", H5IO_F64, 0, n, c->value_loss);
+    c->n = n;
+    curve_reserve_eval(c, ne > 0 ? ne : 1);
+    h5io_read_1d(f, "/train/eval_iteration", H5IO_I64, 0, ne, c->eval_iteration);
+    if (ne > 0) {
+        h5io_read_2d(f, "/train/eval_return", H5IO_F64, nl, 0, ne, c->eval_return);
+        h5io_read_2d(f, "/train/eval_usage", H5IO_F64, nl, 0, ne, c->eval_usage);
+    }
+    c->n_eval = ne;
+}
+
+int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
+                    policyset_t *ps, policy_state_t *st)
+{
+    h5file_t *f;
+    if (h5io_open(path, &f) != SAMARL_OK) return SAMARL_ERR;
+    if (read_header(f, path, cfg, e, ps, st) != SAMARL_OK) {
+        h5io_close(&f);
+        return SAMARL_ERR;
+    }
+    blockmap_t *bm = blockmap_create(lg);
+    const int P = (int)ps->net.n_params;
+    get_rows(f, bm, ps, "/params", ps->params, ps->net.stride, P);
+    get_rows(f, bm, ps, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS);
+    get_rows(f, bm, ps, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS);
+    if (st) {
+        get_rows(f, bm, ps, "/adam_m", st->adam_m, ps->net.stride, P);
+        get_rows(f, bm, ps, "/adam_v", st->adam_v, ps->net.stride, P);
+        if (st->curve) read_curve(f, st->curve, st->iterations);
+    }
+    blockmap_destroy(&bm);
+    h5io_close(&f);
+    return SAMARL_OK;
+}

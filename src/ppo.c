@@ -1,0 +1,499 @@
+/* State-augmented PPO (see ppo.h). */
+#include "samarl/ppo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/comm.h"
+#include "samarl/error.h"
+#include "samarl/reprosum.h"
+#include "samarl/rng.h"
+#include "samarl/timer.h"
+
+enum { SOURCE_TRAIN = 0 };
+
+/* One agent's samples of an iteration, s = t * copies + j. */
+typedef struct rollout {
+    float *x;     /* [S][in] normalised observations */
+    uint8_t *act; /* [S] */
+    float *logp, *val, *rew, *adv, *ret; /* [S] */
+} rollout_t;
+
+struct ppo {
+    const config_t *cfg;
+    env_t *env;
+    policyset_t *ps;
+    mlp_t net;
+    int T, B, S, mb, n_mb;
+    float *m, *v; /* Adam moments [n_nets][stride] */
+    int64_t adam_step;
+    rollout_t *ro; /* [n_agents] (shared) or [1] */
+    int n_ro;
+    mlp_work_t work; /* minibatch */
+    float *xb, *grad;
+    uint8_t *ab;
+    float *lpb, *advb, *retb;
+    int32_t *perm; /* [n_ro][S] */
+    float *lam, *obs, *g, *r;
+    /* shared: exact gradient sum, 3 x 32-bit digits per parameter */
+    __int128 *acc;
+    int64_t *digits;
+    /* per-agent statistics of the current iteration */
+    double *st_rew, *st_ent, *st_kl, *st_clip, *st_vl;
+};
+
+static float *falloc(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, sizeof(float) * (n > 0 ? n : 1)))
+        SAMARL_FATAL("out of memory allocating %zu floats", n);
+    memset(p, 0, sizeof(float) * (n > 0 ? n : 1));
+    return p;
+}
+
+ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
+{
+    ppo_t *p = XZNEW(ppo_t, 1);
+    p->cfg = cfg;
+    p->env = env;
+    p->ps = ps;
+    p->net = ps->net;
+    p->T = (int)cfg->env.horizon;
+    p->B = env->copies;
+    p->S = p->T * p->B;
+    p->n_mb = (int)cfg->train.minibatches;
+    p->mb = p->S / p->n_mb;
+    SAMARL_ASSERT(p->mb >= 1);
+    const size_t P = p->net.stride, nn = (size_t)ps->n_nets;
+    p->m = falloc(nn * P);
+    p->v = falloc(nn * P);
+    p->n_ro = ps->shared ? (env->n > 0 ? env->n : 1) : 1;
+    p->ro = XZNEW(rollout_t, p->n_ro);
+    for (int k = 0; k < p->n_ro; k++) {
+        rollout_t *ro = &p->ro[k];
+        ro->x = falloc((size_t)p->S * ENV_OBS);
+        ro->act = XNEW(uint8_t, p->S);
+        ro->logp = falloc(p->S);
+        ro->val = falloc(p->S);
+        ro->rew = falloc(p->S);
+        ro->adv = falloc(p->S);
+        ro->ret = falloc(p->S);
+    }
+    p->perm = XNEW(int32_t, (size_t)p->n_ro * (size_t)p->S);
+    mlp_work_init(&p->work, &p->net, p->mb);
+    p->xb = falloc((size_t)p->mb * ENV_OBS);
+    p->ab = XNEW(uint8_t, p->mb);
+    p->lpb = falloc(p->mb);
+    p->advb = falloc(p->mb);
+    p->retb = falloc(p->mb);
+    p->grad = falloc(P);
+    p->lam = falloc(p->B);
+    p->obs = falloc((size_t)p->B * ENV_OBS);
+    p->g = falloc(p->B);
+    p->r = falloc(p->B);
+    if (ps->shared) {
+        p->acc = xcalloc(P, sizeof(__int128));
+        p->digits = XNEW(int64_t, 3 * P);
+    }
+    const lidx_t na = env->n > 0 ? env->n : 1;
+    p->st_rew = XZNEW(double, na);
+    p->st_ent = XZNEW(double, na);
+    p->st_kl = XZNEW(double, na);
+    p->st_clip = XZNEW(double, na);
+    p->st_vl = XZNEW(double, na);
+    return p;
+}
+
+void ppo_destroy(ppo_t **pp)
+{
+    ppo_t *p = *pp;
+    if (!p) return;
+    free(p->m);
+    free(p->v);
+    for (int k = 0; k < p->n_ro; k++) {
+        rollout_t *ro = &p->ro[k];
+        free(ro->x);
+        free(ro->act);
+        free(ro->logp);
+        free(ro->val);
+        free(ro->rew);
+        free(ro->adv);
+        free(ro->ret);
+    }
+    free(p->ro);
+    free(p->perm);
+    mlp_work_free(&p->work);
+    free(p->xb);
+    free(p->ab);
+    free(p->lpb);
+    free(p->advb);
+    free(p->retb);
+    free(p->grad);
+    free(p->lam);
+    free(p->obs);
+    free(p->g);
+    free(p->r);
+    free(p->acc);
+    free(p->digits);
+    free(p->st_rew);
+    free(p->st_ent);
+    free(p->st_kl);
+    free(p->st_clip);
+    free(p->st_vl);
+    free(p);
+    *pp = NULL;
+}
+
+float *ppo_adam_m(ppo_t *p)
+{
+    return p->m;
+}
+float *ppo_adam_v(ppo_t *p)
+{
+    return p->v;
+}
+int64_t *ppo_adam_step(ppo_t *p)
+{
+    return &p->adam_step;
+}
+
+/* ---- initialisation ---------------------------------------------------------- */
+
+/* Observation statistics of agent i over one probe episode with uniformly
+ * random actions and multipliers: sum and sum of squares per feature. */
+static void probe_agent(ppo_t *p, lidx_t i, double *sum, double *sq)
+{
+    env_t *e = p->env;
+    const uint64_t seed = p->cfg->run.seed, gid = (uint64_t)e->gid[i];
+    uint8_t *a = XNEW(uint8_t, p->B);
+    for (int j = 0; j < p->B; j++)
+        p->lam[j] = (float)(p->cfg->train.lambda_max *
+                            rng_uniform(seed, RNG_STREAM_LAMBDA, gid, ((uint64_t)1 << 47) | (uint64_t)j));
+    env_reset_agent(e, i);
+    for (int t = 0; t < p->T; t++) {
+        env_observe(e, i, t, p->lam, p->obs);
+        for (int j = 0; j < p->B; j++) {
+            rng_block_t blk = rng_block(seed, RNG_STREAM_ACTION, gid,
+                                        action_counter(3, (uint64_t)j, t));
+            a[j] = (uint8_t)rng_below(blk.v[0], blk.v[1], (uint64_t)e->n_levels);
+            for (int c = 0; c < ENV_OBS; c++) {
+                double x = p->obs[(size_t)j * ENV_OBS + c];
+                sum[c] += x;
+                sq[c] += x * x;
+            }
+        }
+        env_step(e, i, t, a, NULL, NULL, NULL, NULL);
+    }
+    free(a);
+}
+
+static void set_normalisation(float *mean, float *istd, const double *sum, const double *sq,
+                              double n)
+{
+    for (int c = 0; c < ENV_OBS; c++) {
+        double mu = sum[c] / n, var = sq[c] / n - mu * mu;
+        mean[c] = (float)mu;
+        istd[c] = var > 1e-12 ? (float)(1.0 / sqrt(var)) : 1.0f;
+    }
+}
+
+void ppo_init_fresh(ppo_t *p)
+{
+    policyset_t *ps = p->ps;
+    env_t *e = p->env;
+    const uint64_t seed = p->cfg->run.seed;
+    if (ps->shared)
+        mlp_init(&p->net, ps->params, seed, UINT64_MAX);
+    else
+        for (lidx_t i = 0; i < e->n; i++)
+            mlp_init(&p->net, policyset_params(ps, i), seed, (uint64_t)e->gid[i]);
+    memset(p->m, 0, sizeof(float) * (size_t)ps->n_nets * p->net.stride);
+    memset(p->v, 0, sizeof(float) * (size_t)ps->n_nets * p->net.stride);
+    p->adam_step = 0;
+    if (!p->cfg->policy.normalize) return;
+
+    env_begin_episode(e, seed, ENV_NOISE_PROBE, 0);
+    const double n = (double)p->T * p->B;
+    if (!ps->shared) {
+        for (lidx_t i = 0; i < e->n; i++) {
+            double sum[ENV_OBS] = {0}, sq[ENV_OBS] = {0};
+            probe_agent(p, i, sum, sq);
+            set_normalisation(ps->obs_mean + (size_t)i * ENV_OBS,
+                              ps->obs_istd + (size_t)i * ENV_OBS, sum, sq, n);
+        }
+        return;
+    }
+    /* Shared: exact sums over all agents on all ranks. */
+    reprosum_t acc[2 * ENV_OBS];
+    for (int c = 0; c < 2 * ENV_OBS; c++) reprosum_init(&acc[c]);
+    for (lidx_t i = 0; i < e->n; i++) {
+        double sum[ENV_OBS] = {0}, sq[ENV_OBS] = {0};
+        probe_agent(p, i, sum, sq);
+        for (int c = 0; c < ENV_OBS; c++) {
+            reprosum_add(&acc[c], sum[c]);
+            reprosum_add(&acc[ENV_OBS + c], sq[c]);
+        }
+    }
+    reprosum_allreduce(acc, 2 * ENV_OBS);
+    double sum[ENV_OBS], sq[ENV_OBS];
+    for (int c = 0; c < ENV_OBS; c++) {
+        sum[c] = reprosum_value(&acc[c]);
+        sq[c] = reprosum_value(&acc[ENV_OBS + c]);
+    }
+    set_normalisation(ps->obs_mean, ps->obs_istd, sum, sq, n * (double)e->n_global);
+}
+
+/* ---- collection ----------------------------------------------------------- */
+
+static void collect(ppo_t *p, lidx_t i, rollout_t *ro, int64_t it)
+{
+    env_t *e = p->env;
+    policyset_t *ps = p->ps;
+    const uint64_t seed = p->cfg->run.seed, gid = (uint64_t)e->gid[i];
+    const int B = p->B;
+    const int64_t hold = p->cfg->train.lambda_resample > 0 ? p->cfg->train.lambda_resample : p->T;
+    double rew = 0;
+    env_reset_agent(e, i);
+    for (int t = 0; t < p->T; t++) {
+        if (t % hold == 0)
+            for (int j = 0; j < B; j++)
+                p->lam[j] = (float)(p->cfg->train.lambda_max *
+                                    rng_uniform(seed, RNG_STREAM_LAMBDA, gid,
+                                                (((uint64_t)it * (uint64_t)B + (uint64_t)j) << 20) |
+                                                    (uint64_t)(t / hold)));
+        env_observe(e, i, t, p->lam, p->obs);
+        const size_t s0 = (size_t)t * B;
+        policyset_act(ps, e, i, t, p->obs, p->lam, seed, SOURCE_TRAIN, 0, ro->act + s0,
+                      ro->logp + s0, ro->val + s0);
+        memcpy(ro->x + s0 * ENV_OBS, ps->x, sizeof(float) * (size_t)B * ENV_OBS);
+        env_step(e, i, t, ro->act + s0, p->g, p->r, NULL, NULL);
+        for (int j = 0; j < B; j++) {
+            ro->rew[s0 + j] = p->r[j] - p->lam[j] * p->g[j];
+            rew += ro->rew[s0 + j];
+        }
+    }
+    p->st_rew[i] = rew;
+
+    /* GAE per copy; the last step bootstraps with its own value. */
+    const double gamma = p->cfg->train.gamma, gl = gamma * p->cfg->train.gae_lambda;
+    for (int j = 0; j < B; j++) {
+        double last = 0;
+        for (int t = p->T - 1; t >= 0; t--) {
+            size_t s = (size_t)t * B + j;
+            double nv = t + 1 < p->T ? ro->val[s + B] : ro->val[s];
+            double delta = ro->rew[s] + gamma * nv - ro->val[s];
+            last = delta + gl * last;
+            ro->adv[s] = (float)last;
+            ro->ret[s] = (float)(last + ro->val[s]);
+        }
+    }
+    /* Advantages normalised per agent (unbiased sd). */
+    double sum = 0, sq = 0;
+    for (int s = 0; s < p->S; s++) sum += ro->adv[s];
+    const double mean = sum / p->S;
+    for (int s = 0; s < p->S; s++) sq += (ro->adv[s] - mean) * (ro->adv[s] - mean);
+    const double sd = p->S > 1 ? sqrt(sq / (p->S - 1)) : 0.0;
+    for (int s = 0; s < p->S; s++) ro->adv[s] = (float)((ro->adv[s] - mean) / (sd + 1e-8));
+}
+
+/* Fisher-Yates shuffle of 0..S-1 keyed by (gid, iteration, epoch). */
+static void shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t round)
+{
+    for (int s = 0; s < S; s++) perm[s] = s;
+    const uint64_t base = round * (uint64_t)((S + 1) / 2);
+    SAMARL_ASSERT(base + (uint64_t)S < RNG_MAX_STEP);
+    rng_block_t blk = {{0}};
+    for (int s = S - 1; s > 0; s--) {
+        int k = S - 1 - s;
+        if (!(k & 1)) blk = rng_block(seed, RNG_STREAM_PERM, gid, base + (uint64_t)(k / 2));
+        uint64_t r = rng_below(blk.v[(k & 1) * 2], blk.v[(k & 1) * 2 + 1], (uint64_t)s + 1);
+        int32_t tmp = perm[s];
+        perm[s] = perm[r];
+        perm[r] = tmp;
+    }
+}
+
+/* ---- update ------------------------------------------------------------------ */
+
+/* Loss gradient of minibatch `b` of rollout ro (agent i) into p->grad,
+ * scaled by 1/mb; statistics into the agent's accumulators. */
+static void minibatch_grad(ppo_t *p, lidx_t i, const rollout_t *ro, const int32_t *perm, int b,
+                           const float *params, int last_epoch)
+{
+    const int m = p->mb, K = p->net.actions, O = p->net.out;
+    for (int r = 0; r < m; r++) {
+        int s = perm[b * m + r];
+        memcpy(p->xb + (size_t)r * ENV_OBS, ro->x + (size_t)s * ENV_OBS, sizeof(float) * ENV_OBS);
+        p->ab[r] = ro->act[s];
+        p->lpb[r] = ro->logp[s];
+        p->advb[r] = ro->adv[s];
+        p->retb[r] = ro->ret[s];
+    }
+    mlp_forward(&p->net, params, p->xb, m, &p->work);
+    const float eps = (float)p->cfg->train.clip, ce = (float)p->cfg->train.entropy;
+    const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
+    double ent = 0, kl = 0, clipped = 0, vl = 0;
+    float lp[ENV_MAX_LEVELS + 1];
+    for (int r = 0; r < m; r++) {
+        const float *o = p->work.out + (size_t)r * O;
+        float *d = p->work.dout + (size_t)r * O;
+        const double H = log_softmax(o, K, lp);
+        const int a = p->ab[r];
+        const float ratio = expf(lp[a] - p->lpb[r]), A = p->advb[r];
+        const float rc = ratio < 1.0f - eps ? 1.0f - eps : ratio > 1.0f + eps ? 1.0f + eps : ratio;
+        /* d(-min(ratio A, clip(ratio) A))/d log pi(a): -ratio A when the
+         * unclipped term is the minimum, else 0. */
+        const float gpl = ratio * A <= rc * A ? -ratio * A : 0.0f;
+        for (int k = 0; k < K; k++) {
+            const float pk = expf(lp[k]);
+            d[k] = im * (gpl * ((k == a) - pk) + ce * pk * (lp[k] + (float)H));
+        }
+        const float verr = o[K] - p->retb[r];
+        d[K] = im * 2.0f * cv * verr;
+        if (last_epoch) {
+            ent += H;
+            kl += p->lpb[r] - lp[a];
+            clipped += rc != ratio;
+            vl += (double)verr * verr;
+        }
+    }
+    mlp_backward(&p->net, params, p->xb, m, &p->work, p->grad);
+    if (last_epoch) {
+        p->st_ent[i] += ent;
+        p->st_kl[i] += kl;
+        p->st_clip[i] += clipped;
+        p->st_vl[i] += vl;
+    }
+}
+
+static void clip_grad(float *g, size_t n, double max_norm)
+{
+    if (max_norm <= 0) return;
+    double sq = 0;
+    for (size_t k = 0; k < n; k++) sq += (double)g[k] * g[k];
+    double norm = sqrt(sq);
+    if (norm <= max_norm) return;
+    float s = (float)(max_norm / (norm + 1e-6));
+    for (size_t k = 0; k < n; k++) g[k] *= s;
+}
+
+static double lr_at(const ppo_t *p, int64_t it)
+{
+    const config_t *c = p->cfg;
+    if (c->train.lr_final < 0 || c->train.iterations <= 1) return c->train.lr;
+    double f = (double)it / (double)(c->train.iterations - 1);
+    if (f > 1) f = 1;
+    return c->train.lr + (c->train.lr_final - c->train.lr) * f;
+}
+
+/* Exact sum of p->grad over agents: round to multiples of 2^-32 (clamped to
+ * +-2^30), add as integers. */
+static void acc_add(ppo_t *p, int64_t *clamps)
+{
+    const size_t P = p->net.n_params;
+    for (size_t k = 0; k < P; k++) {
+        float g = p->grad[k];
+        if (!(g <= 0x1p30f && g >= -0x1p30f)) {
+            g = g > 0 ? 0x1p30f : -0x1p30f; /* NaN counts as +max */
+            (*clamps)++;
+        }
+        p->acc[k] += (__int128)llrintf(g * 0x1p32f);
+    }
+}
+
+/* All-reduce the accumulators (3 digits of 32 bits each, summed as int64:
+ * exact for up to 2^31 ranks) and write the mean gradient to p->grad. */
+static void acc_reduce(ppo_t *p, double n_agents)
+{
+    const size_t P = p->net.n_params;
+    for (size_t k = 0; k < P; k++) {
+        __int128 a = p->acc[k];
+        p->digits[3 * k] = (int64_t)(a & 0xffffffff);
+        p->digits[3 * k + 1] = (int64_t)((a >> 32) & 0xffffffff);
+        p->digits[3 * k + 2] = (int64_t)(a >> 64);
+        p->acc[k] = 0;
+    }
+    comm_allreduce_int64(p->digits, 3 * P, COMM_SUM);
+    for (size_t k = 0; k < P; k++) {
+        __int128 a = ((__int128)p->digits[3 * k + 2] << 64) +
+                     ((__int128)p->digits[3 * k + 1] << 32) + (__int128)p->digits[3 * k];
+        p->grad[k] = (float)((double)a * 0x1p-32 / n_agents);
+    }
+}
+
+void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
+{
+    env_t *e = p->env;
+    policyset_t *ps = p->ps;
+    const uint64_t seed = p->cfg->run.seed;
+    const int epochs = (int)p->cfg->train.epochs;
+    const size_t P = p->net.n_params;
+    const double lr = lr_at(p, it);
+    for (lidx_t i = 0; i < e->n; i++)
+        p->st_rew[i] = p->st_ent[i] = p->st_kl[i] = p->st_clip[i] = p->st_vl[i] = 0;
+    env_begin_episode(e, seed, ENV_NOISE_TRAIN, (uint64_t)it);
+
+    if (!ps->shared) {
+        /* Agent after agent: collect, then all epochs; its weights stay hot
+         * in cache and nothing is exchanged. */
+        for (lidx_t i = 0; i < e->n; i++) {
+            rollout_t *ro = &p->ro[0];
+            timer_start(TIMER_COLLECT);
+            collect(p, i, ro, it);
+            timer_stop(TIMER_COLLECT);
+            timer_start(TIMER_UPDATE);
+            float *w = policyset_params(ps, i);
+            float *m = p->m + (size_t)i * p->net.stride, *v = p->v + (size_t)i * p->net.stride;
+            for (int ep = 0; ep < epochs; ep++) {
+                shuffle(p->perm, p->S, seed, (uint64_t)e->gid[i],
+                        (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
+                for (int b = 0; b < p->n_mb; b++) {
+                    minibatch_grad(p, i, ro, p->perm, b, w, ep == epochs - 1);
+                    clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
+                    adam_update(w, p->grad, m, v, P, p->adam_step + 1 + ep * p->n_mb + b, lr);
+                }
+            }
+            timer_stop(TIMER_UPDATE);
+        }
+        p->adam_step += (int64_t)epochs * p->n_mb;
+    } else {
+        timer_start(TIMER_COLLECT);
+        for (lidx_t i = 0; i < e->n; i++) collect(p, i, &p->ro[i], it);
+        timer_stop(TIMER_COLLECT);
+        timer_start(TIMER_UPDATE);
+        int64_t clamps = 0;
+        for (int ep = 0; ep < epochs; ep++) {
+            for (lidx_t i = 0; i < e->n; i++)
+                shuffle(p->perm + (size_t)i * p->S, p->S, seed, (uint64_t)e->gid[i],
+                        (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
+            for (int b = 0; b < p->n_mb; b++) {
+                for (lidx_t i = 0; i < e->n; i++) {
+                    minibatch_grad(p, i, &p->ro[i], p->perm + (size_t)i * p->S, b, ps->params,
+                                   ep == epochs - 1);
+                    acc_add(p, &clamps);
+                }
+                acc_reduce(p, (double)e->n_global);
+                clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
+                p->adam_step++;
+                adam_update(ps->params, p->grad, p->m, p->v, P, p->adam_step, lr);
+            }
+        }
+        timer_stop(TIMER_UPDATE);
+        comm_allreduce_int64(&clamps, 1, COMM_SUM);
+        if (clamps && comm_rank() == 0)
+            fprintf(stderr, "samarl train: warning: %lld gradient entries beyond 2^30 were "
+                            "clamped in iteration %lld (diverging? lower train.lr)\n",
+                    (long long)clamps, (long long)it);
+    }
+
+    /* Statistics: exact sums of the per-agent values. */
+    const double n = (double)e->n_global, S = (double)p->S;
+    const double per_epoch = (double)p->n_mb * p->mb;
+    st->aug_reward = reprosum_global(p->st_rew, (size_t)e->n) / (n * S);
+    st->entropy = reprosum_global(p->st_ent, (size_t)e->n) / (n * per_epoch);
+    st->approx_kl = reprosum_global(p->st_kl, (size_t)e->n) / (n * per_epoch);
+    st->clip_frac = reprosum_global(p->st_clip, (size_t)e->n) / (n * per_epoch);
+    st->value_loss = reprosum_global(p->st_vl, (size_t)e->n) / (n * per_epoch);
+    st->agent_steps = (int64_t)e->n_global * p->S;
+}
