@@ -106,6 +106,7 @@ run: deps
 bench: deps
 	@$(MAKE) --no-print-directory benches
 	@bash bench/consensus.sh
+	@bash bench/train.sh
 
 clean:
 	rm -rf $(BUILD)

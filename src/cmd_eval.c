@@ -84,6 +84,7 @@ int cmd_eval(int argc, char **argv)
     if (o.lambda) {
         if (config_parse_list(o.lambda, lam, CONFIG_LIST_MAX, &nl) != SAMARL_OK)
             comm_check(samarl_seterr("--lambda '%s': %s", o.lambda, samarl_errmsg()));
+
         for (int k = 0; k < nl; k++)
             if (lam[k] < 0)
                 comm_check(samarl_seterr("--lambda: %g is negative (multipliers are >= 0)",

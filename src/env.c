@@ -222,6 +222,10 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
     e->capacity = cfg->env.capacity_ratio * e->sum_scale;
     free(ad);
 
+    for (int h = 0; h < 24; h++) {
+        e->sin_h[h] = (float)sin(TWO_PI * h / 24.0);
+        e->cos_h[h] = (float)cos(TWO_PI * h / 24.0);
+    }
     e->start = XZNEW(int64_t, copies);
     e->b = XZNEW(float, (size_t)nn * (size_t)copies);
     e->d = XZNEW(float, (size_t)nn * (size_t)copies);
@@ -307,12 +311,11 @@ void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float
     const float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
     for (int j = 0; j < B; j++) {
         int64_t hi = hour_index(e, j, t);
-        double ang = TWO_PI * (double)(hi % 24) / 24.0;
         float *o = obs + (size_t)j * ENV_OBS;
         o[0] = log1pf(b[j] * ia);
         o[1] = d[j] * ia;
-        o[2] = (float)sin(ang);
-        o[3] = (float)cos(ang);
+        o[2] = e->sin_h[hi % 24];
+        o[3] = e->cos_h[hi % 24];
         o[4] = e->price[hi];
         o[5] = lambda[j];
     }

@@ -31,10 +31,13 @@ const char *samarl_progname(void)
 
 int samarl_seterr(const char *fmt, ...)
 {
+    /* Format aside first: the arguments may include samarl_errmsg(). */
+    char tmp[sizeof errbuf];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    memcpy(errbuf, tmp, sizeof errbuf);
     return SAMARL_ERR;
 }
 

@@ -94,7 +94,15 @@ void mlp_work_free(mlp_work_t *w)
  * its Taylor polynomial to r^8. Saturates at |x| >= 9 (float tanh(9) = 1). */
 static inline float tanh_f(float x)
 {
-    const float fx = fabsf(x), ax = fx < 9.0f ? fx : 9.0f;
+    /* |x| clamped to 9 as an integer min of the bit patterns (ordered like
+     * the values for non-negative floats; vectorises where a float min
+     * with NaN semantics does not). */
+    union {
+        float f;
+        int32_t i;
+    } ux = {.f = fabsf(x)}, nine = {.f = 9.0f};
+    ux.i = ux.i < nine.i ? ux.i : nine.i;
+    const float ax = ux.f;
     const float x2 = ax * ax;
     /* tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925 */
     float sp = -(1382.0f / 155925.0f) * x2 + 62.0f / 2835.0f;
@@ -120,8 +128,20 @@ static inline float tanh_f(float x)
         float f;
     } two_k = {.i = (k + 127) << 23};
     const float big = 1.0f - 2.0f / (e * two_k.f + 1.0f);
-    const float t = ax < 0.3f ? small : big;
+    const float use_big = (float)(ax >= 0.3f); /* 0 or 1: a blend, not a branch */
+    const float t = use_big * big + (1.0f - use_big) * small;
     return copysignf(t, x);
+}
+
+/* tanh over an array, compiled for AVX-512, AVX2 and baseline x86-64 and
+ * picked at load time; no FMA contraction, so every clone gives the same
+ * bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void tanh_array(float *y, size_t n)
+{
+    for (size_t q = 0; q < n; q++) y[q] = tanh_f(y[q]);
 }
 
 /* y[m][n] = x[m][k] W[k][n] + b[n], then tanh if asked. */
@@ -131,7 +151,7 @@ static void dense(const float *x, const float *W, const float *b, float *y, int 
     for (int r = 0; r < m; r++) memcpy(y + (size_t)r * n, b, sizeof(float) * (size_t)n);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, x, k, W, n, 1.0f, y, n);
     if (act)
-        for (size_t q = 0; q < (size_t)m * (size_t)n; q++) y[q] = tanh_f(y[q]);
+        tanh_array(y, (size_t)m * (size_t)n);
 }
 
 void mlp_forward(const mlp_t *net, const float *p, const float *x, int m, mlp_work_t *w)
@@ -173,14 +193,14 @@ double log_softmax(const float *logits, int n, float *logp)
     float mx = logits[0];
     for (int k = 1; k < n; k++)
         if (logits[k] > mx) mx = logits[k];
-    double sum = 0;
-    for (int k = 0; k < n; k++) sum += exp((double)(logits[k] - mx));
-    const double lse = log(sum);
-    double ent = 0;
+    float e[ENV_MAX_LEVELS + 1], sum = 0;
+    SAMARL_ASSERT(n <= ENV_MAX_LEVELS + 1);
+    for (int k = 0; k < n; k++) sum += e[k] = expf(logits[k] - mx);
+    const float lse = logf(sum), inv = 1.0f / sum;
+    float ent = 0;
     for (int k = 0; k < n; k++) {
-        double lp = (double)(logits[k] - mx) - lse;
-        logp[k] = (float)lp;
-        ent -= exp(lp) * lp;
+        logp[k] = (logits[k] - mx) - lse;
+        ent -= e[k] * inv * logp[k];
     }
     return ent;
 }

@@ -50,6 +50,7 @@ typedef struct env {
     int n_hours, n_columns;
     float *shape, *price;
     int from_profiles;
+    float sin_h[24], cos_h[24]; /* hour-of-day features */
 
     /* Episode: noise source, index, per-copy start hour (a multiple of 24). */
     uint64_t seed;

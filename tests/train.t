@@ -1,0 +1,118 @@
+# samarl train / samarl eval end to end: policy.h5 weights bit-identical on
+# 1, 2 and 3 ranks (per-agent and shared), --resume continues exactly, the
+# eval CSV, real profile and nodes inputs, and every bad input refused with
+# a clear message on all ranks.
+source "$(dirname "$0")/lib.sh"
+MPIRUN="timeout -k 5 300 $MPIRUN"
+SMALL=(--set graph.agents=6 --set graph.type=ring --set graph.k=1 --set env.horizon=24
+       --set train.copies=4 --set train.minibatches=2 --set train.epochs=2
+       --set train.eval_every=2 --set train.eval_copies=2 --set policy.hidden=8)
+same() { h5diff "$1" "$2" "$3" "$3"; }
+DSETS=(/params /adam_m /adam_v /obs_mean /obs_scale /agents/scale /train/aug_reward
+       /train/eval_return /train/eval_usage)
+
+# Determinism across rank counts, per-agent and shared.
+for sharing in agent shared; do
+  for np in 1 2 3; do
+    run_np "$np" $SAMARL train -q "${SMALL[@]}" --set policy.sharing=$sharing --set train.iterations=3 \
+      -o "$TMP/$sharing.$np.h5" >"$TMP/$sharing.$np.log" 2>&1 || { diag "train $sharing np=$np failed"; tail -5 "$TMP/$sharing.$np.log"; }
+  done
+  for np in 2 3; do
+    bad=
+    for d in "${DSETS[@]}"; do same "$TMP/$sharing.1.h5" "$TMP/$sharing.$np.h5" "$d" >/dev/null 2>&1 || bad="$bad $d"; done
+    if [[ -z $bad && -f $TMP/$sharing.$np.h5 ]]; then pass "sharing=$sharing: policy.h5 on $np ranks = 1 rank, bit for bit"
+    else fail "sharing=$sharing: $np ranks differ from 1 rank in:$bad"; fi
+  done
+done
+run_np 1 $SAMARL train -q "${SMALL[@]}" --set train.iterations=3 --set run.seed=2 -o "$TMP/seed2.h5" >/dev/null 2>&1
+ok "another run.seed gives other weights (the comparison can fail)" bash -c \
+  "h5diff -q $TMP/agent.1.h5 $TMP/seed2.h5 /params /params >/dev/null 2>&1; [[ \$? -eq 1 ]]"
+like "the file says what it is" <(h5dump -a /format -a /n_agents -a /sharing "$TMP/agent.1.h5") 'samarl-policy'
+like "JSON record beside it with the throughput" "$TMP/agent.1.json" '"agent_steps_per_s"'
+ok "no temporary file left" test ! -e "$TMP/agent.1.h5.partial"
+
+# --resume: 2 + 2 iterations equal 4 in one go.
+run_np 2 $SAMARL train -q "${SMALL[@]}" --set train.iterations=4 -o "$TMP/r4.h5" >/dev/null 2>&1
+run_np 2 $SAMARL train -q "${SMALL[@]}" --set train.iterations=2 -o "$TMP/r2.h5" >/dev/null 2>&1
+run_np 3 $SAMARL train "${SMALL[@]}" --set train.iterations=4 --resume "$TMP/r2.h5" -o "$TMP/r22.h5" >"$TMP/resume.log" 2>&1
+bad=
+for d in /params /adam_m /adam_v /train/aug_reward /train/eval_return; do same "$TMP/r4.h5" "$TMP/r22.h5" "$d" >/dev/null 2>&1 || bad="$bad $d"; done
+if [[ -z $bad ]]; then pass "--resume after 2 iterations (on another rank count) = 4 iterations straight"
+else fail "--resume differs in:$bad"; sed 's/^/#   /' "$TMP/resume.log" | tail; fi
+like "resume says where it continues" "$TMP/resume.log" 'resuming .* after 2 iterations'
+
+# eval: table and CSV.
+run_np 2 $SAMARL eval "${SMALL[@]}" --policy "$TMP/r4.h5" --lambda 0,0.5,1 -o "$TMP/curve.csv" >"$TMP/eval.log" 2>&1
+ok "eval wrote the curve" test -f "$TMP/curve.csv"
+like "CSV header" <(head -1 "$TMP/curve.csv") '^lambda,usage,served,return,best_usage,best_served,best_return$'
+ok "one row per lambda" test "$(wc -l <"$TMP/curve.csv")" -eq 4
+like "eval prints the best response beside the policy" "$TMP/eval.log" 'best_usage'
+run_np 1 $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --lambda 0,0.2,0.5,1 -o "$TMP/br.csv" >/dev/null 2>&1
+ok "best response: usage falls as lambda rises" awk -F, 'NR > 2 && $2 >= prev { exit 1 } NR > 1 { prev = $2 }' "$TMP/br.csv"
+ok "best response evaluated twice on the same draws gives the same numbers" \
+  awk -F, 'NR > 1 && ($2 != $5 || $4 != $7) { exit 1 }' "$TMP/br.csv"
+
+# Real inputs: a CityLearn profile file and a grid's nodes file.
+if have_shared; then
+  ok "eval with the CityLearn 2022 profiles" run_np 2 $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse \
+    --set env.profiles="$SAMARL_SHARED/data/citylearn2022/profiles.csv" --lambda 0,0.3
+  ok "eval on case118 with loads from its nodes file" run_np 2 $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse \
+    --set graph.type=file --set graph.path="$SAMARL_SHARED/data/grids/case118.graph" --set graph.agents=118 \
+    --set env.nodes="$SAMARL_SHARED/data/grids/case118.nodes.csv" --lambda 0.2
+fi
+
+# Bad inputs: each refused on every rank with a message saying what to fix.
+printf 'not hdf5\n' >"$TMP/corrupt.h5"
+expect_error "missing policy file" 2 "cannot open|does not exist|no such" \
+  $SAMARL eval "${SMALL[@]}" --policy "$TMP/nope.h5"
+expect_error "corrupt policy file" 2 "not an HDF5|not HDF5|cannot open" \
+  $SAMARL eval "${SMALL[@]}" --policy "$TMP/corrupt.h5"
+run_np 1 $SAMARL consensus -q --set graph.agents=6 --set graph.type=ring --set graph.k=1 \
+  --set consensus.rounds=2 --set consensus.sigma_iters=0 -o "$TMP/c.h5" >/dev/null 2>&1
+expect_error "a consensus file is not a policy file" 2 "format is 'samarl-consensus', expected 'samarl-policy'" \
+  $SAMARL eval "${SMALL[@]}" --policy "$TMP/c.h5"
+expect_error "policy for another agent count" 2 "number of agents .* = 6, but this configuration has 7" \
+  $SAMARL eval "${SMALL[@]}" --set graph.agents=7 --policy "$TMP/r4.h5"
+expect_error "policy with another network shape" 2 "policy.hidden = 8, but this configuration has 16" \
+  $SAMARL eval "${SMALL[@]}" --set policy.hidden=16 --policy "$TMP/r4.h5"
+expect_error "policy for another environment names the key" 2 "different environment.*kappa" \
+  $SAMARL eval "${SMALL[@]}" --set env.kappa=0.1 --policy "$TMP/r4.h5"
+expect_error "shared policy file for per-agent sharing" 2 "policy.sharing = shared, but this configuration has agent" \
+  $SAMARL eval "${SMALL[@]}" --policy "$TMP/shared.1.h5"
+expect_error "resume from a mismatched file" 2 "number of agents" \
+  $SAMARL train "${SMALL[@]}" --set graph.agents=5 --resume "$TMP/r4.h5" -o "$TMP/x.h5"
+expect_error "mlp eval without --policy" 1 "needs --policy" $SAMARL eval "${SMALL[@]}"
+expect_error "training the analytic policy" 1 "needs no training" \
+  $SAMARL train "${SMALL[@]}" --set policy.type=bestresponse -o "$TMP/x.h5"
+expect_error "unwritable output fails before training" 2 "directory .* does not exist" \
+  $SAMARL train "${SMALL[@]}" -o "$TMP/no/such/dir/p.h5"
+expect_error "bad --lambda" 1 "--lambda 'x': 'x' is not a number" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --lambda x
+expect_error "negative --lambda" 1 "negative" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --lambda 0,-1
+expect_error "env.levels must increase" 1 "values must increase" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.levels=0,1,0.5
+expect_error "env.levels with one value" 1 "at least 2" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.levels=1
+printf 'id,pd_mw\n0,1\n1,2\n2,3\n' >"$TMP/short.csv"
+expect_error "nodes CSV with fewer rows than agents" 2 "3 agent rows, but the graph has 6 agents" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/short.csv"
+printf 'id,pd_mw\n0,1\n1,2\n2,-3\n3,1\n4,1\n5,1\n' >"$TMP/neg.csv"
+expect_error "negative load" 2 "agent 2: pd_mw = -3 is negative" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/neg.csv"
+printf 'id,load\n0,1\n1,2\n2,3\n3,1\n4,1\n5,1\n' >"$TMP/nocol.csv"
+expect_error "nodes CSV without the load column" 2 "no column 'pd_mw'.*id, load" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/nocol.csv"
+{ echo "t,hour,cost"; for i in $(seq 0 23); do echo "$i,$i,0.2"; done; } >"$TMP/prof_cols.csv"
+expect_error "profiles with wrong columns" 2 "expected a CityLearn-format profile .*no 'price' column.*no 'load_b1'" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.profiles="$TMP/prof_cols.csv"
+{ echo "t,price,load_b1"; for i in $(seq 0 23); do if [[ $i == 5 ]]; then echo "$i,0.2,abc"; else echo "$i,0.2,1.5"; fi; done; } >"$TMP/prof_nan.csv"
+expect_error "profiles with a non-numeric cell" 2 "prof_nan.csv:7: column 'load_b1': 'abc' is not a finite number" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.profiles="$TMP/prof_nan.csv"
+{ echo "t,price,load_b1"; for i in $(seq 0 9); do echo "$i,0.2,1"; done; } >"$TMP/prof_short.csv"
+expect_error "profiles that are not whole days" 2 "10 hourly rows, expected a whole number of days" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.profiles="$TMP/prof_short.csv"
+{ echo "t,price,load_b1"; for i in $(seq 0 23); do echo "$i,0.2,-1"; done; } >"$TMP/prof_neg.csv"
+expect_error "profiles with a negative load" 2 "load_b1 = -1 is negative" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.profiles="$TMP/prof_neg.csv"
+done_testing
