@@ -192,7 +192,7 @@ int cmd_train(int argc, char **argv)
         if (verbose) timer_print(stdout, ts);
         strbuf_t sb = {0};
         record_begin(&sb, "train", &cfg, &s);
-        sb_printf(&sb, ",\n  \"results\": {\"iterations\": %" PRId64 ", \"agent_steps\": %" PRId64
+        sb_printf(&sb, "  \"results\": {\"iterations\": %" PRId64 ", \"agent_steps\": %" PRId64
                        ", \"wall_s\": %.6f, \"agent_steps_per_s\": %.6g, "
                        "\"agent_steps_per_s_per_rank\": %.6g",
                   iters - it0, steps_done, wall, rate, rate / comm_size());
@@ -203,8 +203,9 @@ int cmd_train(int argc, char **argv)
                 sb_printf(&sb, "%s\"%g\": %.8g", k ? ", " : "", lams[k], r[k]);
             sb_printf(&sb, "}");
         }
-        sb_printf(&sb, "}");
+        sb_printf(&sb, "},\n");
         record_timers(&sb, ts);
+        sb_puts(&sb, "\n}\n");
         char *jp = record_path_for(out);
         int rc = record_write(jp, &sb);
         if (rc != SAMARL_OK) fprintf(stderr, "samarl train: warning: %s\n", samarl_errmsg());
