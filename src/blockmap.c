@@ -67,13 +67,19 @@ gidx_t blockmap_count(const blockmap_t *bm)
     return bm->count;
 }
 
-void blockmap_forward(blockmap_t *bm, const void *owned, void *block, size_t elem)
+/* Exchange buffers, grown once per element size, not per call. */
+static void reserve(blockmap_t *bm, size_t elem)
 {
-    if (elem > bm->buf_elem) { /* grown once per element size, not per call */
+    if (elem > bm->buf_elem) {
         bm->sendbuf = xrealloc(bm->sendbuf, elem * (size_t)(bm->n_owned > 0 ? bm->n_owned : 1));
         bm->recvbuf = xrealloc(bm->recvbuf, elem * (size_t)(bm->count > 0 ? bm->count : 1));
         bm->buf_elem = elem;
     }
+}
+
+void blockmap_forward(blockmap_t *bm, const void *owned, void *block, size_t elem)
+{
+    reserve(bm, elem);
     const char *src = owned;
     for (lidx_t s = 0; s < bm->n_owned; s++)
         memcpy(bm->sendbuf + (size_t)s * elem, src + (size_t)bm->perm[s] * elem, elem);
@@ -85,11 +91,7 @@ void blockmap_forward(blockmap_t *bm, const void *owned, void *block, size_t ele
 
 void blockmap_backward(blockmap_t *bm, const void *block, void *owned, size_t elem)
 {
-    if (elem > bm->buf_elem) {
-        bm->sendbuf = xrealloc(bm->sendbuf, elem * (size_t)(bm->n_owned > 0 ? bm->n_owned : 1));
-        bm->recvbuf = xrealloc(bm->recvbuf, elem * (size_t)(bm->count > 0 ? bm->count : 1));
-        bm->buf_elem = elem;
-    }
+    reserve(bm, elem);
     const char *src = block;
     for (gidx_t k = 0; k < bm->count; k++)
         memcpy(bm->recvbuf + (size_t)k * elem, src + (size_t)bm->recv_pos[k] * elem, elem);

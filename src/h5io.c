@@ -454,25 +454,13 @@ int h5io_attr_read_double(h5file_t *f, const char *obj, const char *name, double
 
 int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n)
 {
-    if (H5Lexists(f->id, path, H5P_DEFAULT) <= 0)
-        return samarl_seterr("'%s' has no dataset '%s'", f->path, path);
-    hid_t o = H5ID(H5Oopen(f->id, path, H5P_DEFAULT));
-    int rc = SAMARL_OK;
-    if (H5Iget_type(o) != H5I_DATASET) {
-        rc = samarl_seterr("'%s': '%s' is not a dataset", f->path, path);
-    } else {
-        hid_t sp = H5ID(H5Dget_space(o));
-        hsize_t dims[8];
-        int nd = H5Sget_simple_extent_dims(sp, dims, NULL);
-        if (nd != 1)
-            rc = samarl_seterr("'%s': dataset '%s' has %d dimensions, expected 1", f->path, path,
-                               nd);
-        else
-            *n = (gidx_t)dims[0];
-        H5OK(H5Sclose(sp));
-    }
-    H5OK(H5Oclose(o));
-    return rc;
+    int nd;
+    gidx_t dims[2];
+    if (h5io_shape(f, path, &nd, dims) != SAMARL_OK) return SAMARL_ERR;
+    if (nd != 1)
+        return samarl_seterr("'%s': dataset '%s' has %d dimensions, expected 1", f->path, path, nd);
+    *n = dims[0];
+    return SAMARL_OK;
 }
 
 void h5io_read_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,

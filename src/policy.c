@@ -21,11 +21,12 @@ static void blas_single_thread(void)
     }
 }
 
-static float *alloc_floats(size_t n)
+float *alloc_floats(size_t n)
 {
     void *p = NULL;
     if (posix_memalign(&p, 64, sizeof(float) * (n > 0 ? n : 1)))
         SAMARL_FATAL("out of memory allocating %zu floats", n);
+    memset(p, 0, sizeof(float) * (n > 0 ? n : 1));
     return p;
 }
 
@@ -231,7 +232,6 @@ void policyset_init(policyset_t *ps, const config_t *cfg, int n_actions, lidx_t 
     ps->n_nets = ps->type != POLICY_MLP ? 0 : ps->shared ? 1 : n_agents;
     const size_t nn = (size_t)ps->n_nets;
     ps->params = alloc_floats(nn * ps->net.stride);
-    memset(ps->params, 0, sizeof(float) * nn * ps->net.stride);
     ps->obs_mean = alloc_floats(nn * ENV_OBS);
     ps->obs_istd = alloc_floats(nn * ENV_OBS);
     for (size_t q = 0; q < nn * ENV_OBS; q++) {

@@ -43,15 +43,6 @@ struct ppo {
     double *st_rew, *st_ent, *st_kl, *st_clip, *st_vl;
 };
 
-static float *falloc(size_t n)
-{
-    void *p = NULL;
-    if (posix_memalign(&p, 64, sizeof(float) * (n > 0 ? n : 1)))
-        SAMARL_FATAL("out of memory allocating %zu floats", n);
-    memset(p, 0, sizeof(float) * (n > 0 ? n : 1));
-    return p;
-}
-
 ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     ppo_t *p = XZNEW(ppo_t, 1);
@@ -66,32 +57,32 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->mb = p->S / p->n_mb;
     SAMARL_ASSERT(p->mb >= 1);
     const size_t P = p->net.stride, nn = (size_t)ps->n_nets;
-    p->m = falloc(nn * P);
-    p->v = falloc(nn * P);
+    p->m = alloc_floats(nn * P);
+    p->v = alloc_floats(nn * P);
     p->n_ro = ps->shared ? (env->n > 0 ? env->n : 1) : 1;
     p->ro = XZNEW(rollout_t, p->n_ro);
     for (int k = 0; k < p->n_ro; k++) {
         rollout_t *ro = &p->ro[k];
-        ro->x = falloc((size_t)p->S * ENV_OBS);
+        ro->x = alloc_floats((size_t)p->S * ENV_OBS);
         ro->act = XNEW(uint8_t, p->S);
-        ro->logp = falloc(p->S);
-        ro->val = falloc(p->S);
-        ro->rew = falloc(p->S);
-        ro->adv = falloc(p->S);
-        ro->ret = falloc(p->S);
+        ro->logp = alloc_floats(p->S);
+        ro->val = alloc_floats(p->S);
+        ro->rew = alloc_floats(p->S);
+        ro->adv = alloc_floats(p->S);
+        ro->ret = alloc_floats(p->S);
     }
     p->perm = XNEW(int32_t, (size_t)p->n_ro * (size_t)p->S);
     mlp_work_init(&p->work, &p->net, p->mb);
-    p->xb = falloc((size_t)p->mb * ENV_OBS);
+    p->xb = alloc_floats((size_t)p->mb * ENV_OBS);
     p->ab = XNEW(uint8_t, p->mb);
-    p->lpb = falloc(p->mb);
-    p->advb = falloc(p->mb);
-    p->retb = falloc(p->mb);
-    p->grad = falloc(P);
-    p->lam = falloc(p->B);
-    p->obs = falloc((size_t)p->B * ENV_OBS);
-    p->g = falloc(p->B);
-    p->r = falloc(p->B);
+    p->lpb = alloc_floats(p->mb);
+    p->advb = alloc_floats(p->mb);
+    p->retb = alloc_floats(p->mb);
+    p->grad = alloc_floats(P);
+    p->lam = alloc_floats(p->B);
+    p->obs = alloc_floats((size_t)p->B * ENV_OBS);
+    p->g = alloc_floats(p->B);
+    p->r = alloc_floats(p->B);
     if (ps->shared) {
         p->acc = xcalloc(P, sizeof(__int128));
         p->digits = XNEW(int64_t, 3 * P);

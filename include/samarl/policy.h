@@ -30,6 +30,9 @@ typedef struct mlp_work {
     float *d1, *d2, *dout; /* gradients w.r.t. the same */
 } mlp_work_t;
 
+/* n zeroed floats, 64-byte aligned (free with free()). */
+float *alloc_floats(size_t n);
+
 void mlp_shape(mlp_t *m, int in, int hidden, int actions);
 /* Initial weights keyed by (seed, key): N(0, 1/fan_in) in the trunk and the
  * value head, N(0, 0.01^2) in the policy head, zero biases. */
