@@ -89,34 +89,47 @@ void mlp_work_free(mlp_work_t *w)
     memset(w, 0, sizeof *w);
 }
 
-/* tanh in plain float arithmetic (no libm call), so that loops over it
- * vectorise; absolute error below 1e-7. |x| < 0.3: the odd Taylor series to
- * x^11; else 1 - 2 / (e^{2|x|} + 1) with e^y = 2^k e^r, |r| <= ln2/2, e^r by
- * its Taylor polynomial to r^8. Saturates at |x| >= 9 (float tanh(9) = 1). */
+/* ---- element-wise kernels ----------------------------------------------------
+ * Plain float arithmetic (no libm calls, no branches), so the loops over
+ * them vectorise; -ffp-contract=off keeps the bits the same in every clone. */
+
+/* tanh x = x P(x^2) / Q(x^2) on |x| <= 7.9 (a rational fit of ours,
+ * weighted for relative error: max 3.6e-7 in float), saturating beyond
+ * (tanh 7.9 = 1 - 2.7e-7). 9 multiply-adds and one division. */
 static inline float tanh_f(float x)
 {
-    /* |x| clamped to 9 as an integer min of the bit patterns (ordered like
-     * the values for non-negative floats; vectorises where a float min
-     * with NaN semantics does not). */
+    x = x > 7.9f ? 7.9f : x;
+    x = x < -7.9f ? -7.9f : x;
+    const float x2 = x * x;
+    float p = 2.772614430e-11f;
+    p = p * x2 - 1.616909806e-08f;
+    p = p * x2 + 1.032498585e-05f;
+    p = p * x2 + 3.032194683e-03f;
+    p = p * x2 + 1.302155107e-01f;
+    p = p * x2 + 1.0f;
+    float q = 2.437507210e-04f;
+    q = q * x2 + 2.421519719e-02f;
+    q = q * x2 + 4.635488093e-01f;
+    q = q * x2 + 1.0f;
+    return x * p / q;
+}
+
+/* e^x for x <= 0 (log-softmax shifts its arguments so), flushed to 0 below
+ * -87: e^x = 2^k e^r, k = round(x / ln 2), |r| <= ln2/2, e^r by its Taylor
+ * polynomial to r^7 (relative error 2e-8). */
+static inline float exp_neg_f(float x)
+{
+    x = x < -87.0f ? -87.0f : x;
+    const float shifter = 12582912.0f; /* 1.5 * 2^23: adding it rounds to integer */
+    const float t = x * 1.44269504088896341f + shifter;
+    const float kf = t - shifter;
     union {
         float f;
         int32_t i;
-    } ux = {.f = fabsf(x)}, nine = {.f = 9.0f};
-    ux.i = ux.i < nine.i ? ux.i : nine.i;
-    const float ax = ux.f;
-    const float x2 = ax * ax;
-    /* tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925 */
-    float sp = -(1382.0f / 155925.0f) * x2 + 62.0f / 2835.0f;
-    sp = sp * x2 - 17.0f / 315.0f;
-    sp = sp * x2 + 2.0f / 15.0f;
-    sp = sp * x2 - 1.0f / 3.0f;
-    const float small = ax + ax * x2 * sp;
-    const float y = 2.0f * ax;
-    const int32_t k = (int32_t)(y * 1.44269504088896341f + 0.5f); /* y >= 0: rounds */
-    const float kf = (float)k;
-    const float r = (y - kf * 0.693145751953125f) - kf * 1.42860682030941723212e-6f;
-    float e = 1.0f / 40320.0f;
-    e = e * r + 1.0f / 5040.0f;
+    } ut = {.f = t};
+    const int32_t k = ut.i - 0x4B400000; /* the integer in t's mantissa */
+    const float r = (x - kf * 0.693145751953125f) - kf * 1.42860682030941723212e-6f;
+    float e = 1.0f / 5040.0f;
     e = e * r + 1.0f / 720.0f;
     e = e * r + 1.0f / 120.0f;
     e = e * r + 1.0f / 24.0f;
@@ -128,19 +141,41 @@ static inline float tanh_f(float x)
         int32_t i;
         float f;
     } two_k = {.i = (k + 127) << 23};
-    const float big = 1.0f - 2.0f / (e * two_k.f + 1.0f);
-    const float use_big = (float)(ax >= 0.3f); /* 0 or 1: a blend, not a branch */
-    const float t = use_big * big + (1.0f - use_big) * small;
-    return copysignf(t, x);
+    return e * two_k.f;
+}
+
+/* log x for normal x > 0: x = 2^k m, m in [sqrt(1/2), sqrt 2), log m =
+ * 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.172, by its series to s^9
+ * (error 3e-9). */
+static inline float log_pos_f(float x)
+{
+    union {
+        float f;
+        int32_t i;
+    } u = {.f = x};
+    /* Subtracting the bits of sqrt(1/2) puts the exponent change at sqrt 2. */
+    const int32_t d = u.i - 0x3F3504F3;
+    const int32_t k = d >> 23;
+    u.i -= k << 23; /* m = x / 2^k */
+    const float m = u.f;
+    const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
+    float z = 1.0f / 9.0f;
+    z = z * s2 + 1.0f / 7.0f;
+    z = z * s2 + 1.0f / 5.0f;
+    z = z * s2 + 1.0f / 3.0f;
+    z = z * s2 + 1.0f;
+    return 2.0f * s * z + (float)k * 0.693147180559945309f;
 }
 
 /* tanh over an array, compiled for AVX-512, AVX2 and baseline x86-64 and
- * picked at load time; no FMA contraction, so every clone gives the same
- * bits. */
+ * picked at load time. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+#define SAMARL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SAMARL_CLONES
 #endif
-static void tanh_array(float *y, size_t n)
+SAMARL_CLONES
+void tanh_inplace(float *y, size_t n)
 {
     for (size_t q = 0; q < n; q++) y[q] = tanh_f(y[q]);
 }
@@ -152,7 +187,7 @@ static void dense(const float *x, const float *W, const float *b, float *y, int 
     for (int r = 0; r < m; r++) memcpy(y + (size_t)r * n, b, sizeof(float) * (size_t)n);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, x, k, W, n, 1.0f, y, n);
     if (act)
-        tanh_array(y, (size_t)m * (size_t)n);
+        tanh_inplace(y, (size_t)m * (size_t)n);
 }
 
 void mlp_forward(const mlp_t *net, const float *p, const float *x, int m, mlp_work_t *w)
@@ -189,20 +224,54 @@ void mlp_backward(const mlp_t *net, const float *p, const float *x, int m, mlp_w
     dense_back(x, p + net->oW1, w->d1, grad + net->oW1, grad + net->ob1, NULL, m, net->in, H);
 }
 
+/* Rows are done LSM_ROWS at a time with the row index innermost, so that
+ * every loop runs across rows in vector lanes. */
+enum { LSM_ROWS = 16 };
+
+SAMARL_CLONES
+void log_softmax_rows(const float *logits, int m, int stride, int n, float *logp, float *prob,
+                      float *entropy)
+{
+    SAMARL_ASSERT(n >= 1 && n <= ENV_MAX_LEVELS + 1 && stride >= n);
+    float e[ENV_MAX_LEVELS + 1][LSM_ROWS], mx[LSM_ROWS], sum[LSM_ROWS], lse[LSM_ROWS],
+        inv[LSM_ROWS], ent[LSM_ROWS];
+    for (int r0 = 0; r0 < m; r0 += LSM_ROWS) {
+        const int nr = m - r0 < LSM_ROWS ? m - r0 : LSM_ROWS;
+        const float *L = logits + (size_t)r0 * (size_t)stride;
+        for (int r = 0; r < nr; r++) mx[r] = L[(size_t)r * stride];
+        for (int k = 1; k < n; k++)
+            for (int r = 0; r < nr; r++) {
+                const float v = L[(size_t)r * stride + k];
+                mx[r] = v > mx[r] ? v : mx[r];
+            }
+        for (int r = 0; r < nr; r++) sum[r] = 0.0f;
+        for (int k = 0; k < n; k++)
+            for (int r = 0; r < nr; r++) {
+                e[k][r] = exp_neg_f(L[(size_t)r * stride + k] - mx[r]);
+                sum[r] += e[k][r];
+            }
+        for (int r = 0; r < nr; r++) {
+            lse[r] = log_pos_f(sum[r]);
+            inv[r] = 1.0f / sum[r];
+            ent[r] = 0.0f;
+        }
+        for (int k = 0; k < n; k++)
+            for (int r = 0; r < nr; r++) {
+                const float lp = (L[(size_t)r * stride + k] - mx[r]) - lse[r];
+                const float p = e[k][r] * inv[r];
+                logp[(size_t)(r0 + r) * n + k] = lp;
+                if (prob) prob[(size_t)(r0 + r) * n + k] = p;
+                ent[r] -= p * lp;
+            }
+        if (entropy)
+            for (int r = 0; r < nr; r++) entropy[r0 + r] = ent[r];
+    }
+}
+
 double log_softmax(const float *logits, int n, float *logp)
 {
-    float mx = logits[0];
-    for (int k = 1; k < n; k++)
-        if (logits[k] > mx) mx = logits[k];
-    float e[ENV_MAX_LEVELS + 1], sum = 0;
-    SAMARL_ASSERT(n <= ENV_MAX_LEVELS + 1);
-    for (int k = 0; k < n; k++) sum += e[k] = expf(logits[k] - mx);
-    const float lse = logf(sum), inv = 1.0f / sum;
-    float ent = 0;
-    for (int k = 0; k < n; k++) {
-        logp[k] = (logits[k] - mx) - lse;
-        ent -= e[k] * inv * logp[k];
-    }
+    float ent;
+    log_softmax_rows(logits, 1, n, n, logp, NULL, &ent);
     return ent;
 }
 
@@ -241,6 +310,8 @@ void policyset_init(policyset_t *ps, const config_t *cfg, int n_actions, lidx_t 
     mlp_work_init(&ps->work, &ps->net, batch);
     ps->x = alloc_floats((size_t)batch * ENV_OBS);
     ps->u = XNEW(double, batch);
+    ps->lp = alloc_floats((size_t)batch * (ENV_MAX_LEVELS + 1));
+    ps->prob = alloc_floats((size_t)batch * (ENV_MAX_LEVELS + 1));
 }
 
 void policyset_free(policyset_t *ps)
@@ -251,6 +322,8 @@ void policyset_free(policyset_t *ps)
     mlp_work_free(&ps->work);
     free(ps->x);
     free(ps->u);
+    free(ps->lp);
+    free(ps->prob);
     memset(ps, 0, sizeof *ps);
 }
 
@@ -263,12 +336,12 @@ void policyset_normalize(const policyset_t *ps, lidx_t i, const float *obs, int 
             x[(size_t)r * ENV_OBS + c] = (obs[(size_t)r * ENV_OBS + c] - mu[c]) * is[c];
 }
 
-/* Inverse-CDF draw from probabilities exp(logp). */
-static int sample(const float *logp, int n, double u)
+/* Inverse-CDF draw from probabilities prob[n]. */
+static int sample(const float *prob, int n, double u)
 {
     double acc = 0;
     for (int k = 0; k < n - 1; k++) {
-        acc += exp((double)logp[k]);
+        acc += (double)prob[k];
         if (u < acc) return k;
     }
     return n - 1;
@@ -291,20 +364,20 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
     const mlp_t *net = &ps->net;
     policyset_normalize(ps, i, obs, B, ps->x);
     mlp_forward(net, policyset_params(ps, i), ps->x, B, &ps->work);
-    float lp[ENV_MAX_LEVELS + 1];
+    const int K = net->actions;
+    log_softmax_rows(ps->work.out, B, net->out, K, ps->lp, ps->prob, NULL);
     for (int j = 0; j < B; j++) {
-        const float *o = ps->work.out + (size_t)j * net->out;
-        log_softmax(o, net->actions, lp);
+        const float *lp = ps->lp + (size_t)j * K;
         int k;
         if (greedy) {
             k = 0;
-            for (int q = 1; q < net->actions; q++)
+            for (int q = 1; q < K; q++)
                 if (lp[q] > lp[k]) k = q;
         } else {
-            k = sample(lp, net->actions, ps->u[j]);
+            k = sample(ps->prob + (size_t)j * K, K, ps->u[j]);
         }
         action[j] = (uint8_t)k;
         if (logp) logp[j] = lp[k];
-        if (value) value[j] = o[net->actions];
+        if (value) value[j] = ps->work.out[(size_t)j * net->out + K];
     }
 }

@@ -34,6 +34,7 @@ struct ppo {
     float *xb, *grad;
     uint8_t *ab;
     float *lpb, *advb, *retb;
+    float *lsm, *psm, *hsm; /* [mb][actions] log-probs, probs; [mb] entropies */
     int32_t *perm; /* [n_ro][S] */
     float *lam, *obs, *g, *r;
     /* shared: exact gradient sum, 3 x 32-bit digits per parameter */
@@ -76,6 +77,9 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->xb = alloc_floats((size_t)p->mb * ENV_OBS);
     p->ab = XNEW(uint8_t, p->mb);
     p->lpb = alloc_floats(p->mb);
+    p->lsm = alloc_floats((size_t)p->mb * (ENV_MAX_LEVELS + 1));
+    p->psm = alloc_floats((size_t)p->mb * (ENV_MAX_LEVELS + 1));
+    p->hsm = alloc_floats(p->mb);
     p->advb = alloc_floats(p->mb);
     p->retb = alloc_floats(p->mb);
     p->grad = alloc_floats(P);
@@ -118,6 +122,9 @@ void ppo_destroy(ppo_t **pp)
     free(p->xb);
     free(p->ab);
     free(p->lpb);
+    free(p->lsm);
+    free(p->psm);
+    free(p->hsm);
     free(p->advb);
     free(p->retb);
     free(p->grad);
@@ -315,7 +322,7 @@ static void minibatch_grad(ppo_t *p, lidx_t i, const rollout_t *ro, const int32_
     const int m = p->mb, K = p->net.actions, O = p->net.out;
     for (int r = 0; r < m; r++) {
         int s = perm[b * m + r];
-        memcpy(p->xb + (size_t)r * ENV_OBS, ro->x + (size_t)s * ENV_OBS, sizeof(float) * ENV_OBS);
+        for (int q = 0; q < ENV_OBS; q++) p->xb[(size_t)r * ENV_OBS + q] = ro->x[(size_t)s * ENV_OBS + q];
         p->ab[r] = ro->act[s];
         p->lpb[r] = ro->logp[s];
         p->advb[r] = ro->adv[s];
@@ -325,21 +332,20 @@ static void minibatch_grad(ppo_t *p, lidx_t i, const rollout_t *ro, const int32_
     const float eps = (float)p->cfg->train.clip, ce = (float)p->cfg->train.entropy;
     const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
     double ent = 0, kl = 0, clipped = 0, vl = 0;
-    float lp[ENV_MAX_LEVELS + 1];
+    log_softmax_rows(p->work.out, m, O, K, p->lsm, p->psm, p->hsm);
     for (int r = 0; r < m; r++) {
         const float *o = p->work.out + (size_t)r * O;
+        const float *lp = p->lsm + (size_t)r * K, *pr = p->psm + (size_t)r * K;
         float *d = p->work.dout + (size_t)r * O;
-        const double H = log_softmax(o, K, lp);
+        const float H = p->hsm[r];
         const int a = p->ab[r];
         const float ratio = expf(lp[a] - p->lpb[r]), A = p->advb[r];
         const float rc = ratio < 1.0f - eps ? 1.0f - eps : ratio > 1.0f + eps ? 1.0f + eps : ratio;
         /* d(-min(ratio A, clip(ratio) A))/d log pi(a): -ratio A when the
          * unclipped term is the minimum, else 0. */
         const float gpl = ratio * A <= rc * A ? -ratio * A : 0.0f;
-        for (int k = 0; k < K; k++) {
-            const float pk = expf(lp[k]);
-            d[k] = im * (gpl * ((k == a) - pk) + ce * pk * (lp[k] + (float)H));
-        }
+        for (int k = 0; k < K; k++)
+            d[k] = im * (gpl * ((k == a) - pr[k]) + ce * pr[k] * (lp[k] + H));
         const float verr = o[K] - p->retb[r];
         d[K] = im * 2.0f * cv * verr;
         if (last_epoch) {

@@ -144,6 +144,50 @@ static void softmax_and_adam(void)
            "Adam's first step moves each parameter by lr against its gradient's sign");
 }
 
+/* The vectorised tanh, exp and log against double-precision libm. */
+static void kernel_accuracy(void)
+{
+    enum { N = 200001 };
+    float *y = malloc(sizeof(float) * N);
+    const float step = 20.0f / (float)(N / 2);
+    for (int q = 0; q < N; q++) y[q] = (float)(q - N / 2) * step; /* exactly symmetric */
+    tanh_inplace(y, N);
+    double worst = 0;
+    int odd = 1, bounded = 1;
+    for (int q = 0; q < N; q++) {
+        const double ref = tanh((double)((float)(q - N / 2) * step));
+        const double err = ref == 0 ? fabs(y[q]) : fabs(y[q] - ref) / fabs(ref);
+        if (err > worst) worst = err;
+        if (y[q] != -y[N - 1 - q]) odd = 0;
+        if (fabsf(y[q]) > 1.0f) bounded = 0;
+    }
+    TAP_OK(worst < 4e-7, "tanh relative error %.2e < 4e-7 on [-20, 20]", worst);
+    TAP_OK(odd && bounded, "tanh is odd and within [-1, 1]");
+
+    /* Rows of logits spread over [-90, 90], more rows than one vector block. */
+    enum { M = 37, K = 6, S = 7 };
+    float L[M * S], lp[M * K], pr[M * K], ent[M];
+    for (int r = 0; r < M; r++)
+        for (int k = 0; k < S; k++) L[r * S + k] = (float)(90.0 * sin(1.3 * r + 2.1 * k + 0.1 * r * k));
+    log_softmax_rows(L, M, S, K, lp, pr, ent);
+    double elp = 0, epr = 0, eh = 0;
+    for (int r = 0; r < M; r++) {
+        double mx = L[r * S], sum = 0, h = 0;
+        for (int k = 1; k < K; k++) mx = fmax(mx, L[r * S + k]);
+        for (int k = 0; k < K; k++) sum += exp(L[r * S + k] - mx);
+        for (int k = 0; k < K; k++) {
+            const double l = L[r * S + k] - mx - log(sum), p = exp(l);
+            elp = fmax(elp, fabs(lp[r * K + k] - l) / fmax(1.0, fabs(l)));
+            epr = fmax(epr, fabs(pr[r * K + k] - p));
+            h -= p * l;
+        }
+        eh = fmax(eh, fabs(ent[r] - h));
+    }
+    TAP_OK(elp < 1e-6 && epr < 1e-6 && eh < 1e-5,
+           "log_softmax_rows matches libm: log-prob %.1e, prob %.1e, entropy %.1e", elp, epr, eh);
+    free(y);
+}
+
 static void env_conservation(void)
 {
     config_t cfg;
@@ -203,6 +247,7 @@ int main(int argc, char **argv)
     comm_init(&argc, &argv);
     gradient_check();
     softmax_and_adam();
+    kernel_accuracy();
     env_conservation();
     int rc = tap_done();
     comm_finalize();

@@ -46,8 +46,14 @@ void mlp_forward(const mlp_t *net, const float *p, const float *x, int m, mlp_wo
 void mlp_backward(const mlp_t *net, const float *p, const float *x, int m, mlp_work_t *w,
                   float *grad);
 
+/* y = tanh y elementwise (relative error below 4e-7; vectorised). */
+void tanh_inplace(float *y, size_t n);
 /* Numerically stable log-softmax of n logits; returns the entropy. */
 double log_softmax(const float *logits, int n, float *logp);
+/* The same over m rows of logits[m][stride] (first n columns): logp[m][n],
+ * and where not NULL the probabilities prob[m][n] and entropies entropy[m]. */
+void log_softmax_rows(const float *logits, int m, int stride, int n, float *logp, float *prob,
+                      float *entropy);
 
 /* One Adam step (beta1 0.9, beta2 0.999, eps 1e-8) with bias correction;
  * step counts from 1. */
@@ -66,6 +72,7 @@ typedef struct policyset {
     mlp_work_t work;
     float *x;       /* [cap][in] normalised observations */
     double *u;      /* [cap] uniforms */
+    float *lp, *prob; /* [cap][actions] log-probabilities and probabilities */
 } policyset_t;
 
 /* Allocate for n_agents local agents acting in batches of up to `batch`. */
