@@ -42,6 +42,14 @@ typedef struct {
 static const key_spec_t keys[] = {
     {"run", "seed", KT_U64, OFF(run.seed), "1", 0, 0, 0, 0, NULL,
      "seed of every random draw; results depend on it, never on the rank count"},
+    {"run", "days", KT_REAL, OFF(run.days), "28", 0, 1e5, 1, 0, NULL,
+     "samarl run: simulated days (24 steps each); steady-state metrics use the second half"},
+    {"run", "steps", KT_INT, OFF(run.steps), "0", 0, 1e9, 0, 0, NULL,
+     "samarl run: run length in steps (hours); 0 means run.days x 24"},
+    {"run", "greedy", KT_BOOL, OFF(run.greedy), "false", 0, 0, 0, 0, NULL,
+     "samarl run: take each policy's most likely action instead of sampling"},
+    {"run", "progress_every", KT_INT, OFF(run.progress_every), "0", 0, 1e9, 0, 0, NULL,
+     "samarl run: print a progress line every M steps; 0 means about every 5 seconds"},
 
     {"graph", "type", KT_ENUM, OFF(graph.type), "smallworld", 0, 0, 0, 0,
      "ring|grid2d|rgg|er|smallworld|complete|file",
@@ -184,6 +192,26 @@ static const key_spec_t keys[] = {
     {"dual", "weights", KT_ENUM, OFF(dual.weights), "metropolis", 0, 0, 0, 0,
      "metropolis|maxdegree",
      "consensus weights: Metropolis-Hastings 1/(1+max(d_i,d_j)), or 1/(1+d_max)"},
+    {"dual", "mode", KT_ENUM, OFF(dual.mode), "consensus", 0, 0, 0, 0,
+     "consensus|tracking|local|central|fixed|none",
+     "how agents set their multipliers: dual step + K consensus rounds (consensus), plus "
+     "gradient tracking of the slack (tracking), own slack only (local), one exact global "
+     "multiplier (central, the oracle), dual.lambda0 always (fixed), or 0 (none)"},
+    {"dual", "eta", KT_REAL, OFF(dual.eta), "0.05", 0, 1e6, 1, 0, NULL,
+     "dual step size: lambda_i += eta (mean usage over the epoch - C/N), in $/kWh per kWh"},
+    {"dual", "epoch", KT_INT, OFF(dual.epoch), "1", 1, 1e9, 0, 0, NULL,
+     "steps per dual epoch T0: one dual step (and K rounds) every T0 steps"},
+    {"dual", "rounds", KT_INT, OFF(dual.rounds), "5", 0, 1e6, 0, 0, NULL,
+     "consensus rounds K per dual epoch (one halo exchange each)"},
+    {"dual", "lambda0", KT_REAL, OFF(dual.lambda0), "0", 0, 1e6, 0, 0, NULL,
+     "initial multiplier of every agent ($/kWh), and the constant one in mode fixed"},
+
+    {"output", "agents", KT_STR, OFF(output.agents), "all", 0, 0, 0, 0, NULL,
+     "which agents' trajectories /traj holds: all, none, or every:M (gids 0, M, 2M, ...)"},
+    {"output", "every", KT_INT, OFF(output.every), "1", 1, 1e9, 0, 0, NULL,
+     "record every S-th step in /traj (the /series scalars keep every step)"},
+    {"output", "buffer", KT_INT, OFF(output.buffer), "24", 1, 1e6, 0, 0, NULL,
+     "recorded steps buffered in memory per collective write (and the chunk height)"},
 
     {"consensus", "rounds", KT_INT, OFF(consensus.rounds), "200", 0, 1e9, 0, 0, NULL,
      "samarl consensus: averaging rounds to run"},
@@ -198,8 +226,9 @@ static const key_spec_t keys[] = {
 };
 #define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
 
-static const char *const sections[] = {"run",   "graph",  "partition", "halo", "env",
-                                        "policy", "train", "eval",      "dual", "consensus"};
+static const char *const sections[] = {"run",   "graph", "partition", "halo",      "env",
+                                        "policy", "train", "eval",      "dual", "consensus",
+                                        "output"};
 #define N_SECTIONS ((int)(sizeof sections / sizeof sections[0]))
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -759,6 +788,30 @@ static int validate(config_t *cfg)
                              cfg->env.peak_start, cfg->env.peak_end);
     if (!cfg->env.nodes_column[0])
         return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");
+    {
+        const char *a = cfg->output.agents;
+        char *end = NULL;
+        if (strcmp(a, "all") == 0) {
+            cfg->output.agent_step = 1;
+        } else if (strcmp(a, "none") == 0) {
+            cfg->output.agent_step = 0;
+        } else if (strncmp(a, "every:", 6) == 0 &&
+                   (cfg->output.agent_step = strtoll(a + 6, &end, 10)) >= 1 && *end == '\0') {
+            /* every:M */
+        } else {
+            char org[600];
+            origin_text(cfg, find_key("output", "agents"), org, sizeof org);
+            return samarl_seterr("[output] agents = '%s' (%s): expected all, none or every:M "
+                                 "with an integer M >= 1",
+                                 a, org);
+        }
+    }
+    cfg->run.steps = config_is_set(cfg, "run", "steps") && cfg->run.steps > 0
+                         ? cfg->run.steps
+                         : (int64_t)llround(cfg->run.days * 24.0);
+    if (cfg->run.steps < 1)
+        return samarl_seterr("[run] days = %g gives no whole step (expected at least 1/24)",
+                             cfg->run.days);
     if (cfg->train.minibatches > cfg->train.copies * cfg->env.horizon)
         return samarl_seterr("[train] minibatches = %" PRId64 " exceeds the %" PRId64
                              " samples per agent and iteration (train.copies x env.horizon)",

@@ -385,6 +385,89 @@ void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global
     write_rows(f, path, t, n_global, 0, offset, count, data, units, description);
 }
 
+/* ---- extendible datasets --------------------------------------------------- */
+
+struct h5series {
+    h5file_t *f;
+    hid_t dset;
+    h5io_type_t t;
+    gidx_t width; /* 0: 1-D */
+    gidx_t rows;  /* written so far */
+};
+
+/* Chunks of about 1 MiB: chunk_rows rows by as many columns as fit. */
+#define SERIES_CHUNK_BYTES ((gidx_t)1 << 20)
+
+h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
+                               gidx_t chunk_rows, const char *units, const char *description)
+{
+    SAMARL_ASSERT(width >= 0 && chunk_rows >= 1);
+    const int rank = width > 0 ? 2 : 1;
+    hsize_t dims[2] = {0, (hsize_t)width}, maxd[2] = {H5S_UNLIMITED, (hsize_t)width};
+    gidx_t cols = width > 0 ? SERIES_CHUNK_BYTES / ((gidx_t)type_size(t) * chunk_rows) : 1;
+    if (cols < 1) cols = 1;
+    if (width > 0 && cols > width) cols = width;
+    hsize_t chunk[2] = {(hsize_t)chunk_rows, (hsize_t)cols};
+    hid_t space = H5ID(H5Screate_simple(rank, dims, maxd));
+    hid_t lcpl = link_plist();
+    hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
+    H5OK(H5Pset_chunk(dcpl, rank, chunk));
+    H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER)); /* every element gets written */
+    h5series_t *s = XZNEW(h5series_t, 1);
+    s->f = f;
+    s->t = t;
+    s->width = width;
+    s->dset = H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT));
+    H5OK(H5Pclose(dcpl));
+    H5OK(H5Pclose(lcpl));
+    H5OK(H5Sclose(space));
+    h5io_attr_str(f, path, "units", units);
+    h5io_attr_str(f, path, "description", description);
+    return s;
+}
+
+void h5io_series_append(h5series_t *s, gidx_t n_rows, gidx_t col0, gidx_t ncols, const void *data)
+{
+    SAMARL_ASSERT(n_rows >= 0 && col0 >= 0 && ncols >= 0);
+    if (n_rows == 0) return;
+    const int rank = s->width > 0 ? 2 : 1;
+    if (s->width > 0) SAMARL_ASSERT(col0 + ncols <= s->width);
+    hsize_t dims[2] = {(hsize_t)(s->rows + n_rows), (hsize_t)s->width};
+    H5OK(H5Dset_extent(s->dset, dims));
+    hid_t fspace = H5ID(H5Dget_space(s->dset));
+    hid_t dxpl = H5ID(H5Pcreate(H5P_DATASET_XFER));
+    H5OK(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE));
+    const int mine = ncols > 0;
+    hsize_t c[2] = {(hsize_t)n_rows, (hsize_t)(rank == 2 ? ncols : 1)};
+    hsize_t o[2] = {(hsize_t)s->rows, (hsize_t)col0}, one[2] = {1, 1};
+    hid_t mspace = H5ID(H5Screate_simple(rank, mine ? c : one, NULL));
+    if (mine) {
+        H5OK(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, o, NULL, c, NULL));
+    } else {
+        H5OK(H5Sselect_none(fspace));
+        H5OK(H5Sselect_none(mspace));
+    }
+    H5OK(H5Dwrite(s->dset, mem_type(s->t), mspace, fspace, dxpl, mine ? data : NULL));
+    H5OK(H5Sclose(mspace));
+    H5OK(H5Sclose(fspace));
+    H5OK(H5Pclose(dxpl));
+    s->rows += n_rows;
+}
+
+gidx_t h5io_series_rows(const h5series_t *s)
+{
+    return s->rows;
+}
+
+void h5io_series_close(h5series_t **sp)
+{
+    h5series_t *s = *sp;
+    if (!s) return;
+    H5OK(H5Dclose(s->dset));
+    free(s);
+    *sp = NULL;
+}
+
 static int attr_open(h5file_t *f, const char *obj, const char *name, hid_t *o, hid_t *a)
 {
     if (strcmp(obj, "/") != 0 && H5Lexists(f->id, obj, H5P_DEFAULT) <= 0)

@@ -24,6 +24,8 @@ static const char *const main_help =
     "\n"
     "commands:\n"
     "  train       learn every agent's state-augmented policy (PPO) -> policy.h5\n"
+    "  run         execute the policies with multipliers agreed by consensus (or the\n"
+    "              baselines: local, central, fixed, none) -> run.h5\n"
     "  eval        policies at fixed multipliers beside the best response\n"
     "  consensus   study the consensus engine on the configured graph: rate sigma,\n"
     "              disagreement per round against the sigma^r bound, time and\n"
@@ -40,8 +42,9 @@ static const char *const main_help =
     "  -V, --version   version, commit and libraries\n"
     "\n"
     "Configuration is an INI file (-c FILE) with sections [run] [graph]\n"
-    "[partition] [halo] [env] [policy] [train] [eval] [dual] [consensus], plus --set section.key=value\n"
-    "overrides; unknown keys and out-of-range values are errors.\n"
+    "[partition] [halo] [env] [policy] [train] [eval] [dual] [consensus] [output],\n"
+    "plus --set section.key=value overrides; unknown keys and out-of-range values\n"
+    "are errors.\n"
     "\n"
     "examples:\n"
     "  mpirun -np 2 samarl train --set graph.agents=32 -o policy.h5\n"
@@ -135,12 +138,13 @@ int main(int argc, char **argv)
                            : strcmp(topic, "config") == 0    ? config_help
                            : strcmp(topic, "info") == 0      ? info_help
                            : strcmp(topic, "train") == 0     ? train_help
+                           : strcmp(topic, "run") == 0       ? run_help
                            : strcmp(topic, "eval") == 0      ? eval_help
                                                              : NULL;
         if (!text) {
             if (root)
                 fprintf(stderr,
-                        "samarl help: unknown command '%s' (commands: train, eval, consensus, "
+                        "samarl help: unknown command '%s' (commands: train, run, eval, consensus, "
                         "config, info)\nTry 'samarl --help'.\n",
                         topic);
             comm_exit(2);
@@ -150,6 +154,8 @@ int main(int argc, char **argv)
         rc = cmd_consensus(argc, argv);
     } else if (strcmp(cmd, "train") == 0) {
         rc = cmd_train(argc, argv);
+    } else if (strcmp(cmd, "run") == 0) {
+        rc = cmd_run(argc, argv);
     } else if (strcmp(cmd, "eval") == 0) {
         rc = cmd_eval(argc, argv);
     } else if (strcmp(cmd, "config") == 0) {

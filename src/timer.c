@@ -18,6 +18,9 @@ const char *const timer_names[TIMER_COUNT] = {
     [TIMER_COLLECT] = "collect",
     [TIMER_UPDATE] = "update",
     [TIMER_EVAL] = "eval",
+    [TIMER_POLICY] = "policy",
+    [TIMER_ENV] = "env",
+    [TIMER_DUAL] = "dual",
 };
 
 static struct {

@@ -25,12 +25,17 @@ typedef enum { ENV_DR } env_name_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
 typedef enum { ALGO_PPO } algo_t;
+typedef enum { DUAL_CONSENSUS, DUAL_TRACKING, DUAL_LOCAL, DUAL_CENTRAL, DUAL_FIXED, DUAL_NONE } dual_mode_t;
 
 #define CONFIG_MAX_KEYS 128
 
 typedef struct config {
     struct {
         uint64_t seed;
+        double days;
+        int64_t steps; /* effective run length: run.steps, or days x 24 */
+        int greedy;
+        int64_t progress_every;
     } run;
     struct {
         int type; /* graph_type_t */
@@ -87,7 +92,15 @@ typedef struct config {
     } eval;
     struct {
         int weights; /* weights_t */
+        int mode;    /* dual_mode_t */
+        double eta, lambda0;
+        int64_t epoch, rounds;
     } dual;
+    struct {
+        char *agents;       /* all | none | every:M */
+        int64_t agent_step; /* parsed: 1 all, 0 none, M */
+        int64_t every, buffer;
+    } output;
     struct {
         int64_t rounds;
         int64_t report_every;

@@ -50,6 +50,20 @@ void h5io_write_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, 
                    gidx_t offset, gidx_t count, const void *data, const char *units,
                    const char *description);
 
+/* Extendible datasets, appended to in blocks of rows (time steps):
+ * [rows][width] (1-D [rows] when width is 0), chunked chunk_rows rows by up
+ * to ~1 MiB, with 'units' and 'description' attributes. Collective. */
+typedef struct h5series h5series_t;
+h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
+                               gidx_t chunk_rows, const char *units, const char *description);
+/* Collective. Extend by n_rows (same on every rank); this rank writes
+ * columns [col0, col0 + ncols) of the new rows from data[n_rows][ncols].
+ * 1-D: a rank with ncols > 0 writes data[n_rows]; the others pass 0. */
+void h5io_series_append(h5series_t *s, gidx_t n_rows, gidx_t col0, gidx_t ncols,
+                        const void *data);
+gidx_t h5io_series_rows(const h5series_t *s);
+void h5io_series_close(h5series_t **s);
+
 /* Collective. Reading; the functions returning int report a missing or
  * mistyped object as SAMARL_ERR with a message (on every rank). */
 int h5io_attr_read_str(h5file_t *f, const char *obj, const char *name, char **value);

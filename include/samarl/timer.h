@@ -21,6 +21,9 @@ typedef enum {
     TIMER_COLLECT,    /* training: rollouts (policy forward + environment) */
     TIMER_UPDATE,     /* training: PPO epochs (forward, backward, Adam) */
     TIMER_EVAL,       /* evaluations at fixed multipliers */
+    TIMER_POLICY,     /* run: observations and policy (action choice) */
+    TIMER_ENV,        /* run: environment steps and per-step statistics */
+    TIMER_DUAL,       /* run: local dual steps and projections */
     TIMER_COUNT
 } timer_id_t;
 

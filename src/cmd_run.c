@@ -1,0 +1,711 @@
+/* samarl run: execution with dual variables agreed by consensus (DESIGN.md §5)
+ * and the run file of DESIGN.md §6. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "samarl/blockmap.h"
+#include "samarl/cli.h"
+#include "samarl/comm.h"
+#include "samarl/consensus.h"
+#include "samarl/env.h"
+#include "samarl/error.h"
+#include "samarl/h5io.h"
+#include "samarl/policy.h"
+#include "samarl/policyfile.h"
+#include "samarl/reprosum.h"
+#include "samarl/version.h"
+
+#define SAMARL_RUN_FORMAT_VERSION 1
+
+const char *const run_help =
+    "usage: samarl run [-c CONFIG] [--policy policy.h5] [--set section.key=value ...]\n"
+    "                  [-o run.h5] [--dry-run] [-q]\n"
+    "\n"
+    "Runs every agent on its local state and its own multiplier lambda_i for\n"
+    "run.days days (hourly steps) and lets the agents agree on lambda. Every\n"
+    "dual.epoch steps each agent takes a dual step on its own usage,\n"
+    "  l_i = lambda_i + dual.eta (mean usage of i over the epoch - C/N),\n"
+    "then, by dual.mode:\n"
+    "  consensus  K = dual.rounds rounds of averaging with its graph neighbours\n"
+    "             (one halo exchange each), lambda = max(0, W^K l)  [the paper]\n"
+    "  tracking   the same, with the slack replaced by a dynamic-average\n"
+    "             estimate of the network's slack (gradient tracking)\n"
+    "  local      no communication: lambda_i = max(0, l_i)  [independent learners]\n"
+    "  central    one exact multiplier from a reproducible all-reduce  [the oracle]\n"
+    "  fixed      lambda = dual.lambda0 throughout; none: lambda = 0\n"
+    "C = env.capacity_ratio x the agents' total demand scale is the grid capacity.\n"
+    "\n"
+    "The policy is policy.type = mlp (networks from --policy, made by samarl train)\n"
+    "or bestresponse (analytic, no file). Rank 0 prints a progress line (step,\n"
+    "agent-steps/s, ETA, slack against C, mean lambda, served fraction) and a\n"
+    "summary: average slack / C and the share of steps over capacity over the\n"
+    "second half, fulfilment (served / arrived essential demand), postponers\n"
+    "(agents whose backlog exceeds 24 h of their demand at the end), energy cost,\n"
+    "lambda and its disagreement beside the theory bound eta G s^K / (1 - s^K).\n"
+    "\n"
+    "The run file (-o, default run.h5) is parallel HDF5: /series (per-step\n"
+    "network totals), /traj (per-agent float32 trajectories, output.agents and\n"
+    "output.every choose how many), /agents, /graph, /summary, /timers; written\n"
+    "as run.h5.partial and renamed when complete; a JSON summary goes beside it.\n"
+    "Its datasets are bit-identical for any number of ranks.\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE    INI configuration (without it: built-in defaults)\n"
+    "  -s, --set S.K=V      override one key; repeatable\n"
+    "      --policy FILE    trained networks (policy.type = mlp)\n"
+    "  -o, --output FILE    the run file (default run.h5); JSON summary beside it\n"
+    "      --dry-run        print the effective configuration and exit\n"
+    "  -q, --quiet          print only the summary\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "keys: [run] days, steps, greedy, seed, progress_every; [dual] all; [output] all;\n"
+    "      [env] all; [policy] type, tau, defer_hours; [graph] [partition] [halo].\n"
+    "      'samarl config --keys' documents every key.\n"
+    "\n"
+    "examples:\n"
+    "  mpirun -np 2 samarl run --set policy.type=bestresponse --set graph.agents=256 \\\n"
+    "      --set graph.type=ring --set graph.k=2 -o run.h5\n"
+    "  mpirun -np 2 samarl run --policy policy.h5 --set graph.agents=32 \\\n"
+    "      --set dual.mode=local -o local.h5\n"
+    "  samarl info run.h5\n";
+
+enum { SOURCE_RUN = 2 };
+
+/* Per-step network totals recorded in /series. */
+enum {
+    S_USAGE,
+    S_SERVED,
+    S_ARRIVED,
+    S_BACKLOG,
+    S_COST,
+    S_REWARD,
+    S_N_SUMS, /* the reproducible sums above */
+    S_LMEAN = S_N_SUMS,
+    S_LMIN,
+    S_LMAX,
+    S_DIS,
+    S_BOUND,
+    S_SLACK,
+    S_CAPACITY,
+    S_COUNT
+};
+static const struct {
+    const char *name, *units, *description;
+} series_info[S_COUNT] = {
+    [S_USAGE] = {"total_usage", "kWh", "grid draw of all agents in the step"},
+    [S_SERVED] = {"served", "kWh", "essential demand served in the step, all agents"},
+    [S_ARRIVED] = {"arrived", "kWh", "essential demand arriving in the step, all agents"},
+    [S_BACKLOG] = {"backlog", "kWh", "pending essential demand after the step, all agents"},
+    [S_COST] = {"energy_cost", "$", "price x grid draw in the step, all agents"},
+    [S_REWARD] = {"reward", "$", "reward r (utility - cost - backlog penalty), all agents"},
+    [S_LMEAN] = {"lambda_mean", "$/kWh", "mean multiplier the agents acted on in the step"},
+    [S_LMIN] = {"lambda_min", "$/kWh", "smallest multiplier in the step"},
+    [S_LMAX] = {"lambda_max", "$/kWh", "largest multiplier in the step"},
+    [S_DIS] = {"disagreement", "$/kWh",
+               "||lambda - mean 1|| / sqrt(N) of the multipliers acted on in the step"},
+    [S_BOUND] = {"disagreement_bound", "$/kWh",
+                 "eta G sigma^K / (1 - sigma^K), G the largest RMS deviation of the agents' "
+                 "epoch usage from its mean so far (NaN where sigma is unknown)"},
+    [S_SLACK] = {"slack", "kWh", "total_usage - capacity (positive: over capacity)"},
+    [S_CAPACITY] = {"capacity", "kWh", "grid capacity C per step (constant in DR-v1)"},
+};
+
+/* Per-agent trajectories recorded in /traj. */
+enum { T_USAGE, T_BACKLOG, T_ACTION, T_REWARD, T_LAMBDA, T_COUNT };
+static const struct {
+    const char *name, *units, *description;
+} traj_info[T_COUNT] = {
+    [T_USAGE] = {"usage", "kWh", "grid draw of each agent (column = gid / M for every:M)"},
+    [T_BACKLOG] = {"backlog", "kWh", "pending essential demand of each agent after the step"},
+    [T_ACTION] = {"action", "level index", "action taken (index into env.levels)"},
+    [T_REWARD] = {"reward", "$", "reward r of each agent (without the multiplier term)"},
+    [T_LAMBDA] = {"lambda", "$/kWh", "multiplier each agent acted on"},
+};
+
+typedef struct runout {
+    h5file_t *f;
+    blockmap_t *bm;
+    gidx_t lo, cnt;       /* this rank's gid block */
+    gidx_t col0, ncols;   /* its recorded columns */
+    gidx_t width;         /* recorded agents in all */
+    int64_t every, step;  /* agent stride (0: none) */
+    int64_t cap, rows;    /* buffered recorded steps */
+    lidx_t n_owned;
+    float *buf[T_COUNT];  /* [n_owned][cap] */
+    float *blk, *out;     /* [cnt][cap], [cap][ncols] */
+    h5series_t *traj[T_COUNT];
+    h5series_t *ser[S_COUNT];
+    double *sbuf;         /* [S_COUNT][cap_s] on rank 0 */
+    int64_t cap_s, rows_s;
+} runout_t;
+
+static void runout_open(runout_t *o, const char *path, const config_t *cfg, const setup_t *s,
+                        const env_t *env, double sigma)
+{
+    memset(o, 0, sizeof *o);
+    const lgraph_t *lg = s->lg;
+    comm_check(h5io_create(path, &o->f));
+    h5file_t *f = o->f;
+    o->bm = blockmap_create(lg);
+    o->lo = blockmap_lo(o->bm);
+    o->cnt = blockmap_count(o->bm);
+    o->n_owned = lg->n_owned;
+    const int root = comm_rank() == 0;
+
+    char *text = config_format(cfg, 0), fp[24];
+    snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
+    h5io_attr_str(f, "/", "format", "samarl-run");
+    h5io_attr_int64(f, "/", "format_version", SAMARL_RUN_FORMAT_VERSION);
+    h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
+    h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
+    h5io_attr_int64(f, "/", "n_agents", s->n);
+    h5io_attr_int64(f, "/", "n_ranks", comm_size());
+    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
+    h5io_attr_int64(f, "/", "steps", cfg->run.steps);
+    h5io_attr_double(f, "/", "capacity", env->capacity);
+    h5io_attr_str(f, "/", "dual_mode", config_enum_name("dual", "mode", cfg->dual.mode));
+    h5io_attr_str(f, "/", "policy_type", config_enum_name("policy", "type", cfg->policy.type));
+    h5io_attr_str(f, "/", "config", text);
+    free(text);
+
+    /* /graph and /agents: per-agent values at their gids. */
+    gidx_t c = o->cnt > 0 ? o->cnt : 1;
+    int32_t *iv = XNEW(int32_t, lg->n_owned > 0 ? lg->n_owned : 1), *ib = XNEW(int32_t, c);
+    float *fb = XNEW(float, c);
+    for (lidx_t i = 0; i < lg->n_owned; i++) iv[i] = comm_rank();
+    blockmap_forward(o->bm, iv, ib, sizeof(int32_t));
+    h5io_write_1d(f, "/graph/partition", H5IO_I32, s->n, o->lo, o->cnt, ib, "rank",
+                  "MPI rank that owned each agent in this run");
+    for (lidx_t i = 0; i < lg->n_owned; i++) iv[i] = lg->degree[i];
+    blockmap_forward(o->bm, iv, ib, sizeof(int32_t));
+    h5io_write_1d(f, "/graph/degree", H5IO_I32, s->n, o->lo, o->cnt, ib, "1",
+                  "number of neighbours of each agent");
+    h5io_attr_str(f, "/graph", "name", s->graph_name);
+    h5io_attr_str(f, "/graph", "fingerprint", fp);
+    h5io_attr_int64(f, "/graph", "n_edges", s->m);
+    h5io_attr_int64(f, "/graph", "edge_cut", s->edge_cut);
+    h5io_attr_double(f, "/graph", "sigma", sigma);
+    blockmap_forward(o->bm, env->a, fb, sizeof(float));
+    h5io_write_1d(f, "/agents/scale", H5IO_F32, s->n, o->lo, o->cnt, fb, "kWh/h",
+                  "demand scale a_i of each agent");
+    blockmap_forward(o->bm, env->beta, fb, sizeof(float));
+    h5io_write_1d(f, "/agents/beta", H5IO_F32, s->n, o->lo, o->cnt, fb, "$/kWh",
+                  "utility weight beta_i of each agent");
+    free(iv);
+    free(ib);
+    free(fb);
+
+    /* /series: rank 0 appends; chunk = buffer rows. */
+    o->cap_s = cfg->output.buffer;
+    if (root) o->sbuf = XNEW(double, (size_t)S_COUNT * (size_t)o->cap_s);
+    for (int k = 0; k < S_COUNT; k++) {
+        char p[64];
+        snprintf(p, sizeof p, "/series/%s", series_info[k].name);
+        o->ser[k] = h5io_series_create(f, p, H5IO_F64, 0, o->cap_s, series_info[k].units,
+                                       series_info[k].description);
+    }
+    h5io_attr_double(f, "/series", "capacity", env->capacity);
+    h5io_attr_str(f, "/series", "capacity_units", "kWh per step");
+
+    /* /traj: recorded agents are the gids that are multiples of the stride. */
+    o->step = cfg->output.agent_step;
+    o->every = cfg->output.every;
+    if (o->step > 0) {
+        const gidx_t M = o->step;
+        o->width = (s->n + M - 1) / M;
+        gidx_t first = (o->lo + M - 1) / M, end = (o->lo + o->cnt + M - 1) / M;
+        o->col0 = first;
+        o->ncols = end - first;
+        o->cap = cfg->output.buffer;
+        for (int k = 0; k < T_COUNT; k++) {
+            o->buf[k] = XNEW(float, (size_t)(lg->n_owned > 0 ? lg->n_owned : 1) * (size_t)o->cap);
+            char p[64];
+            snprintf(p, sizeof p, "/traj/%s", traj_info[k].name);
+            o->traj[k] = h5io_series_create(f, p, H5IO_F32, o->width, o->cap, traj_info[k].units,
+                                            traj_info[k].description);
+        }
+        o->blk = XNEW(float, (size_t)c * (size_t)o->cap);
+        o->out = XNEW(float, (size_t)o->cap * (size_t)(o->ncols > 0 ? o->ncols : 1));
+        h5io_attr_int64(f, "/traj", "agent_stride", M);
+        h5io_attr_int64(f, "/traj", "step_stride", o->every);
+        h5io_attr_str(f, "/traj", "layout",
+                      "[recorded step][recorded agent]: row r is step r * step_stride, column c "
+                      "is agent gid c * agent_stride");
+    }
+}
+
+static void runout_flush_traj(runout_t *o)
+{
+    if (o->step <= 0) return;
+    int64_t rows = o->rows;
+    comm_allreduce_int64(&rows, 1, COMM_MAX); /* the same on every rank anyway */
+    if (rows == 0) return;
+    const size_t elem = sizeof(float) * (size_t)o->cap;
+    for (int k = 0; k < T_COUNT; k++) {
+        blockmap_forward(o->bm, o->buf[k], o->blk, elem);
+        /* Block rows are agents lo..lo+cnt; keep the recorded ones, step-major. */
+        for (gidx_t c = 0; c < o->ncols; c++) {
+            gidx_t a = (o->col0 + c) * o->step - o->lo;
+            for (int64_t r = 0; r < rows; r++)
+                o->out[r * o->ncols + c] = o->blk[(size_t)a * (size_t)o->cap + (size_t)r];
+        }
+        h5io_series_append(o->traj[k], rows, o->col0, o->ncols, o->out);
+    }
+    o->rows = 0;
+}
+
+static void runout_flush_series(runout_t *o)
+{
+    int64_t rows = o->rows_s;
+    if (rows == 0) return;
+    const int root = comm_rank() == 0;
+    for (int k = 0; k < S_COUNT; k++)
+        h5io_series_append(o->ser[k], rows, 0, root ? 1 : 0,
+                           root ? o->sbuf + (size_t)k * (size_t)o->cap_s : NULL);
+    o->rows_s = 0;
+}
+
+/* Collective (every rank calls it every step with the same t). */
+static void runout_series(runout_t *o, const double v[S_COUNT])
+{
+    if (comm_rank() == 0)
+        for (int k = 0; k < S_COUNT; k++) o->sbuf[(size_t)k * (size_t)o->cap_s + o->rows_s] = v[k];
+    if (++o->rows_s == o->cap_s) runout_flush_series(o);
+}
+
+static void runout_close(runout_t *o)
+{
+    for (int k = 0; k < S_COUNT; k++) h5io_series_close(&o->ser[k]);
+    for (int k = 0; k < T_COUNT; k++) {
+        h5io_series_close(&o->traj[k]);
+        free(o->buf[k]);
+    }
+    free(o->blk);
+    free(o->out);
+    free(o->sbuf);
+    blockmap_destroy(&o->bm);
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+typedef struct summary {
+    double avg_slack_ratio, violation_ratio, fulfilled, postponers, backlog_growth;
+    double energy_cost, reward, lambda_mean, lambda_min, lambda_max, disagreement;
+    double disagreement_mean, bound, sigma, wall, rate;
+    int64_t steps, agent_steps;
+} summary_t;
+
+static void print_summary(const summary_t *m, const config_t *cfg)
+{
+    printf("summary (second half, steps %" PRId64 "-%" PRId64 "):\n", m->steps / 2, m->steps - 1);
+    printf("  average slack / C      %+.4f   (negative: under capacity)\n", m->avg_slack_ratio);
+    printf("  steps over capacity    %.4f\n", m->violation_ratio);
+    printf("  fulfilment             %.4f   (served / arrived essential demand)\n", m->fulfilled);
+    printf("  postponers             %.4f   (backlog > 24 h of demand at the end)\n",
+           m->postponers);
+    printf("  backlog growth         %+.4g kWh per agent per hour\n", m->backlog_growth);
+    printf("  energy cost            %.4f $ per agent per step\n", m->energy_cost);
+    printf("  lambda final           mean %.4f  min %.4f  max %.4f  $/kWh\n", m->lambda_mean,
+           m->lambda_min, m->lambda_max);
+    printf("  disagreement           final %.3g  mean %.3g", m->disagreement,
+           m->disagreement_mean);
+    if (cfg->dual.mode == DUAL_CONSENSUS || cfg->dual.mode == DUAL_TRACKING)
+        printf("  bound %.3g (sigma %.4f, K %" PRId64 ")", m->bound, m->sigma, cfg->dual.rounds);
+    printf("\n");
+}
+
+static void write_summary(runout_t *o, const summary_t *m, const timer_stats_t *ts)
+{
+    h5file_t *f = o->f;
+    h5io_group(f, "/summary");
+    const struct {
+        const char *k;
+        double v;
+    } a[] = {{"avg_slack_ratio", m->avg_slack_ratio},
+             {"violation_ratio", m->violation_ratio},
+             {"fulfilled", m->fulfilled},
+             {"postponers", m->postponers},
+             {"backlog_growth", m->backlog_growth},
+             {"energy_cost", m->energy_cost},
+             {"reward", m->reward},
+             {"lambda_final_mean", m->lambda_mean},
+             {"lambda_final_min", m->lambda_min},
+             {"lambda_final_max", m->lambda_max},
+             {"lambda_final_disagreement", m->disagreement},
+             {"disagreement_mean", m->disagreement_mean},
+             {"disagreement_bound", m->bound},
+             {"sigma", m->sigma},
+             {"wall_s", m->wall},
+             {"agent_steps_per_s", m->rate}};
+    for (size_t k = 0; k < sizeof a / sizeof a[0]; k++) h5io_attr_double(f, "/summary", a[k].k, a[k].v);
+    h5io_attr_int64(f, "/summary", "steps", m->steps);
+    h5io_attr_int64(f, "/summary", "agent_steps", m->agent_steps);
+    h5io_group(f, "/timers");
+    for (int t = 0; t < TIMER_COUNT; t++) {
+        if (ts[t].calls == 0 && ts[t].max == 0) continue;
+        char n[64];
+        snprintf(n, sizeof n, "%s_min_s", timer_names[t]);
+        h5io_attr_double(f, "/timers", n, ts[t].min);
+        snprintf(n, sizeof n, "%s_avg_s", timer_names[t]);
+        h5io_attr_double(f, "/timers", n, ts[t].avg);
+        snprintf(n, sizeof n, "%s_max_s", timer_names[t]);
+        h5io_attr_double(f, "/timers", n, ts[t].max);
+    }
+}
+
+/* A JSON number, or null where it is not finite (JSON has no NaN). */
+static void json_num(strbuf_t *sb, const char *key, double v)
+{
+    if (isfinite(v))
+        sb_printf(sb, ", \"%s\": %.10g", key, v);
+    else
+        sb_printf(sb, ", \"%s\": null", key);
+}
+
+static void json_summary(strbuf_t *sb, const summary_t *m)
+{
+    sb_printf(sb, "  \"results\": {\"steps\": %" PRId64 ", \"agent_steps\": %" PRId64, m->steps,
+              m->agent_steps);
+    json_num(sb, "avg_slack_ratio", m->avg_slack_ratio);
+    json_num(sb, "violation_ratio", m->violation_ratio);
+    json_num(sb, "fulfilled", m->fulfilled);
+    json_num(sb, "postponers", m->postponers);
+    json_num(sb, "backlog_growth", m->backlog_growth);
+    json_num(sb, "energy_cost", m->energy_cost);
+    json_num(sb, "reward", m->reward);
+    json_num(sb, "lambda_final_mean", m->lambda_mean);
+    json_num(sb, "lambda_final_min", m->lambda_min);
+    json_num(sb, "lambda_final_max", m->lambda_max);
+    json_num(sb, "lambda_final_disagreement", m->disagreement);
+    json_num(sb, "disagreement_mean", m->disagreement_mean);
+    json_num(sb, "disagreement_bound", m->bound);
+    json_num(sb, "sigma", m->sigma);
+    json_num(sb, "wall_s", m->wall);
+    json_num(sb, "agent_steps_per_s", m->rate);
+    sb_puts(sb, "},\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+    cli_opts_t o;
+    cli_parse(argc, argv, 2, "samarl run", CLI_OUTPUT | CLI_POLICY, &o);
+    const int me = comm_rank();
+    if (o.help) {
+        if (me == 0) fputs(run_help, stdout);
+        comm_exit(0);
+    }
+    config_t cfg;
+    cli_load_config(&o, &cfg);
+    if (o.dry_run) cli_dry_run(&o, &cfg);
+    const int mlp = cfg.policy.type == POLICY_MLP;
+    if (mlp && !o.policy)
+        comm_check(samarl_seterr(
+            "policy.type = mlp needs trained networks: pass --policy FILE (made by samarl "
+            "train), or --set policy.type=bestresponse for the analytic policy"));
+    if (!mlp && o.policy)
+        comm_check(samarl_seterr("--policy %s given but policy.type = bestresponse (which needs "
+                                 "no file); drop --policy or set policy.type = mlp",
+                                 o.policy));
+    const char *out = o.output ? o.output : "run.h5";
+    comm_check(h5io_check_writable(out));
+    const int verbose = !o.quiet;
+    timer_start(TIMER_TOTAL);
+    if (me == 0 && verbose)
+        printf("samarl run %s on %d rank%s\n", SAMARL_VERSION, comm_size(),
+               comm_size() > 1 ? "s" : "");
+
+    const int mode = cfg.dual.mode;
+    const int width = mode == DUAL_TRACKING ? 2 : 1;
+    setup_t s;
+    setup_run(&cfg, width, verbose, &s);
+    const lgraph_t *lg = s.lg;
+    const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    const double N = (double)s.n;
+    env_t *env;
+    env_create(&cfg, s.n, n, lg->gid, 1, &env);
+    policyset_t ps;
+    policyset_init(&ps, &cfg, env->n_levels, n, 1);
+    if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
+
+    consensus_t *cons = NULL;
+    double sigma = NAN;
+    const int64_t K = cfg.dual.rounds;
+    if (mode == DUAL_CONSENSUS || mode == DUAL_TRACKING) {
+        cons = consensus_create(lg, s.halo, (weights_t)cfg.dual.weights);
+        if (cfg.consensus.sigma_iters > 0) {
+            int64_t it;
+            double res;
+            sigma = consensus_sigma(cons, cfg.run.seed, cfg.consensus.sigma_iters,
+                                    cfg.consensus.sigma_tol, &it, &res, NULL, NULL);
+        }
+    }
+    const double sK = pow(sigma, (double)K);
+    const double bound_factor = cfg.dual.eta * sK / (1.0 - sK);
+
+    runout_t ro;
+    timer_start(TIMER_IO);
+    runout_open(&ro, out, &cfg, &s, env, sigma);
+    timer_stop(TIMER_IO);
+
+    const int64_t T = cfg.run.steps, T0 = cfg.dual.epoch, half = T / 2;
+    const double C = env->capacity, share = C / N, eta = cfg.dual.eta;
+    if (me == 0 && verbose) {
+        printf("run: %" PRIdG " agents, %" PRId64 " steps (%.4g days), policy %s, dual.mode %s, "
+               "eta %g, epoch %" PRId64,
+               s.n, T, (double)T / 24.0, config_enum_name("policy", "type", cfg.policy.type),
+               config_enum_name("dual", "mode", mode), eta, T0);
+        if (cons) printf(", K %" PRId64 ", sigma %.5f", K, sigma);
+        printf("\n  capacity C = %.6g kWh per step (%.4g x the agents' total demand scale)\n", C,
+               cfg.env.capacity_ratio);
+        fflush(stdout);
+    }
+
+    /* Multipliers (with ghost room for the halo), in the tracking mode
+     * interleaved with the slack tracker: x[2i] = lambda, x[2i+1] = y. */
+    double *x = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)width);
+    double *lam = XZNEW(double, n > 0 ? n : 1);   /* what agents act on */
+    double *gsum = XZNEW(double, n > 0 ? n : 1);  /* usage in the epoch */
+    double *sold = XZNEW(double, n > 0 ? n : 1);  /* tracking: last slack */
+    double *dev = XZNEW(double, n > 0 ? n : 1);   /* epoch usage (for G) */
+    const double l0 = mode == DUAL_NONE ? 0.0 : cfg.dual.lambda0;
+    for (lidx_t i = 0; i < n; i++) lam[i] = x[(size_t)i * width] = l0;
+
+    env_begin_episode(env, cfg.run.seed, ENV_NOISE_RUN, 0);
+    for (lidx_t i = 0; i < n; i++) env_reset_agent(env, i);
+
+    float ob[ENV_OBS], lf, g, r, sv, d;
+    uint8_t act;
+    double lmean = l0, lmin = l0, lmax = l0, dis = 0, gmax = 0;
+    double sum_usage2 = 0, sum_served2 = 0, sum_arrived2 = 0, sum_cost2 = 0, sum_reward2 = 0;
+    double sum_dis2 = 0, backlog_half = 0, backlog_end = 0;
+    int64_t over2 = 0;
+    const double t_start = comm_wtime();
+    double last_print = 0;
+    const int64_t pe = cfg.run.progress_every;
+    reprosum_t acc[S_N_SUMS];
+    for (int64_t t = 0; t < T; t++) {
+        /* Act and step. */
+        for (int k = 0; k < S_N_SUMS; k++) reprosum_init(&acc[k]);
+        const int rec = ro.step > 0 && t % ro.every == 0;
+        for (lidx_t i = 0; i < n; i++) {
+            timer_start(TIMER_POLICY);
+            lf = (float)lam[i];
+            env_observe(env, i, t, &lf, ob);
+            policyset_act(&ps, env, i, t, ob, &lf, cfg.run.seed, SOURCE_RUN, cfg.run.greedy, &act,
+                          NULL, NULL);
+            timer_stop(TIMER_POLICY);
+            timer_start(TIMER_ENV);
+            const float price = env_price(env, 0, t);
+            env_step(env, i, t, &act, &g, &r, &sv, &d);
+            gsum[i] += g;
+            reprosum_add(&acc[S_USAGE], g);
+            reprosum_add(&acc[S_SERVED], sv);
+            reprosum_add(&acc[S_ARRIVED], d);
+            reprosum_add(&acc[S_BACKLOG], env->b[i]);
+            reprosum_add(&acc[S_COST], (double)price * (double)g);
+            reprosum_add(&acc[S_REWARD], r);
+            if (rec) {
+                const size_t q = (size_t)i * (size_t)ro.cap + (size_t)ro.rows;
+                ro.buf[T_USAGE][q] = g;
+                ro.buf[T_BACKLOG][q] = env->b[i];
+                ro.buf[T_ACTION][q] = act;
+                ro.buf[T_REWARD][q] = r;
+                ro.buf[T_LAMBDA][q] = lf;
+            }
+            timer_stop(TIMER_ENV);
+        }
+        timer_start(TIMER_REDUCE);
+        reprosum_allreduce(acc, S_N_SUMS);
+        timer_stop(TIMER_REDUCE);
+        double v[S_COUNT];
+        for (int k = 0; k < S_N_SUMS; k++) v[k] = reprosum_value(&acc[k]);
+        v[S_LMEAN] = lmean;
+        v[S_LMIN] = lmin;
+        v[S_LMAX] = lmax;
+        v[S_DIS] = dis;
+        v[S_BOUND] = cons ? bound_factor * gmax : NAN;
+        v[S_SLACK] = v[S_USAGE] - C;
+        v[S_CAPACITY] = C;
+        if (t >= half) {
+            sum_usage2 += v[S_USAGE];
+            sum_served2 += v[S_SERVED];
+            sum_arrived2 += v[S_ARRIVED];
+            sum_cost2 += v[S_COST];
+            sum_reward2 += v[S_REWARD];
+            sum_dis2 += dis;
+            over2 += v[S_USAGE] > C;
+        }
+        if (t == half) backlog_half = v[S_BACKLOG];
+        if (t == T - 1) backlog_end = v[S_BACKLOG];
+        timer_start(TIMER_IO);
+        runout_series(&ro, v);
+        if (rec && ++ro.rows == ro.cap) runout_flush_traj(&ro);
+        timer_stop(TIMER_IO);
+
+        /* Dual epoch. */
+        if ((t + 1) % T0 == 0 && mode != DUAL_NONE && mode != DUAL_FIXED) {
+            timer_start(TIMER_DUAL);
+            for (lidx_t i = 0; i < n; i++) {
+                dev[i] = gsum[i] / (double)T0; /* mean usage over the epoch */
+                gsum[i] = 0;
+            }
+            timer_stop(TIMER_DUAL);
+            if (mode == DUAL_LOCAL) {
+                for (lidx_t i = 0; i < n; i++) {
+                    double l = lam[i] + eta * (dev[i] - share);
+                    lam[i] = l > 0 ? l : 0;
+                }
+            } else if (mode == DUAL_CENTRAL) {
+                timer_start(TIMER_REDUCE);
+                double tot = reprosum_global(dev, (size_t)n);
+                timer_stop(TIMER_REDUCE);
+                double l = lmean + eta * (tot - C) / N;
+                l = l > 0 ? l : 0;
+                for (lidx_t i = 0; i < n; i++) lam[i] = l;
+            } else {
+                /* G: RMS deviation of the epoch usage from its network mean. */
+                if (cons && isfinite(bound_factor)) {
+                    double gd = consensus_disagreement(cons, dev, NULL);
+                    if (gd > gmax) gmax = gd;
+                }
+                timer_start(TIMER_DUAL);
+                if (mode == DUAL_CONSENSUS) {
+                    for (lidx_t i = 0; i < n; i++) x[i] = lam[i] + eta * (dev[i] - share);
+                } else { /* tracking: y <- W^K (y + s - s_old); l = lambda + eta (y + s - s_old) */
+                    for (lidx_t i = 0; i < n; i++) {
+                        const double sl = dev[i] - share;
+                        double y = x[2 * (size_t)i + 1] + sl - sold[i];
+                        sold[i] = sl;
+                        x[2 * (size_t)i + 1] = y;
+                        x[2 * (size_t)i] = lam[i] + eta * y;
+                    }
+                }
+                timer_stop(TIMER_DUAL);
+                timer_start(TIMER_CONSENSUS);
+                consensus_mix(cons, x, width, (int)K);
+                timer_stop(TIMER_CONSENSUS);
+                for (lidx_t i = 0; i < n; i++) {
+                    const double l = x[(size_t)i * width];
+                    lam[i] = l > 0 ? l : 0;
+                }
+            }
+            /* Statistics of the new multipliers (acted on from step t + 1). */
+            if (mode == DUAL_CENTRAL || mode == DUAL_LOCAL || cons) {
+                if (mode == DUAL_CENTRAL) {
+                    double mm[2] = {n > 0 ? lam[0] : INFINITY, n > 0 ? -lam[0] : INFINITY};
+                    comm_allreduce_double(mm, 2, COMM_MIN);
+                    lmean = lmin = mm[0];
+                    lmax = -mm[1];
+                    dis = 0;
+                } else {
+                    timer_start(TIMER_REDUCE);
+                    reprosum_t ls;
+                    reprosum_init(&ls);
+                    reprosum_add_array(&ls, lam, (size_t)n);
+                    reprosum_allreduce(&ls, 1);
+                    lmean = reprosum_value(&ls) / N;
+                    reprosum_init(&ls);
+                    reprosum_add_sqdev(&ls, lam, (size_t)n, lmean);
+                    double mm[2] = {INFINITY, INFINITY};
+                    for (lidx_t i = 0; i < n; i++) {
+                        if (lam[i] < mm[0]) mm[0] = lam[i];
+                        if (-lam[i] < mm[1]) mm[1] = -lam[i];
+                    }
+                    reprosum_allreduce(&ls, 1);
+                    comm_allreduce_double(mm, 2, COMM_MIN);
+                    dis = sqrt(reprosum_value(&ls) / N);
+                    lmin = mm[0];
+                    lmax = -mm[1];
+                    timer_stop(TIMER_REDUCE);
+                }
+            }
+        }
+
+        /* Progress. */
+        double now = comm_wtime() - t_start;
+        const int show = pe > 0 ? (t + 1) % pe == 0 || t == T - 1 : now - last_print > 5.0;
+        if (me == 0 && verbose && show) {
+            last_print = now;
+            char b[32];
+            double rate = N * (double)(t + 1) / now;
+            printf("step %6" PRId64 "/%" PRId64 "  %8.3g agent-steps/s  ETA %8s  slack %+7.3f%% C"
+                   "  lambda %.4f  served %.4f\n",
+                   t + 1, T, rate, cli_duration(now / (double)(t + 1) * (double)(T - t - 1), b, sizeof b),
+                   100.0 * v[S_SLACK] / C, lmean, v[S_ARRIVED] > 0 ? v[S_SERVED] / v[S_ARRIVED] : 1.0);
+            fflush(stdout);
+        }
+    }
+    const double wall = comm_wtime() - t_start;
+    timer_start(TIMER_IO);
+    runout_flush_series(&ro);
+    runout_flush_traj(&ro);
+    timer_stop(TIMER_IO);
+
+    /* Postponers: backlog above 24 h of the agent's demand scale. */
+    int64_t post = 0;
+    for (lidx_t i = 0; i < n; i++) post += env->b[i] > 24.0f * env->a[i];
+    comm_allreduce_int64(&post, 1, COMM_SUM);
+    summary_t m = {0};
+    const double nh = (double)(T - half);
+    m.steps = T;
+    m.agent_steps = (int64_t)s.n * T;
+    m.avg_slack_ratio = (sum_usage2 / nh - C) / C;
+    m.violation_ratio = (double)over2 / nh;
+    m.fulfilled = sum_arrived2 > 0 ? sum_served2 / sum_arrived2 : 1.0;
+    m.postponers = (double)post / N;
+    m.backlog_growth = T - 1 > half ? (backlog_end - backlog_half) / (double)(T - 1 - half) / N : 0;
+    m.energy_cost = sum_cost2 / nh / N;
+    m.reward = sum_reward2 / nh / N;
+    m.lambda_mean = lmean;
+    m.lambda_min = lmin;
+    m.lambda_max = lmax;
+    m.disagreement = dis;
+    m.disagreement_mean = sum_dis2 / nh;
+    m.bound = cons ? bound_factor * gmax : NAN;
+    m.sigma = sigma;
+    m.wall = wall;
+    m.rate = wall > 0 ? (double)m.agent_steps / wall : 0;
+
+    timer_stop(TIMER_TOTAL);
+    timer_stats_t ts[TIMER_COUNT];
+    timer_reduce(ts);
+    timer_start(TIMER_IO);
+    write_summary(&ro, &m, ts);
+    runout_close(&ro);
+    comm_check(h5io_commit(&ro.f));
+    timer_stop(TIMER_IO);
+    if (me == 0) {
+        printf("ran %" PRId64 " steps x %" PRIdG " agents in %.2f s: %.4g agent-steps/s, %.4g per "
+               "rank\n",
+               T, s.n, wall, m.rate, m.rate / comm_size());
+        print_summary(&m, &cfg);
+        printf("wrote %s\n", out);
+        if (verbose) timer_print(stdout, ts);
+        strbuf_t sb = {0};
+        record_begin(&sb, "run", &cfg, &s);
+        json_summary(&sb, &m);
+        record_timers(&sb, ts);
+        sb_puts(&sb, "\n}\n");
+        char *jp = record_path_for(out);
+        int rc = record_write(jp, &sb);
+        if (rc != SAMARL_OK) fprintf(stderr, "samarl run: warning: %s\n", samarl_errmsg());
+        free(jp);
+        sb_free(&sb);
+    }
+    free(x);
+    free(lam);
+    free(gsum);
+    free(sold);
+    free(dev);
+    consensus_destroy(&cons);
+    policyset_free(&ps);
+    env_destroy(&env);
+    setup_free(&s);
+    config_free(&cfg);
+    cli_opts_free(&o);
+    return 0;
+}
