@@ -165,7 +165,7 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
     h5io_attr_int64(f, "/", "n_agents", s->n);
     h5io_attr_int64(f, "/", "n_ranks", comm_size());
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
-    h5io_attr_int64(f, "/", "steps", cfg->run.steps);
+    h5io_attr_int64(f, "/", "steps", cfg->run.n_steps);
     h5io_attr_double(f, "/", "capacity", env->capacity);
     h5io_attr_str(f, "/", "dual_mode", config_enum_name("dual", "mode", cfg->dual.mode));
     h5io_attr_str(f, "/", "policy_type", config_enum_name("policy", "type", cfg->policy.type));
@@ -451,7 +451,7 @@ int cmd_run(int argc, char **argv)
     runout_open(&ro, out, &cfg, &s, env, sigma);
     timer_stop(TIMER_IO);
 
-    const int64_t T = cfg.run.steps, T0 = cfg.dual.epoch, half = T / 2;
+    const int64_t T = cfg.run.n_steps, T0 = cfg.dual.epoch, half = T / 2;
     const double C = env->capacity, share = C / N, eta = cfg.dual.eta;
     if (me == 0 && verbose) {
         printf("run: %" PRIdG " agents, %" PRId64 " steps (%.4g days), policy %s, dual.mode %s, "

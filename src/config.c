@@ -806,10 +806,9 @@ static int validate(config_t *cfg)
                                  a, org);
         }
     }
-    cfg->run.steps = config_is_set(cfg, "run", "steps") && cfg->run.steps > 0
-                         ? cfg->run.steps
-                         : (int64_t)llround(cfg->run.days * 24.0);
-    if (cfg->run.steps < 1)
+    cfg->run.n_steps =
+        cfg->run.steps > 0 ? cfg->run.steps : (int64_t)llround(cfg->run.days * 24.0);
+    if (cfg->run.n_steps < 1)
         return samarl_seterr("[run] days = %g gives no whole step (expected at least 1/24)",
                              cfg->run.days);
     if (cfg->train.minibatches > cfg->train.copies * cfg->env.horizon)

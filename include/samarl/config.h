@@ -33,7 +33,8 @@ typedef struct config {
     struct {
         uint64_t seed;
         double days;
-        int64_t steps; /* effective run length: run.steps, or days x 24 */
+        int64_t steps;   /* as given (0: from days) */
+        int64_t n_steps; /* effective run length: steps, or days x 24 */
         int greedy;
         int64_t progress_every;
     } run;
