@@ -105,6 +105,7 @@ bench: deps
 	@$(MAKE) --no-print-directory benches
 	@bash bench/consensus.sh
 	@bash bench/train.sh
+	@bash bench/run.sh
 
 clean:
 	rm -rf $(BUILD)

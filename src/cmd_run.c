@@ -74,6 +74,9 @@ const char *const run_help =
     "  samarl info run.h5\n";
 
 enum { SOURCE_RUN = 2 };
+/* Agents observed, decided and stepped together (one batched forward for a
+ * shared network). */
+enum { RUN_BATCH = 256 };
 
 /* Per-step network totals recorded in /series. */
 enum {
@@ -428,7 +431,7 @@ int cmd_run(int argc, char **argv)
     env_t *env;
     env_create(&cfg, s.n, n, lg->gid, 1, &env);
     policyset_t ps;
-    policyset_init(&ps, &cfg, env->n_levels, n, 1);
+    policyset_init(&ps, &cfg, env->n_levels, n, RUN_BATCH);
     if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
 
     consensus_t *cons = NULL;
@@ -477,8 +480,9 @@ int cmd_run(int argc, char **argv)
     env_begin_episode(env, cfg.run.seed, ENV_NOISE_RUN, 0);
     for (lidx_t i = 0; i < n; i++) env_reset_agent(env, i);
 
-    float ob[ENV_OBS], lf, g, r, sv, d;
-    uint8_t act;
+    float *obsb = XNEW(float, (size_t)RUN_BATCH * ENV_OBS), lfb[RUN_BATCH], g, r, sv, d;
+    uint8_t actb[RUN_BATCH];
+    const int batched = mlp && ps.shared;
     double lmean = l0, lmin = l0, lmax = l0, dis = 0, gmax = 0;
     double sum_usage2 = 0, sum_served2 = 0, sum_arrived2 = 0, sum_cost2 = 0, sum_reward2 = 0;
     double sum_dis2 = 0, backlog_half = 0, backlog_end = 0;
@@ -491,30 +495,41 @@ int cmd_run(int argc, char **argv)
         /* Act and step. */
         for (int k = 0; k < S_N_SUMS; k++) reprosum_init(&acc[k]);
         const int rec = ro.step > 0 && t % ro.every == 0;
-        for (lidx_t i = 0; i < n; i++) {
+        for (lidx_t i0 = 0; i0 < n; i0 += RUN_BATCH) {
+            const int m = n - i0 < RUN_BATCH ? (int)(n - i0) : RUN_BATCH;
             timer_start(TIMER_POLICY);
-            lf = (float)lam[i];
-            env_observe(env, i, t, &lf, ob);
-            policyset_act(&ps, env, i, t, ob, &lf, cfg.run.seed, SOURCE_RUN, cfg.run.greedy, &act,
-                          NULL, NULL);
+            for (int q = 0; q < m; q++) {
+                lfb[q] = (float)lam[i0 + q];
+                env_observe(env, i0 + q, t, &lfb[q], obsb + (size_t)q * ENV_OBS);
+            }
+            if (batched)
+                policyset_act_shared(&ps, env, i0, m, t, obsb, cfg.run.seed, SOURCE_RUN,
+                                     cfg.run.greedy, actb);
+            else
+                for (int q = 0; q < m; q++)
+                    policyset_act(&ps, env, i0 + q, t, obsb + (size_t)q * ENV_OBS, &lfb[q],
+                                  cfg.run.seed, SOURCE_RUN, cfg.run.greedy, &actb[q], NULL, NULL);
             timer_stop(TIMER_POLICY);
             timer_start(TIMER_ENV);
-            const float price = env_price(env, 0, t);
-            env_step(env, i, t, &act, &g, &r, &sv, &d);
-            gsum[i] += g;
-            reprosum_add(&acc[S_USAGE], g);
-            reprosum_add(&acc[S_SERVED], sv);
-            reprosum_add(&acc[S_ARRIVED], d);
-            reprosum_add(&acc[S_BACKLOG], env->b[i]);
-            reprosum_add(&acc[S_COST], (double)price * (double)g);
-            reprosum_add(&acc[S_REWARD], r);
-            if (rec) {
-                const size_t q = (size_t)i * (size_t)ro.cap + (size_t)ro.rows;
-                ro.buf[T_USAGE][q] = g;
-                ro.buf[T_BACKLOG][q] = env->b[i];
-                ro.buf[T_ACTION][q] = act;
-                ro.buf[T_REWARD][q] = r;
-                ro.buf[T_LAMBDA][q] = lf;
+            for (int q = 0; q < m; q++) {
+                const lidx_t i = i0 + q;
+                const float price = env_price(env, 0, t);
+                env_step(env, i, t, &actb[q], &g, &r, &sv, &d);
+                gsum[i] += g;
+                reprosum_add(&acc[S_USAGE], g);
+                reprosum_add(&acc[S_SERVED], sv);
+                reprosum_add(&acc[S_ARRIVED], d);
+                reprosum_add(&acc[S_BACKLOG], env->b[i]);
+                reprosum_add(&acc[S_COST], (double)price * (double)g);
+                reprosum_add(&acc[S_REWARD], r);
+                if (rec) {
+                    const size_t k = (size_t)i * (size_t)ro.cap + (size_t)ro.rows;
+                    ro.buf[T_USAGE][k] = g;
+                    ro.buf[T_BACKLOG][k] = env->b[i];
+                    ro.buf[T_ACTION][k] = actb[q];
+                    ro.buf[T_REWARD][k] = r;
+                    ro.buf[T_LAMBDA][k] = lfb[q];
+                }
             }
             timer_stop(TIMER_ENV);
         }
@@ -696,6 +711,7 @@ int cmd_run(int argc, char **argv)
         free(jp);
         sb_free(&sb);
     }
+    free(obsb);
     free(x);
     free(lam);
     free(gsum);

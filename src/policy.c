@@ -381,3 +381,27 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
         if (value) value[j] = ps->work.out[(size_t)j * net->out + K];
     }
 }
+
+void policyset_act_shared(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
+                          const float *obs, uint64_t seed, int source, int greedy, uint8_t *action)
+{
+    SAMARL_ASSERT(ps->type == POLICY_MLP && ps->shared && e->copies == 1 && m <= ps->work.cap);
+    const mlp_t *net = &ps->net;
+    const int K = net->actions;
+    policyset_normalize(ps, 0, obs, m, ps->x);
+    mlp_forward(net, ps->params, ps->x, m, &ps->work);
+    log_softmax_rows(ps->work.out, m, net->out, K, ps->lp, ps->prob, NULL);
+    for (int r = 0; r < m; r++) {
+        const float *lp = ps->lp + (size_t)r * K;
+        int k = 0;
+        if (greedy) {
+            for (int q = 1; q < K; q++)
+                if (lp[q] > lp[k]) k = q;
+        } else {
+            const double u = rng_uniform(seed, RNG_STREAM_ACTION, (uint64_t)e->gid[i0 + r],
+                                         action_counter(source, e->episode, t));
+            k = sample(ps->prob + (size_t)r * K, K, u);
+        }
+        action[r] = (uint8_t)k;
+    }
+}

@@ -155,8 +155,13 @@ done
 ok "a trained policy runs (mlp, consensus)" test -f "$TMP/mlp1.h5"
 ok "trained policy: same trajectories on 1 and 3 ranks" h5diff "$TMP/mlp1.h5" "$TMP/mlp3.h5" /traj /traj
 run_np 2 $SAMARL train -q "${SMALL[@]}" --set policy.sharing=shared -o "$TMP/p8s.h5" >/dev/null 2>&1
-ok "a shared network runs" run_np 2 $SAMARL run -q "${SMALL[@]}" --set policy.sharing=shared \
-  --policy "$TMP/p8s.h5" --set run.days=1 -o "$TMP/mlps.h5"
+for np in 1 3; do
+  run_np $np $SAMARL run -q "${SMALL[@]}" --set policy.sharing=shared --policy "$TMP/p8s.h5" \
+    --set run.days=2 -o "$TMP/mlps$np.h5" >/dev/null 2>&1
+done
+ok "a shared network runs (batched forward)" test -f "$TMP/mlps1.h5"
+ok "shared network: same trajectories on 1 and 3 ranks (batches of other sizes)" \
+  h5diff "$TMP/mlps1.h5" "$TMP/mlps3.h5" /traj /traj
 
 # ---- bad input ---------------------------------------------------------------------------
 Q=(-q "${BR[@]}" --set run.days=1)

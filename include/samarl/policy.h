@@ -102,4 +102,11 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
                    const float *lambda, uint64_t seed, int source, int greedy, uint8_t *action,
                    float *logp, float *value);
 
+/* One shared network, one copy: agents i0 .. i0+m-1 act at step t in one
+ * batched forward (obs[m][ENV_OBS], m <= the batch given to init). The
+ * same actions as policyset_act agent by agent: a row's output does not
+ * depend on the rows beside it. */
+void policyset_act_shared(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
+                          const float *obs, uint64_t seed, int source, int greedy, uint8_t *action);
+
 #endif

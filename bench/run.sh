@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Execution throughput of samarl run (DESIGN.md §5): agent-steps/s per core
+# with per-agent networks, one shared network and the best response; the
+# consensus share of the step time; HDF5 trajectory write bandwidth beside
+# dd to the same disk. Writes results/bench/run.csv and the table in
+# results/README.md. Run on an otherwise idle machine.
+#
+#   bench/run.sh                      sizes 1e4 1e5 1e6, 1 and 2 ranks
+#   SIZES="10000" RANKS="1" bench/run.sh
+#
+# Per-agent networks stop at 1e5 agents here: 1e6 of them hold 6 GB of
+# weights and their policy file (weights + Adam state) is 18 GB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SIZES=${SIZES:-"10000 100000 1000000"}
+RANKS=${RANKS:-"1 2"}
+PER_AGENT_MAX=${PER_AGENT_MAX:-100000}
+TMPDIR_BENCH=${TMPDIR_BENCH:-/tmp}
+PY=${PY:-/usr/bin/python3}
+[[ -x $PY ]] || PY=python3
+if [[ $(id -u) -eq 0 ]]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+S=$BUILD/samarl
+tmpd=$(mktemp -d "$TMPDIR_BENCH/samarl-bench-run.XXXXXX"); trap 'rm -rf "$tmpd"' EXIT
+mkdir -p results/bench
+csv=results/bench/run.csv
+echo "agents,ranks,policy,steps,agent_steps_per_s,per_core,policy_s,env_s,consensus_s,dual_s,reduce_s,io_s,consensus_share,traj_bytes,h5_write_MBps,dd_write_MBps" >"$csv.partial"
+
+# dd to the same disk: the page-cache write rate the HDF5 writes also see.
+dd_rate() {
+  local mb=$1
+  dd if=/dev/zero of="$tmpd/dd" bs=1M count="$mb" 2>&1 | sed -n 's/.*, \([0-9.]*\) \([GM]\)B\/s.*/\1 \2/p' |
+    awk '{ print ($2 == "G") ? $1 * 1000 : $1 }'
+  rm -f "$tmpd/dd"
+}
+
+for N in $SIZES; do
+  steps=48; [[ $N -ge 1000000 ]] && steps=24
+  G=(--set graph.agents="$N" --set graph.type=rgg --set graph.degree=12
+     --set env.horizon=24 --set train.copies=1 --set train.minibatches=1 --set train.epochs=1
+     --set train.iterations=1 --set train.eval_every=0 --set consensus.sigma_iters=0)
+  policies="bestresponse shared"
+  [[ $N -le $PER_AGENT_MAX ]] && policies="$policies agent"
+  for pol in $policies; do
+    P=()
+    case $pol in
+      bestresponse) P=(--set policy.type=bestresponse) ;;
+      shared|agent)
+        mpirun -np 2 "$S" train -q "${G[@]}" --set policy.sharing=$pol -o "$tmpd/p.h5" >/dev/null
+        P=(--set policy.sharing=$pol --policy "$tmpd/p.h5") ;;
+    esac
+    for np in $RANKS; do
+      mpirun -np "$np" "$S" run -q "${G[@]}" "${P[@]}" --set run.steps=$steps -o "$tmpd/r.h5" >/dev/null
+      bytes=$((5 * 4 * N * steps))
+      mb=$(( bytes / 1000000 + 1 ))
+      dd=$(dd_rate "$mb")
+      $PY - "$tmpd/r.json" "$N" "$np" "$pol" "$steps" "$bytes" "$dd" >>"$csv.partial" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+N, np_, pol, steps, nbytes, dd = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6]), float(sys.argv[7])
+t = r["timers"]
+g = lambda k: t.get(k, {}).get("max_s", 0.0)
+rate = r["results"]["agent_steps_per_s"]
+step = g("policy") + g("env") + g("consensus") + g("dual") + g("reduce") + g("io")
+io = g("io")
+print(f"{N},{np_},{pol},{steps},{rate:.0f},{rate / np_:.0f},{g('policy'):.4f},{g('env'):.4f},"
+      f"{g('consensus'):.4f},{g('dual'):.4f},{g('reduce'):.4f},{io:.4f},"
+      f"{g('consensus') / step if step else 0:.4f},{nbytes},{nbytes / io / 1e6 if io else 0:.0f},{dd:.0f}")
+PY
+      tail -1 "$csv.partial"
+    done
+    rm -f "$tmpd/p.h5"
+  done
+done
+mv "$csv.partial" "$csv"
+$PY scripts/bench_run_table.py "$csv" results/README.md
+echo "wrote $csv and the table in results/README.md"
