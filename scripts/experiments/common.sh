@@ -1,0 +1,56 @@
+# Common settings of the paper experiments (sourced by the driver scripts).
+#   SAMARL  the samarl binary            (default build/samarl)
+#   NP      MPI ranks                    (default 2)
+#   WORK    scratch dir for .h5/.json    (default /tmp/samarl-paper)
+#   OUT     tables, figures, manifests   (default results/paper)
+#   MPIRUN  launcher                     (default mpirun)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+SAMARL=${SAMARL:-build/samarl}
+NP=${NP:-2}
+WORK=${WORK:-/tmp/samarl-paper}
+OUT=${OUT:-results/paper}
+MPIRUN=${MPIRUN:-mpirun}
+GRIDS=${GRIDS:-/work/shared/data/grids}
+PYTHON=${PYTHON:-/usr/bin/python3}
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+if [ "$(id -u)" = 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+mkdir -p "$WORK" "$OUT"
+[ -x "$SAMARL" ] || { echo "samarl binary '$SAMARL' not found (set SAMARL=...)" >&2; exit 1; }
+
+# samarl_run MANIFEST KEY=VAL... -- SAMARL_ARGS...
+# Runs 'samarl run -q SAMARL_ARGS -o $WORK/<id>.h5' and appends one CSV row
+#   id,<the KEY=VAL pairs as key=val;key=val>,status,wall_s,json
+# to MANIFEST. The run id is built from the tag values. A run whose JSON
+# already exists is reused (not rerun) unless FORCE=1; its wall time is
+# kept in $WORK/<id>.wall.
+samarl_run() {
+    local manifest=$1; shift
+    local tags=() id
+    while [ "$1" != "--" ]; do tags+=("$1"); shift; done
+    shift
+    id=$(printf '%s' "${tags[*]}" | tr ' =/' '_-_' )
+    local h5="$WORK/$id.h5" json="$WORK/$id.json" log="$WORK/$id.log"
+    local status=ok t0 t1 wall note=""
+    if [ "${FORCE:-0}" = 1 ] || [ ! -s "$json" ] || [ ! -s "$h5" ]; then
+        rm -f "$json" "$WORK/$id.wall"
+        t0=$(date +%s.%N)
+        if ! $MPIRUN -np "$NP" "$SAMARL" run -q "$@" -o "$h5" >"$log" 2>&1; then
+            status=failed
+            echo "  FAILED: $id (see $log)" >&2
+        fi
+        t1=$(date +%s.%N)
+        wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
+        echo "$wall" >"$WORK/$id.wall"
+    else
+        wall=$(cat "$WORK/$id.wall" 2>/dev/null || echo nan)
+        note=" (reused)"
+    fi
+    [ -s "$json" ] || status=failed
+    local IFS=';'
+    echo "$id,${tags[*]},$status,$wall,$json" >>"$manifest"
+    printf '  %-60s %s %ss%s\n' "$id" "$status" "$wall" "$note"
+}
