@@ -298,8 +298,8 @@ static void runout_close(runout_t *o)
 typedef struct summary {
     double avg_slack_ratio, violation_ratio, fulfilled, postponers, backlog_growth;
     double energy_cost, reward, lambda_mean, lambda_min, lambda_max, disagreement;
-    double disagreement_mean, bound, sigma, wall, rate;
-    int64_t steps, agent_steps;
+    double disagreement_mean, bound, sigma, sigma_res, wall, rate;
+    int64_t steps, agent_steps, sigma_it;
 } summary_t;
 
 static void print_summary(const summary_t *m, const config_t *cfg)
@@ -387,6 +387,8 @@ static void json_summary(strbuf_t *sb, const summary_t *m)
     json_num(sb, "disagreement_mean", m->disagreement_mean);
     json_num(sb, "disagreement_bound", m->bound);
     json_num(sb, "sigma", m->sigma);
+    json_num(sb, "sigma_residual", m->sigma_res);
+    sb_printf(sb, ", \"sigma_iterations\": %" PRId64, m->sigma_it);
     json_num(sb, "wall_s", m->wall);
     json_num(sb, "agent_steps_per_s", m->rate);
     sb_puts(sb, "},\n");
@@ -435,15 +437,20 @@ int cmd_run(int argc, char **argv)
     if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
 
     consensus_t *cons = NULL;
-    double sigma = NAN;
+    double sigma = NAN, sigma_res = NAN;
+    int64_t sigma_it = 0;
     const int64_t K = cfg.dual.rounds;
     if (mode == DUAL_CONSENSUS || mode == DUAL_TRACKING) {
         cons = consensus_create(lg, s.halo, (weights_t)cfg.dual.weights);
         if (cfg.consensus.sigma_iters > 0) {
-            int64_t it;
-            double res;
             sigma = consensus_sigma(cons, cfg.run.seed, cfg.consensus.sigma_iters,
-                                    cfg.consensus.sigma_tol, &it, &res, NULL, NULL);
+                                    cfg.consensus.sigma_tol, &sigma_it, &sigma_res, NULL, NULL);
+            if (me == 0 && !(sigma_res <= cfg.consensus.sigma_tol * sigma * sigma))
+                fprintf(stderr,
+                        "samarl run: warning: sigma = %.6f did not converge in %" PRId64
+                        " power iterations (residual %.2g); it approaches from below, so the "
+                        "disagreement bound may be too small. Raise consensus.sigma_iters.\n",
+                        sigma, sigma_it, sigma_res);
         }
     }
     const double sK = pow(sigma, (double)K);
@@ -452,6 +459,8 @@ int cmd_run(int argc, char **argv)
     runout_t ro;
     timer_start(TIMER_IO);
     runout_open(&ro, out, &cfg, &s, env, sigma);
+    h5io_attr_int64(ro.f, "/graph", "sigma_iterations", sigma_it);
+    h5io_attr_double(ro.f, "/graph", "sigma_residual", sigma_res);
     timer_stop(TIMER_IO);
 
     const int64_t T = cfg.run.n_steps, T0 = cfg.dual.epoch, half = T / 2;
@@ -682,6 +691,8 @@ int cmd_run(int argc, char **argv)
     m.disagreement_mean = sum_dis2 / nh;
     m.bound = cons ? bound_factor * gmax : NAN;
     m.sigma = sigma;
+    m.sigma_res = sigma_res;
+    m.sigma_it = sigma_it;
     m.wall = wall;
     m.rate = wall > 0 ? (double)m.agent_steps / wall : 0;
 
