@@ -37,7 +37,7 @@ dd_rate() {
 
 for N in $SIZES; do
   steps=48; [[ $N -ge 1000000 ]] && steps=24
-  G=(--set graph.agents="$N" --set graph.type=rgg --set graph.degree=12
+  G=(--set graph.agents="$N" --set graph.type=grid2d
      --set env.horizon=24 --set train.copies=1 --set train.minibatches=1 --set train.epochs=1
      --set train.iterations=1 --set train.eval_every=0 --set consensus.sigma_iters=0)
   policies="bestresponse shared"

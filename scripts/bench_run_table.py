@@ -19,7 +19,7 @@ if b in text and e in text:
     text = text[:text.index(b)] + block + text[text.index(e) + len(e):]
 else:
     text = text.rstrip("\n") + "\n\n## Execution throughput\n\n" \
-        "`bench/run.sh` (`make bench`): `samarl run` on an rgg graph (mean degree 12), " \
+        "`bench/run.sh` (`make bench`): `samarl run` on a 2-D torus (grid2d, 4 neighbours), " \
         "consensus K = 5 every step, all trajectories written; HDF5 rate = trajectory bytes / io " \
         "time, dd = the same amount written by dd to the same disk (page cache, no fsync).\n\n" + block + "\n"
 open(path, "w").write(text)
