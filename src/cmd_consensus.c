@@ -105,10 +105,7 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
     char *text = config_format(cfg, 0), fp[24], cs[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
     snprintf(cs, sizeof cs, "%016" PRIx64, sum);
-    h5io_attr_str(f, "/", "format", "samarl-consensus");
-    h5io_attr_int64(f, "/", "format_version", SAMARL_CONSENSUS_FORMAT_VERSION);
-    h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
-    h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
+    record_h5_identity(f, "samarl-consensus", SAMARL_CONSENSUS_FORMAT_VERSION);
     h5io_attr_int64(f, "/", "n_agents", s->n);
     h5io_attr_int64(f, "/", "n_ranks", comm_size());
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);

@@ -161,10 +161,7 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
 
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
-    h5io_attr_str(f, "/", "format", "samarl-run");
-    h5io_attr_int64(f, "/", "format_version", SAMARL_RUN_FORMAT_VERSION);
-    h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
-    h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
+    record_h5_identity(f, "samarl-run", SAMARL_RUN_FORMAT_VERSION);
     h5io_attr_int64(f, "/", "n_agents", s->n);
     h5io_attr_int64(f, "/", "n_ranks", comm_size());
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
@@ -617,36 +614,25 @@ int cmd_run(int argc, char **argv)
                     lam[i] = l > 0 ? l : 0;
                 }
             }
-            /* Statistics of the new multipliers (acted on from step t + 1). */
-            if (mode == DUAL_CENTRAL || mode == DUAL_LOCAL || cons) {
-                if (mode == DUAL_CENTRAL) {
-                    double mm[2] = {n > 0 ? lam[0] : INFINITY, n > 0 ? -lam[0] : INFINITY};
-                    comm_allreduce_double(mm, 2, COMM_MIN);
-                    lmean = lmin = mm[0];
-                    lmax = -mm[1];
-                    dis = 0;
-                } else {
-                    timer_start(TIMER_REDUCE);
-                    reprosum_t ls;
-                    reprosum_init(&ls);
-                    reprosum_add_array(&ls, lam, (size_t)n);
-                    reprosum_allreduce(&ls, 1);
-                    lmean = reprosum_value(&ls) / N;
-                    reprosum_init(&ls);
-                    reprosum_add_sqdev(&ls, lam, (size_t)n, lmean);
-                    double mm[2] = {INFINITY, INFINITY};
-                    for (lidx_t i = 0; i < n; i++) {
-                        if (lam[i] < mm[0]) mm[0] = lam[i];
-                        if (-lam[i] < mm[1]) mm[1] = -lam[i];
-                    }
-                    reprosum_allreduce(&ls, 1);
-                    comm_allreduce_double(mm, 2, COMM_MIN);
-                    dis = sqrt(reprosum_value(&ls) / N);
-                    lmin = mm[0];
-                    lmax = -mm[1];
-                    timer_stop(TIMER_REDUCE);
-                }
+            /* Statistics of the new multipliers (acted on from step t + 1);
+             * central's are one value, exactly. */
+            timer_start(TIMER_REDUCE);
+            double mm[2] = {INFINITY, INFINITY}; /* min, -max */
+            for (lidx_t i = 0; i < n; i++) {
+                if (lam[i] < mm[0]) mm[0] = lam[i];
+                if (-lam[i] < mm[1]) mm[1] = -lam[i];
             }
+            comm_allreduce_double(mm, 2, COMM_MIN);
+            lmin = mm[0];
+            lmax = -mm[1];
+            if (mode == DUAL_CENTRAL) {
+                lmean = lmin;
+                dis = 0;
+            } else {
+                lmean = reprosum_global(lam, (size_t)n) / N;
+                dis = sqrt(reprosum_global_sqdev(lam, (size_t)n, lmean) / N);
+            }
+            timer_stop(TIMER_REDUCE);
         }
 
         /* Progress. */

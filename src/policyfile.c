@@ -8,6 +8,7 @@
 #include "samarl/blockmap.h"
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/cli.h"
 #include "samarl/h5io.h"
 #include "samarl/version.h"
 
@@ -187,10 +188,7 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     }
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
-    h5io_attr_str(f, "/", "format", "samarl-policy");
-    h5io_attr_int64(f, "/", "format_version", SAMARL_POLICY_FORMAT_VERSION);
-    h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
-    h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
+    record_h5_identity(f, "samarl-policy", SAMARL_POLICY_FORMAT_VERSION);
     h5io_attr_int64(f, "/", "n_agents", N);
     h5io_attr_int64(f, "/", "n_nets", ps->shared ? 1 : N);
     h5io_attr_str(f, "/", "sharing", ps->shared ? "shared" : "agent");
