@@ -58,8 +58,10 @@ $(BUILD)/obj/src/version.o: $(BUILD)/gen/build_info.h
 
 # The consensus kernel gains from -O3's unrolling of its lockstep loops.
 $(BUILD)/obj/src/consensus.o: CFLAGS += -O3
-# ... and the policy's element-wise loops (tanh, Adam) vectorise at -O3.
+# ... and the element-wise loops of the policy (tanh, log-softmax, Adam) and
+# of the PPO loss vectorise at -O3.
 $(BUILD)/obj/src/policy.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/ppo.o: CFLAGS += -O3 -fno-trapping-math
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

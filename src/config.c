@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "samarl/error.h"
+#include "samarl/policy.h"
 #include "samarl/strbuf.h"
 
 typedef enum { KT_INT, KT_U64, KT_REAL, KT_BOOL, KT_ENUM, KT_STR } key_type_t;
@@ -143,6 +144,9 @@ static const key_spec_t keys[] = {
      "bestresponse: horizon H of the convex cost kappa H b' (1 + b'/(H a)) of pending demand"},
     {"policy", "normalize", KT_BOOL, OFF(policy.normalize), "true", 0, 0, 0, 0, NULL,
      "mlp: standardise the observations with statistics of a random-action probe episode"},
+    {"policy", "kernel", KT_ENUM, OFF(policy.kernel), "auto", 0, 0, 0, 0, "auto|avx512|blas",
+     "mlp: network arithmetic; avx512: fused register-blocked kernel; blas: OpenBLAS SGEMM; "
+     "auto: avx512 where the CPU has it (results differ between kernels by rounding)"},
 
     {"train", "algo", KT_ENUM, OFF(train.algo), "ppo", 0, 0, 0, 0, "ppo",
      "training algorithm: PPO with GAE on the state-augmented reward r - lambda g"},
@@ -786,6 +790,9 @@ static int validate(config_t *cfg)
         return samarl_seterr("[env] peak_start = %" PRId64 " is after peak_end = %" PRId64
                              " (the peak is the hours peak_start <= h < peak_end)",
                              cfg->env.peak_start, cfg->env.peak_end);
+    if (cfg->policy.kernel == KERNEL_AVX512 && !mlp_avx512_cpu())
+        return samarl_seterr("[policy] kernel = avx512, but this CPU (or this build) has no "
+                             "AVX-512F/DQ (expected auto or blas here)");
     if (!cfg->env.nodes_column[0])
         return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");
     {

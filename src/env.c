@@ -229,6 +229,8 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
     e->start = XZNEW(int64_t, copies);
     e->b = XZNEW(float, (size_t)nn * (size_t)copies);
     e->d = XZNEW(float, (size_t)nn * (size_t)copies);
+    e->z_spare = XZNEW(float, (size_t)nn * (size_t)copies);
+    e->z_ctr = XZNEW(uint64_t, (size_t)nn * (size_t)copies);
     *out = e;
 }
 
@@ -246,6 +248,8 @@ void env_destroy(env_t **ep)
     free(e->start);
     free(e->b);
     free(e->d);
+    free(e->z_spare);
+    free(e->z_ctr);
     free(e);
     *ep = NULL;
 }
@@ -260,6 +264,7 @@ void env_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t ep
     e->seed = run_seed;
     e->stream = noise_streams[src];
     e->episode = episode;
+    memset(e->z_ctr, 0, sizeof(uint64_t) * (size_t)(e->n > 0 ? e->n : 1) * (size_t)e->copies);
     SAMARL_ASSERT((episode + 1) * (uint64_t)e->copies < ((uint64_t)1 << (48 - STEP_BITS + 1)));
     const int days = e->n_hours / 24;
     for (int j = 0; j < e->copies; j++)
@@ -280,14 +285,22 @@ float env_price(const env_t *e, int j, int64_t t)
 }
 
 /* Demand of agent i, copy j, at step t. */
-static inline float demand(const env_t *e, lidx_t i, int j, int64_t t)
+static inline float demand(env_t *e, lidx_t i, int j, int64_t t)
 {
     SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS));
     const uint64_t ctr = ((e->episode * (uint64_t)e->copies + (uint64_t)j) << (STEP_BITS - 1)) |
                          ((uint64_t)t >> 1);
-    double z[2];
-    rng_normal2(e->seed, e->stream, (uint64_t)e->gid[i], ctr, z);
-    float eps = (float)z[t & 1];
+    const size_t q = (size_t)i * (size_t)e->copies + (size_t)j;
+    float eps;
+    if ((t & 1) && e->z_ctr[q] == ctr + 1) {
+        eps = e->z_spare[q];
+    } else {
+        double z[2];
+        rng_normal2(e->seed, e->stream, (uint64_t)e->gid[i], ctr, z);
+        eps = (float)z[t & 1];
+        e->z_spare[q] = (float)z[1];
+        e->z_ctr[q] = ctr + 1;
+    }
     if (eps > e->noise_clip) eps = e->noise_clip;
     if (eps < -e->noise_clip) eps = -e->noise_clip;
     int64_t row = (hour_index(e, j, t) + e->offset[i]) % e->n_hours;

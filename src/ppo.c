@@ -7,6 +7,7 @@
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/fastmath.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
@@ -15,7 +16,7 @@ enum { SOURCE_TRAIN = 0 };
 
 /* One agent's samples of an iteration, s = t * copies + j. */
 typedef struct rollout {
-    float *x;     /* [S][in] normalised observations */
+    float *x;     /* [in][S] normalised observations (feature-major) */
     uint8_t *act; /* [S] */
     float *logp, *val, *rew, *adv, *ret; /* [S] */
 } rollout_t;
@@ -30,11 +31,13 @@ struct ppo {
     int64_t adam_step;
     rollout_t *ro; /* [n_agents] (shared) or [1] */
     int n_ro;
-    mlp_work_t work; /* minibatch */
-    float *xb, *grad;
+    mlp_work_t work; /* minibatch (work.x: its observations) */
+    float *grad;
     uint8_t *ab;
     float *lpb, *advb, *retb;
-    float *lsm, *psm, *hsm; /* [mb][actions] log-probs, probs; [mb] entropies */
+    float *lsm, *psm;        /* [actions][work.ld] log-probs, probs */
+    float *hsm, *lpa, *gpl;  /* [mb] entropy, log pi(a), d loss / d log pi(a) */
+    uint8_t *clipped;        /* [mb] */
     int32_t *perm; /* [n_ro][S] */
     float *lam, *obs, *g, *r;
     /* shared: exact gradient sum, 3 x 32-bit digits per parameter */
@@ -74,12 +77,14 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     }
     p->perm = XNEW(int32_t, (size_t)p->n_ro * (size_t)p->S);
     mlp_work_init(&p->work, &p->net, p->mb);
-    p->xb = alloc_floats((size_t)p->mb * ENV_OBS);
     p->ab = XNEW(uint8_t, p->mb);
     p->lpb = alloc_floats(p->mb);
-    p->lsm = alloc_floats((size_t)p->mb * (ENV_MAX_LEVELS + 1));
-    p->psm = alloc_floats((size_t)p->mb * (ENV_MAX_LEVELS + 1));
+    p->lsm = alloc_floats((size_t)p->net.actions * (size_t)p->work.ld);
+    p->psm = alloc_floats((size_t)p->net.actions * (size_t)p->work.ld);
     p->hsm = alloc_floats(p->mb);
+    p->lpa = alloc_floats(p->mb);
+    p->gpl = alloc_floats(p->mb);
+    p->clipped = XNEW(uint8_t, p->mb);
     p->advb = alloc_floats(p->mb);
     p->retb = alloc_floats(p->mb);
     p->grad = alloc_floats(P);
@@ -119,12 +124,14 @@ void ppo_destroy(ppo_t **pp)
     free(p->ro);
     free(p->perm);
     mlp_work_free(&p->work);
-    free(p->xb);
     free(p->ab);
     free(p->lpb);
     free(p->lsm);
     free(p->psm);
     free(p->hsm);
+    free(p->lpa);
+    free(p->gpl);
+    free(p->clipped);
     free(p->advb);
     free(p->retb);
     free(p->grad);
@@ -264,7 +271,9 @@ static void collect(ppo_t *p, lidx_t i, rollout_t *ro, int64_t it)
         const size_t s0 = (size_t)t * B;
         policyset_act(ps, e, i, t, p->obs, p->lam, seed, SOURCE_TRAIN, 0, ro->act + s0,
                       ro->logp + s0, ro->val + s0);
-        memcpy(ro->x + s0 * ENV_OBS, ps->x, sizeof(float) * (size_t)B * ENV_OBS);
+        for (int c = 0; c < ENV_OBS; c++)
+            memcpy(ro->x + (size_t)c * p->S + s0, ps->work.x + (size_t)c * ps->work.ld,
+                   sizeof(float) * (size_t)B);
         env_step(e, i, t, ro->act + s0, p->g, p->r, NULL, NULL);
         for (int j = 0; j < B; j++) {
             ro->rew[s0 + j] = p->r[j] - p->lam[j] * p->g[j];
@@ -295,18 +304,26 @@ static void collect(ppo_t *p, lidx_t i, rollout_t *ro, int64_t it)
     for (int s = 0; s < p->S; s++) ro->adv[s] = (float)((ro->adv[s] - mean) / (sd + 1e-8));
 }
 
-/* Fisher-Yates shuffle of 0..S-1 keyed by (gid, iteration, epoch). */
+/* Fisher-Yates shuffle of 0..S-1 keyed by (gid, iteration, epoch): one
+ * counter-based block seeds a SplitMix64 sequence (a counter-based draw per
+ * swap cost more than the rest of the shuffle); each 64-bit output gives two
+ * 32-bit multiply-shift draws (bias below S / 2^32, 1e-6 at default sizes). */
 static void shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t round)
 {
     for (int s = 0; s < S; s++) perm[s] = s;
-    const uint64_t base = round * (uint64_t)((S + 1) / 2);
-    SAMARL_ASSERT(base + (uint64_t)S < RNG_MAX_STEP);
-    rng_block_t blk = {{0}};
+    const rng_block_t blk = rng_block(seed, RNG_STREAM_PERM, gid, round);
+    uint64_t x = ((uint64_t)blk.v[0] << 32) | blk.v[1], z = 0;
     for (int s = S - 1; s > 0; s--) {
-        int k = S - 1 - s;
-        if (!(k & 1)) blk = rng_block(seed, RNG_STREAM_PERM, gid, base + (uint64_t)(k / 2));
-        uint64_t r = rng_below(blk.v[(k & 1) * 2], blk.v[(k & 1) * 2 + 1], (uint64_t)s + 1);
-        int32_t tmp = perm[s];
+        const int k = S - 1 - s;
+        if (!(k & 1)) {
+            z = (x += 0x9E3779B97F4A7C15ull);
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+            z ^= z >> 31;
+        }
+        const uint32_t u = (uint32_t)(k & 1 ? z >> 32 : z);
+        const uint32_t r = (uint32_t)(((uint64_t)u * (uint64_t)(s + 1)) >> 32);
+        const int32_t tmp = perm[s];
         perm[s] = perm[r];
         perm[r] = tmp;
     }
@@ -314,49 +331,83 @@ static void shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t 
 
 /* ---- update ------------------------------------------------------------------ */
 
-/* Loss gradient of minibatch `b` of rollout ro (agent i) into p->grad,
- * scaled by 1/mb; statistics into the agent's accumulators. */
+/* The clipped PPO loss of m samples with feature-major outputs out[O][ld]
+ * (O = K logits + value), averaged: -min(ratio A, clip(ratio) A) - ce H +
+ * cv (v - ret)^2. Writes its gradient w.r.t. the outputs to dout[O][ld];
+ * the log-probabilities, probabilities and entropies it computes stay in
+ * lsm, psm, hsm, and log pi(a) and whether the ratio was clipped in lpa,
+ * clipped. Every loop runs along the samples and vectorises. */
+SAMARL_CLONES
+static void ppo_loss(ppo_t *p, const float *restrict out, size_t ld, int m, int K,
+                     float *restrict dout)
+{
+    const uint8_t *restrict act = p->ab;
+    const float *restrict lp_old = p->lpb, *restrict adv = p->advb, *restrict ret = p->retb;
+    float *restrict lpa = p->lpa, *restrict gpl = p->gpl, *restrict H = p->hsm;
+    float *restrict lsm = p->lsm, *restrict psm = p->psm;
+    uint8_t *restrict clipped = p->clipped;
+    const float eps = (float)p->cfg->train.clip, ce = (float)p->cfg->train.entropy;
+    const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
+    log_softmax_cols(out, ld, m, K, lsm, psm, H);
+    for (int r = 0; r < m; r++) lpa[r] = 0.0f;
+    for (int k = 0; k < K; k++) {
+        const float *restrict l = lsm + (size_t)k * ld;
+        for (int r = 0; r < m; r++) lpa[r] = act[r] == k ? l[r] : lpa[r];
+    }
+    for (int r = 0; r < m; r++) {
+        const float ratio = exp_f(lpa[r] - lp_old[r]), A = adv[r];
+        float rc = ratio < 1.0f - eps ? 1.0f - eps : ratio;
+        rc = rc > 1.0f + eps ? 1.0f + eps : rc;
+        /* d(-min(ratio A, clip(ratio) A))/d log pi(a): -ratio A when the
+         * unclipped term is the minimum, else 0. */
+        gpl[r] = ratio * A <= rc * A ? -ratio * A : 0.0f;
+        clipped[r] = rc != ratio;
+    }
+    for (int k = 0; k < K; k++) {
+        const float *restrict l = lsm + (size_t)k * ld, *restrict pr = psm + (size_t)k * ld;
+        float *restrict d = dout + (size_t)k * ld;
+        for (int r = 0; r < m; r++) {
+            const float hot = act[r] == k ? 1.0f : 0.0f;
+            d[r] = im * (gpl[r] * (hot - pr[r]) + ce * pr[r] * (l[r] + H[r]));
+        }
+    }
+    const float *restrict v = out + (size_t)K * ld;
+    float *restrict dv = dout + (size_t)K * ld;
+    for (int r = 0; r < m; r++) dv[r] = im * 2.0f * cv * (v[r] - ret[r]);
+}
+
+/* Loss gradient of minibatch `b` of rollout ro (agent i) into p->grad;
+ * statistics into the agent's accumulators in the last epoch. */
 static void minibatch_grad(ppo_t *p, lidx_t i, const rollout_t *ro, const int32_t *perm, int b,
                            const float *params, int last_epoch)
 {
-    const int m = p->mb, K = p->net.actions, O = p->net.out;
+    const int m = p->mb, K = p->net.actions;
+    const size_t ld = (size_t)p->work.ld, S = (size_t)p->S;
+    const int32_t *ix = perm + (size_t)b * m;
+    for (int c = 0; c < ENV_OBS; c++) {
+        const float *src = ro->x + (size_t)c * S;
+        float *dst = p->work.x + (size_t)c * ld;
+        for (int r = 0; r < m; r++) dst[r] = src[ix[r]];
+    }
     for (int r = 0; r < m; r++) {
-        int s = perm[b * m + r];
-        for (int q = 0; q < ENV_OBS; q++) p->xb[(size_t)r * ENV_OBS + q] = ro->x[(size_t)s * ENV_OBS + q];
+        const int32_t s = ix[r];
         p->ab[r] = ro->act[s];
         p->lpb[r] = ro->logp[s];
         p->advb[r] = ro->adv[s];
         p->retb[r] = ro->ret[s];
     }
-    mlp_forward(&p->net, params, p->xb, m, &p->work);
-    const float eps = (float)p->cfg->train.clip, ce = (float)p->cfg->train.entropy;
-    const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
-    double ent = 0, kl = 0, clipped = 0, vl = 0;
-    log_softmax_rows(p->work.out, m, O, K, p->lsm, p->psm, p->hsm);
-    for (int r = 0; r < m; r++) {
-        const float *o = p->work.out + (size_t)r * O;
-        const float *lp = p->lsm + (size_t)r * K, *pr = p->psm + (size_t)r * K;
-        float *d = p->work.dout + (size_t)r * O;
-        const float H = p->hsm[r];
-        const int a = p->ab[r];
-        const float ratio = expf(lp[a] - p->lpb[r]), A = p->advb[r];
-        const float rc = ratio < 1.0f - eps ? 1.0f - eps : ratio > 1.0f + eps ? 1.0f + eps : ratio;
-        /* d(-min(ratio A, clip(ratio) A))/d log pi(a): -ratio A when the
-         * unclipped term is the minimum, else 0. */
-        const float gpl = ratio * A <= rc * A ? -ratio * A : 0.0f;
-        for (int k = 0; k < K; k++)
-            d[k] = im * (gpl * ((k == a) - pr[k]) + ce * pr[k] * (lp[k] + H));
-        const float verr = o[K] - p->retb[r];
-        d[K] = im * 2.0f * cv * verr;
-        if (last_epoch) {
-            ent += H;
-            kl += p->lpb[r] - lp[a];
-            clipped += rc != ratio;
-            vl += (double)verr * verr;
-        }
-    }
-    mlp_backward(&p->net, params, p->xb, m, &p->work, p->grad);
+    mlp_forward(&p->net, params, m, &p->work);
+    ppo_loss(p, p->work.out, ld, m, K, p->work.dout);
+    mlp_backward(&p->net, params, m, &p->work, p->grad);
     if (last_epoch) {
+        double ent = 0, kl = 0, clipped = 0, vl = 0;
+        for (int r = 0; r < m; r++) {
+            const double verr = (double)p->work.out[(size_t)K * ld + r] - p->retb[r];
+            ent += p->hsm[r];
+            kl += p->lpb[r] - p->lpa[r];
+            clipped += p->clipped[r];
+            vl += verr * verr;
+        }
         p->st_ent[i] += ent;
         p->st_kl[i] += kl;
         p->st_clip[i] += clipped;

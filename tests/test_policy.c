@@ -12,67 +12,113 @@
 #include "samarl/rng.h"
 #include "tap.h"
 
-enum { M = 7, IN = ENV_OBS, H = 9, A = 5 };
+enum { IN = ENV_OBS, A = 5, MMAX = 40 };
 
-/* Loss in double from the network's outputs: policy-gradient term
- * -sum_r adv_r log pi(a_r | x_r) plus value term sum_r (v_r - y_r)^2. The
- * analytic d(loss)/d(out) is written to dout when not NULL. */
-static double loss(const mlp_t *net, const float *out, const int *act, const double *adv,
+/* Loss in double from the network's feature-major outputs out[A+1][ld]:
+ * policy-gradient term -sum_r adv_r log pi(a_r | x_r) plus value term
+ * sum_r (v_r - y_r)^2. The analytic d(loss)/d(out) goes to dout when not
+ * NULL. */
+static double loss(const float *out, size_t ld, int M, const int *act, const double *adv,
                    const double *y, float *dout)
 {
     double L = 0;
     for (int r = 0; r < M; r++) {
-        const float *o = out + (size_t)r * net->out;
-        float lp[A];
+        float o[A + 1], lp[A];
+        for (int k = 0; k <= A; k++) o[k] = out[(size_t)k * ld + r];
         log_softmax(o, A, lp);
         L += -adv[r] * lp[act[r]];
         double dv = o[A] - y[r];
         L += dv * dv;
         if (dout) {
             for (int k = 0; k < A; k++)
-                dout[(size_t)r * net->out + k] = (float)(-adv[r] * ((k == act[r]) - exp(lp[k])));
-            dout[(size_t)r * net->out + A] = (float)(2 * dv);
+                dout[(size_t)k * ld + r] = (float)(-adv[r] * ((k == act[r]) - exp(lp[k])));
+            dout[(size_t)A * ld + r] = (float)(2 * dv);
         }
     }
     return L;
 }
 
-static double eval_loss(const mlp_t *net, const float *p, const float *x, mlp_work_t *w,
-                        const int *act, const double *adv, const double *y)
-{
-    mlp_forward(net, p, x, M, w);
-    return loss(net, w->out, act, adv, y, NULL);
-}
+typedef struct problem {
+    int M;
+    float x[IN][MMAX];
+    int act[MMAX];
+    double adv[MMAX], y[MMAX];
+} problem_t;
 
-static void gradient_check(void)
+static void make_problem(problem_t *pb, int M)
 {
-    mlp_t net;
-    mlp_shape(&net, IN, H, A);
-    TAP_OK(net.n_params == (size_t)(IN * H + H + H * H + H + H * (A + 1) + A + 1),
-           "parameter count %zu = W1 + b1 + W2 + b2 + Wh + bh", net.n_params);
-    float *p = calloc(net.n_params, sizeof(float)), *g = calloc(net.n_params, sizeof(float));
-    mlp_init(&net, p, 3, 0);
-    /* Larger policy-head and bias weights than the initial ones, so every
-     * parameter's gradient is exercised. */
-    for (size_t k = 0; k < net.n_params; k++) {
-        double u = rng_uniform(7, RNG_STREAM_TEST, 1, k) - 0.5;
-        p[k] += (float)(0.6 * u);
-    }
-    float x[M * IN];
-    int act[M];
-    double adv[M], y[M];
+    pb->M = M;
     for (int r = 0; r < M; r++) {
         for (int c = 0; c < IN; c++)
-            x[r * IN + c] = (float)(2.0 * rng_uniform(7, RNG_STREAM_TEST, 2, (uint64_t)(r * IN + c)) - 1.0);
-        act[r] = r % A;
-        adv[r] = rng_uniform(7, RNG_STREAM_TEST, 3, (uint64_t)r) * 2 - 1;
-        y[r] = rng_uniform(7, RNG_STREAM_TEST, 4, (uint64_t)r);
+            pb->x[c][r] =
+                (float)(2.0 * rng_uniform(7, RNG_STREAM_TEST, 2, (uint64_t)(r * IN + c)) - 1.0);
+        pb->act[r] = r % A;
+        pb->adv[r] = rng_uniform(7, RNG_STREAM_TEST, 3, (uint64_t)r) * 2 - 1;
+        pb->y[r] = rng_uniform(7, RNG_STREAM_TEST, 4, (uint64_t)r);
     }
+}
+
+static void load_x(const problem_t *pb, mlp_work_t *w)
+{
+    for (int c = 0; c < IN; c++)
+        memcpy(w->x + (size_t)c * w->ld, pb->x[c], sizeof(float) * (size_t)pb->M);
+}
+
+static double eval_loss(const mlp_t *net, const float *p, const problem_t *pb, mlp_work_t *w)
+{
+    load_x(pb, w);
+    mlp_forward(net, p, pb->M, w);
+    return loss(w->out, (size_t)w->ld, pb->M, pb->act, pb->adv, pb->y, NULL);
+}
+
+/* Parameters: the initial ones plus larger policy-head and bias weights, so
+ * every parameter's gradient is exercised. */
+static float *make_params(const mlp_t *net)
+{
+    float *p = calloc(net->stride, sizeof(float));
+    mlp_init(net, p, 3, 0);
+    for (size_t k = 0; k < net->n_params; k++)
+        p[k] += (float)(0.6 * (rng_uniform(7, RNG_STREAM_TEST, 1, k) - 0.5));
+    return p;
+}
+
+/* Forward and backward of kernel `kernel` on M samples; the gradient to g. */
+static void run_kernel(const mlp_t *net0, int kernel, const float *p, const problem_t *pb,
+                       float *out, float *g)
+{
+    mlp_t net = *net0;
+    if (mlp_set_kernel(&net, kernel)) SAMARL_FATAL("%s", samarl_errmsg());
+    mlp_work_t w;
+    mlp_work_init(&w, &net, MMAX);
+    load_x(pb, &w);
+    mlp_forward(&net, p, pb->M, &w);
+    for (int k = 0; k <= A; k++)
+        memcpy(out + (size_t)k * pb->M, w.out + (size_t)k * w.ld, sizeof(float) * (size_t)pb->M);
+    loss(w.out, (size_t)w.ld, pb->M, pb->act, pb->adv, pb->y, w.dout);
+    /* Garbage in the padding lanes must not reach the gradient. */
+    for (int k = 0; k <= A; k++)
+        for (int r = pb->M; r < w.ld; r++) w.dout[(size_t)k * w.ld + r] = 1e3f;
+    mlp_backward(&net, p, pb->M, &w, g);
+    mlp_work_free(&w);
+}
+
+static void gradient_check(int kernel, int H, int M)
+{
+    const char *kn = mlp_kernel_name(kernel);
+    mlp_t net;
+    mlp_shape(&net, IN, H, A);
+    if (mlp_set_kernel(&net, kernel)) SAMARL_FATAL("%s", samarl_errmsg());
+    TAP_OK(net.n_params == (size_t)(IN * H + H + H * H + H + H * (A + 1) + A + 1),
+           "%s H=%d: parameter count %zu = W1 + b1 + W2 + b2 + Wh + bh", kn, H, net.n_params);
+    float *p = make_params(&net), *g = calloc(net.n_params, sizeof(float));
+    problem_t pb;
+    make_problem(&pb, M);
     mlp_work_t w;
     mlp_work_init(&w, &net, M);
-    mlp_forward(&net, p, x, M, &w);
-    loss(&net, w.out, act, adv, y, w.dout);
-    mlp_backward(&net, p, x, M, &w, g);
+    load_x(&pb, &w);
+    mlp_forward(&net, p, M, &w);
+    loss(w.out, (size_t)w.ld, M, pb.act, pb.adv, pb.y, w.dout);
+    mlp_backward(&net, p, M, &w, g);
 
     /* Central differences in float: step 1e-2 relative error ~1e-4 plus
      * rounding ~1e-5. */
@@ -81,9 +127,9 @@ static void gradient_check(void)
     for (size_t k = 0; k < net.n_params; k++) {
         const float keep = p[k], h = 1e-2f;
         p[k] = keep + h;
-        double lp = eval_loss(&net, p, x, &w, act, adv, y);
+        double lp = eval_loss(&net, p, &pb, &w);
         p[k] = keep - h;
-        double lm = eval_loss(&net, p, x, &w, act, adv, y);
+        double lm = eval_loss(&net, p, &pb, &w);
         p[k] = keep;
         double fd = (lp - lm) / (2.0 * h);
         double err = fabs(fd - g[k]) / (fabs(fd) + fabs(g[k]) + 1e-2);
@@ -97,34 +143,79 @@ static void gradient_check(void)
             }
         }
     }
-    TAP_OK(bad == 0, "finite differences agree with backprop on all %d parameters (worst "
-                     "relative error %.2g)", checked, worst);
-    TAP_OK(head_bad[0] == 0, "policy head gradients (logits) correct");
-    TAP_OK(head_bad[1] == 0, "value head gradients correct");
+    TAP_OK(bad == 0, "%s H=%d M=%d: finite differences agree with backprop on all %d parameters "
+                     "(worst relative error %.2g)", kn, H, M, checked, worst);
+    TAP_OK(head_bad[0] == 0, "%s: policy head gradients (logits) correct", kn);
+    TAP_OK(head_bad[1] == 0, "%s: value head gradients correct", kn);
 
-    /* A wrong activation derivative must be caught: perturb one output
-     * gradient and the check must see it. */
-    mlp_forward(&net, p, x, M, &w);
-    loss(&net, w.out, act, adv, y, w.dout);
+    /* A wrong output gradient must be caught: perturb one and the check must
+     * see it. */
+    load_x(&pb, &w);
+    mlp_forward(&net, p, M, &w);
+    loss(w.out, (size_t)w.ld, M, pb.act, pb.adv, pb.y, w.dout);
     w.dout[0] *= 2.0f;
-    mlp_backward(&net, p, x, M, &w, g);
+    mlp_backward(&net, p, M, &w, g);
     const float keep = p[net.obh];
     p[net.obh] = keep + 1e-2f;
-    double lp = eval_loss(&net, p, x, &w, act, adv, y);
+    double lp = eval_loss(&net, p, &pb, &w);
     p[net.obh] = keep - 1e-2f;
-    double lm = eval_loss(&net, p, x, &w, act, adv, y);
+    double lm = eval_loss(&net, p, &pb, &w);
     p[net.obh] = keep;
-    TAP_OK(fabs((lp - lm) / 2e-2 - g[net.obh]) > 1e-3, "the check detects a wrong gradient");
+    TAP_OK(fabs((lp - lm) / 2e-2 - g[net.obh]) > 1e-3, "%s: the check detects a wrong gradient", kn);
 
-    /* Batch independence: sample r's outputs do not depend on other rows. */
-    float out1[(A + 1)];
-    mlp_forward(&net, p, x, M, &w);
-    memcpy(out1, w.out + 3 * (size_t)net.out, sizeof out1);
-    mlp_forward(&net, p, x + 3 * IN, 1, &w);
-    TAP_OK(memcmp(out1, w.out, sizeof out1) == 0, "a row's output does not depend on its batch");
+    /* Batch independence: sample r's outputs do not depend on the others. */
+    float out1[A + 1];
+    load_x(&pb, &w);
+    mlp_forward(&net, p, M, &w);
+    for (int k = 0; k <= A; k++) out1[k] = w.out[(size_t)k * w.ld + 3];
+    for (int c = 0; c < IN; c++) w.x[(size_t)c * w.ld] = pb.x[c][3];
+    mlp_forward(&net, p, 1, &w);
+    int same = 1;
+    for (int k = 0; k <= A; k++) same &= out1[k] == w.out[(size_t)k * w.ld];
+    TAP_OK(same, "%s: a sample's output does not depend on its batch", kn);
     mlp_work_free(&w);
     free(p);
     free(g);
+}
+
+/* The AVX-512 and OpenBLAS kernels compute the same function and gradient
+ * (to rounding), including hidden widths that are not multiples of 16 and
+ * batches with a partial last block. */
+static void kernels_agree(int H, int M)
+{
+    mlp_t net;
+    mlp_shape(&net, IN, H, A);
+    float *p = make_params(&net);
+    problem_t pb;
+    make_problem(&pb, M);
+    float oa[(A + 1) * MMAX], ob[(A + 1) * MMAX];
+    float *ga = calloc(net.n_params, sizeof(float)), *gb = calloc(net.n_params, sizeof(float));
+    run_kernel(&net, KERNEL_AVX512, p, &pb, oa, ga);
+    run_kernel(&net, KERNEL_BLAS, p, &pb, ob, gb);
+    double eo = 0, eg = 0, gmax = 0;
+    for (int q = 0; q < (A + 1) * M; q++) eo = fmax(eo, fabs(oa[q] - ob[q]) / (1 + fabs(ob[q])));
+    for (size_t k = 0; k < net.n_params; k++) gmax = fmax(gmax, fabs(gb[k]));
+    for (size_t k = 0; k < net.n_params; k++) eg = fmax(eg, fabs(ga[k] - gb[k]) / gmax);
+    TAP_OK(eo < 1e-5 && eg < 1e-5,
+           "H=%d M=%d: avx512 and blas kernels agree (outputs %.1e, gradients %.1e of the largest)",
+           H, M, eo, eg);
+    free(p);
+    free(ga);
+    free(gb);
+}
+
+static void network_checks(void)
+{
+    gradient_check(KERNEL_BLAS, 9, 7);
+    if (!mlp_avx512_cpu()) {
+        tap_skip(12, "no AVX-512 on this CPU: the avx512 kernel is not checked");
+        return;
+    }
+    gradient_check(KERNEL_AVX512, 9, 7);
+    gradient_check(KERNEL_AVX512, 21, 37);
+    kernels_agree(9, 7);
+    kernels_agree(32, 40);
+    kernels_agree(48, 33);
 }
 
 static void softmax_and_adam(void)
@@ -164,27 +255,28 @@ static void kernel_accuracy(void)
     TAP_OK(worst < 4e-7, "tanh relative error %.2e < 4e-7 on [-20, 20]", worst);
     TAP_OK(odd && bounded, "tanh is odd and within [-1, 1]");
 
-    /* Rows of logits spread over [-90, 90], more rows than one vector block. */
-    enum { M = 37, K = 6, S = 7 };
-    float L[M * S], lp[M * K], pr[M * K], ent[M];
+    /* Samples of logits spread over [-90, 90], more samples than one
+     * vector block, feature-major with a padded row length. */
+    enum { M = 137, K = 6, LD = 144 };
+    static float L[K * LD], lp[K * LD], pr[K * LD], ent[M];
     for (int r = 0; r < M; r++)
-        for (int k = 0; k < S; k++) L[r * S + k] = (float)(90.0 * sin(1.3 * r + 2.1 * k + 0.1 * r * k));
-    log_softmax_rows(L, M, S, K, lp, pr, ent);
+        for (int k = 0; k < K; k++) L[k * LD + r] = (float)(90.0 * sin(1.3 * r + 2.1 * k + 0.1 * r * k));
+    log_softmax_cols(L, LD, M, K, lp, pr, ent);
     double elp = 0, epr = 0, eh = 0;
     for (int r = 0; r < M; r++) {
-        double mx = L[r * S], sum = 0, h = 0;
-        for (int k = 1; k < K; k++) mx = fmax(mx, L[r * S + k]);
-        for (int k = 0; k < K; k++) sum += exp(L[r * S + k] - mx);
+        double mx = L[r], sum = 0, h = 0;
+        for (int k = 1; k < K; k++) mx = fmax(mx, L[k * LD + r]);
+        for (int k = 0; k < K; k++) sum += exp(L[k * LD + r] - mx);
         for (int k = 0; k < K; k++) {
-            const double l = L[r * S + k] - mx - log(sum), p = exp(l);
-            elp = fmax(elp, fabs(lp[r * K + k] - l) / fmax(1.0, fabs(l)));
-            epr = fmax(epr, fabs(pr[r * K + k] - p));
+            const double l = L[k * LD + r] - mx - log(sum), p = exp(l);
+            elp = fmax(elp, fabs(lp[k * LD + r] - l) / fmax(1.0, fabs(l)));
+            epr = fmax(epr, fabs(pr[k * LD + r] - p));
             h -= p * l;
         }
         eh = fmax(eh, fabs(ent[r] - h));
     }
     TAP_OK(elp < 1e-6 && epr < 1e-6 && eh < 1e-5,
-           "log_softmax_rows matches libm: log-prob %.1e, prob %.1e, entropy %.1e", elp, epr, eh);
+           "log_softmax_cols matches libm: log-prob %.1e, prob %.1e, entropy %.1e", elp, epr, eh);
     free(y);
 }
 
@@ -245,7 +337,7 @@ static void env_conservation(void)
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
-    gradient_check();
+    network_checks();
     softmax_and_adam();
     kernel_accuracy();
     env_conservation();

@@ -24,6 +24,13 @@ for sharing in agent shared; do
     else fail "sharing=$sharing: $np ranks differ from 1 rank in:$bad"; fi
   done
 done
+# The OpenBLAS kernel is deterministic too (auto picks AVX-512 where the CPU
+# has it, so this is the other code path).
+for np in 1 3; do
+  run_np "$np" $SAMARL train -q "${SMALL[@]}" --set policy.kernel=blas --set train.iterations=3 \
+    -o "$TMP/blas.$np.h5" >"$TMP/blas.$np.log" 2>&1 || diag "train blas np=$np failed"
+done
+ok "policy.kernel=blas: policy.h5 on 3 ranks = 1 rank, bit for bit" same "$TMP/blas.1.h5" "$TMP/blas.3.h5" /params
 run_np 1 $SAMARL train -q "${SMALL[@]}" --set train.iterations=3 --set run.seed=2 -o "$TMP/seed2.h5" >/dev/null 2>&1
 ok "another run.seed gives other weights (the comparison can fail)" bash -c \
   "h5diff -q $TMP/agent.1.h5 $TMP/seed2.h5 /params /params >/dev/null 2>&1; [[ \$? -eq 1 ]]"

@@ -24,6 +24,7 @@ typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { ENV_DR } env_name_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
+typedef enum { KERNEL_AUTO, KERNEL_AVX512, KERNEL_BLAS } kernel_t;
 typedef enum { ALGO_PPO } algo_t;
 typedef enum { DUAL_CONSENSUS, DUAL_TRACKING, DUAL_LOCAL, DUAL_CENTRAL, DUAL_FIXED, DUAL_NONE } dual_mode_t;
 
@@ -77,6 +78,7 @@ typedef struct config {
         int64_t hidden;
         double tau, defer_hours;
         int normalize;
+        int kernel; /* kernel_t */
     } policy;
     struct {
         int algo; /* algo_t */

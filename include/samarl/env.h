@@ -60,6 +60,10 @@ typedef struct env {
 
     /* State [n * copies]: pending backlog and the demand arriving now. */
     float *b, *d;
+    /* Box-Muller draws two normals per counter, for steps 2u and 2u + 1:
+     * the second is kept for its step with the counter it came from. */
+    float *z_spare;
+    uint64_t *z_ctr; /* counter + 1; 0: none kept */
 } env_t;
 
 /* Collective. Per-agent parameters for the rank's agents gid[0..n) from

@@ -3,9 +3,14 @@
  *
  * Network: input -> tanh(hidden) -> tanh(hidden) -> [logits over the
  * actions | value]. All parameters of one network are one float vector
- * (W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1]); a batch of m
- * samples is a row-major m x in matrix, pushed through OpenBLAS SGEMM. The
- * policy head and the value head share the trunk and one output GEMM. */
+ * (W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1]). A batch of m
+ * samples is feature-major: feature f of sample s at x[f * ld + s], ld a
+ * multiple of 16. Two kernels compute it (policy.kernel): fused AVX-512
+ * (src/mlp_avx512.c: one pass of register-blocked FMAs per layer with the
+ * bias and tanh applied in registers) and OpenBLAS SGEMM plus element-wise
+ * loops. They agree to rounding, not bit for bit; each is deterministic and
+ * independent of the rank count. The policy head and the value head share
+ * the trunk and one output layer. */
 #ifndef SAMARL_POLICY_H
 #define SAMARL_POLICY_H
 
@@ -21,38 +26,53 @@ typedef struct mlp {
     size_t n_params;              /* floats in one network */
     size_t stride;                /* floats between networks (64-byte rows) */
     size_t oW1, ob1, oW2, ob2, oWh, obh;
+    int kernel; /* KERNEL_AVX512 or KERNEL_BLAS */
 } mlp_t;
 
-/* Scratch for batches of up to `cap` samples (no allocation per call). */
+/* Feature-major scratch for batches of up to `cap` samples (no allocation
+ * per call); every array has rows of ld = cap rounded up to 16 floats. */
 typedef struct mlp_work {
-    int cap;
-    float *a1, *a2, *out;  /* [cap][H], [cap][H], [cap][out] */
+    int cap, ld;
+    float *x;              /* [in][ld] the inputs, filled by the caller */
+    float *a1, *a2, *out;  /* [H][ld], [H][ld], [out][ld] */
     float *d1, *d2, *dout; /* gradients w.r.t. the same */
+    float *wt;             /* [max(H, out)][H] a transposed weight matrix */
 } mlp_work_t;
 
 /* n zeroed floats, 64-byte aligned (free with free()). */
 float *alloc_floats(size_t n);
 
+/* Shape and offsets; the kernel is the fastest this CPU runs. */
 void mlp_shape(mlp_t *m, int in, int hidden, int actions);
+/* Whether this CPU runs the AVX-512 kernel. */
+int mlp_avx512_cpu(void);
+/* Use kernel KERNEL_AUTO | KERNEL_AVX512 | KERNEL_BLAS; SAMARL_ERR (with a
+ * message) when the CPU cannot run the one asked for. */
+int mlp_set_kernel(mlp_t *m, int kernel);
+const char *mlp_kernel_name(int kernel);
 /* Initial weights keyed by (seed, key): N(0, 1/fan_in) in the trunk and the
  * value head, N(0, 0.01^2) in the policy head, zero biases. */
 void mlp_init(const mlp_t *m, float *p, uint64_t seed, uint64_t key);
 void mlp_work_init(mlp_work_t *w, const mlp_t *m, int cap);
 void mlp_work_free(mlp_work_t *w);
-/* w->out[m][out] = network(x[m][in]); keeps the activations for backward. */
-void mlp_forward(const mlp_t *net, const float *p, const float *x, int m, mlp_work_t *w);
-/* After mlp_forward on the same x: grad = d(loss)/d(params) given
- * w->dout = d(loss)/d(out). Overwrites grad[n_params]. */
-void mlp_backward(const mlp_t *net, const float *p, const float *x, int m, mlp_work_t *w,
-                  float *grad);
+/* w->out[out][ld] = network(w->x[in][ld]) for samples 0..m-1; keeps the
+ * activations for backward. */
+void mlp_forward(const mlp_t *net, const float *p, int m, mlp_work_t *w);
+/* After mlp_forward: grad = d(loss)/d(params) given w->dout = d(loss)/d(out)
+ * for samples 0..m-1 (lanes from m to the next multiple of 16 are zeroed).
+ * Overwrites grad[n_params]. */
+void mlp_backward(const mlp_t *net, const float *p, int m, mlp_work_t *w, float *grad);
+/* The two kernels behind them. */
+void mlp_forward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w);
+void mlp_backward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w, float *grad);
 
 /* y = tanh y elementwise (relative error below 4e-7; vectorised). */
 void tanh_inplace(float *y, size_t n);
 /* Numerically stable log-softmax of n logits; returns the entropy. */
 double log_softmax(const float *logits, int n, float *logp);
-/* The same over m rows of logits[m][stride] (first n columns): logp[m][n],
- * and where not NULL the probabilities prob[m][n] and entropies entropy[m]. */
-void log_softmax_rows(const float *logits, int m, int stride, int n, float *logp, float *prob,
+/* The same for m samples of feature-major logits[n][ld]: logp[n][ld],
+ * prob[n][ld] and, where not NULL, entropy[m]. */
+void log_softmax_cols(const float *logits, size_t ld, int m, int n, float *logp, float *prob,
                       float *entropy);
 
 /* One Adam step (beta1 0.9, beta2 0.999, eps 1e-8) with bias correction;
@@ -69,10 +89,9 @@ typedef struct policyset {
     float *params;              /* [n_nets][stride] */
     float *obs_mean, *obs_istd; /* [n_nets][in]: x' = (x - mean) * istd */
     double tau, defer_hours;    /* best response */
-    mlp_work_t work;
-    float *x;       /* [cap][in] normalised observations */
-    double *u;      /* [cap] uniforms */
-    float *lp, *prob; /* [cap][actions] log-probabilities and probabilities */
+    mlp_work_t work;  /* work.x: the normalised observations */
+    double *u;        /* [cap] uniforms */
+    float *lp, *prob; /* [actions][work.ld] log-probabilities and probabilities */
 } policyset_t;
 
 /* Allocate for n_agents local agents acting in batches of up to `batch`. */
@@ -84,8 +103,8 @@ static inline float *policyset_params(const policyset_t *ps, lidx_t i)
 {
     return ps->params + (size_t)(ps->shared ? 0 : i) * ps->net.stride;
 }
-/* Standardise obs[m][in] for agent i into ps->x. */
-void policyset_normalize(const policyset_t *ps, lidx_t i, const float *obs, int m, float *x);
+/* Standardise obs[m][in] for agent i into the feature-major ps->work.x. */
+void policyset_normalize(policyset_t *ps, lidx_t i, const float *obs, int m);
 
 /* Action sampling counters: (source, episode * copies + copy, step). */
 static inline uint64_t action_counter(int source, uint64_t episode_copy, int64_t t)
