@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Trains the shared 1000-agent policy used by the trained-policy rows of (a).
-#   ITER (default 150), COPIES (default 8), POLICY (default $WORK/p1000.h5)
+#   ITER (default 300), COPIES (default 8), POLICY (default $WORK/p1000.h5)
 # Skips training if $POLICY exists (FORCE=1 retrains).
 source "$(dirname "$0")/common.sh"
-ITER=${ITER:-150}
+ITER=${ITER:-300}
 COPIES=${COPIES:-8}
 POLICY=${POLICY:-$WORK/p1000.h5}
 if [ "${FORCE:-0}" != 1 ] && [ -s "$POLICY" ]; then
