@@ -790,9 +790,11 @@ static int validate(config_t *cfg)
         return samarl_seterr("[env] peak_start = %" PRId64 " is after peak_end = %" PRId64
                              " (the peak is the hours peak_start <= h < peak_end)",
                              cfg->env.peak_start, cfg->env.peak_end);
-    if (cfg->policy.kernel == KERNEL_AVX512 && !mlp_avx512_cpu())
-        return samarl_seterr("[policy] kernel = avx512, but this CPU (or this build) has no "
-                             "AVX-512F/DQ (expected auto or blas here)");
+    {
+        mlp_t probe; /* the kernel rule lives in mlp_set_kernel */
+        if (mlp_set_kernel(&probe, cfg->policy.kernel))
+            return samarl_adderr("[policy] kernel: ");
+    }
     if (!cfg->env.nodes_column[0])
         return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");
     {

@@ -47,14 +47,15 @@ void mlp_shape(mlp_t *m, int in, int hidden, int actions)
     m->obh = m->oWh + H * O;
     m->n_params = m->obh + O;
     m->stride = (m->n_params + 15) / 16 * 16;
-    m->kernel = mlp_avx512_cpu() ? KERNEL_AVX512 : KERNEL_BLAS;
+    mlp_set_kernel(m, KERNEL_AUTO); /* auto cannot fail */
 }
 
 int mlp_set_kernel(mlp_t *m, int kernel)
 {
     if (kernel == KERNEL_AUTO) kernel = mlp_avx512_cpu() ? KERNEL_AVX512 : KERNEL_BLAS;
     if (kernel == KERNEL_AVX512 && !mlp_avx512_cpu())
-        return samarl_seterr("policy.kernel = avx512 needs a CPU with AVX-512F/DQ");
+        return samarl_seterr("avx512 needs a CPU (and a build) with AVX-512F/DQ; expected auto "
+                             "or blas on this machine");
     m->kernel = kernel;
     return SAMARL_OK;
 }
