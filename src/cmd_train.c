@@ -172,6 +172,7 @@ int cmd_train(int argc, char **argv)
 
     st.adam_step = *ppo_adam_step(ppo);
     st.iterations = iters > it0 ? iters : it0;
+    if (!cfg.train.save_adam) st.adam_m = st.adam_v = NULL; /* weights only */
     timer_start(TIMER_IO);
     comm_check(policyfile_write(out, &cfg, lg, env, &ps, &st));
     timer_stop(TIMER_IO);

@@ -150,8 +150,12 @@ static const key_spec_t keys[] = {
 
     {"train", "algo", KT_ENUM, OFF(train.algo), "ppo", 0, 0, 0, 0, "ppo",
      "training algorithm: PPO with GAE on the state-augmented reward r - lambda g"},
-    {"train", "iterations", KT_INT, OFF(train.iterations), "300", 1, 1e9, 0, 0, NULL,
-     "PPO iterations in total (--resume continues up to this number)"},
+    {"train", "iterations", KT_INT, OFF(train.iterations), "300", 0, 1e9, 0, 0, NULL,
+     "PPO iterations in total (--resume continues up to this number); 0 writes the "
+     "initialised networks untrained (for benchmarks and tests)"},
+    {"train", "save_adam", KT_BOOL, OFF(train.save_adam), "true", 0, 0, 0, 0, NULL,
+     "write the Adam moments into the policy file (--resume needs them); false writes a "
+     "file a third of the size that runs and evaluates but cannot be resumed"},
     {"train", "copies", KT_INT, OFF(train.copies), "32", 1, 65536, 0, 0, NULL,
      "parallel copies of each agent's environment per iteration"},
     {"train", "lambda_max", KT_REAL, OFF(train.lambda_max), "1", 0, 1e6, 0, 0, NULL,

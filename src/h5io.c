@@ -23,6 +23,7 @@ struct h5file {
 
 /* Largest piece moved by one collective transfer (MPI-IO counts are ints). */
 #define PIECE_BYTES ((int64_t)1 << 30)
+#define SERIES_CHUNK_BYTES ((gidx_t)1 << 20)
 
 static void h5_init(void)
 {
@@ -279,14 +280,16 @@ void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v)
     write_attr(f, obj, name, H5T_NATIVE_INT64, &v);
 }
 
-/* Collective transfer of rows [offset, offset+count) of a dataset with
- * `width` columns (1-D when width is 0) in pieces of at most PIECE_BYTES per
- * rank; every rank takes part in every piece. */
-static void transfer_rows(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count, gidx_t width,
-                          void *data, int writing)
+/* Collective transfer of rows [offset, offset+count), columns [col0,
+ * col0+ncols), of a dataset with `width` columns (1-D when width is 0;
+ * then col0 = 0, ncols = 0), data packed [count][ncols], in pieces of at
+ * most PIECE_BYTES per rank; every rank takes part in every piece. */
+static void transfer(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count, gidx_t width,
+                     gidx_t col0, gidx_t ncols, void *data, int writing)
 {
     const int rank = width > 0 ? 2 : 1;
-    const gidx_t w = width > 0 ? width : 1;
+    const gidx_t w = width > 0 ? ncols : 1;
+    SAMARL_ASSERT(width == 0 || (col0 >= 0 && ncols >= 1 && col0 + ncols <= width));
     const size_t es = type_size(t) * (size_t)w;
     int64_t pieces = count > 0 ? ((int64_t)count * (int64_t)es + PIECE_BYTES - 1) / PIECE_BYTES : 0;
     comm_allreduce_int64(&pieces, 1, COMM_MAX);
@@ -297,7 +300,7 @@ static void transfer_rows(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count
     for (int64_t k = 0; k < pieces; k++) {
         gidx_t lo = k * per, cnt = count - lo < per ? count - lo : per;
         if (cnt < 0) cnt = 0;
-        hsize_t c[2] = {(hsize_t)cnt, (hsize_t)w}, o[2] = {(hsize_t)(offset + lo), 0};
+        hsize_t c[2] = {(hsize_t)cnt, (hsize_t)w}, o[2] = {(hsize_t)(offset + lo), (hsize_t)col0};
         hsize_t one[2] = {1, 1};
         hid_t mspace = H5ID(H5Screate_simple(rank, cnt ? c : one, NULL));
         if (cnt) {
@@ -317,22 +320,36 @@ static void transfer_rows(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count
     H5OK(H5Pclose(dxpl));
 }
 
+static void transfer_rows(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count, gidx_t width,
+                          void *data, int writing)
+{
+    transfer(dset, t, offset, count, width, 0, width, data, writing);
+}
+
+/* A fixed-size dataset, contiguous, never filled (every element is written). */
+static hid_t create_fixed(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global,
+                          gidx_t width)
+{
+    hsize_t dims[2] = {(hsize_t)n_global, (hsize_t)width};
+    hid_t space = H5ID(H5Screate_simple(width > 0 ? 2 : 1, dims, NULL));
+    hid_t lcpl = link_plist();
+    hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
+    H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
+    hid_t dset = H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT));
+    H5OK(H5Pclose(dcpl));
+    H5OK(H5Pclose(lcpl));
+    H5OK(H5Sclose(space));
+    return dset;
+}
+
 static void write_rows(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global,
                        gidx_t width, gidx_t offset, gidx_t count, const void *data,
                        const char *units, const char *description)
 {
     SAMARL_ASSERT(offset >= 0 && count >= 0 && offset + count <= n_global);
-    hsize_t dims[2] = {(hsize_t)n_global, (hsize_t)width};
-    hid_t space = H5ID(H5Screate_simple(width > 0 ? 2 : 1, dims, NULL));
-    hid_t lcpl = link_plist();
-    hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
-    H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER)); /* every element gets written */
-    hid_t dset = H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT));
+    hid_t dset = create_fixed(f, path, t, n_global, width);
     transfer_rows(dset, t, offset, count, width, (void *)data, 1);
     H5OK(H5Dclose(dset));
-    H5OK(H5Pclose(dcpl));
-    H5OK(H5Pclose(lcpl));
-    H5OK(H5Sclose(space));
     h5io_attr_str(f, path, "units", units);
     h5io_attr_str(f, path, "description", description);
 }
@@ -379,6 +396,53 @@ void h5io_read_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t width, gi
     H5OK(H5Dclose(dset));
 }
 
+void h5io_create_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, gidx_t width,
+                    gidx_t slab_cols, const char *units, const char *description)
+{
+    SAMARL_ASSERT(n_rows >= 0 && width > 0 && slab_cols >= 1);
+    hsize_t dims[2] = {(hsize_t)n_rows, (hsize_t)width};
+    hid_t space = H5ID(H5Screate_simple(2, dims, NULL));
+    hid_t lcpl = link_plist();
+    hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
+    H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
+    if (slab_cols < width && n_rows > 0) {
+        /* Chunks one slab wide and ~1 MiB: a slab's rows of one rank are
+         * whole chunks on disk instead of one short piece per row. */
+        gidx_t cr = SERIES_CHUNK_BYTES / ((gidx_t)type_size(t) * slab_cols);
+        hsize_t chunk[2] = {(hsize_t)(cr < 1 ? 1 : cr < n_rows ? cr : n_rows), (hsize_t)slab_cols};
+        H5OK(H5Pset_chunk(dcpl, 2, chunk));
+    }
+    H5OK(H5Dclose(H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT))));
+    H5OK(H5Pclose(dcpl));
+    H5OK(H5Pclose(lcpl));
+    H5OK(H5Sclose(space));
+    h5io_attr_str(f, path, "units", units);
+    h5io_attr_str(f, path, "description", description);
+}
+
+void h5io_write_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
+                     gidx_t col0, gidx_t ncols, const void *data)
+{
+    hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
+    int nd;
+    gidx_t dims[2];
+    SAMARL_ASSERT(h5io_shape(f, path, &nd, dims) == SAMARL_OK && nd == 2);
+    SAMARL_ASSERT(offset >= 0 && count >= 0 && offset + count <= dims[0]);
+    transfer(dset, t, offset, count, dims[1], col0, ncols, (void *)data, 1);
+    H5OK(H5Dclose(dset));
+}
+
+void h5io_read_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
+                    gidx_t col0, gidx_t ncols, void *data)
+{
+    hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
+    int nd;
+    gidx_t dims[2];
+    SAMARL_ASSERT(h5io_shape(f, path, &nd, dims) == SAMARL_OK && nd == 2);
+    transfer(dset, t, offset, count, dims[1], col0, ncols, data, 0);
+    H5OK(H5Dclose(dset));
+}
+
 void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t offset,
                    gidx_t count, const void *data, const char *units, const char *description)
 {
@@ -396,7 +460,6 @@ struct h5series {
 };
 
 /* Chunks of about 1 MiB: chunk_rows rows by as many columns as fit. */
-#define SERIES_CHUNK_BYTES ((gidx_t)1 << 20)
 
 h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
                                gidx_t chunk_rows, const char *units, const char *description)

@@ -78,45 +78,77 @@ void curve_add_eval(train_curve_t *c, int64_t it, const double *ret, const doubl
 
 /* ---- writing ----------------------------------------------------------------- */
 
+/* Per-agent tables move between the owned order and the file's gid order in
+ * slabs of columns of about SLAB_BYTES over all ranks, so that a rank never
+ * holds more than a slab of copies beside its networks (a million per-agent
+ * networks are 6 GB; whole-table copies would double that). The slab width
+ * depends only on the global sizes: every rank makes the same passes. */
+#define SLAB_BYTES ((gidx_t)1 << 26)
+
+/* SAMARL_IO_SLAB_BYTES overrides the slab size (smaller: less memory, more
+ * collective passes); the tests use it to exercise many slabs. */
+static gidx_t slab_bytes(void)
+{
+    const char *s = getenv("SAMARL_IO_SLAB_BYTES");
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    return s && *s && !*end && v > 0 ? (gidx_t)v : SLAB_BYTES;
+}
+
+static int slab_cols(gidx_t rows, int width)
+{
+    gidx_t c = slab_bytes() / ((gidx_t)sizeof(float) * (rows > 0 ? rows : 1));
+    if (c < 8) c = 8;
+    return c < width ? (int)c : width;
+}
+
 /* Per-net rows [n_nets][stride] -> the file's [rows][width] at gid. */
 static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
                      const char *path, const float *src, size_t stride, int width,
                      const char *units, const char *desc)
 {
-    const lidx_t n = ps->n_nets;
-    float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)width);
-    for (lidx_t i = 0; i < n; i++)
-        memcpy(packed + (size_t)i * width, src + (size_t)i * stride, sizeof(float) * (size_t)width);
     if (ps->shared) {
-        h5io_write_2d(f, path, H5IO_F32, 1, width, 0, comm_rank() == 0, packed, units, desc);
-    } else {
-        gidx_t cnt = blockmap_count(bm);
-        float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
-        blockmap_forward(bm, packed, blk, sizeof(float) * (size_t)width);
-        h5io_write_2d(f, path, H5IO_F32, n_global, width, blockmap_lo(bm), cnt, blk, units,
-                      desc);
-        free(blk);
+        h5io_write_2d(f, path, H5IO_F32, 1, width, 0, comm_rank() == 0, src, units, desc);
+        return;
     }
+    const lidx_t n = ps->n_nets;
+    const gidx_t cnt = blockmap_count(bm);
+    const int sc = slab_cols(n_global, width);
+    float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)sc);
+    float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)sc);
+    h5io_create_2d(f, path, H5IO_F32, n_global, width, sc, units, desc);
+    for (int c0 = 0; c0 < width; c0 += sc) {
+        const int nc = width - c0 < sc ? width - c0 : sc;
+        for (lidx_t i = 0; i < n; i++)
+            memcpy(packed + (size_t)i * nc, src + (size_t)i * stride + c0, sizeof(float) * nc);
+        blockmap_forward(bm, packed, blk, sizeof(float) * (size_t)nc);
+        h5io_write_cols(f, path, H5IO_F32, blockmap_lo(bm), cnt, c0, nc, blk);
+    }
+    free(blk);
     free(packed);
 }
 
 /* The file's rows at gid -> per-net rows [n_nets][stride]. */
-static void get_rows(h5file_t *f, blockmap_t *bm, const policyset_t *ps, const char *path,
-                     float *dst, size_t stride, int width)
+static void get_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
+                     const char *path, float *dst, size_t stride, int width)
 {
-    const lidx_t n = ps->n_nets;
-    float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)width);
     if (ps->shared) {
-        h5io_read_2d(f, path, H5IO_F32, width, 0, 1, packed);
-    } else {
-        gidx_t cnt = blockmap_count(bm);
-        float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
-        h5io_read_2d(f, path, H5IO_F32, width, blockmap_lo(bm), cnt, blk);
-        blockmap_backward(bm, blk, packed, sizeof(float) * (size_t)width);
-        free(blk);
+        h5io_read_2d(f, path, H5IO_F32, width, 0, 1, dst);
+        return;
     }
-    for (lidx_t i = 0; i < n; i++)
-        memcpy(dst + (size_t)i * stride, packed + (size_t)i * width, sizeof(float) * (size_t)width);
+    const lidx_t n = ps->n_nets;
+    const gidx_t cnt = blockmap_count(bm);
+    const int sc = slab_cols(n_global, width);
+    float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)sc);
+    float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)sc);
+    for (int c0 = 0; c0 < width; c0 += sc) {
+        const int nc = width - c0 < sc ? width - c0 : sc;
+        h5io_read_cols(f, path, H5IO_F32, blockmap_lo(bm), cnt, c0, nc, blk);
+        blockmap_backward(bm, blk, packed, sizeof(float) * (size_t)nc);
+        for (lidx_t i = 0; i < n; i++)
+            memcpy(dst + (size_t)i * stride + c0, packed + (size_t)i * nc, sizeof(float) * nc);
+    }
+    free(blk);
     free(packed);
 }
 
@@ -344,6 +376,15 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
         check_dataset(f, path, "/obs_scale", rows, ENV_OBS))
         return SAMARL_ERR;
     if (st) {
+        int nd;
+        gidx_t dims[2];
+        if (h5io_shape(f, "/adam_m", &nd, dims) != SAMARL_OK) {
+            samarl_clearerr();
+            return samarl_seterr("%s: holds the networks but no Adam state (it was written with "
+                                 "train.save_adam = false), so training cannot resume from it; "
+                                 "it can still be run and evaluated",
+                                 path);
+        }
         if (check_dataset(f, path, "/adam_m", rows, P) ||
             check_dataset(f, path, "/adam_v", rows, P))
             return SAMARL_ERR;
@@ -391,12 +432,12 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
     }
     blockmap_t *bm = blockmap_create(lg);
     const int P = (int)ps->net.n_params;
-    get_rows(f, bm, ps, "/params", ps->params, ps->net.stride, P);
-    get_rows(f, bm, ps, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS);
-    get_rows(f, bm, ps, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS);
+    get_rows(f, bm, lg->n_global, ps, "/params", ps->params, ps->net.stride, P);
+    get_rows(f, bm, lg->n_global, ps, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS);
+    get_rows(f, bm, lg->n_global, ps, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS);
     if (st) {
-        get_rows(f, bm, ps, "/adam_m", st->adam_m, ps->net.stride, P);
-        get_rows(f, bm, ps, "/adam_v", st->adam_v, ps->net.stride, P);
+        get_rows(f, bm, lg->n_global, ps, "/adam_m", st->adam_m, ps->net.stride, P);
+        get_rows(f, bm, lg->n_global, ps, "/adam_v", st->adam_v, ps->net.stride, P);
         if (st->curve) read_curve(f, st->curve, st->iterations);
     }
     blockmap_destroy(&bm);

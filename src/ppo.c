@@ -61,8 +61,10 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->mb = p->S / p->n_mb;
     SAMARL_ASSERT(p->mb >= 1);
     const size_t P = p->net.stride, nn = (size_t)ps->n_nets;
-    p->m = alloc_floats(nn * P);
-    p->v = alloc_floats(nn * P);
+    /* Zeroed pages from calloc: a policy that is never trained (iterations = 0)
+     * never makes them resident. */
+    p->m = xcalloc(nn * P, sizeof(float));
+    p->v = xcalloc(nn * P, sizeof(float));
     p->n_ro = ps->shared ? (env->n > 0 ? env->n : 1) : 1;
     p->ro = XZNEW(rollout_t, p->n_ro);
     for (int k = 0; k < p->n_ro; k++) {
@@ -213,8 +215,6 @@ void ppo_init_fresh(ppo_t *p)
     else
         for (lidx_t i = 0; i < e->n; i++)
             mlp_init(&p->net, policyset_params(ps, i), seed, (uint64_t)e->gid[i]);
-    memset(p->m, 0, sizeof(float) * (size_t)ps->n_nets * p->net.stride);
-    memset(p->v, 0, sizeof(float) * (size_t)ps->n_nets * p->net.stride);
     p->adam_step = 0;
     if (!p->cfg->policy.normalize) return;
 

@@ -87,6 +87,7 @@ typedef struct config {
         double max_grad_norm;
         char *eval_lambdas;
         int64_t eval_every, eval_copies;
+        int save_adam;
     } train;
     struct {
         char *lambdas;

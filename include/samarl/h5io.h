@@ -50,6 +50,19 @@ void h5io_write_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, 
                    gidx_t offset, gidx_t count, const void *data, const char *units,
                    const char *description);
 
+/* Collective. An empty 2-D dataset [n_rows][width] with its attributes, to be
+ * written in slabs of slab_cols columns by h5io_write_cols (chunked one slab
+ * wide when that is narrower than the table). */
+void h5io_create_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, gidx_t width,
+                    gidx_t slab_cols, const char *units, const char *description);
+/* Collective. Rows [offset, offset+count), columns [col0, col0+ncols) of a
+ * 2-D dataset from/to data[count][ncols]: large per-agent tables move in
+ * slabs of columns, so no full-size copy is ever needed. */
+void h5io_write_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
+                     gidx_t col0, gidx_t ncols, const void *data);
+void h5io_read_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
+                    gidx_t col0, gidx_t ncols, void *data);
+
 /* Extendible datasets, appended to in blocks of rows (time steps):
  * [rows][width] (1-D [rows] when width is 0), chunked chunk_rows rows by up
  * to ~1 MiB, with 'units' and 'description' attributes. Collective. */

@@ -6,7 +6,8 @@
  *                n_params, env_fingerprint, iterations, adam_step, seed, config
  *   /params      [n_nets][n_params] float32, network of agent gid at row gid
  *                (one row when shared)
- *   /adam_m, /adam_v   [n_nets][n_params] float32 Adam moments
+ *   /adam_m, /adam_v   [n_nets][n_params] float32 Adam moments (absent when
+ *                written with train.save_adam = false: runs, cannot resume)
  *   /obs_mean, /obs_scale  [n_nets][6] float32: x' = (x - mean) * scale
  *   /agents/scale, /agents/beta  [n_agents] the environment's agents
  *   /train/aug_reward, entropy, approx_kl, clip_frac, value_loss  [iterations]
