@@ -187,8 +187,66 @@ static void transpose(const float *W, int R, int C, float *T)
         for (int c = 0; c < C; c++) T[(size_t)c * R + r] = W[(size_t)r * C + c];
 }
 
+/* One sample (m = 1): the outputs lie along the lanes instead, because a
+ * weight row W[k][0..N) is contiguous: y = bias + sum_k x[k] W[k][.], up to
+ * 64 outputs per pass in masked registers. Every output is the same chain
+ * of fused multiply-adds in the same order as in dense_block, and tanh16 is
+ * lane-wise, so the results are bit-identical to the batched kernel's: a
+ * sample acts the same alone or in a batch. This is the per-agent case at
+ * execution (one network, one copy): ~N K / 16 instead of ~N K
+ * multiply-add instructions. */
+INLINE void dense1(const float *x, int K, const float *W, size_t wk, const float *bias, float *y,
+                   int N, int act)
+{
+    for (int j0 = 0; j0 < N; j0 += 64) {
+        const int n = N - j0 < 64 ? N - j0 : 64, nch = (n + 15) / 16;
+        __mmask16 mk[4];
+        __m512 acc[4];
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++) {
+            const int left = n - 16 * c;
+            mk[c] = left >= 16 ? (__mmask16)0xFFFF : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
+            acc[c] = _mm512_maskz_loadu_ps(mk[c], bias + j0 + 16 * c);
+        }
+        for (int k = 0; k < K; k++) {
+            const __m512 xb = _mm512_set1_ps(x[k]);
+            const float *w = W + (size_t)k * wk + j0;
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++)
+                if (c < nch)
+                    acc[c] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk[c], w + 16 * c), xb, acc[c]);
+        }
+#pragma GCC unroll 4
+        for (int c = 0; c < 4; c++)
+            if (c < nch) _mm512_mask_storeu_ps(y + j0 + 16 * c, mk[c], act ? tanh16(acc[c]) : acc[c]);
+    }
+}
+
+/* The batched kernel's product is fmadd(w, x, acc) = w x + acc; dense1's
+ * fmadd(W row, x, acc) is the same product, rounded once, in the same order. */
+TGT static void forward1(const mlp_t *net, const float *p, mlp_work_t *w)
+{
+    enum { MAXW = 1024 };
+    const size_t ld = (size_t)w->ld;
+    const int H = net->hidden, O = net->out;
+    float x[MAXW], h1[MAXW], h2[MAXW], o[MAXW];
+    for (int k = 0; k < net->in; k++) x[k] = w->x[(size_t)k * ld];
+    dense1(x, net->in, p + net->oW1, (size_t)H, p + net->ob1, h1, H, 1);
+    dense1(h1, H, p + net->oW2, (size_t)H, p + net->ob2, h2, H, 1);
+    dense1(h2, H, p + net->oWh, (size_t)O, p + net->obh, o, O, 0);
+    for (int c = 0; c < H; c++) {
+        w->a1[(size_t)c * ld] = h1[c];
+        w->a2[(size_t)c * ld] = h2[c];
+    }
+    for (int c = 0; c < O; c++) w->out[(size_t)c * ld] = o[c];
+}
+
 TGT void mlp_forward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w)
 {
+    if (m == 1 && net->in <= 1024 && net->hidden <= 1024 && net->out <= 1024) {
+        forward1(net, p, w);
+        return;
+    }
     const size_t ld = (size_t)w->ld, mp = ((size_t)m + 15) / 16 * 16;
     const int H = net->hidden;
     dense(w->x, ld, net->in, p + net->oW1, (size_t)H, p + net->ob1, w->a1, NULL, OUT_TANH, H, mp);

@@ -334,6 +334,12 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
     const mlp_t *net = &ps->net;
     const size_t ld = (size_t)ps->work.ld;
     const int K = net->actions;
+    if (!ps->shared && i + 1 < ps->n_nets) {
+        /* Agents act in order: fetch the next network while this one runs
+         * (per-agent execution streams ~6 KB of weights per agent-step). */
+        const char *nx = (const char *)policyset_params(ps, i + 1);
+        for (size_t b = 0; b < net->n_params * sizeof(float); b += 64) __builtin_prefetch(nx + b, 0, 2);
+    }
     policyset_normalize(ps, i, obs, B);
     mlp_forward(net, policyset_params(ps, i), B, &ps->work);
     log_softmax_cols(ps->work.out, ld, B, K, ps->lp, ps->prob, NULL);
