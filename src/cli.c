@@ -279,7 +279,10 @@ void record_timers(strbuf_t *sb, const timer_stats_t st[TIMER_COUNT])
                   st[t].calls);
         first = 0;
     }
-    sb_puts(sb, "\n  }");
+    mem_stats_t m = timer_memory();
+    sb_printf(sb, "\n  },\n  \"memory\": {\"peak_rss_bytes_max\": %" PRId64
+                  ", \"peak_rss_bytes_sum\": %" PRId64 "}",
+              m.max, m.sum);
 }
 
 int record_write(const char *path, strbuf_t *sb)

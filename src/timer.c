@@ -1,6 +1,8 @@
 /* Phase timers with min/avg/max across ranks (see timer.h). */
 #include "samarl/timer.h"
 
+#include <sys/resource.h>
+
 #include "samarl/comm.h"
 #include "samarl/error.h"
 
@@ -55,6 +57,13 @@ void timer_reset(timer_id_t t)
     timers[t].calls = 0;
 }
 
+static mem_stats_t mem;
+
+mem_stats_t timer_memory(void)
+{
+    return mem;
+}
+
 void timer_reduce(timer_stats_t out[TIMER_COUNT])
 {
     double mn[TIMER_COUNT], sum[TIMER_COUNT];
@@ -66,6 +75,11 @@ void timer_reduce(timer_stats_t out[TIMER_COUNT])
         out[t].avg = sum[t] / comm_size();
         comm_maxloc_double(timers[t].total, &out[t].max, &out[t].max_rank);
     }
+    struct rusage ru;
+    int64_t rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (int64_t)ru.ru_maxrss * 1024 : 0;
+    mem.max = mem.sum = rss;
+    comm_allreduce_int64(&mem.max, 1, COMM_MAX);
+    comm_allreduce_int64(&mem.sum, 1, COMM_SUM);
     int64_t calls[TIMER_COUNT];
     for (int t = 0; t < TIMER_COUNT; t++) calls[t] = timers[t].calls;
     comm_bcast_int64(calls, TIMER_COUNT, 0);
@@ -82,4 +96,7 @@ void timer_print(FILE *f, const timer_stats_t st[TIMER_COUNT])
         fprintf(f, "  %-14s %12.6f %12.6f %12.6f %6d %10" PRId64 " %8.3f\n", timer_names[t],
                 st[t].min, st[t].avg, st[t].max, st[t].max_rank, st[t].calls, imb);
     }
+    if (mem.max > 0)
+        fprintf(f, "peak memory: %.1f MB on the largest rank, %.1f MB on all %d together\n",
+                (double)mem.max / 1e6, (double)mem.sum / 1e6, comm_size());
 }

@@ -41,8 +41,15 @@ typedef struct {
     int64_t calls;        /* on rank 0 */
 } timer_stats_t;
 
-/* Collective. Statistics of every timer across ranks. */
+/* Peak resident memory (getrusage ru_maxrss) in bytes: largest rank, sum. */
+typedef struct {
+    int64_t max, sum;
+} mem_stats_t;
+
+/* Collective. Statistics of every timer across ranks, and of peak memory
+ * (then available from timer_memory). */
 void timer_reduce(timer_stats_t out[TIMER_COUNT]);
+mem_stats_t timer_memory(void);
 /* Print the table of timers that ran (call on one rank). */
 void timer_print(FILE *f, const timer_stats_t st[TIMER_COUNT]);
 
