@@ -120,9 +120,28 @@ static void print_version(void)
            partition_metis_version(), samarl_build_cc(), samarl_build_cflags());
 }
 
+/* Inside a SLURM job step, SLURM_NTASKS is the step's task count. When it
+ * differs from the MPI size the launcher and the allocation disagree: most
+ * often 'srun' without a matching PMI plugin, which starts N independent
+ * one-rank jobs that each do all the work (and overwrite each other's
+ * output). Say so once per world. */
+static void check_slurm_tasks(void)
+{
+    const char *s = getenv("SLURM_NTASKS");
+    char *end;
+    long n = s && *s ? strtol(s, &end, 10) : 0;
+    if (!s || !*s || *end || n < 1 || n == comm_size() || comm_rank() != 0) return;
+    fprintf(stderr,
+            "samarl: warning: SLURM_NTASKS = %ld but MPI started %d rank%s: the launcher and the "
+            "allocation disagree (srun without --mpi=pmix starts %ld separate one-rank jobs; "
+            "mpirun -np must match the tasks you asked for)\n",
+            n, comm_size(), comm_size() > 1 ? "s" : "", n);
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    check_slurm_tasks();
     const int root = comm_rank() == 0;
     const char *cmd = argc > 1 ? argv[1] : NULL;
     int rc = 0;

@@ -247,4 +247,14 @@ like "info lists /consensus/final with type, shape and units" "$TMP/info" \
   '^ */consensus/final +float64 +\[100\] +\([^)]+\)'
 like "info lists /graph/partition with its units" "$TMP/info" '^ */graph/partition +int32 +\[100\] +\(rank\)'
 
+# A launcher that does not match the SLURM allocation is named: SLURM_NTASKS
+# says 3 tasks, MPI started 1 (or 2) ranks. One warning per world, none when
+# they agree.
+SLURM_NTASKS=3 $SAMARL --version >"$TMP/sl.out" 2>"$TMP/sl.err"
+like "SLURM_NTASKS = 3 on 1 rank: warned" "$TMP/sl.err" 'SLURM_NTASKS = 3 but MPI started 1 rank'
+SLURM_NTASKS=3 run_np 2 $SAMARL --version >"$TMP/sl2.out" 2>&1
+ok "on 2 ranks: warned once" test "$(grep -c 'SLURM_NTASKS = 3 but MPI started 2 ranks' "$TMP/sl2.out")" -eq 1
+SLURM_NTASKS=2 run_np 2 $SAMARL --version >"$TMP/sl3.out" 2>&1
+ok "SLURM_NTASKS = MPI size: no warning" bash -c "! grep -q SLURM_NTASKS $TMP/sl3.out"
+
 done_testing
