@@ -8,14 +8,17 @@
 #   bench/run.sh                      sizes 1e4 1e5 1e6, 1 and 2 ranks
 #   SIZES="10000" RANKS="1" bench/run.sh
 #
-# Per-agent networks stop at 1e5 agents here: 1e6 of them hold 6 GB of
-# weights and their policy file (weights + Adam state) is 18 GB.
+# The networks are initialised, not trained (train.iterations = 0,
+# train.save_adam = false: weights only): throughput does not depend on the
+# weights' values, and 10^6 per-agent networks are 6 GB of weights. Peak
+# memory (RSS summed over ranks, from the run's JSON record) per agent is a
+# column.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SIZES=${SIZES:-"10000 100000 1000000"}
 RANKS=${RANKS:-"1 2"}
-PER_AGENT_MAX=${PER_AGENT_MAX:-100000}
+PER_AGENT_MAX=${PER_AGENT_MAX:-1000000}
 TMPDIR_BENCH=${TMPDIR_BENCH:-/tmp}
 PY=${PY:-/usr/bin/python3}
 [[ -x $PY ]] || PY=python3
@@ -25,7 +28,7 @@ S=$BUILD/samarl
 tmpd=$(mktemp -d "$TMPDIR_BENCH/samarl-bench-run.XXXXXX"); trap 'rm -rf "$tmpd"' EXIT
 mkdir -p results/bench
 csv=results/bench/run.csv
-echo "agents,ranks,policy,steps,agent_steps_per_s,per_core,policy_s,env_s,consensus_s,dual_s,reduce_s,io_s,consensus_share,traj_bytes,h5_write_MBps,dd_write_MBps" >"$csv.partial"
+echo "agents,ranks,policy,steps,agent_steps_per_s,per_core,policy_s,env_s,consensus_s,dual_s,reduce_s,io_s,consensus_share,traj_bytes,h5_write_MBps,dd_write_MBps,rss_bytes_sum,rss_bytes_per_agent" >"$csv.partial"
 
 # dd to the same disk: the page-cache write rate the HDF5 writes also see.
 dd_rate() {
@@ -39,7 +42,8 @@ for N in $SIZES; do
   steps=48; [[ $N -ge 1000000 ]] && steps=24
   G=(--set graph.agents="$N" --set graph.type=grid2d
      --set env.horizon=24 --set train.copies=1 --set train.minibatches=1 --set train.epochs=1
-     --set train.iterations=1 --set train.eval_every=0 --set consensus.sigma_iters=0)
+     --set train.iterations=0 --set train.save_adam=false --set train.eval_every=0
+     --set consensus.sigma_iters=0)
   policies="bestresponse shared"
   [[ $N -le $PER_AGENT_MAX ]] && policies="$policies agent"
   for pol in $policies; do
@@ -66,7 +70,8 @@ step = g("policy") + g("env") + g("consensus") + g("dual") + g("reduce") + g("io
 io = g("io")
 print(f"{N},{np_},{pol},{steps},{rate:.0f},{rate / np_:.0f},{g('policy'):.4f},{g('env'):.4f},"
       f"{g('consensus'):.4f},{g('dual'):.4f},{g('reduce'):.4f},{io:.4f},"
-      f"{g('consensus') / step if step else 0:.4f},{nbytes},{nbytes / io / 1e6 if io else 0:.0f},{dd:.0f}")
+      f"{g('consensus') / step if step else 0:.4f},{nbytes},{nbytes / io / 1e6 if io else 0:.0f},{dd:.0f},"
+      f"{r['memory']['peak_rss_bytes_sum']},{r['memory']['peak_rss_bytes_sum'] / int(N):.0f}")
 PY
       tail -1 "$csv.partial"
     done
