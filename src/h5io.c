@@ -326,15 +326,24 @@ static void transfer_rows(hid_t dset, h5io_type_t t, gidx_t offset, gidx_t count
     transfer(dset, t, offset, count, width, 0, width, data, writing);
 }
 
-/* A fixed-size dataset, contiguous, never filled (every element is written). */
+/* A fixed-size dataset, never filled (every element is written):
+ * contiguous, or with slab_cols < width chunked one slab of columns wide and
+ * ~1 MiB, so that a rank's rows of one slab are whole chunks on disk instead
+ * of one short piece per row. */
 static hid_t create_fixed(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global,
-                          gidx_t width)
+                          gidx_t width, gidx_t slab_cols)
 {
     hsize_t dims[2] = {(hsize_t)n_global, (hsize_t)width};
     hid_t space = H5ID(H5Screate_simple(width > 0 ? 2 : 1, dims, NULL));
     hid_t lcpl = link_plist();
     hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
     H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
+    if (width > 0 && slab_cols < width && n_global > 0) {
+        gidx_t cr = SERIES_CHUNK_BYTES / ((gidx_t)type_size(t) * slab_cols);
+        hsize_t chunk[2] = {(hsize_t)(cr < 1 ? 1 : cr < n_global ? cr : n_global),
+                            (hsize_t)slab_cols};
+        H5OK(H5Pset_chunk(dcpl, 2, chunk));
+    }
     hid_t dset = H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT));
     H5OK(H5Pclose(dcpl));
     H5OK(H5Pclose(lcpl));
@@ -347,7 +356,7 @@ static void write_rows(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_gl
                        const char *units, const char *description)
 {
     SAMARL_ASSERT(offset >= 0 && count >= 0 && offset + count <= n_global);
-    hid_t dset = create_fixed(f, path, t, n_global, width);
+    hid_t dset = create_fixed(f, path, t, n_global, width, width);
     transfer_rows(dset, t, offset, count, width, (void *)data, 1);
     H5OK(H5Dclose(dset));
     h5io_attr_str(f, path, "units", units);
@@ -400,47 +409,37 @@ void h5io_create_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows,
                     gidx_t slab_cols, const char *units, const char *description)
 {
     SAMARL_ASSERT(n_rows >= 0 && width > 0 && slab_cols >= 1);
-    hsize_t dims[2] = {(hsize_t)n_rows, (hsize_t)width};
-    hid_t space = H5ID(H5Screate_simple(2, dims, NULL));
-    hid_t lcpl = link_plist();
-    hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
-    H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
-    if (slab_cols < width && n_rows > 0) {
-        /* Chunks one slab wide and ~1 MiB: a slab's rows of one rank are
-         * whole chunks on disk instead of one short piece per row. */
-        gidx_t cr = SERIES_CHUNK_BYTES / ((gidx_t)type_size(t) * slab_cols);
-        hsize_t chunk[2] = {(hsize_t)(cr < 1 ? 1 : cr < n_rows ? cr : n_rows), (hsize_t)slab_cols};
-        H5OK(H5Pset_chunk(dcpl, 2, chunk));
-    }
-    H5OK(H5Dclose(H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT))));
-    H5OK(H5Pclose(dcpl));
-    H5OK(H5Pclose(lcpl));
-    H5OK(H5Sclose(space));
+    H5OK(H5Dclose(create_fixed(f, path, t, n_rows, width, slab_cols)));
     h5io_attr_str(f, path, "units", units);
     h5io_attr_str(f, path, "description", description);
+}
+
+/* Rows [offset, offset+count) x columns [col0, col0+ncols) of an existing
+ * 2-D dataset; its width comes from the open dataset. */
+static void transfer_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset,
+                          gidx_t count, gidx_t col0, gidx_t ncols, void *data, int writing)
+{
+    hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
+    hid_t sp = H5ID(H5Dget_space(dset));
+    hsize_t d[2];
+    SAMARL_ASSERT(H5Sget_simple_extent_ndims(sp) == 2);
+    H5OK(H5Sget_simple_extent_dims(sp, d, NULL));
+    H5OK(H5Sclose(sp));
+    SAMARL_ASSERT(offset >= 0 && count >= 0 && (hsize_t)(offset + count) <= d[0]);
+    transfer(dset, t, offset, count, (gidx_t)d[1], col0, ncols, data, writing);
+    H5OK(H5Dclose(dset));
 }
 
 void h5io_write_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
                      gidx_t col0, gidx_t ncols, const void *data)
 {
-    hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
-    int nd;
-    gidx_t dims[2];
-    SAMARL_ASSERT(h5io_shape(f, path, &nd, dims) == SAMARL_OK && nd == 2);
-    SAMARL_ASSERT(offset >= 0 && count >= 0 && offset + count <= dims[0]);
-    transfer(dset, t, offset, count, dims[1], col0, ncols, (void *)data, 1);
-    H5OK(H5Dclose(dset));
+    transfer_cols(f, path, t, offset, count, col0, ncols, (void *)data, 1);
 }
 
 void h5io_read_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
                     gidx_t col0, gidx_t ncols, void *data)
 {
-    hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
-    int nd;
-    gidx_t dims[2];
-    SAMARL_ASSERT(h5io_shape(f, path, &nd, dims) == SAMARL_OK && nd == 2);
-    transfer(dset, t, offset, count, dims[1], col0, ncols, data, 0);
-    H5OK(H5Dclose(dset));
+    transfer_cols(f, path, t, offset, count, col0, ncols, data, 0);
 }
 
 void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t offset,

@@ -102,13 +102,18 @@ static int slab_cols(gidx_t rows, int width)
     return c < width ? (int)c : width;
 }
 
-/* Per-net rows [n_nets][stride] -> the file's [rows][width] at gid. */
-static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
-                     const char *path, const float *src, size_t stride, int width,
-                     const char *units, const char *desc)
+/* Per-net rows [n_nets][stride] <-> the file's [rows][width] at gid, one
+ * slab of columns at a time (writing: create the dataset, then pack,
+ * redistribute, write; reading: the reverse). */
+static void move_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
+                      const char *path, float *net_rows, size_t stride, int width, int writing,
+                      const char *units, const char *desc)
 {
     if (ps->shared) {
-        h5io_write_2d(f, path, H5IO_F32, 1, width, 0, comm_rank() == 0, src, units, desc);
+        if (writing)
+            h5io_write_2d(f, path, H5IO_F32, 1, width, 0, comm_rank() == 0, net_rows, units, desc);
+        else
+            h5io_read_2d(f, path, H5IO_F32, width, 0, 1, net_rows);
         return;
     }
     const lidx_t n = ps->n_nets;
@@ -116,40 +121,37 @@ static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policys
     const int sc = slab_cols(n_global, width);
     float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)sc);
     float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)sc);
-    h5io_create_2d(f, path, H5IO_F32, n_global, width, sc, units, desc);
+    if (writing) h5io_create_2d(f, path, H5IO_F32, n_global, width, sc, units, desc);
     for (int c0 = 0; c0 < width; c0 += sc) {
         const int nc = width - c0 < sc ? width - c0 : sc;
-        for (lidx_t i = 0; i < n; i++)
-            memcpy(packed + (size_t)i * nc, src + (size_t)i * stride + c0, sizeof(float) * nc);
-        blockmap_forward(bm, packed, blk, sizeof(float) * (size_t)nc);
-        h5io_write_cols(f, path, H5IO_F32, blockmap_lo(bm), cnt, c0, nc, blk);
+        const size_t bytes = sizeof(float) * (size_t)nc;
+        if (writing) {
+            for (lidx_t i = 0; i < n; i++)
+                memcpy(packed + (size_t)i * nc, net_rows + (size_t)i * stride + c0, bytes);
+            blockmap_forward(bm, packed, blk, bytes);
+            h5io_write_cols(f, path, H5IO_F32, blockmap_lo(bm), cnt, c0, nc, blk);
+        } else {
+            h5io_read_cols(f, path, H5IO_F32, blockmap_lo(bm), cnt, c0, nc, blk);
+            blockmap_backward(bm, blk, packed, bytes);
+            for (lidx_t i = 0; i < n; i++)
+                memcpy(net_rows + (size_t)i * stride + c0, packed + (size_t)i * nc, bytes);
+        }
     }
     free(blk);
     free(packed);
 }
 
-/* The file's rows at gid -> per-net rows [n_nets][stride]. */
+static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
+                     const char *path, const float *src, size_t stride, int width,
+                     const char *units, const char *desc)
+{
+    move_rows(f, bm, n_global, ps, path, (float *)src, stride, width, 1, units, desc);
+}
+
 static void get_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
                      const char *path, float *dst, size_t stride, int width)
 {
-    if (ps->shared) {
-        h5io_read_2d(f, path, H5IO_F32, width, 0, 1, dst);
-        return;
-    }
-    const lidx_t n = ps->n_nets;
-    const gidx_t cnt = blockmap_count(bm);
-    const int sc = slab_cols(n_global, width);
-    float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)sc);
-    float *blk = XNEW(float, (size_t)(cnt > 0 ? cnt : 1) * (size_t)sc);
-    for (int c0 = 0; c0 < width; c0 += sc) {
-        const int nc = width - c0 < sc ? width - c0 : sc;
-        h5io_read_cols(f, path, H5IO_F32, blockmap_lo(bm), cnt, c0, nc, blk);
-        blockmap_backward(bm, blk, packed, sizeof(float) * (size_t)nc);
-        for (lidx_t i = 0; i < n; i++)
-            memcpy(dst + (size_t)i * stride + c0, packed + (size_t)i * nc, sizeof(float) * nc);
-    }
-    free(blk);
-    free(packed);
+    move_rows(f, bm, n_global, ps, path, dst, stride, width, 0, NULL, NULL);
 }
 
 static void put_agents(h5file_t *f, blockmap_t *bm, gidx_t n_global, const char *path,
