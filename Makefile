@@ -3,7 +3,8 @@
 #   make          build build/samarl and build/samarl-partition
 #   make run      install missing dependencies, build, run the main job
 #   make test     install missing dependencies, build, run the test suite
-#   make bench    run the standard benchmarks into results/bench/
+#   make bench    run the standard benchmarks into results/bench/ (a few minutes)
+#   make bench-1e6, bench-ctde   the big runs (bench/README.md)
 #
 # Settings live in config.mk; put local overrides in config.local.mk.
 
@@ -36,7 +37,7 @@ ifeq ($(shell id -u),0)
 MPIENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 endif
 
-.PHONY: all deps test check run bench tests benches clean format tidy
+.PHONY: all deps test check run bench bench-scaling bench-1e6 bench-ctde tests benches clean format tidy
 .SECONDARY:
 all: $(BUILD)/samarl $(BUILD)/samarl-partition
 
@@ -105,9 +106,25 @@ run: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory benches
-	@bash bench/consensus.sh
-	@bash bench/train.sh
-	@bash bench/run.sh
+	@BUILD=$(BUILD) bash bench/consensus.sh
+	@BUILD=$(BUILD) bash bench/train.sh
+	@BUILD=$(BUILD) bash bench/run.sh
+	@BUILD=$(BUILD) bash bench/scaling.sh
+
+# Scaling alone; e.g. make bench-scaling SCALING_ARGS='--ranks "1 2 4" --what run'
+bench-scaling: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash bench/scaling.sh $(SCALING_ARGS)
+
+# The big runs (bench/README.md): 10^6 agents for a simulated week, and the
+# CTDE (MAPPO-Lagrangian) sweep against state-augmented training.
+bench-1e6: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash bench/million.sh
+
+bench-ctde: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash bench/ctde.sh
 
 clean:
 	rm -rf $(BUILD)
