@@ -194,7 +194,13 @@ void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s)
     s->lg = partition_distribute(s->g, s->part);
     comm_check(lgraph_check(s->lg));
     s->halo = halo_create(s->lg, (halo_method_t)cfg->halo.method, max_width);
+    /* Rank 0's global graph and partition vector only served to deal out the
+     * rows: free them before the run needs its memory. */
+    graph_destroy(&s->g);
+    free(s->part);
+    s->part = NULL;
     timer_stop(TIMER_DISTRIBUTE);
+    timer_memory_mark_setup();
     if (verbose && me == 0) {
         printf("distribute: rows scattered, halo plan checked, %s halo (%.3f s)\n",
                config_enum_name("halo", "method", cfg->halo.method),
@@ -281,8 +287,15 @@ void record_timers(strbuf_t *sb, const timer_stats_t st[TIMER_COUNT])
     }
     mem_stats_t m = timer_memory();
     sb_printf(sb, "\n  },\n  \"memory\": {\"peak_rss_bytes_max\": %" PRId64
-                  ", \"peak_rss_bytes_sum\": %" PRId64 "}",
+                  ", \"peak_rss_bytes_sum\": %" PRId64,
               m.max, m.sum);
+    if (m.setup_max >= 0)
+        sb_printf(sb, ", \"setup_peak_rss_bytes_max\": %" PRId64
+                      ", \"setup_peak_rss_bytes_sum\": %" PRId64
+                      ", \"after_setup_peak_rss_bytes_max\": %" PRId64
+                      ", \"after_setup_peak_rss_bytes_sum\": %" PRId64,
+                  m.setup_max, m.setup_sum, m.after_max, m.after_sum);
+    sb_puts(sb, "}");
 }
 
 int record_write(const char *path, strbuf_t *sb)

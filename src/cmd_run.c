@@ -132,17 +132,17 @@ static const struct {
 typedef struct runout {
     h5file_t *f;
     blockmap_t *bm;
-    gidx_t lo, cnt;       /* this rank's gid block */
-    gidx_t col0, ncols;   /* its recorded columns */
-    gidx_t width;         /* recorded agents in all */
-    int64_t every, step;  /* agent stride (0: none) */
-    int64_t cap, rows;    /* buffered recorded steps */
-    lidx_t n_owned;
-    float *buf[T_COUNT];  /* [n_owned][cap] */
-    float *blk, *out;     /* [cnt][cap], [cap][ncols] */
+    gidx_t lo, cnt;      /* this rank's gid block */
+    gidx_t col0, ncols;  /* its recorded columns */
+    gidx_t width;        /* recorded agents in all */
+    int64_t every, step; /* agent stride (0: none) */
+    int64_t cap, rows;   /* buffered recorded steps */
+    float *stage;        /* [n_owned][T_COUNT] the step being recorded, owned order */
+    float *blk;          /* [cnt][T_COUNT] the same in gid order */
+    float *out[T_COUNT]; /* [cap][ncols] buffered steps, recorded columns */
     h5series_t *traj[T_COUNT];
     h5series_t *ser[S_COUNT];
-    double *sbuf;         /* [S_COUNT][cap_s] on rank 0 */
+    double *sbuf; /* [S_COUNT][cap_s] on rank 0 */
     int64_t cap_s, rows_s;
 } runout_t;
 
@@ -156,7 +156,6 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
     o->bm = blockmap_create(lg);
     o->lo = blockmap_lo(o->bm);
     o->cnt = blockmap_count(o->bm);
-    o->n_owned = lg->n_owned;
     const int root = comm_rank() == 0;
 
     char *text = config_format(cfg, 0), fp[24];
@@ -220,16 +219,22 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
         gidx_t first = (o->lo + M - 1) / M, end = (o->lo + o->cnt + M - 1) / M;
         o->col0 = first;
         o->ncols = end - first;
-        o->cap = cfg->output.buffer;
+        /* Rows buffered: output.buffer, fewer when that many rows of all
+         * recorded agents exceed output.buffer_mb (a function of the global
+         * width, so the chunk shape does not depend on the rank count). */
+        const double row_bytes = (double)T_COUNT * sizeof(float) * (double)o->width;
+        const double fit = floor(cfg->output.buffer_mb * 1048576.0 / row_bytes);
+        o->cap = fit < (double)cfg->output.buffer ? (int64_t)fit : cfg->output.buffer;
+        if (o->cap < 1) o->cap = 1;
+        o->stage = XNEW(float, (size_t)(lg->n_owned > 0 ? lg->n_owned : 1) * T_COUNT);
+        o->blk = XNEW(float, (size_t)c * T_COUNT);
         for (int k = 0; k < T_COUNT; k++) {
-            o->buf[k] = XNEW(float, (size_t)(lg->n_owned > 0 ? lg->n_owned : 1) * (size_t)o->cap);
+            o->out[k] = XNEW(float, (size_t)o->cap * (size_t)(o->ncols > 0 ? o->ncols : 1));
             char p[64];
             snprintf(p, sizeof p, "/traj/%s", traj_info[k].name);
             o->traj[k] = h5io_series_create(f, p, H5IO_F32, o->width, o->cap, traj_info[k].units,
                                             traj_info[k].description);
         }
-        o->blk = XNEW(float, (size_t)c * (size_t)o->cap);
-        o->out = XNEW(float, (size_t)o->cap * (size_t)(o->ncols > 0 ? o->ncols : 1));
         h5io_attr_int64(f, "/traj", "agent_stride", M);
         h5io_attr_int64(f, "/traj", "step_stride", o->every);
         h5io_attr_str(f, "/traj", "layout",
@@ -240,22 +245,22 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
 
 static void runout_flush_traj(runout_t *o)
 {
-    if (o->step <= 0) return;
-    int64_t rows = o->rows;
-    comm_allreduce_int64(&rows, 1, COMM_MAX); /* the same on every rank anyway */
-    if (rows == 0) return;
-    const size_t elem = sizeof(float) * (size_t)o->cap;
-    for (int k = 0; k < T_COUNT; k++) {
-        blockmap_forward(o->bm, o->buf[k], o->blk, elem);
-        /* Block rows are agents lo..lo+cnt; keep the recorded ones, step-major. */
-        for (gidx_t c = 0; c < o->ncols; c++) {
-            gidx_t a = (o->col0 + c) * o->step - o->lo;
-            for (int64_t r = 0; r < rows; r++)
-                o->out[r * o->ncols + c] = o->blk[(size_t)a * (size_t)o->cap + (size_t)r];
-        }
-        h5io_series_append(o->traj[k], rows, o->col0, o->ncols, o->out);
-    }
+    if (o->step <= 0 || o->rows == 0) return; /* rows: the same on every rank */
+    for (int k = 0; k < T_COUNT; k++)
+        h5io_series_append(o->traj[k], o->rows, o->col0, o->ncols, o->out[k]);
     o->rows = 0;
+}
+
+/* Collective. The staged step (every trajectory of every owned agent) goes
+ * to gid order in one exchange; its recorded columns join the buffer. */
+static void runout_record(runout_t *o)
+{
+    blockmap_forward(o->bm, o->stage, o->blk, T_COUNT * sizeof(float));
+    for (gidx_t c = 0; c < o->ncols; c++) {
+        const float *v = o->blk + (size_t)((o->col0 + c) * o->step - o->lo) * T_COUNT;
+        for (int k = 0; k < T_COUNT; k++) o->out[k][o->rows * o->ncols + c] = v[k];
+    }
+    if (++o->rows == o->cap) runout_flush_traj(o);
 }
 
 static void runout_flush_series(runout_t *o)
@@ -282,10 +287,10 @@ static void runout_close(runout_t *o)
     for (int k = 0; k < S_COUNT; k++) h5io_series_close(&o->ser[k]);
     for (int k = 0; k < T_COUNT; k++) {
         h5io_series_close(&o->traj[k]);
-        free(o->buf[k]);
+        free(o->out[k]);
     }
+    free(o->stage);
     free(o->blk);
-    free(o->out);
     free(o->sbuf);
     blockmap_destroy(&o->bm);
 }
@@ -529,12 +534,12 @@ int cmd_run(int argc, char **argv)
                 reprosum_add(&acc[S_COST], (double)price * (double)g);
                 reprosum_add(&acc[S_REWARD], r);
                 if (rec) {
-                    const size_t k = (size_t)i * (size_t)ro.cap + (size_t)ro.rows;
-                    ro.buf[T_USAGE][k] = g;
-                    ro.buf[T_BACKLOG][k] = env->b[i];
-                    ro.buf[T_ACTION][k] = actb[q];
-                    ro.buf[T_REWARD][k] = r;
-                    ro.buf[T_LAMBDA][k] = lfb[q];
+                    float *st = ro.stage + (size_t)i * T_COUNT;
+                    st[T_USAGE] = g;
+                    st[T_BACKLOG] = env->b[i];
+                    st[T_ACTION] = actb[q];
+                    st[T_REWARD] = r;
+                    st[T_LAMBDA] = lfb[q];
                 }
             }
             timer_stop(TIMER_ENV);
@@ -564,7 +569,7 @@ int cmd_run(int argc, char **argv)
         if (t == T - 1) backlog_end = v[S_BACKLOG];
         timer_start(TIMER_IO);
         runout_series(&ro, v);
-        if (rec && ++ro.rows == ro.cap) runout_flush_traj(&ro);
+        if (rec) runout_record(&ro);
         timer_stop(TIMER_IO);
 
         /* Dual epoch. */

@@ -219,7 +219,10 @@ static const key_spec_t keys[] = {
     {"output", "every", KT_INT, OFF(output.every), "1", 1, 1e9, 0, 0, NULL,
      "record every S-th step in /traj (the /series scalars keep every step)"},
     {"output", "buffer", KT_INT, OFF(output.buffer), "24", 1, 1e6, 0, 0, NULL,
-     "recorded steps buffered in memory per collective write (and the chunk height)"},
+     "at most this many recorded steps buffered per collective write (and the chunk height)"},
+    {"output", "buffer_mb", KT_REAL, OFF(output.buffer_mb), "16", 0, 1e6, 0, 0, NULL,
+     "trajectory buffer over all ranks in MiB: fewer steps are buffered when output.buffer "
+     "steps of every recorded agent would not fit (at least one step)"},
 
     {"consensus", "rounds", KT_INT, OFF(consensus.rounds), "200", 0, 1e9, 0, 0, NULL,
      "samarl consensus: averaging rounds to run"},

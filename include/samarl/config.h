@@ -104,6 +104,7 @@ typedef struct config {
         char *agents;       /* all | none | every:M */
         int64_t agent_step; /* parsed: 1 all, 0 none, M */
         int64_t every, buffer;
+        double buffer_mb;
     } output;
     struct {
         int64_t rounds;

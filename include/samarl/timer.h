@@ -43,8 +43,14 @@ typedef struct {
 
 /* Peak resident memory (getrusage ru_maxrss) in bytes: largest rank, sum. */
 typedef struct {
-    int64_t max, sum;
+    int64_t max, sum;             /* the whole command */
+    int64_t setup_max, setup_sum; /* up to timer_memory_mark_setup (-1: not marked) */
+    int64_t after_max, after_sum; /* after it */
 } mem_stats_t;
+
+/* Record this rank's peak memory so far as the set-up's and start a new peak
+ * (Linux; elsewhere the split is not reported). Call after the set-up. */
+void timer_memory_mark_setup(void);
 
 /* Collective. Statistics of every timer across ranks, and of peak memory
  * (then available from timer_memory). */
