@@ -28,6 +28,8 @@ struct ppo {
     mlp_t net;
     int T, B, S, mb, n_mb;
     float *m, *v; /* Adam moments [n_nets][stride] */
+    float *ro_floats;  /* the rollouts' float arrays */
+    uint8_t *ro_act;   /* and their actions */
     int64_t adam_step;
     rollout_t *ro; /* [n_agents] (shared) or [1] */
     int n_ro;
@@ -67,15 +69,22 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->v = xcalloc(nn * P, sizeof(float));
     p->n_ro = ps->shared ? (env->n > 0 ? env->n : 1) : 1;
     p->ro = XZNEW(rollout_t, p->n_ro);
+    /* Every rollout in two pools (floats, 64-byte aligned per array, and
+     * actions): a shared network keeps one per agent, and eight small
+     * allocations per agent cost more in malloc overhead than their data. */
+    const size_t sx = ((size_t)p->S * ENV_OBS + 15) / 16 * 16, sf = ((size_t)p->S + 15) / 16 * 16;
+    p->ro_floats = alloc_floats((size_t)p->n_ro * (sx + 5 * sf));
+    p->ro_act = XNEW(uint8_t, (size_t)p->n_ro * (size_t)p->S);
     for (int k = 0; k < p->n_ro; k++) {
         rollout_t *ro = &p->ro[k];
-        ro->x = alloc_floats((size_t)p->S * ENV_OBS);
-        ro->act = XNEW(uint8_t, p->S);
-        ro->logp = alloc_floats(p->S);
-        ro->val = alloc_floats(p->S);
-        ro->rew = alloc_floats(p->S);
-        ro->adv = alloc_floats(p->S);
-        ro->ret = alloc_floats(p->S);
+        float *f = p->ro_floats + (size_t)k * (sx + 5 * sf);
+        ro->x = f;
+        ro->logp = f + sx;
+        ro->val = f + sx + sf;
+        ro->rew = f + sx + 2 * sf;
+        ro->adv = f + sx + 3 * sf;
+        ro->ret = f + sx + 4 * sf;
+        ro->act = p->ro_act + (size_t)k * (size_t)p->S;
     }
     p->perm = XNEW(int32_t, (size_t)p->n_ro * (size_t)p->S);
     mlp_work_init(&p->work, &p->net, p->mb);
@@ -113,16 +122,8 @@ void ppo_destroy(ppo_t **pp)
     if (!p) return;
     free(p->m);
     free(p->v);
-    for (int k = 0; k < p->n_ro; k++) {
-        rollout_t *ro = &p->ro[k];
-        free(ro->x);
-        free(ro->act);
-        free(ro->logp);
-        free(ro->val);
-        free(ro->rew);
-        free(ro->adv);
-        free(ro->ret);
-    }
+    free(p->ro_floats);
+    free(p->ro_act);
     free(p->ro);
     free(p->perm);
     mlp_work_free(&p->work);
