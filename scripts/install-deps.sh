@@ -23,6 +23,7 @@ packages=(
   libinih-dev
   perl
   python3-h5py python3-matplotlib python3-numpy
+  iproute2  # tests/netns.t: two network namespaces as two nodes
   slurm-wlm munge  # tests/slurm.t brings up a one-node SLURM cluster
 )
 
