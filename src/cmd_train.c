@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "samarl/cli.h"
@@ -12,6 +13,7 @@
 #include "samarl/error.h"
 #include "samarl/evaluate.h"
 #include "samarl/h5io.h"
+#include "samarl/mappo.h"
 #include "samarl/policy.h"
 #include "samarl/policyfile.h"
 #include "samarl/ppo.h"
@@ -28,6 +30,14 @@ const char *const train_help =
     "with no communication at all; with shared, one network learns from every\n"
     "agent and its gradients are summed exactly across ranks. The weights are\n"
     "bit-identical for any number of ranks.\n"
+    "\n"
+    "train.algo = mappo-l trains the centralised-training baseline instead:\n"
+    "MAPPO-Lagrangian, the same actors on local observations, one centralised\n"
+    "critic whose input is the global state (all agents' observations, O(N)\n"
+    "inputs, O(N^2) work and memory per step), and one multiplier lambda updated\n"
+    "by dual ascent (train.dual_lr) and fed to the actors. The final lambda is in\n"
+    "the policy file (attribute lambda_final) and the JSON record; run the\n"
+    "actors with samarl run --set dual.mode=fixed --set dual.lambda0=LAMBDA.\n"
     "\n"
     "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"
     "train.eval_every iterations the augmented return per agent per step at the\n"
@@ -56,6 +66,15 @@ const char *const train_help =
     "      --resume policy.h5 -o policy.h5\n"
     "  samarl eval --set graph.agents=32 --policy policy.h5      # judge it\n";
 
+/* CPU seconds of this process (beside wall time: on a shared machine it
+ * shows what an iteration costs without the waits for a core). */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void print_evals(const train_curve_t *c)
 {
     const double *r = c->eval_return + (c->n_eval - 1) * c->n_lambda;
@@ -77,6 +96,11 @@ int cmd_train(int argc, char **argv)
     if (cfg.policy.type != POLICY_MLP)
         comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
                                  "set policy.type = mlp to train networks"));
+    const int mappo = cfg.train.algo == ALGO_MAPPO_L;
+    if (mappo && o.resume)
+        comm_check(samarl_seterr("--resume is not supported with train.algo = mappo-l (the "
+                                 "centralised critic is not saved in the policy file); train "
+                                 "from scratch"));
     const char *out = o.output ? o.output : "policy.h5";
     comm_check(h5io_check_writable(out));
     const int verbose = !o.quiet;
@@ -95,14 +119,16 @@ int cmd_train(int argc, char **argv)
     int batch = (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies
                                                                 : cfg.train.eval_copies);
     policyset_init(&ps, &cfg, env->n_levels, lg->n_owned, batch);
-    ppo_t *ppo = ppo_create(&cfg, env, &ps);
+    ppo_t *ppo = mappo ? NULL : ppo_create(&cfg, env, &ps);
+    mappo_t *mp = mappo ? mappo_create(&cfg, env, &ps) : NULL; /* refuses what cannot fit */
 
     double lams[CONFIG_LIST_MAX];
     int nl;
     comm_check(config_parse_list(cfg.train.eval_lambdas, lams, CONFIG_LIST_MAX, &nl));
     train_curve_t curve;
     curve_init(&curve, lams, nl);
-    policy_state_t st = {ppo_adam_m(ppo), ppo_adam_v(ppo), 0, 0, &curve};
+    policy_state_t st = {mp ? mappo_adam_m(mp) : ppo_adam_m(ppo),
+                         mp ? mappo_adam_v(mp) : ppo_adam_v(ppo), 0, 0, &curve, NULL, 0};
     int64_t it0 = 0;
     if (o.resume) {
         comm_check(policyfile_read(o.resume, &cfg, lg, env, &ps, &st));
@@ -115,6 +141,8 @@ int cmd_train(int argc, char **argv)
             printf("note: %s already has %" PRId64 " iterations >= train.iterations = %" PRId64
                    "; nothing to train (raise train.iterations to continue)\n",
                    o.resume, it0, cfg.train.iterations);
+    } else if (mp) {
+        mappo_init_fresh(mp);
     } else {
         ppo_init_fresh(ppo);
     }
@@ -126,6 +154,14 @@ int cmd_train(int argc, char **argv)
                s.n, ps.shared ? "one shared" : "per-agent", net->in, net->hidden, net->hidden,
                net->actions, net->n_params, cfg.train.copies, cfg.env.horizon, cfg.train.epochs,
                cfg.train.minibatches, cfg.train.lambda_max);
+        if (mp) {
+            const critic_t *cn = mappo_critic(mp);
+            printf("mappo-l: centralised critic %d-%d-%d-1 (%zu parameters) on the global state, "
+                   "about %.4g MB of buffers on rank 0; one lambda from %g by dual ascent "
+                   "(step %g)\n",
+                   cn->in, cn->hidden, cn->hidden, cn->n_params,
+                   mappo_bytes(&cfg, s.n, lg->n_owned) / 1e6, cfg.dual.lambda0, cfg.train.dual_lr);
+        }
         fflush(stdout);
     }
 
@@ -134,9 +170,31 @@ int cmd_train(int argc, char **argv)
     double t_start = comm_wtime(), last_print = 0;
     int64_t steps_done = 0;
     ppo_stats_t stats = {0};
+    mappo_stats_t ms = {0};
+    enum { IT_LIST = 1000 }; /* iteration times listed in the JSON record */
+    const int64_t n_it = iters > it0 ? iters - it0 : 0;
+    double it_s[IT_LIST], sum_it = 0, cpu_it = 0, critic_s = 0, usage_ratio = 0;
+    int64_t lam_cap = mp ? 64 : 0;
+    double *lam_it = mp ? XNEW(double, lam_cap) : NULL; /* mappo-l: lambda after each iteration */
     double ret[CONFIG_LIST_MAX], use[CONFIG_LIST_MAX];
     for (int64_t it = it0; it < iters; it++) {
-        ppo_iteration(ppo, it, &stats);
+        const double t_it = comm_wtime(), c_it = cpu_seconds();
+        if (mp) {
+            mappo_iteration(mp, it, &stats, &ms);
+            if (it - it0 >= lam_cap) {
+                lam_cap *= 2;
+                lam_it = xrealloc(lam_it, sizeof(double) * (size_t)lam_cap);
+            }
+            lam_it[it - it0] = ms.lambda;
+            critic_s += ms.critic_s;
+            usage_ratio = ms.usage_ratio;
+        } else {
+            ppo_iteration(ppo, it, &stats);
+        }
+        const double dt = comm_wtime() - t_it;
+        if (it - it0 < IT_LIST) it_s[it - it0] = dt;
+        sum_it += dt;
+        cpu_it += cpu_seconds() - c_it;
         steps_done += stats.agent_steps;
         curve_add_stats(&curve, stats.aug_reward, stats.entropy, stats.approx_kl,
                         stats.clip_frac, stats.value_loss);
@@ -163,6 +221,7 @@ int cmd_train(int argc, char **argv)
                    cli_duration(now / (double)(it + 1 - it0) * (double)(iters - it - 1), b,
                                 sizeof b),
                    stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac);
+            if (mp) printf("  lambda %.4f  g/C %.3f", ms.lambda, ms.usage_ratio);
             if (curve.n_eval > 0) print_evals(&curve);
             printf("\n");
             fflush(stdout);
@@ -170,8 +229,12 @@ int cmd_train(int argc, char **argv)
     }
     double wall = comm_wtime() - t_start;
 
-    st.adam_step = *ppo_adam_step(ppo);
+    st.adam_step = mp ? *mappo_adam_step(mp) : *ppo_adam_step(ppo);
     st.iterations = iters > it0 ? iters : it0;
+    if (mp) {
+        st.dual_lambda = lam_it;
+        st.n_dual = n_it;
+    }
     if (!cfg.train.save_adam) st.adam_m = st.adam_v = NULL; /* weights only */
     timer_start(TIMER_IO);
     comm_check(policyfile_write(out, &cfg, lg, env, &ps, &st));
@@ -189,6 +252,11 @@ int cmd_train(int argc, char **argv)
             print_evals(&curve);
             printf("\n");
         }
+        if (mp)
+            printf("mappo-l: lambda = %.6g after %" PRId64 " iterations (sum of usage / C = %.4f "
+                   "in the last); run the actors at it with --set dual.mode=fixed --set "
+                   "dual.lambda0=%.6g\n",
+                   mappo_lambda(mp), n_it, usage_ratio, mappo_lambda(mp));
         printf("wrote %s\n", out);
         if (verbose) timer_print(stdout, ts);
         strbuf_t sb = {0};
@@ -197,6 +265,27 @@ int cmd_train(int argc, char **argv)
                        ", \"wall_s\": %.6f, \"agent_steps_per_s\": %.6g, "
                        "\"agent_steps_per_s_per_rank\": %.6g",
                   iters - it0, steps_done, wall, rate, rate / comm_size());
+        /* Time per iteration (collection and update, without the evaluations). */
+        sb_printf(&sb, ", \"algo\": \"%s\", \"s_per_iteration\": %.6g, "
+                       "\"cpu_s_per_iteration_rank0\": %.6g, \"iteration_s\": [",
+                  config_enum_name("train", "algo", cfg.train.algo),
+                  n_it > 0 ? sum_it / (double)n_it : 0.0, n_it > 0 ? cpu_it / (double)n_it : 0.0);
+        for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
+            sb_printf(&sb, "%s%.6g", k ? ", " : "", it_s[k]);
+        sb_printf(&sb, "]");
+        if (mp) {
+            const critic_t *cn = mappo_critic(mp);
+            sb_printf(&sb, ", \"lambda_final\": %.10g, \"usage_ratio_final\": %.10g, "
+                           "\"critic_inputs\": %d, \"critic_hidden\": %d, "
+                           "\"critic_params\": %zu, \"critic_s_per_iteration\": %.6g, "
+                           "\"buffer_bytes_rank0\": %.6g, \"lambda\": [",
+                      mappo_lambda(mp), usage_ratio, cn->in, cn->hidden, cn->n_params,
+                      n_it > 0 ? critic_s / (double)n_it : 0.0,
+                      mappo_bytes(&cfg, s.n, lg->n_owned));
+            for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
+                sb_printf(&sb, "%s%.8g", k ? ", " : "", lam_it[k]);
+            sb_printf(&sb, "]");
+        }
         if (curve.n_eval > 0) {
             sb_printf(&sb, ", \"final_eval\": {");
             const double *r = curve.eval_return + (curve.n_eval - 1) * nl;
@@ -214,7 +303,9 @@ int cmd_train(int argc, char **argv)
         sb_free(&sb);
     }
     curve_free(&curve);
+    free(lam_it);
     ppo_destroy(&ppo);
+    mappo_destroy(&mp);
     policyset_free(&ps);
     env_destroy(&env);
     env_destroy(&eenv);

@@ -335,6 +335,45 @@ void comm_alltoallv_bytes(const void *send, const int64_t *sendcounts, void *rec
     free(rd);
 }
 
+void comm_allgather_int64(int64_t v, int64_t *all)
+{
+    MPI_CHECK(MPI_Allgather(&v, 1, MPI_INT64_T, all, 1, MPI_INT64_T, MPI_COMM_WORLD));
+}
+
+void comm_allgatherv_bytes(const void *send, int64_t n, void *recv, const int64_t *counts,
+                           size_t elem)
+{
+    int *rc = XNEW(int, world_size), *rd = XNEW(int, world_size);
+    int64_t ro = 0;
+    if (elem > INT_MAX) SAMARL_FATAL("all-gather of %zu-byte elements is not supported", elem);
+    for (int r = 0; r < world_size; r++) {
+        if (ro + counts[r] > INT_MAX)
+            SAMARL_FATAL("all-gather of more than %d elements is not supported", INT_MAX);
+        rc[r] = (int)counts[r];
+        rd[r] = (int)ro;
+        ro += counts[r];
+    }
+    SAMARL_ASSERT(n == counts[world_rank]);
+    MPI_Datatype t;
+    MPI_CHECK(MPI_Type_contiguous((int)elem, MPI_BYTE, &t));
+    MPI_CHECK(MPI_Type_commit(&t));
+    MPI_CHECK(MPI_Allgatherv(send, (int)n, t, recv, rc, rd, t, MPI_COMM_WORLD));
+    MPI_CHECK(MPI_Type_free(&t));
+    free(rc);
+    free(rd);
+}
+
+int comm_node_ranks(void)
+{
+    MPI_Comm node;
+    int n = 1;
+    MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL,
+                                  &node));
+    MPI_CHECK(MPI_Comm_size(node, &n));
+    MPI_CHECK(MPI_Comm_free(&node));
+    return n;
+}
+
 /* ---- neighbour exchange -------------------------------------------------- */
 
 struct comm_exchange {

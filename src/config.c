@@ -148,8 +148,10 @@ static const key_spec_t keys[] = {
      "mlp: network arithmetic; avx512: fused register-blocked kernel; blas: OpenBLAS SGEMM; "
      "auto: avx512 where the CPU has it (results differ between kernels by rounding)"},
 
-    {"train", "algo", KT_ENUM, OFF(train.algo), "ppo", 0, 0, 0, 0, "ppo",
-     "training algorithm: PPO with GAE on the state-augmented reward r - lambda g"},
+    {"train", "algo", KT_ENUM, OFF(train.algo), "ppo", 0, 0, 0, 0, "ppo|mappo-l",
+     "training algorithm: ppo, samarl's state-augmented PPO with GAE on r - lambda g (lambda "
+     "drawn per copy); mappo-l, the centralised-critic baseline MAPPO-Lagrangian (one critic on "
+     "the global state, one multiplier by dual ascent)"},
     {"train", "iterations", KT_INT, OFF(train.iterations), "300", 0, 1e9, 0, 0, NULL,
      "PPO iterations in total (--resume continues up to this number); 0 writes the "
      "initialised networks untrained (for benchmarks and tests)"},
@@ -187,6 +189,11 @@ static const key_spec_t keys[] = {
      "evaluate at train.eval_lambdas every M iterations (and at the last); 0 only at the last"},
     {"train", "eval_copies", KT_INT, OFF(train.eval_copies), "8", 1, 65536, 0, 0, NULL,
      "copies per agent in those evaluations"},
+    {"train", "critic_hidden", KT_INT, OFF(train.critic_hidden), "64", 1, 4096, 0, 0, NULL,
+     "mappo-l: units in each of the centralised critic's two tanh hidden layers"},
+    {"train", "dual_lr", KT_REAL, OFF(train.dual_lr), "0.1", 0, 1e6, 0, 0, NULL,
+     "mappo-l: dual ascent step once per iteration, lambda = max(0, lambda + dual_lr (mean "
+     "sum_i g_i - C) / N), starting from dual.lambda0"},
 
     {"eval", "lambdas", KT_STR, OFF(eval.lambdas), "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1",
      0, 0, 0, 0, NULL, "samarl eval: the fixed multipliers to evaluate (--lambda overrides)"},

@@ -220,6 +220,13 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
                           "grid draw per agent per step at each fixed lambda");
         }
     }
+    if (st && st->dual_lambda) {
+        put_series(f, "/train/lambda", st->n_dual, st->dual_lambda, "$/kWh",
+                   "mappo-l: the global multiplier after each iteration (dual ascent)");
+        h5io_attr_str(f, "/", "algo", config_enum_name("train", "algo", cfg->train.algo));
+        h5io_attr_double(f, "/", "lambda_final",
+                         st->n_dual > 0 ? st->dual_lambda[st->n_dual - 1] : cfg->dual.lambda0);
+    }
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
     record_h5_identity(f, "samarl-policy", SAMARL_POLICY_FORMAT_VERSION);

@@ -309,7 +309,7 @@ static void collect(ppo_t *p, lidx_t i, rollout_t *ro, int64_t it)
  * counter-based block seeds a SplitMix64 sequence (a counter-based draw per
  * swap cost more than the rest of the shuffle); each 64-bit output gives two
  * 32-bit multiply-shift draws (bias below S / 2^32, 1e-6 at default sizes). */
-static void shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t round)
+void ppo_shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t round)
 {
     for (int s = 0; s < S; s++) perm[s] = s;
     const rng_block_t blk = rng_block(seed, RNG_STREAM_PERM, gid, round);
@@ -495,8 +495,8 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
             float *w = policyset_params(ps, i);
             float *m = p->m + (size_t)i * p->net.stride, *v = p->v + (size_t)i * p->net.stride;
             for (int ep = 0; ep < epochs; ep++) {
-                shuffle(p->perm, p->S, seed, (uint64_t)e->gid[i],
-                        (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
+                ppo_shuffle(p->perm, p->S, seed, (uint64_t)e->gid[i],
+                            (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
                 for (int b = 0; b < p->n_mb; b++) {
                     minibatch_grad(p, i, ro, p->perm, b, w, ep == epochs - 1);
                     clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
@@ -514,8 +514,8 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
         int64_t clamps = 0;
         for (int ep = 0; ep < epochs; ep++) {
             for (lidx_t i = 0; i < e->n; i++)
-                shuffle(p->perm + (size_t)i * p->S, p->S, seed, (uint64_t)e->gid[i],
-                        (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
+                ppo_shuffle(p->perm + (size_t)i * p->S, p->S, seed, (uint64_t)e->gid[i],
+                            (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
             for (int b = 0; b < p->n_mb; b++) {
                 for (lidx_t i = 0; i < e->n; i++) {
                     minibatch_grad(p, i, &p->ro[i], p->perm + (size_t)i * p->S, b, ps->params,

@@ -89,6 +89,16 @@ void comm_alltoall_int64(const int64_t *send, int64_t *recv);
 void comm_alltoallv_bytes(const void *send, const int64_t *sendcounts, void *recv,
                           const int64_t *recvcounts, size_t elem);
 
+/* Collective. all[r] = rank r's v, on every rank. */
+void comm_allgather_int64(int64_t v, int64_t *all);
+/* Collective. Every rank's n elements of `elem` bytes land on every rank,
+ * packed in rank order in recv; counts[r] (rank r's n) known on every rank. */
+void comm_allgatherv_bytes(const void *send, int64_t n, void *recv, const int64_t *counts,
+                           size_t elem);
+/* Collective. Ranks sharing this rank's node (and so its memory), itself
+ * included. */
+int comm_node_ranks(void);
+
 /* ---- neighbour exchange (the mechanics under the halo exchange) ----------- */
 
 typedef enum {

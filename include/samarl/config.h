@@ -25,7 +25,7 @@ typedef enum { ENV_DR } env_name_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
 typedef enum { KERNEL_AUTO, KERNEL_AVX512, KERNEL_BLAS } kernel_t;
-typedef enum { ALGO_PPO } algo_t;
+typedef enum { ALGO_PPO, ALGO_MAPPO_L } algo_t;
 typedef enum { DUAL_CONSENSUS, DUAL_TRACKING, DUAL_LOCAL, DUAL_CENTRAL, DUAL_FIXED, DUAL_NONE } dual_mode_t;
 
 #define CONFIG_MAX_KEYS 128
@@ -88,6 +88,8 @@ typedef struct config {
         char *eval_lambdas;
         int64_t eval_every, eval_copies;
         int save_adam;
+        int64_t critic_hidden; /* mappo-l */
+        double dual_lr;        /* mappo-l */
     } train;
     struct {
         char *lambdas;

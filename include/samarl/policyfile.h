@@ -13,6 +13,8 @@
  *   /train/aug_reward, entropy, approx_kl, clip_frac, value_loss  [iterations]
  *   /train/eval_iteration [E], /train/eval_lambda [L],
  *   /train/eval_return [E][L], /train/eval_usage [E][L]
+ *   /train/lambda [iterations]  (train.algo = mappo-l: the global multiplier
+ *                after each iteration; root attributes algo, lambda_final)
  *
  * Everything in it is independent of the number of ranks that wrote it. */
 #ifndef SAMARL_POLICYFILE_H
@@ -48,6 +50,11 @@ typedef struct policy_state {
     float *adam_m, *adam_v; /* [n_nets][stride] */
     int64_t adam_step, iterations;
     train_curve_t *curve;
+    /* train.algo = mappo-l: the global multiplier after each of n_dual
+     * iterations (/train/lambda and the root attribute lambda_final); NULL
+     * for ppo. */
+    const double *dual_lambda;
+    int64_t n_dual;
 } policy_state_t;
 
 /* Collective. Write PATH (via PATH.partial). */

@@ -42,6 +42,11 @@ void ppo_init_fresh(ppo_t *p);
  * sharing and the statistics). */
 void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st);
 
+/* The minibatch order of one agent in one epoch: a permutation of 0..S-1
+ * keyed by (seed, gid, round), round = iteration * epochs + epoch (also
+ * used by the mappo-l trainer). */
+void ppo_shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t round);
+
 /* Adam state for saving and resuming: [n_nets][stride] each, and the step. */
 float *ppo_adam_m(ppo_t *p);
 float *ppo_adam_v(ppo_t *p);
