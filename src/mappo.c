@@ -10,7 +10,6 @@
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
-#include "samarl/fastmath.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
@@ -454,41 +453,15 @@ static void values_and_advantages(mappo_t *p, lidx_t i)
 
 /* ---- updates --------------------------------------------------------------------- */
 
-/* The clipped surrogate with the entropy bonus, averaged over m samples
- * (ppo's loss without its value term: the actors' value heads are unused
- * and stay as initialised). Gradient w.r.t. the outputs to dout. */
-SAMARL_CLONES
+/* ppo's clipped surrogate with the entropy bonus, without its value term:
+ * the actors' value heads are unused and stay as initialised. Gradient
+ * w.r.t. the outputs to dout. */
 static void actor_loss(mappo_t *p, const float *restrict out, size_t ld, int m, int K,
                        float *restrict dout)
 {
-    const uint8_t *restrict act = p->ab;
-    const float *restrict lp_old = p->lpb, *restrict adv = p->advb;
-    float *restrict lpa = p->lpa, *restrict gpl = p->gpl, *restrict H = p->hsm;
-    float *restrict lsm = p->lsm, *restrict psm = p->psm;
-    uint8_t *restrict clipped = p->clipped;
-    const float eps = (float)p->cfg->train.clip, ce = (float)p->cfg->train.entropy;
-    const float im = 1.0f / (float)m;
-    log_softmax_cols(out, ld, m, K, lsm, psm, H);
-    for (int r = 0; r < m; r++) lpa[r] = 0.0f;
-    for (int k = 0; k < K; k++) {
-        const float *restrict l = lsm + (size_t)k * ld;
-        for (int r = 0; r < m; r++) lpa[r] = act[r] == k ? l[r] : lpa[r];
-    }
-    for (int r = 0; r < m; r++) {
-        const float ratio = exp_f(lpa[r] - lp_old[r]), A = adv[r];
-        float rc = ratio < 1.0f - eps ? 1.0f - eps : ratio;
-        rc = rc > 1.0f + eps ? 1.0f + eps : rc;
-        gpl[r] = ratio * A <= rc * A ? -ratio * A : 0.0f;
-        clipped[r] = rc != ratio;
-    }
-    for (int k = 0; k < K; k++) {
-        const float *restrict l = lsm + (size_t)k * ld, *restrict pr = psm + (size_t)k * ld;
-        float *restrict d = dout + (size_t)k * ld;
-        for (int r = 0; r < m; r++) {
-            const float hot = act[r] == k ? 1.0f : 0.0f;
-            d[r] = im * (gpl[r] * (hot - pr[r]) + ce * pr[r] * (l[r] + H[r]));
-        }
-    }
+    const ppo_batch_t sc = {p->ab, p->lpb, p->advb, p->lsm, p->psm, p->hsm, p->lpa, p->gpl,
+                            p->clipped};
+    ppo_surrogate(&sc, out, ld, m, K, p->cfg->train.clip, p->cfg->train.entropy, dout);
     float *restrict dv = dout + (size_t)K * ld;
     for (int r = 0; r < m; r++) dv[r] = 0.0f;
 }

@@ -332,23 +332,22 @@ void ppo_shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t rou
 
 /* ---- update ------------------------------------------------------------------ */
 
-/* The clipped PPO loss of m samples with feature-major outputs out[O][ld]
- * (O = K logits + value), averaged: -min(ratio A, clip(ratio) A) - ce H +
- * cv (v - ret)^2. Writes its gradient w.r.t. the outputs to dout[O][ld];
- * the log-probabilities, probabilities and entropies it computes stay in
- * lsm, psm, hsm, and log pi(a) and whether the ratio was clipped in lpa,
- * clipped. Every loop runs along the samples and vectorises. */
+/* The clipped surrogate with the entropy bonus of m samples with
+ * feature-major logits out[K][ld], averaged: -min(ratio A, clip(ratio) A)
+ * - ce H. Writes its gradient w.r.t. the logits to dout[K][ld]; the
+ * log-probabilities, probabilities and entropies it computes stay in
+ * sc->lsm, psm, hsm, and log pi(a) and whether the ratio was clipped in
+ * sc->lpa, clipped. Every loop runs along the samples and vectorises. */
 SAMARL_CLONES
-static void ppo_loss(ppo_t *p, const float *restrict out, size_t ld, int m, int K,
-                     float *restrict dout)
+void ppo_surrogate(const ppo_batch_t *sc, const float *restrict out, size_t ld, int m, int K,
+                   double clip, double entropy, float *restrict dout)
 {
-    const uint8_t *restrict act = p->ab;
-    const float *restrict lp_old = p->lpb, *restrict adv = p->advb, *restrict ret = p->retb;
-    float *restrict lpa = p->lpa, *restrict gpl = p->gpl, *restrict H = p->hsm;
-    float *restrict lsm = p->lsm, *restrict psm = p->psm;
-    uint8_t *restrict clipped = p->clipped;
-    const float eps = (float)p->cfg->train.clip, ce = (float)p->cfg->train.entropy;
-    const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
+    const uint8_t *restrict act = sc->act;
+    const float *restrict lp_old = sc->lp_old, *restrict adv = sc->adv;
+    float *restrict lpa = sc->lpa, *restrict gpl = sc->gpl, *restrict H = sc->hsm;
+    float *restrict lsm = sc->lsm, *restrict psm = sc->psm;
+    uint8_t *restrict clipped = sc->clipped;
+    const float eps = (float)clip, ce = (float)entropy, im = 1.0f / (float)m;
     log_softmax_cols(out, ld, m, K, lsm, psm, H);
     for (int r = 0; r < m; r++) lpa[r] = 0.0f;
     for (int k = 0; k < K; k++) {
@@ -372,7 +371,19 @@ static void ppo_loss(ppo_t *p, const float *restrict out, size_t ld, int m, int 
             d[r] = im * (gpl[r] * (hot - pr[r]) + ce * pr[r] * (l[r] + H[r]));
         }
     }
-    const float *restrict v = out + (size_t)K * ld;
+}
+
+/* The PPO loss: the surrogate over the K logits plus cv (v - ret)^2 on the
+ * value output out[K]. */
+SAMARL_CLONES
+static void ppo_loss(ppo_t *p, const float *restrict out, size_t ld, int m, int K,
+                     float *restrict dout)
+{
+    const ppo_batch_t sc = {p->ab, p->lpb, p->advb, p->lsm, p->psm, p->hsm, p->lpa, p->gpl,
+                            p->clipped};
+    ppo_surrogate(&sc, out, ld, m, K, p->cfg->train.clip, p->cfg->train.entropy, dout);
+    const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
+    const float *restrict v = out + (size_t)K * ld, *restrict ret = p->retb;
     float *restrict dv = dout + (size_t)K * ld;
     for (int r = 0; r < m; r++) dv[r] = im * 2.0f * cv * (v[r] - ret[r]);
 }

@@ -47,6 +47,21 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st);
  * used by the mappo-l trainer). */
 void ppo_shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t round);
 
+/* A minibatch for the clipped surrogate: actions, old log-probabilities and
+ * advantages [m], and scratch: log-probabilities and probabilities
+ * [K][ld], entropies, log pi(a), d loss / d log pi(a) and clipped flags [m]. */
+typedef struct ppo_batch {
+    const uint8_t *act;
+    const float *lp_old, *adv;
+    float *lsm, *psm, *hsm, *lpa, *gpl;
+    uint8_t *clipped;
+} ppo_batch_t;
+
+/* Gradient of the clipped surrogate with entropy bonus (averaged over m)
+ * w.r.t. the K feature-major logits out[K][ld], into dout[K][ld]. */
+void ppo_surrogate(const ppo_batch_t *b, const float *out, size_t ld, int m, int K, double clip,
+                   double entropy, float *dout);
+
 /* Adam state for saving and resuming: [n_nets][stride] each, and the step. */
 float *ppo_adam_m(ppo_t *p);
 float *ppo_adam_v(ppo_t *p);
