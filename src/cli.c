@@ -76,6 +76,9 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
         } else if ((accept & CLI_RESUME) && strcmp(a, "--resume") == 0) {
             NEEDS_VALUE();
             o->resume = val;
+        } else if ((accept & CLI_RESTART) && strcmp(a, "--restart") == 0) {
+            NEEDS_VALUE();
+            o->restart = val;
         } else if ((accept & CLI_LAMBDA) && strcmp(a, "--lambda") == 0) {
             NEEDS_VALUE();
             o->lambda = val;
@@ -111,6 +114,103 @@ void cli_load_config(const cli_opts_t *o, config_t *cfg)
     st = config_parse(cfg, o->config, text, o->sets, o->n_sets);
     free(text);
     comm_check(st);
+}
+
+/* "section.key = value" lines of a formatted config, without comments and
+ * without the checkpoint_every keys (which a restart may change). */
+static void config_lines(const char *text, char ***lines, int *n)
+{
+    *n = 0;
+    *lines = XNEW(char *, CONFIG_MAX_KEYS + 1);
+    char sec[64] = "";
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\n");
+        const char *e = p + len;
+        if (*p == '[') {
+            size_t k = strcspn(p + 1, "]");
+            snprintf(sec, sizeof sec, "%.*s", (int)(k < 63 ? k : 63), p + 1);
+        } else if (len > 0 && *p != ';' && *n < CONFIG_MAX_KEYS) {
+            size_t v = len;
+            const char *semi = memchr(p, ';', len);
+            if (semi) v = (size_t)(semi - p);
+            while (v > 0 && (p[v - 1] == ' ' || p[v - 1] == '\t')) v--;
+            if (strncmp(p, "checkpoint_every", 16) != 0) {
+                size_t m = strlen(sec) + v + 2;
+                char *l = xmalloc(m);
+                snprintf(l, m, "%s.%.*s", sec, (int)v, p);
+                (*lines)[(*n)++] = l;
+            }
+        }
+        p = *e ? e + 1 : e;
+    }
+}
+
+/* Rank 0: SAMARL_ERR naming the keys where the two configs differ. */
+static int config_same(const char *ckpt, const char *stored, const config_t *cfg)
+{
+    config_t c0;
+    if (config_parse(&c0, ckpt, stored, NULL, 0) != SAMARL_OK)
+        return samarl_adderr("%s: its stored configuration: ", ckpt);
+    char *ta = config_format(&c0, 0), *tb = config_format(cfg, 0);
+    config_free(&c0);
+    char **a, **b;
+    int na, nb;
+    config_lines(ta, &a, &na);
+    config_lines(tb, &b, &nb);
+    strbuf_t sb = {0};
+    int nd = 0;
+    for (int i = 0; i < na && i < nb; i++)
+        if (strcmp(a[i], b[i]) != 0 && nd++ < 4) sb_printf(&sb, "%s'%s' -> '%s'", nd > 1 ? "; " : "", a[i], b[i]);
+    int rc = SAMARL_OK;
+    if (nd > 0 || na != nb)
+        rc = samarl_seterr("%s continues the job it was written by, so the configuration must be "
+                           "the same (only run/train.checkpoint_every may change); %d key%s "
+                           "differ%s: %s. Drop -c and the --set options that change it.",
+                           ckpt, nd, nd == 1 ? "" : "s", nd == 1 ? "s" : "", sb.s ? sb.s : "");
+    sb_free(&sb);
+    for (int i = 0; i < na; i++) free(a[i]);
+    for (int i = 0; i < nb; i++) free(b[i]);
+    free(a);
+    free(b);
+    free(ta);
+    free(tb);
+    return rc;
+}
+
+void cli_restart_config(const cli_opts_t *o, const char *format, config_t *cfg, char **output)
+{
+    h5file_t *f;
+    comm_check(h5io_open(o->restart, &f));
+    char *fmt = NULL, *text = NULL, *out = NULL;
+    int st = h5io_attr_read_str(f, "/", "format", &fmt);
+    if (st == SAMARL_OK && strcmp(fmt, format) != 0)
+        st = samarl_seterr("%s is not a checkpoint for this command: its format is '%s', expected "
+                           "'%s'",
+                           o->restart, fmt, format);
+    if (st == SAMARL_OK && (h5io_attr_read_str(f, "/", "checkpoint_for", &out) != SAMARL_OK ||
+                            h5io_attr_read_str(f, "/", "config", &text) != SAMARL_OK))
+        st = samarl_seterr("%s is a %s file but not a checkpoint (no 'checkpoint_for'); checkpoints "
+                           "are written as OUTPUT.ckpt by *.checkpoint_every",
+                           o->restart, format);
+    h5io_close(&f);
+    free(fmt);
+    comm_check(st);
+    if (o->config) {
+        cli_load_config(o, cfg);
+    } else {
+        comm_check(config_parse(cfg, o->restart, text, o->sets, o->n_sets));
+    }
+    comm_check_root(comm_rank() == 0 ? config_same(o->restart, text, cfg) : SAMARL_OK, 0);
+    free(text);
+    *output = out;
+}
+
+char *cli_checkpoint_path(const char *output)
+{
+    size_t n = strlen(output) + 8;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s.ckpt", output);
+    return p;
 }
 
 void cli_dry_run(const cli_opts_t *o, const config_t *cfg)

@@ -2,6 +2,7 @@
  * and the run file of DESIGN.md §6. */
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 const char *const run_help =
     "usage: samarl run [-c CONFIG] [--policy policy.h5] [--set section.key=value ...]\n"
     "                  [-o run.h5] [--dry-run] [-q]\n"
+    "       samarl run --restart run.h5.ckpt [--policy policy.h5]\n"
     "\n"
     "Runs every agent on its local state and its own multiplier lambda_i for\n"
     "run.days days (hourly steps) and lets the agents agree on lambda. Every\n"
@@ -58,11 +60,16 @@ const char *const run_help =
     "  -s, --set S.K=V      override one key; repeatable\n"
     "      --policy FILE    trained networks (policy.type = mlp)\n"
     "  -o, --output FILE    the run file (default run.h5); JSON summary beside it\n"
+    "      --restart CKPT   continue a killed run from its checkpoint (OUTPUT.ckpt,\n"
+    "                       written every run.checkpoint_every steps): same config\n"
+    "                       and output as stored in it, result bit-identical to an\n"
+    "                       uninterrupted run, on any number of ranks\n"
     "      --dry-run        print the effective configuration and exit\n"
     "  -q, --quiet          print only the summary\n"
     "  -h, --help           this text\n"
     "\n"
-    "keys: [run] days, steps, greedy, seed, progress_every; [dual] all; [output] all;\n"
+    "keys: [run] days, steps, greedy, seed, progress_every, checkpoint_every;\n"
+    "      [dual] all; [output] all;\n"
     "      [env] all; [policy] type, tau, defer_hours; [graph] [partition] [halo].\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
@@ -144,8 +151,65 @@ typedef struct runout {
     h5series_t *ser[S_COUNT];
     double *sbuf; /* [S_COUNT][cap_s] on rank 0 */
     int64_t cap_s, rows_s;
+    int64_t total_s, total_t; /* rows of /series and /traj when complete */
 } runout_t;
 
+/* The buffers and the layout of /traj (the same for a new file and for a
+ * reopened one). */
+static void runout_layout(runout_t *o, const config_t *cfg, const setup_t *s)
+{
+    const lgraph_t *lg = s->lg;
+    o->bm = blockmap_create(lg);
+    o->lo = blockmap_lo(o->bm);
+    o->cnt = blockmap_count(o->bm);
+    o->cap_s = cfg->output.buffer;
+    if (comm_rank() == 0) o->sbuf = XNEW(double, (size_t)S_COUNT * (size_t)o->cap_s);
+    o->step = cfg->output.agent_step;
+    o->every = cfg->output.every;
+    o->total_s = cfg->run.n_steps;
+    o->total_t = (cfg->run.n_steps + o->every - 1) / o->every;
+    if (o->step <= 0) return;
+    const gidx_t M = o->step, c = o->cnt > 0 ? o->cnt : 1;
+    o->width = (s->n + M - 1) / M;
+    gidx_t first = (o->lo + M - 1) / M, end = (o->lo + o->cnt + M - 1) / M;
+    o->col0 = first;
+    o->ncols = end - first;
+    /* Rows buffered: output.buffer, fewer when that many rows of all
+     * recorded agents exceed output.buffer_mb (a function of the global
+     * width, so the chunk shape does not depend on the rank count). */
+    const double row_bytes = (double)T_COUNT * sizeof(float) * (double)o->width;
+    const double fit = floor(cfg->output.buffer_mb * 1048576.0 / row_bytes);
+    o->cap = fit < (double)cfg->output.buffer ? (int64_t)fit : cfg->output.buffer;
+    if (o->cap < 1) o->cap = 1;
+    o->stage = XNEW(float, (size_t)(lg->n_owned > 0 ? lg->n_owned : 1) * T_COUNT);
+    o->blk = XNEW(float, (size_t)c * T_COUNT);
+    for (int k = 0; k < T_COUNT; k++)
+        o->out[k] = XNEW(float, (size_t)o->cap * (size_t)(o->ncols > 0 ? o->ncols : 1));
+}
+
+/* Continue the run file of a checkpointed run: its first rows_s series rows
+ * and rows_t trajectory rows are written. */
+static void runout_reopen(runout_t *o, const char *path, const config_t *cfg, const setup_t *s,
+                          int64_t rows_s, int64_t rows_t)
+{
+    memset(o, 0, sizeof *o);
+    comm_check(h5io_reopen_partial(path, &o->f));
+    runout_layout(o, cfg, s);
+    for (int k = 0; k < S_COUNT; k++) {
+        char p[64];
+        snprintf(p, sizeof p, "/series/%s", series_info[k].name);
+        o->ser[k] = h5io_series_reopen(o->f, p, H5IO_F64, 0, rows_s);
+    }
+    for (int k = 0; o->step > 0 && k < T_COUNT; k++) {
+        char p[64];
+        snprintf(p, sizeof p, "/traj/%s", traj_info[k].name);
+        o->traj[k] = h5io_series_reopen(o->f, p, H5IO_F32, o->width, rows_t);
+    }
+}
+
+/* Datasets are created at their final size (run.n_steps rows), so that
+ * during the run only raw data is written: with checkpoints on, the file is
+ * flushed once before the first step and then survives a kill readable. */
 static void runout_open(runout_t *o, const char *path, const config_t *cfg, const setup_t *s,
                         const env_t *env, double sigma)
 {
@@ -153,10 +217,7 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
     const lgraph_t *lg = s->lg;
     comm_check(h5io_create(path, &o->f));
     h5file_t *f = o->f;
-    o->bm = blockmap_create(lg);
-    o->lo = blockmap_lo(o->bm);
-    o->cnt = blockmap_count(o->bm);
-    const int root = comm_rank() == 0;
+    runout_layout(o, cfg, s);
 
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
@@ -199,41 +260,23 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
     free(fb);
 
     /* /series: rank 0 appends; chunk = buffer rows. */
-    o->cap_s = cfg->output.buffer;
-    if (root) o->sbuf = XNEW(double, (size_t)S_COUNT * (size_t)o->cap_s);
     for (int k = 0; k < S_COUNT; k++) {
         char p[64];
         snprintf(p, sizeof p, "/series/%s", series_info[k].name);
-        o->ser[k] = h5io_series_create(f, p, H5IO_F64, 0, o->cap_s, series_info[k].units,
-                                       series_info[k].description);
+        o->ser[k] = h5io_series_create(f, p, H5IO_F64, 0, o->cap_s, o->total_s,
+                                       series_info[k].units, series_info[k].description);
     }
     h5io_attr_double(f, "/series", "capacity", env->capacity);
     h5io_attr_str(f, "/series", "capacity_units", "kWh per step");
 
     /* /traj: recorded agents are the gids that are multiples of the stride. */
-    o->step = cfg->output.agent_step;
-    o->every = cfg->output.every;
     if (o->step > 0) {
         const gidx_t M = o->step;
-        o->width = (s->n + M - 1) / M;
-        gidx_t first = (o->lo + M - 1) / M, end = (o->lo + o->cnt + M - 1) / M;
-        o->col0 = first;
-        o->ncols = end - first;
-        /* Rows buffered: output.buffer, fewer when that many rows of all
-         * recorded agents exceed output.buffer_mb (a function of the global
-         * width, so the chunk shape does not depend on the rank count). */
-        const double row_bytes = (double)T_COUNT * sizeof(float) * (double)o->width;
-        const double fit = floor(cfg->output.buffer_mb * 1048576.0 / row_bytes);
-        o->cap = fit < (double)cfg->output.buffer ? (int64_t)fit : cfg->output.buffer;
-        if (o->cap < 1) o->cap = 1;
-        o->stage = XNEW(float, (size_t)(lg->n_owned > 0 ? lg->n_owned : 1) * T_COUNT);
-        o->blk = XNEW(float, (size_t)c * T_COUNT);
         for (int k = 0; k < T_COUNT; k++) {
-            o->out[k] = XNEW(float, (size_t)o->cap * (size_t)(o->ncols > 0 ? o->ncols : 1));
             char p[64];
             snprintf(p, sizeof p, "/traj/%s", traj_info[k].name);
-            o->traj[k] = h5io_series_create(f, p, H5IO_F32, o->width, o->cap, traj_info[k].units,
-                                            traj_info[k].description);
+            o->traj[k] = h5io_series_create(f, p, H5IO_F32, o->width, o->cap, o->total_t,
+                                            traj_info[k].units, traj_info[k].description);
         }
         h5io_attr_int64(f, "/traj", "agent_stride", M);
         h5io_attr_int64(f, "/traj", "step_stride", o->every);
@@ -293,6 +336,176 @@ static void runout_close(runout_t *o)
     free(o->blk);
     free(o->sbuf);
     blockmap_destroy(&o->bm);
+}
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+#define SAMARL_RUN_CKPT_FORMAT_VERSION 1
+
+/* What the run carries from step to step beyond the per-agent arrays. */
+typedef struct runsums {
+    double lmean, lmin, lmax, dis, gmax; /* the multipliers acted on, G so far */
+    double usage2, served2, arrived2, cost2, reward2, dis2; /* second-half sums */
+    double backlog_half, backlog_end;
+    int64_t over2; /* second-half steps over capacity */
+} runsums_t;
+
+static const struct {
+    const char *name;
+    size_t off;
+} sums_fields[] = {
+    {"lambda_mean", offsetof(runsums_t, lmean)},    {"lambda_min", offsetof(runsums_t, lmin)},
+    {"lambda_max", offsetof(runsums_t, lmax)},      {"disagreement", offsetof(runsums_t, dis)},
+    {"gmax", offsetof(runsums_t, gmax)},            {"sum_usage2", offsetof(runsums_t, usage2)},
+    {"sum_served2", offsetof(runsums_t, served2)},  {"sum_arrived2", offsetof(runsums_t, arrived2)},
+    {"sum_cost2", offsetof(runsums_t, cost2)},      {"sum_reward2", offsetof(runsums_t, reward2)},
+    {"sum_dis2", offsetof(runsums_t, dis2)},        {"backlog_half", offsetof(runsums_t, backlog_half)},
+    {"backlog_end", offsetof(runsums_t, backlog_end)},
+};
+#define N_SUMS_FIELDS ((int)(sizeof sums_fields / sizeof sums_fields[0]))
+
+/* The per-agent state, owned order: the environment's, the dual variables
+ * (x interleaves lambda and the tracker y when width is 2) and the epoch's
+ * usage so far. */
+typedef struct runstate {
+    env_t *env;
+    double *x, *lam, *gsum, *sold;
+    int width;
+} runstate_t;
+
+/* Per-agent arrays go through the file at their gids, so a checkpoint
+ * written on P ranks restarts on any number of ranks. */
+typedef struct {
+    const char *name;
+    h5io_type_t t;
+    size_t size;
+} ckfield_t;
+static const ckfield_t ck_fields[] = {
+    {"backlog", H5IO_F32, 4}, {"demand", H5IO_F32, 4}, {"z_spare", H5IO_F32, 4},
+    {"z_counter", H5IO_I64, 8}, {"lambda", H5IO_F64, 8}, {"dual_x", H5IO_F64, 8},
+    {"tracker", H5IO_F64, 8}, {"epoch_usage", H5IO_F64, 8}, {"last_slack", H5IO_F64, 8},
+};
+enum { CK_FIELDS = (int)(sizeof ck_fields / sizeof ck_fields[0]) };
+
+/* Owned array of field k (x is split into its lambda and tracker columns
+ * through tmp, which `store` copies back into x after a read). */
+static void *ck_array(const runstate_t *r, int k, double *tmp, lidx_t n, int store)
+{
+    switch (k) {
+    case 0: return r->env->b;
+    case 1: return r->env->d;
+    case 2: return r->env->z_spare;
+    case 3: return r->env->z_ctr;
+    case 4: return r->lam;
+    case 5:
+    case 6: {
+        const int c = k - 5;
+        if (c >= r->width) {
+            if (!store) memset(tmp, 0, sizeof(double) * (size_t)n);
+            return tmp;
+        }
+        for (lidx_t i = 0; i < n; i++) {
+            if (store) r->x[(size_t)i * r->width + c] = tmp[i];
+            else tmp[i] = r->x[(size_t)i * r->width + c];
+        }
+        return tmp;
+    }
+    case 7: return r->gsum;
+    default: return r->sold;
+    }
+}
+
+/* Collective. OUTPUT.ckpt (via .partial and a rename, so a kill while
+ * writing leaves the previous checkpoint): everything step t continues
+ * from. The run file has been flushed up to the rows recorded here. */
+static void checkpoint_write(const char *path, const char *out, const config_t *cfg,
+                             const setup_t *s, blockmap_t *bm, const runstate_t *r,
+                             const runsums_t *m, int64_t t, int64_t rows_s, int64_t rows_t)
+{
+    h5file_t *f;
+    comm_check(h5io_create(path, &f));
+    record_h5_identity(f, "samarl-run-checkpoint", SAMARL_RUN_CKPT_FORMAT_VERSION);
+    char *text = config_format(cfg, 0), fp[24];
+    snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
+    h5io_attr_str(f, "/", "config", text);
+    free(text);
+    h5io_attr_str(f, "/", "checkpoint_for", out);
+    h5io_attr_str(f, "/", "graph_fingerprint", fp);
+    h5io_attr_int64(f, "/", "n_agents", s->n);
+    h5io_attr_int64(f, "/", "step", t);
+    h5io_attr_int64(f, "/", "series_rows", rows_s);
+    h5io_attr_int64(f, "/", "traj_rows", rows_t);
+    h5io_attr_int64(f, "/", "over2", m->over2);
+    for (int k = 0; k < N_SUMS_FIELDS; k++)
+        h5io_attr_double(f, "/", sums_fields[k].name,
+                         *(const double *)((const char *)m + sums_fields[k].off));
+    const lidx_t n = s->lg->n_owned;
+    const gidx_t lo = blockmap_lo(bm), cnt = blockmap_count(bm);
+    double *tmp = XNEW(double, n > 0 ? n : 1);
+    char *blk = XNEW(char, (size_t)(cnt > 0 ? cnt : 1) * 8);
+    for (int k = 0; k < CK_FIELDS; k++) {
+        char p[64];
+        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
+        blockmap_forward(bm, ck_array(r, k, tmp, n, 0), blk, ck_fields[k].size);
+        h5io_write_1d(f, p, ck_fields[k].t, s->n, lo, cnt, blk, "", "checkpointed state");
+    }
+    free(tmp);
+    free(blk);
+    comm_check(h5io_commit(&f));
+}
+
+/* Collective. Load what checkpoint_write saved; *t, *rows_s, *rows_t. */
+static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, runstate_t *r,
+                            runsums_t *m, int64_t *t, int64_t *rows_s, int64_t *rows_t)
+{
+    h5file_t *f;
+    comm_check(h5io_open(path, &f));
+    int64_t v = -1, n_agents = -1;
+    char *fp = NULL, want[24];
+    snprintf(want, sizeof want, "%016" PRIx64, s->fingerprint);
+    int st = h5io_attr_read_int64(f, "/", "format_version", &v);
+    if (st == SAMARL_OK && v != SAMARL_RUN_CKPT_FORMAT_VERSION)
+        st = samarl_seterr("%s: checkpoint format_version %" PRId64 ", this samarl reads %d",
+                           path, v, SAMARL_RUN_CKPT_FORMAT_VERSION);
+    if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "n_agents", &n_agents);
+    if (st == SAMARL_OK) st = h5io_attr_read_str(f, "/", "graph_fingerprint", &fp);
+    if (st == SAMARL_OK && (n_agents != s->n || strcmp(fp, want) != 0))
+        st = samarl_seterr("%s was written for another graph (%" PRId64 " agents, fingerprint "
+                           "%s; this one: %" PRIdG ", %s)",
+                           path, n_agents, fp, s->n, want);
+    free(fp);
+    if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "step", t);
+    if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "series_rows", rows_s);
+    if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "traj_rows", rows_t);
+    if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "over2", &m->over2);
+    for (int k = 0; k < N_SUMS_FIELDS && st == SAMARL_OK; k++)
+        st = h5io_attr_read_double(f, "/", sums_fields[k].name,
+                                   (double *)((char *)m + sums_fields[k].off));
+    for (int k = 0; k < CK_FIELDS && st == SAMARL_OK; k++) {
+        char p[64];
+        gidx_t len = -1;
+        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
+        st = h5io_length_1d(f, p, &len);
+        if (st == SAMARL_OK && len != s->n)
+            st = samarl_seterr("%s: %s has %" PRIdG " entries, expected %" PRIdG, path, p, len, s->n);
+    }
+    if (st != SAMARL_OK) h5io_close(&f);
+    comm_check(st);
+    const lidx_t n = s->lg->n_owned;
+    const gidx_t lo = blockmap_lo(bm), cnt = blockmap_count(bm);
+    double *tmp = XNEW(double, n > 0 ? n : 1);
+    char *blk = XNEW(char, (size_t)(cnt > 0 ? cnt : 1) * 8);
+    for (int k = 0; k < CK_FIELDS; k++) {
+        char p[64];
+        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
+        h5io_read_1d(f, p, ck_fields[k].t, lo, cnt, blk);
+        void *dst = ck_array(r, k, tmp, n, 0);
+        blockmap_backward(bm, blk, dst, ck_fields[k].size);
+        if (dst == tmp) ck_array(r, k, tmp, n, 1);
+    }
+    free(tmp);
+    free(blk);
+    h5io_close(&f);
 }
 
 /* ---- the run ---------------------------------------------------------------- */
@@ -399,15 +612,23 @@ static void json_summary(strbuf_t *sb, const summary_t *m)
 int cmd_run(int argc, char **argv)
 {
     cli_opts_t o;
-    cli_parse(argc, argv, 2, "samarl run", CLI_OUTPUT | CLI_POLICY, &o);
+    cli_parse(argc, argv, 2, "samarl run", CLI_OUTPUT | CLI_POLICY | CLI_RESTART, &o);
     const int me = comm_rank();
     if (o.help) {
         if (me == 0) fputs(run_help, stdout);
         comm_exit(0);
     }
     config_t cfg;
-    cli_load_config(&o, &cfg);
+    char *ck_out = NULL; /* --restart: the output the checkpoint is for */
+    if (o.restart)
+        cli_restart_config(&o, "samarl-run-checkpoint", &cfg, &ck_out);
+    else
+        cli_load_config(&o, &cfg);
     if (o.dry_run) cli_dry_run(&o, &cfg);
+    if (o.restart && o.output && strcmp(o.output, ck_out) != 0)
+        comm_check(samarl_seterr("%s continues the run writing '%s', not '%s': drop -o or pass "
+                                 "-o %s",
+                                 o.restart, ck_out, o.output, ck_out));
     const int mlp = cfg.policy.type == POLICY_MLP;
     if (mlp && !o.policy)
         comm_check(samarl_seterr(
@@ -417,8 +638,10 @@ int cmd_run(int argc, char **argv)
         comm_check(samarl_seterr("--policy %s given but policy.type = bestresponse (which needs "
                                  "no file); drop --policy or set policy.type = mlp",
                                  o.policy));
-    const char *out = o.output ? o.output : "run.h5";
+    const char *out = o.restart ? ck_out : o.output ? o.output : "run.h5";
     comm_check(h5io_check_writable(out));
+    char *ckpt = cli_checkpoint_path(out);
+    const int64_t ce = cfg.run.checkpoint_every;
     const int verbose = !o.quiet;
     timer_start(TIMER_TOTAL);
     if (me == 0 && verbose)
@@ -458,11 +681,35 @@ int cmd_run(int argc, char **argv)
     const double sK = pow(sigma, (double)K);
     const double bound_factor = cfg.dual.eta * sK / (1.0 - sK);
 
+    /* The state that goes into a checkpoint. Multipliers (with ghost room
+     * for the halo), in the tracking mode interleaved with the slack
+     * tracker: x[2i] = lambda, x[2i+1] = y. */
+    double *x = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)width);
+    double *lam = XZNEW(double, n > 0 ? n : 1);   /* what agents act on */
+    double *gsum = XZNEW(double, n > 0 ? n : 1);  /* usage in the epoch */
+    double *sold = XZNEW(double, n > 0 ? n : 1);  /* tracking: last slack */
+    double *dev = XZNEW(double, n > 0 ? n : 1);   /* epoch usage (for G) */
+    runstate_t rst = {env, x, lam, gsum, sold, width};
+    const double l0 = mode == DUAL_NONE ? 0.0 : cfg.dual.lambda0;
+    runsums_t rs = {.lmean = l0, .lmin = l0, .lmax = l0};
+    int64_t t0 = 0, rows_s = 0, rows_t = 0;
+    for (lidx_t i = 0; i < n; i++) lam[i] = x[(size_t)i * width] = l0;
+    env_begin_episode(env, cfg.run.seed, ENV_NOISE_RUN, 0);
+    for (lidx_t i = 0; i < n; i++) env_reset_agent(env, i);
+
     runout_t ro;
     timer_start(TIMER_IO);
-    runout_open(&ro, out, &cfg, &s, env, sigma);
-    h5io_attr_int64(ro.f, "/graph", "sigma_iterations", sigma_it);
-    h5io_attr_double(ro.f, "/graph", "sigma_residual", sigma_res);
+    if (o.restart) {
+        blockmap_t *bm = blockmap_create(lg);
+        checkpoint_read(o.restart, &s, bm, &rst, &rs, &t0, &rows_s, &rows_t);
+        blockmap_destroy(&bm);
+        runout_reopen(&ro, out, &cfg, &s, rows_s, rows_t);
+    } else {
+        runout_open(&ro, out, &cfg, &s, env, sigma);
+        h5io_attr_int64(ro.f, "/graph", "sigma_iterations", sigma_it);
+        h5io_attr_double(ro.f, "/graph", "sigma_residual", sigma_res);
+        if (ce > 0) h5io_flush(ro.f); /* from here on, only raw data is written */
+    }
     timer_stop(TIMER_IO);
 
     const int64_t T = cfg.run.n_steps, T0 = cfg.dual.epoch, half = T / 2;
@@ -478,31 +725,17 @@ int cmd_run(int argc, char **argv)
         fflush(stdout);
     }
 
-    /* Multipliers (with ghost room for the halo), in the tracking mode
-     * interleaved with the slack tracker: x[2i] = lambda, x[2i+1] = y. */
-    double *x = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)width);
-    double *lam = XZNEW(double, n > 0 ? n : 1);   /* what agents act on */
-    double *gsum = XZNEW(double, n > 0 ? n : 1);  /* usage in the epoch */
-    double *sold = XZNEW(double, n > 0 ? n : 1);  /* tracking: last slack */
-    double *dev = XZNEW(double, n > 0 ? n : 1);   /* epoch usage (for G) */
-    const double l0 = mode == DUAL_NONE ? 0.0 : cfg.dual.lambda0;
-    for (lidx_t i = 0; i < n; i++) lam[i] = x[(size_t)i * width] = l0;
-
-    env_begin_episode(env, cfg.run.seed, ENV_NOISE_RUN, 0);
-    for (lidx_t i = 0; i < n; i++) env_reset_agent(env, i);
+    if (me == 0 && verbose && o.restart)
+        printf("restarting from %s at step %" PRId64 "/%" PRId64 "\n", o.restart, t0, T);
 
     float *obsb = XNEW(float, (size_t)RUN_BATCH * ENV_OBS), lfb[RUN_BATCH], g, r, sv, d;
     uint8_t actb[RUN_BATCH];
     const int batched = mlp && ps.shared;
-    double lmean = l0, lmin = l0, lmax = l0, dis = 0, gmax = 0;
-    double sum_usage2 = 0, sum_served2 = 0, sum_arrived2 = 0, sum_cost2 = 0, sum_reward2 = 0;
-    double sum_dis2 = 0, backlog_half = 0, backlog_end = 0;
-    int64_t over2 = 0;
     const double t_start = comm_wtime();
     double last_print = 0;
     const int64_t pe = cfg.run.progress_every;
     reprosum_t acc[S_N_SUMS];
-    for (int64_t t = 0; t < T; t++) {
+    for (int64_t t = t0; t < T; t++) {
         /* Act and step. */
         for (int k = 0; k < S_N_SUMS; k++) reprosum_init(&acc[k]);
         const int rec = ro.step > 0 && t % ro.every == 0;
@@ -549,24 +782,24 @@ int cmd_run(int argc, char **argv)
         timer_stop(TIMER_REDUCE);
         double v[S_COUNT];
         for (int k = 0; k < S_N_SUMS; k++) v[k] = reprosum_value(&acc[k]);
-        v[S_LMEAN] = lmean;
-        v[S_LMIN] = lmin;
-        v[S_LMAX] = lmax;
-        v[S_DIS] = dis;
-        v[S_BOUND] = cons ? bound_factor * gmax : NAN;
+        v[S_LMEAN] = rs.lmean;
+        v[S_LMIN] = rs.lmin;
+        v[S_LMAX] = rs.lmax;
+        v[S_DIS] = rs.dis;
+        v[S_BOUND] = cons ? bound_factor * rs.gmax : NAN;
         v[S_SLACK] = v[S_USAGE] - C;
         v[S_CAPACITY] = C;
         if (t >= half) {
-            sum_usage2 += v[S_USAGE];
-            sum_served2 += v[S_SERVED];
-            sum_arrived2 += v[S_ARRIVED];
-            sum_cost2 += v[S_COST];
-            sum_reward2 += v[S_REWARD];
-            sum_dis2 += dis;
-            over2 += v[S_USAGE] > C;
+            rs.usage2 += v[S_USAGE];
+            rs.served2 += v[S_SERVED];
+            rs.arrived2 += v[S_ARRIVED];
+            rs.cost2 += v[S_COST];
+            rs.reward2 += v[S_REWARD];
+            rs.dis2 += rs.dis;
+            rs.over2 += v[S_USAGE] > C;
         }
-        if (t == half) backlog_half = v[S_BACKLOG];
-        if (t == T - 1) backlog_end = v[S_BACKLOG];
+        if (t == half) rs.backlog_half = v[S_BACKLOG];
+        if (t == T - 1) rs.backlog_end = v[S_BACKLOG];
         timer_start(TIMER_IO);
         runout_series(&ro, v);
         if (rec) runout_record(&ro);
@@ -589,14 +822,14 @@ int cmd_run(int argc, char **argv)
                 timer_start(TIMER_REDUCE);
                 double tot = reprosum_global(dev, (size_t)n);
                 timer_stop(TIMER_REDUCE);
-                double l = lmean + eta * (tot - C) / N;
+                double l = rs.lmean + eta * (tot - C) / N;
                 l = l > 0 ? l : 0;
                 for (lidx_t i = 0; i < n; i++) lam[i] = l;
             } else {
                 /* G: RMS deviation of the epoch usage from its network mean. */
                 if (cons && isfinite(bound_factor)) {
                     double gd = consensus_disagreement(cons, dev, NULL);
-                    if (gd > gmax) gmax = gd;
+                    if (gd > rs.gmax) rs.gmax = gd;
                 }
                 timer_start(TIMER_DUAL);
                 if (mode == DUAL_CONSENSUS) {
@@ -628,16 +861,29 @@ int cmd_run(int argc, char **argv)
                 if (-lam[i] < mm[1]) mm[1] = -lam[i];
             }
             comm_allreduce_double(mm, 2, COMM_MIN);
-            lmin = mm[0];
-            lmax = -mm[1];
+            rs.lmin = mm[0];
+            rs.lmax = -mm[1];
             if (mode == DUAL_CENTRAL) {
-                lmean = lmin;
-                dis = 0;
+                rs.lmean = rs.lmin;
+                rs.dis = 0;
             } else {
-                lmean = reprosum_global(lam, (size_t)n) / N;
-                dis = sqrt(reprosum_global_sqdev(lam, (size_t)n, lmean) / N);
+                rs.lmean = reprosum_global(lam, (size_t)n) / N;
+                rs.dis = sqrt(reprosum_global_sqdev(lam, (size_t)n, rs.lmean) / N);
             }
             timer_stop(TIMER_REDUCE);
+        }
+
+        /* Checkpoint: the run file's rows so far reach the disk first. */
+        if (ce > 0 && (t + 1) % ce == 0 && t + 1 < T) {
+            timer_start(TIMER_IO);
+            runout_flush_series(&ro);
+            runout_flush_traj(&ro);
+            h5io_flush(ro.f);
+            checkpoint_write(ckpt, out, &cfg, &s, ro.bm, &rst, &rs, t + 1,
+                             h5io_series_rows(ro.ser[0]),
+                             ro.step > 0 ? h5io_series_rows(ro.traj[0]) : 0);
+            h5io_keep_partial(ro.f); /* the checkpoint continues it */
+            timer_stop(TIMER_IO);
         }
 
         /* Progress. */
@@ -646,11 +892,11 @@ int cmd_run(int argc, char **argv)
         if (me == 0 && verbose && show) {
             last_print = now;
             char b[32];
-            double rate = N * (double)(t + 1) / now;
+            double rate = N * (double)(t + 1 - t0) / now;
             printf("step %6" PRId64 "/%" PRId64 "  %8.3g agent-steps/s  ETA %8s  slack %+7.3f%% C"
                    "  lambda %.4f  served %.4f\n",
-                   t + 1, T, rate, cli_duration(now / (double)(t + 1) * (double)(T - t - 1), b, sizeof b),
-                   100.0 * v[S_SLACK] / C, lmean, v[S_ARRIVED] > 0 ? v[S_SERVED] / v[S_ARRIVED] : 1.0);
+                   t + 1, T, rate, cli_duration(now / (double)(t + 1 - t0) * (double)(T - t - 1), b, sizeof b),
+                   100.0 * v[S_SLACK] / C, rs.lmean, v[S_ARRIVED] > 0 ? v[S_SERVED] / v[S_ARRIVED] : 1.0);
             fflush(stdout);
         }
     }
@@ -668,24 +914,25 @@ int cmd_run(int argc, char **argv)
     const double nh = (double)(T - half);
     m.steps = T;
     m.agent_steps = (int64_t)s.n * T;
-    m.avg_slack_ratio = (sum_usage2 / nh - C) / C;
-    m.violation_ratio = (double)over2 / nh;
-    m.fulfilled = sum_arrived2 > 0 ? sum_served2 / sum_arrived2 : 1.0;
+    const int64_t done = (int64_t)s.n * (T - t0); /* in this session */
+    m.avg_slack_ratio = (rs.usage2 / nh - C) / C;
+    m.violation_ratio = (double)rs.over2 / nh;
+    m.fulfilled = rs.arrived2 > 0 ? rs.served2 / rs.arrived2 : 1.0;
     m.postponers = (double)post / N;
-    m.backlog_growth = T - 1 > half ? (backlog_end - backlog_half) / (double)(T - 1 - half) / N : 0;
-    m.energy_cost = sum_cost2 / nh / N;
-    m.reward = sum_reward2 / nh / N;
-    m.lambda_mean = lmean;
-    m.lambda_min = lmin;
-    m.lambda_max = lmax;
-    m.disagreement = dis;
-    m.disagreement_mean = sum_dis2 / nh;
-    m.bound = cons ? bound_factor * gmax : NAN;
+    m.backlog_growth = T - 1 > half ? (rs.backlog_end - rs.backlog_half) / (double)(T - 1 - half) / N : 0;
+    m.energy_cost = rs.cost2 / nh / N;
+    m.reward = rs.reward2 / nh / N;
+    m.lambda_mean = rs.lmean;
+    m.lambda_min = rs.lmin;
+    m.lambda_max = rs.lmax;
+    m.disagreement = rs.dis;
+    m.disagreement_mean = rs.dis2 / nh;
+    m.bound = cons ? bound_factor * rs.gmax : NAN;
     m.sigma = sigma;
     m.sigma_res = sigma_res;
     m.sigma_it = sigma_it;
     m.wall = wall;
-    m.rate = wall > 0 ? (double)m.agent_steps / wall : 0;
+    m.rate = wall > 0 ? (double)done / wall : 0;
 
     timer_stop(TIMER_TOTAL);
     timer_stats_t ts[TIMER_COUNT];
@@ -695,10 +942,12 @@ int cmd_run(int argc, char **argv)
     runout_close(&ro);
     comm_check(h5io_commit(&ro.f));
     timer_stop(TIMER_IO);
+    /* The run is complete: its checkpoint has nothing left to continue. */
+    if (me == 0 && ce > 0) remove(ckpt);
     if (me == 0) {
         printf("ran %" PRId64 " steps x %" PRIdG " agents in %.2f s: %.4g agent-steps/s, %.4g per "
                "rank\n",
-               T, s.n, wall, m.rate, m.rate / comm_size());
+               T - t0, s.n, wall, m.rate, m.rate / comm_size());
         print_summary(&m, &cfg);
         printf("wrote %s\n", out);
         if (verbose) timer_print(stdout, ts);
@@ -725,5 +974,7 @@ int cmd_run(int argc, char **argv)
     setup_free(&s);
     config_free(&cfg);
     cli_opts_free(&o);
+    free(ckpt);
+    free(ck_out);
     return 0;
 }

@@ -22,6 +22,7 @@
 const char *const train_help =
     "usage: samarl train [-c CONFIG] [--set section.key=value ...] [-o policy.h5]\n"
     "                    [--resume policy.h5] [--dry-run] [-q]\n"
+    "       samarl train --restart policy.h5.ckpt\n"
     "\n"
     "Trains every agent's state-augmented policy offline with PPO: the policy sees\n"
     "its local state and a Lagrange multiplier lambda, drawn per parallel copy from\n"
@@ -52,6 +53,9 @@ const char *const train_help =
     "      --resume FILE    continue a policy file (weights, Adam state, curve) up\n"
     "                       to train.iterations in total; the file must match the\n"
     "                       configuration (agents, network, environment)\n"
+    "      --restart CKPT   continue a killed job from its checkpoint (OUTPUT.ckpt,\n"
+    "                       written every train.checkpoint_every iterations): same\n"
+    "                       config and output as stored in it, bit-identical result\n"
     "      --dry-run        print the effective configuration and exit\n"
     "  -q, --quiet          print only the summary\n"
     "  -h, --help           this text\n"
@@ -84,24 +88,40 @@ static void print_evals(const train_curve_t *c)
 int cmd_train(int argc, char **argv)
 {
     cli_opts_t o;
-    cli_parse(argc, argv, 2, "samarl train", CLI_OUTPUT | CLI_RESUME, &o);
+    cli_parse(argc, argv, 2, "samarl train", CLI_OUTPUT | CLI_RESUME | CLI_RESTART, &o);
     const int me = comm_rank();
     if (o.help) {
         if (me == 0) fputs(train_help, stdout);
         comm_exit(0);
     }
     config_t cfg;
-    cli_load_config(&o, &cfg);
+    char *ck_out = NULL; /* --restart: the output the checkpoint is for */
+    if (o.restart && o.resume)
+        comm_check(samarl_seterr("--restart and --resume both given: --restart CHECKPOINT "
+                                 "continues a killed job, --resume FILE trains a finished "
+                                 "policy further; pick one"));
+    if (o.restart)
+        cli_restart_config(&o, "samarl-policy", &cfg, &ck_out);
+    else
+        cli_load_config(&o, &cfg);
     if (o.dry_run) cli_dry_run(&o, &cfg);
+    if (o.restart && o.output && strcmp(o.output, ck_out) != 0)
+        comm_check(samarl_seterr("%s continues the training writing '%s', not '%s': drop -o or "
+                                 "pass -o %s",
+                                 o.restart, ck_out, o.output, ck_out));
     if (cfg.policy.type != POLICY_MLP)
         comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
                                  "set policy.type = mlp to train networks"));
     const int mappo = cfg.train.algo == ALGO_MAPPO_L;
-    if (mappo && o.resume)
-        comm_check(samarl_seterr("--resume is not supported with train.algo = mappo-l (the "
+    if (mappo && (o.resume || o.restart || cfg.train.checkpoint_every > 0))
+        comm_check(samarl_seterr("%s is not supported with train.algo = mappo-l (the "
                                  "centralised critic is not saved in the policy file); train "
-                                 "from scratch"));
-    const char *out = o.output ? o.output : "policy.h5";
+                                 "from scratch",
+                                 o.resume ? "--resume" : o.restart ? "--restart"
+                                                                   : "train.checkpoint_every"));
+    const char *out = o.restart ? ck_out : o.output ? o.output : "policy.h5";
+    char *ckpt = cli_checkpoint_path(out);
+    const int64_t ce = cfg.train.checkpoint_every;
     comm_check(h5io_check_writable(out));
     const int verbose = !o.quiet;
     timer_start(TIMER_TOTAL);
@@ -128,15 +148,16 @@ int cmd_train(int argc, char **argv)
     train_curve_t curve;
     curve_init(&curve, lams, nl);
     policy_state_t st = {mp ? mappo_adam_m(mp) : ppo_adam_m(ppo),
-                         mp ? mappo_adam_v(mp) : ppo_adam_v(ppo), 0, 0, &curve, NULL, 0};
+                         mp ? mappo_adam_v(mp) : ppo_adam_v(ppo), 0, 0, &curve, NULL, 0, NULL};
     int64_t it0 = 0;
-    if (o.resume) {
-        comm_check(policyfile_read(o.resume, &cfg, lg, env, &ps, &st));
+    const char *from = o.restart ? o.restart : o.resume;
+    if (from) {
+        comm_check(policyfile_read(from, &cfg, lg, env, &ps, &st));
         *ppo_adam_step(ppo) = st.adam_step;
         it0 = st.iterations;
         if (me == 0 && verbose)
-            printf("resuming %s after %" PRId64 " iterations (Adam step %" PRId64 ")\n", o.resume,
-                   it0, st.adam_step);
+            printf("%s %s after %" PRId64 " iterations (Adam step %" PRId64 ")\n",
+                   o.restart ? "restarting from" : "resuming", from, it0, st.adam_step);
         if (it0 >= cfg.train.iterations && me == 0)
             printf("note: %s already has %" PRId64 " iterations >= train.iterations = %" PRId64
                    "; nothing to train (raise train.iterations to continue)\n",
@@ -210,6 +231,17 @@ int cmd_train(int argc, char **argv)
             curve_add_eval(&curve, it + 1, ret, use);
             timer_stop(TIMER_EVAL);
         }
+        /* Checkpoint: the complete training state (Adam included), written
+         * atomically; --restart continues from it bit for bit. */
+        if (ce > 0 && (it + 1) % ce == 0 && it + 1 < iters) {
+            timer_start(TIMER_IO);
+            policy_state_t cs = st;
+            cs.adam_step = *ppo_adam_step(ppo);
+            cs.iterations = it + 1;
+            cs.checkpoint_for = out;
+            comm_check(policyfile_write(ckpt, &cfg, lg, env, &ps, &cs));
+            timer_stop(TIMER_IO);
+        }
         double now = comm_wtime() - t_start;
         if (me == 0 && verbose && (do_eval || now - last_print > 5.0)) {
             last_print = now;
@@ -239,6 +271,7 @@ int cmd_train(int argc, char **argv)
     timer_start(TIMER_IO);
     comm_check(policyfile_write(out, &cfg, lg, env, &ps, &st));
     timer_stop(TIMER_IO);
+    if (me == 0 && ce > 0) remove(ckpt); /* finished: nothing left to continue */
     timer_stop(TIMER_TOTAL);
     timer_stats_t ts[TIMER_COUNT];
     timer_reduce(ts);
@@ -312,5 +345,7 @@ int cmd_train(int argc, char **argv)
     setup_free(&s);
     config_free(&cfg);
     cli_opts_free(&o);
+    free(ckpt);
+    free(ck_out);
     return 0;
 }

@@ -51,6 +51,9 @@ static const key_spec_t keys[] = {
      "samarl run: take each policy's most likely action instead of sampling"},
     {"run", "progress_every", KT_INT, OFF(run.progress_every), "0", 0, 1e9, 0, 0, NULL,
      "samarl run: print a progress line every M steps; 0 means about every 5 seconds"},
+    {"run", "checkpoint_every", KT_INT, OFF(run.checkpoint_every), "0", 0, 1e9, 0, 0, NULL,
+     "samarl run: every M steps write the complete state to OUTPUT.ckpt (atomically) so that "
+     "--restart OUTPUT.ckpt continues a killed run bit for bit; 0: no checkpoints"},
 
     {"graph", "type", KT_ENUM, OFF(graph.type), "smallworld", 0, 0, 0, 0,
      "ring|grid2d|rgg|er|smallworld|complete|file",
@@ -158,6 +161,9 @@ static const key_spec_t keys[] = {
     {"train", "save_adam", KT_BOOL, OFF(train.save_adam), "true", 0, 0, 0, 0, NULL,
      "write the Adam moments into the policy file (--resume needs them); false writes a "
      "file a third of the size that runs and evaluates but cannot be resumed"},
+    {"train", "checkpoint_every", KT_INT, OFF(train.checkpoint_every), "0", 0, 1e9, 0, 0, NULL,
+     "every M iterations write the training state to OUTPUT.ckpt (atomically) so that "
+     "--restart OUTPUT.ckpt continues a killed job bit for bit; 0: no checkpoints"},
     {"train", "copies", KT_INT, OFF(train.copies), "32", 1, 65536, 0, 0, NULL,
      "parallel copies of each agent's environment per iteration"},
     {"train", "lambda_max", KT_REAL, OFF(train.lambda_max), "1", 0, 1e6, 0, 0, NULL,

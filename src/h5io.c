@@ -181,6 +181,55 @@ int h5io_commit(h5file_t **fp)
     return st;
 }
 
+int h5io_reopen_partial(const char *path, h5file_t **out)
+{
+    h5_init();
+    size_t n = strlen(path) + 16;
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s.partial", path);
+    int st = SAMARL_OK;
+    if (comm_rank() == 0) {
+        if (access(tmp, R_OK | W_OK) != 0)
+            st = samarl_seterr("cannot continue '%s': %s (the run's unfinished output; without "
+                               "it the run has to start again)",
+                               tmp, strerror(errno));
+        else if (H5Fis_hdf5(tmp) <= 0)
+            st = samarl_seterr("cannot continue '%s': not an HDF5 file, or damaged", tmp);
+    }
+    hid_t id = -1;
+    if (agree(st) == SAMARL_OK) {
+        hid_t fapl = parallel_fapl();
+        id = H5Fopen(tmp, H5F_ACC_RDWR, fapl);
+        H5OK(H5Pclose(fapl));
+        int64_t bad = id < 0;
+        comm_allreduce_int64(&bad, 1, COMM_MAX);
+        if (bad) {
+            if (id >= 0) H5Fclose(id);
+            st = samarl_seterr("cannot continue '%s': HDF5 cannot open it (damaged?)", tmp);
+        }
+    }
+    if (st != SAMARL_OK) {
+        free(tmp);
+        return SAMARL_ERR;
+    }
+    h5file_t *f = XZNEW(h5file_t, 1);
+    f->id = id;
+    f->path = samarl_strdup(path);
+    f->tmp = tmp;
+    *out = f;
+    return SAMARL_OK;
+}
+
+void h5io_flush(h5file_t *f)
+{
+    H5OK(H5Fflush(f->id, H5F_SCOPE_GLOBAL));
+}
+
+void h5io_keep_partial(h5file_t *f)
+{
+    if (f->tmp) comm_cleanup_remove(f->tmp);
+}
+
 int h5io_open(const char *path, h5file_t **out)
 {
     h5_init();
@@ -456,16 +505,19 @@ struct h5series {
     h5io_type_t t;
     gidx_t width; /* 0: 1-D */
     gidx_t rows;  /* written so far */
+    gidx_t total; /* fixed size (0: extendible) */
 };
 
 /* Chunks of about 1 MiB: chunk_rows rows by as many columns as fit. */
 
 h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
-                               gidx_t chunk_rows, const char *units, const char *description)
+                               gidx_t chunk_rows, gidx_t total_rows, const char *units,
+                               const char *description)
 {
-    SAMARL_ASSERT(width >= 0 && chunk_rows >= 1);
+    SAMARL_ASSERT(width >= 0 && chunk_rows >= 1 && total_rows >= 0);
     const int rank = width > 0 ? 2 : 1;
-    hsize_t dims[2] = {0, (hsize_t)width}, maxd[2] = {H5S_UNLIMITED, (hsize_t)width};
+    hsize_t dims[2] = {(hsize_t)total_rows, (hsize_t)width};
+    hsize_t maxd[2] = {H5S_UNLIMITED, (hsize_t)width};
     gidx_t cols = width > 0 ? SERIES_CHUNK_BYTES / ((gidx_t)type_size(t) * chunk_rows) : 1;
     if (cols < 1) cols = 1;
     if (width > 0 && cols > width) cols = width;
@@ -475,10 +527,12 @@ h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gid
     hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
     H5OK(H5Pset_chunk(dcpl, rank, chunk));
     H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER)); /* every element gets written */
+    if (total_rows > 0) H5OK(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
     h5series_t *s = XZNEW(h5series_t, 1);
     s->f = f;
     s->t = t;
     s->width = width;
+    s->total = total_rows;
     s->dset = H5ID(H5Dcreate2(f->id, path, file_type(t), space, lcpl, dcpl, H5P_DEFAULT));
     H5OK(H5Pclose(dcpl));
     H5OK(H5Pclose(lcpl));
@@ -488,14 +542,36 @@ h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gid
     return s;
 }
 
+h5series_t *h5io_series_reopen(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
+                               gidx_t rows)
+{
+    h5series_t *s = XZNEW(h5series_t, 1);
+    s->f = f;
+    s->t = t;
+    s->width = width;
+    s->rows = rows;
+    s->dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
+    hid_t space = H5ID(H5Dget_space(s->dset));
+    hsize_t dims[2] = {0, 0}, maxd[2] = {0, 0};
+    const int rank = H5Sget_simple_extent_dims(space, dims, maxd);
+    H5OK(H5Sclose(space));
+    SAMARL_ASSERT(rank == (width > 0 ? 2 : 1) && rows <= (gidx_t)dims[0]);
+    s->total = (gidx_t)dims[0];
+    return s;
+}
+
 void h5io_series_append(h5series_t *s, gidx_t n_rows, gidx_t col0, gidx_t ncols, const void *data)
 {
     SAMARL_ASSERT(n_rows >= 0 && col0 >= 0 && ncols >= 0);
     if (n_rows == 0) return;
     const int rank = s->width > 0 ? 2 : 1;
     if (s->width > 0) SAMARL_ASSERT(col0 + ncols <= s->width);
-    hsize_t dims[2] = {(hsize_t)(s->rows + n_rows), (hsize_t)s->width};
-    H5OK(H5Dset_extent(s->dset, dims));
+    if (s->total > 0) {
+        SAMARL_ASSERT(s->rows + n_rows <= s->total);
+    } else {
+        hsize_t dims[2] = {(hsize_t)(s->rows + n_rows), (hsize_t)s->width};
+        H5OK(H5Dset_extent(s->dset, dims));
+    }
     hid_t fspace = H5ID(H5Dget_space(s->dset));
     hid_t dxpl = H5ID(H5Pcreate(H5P_DATASET_XFER));
     H5OK(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE));

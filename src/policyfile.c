@@ -242,6 +242,7 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     h5io_attr_int64(f, "/", "adam_step", st ? st->adam_step : 0);
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
     h5io_attr_str(f, "/", "config", text);
+    if (st && st->checkpoint_for) h5io_attr_str(f, "/", "checkpoint_for", st->checkpoint_for);
     free(text);
     blockmap_destroy(&bm);
     return h5io_commit(&f);

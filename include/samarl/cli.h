@@ -20,7 +20,8 @@ enum {
     CLI_POSITIONAL = 4,
     CLI_POLICY = 8,  /* --policy FILE */
     CLI_RESUME = 16, /* --resume FILE */
-    CLI_LAMBDA = 32  /* --lambda LIST */
+    CLI_LAMBDA = 32, /* --lambda LIST */
+    CLI_RESTART = 64 /* --restart CHECKPOINT */
 };
 
 typedef struct cli_opts {
@@ -32,6 +33,7 @@ typedef struct cli_opts {
     int parts;          /* --parts P (0: unset) */
     const char *policy; /* --policy FILE */
     const char *resume; /* --resume FILE */
+    const char *restart; /* --restart CHECKPOINT */
     const char *lambda; /* --lambda a,b,c */
     int dry_run, quiet, help;
     char **args; /* positional arguments */
@@ -46,6 +48,18 @@ void cli_opts_free(cli_opts_t *o);
 /* Collective. Rank 0 reads the config file and broadcasts it; every rank
  * parses it with the overrides. Bad input: message, every rank exits 1. */
 void cli_load_config(const cli_opts_t *o, config_t *cfg);
+
+/* Collective. --restart CHECKPOINT: the configuration is the one stored in
+ * the checkpoint (root attribute 'config'), with the --set overrides; -c, if
+ * given, is read instead. Either way it must equal the stored one except for
+ * the *.checkpoint_every keys: a restart continues the same job. The
+ * checkpoint's root 'format' must be `format`; *output gets the output path
+ * the checkpoint was written for (root attribute 'checkpoint_for'; free it).
+ * Bad input: message naming the differing keys, every rank exits 1. */
+void cli_restart_config(const cli_opts_t *o, const char *format, config_t *cfg, char **output);
+
+/* The checkpoint path of an output file: OUTPUT.ckpt (free it). */
+char *cli_checkpoint_path(const char *output);
 
 /* Collective. --dry-run: rank 0 prints the effective config, all exit 0. */
 void cli_dry_run(const cli_opts_t *o, const config_t *cfg);

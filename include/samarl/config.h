@@ -38,6 +38,7 @@ typedef struct config {
         int64_t n_steps; /* effective run length: steps, or days x 24 */
         int greedy;
         int64_t progress_every;
+        int64_t checkpoint_every; /* steps; 0: none */
     } run;
     struct {
         int type; /* graph_type_t */
@@ -88,6 +89,7 @@ typedef struct config {
         char *eval_lambdas;
         int64_t eval_every, eval_copies;
         int save_adam;
+        int64_t checkpoint_every; /* iterations; 0: none */
         int64_t critic_hidden; /* mappo-l */
         double dual_lr;        /* mappo-l */
     } train;

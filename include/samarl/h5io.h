@@ -31,6 +31,15 @@ int h5io_commit(h5file_t **f);
 int h5io_open(const char *path, h5file_t **f);
 /* Collective. */
 void h5io_close(h5file_t **f);
+/* Collective. Reopen PATH.partial, left by a run that died after a
+ * checkpoint, for writing; h5io_commit finishes it. SAMARL_ERR (every rank)
+ * when it is missing or damaged. */
+int h5io_reopen_partial(const char *path, h5file_t **f);
+/* Collective. Everything written so far reaches the file (metadata too). */
+void h5io_flush(h5file_t *f);
+/* Keep PATH.partial when the job fails from now on (it is what a restart
+ * continues); by default a failing job removes it. */
+void h5io_keep_partial(h5file_t *f);
 
 /* Collective (same arguments on every rank). obj is "/" or an object path;
  * missing groups on the way are created. */
@@ -63,13 +72,23 @@ void h5io_write_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset
 void h5io_read_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
                     gidx_t col0, gidx_t ncols, void *data);
 
-/* Extendible datasets, appended to in blocks of rows (time steps):
- * [rows][width] (1-D [rows] when width is 0), chunked chunk_rows rows by up
- * to ~1 MiB, with 'units' and 'description' attributes. Collective. */
+/* Datasets appended to in blocks of rows (time steps): [rows][width] (1-D
+ * [rows] when width is 0), chunked chunk_rows rows by up to ~1 MiB, with
+ * 'units' and 'description' attributes; extendible. Collective.
+ * total_rows = 0: created empty, each append extends it. total_rows > 0:
+ * created at that size with all space allocated up front, so that
+ * appending writes raw data only and never metadata: a
+ * file flushed with h5io_flush stays readable however the job dies later,
+ * which is what a checkpointed run continues from. */
 typedef struct h5series h5series_t;
 h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
-                               gidx_t chunk_rows, const char *units, const char *description);
-/* Collective. Extend by n_rows (same on every rank); this rank writes
+                               gidx_t chunk_rows, gidx_t total_rows, const char *units,
+                               const char *description);
+/* Collective. A series created with total_rows > 0, in a reopened file (h5io_reopen_partial)
+ * with its first `rows` rows already written. */
+h5series_t *h5io_series_reopen(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
+                               gidx_t rows);
+/* Collective. Append n_rows (same on every rank); this rank writes
  * columns [col0, col0 + ncols) of the new rows from data[n_rows][ncols].
  * 1-D: a rank with ncols > 0 writes data[n_rows]; the others pass 0. */
 void h5io_series_append(h5series_t *s, gidx_t n_rows, gidx_t col0, gidx_t ncols,

@@ -15,6 +15,8 @@
  *   /train/eval_return [E][L], /train/eval_usage [E][L]
  *   /train/lambda [iterations]  (train.algo = mappo-l: the global multiplier
  *                after each iteration; root attributes algo, lambda_final)
+ *   checkpoint_for  (root attribute of checkpoints only: the policy file that
+ *                --restart continues writing)
  *
  * Everything in it is independent of the number of ranks that wrote it. */
 #ifndef SAMARL_POLICYFILE_H
@@ -55,6 +57,9 @@ typedef struct policy_state {
      * for ppo. */
     const double *dual_lambda;
     int64_t n_dual;
+    /* A checkpoint (train.checkpoint_every): the output it continues, in the
+     * root attribute checkpoint_for; NULL for a finished policy file. */
+    const char *checkpoint_for;
 } policy_state_t;
 
 /* Collective. Write PATH (via PATH.partial). */

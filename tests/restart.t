@@ -1,0 +1,123 @@
+# Checkpoint/restart: a run or a training killed with SIGKILL at a random
+# step and restarted with --restart gives output bit-identical to a job that
+# was never interrupted (1 and 3 ranks, and a restart on another rank
+# count); a killed rank ends the job with a message instead of a hang; and a
+# checkpoint that does not fit the command is refused with a clear message.
+source "$(dirname "$0")/lib.sh"
+MPIRUN="timeout -k 5 300 $MPIRUN"
+PY=/usr/bin/python3
+same() { $PY "$here/h5same.py" "$@"; }
+# Wall times and timers differ from run to run; everything else must not.
+VOLATILE=(/timers /summary@wall_s /summary@agent_steps_per_s)
+# ... and these depend on the rank count (the partition).
+PARTS=(/@n_ranks /graph/partition /graph@edge_cut)
+
+RUN=(--set policy.type=bestresponse --set graph.agents=6000 --set run.days=6
+     --set output.agents=every:5 --set dual.mode=tracking --set consensus.sigma_iters=50
+     --set run.progress_every=1 --set run.checkpoint_every=5)
+TRAIN=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48
+       --set train.copies=8 --set train.minibatches=2 --set train.epochs=2 --set policy.hidden=16
+       --set train.eval_every=1 --set train.eval_copies=2 --set train.iterations=16
+       --set train.checkpoint_every=2)
+
+# kill_job CMD LOGPATTERN K TAG ARGS...: start `samarl CMD ARGS` in the
+# background, wait until its log shows progress K (and a checkpoint exists),
+# then SIGKILL one of its ranks, chosen at random; the job must end (no hang)
+# with a non-zero status and a message about the killed rank.
+kill_job() {
+  local np=$1 cmd=$2 pat=$3 k=$4 out=$5; shift 5
+  $MPIRUN -np "$np" $SAMARL "$cmd" "$@" -o "$out" >"$out.log" 2>&1 &
+  local job=$! i
+  for ((i = 0; i < 1200; i++)); do
+    if [[ -e $out.ckpt ]] && grep -Eq "$pat$k/" "$out.log"; then break; fi
+    kill -0 $job 2>/dev/null || break
+    sleep 0.05
+  done
+  local pids victim
+  pids=$(pgrep -f "^$SAMARL $cmd .*$out\$") || true
+  victim=$(shuf -n1 -e $pids 2>/dev/null) || true
+  [[ -n $victim ]] && kill -9 "$victim"
+  wait $job
+  local rc=$?
+  local at
+  at=$(grep -Eo "$pat[0-9]+/" "$out.log" | tail -1)
+  # 137 is also what timeout returns when it had to kill a hung job: the
+  # job's own log tells the two apart.
+  if [[ -n $victim && $rc -ne 0 && $rc -ne 124 ]] && grep -q 'exited on signal 9' "$out.log"; then
+    pass "np=$np $cmd: a rank killed at $at ends the job (status $rc), no hang"
+  else
+    fail "np=$np $cmd: killed rank '$victim' at '$at': status $rc"
+    tail -5 "$out.log" | sed 's/^/#   /'
+  fi
+  like "np=$np $cmd: the job names the killed rank" "$out.log" 'process rank [0-9]+ .* exited on signal 9'
+  ok "np=$np $cmd: the killed job left no finished output, but its checkpoint" \
+    bash -c "[[ ! -e $out && -s $out.ckpt ]]"
+}
+
+# ---- samarl run -------------------------------------------------------------------
+run_np 3 $SAMARL run -q "${RUN[@]}" -o "$TMP/ref.h5" >"$TMP/ref.log" 2>&1
+ok "uninterrupted run with checkpoints" test -s "$TMP/ref.h5"
+ok "a finished run removes its checkpoint and its partial file" \
+  bash -c "[[ ! -e $TMP/ref.h5.ckpt && ! -e $TMP/ref.h5.partial ]]"
+run_np 2 $SAMARL run -q "${RUN[@]}" --set run.checkpoint_every=0 -o "$TMP/nock.h5" >/dev/null 2>&1
+ok "checkpoints change nothing: run.h5 without them is the same (but the config line)" \
+  same "$TMP/ref.h5" "$TMP/nock.h5" "${VOLATILE[@]}" "${PARTS[@]}" /@config
+for np in 1 3; do
+  k=$((10 + RANDOM % 60))
+  kill_job $np run 'step +' $k "$TMP/k$np.h5" "${RUN[@]}"
+  run_np $np $SAMARL run --restart "$TMP/k$np.h5.ckpt" >"$TMP/r$np.log" 2>&1
+  like "np=$np run: the restart says where it continues" "$TMP/r$np.log" \
+    "restarting from .*k$np\.h5\.ckpt at step [0-9]+/144"
+  ok "np=$np run: killed at step ~$k and restarted = uninterrupted, bit for bit" \
+    same "$TMP/ref.h5" "$TMP/k$np.h5" "${VOLATILE[@]}" "${PARTS[@]}"
+  ok "np=$np run: the finished restart removed the checkpoint" test ! -e "$TMP/k$np.h5.ckpt"
+done
+# A checkpoint written on 3 ranks continues on 2.
+kill_job 3 run 'step +' $((10 + RANDOM % 60)) "$TMP/x.h5" "${RUN[@]}"
+run_np 2 $SAMARL run -q --restart "$TMP/x.h5.ckpt" >"$TMP/x.log" 2>&1
+ok "run: a 3-rank checkpoint restarted on 2 ranks = uninterrupted" \
+  same "$TMP/ref.h5" "$TMP/x.h5" "${VOLATILE[@]}" "${PARTS[@]}"
+ok "the comparison can fail: another seed differs" bash -c \
+  "$MPIRUN -np 2 $SAMARL run -q ${RUN[*]} --set run.seed=7 -o $TMP/s7.h5 >/dev/null 2>&1; ! $PY $here/h5same.py $TMP/ref.h5 $TMP/s7.h5 ${VOLATILE[*]} /@config /@seed >/dev/null"
+
+# ---- samarl train ----------------------------------------------------------------
+run_np 3 $SAMARL train -q "${TRAIN[@]}" -o "$TMP/tref.h5" >"$TMP/tref.log" 2>&1
+ok "uninterrupted training with checkpoints" test -s "$TMP/tref.h5"
+ok "finished training removes its checkpoint" test ! -e "$TMP/tref.h5.ckpt"
+for np in 1 3; do
+  k=$((3 + RANDOM % 10))
+  kill_job $np train 'iter +' $k "$TMP/t$np.h5" "${TRAIN[@]}"
+  run_np $np $SAMARL train --restart "$TMP/t$np.h5.ckpt" >"$TMP/tr$np.log" 2>&1
+  like "np=$np train: the restart says where it continues" "$TMP/tr$np.log" \
+    "restarting from .*t$np\.h5\.ckpt after [0-9]+ iterations"
+  ok "np=$np train: killed at iteration ~$k and restarted = uninterrupted, bit for bit" \
+    same "$TMP/tref.h5" "$TMP/t$np.h5"
+done
+
+# ---- refusals ----------------------------------------------------------------------
+cp "$TMP/tref.h5" "$TMP/pol.h5"
+kill_job 2 run 'step +' 12 "$TMP/y.h5" "${RUN[@]}"
+expect_error "--restart of a missing file" 2 "cannot open '$TMP/none.ckpt'" \
+  $SAMARL run --restart "$TMP/none.ckpt"
+expect_error "--restart of a finished run file: not a checkpoint" 2 "format is 'samarl-run', expected 'samarl-run-checkpoint'" \
+  $SAMARL run --restart "$TMP/ref.h5"
+expect_error "--restart of a policy file: use --resume" 2 "not a checkpoint \(no 'checkpoint_for'\)" \
+  $SAMARL train --restart "$TMP/pol.h5"
+expect_error "a run checkpoint given to train" 2 "format is 'samarl-run-checkpoint', expected 'samarl-policy'" \
+  $SAMARL train --restart "$TMP/y.h5.ckpt"
+expect_error "a restart with another config names the key" 2 "configuration must be the same.*'run.days = 6' -> 'run.days = 5'" \
+  $SAMARL run --restart "$TMP/y.h5.ckpt" --set run.days=5
+expect_error "a restart into another output" 2 "continues the run writing '$TMP/y.h5', not '$TMP/z.h5'" \
+  $SAMARL run --restart "$TMP/y.h5.ckpt" -o "$TMP/z.h5"
+ok "the refused restarts kept the checkpoint and the partial output" \
+  bash -c "[[ -s $TMP/y.h5.ckpt && -s $TMP/y.h5.partial && ! -e $TMP/y.h5 ]]"
+mv "$TMP/y.h5.partial" "$TMP/y.moved"
+expect_error "a restart without the partial output says so" 2 "cannot continue '$TMP/y.h5.partial'.*start again" \
+  $SAMARL run --restart "$TMP/y.h5.ckpt"
+expect_error "--restart and --resume together" 2 "pick one" \
+  $SAMARL train --restart "$TMP/y.h5.ckpt" --resume "$TMP/pol.h5"
+expect_error "checkpoints with mappo-l refused" 2 "train.checkpoint_every is not supported with train.algo = mappo-l" \
+  $SAMARL train "${TRAIN[@]}" --set train.algo=mappo-l -o "$TMP/m.h5"
+expect_error "negative checkpoint_every refused" 1 "checkpoint_every" \
+  $SAMARL run --set run.checkpoint_every=-1
+done_testing
