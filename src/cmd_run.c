@@ -25,7 +25,7 @@
 const char *const run_help =
     "usage: samarl run [-c CONFIG] [--policy policy.h5] [--set section.key=value ...]\n"
     "                  [-o run.h5] [--dry-run] [-q]\n"
-    "       samarl run --restart run.h5.ckpt [--policy policy.h5]\n"
+    "       samarl run --restart run.h5.ckpt\n"
     "\n"
     "Runs every agent on its local state and its own multiplier lambda_i for\n"
     "run.days days (hourly steps) and lets the agents agree on lambda. Every\n"
@@ -63,7 +63,8 @@ const char *const run_help =
     "      --restart CKPT   continue a killed run from its checkpoint (OUTPUT.ckpt,\n"
     "                       written every run.checkpoint_every steps): same config\n"
     "                       and output as stored in it, result bit-identical to an\n"
-    "                       uninterrupted run, on any number of ranks\n"
+    "                       uninterrupted run, on any number of ranks (--policy\n"
+    "                       defaults to the file the run started with)\n"
     "      --dry-run        print the effective configuration and exit\n"
     "  -q, --quiet          print only the summary\n"
     "  -h, --help           this text\n"
@@ -418,9 +419,10 @@ static void *ck_array(const runstate_t *r, int k, double *tmp, lidx_t n, int sto
 /* Collective. OUTPUT.ckpt (via .partial and a rename, so a kill while
  * writing leaves the previous checkpoint): everything step t continues
  * from. The run file has been flushed up to the rows recorded here. */
-static void checkpoint_write(const char *path, const char *out, const config_t *cfg,
-                             const setup_t *s, blockmap_t *bm, const runstate_t *r,
-                             const runsums_t *m, int64_t t, int64_t rows_s, int64_t rows_t)
+static void checkpoint_write(const char *path, const char *out, const char *policy,
+                             const config_t *cfg, const setup_t *s, blockmap_t *bm,
+                             const runstate_t *r, const runsums_t *m, int64_t t, int64_t rows_s,
+                             int64_t rows_t)
 {
     h5file_t *f;
     comm_check(h5io_create(path, &f));
@@ -430,6 +432,7 @@ static void checkpoint_write(const char *path, const char *out, const config_t *
     h5io_attr_str(f, "/", "config", text);
     free(text);
     h5io_attr_str(f, "/", "checkpoint_for", out);
+    if (policy) h5io_attr_str(f, "/", "policy", policy); /* --restart's default --policy */
     h5io_attr_str(f, "/", "graph_fingerprint", fp);
     h5io_attr_int64(f, "/", "n_agents", s->n);
     h5io_attr_int64(f, "/", "step", t);
@@ -630,6 +633,15 @@ int cmd_run(int argc, char **argv)
                                  "-o %s",
                                  o.restart, ck_out, o.output, ck_out));
     const int mlp = cfg.policy.type == POLICY_MLP;
+    char *ck_policy = NULL; /* --restart: the policy file the run started with */
+    if (o.restart && mlp && !o.policy) {
+        h5file_t *f;
+        comm_check(h5io_open(o.restart, &f));
+        int st = h5io_attr_read_str(f, "/", "policy", &ck_policy);
+        h5io_close(&f);
+        comm_check(st);
+        o.policy = ck_policy;
+    }
     if (mlp && !o.policy)
         comm_check(samarl_seterr(
             "policy.type = mlp needs trained networks: pass --policy FILE (made by samarl "
@@ -879,7 +891,7 @@ int cmd_run(int argc, char **argv)
             runout_flush_series(&ro);
             runout_flush_traj(&ro);
             h5io_flush(ro.f);
-            checkpoint_write(ckpt, out, &cfg, &s, ro.bm, &rst, &rs, t + 1,
+            checkpoint_write(ckpt, out, o.policy, &cfg, &s, ro.bm, &rst, &rs, t + 1,
                              h5io_series_rows(ro.ser[0]),
                              ro.step > 0 ? h5io_series_rows(ro.traj[0]) : 0);
             h5io_keep_partial(ro.f); /* the checkpoint continues it */
@@ -976,5 +988,6 @@ int cmd_run(int argc, char **argv)
     cli_opts_free(&o);
     free(ckpt);
     free(ck_out);
+    free(ck_policy);
     return 0;
 }

@@ -94,6 +94,16 @@ for np in 1 3; do
     same "$TMP/tref.h5" "$TMP/t$np.h5"
 done
 
+# A trained policy: --restart finds the policy file in the checkpoint.
+MLP=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48
+     --set policy.hidden=16 --set run.days=150 --set output.agents=every:3
+     --set run.progress_every=1 --set run.checkpoint_every=100)
+run_np 2 $SAMARL run -q "${MLP[@]}" --policy "$TMP/tref.h5" -o "$TMP/mref.h5" >/dev/null 2>&1
+kill_job 2 run 'step +' $((300 + RANDOM % 1200)) "$TMP/m.h5" "${MLP[@]}" --policy "$TMP/tref.h5"
+run_np 2 $SAMARL run --restart "$TMP/m.h5.ckpt" >"$TMP/mr.log" 2>&1
+ok "trained policies: a run killed and restarted (policy file from the checkpoint) = uninterrupted" \
+  same "$TMP/mref.h5" "$TMP/m.h5" "${VOLATILE[@]}"
+
 # ---- refusals ----------------------------------------------------------------------
 cp "$TMP/tref.h5" "$TMP/pol.h5"
 kill_job 2 run 'step +' 12 "$TMP/y.h5" "${RUN[@]}"
