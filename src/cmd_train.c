@@ -113,12 +113,6 @@ int cmd_train(int argc, char **argv)
         comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
                                  "set policy.type = mlp to train networks"));
     const int mappo = cfg.train.algo == ALGO_MAPPO_L;
-    if (mappo && (o.resume || o.restart || cfg.train.checkpoint_every > 0))
-        comm_check(samarl_seterr("%s is not supported with train.algo = mappo-l (the "
-                                 "centralised critic is not saved in the policy file); train "
-                                 "from scratch",
-                                 o.resume ? "--resume" : o.restart ? "--restart"
-                                                                   : "train.checkpoint_every"));
     const char *out = o.restart ? ck_out : o.output ? o.output : "policy.h5";
     char *ckpt = cli_checkpoint_path(out);
     const int64_t ce = cfg.train.checkpoint_every;
@@ -147,13 +141,18 @@ int cmd_train(int argc, char **argv)
     comm_check(config_parse_list(cfg.train.eval_lambdas, lams, CONFIG_LIST_MAX, &nl));
     train_curve_t curve;
     curve_init(&curve, lams, nl);
-    policy_state_t st = {mp ? mappo_adam_m(mp) : ppo_adam_m(ppo),
-                         mp ? mappo_adam_v(mp) : ppo_adam_v(ppo), 0, 0, &curve, NULL, 0, NULL};
+    critic_state_t cs;
+    if (mp) mappo_critic_state(mp, &cs);
+    policy_state_t st = {.adam_m = mp ? mappo_adam_m(mp) : ppo_adam_m(ppo),
+                         .adam_v = mp ? mappo_adam_v(mp) : ppo_adam_v(ppo),
+                         .curve = &curve,
+                         .critic = mp ? &cs : NULL};
+    int64_t *adam_step = mp ? mappo_adam_step(mp) : ppo_adam_step(ppo);
     int64_t it0 = 0;
     const char *from = o.restart ? o.restart : o.resume;
     if (from) {
         comm_check(policyfile_read(from, &cfg, lg, env, &ps, &st));
-        *ppo_adam_step(ppo) = st.adam_step;
+        *adam_step = st.adam_step;
         it0 = st.iterations;
         if (me == 0 && verbose)
             printf("%s %s after %" PRId64 " iterations (Adam step %" PRId64 ")\n",
@@ -195,18 +194,23 @@ int cmd_train(int argc, char **argv)
     enum { IT_LIST = 1000 }; /* iteration times listed in the JSON record */
     const int64_t n_it = iters > it0 ? iters - it0 : 0;
     double it_s[IT_LIST], sum_it = 0, cpu_it = 0, critic_s = 0, usage_ratio = 0;
-    int64_t lam_cap = mp ? 64 : 0;
-    double *lam_it = mp ? XNEW(double, lam_cap) : NULL; /* mappo-l: lambda after each iteration */
+    /* mappo-l: lambda after each iteration, from the first (a resumed file
+     * brings the earlier ones). */
+    int64_t lam_cap = mp ? 64 + it0 : 0;
+    double *lam_it = mp ? XNEW(double, lam_cap) : NULL;
+    if (mp && st.dual_lambda) memcpy(lam_it, st.dual_lambda, sizeof(double) * (size_t)it0);
+    free(st.dual_lambda);
+    st.dual_lambda = NULL;
     double ret[CONFIG_LIST_MAX], use[CONFIG_LIST_MAX];
     for (int64_t it = it0; it < iters; it++) {
         const double t_it = comm_wtime(), c_it = cpu_seconds();
         if (mp) {
             mappo_iteration(mp, it, &stats, &ms);
-            if (it - it0 >= lam_cap) {
+            if (it >= lam_cap) {
                 lam_cap *= 2;
                 lam_it = xrealloc(lam_it, sizeof(double) * (size_t)lam_cap);
             }
-            lam_it[it - it0] = ms.lambda;
+            lam_it[it] = ms.lambda;
             critic_s += ms.critic_s;
             usage_ratio = ms.usage_ratio;
         } else {
@@ -235,11 +239,13 @@ int cmd_train(int argc, char **argv)
          * atomically; --restart continues from it bit for bit. */
         if (ce > 0 && (it + 1) % ce == 0 && it + 1 < iters) {
             timer_start(TIMER_IO);
-            policy_state_t cs = st;
-            cs.adam_step = *ppo_adam_step(ppo);
-            cs.iterations = it + 1;
-            cs.checkpoint_for = out;
-            comm_check(policyfile_write(ckpt, &cfg, lg, env, &ps, &cs));
+            policy_state_t ck = st;
+            ck.adam_step = *adam_step;
+            ck.iterations = it + 1;
+            ck.checkpoint_for = out;
+            ck.dual_lambda = lam_it;
+            ck.n_dual = mp ? it + 1 : 0;
+            comm_check(policyfile_write(ckpt, &cfg, lg, env, &ps, &ck));
             timer_stop(TIMER_IO);
         }
         double now = comm_wtime() - t_start;
@@ -261,11 +267,11 @@ int cmd_train(int argc, char **argv)
     }
     double wall = comm_wtime() - t_start;
 
-    st.adam_step = mp ? *mappo_adam_step(mp) : *ppo_adam_step(ppo);
+    st.adam_step = *adam_step;
     st.iterations = iters > it0 ? iters : it0;
     if (mp) {
         st.dual_lambda = lam_it;
-        st.n_dual = n_it;
+        st.n_dual = st.iterations;
     }
     if (!cfg.train.save_adam) st.adam_m = st.adam_v = NULL; /* weights only */
     timer_start(TIMER_IO);
@@ -316,7 +322,7 @@ int cmd_train(int argc, char **argv)
                       n_it > 0 ? critic_s / (double)n_it : 0.0,
                       mappo_bytes(&cfg, s.n, lg->n_owned));
             for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
-                sb_printf(&sb, "%s%.8g", k ? ", " : "", lam_it[k]);
+                sb_printf(&sb, "%s%.8g", k ? ", " : "", lam_it[it0 + k]);
             sb_printf(&sb, "]");
         }
         if (curve.n_eval > 0) {

@@ -10,6 +10,7 @@
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
@@ -332,6 +333,16 @@ float *mappo_adam_v(mappo_t *p)
 int64_t *mappo_adam_step(mappo_t *p)
 {
     return &p->adam_step;
+}
+
+void mappo_critic_state(mappo_t *p, critic_state_t *cs)
+{
+    cs->params = p->cp;
+    cs->adam_m = p->cm;
+    cs->adam_v = p->cv;
+    cs->n = p->cn.n_params;
+    cs->step = &p->c_step;
+    cs->lambda = &p->lambda;
 }
 
 void mappo_init_fresh(mappo_t *p)

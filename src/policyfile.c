@@ -220,6 +220,17 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
                           "grid draw per agent per step at each fixed lambda");
         }
     }
+    if (st && st->critic) {
+        const critic_state_t *c = st->critic;
+        const gidx_t cnt = comm_rank() == 0 ? (gidx_t)c->n : 0;
+        h5io_write_1d(f, "/critic/params", H5IO_F32, (gidx_t)c->n, 0, cnt, c->params, "1",
+                      "mappo-l: the centralised critic's parameters");
+        h5io_write_1d(f, "/critic/adam_m", H5IO_F32, (gidx_t)c->n, 0, cnt, c->adam_m, "1",
+                      "mappo-l: the critic's Adam first moments");
+        h5io_write_1d(f, "/critic/adam_v", H5IO_F32, (gidx_t)c->n, 0, cnt, c->adam_v, "1",
+                      "mappo-l: the critic's Adam second moments");
+        h5io_attr_int64(f, "/critic", "critic_step", *c->step);
+    }
     if (st && st->dual_lambda) {
         put_series(f, "/train/lambda", st->n_dual, st->dual_lambda, "$/kWh",
                    "mappo-l: the global multiplier after each iteration (dual ascent)");
@@ -431,6 +442,37 @@ static void read_curve(h5file_t *f, train_curve_t *c, int64_t iterations)
     c->n_eval = ne;
 }
 
+/* mappo-l: the critic, its Adam state, the multiplier and its history. */
+static int read_critic(h5file_t *f, const char *path, policy_state_t *st)
+{
+    critic_state_t *c = st->critic;
+    gidx_t n = -1, nl = -1;
+    int rc = h5io_length_1d(f, "/critic/params", &n);
+    if (rc != SAMARL_OK)
+        return samarl_seterr("%s has no centralised critic (/critic/params): it was not trained "
+                             "with train.algo = mappo-l, or with a samarl before 0.2",
+                             path);
+    if (n != (gidx_t)c->n)
+        return samarl_seterr("%s: the critic has %" PRIdG " parameters, this configuration's "
+                             "%zu (train.critic_hidden differs?)",
+                             path, n, c->n);
+    if (h5io_length_1d(f, "/train/lambda", &nl) != SAMARL_OK ||
+        h5io_attr_read_int64(f, "/critic", "critic_step", c->step) != SAMARL_OK ||
+        h5io_attr_read_double(f, "/", "lambda_final", c->lambda) != SAMARL_OK)
+        return SAMARL_ERR;
+    if (nl != st->iterations)
+        return samarl_seterr("%s: /train/lambda has %" PRIdG " entries for %" PRId64
+                             " iterations",
+                             path, nl, st->iterations);
+    h5io_read_1d(f, "/critic/params", H5IO_F32, 0, n, c->params);
+    h5io_read_1d(f, "/critic/adam_m", H5IO_F32, 0, n, c->adam_m);
+    h5io_read_1d(f, "/critic/adam_v", H5IO_F32, 0, n, c->adam_v);
+    st->n_dual = nl;
+    st->dual_lambda = XNEW(double, nl > 0 ? nl : 1);
+    h5io_read_1d(f, "/train/lambda", H5IO_F64, 0, nl, st->dual_lambda);
+    return SAMARL_OK;
+}
+
 int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
                     policyset_t *ps, policy_state_t *st)
 {
@@ -450,7 +492,8 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
         get_rows(f, bm, lg->n_global, ps, "/adam_v", st->adam_v, ps->net.stride, P);
         if (st->curve) read_curve(f, st->curve, st->iterations);
     }
+    int rc = st && st->critic ? read_critic(f, path, st) : SAMARL_OK;
     blockmap_destroy(&bm);
     h5io_close(&f);
-    return SAMARL_OK;
+    return rc;
 }

@@ -125,5 +125,8 @@ const critic_t *mappo_critic(const mappo_t *p);
 float *mappo_adam_m(mappo_t *p);
 float *mappo_adam_v(mappo_t *p);
 int64_t *mappo_adam_step(mappo_t *p);
+/* The critic and the multiplier, for the policy file (checkpoints, --resume). */
+struct critic_state;
+void mappo_critic_state(mappo_t *p, struct critic_state *cs);
 
 #endif

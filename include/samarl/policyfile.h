@@ -15,6 +15,8 @@
  *   /train/eval_return [E][L], /train/eval_usage [E][L]
  *   /train/lambda [iterations]  (train.algo = mappo-l: the global multiplier
  *                after each iteration; root attributes algo, lambda_final)
+ *   /critic/params, /critic/adam_m, /critic/adam_v  [critic params] float32
+ *                (mappo-l: the centralised critic; attribute critic_step)
  *   checkpoint_for  (root attribute of checkpoints only: the policy file that
  *                --restart continues writing)
  *
@@ -47,6 +49,15 @@ void curve_free(train_curve_t *c);
 void curve_add_stats(train_curve_t *c, double aug, double ent, double kl, double clip, double vl);
 void curve_add_eval(train_curve_t *c, int64_t it, const double *ret, const double *usage);
 
+/* train.algo = mappo-l: the centralised critic (the same on every rank) and
+ * the multiplier, pointing into the trainer. */
+typedef struct critic_state {
+    float *params, *adam_m, *adam_v; /* [n] each */
+    size_t n;
+    int64_t *step; /* the critic's Adam step */
+    double *lambda; /* the multiplier the next iteration uses */
+} critic_state_t;
+
 /* Training state beside the networks (may be NULL parts when only running). */
 typedef struct policy_state {
     float *adam_m, *adam_v; /* [n_nets][stride] */
@@ -54,9 +65,10 @@ typedef struct policy_state {
     train_curve_t *curve;
     /* train.algo = mappo-l: the global multiplier after each of n_dual
      * iterations (/train/lambda and the root attribute lambda_final); NULL
-     * for ppo. */
-    const double *dual_lambda;
+     * for ppo. policyfile_read with a critic allocates it (free it). */
+    double *dual_lambda;
     int64_t n_dual;
+    critic_state_t *critic; /* mappo-l: /critic/params, adam_m, adam_v */
     /* A checkpoint (train.checkpoint_every): the output it continues, in the
      * root attribute checkpoint_for; NULL for a finished policy file. */
     const char *checkpoint_for;
