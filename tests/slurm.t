@@ -131,7 +131,7 @@ job_wait() {
     info=$(scontrol -o show job "$id" 2>/dev/null || true)
     job_state=$(sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' <<<"$info")
     job_exit=$(sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p' <<<"$info")
-    case $job_state in PENDING | RUNNING | CONFIGURING | COMPLETING | "") sleep 0.1 ;; *) return 0 ;; esac
+    case $job_state in PENDING | RUNNING | CONFIGURING | COMPLETING | REQUEUED | "") sleep 0.1 ;; *) return 0 ;; esac
   done
   return 1
 }
@@ -228,6 +228,44 @@ job_wait "$wrong" || true
 t_jobs=$((SECONDS - t0))
 like "the check can fail: 1 rank in 2 tasks is flagged" "$TMP/jobs/wrong-$wrong.out" \
   'SLURM_NTASKS = 2 but MPI started 1 rank'
+
+# ---- a requeued job continues from its checkpoint ----------------------------------
+cat >"$TMP/long.ini" <<'EOF'
+; tests/slurm.t: a run long enough to be requeued halfway
+[run]
+days = 6
+progress_every = 1
+checkpoint_every = 5
+[graph]
+agents = 6000
+[policy]
+type = bestresponse
+[consensus]
+sigma_iters = 50
+EOF
+run_np 2 "$SAMARL" run -q -c "$TMP/long.ini" -o "$TMP/long.h5" >/dev/null 2>&1
+submit requeue -n 2 --requeue scripts/slurm/samarl.sbatch run "$TMP/long.ini" "$OUT"
+rq=$jid
+JR=$OUT/run-$rq
+for ((i = 0; i < 600; i++)); do [[ -s $JR/run.h5.ckpt ]] && break; sleep 0.1; done
+if [[ -s $JR/run.h5.ckpt ]] && scontrol requeue "$rq" 2>"$TMP/requeue.err"; then
+  pass "job $rq wrote a checkpoint and was requeued while running"
+  # slurmctld holds a requeued job back (BeginTime a while ahead) so that
+  # the old one can finish tearing down; once it is pending, start it now.
+  for ((i = 0; i < 300; i++)); do
+    [[ $(scontrol -o show job "$rq" 2>/dev/null) == *JobState=PENDING* ]] && break
+    sleep 0.1
+  done
+  scontrol update JobId="$rq" StartTime=now 2>/dev/null || diag "scontrol update StartTime failed"
+else
+  fail "job $rq: no checkpoint to requeue from, or scontrol requeue failed: $(cat "$TMP/requeue.err" 2>/dev/null)"
+fi
+completed "the requeued job $rq COMPLETED, exit 0:0" "$rq"
+like "job.log: the second start restarted from the checkpoint" "$JR/job.log" \
+  "^restart +from $JR/run.h5.ckpt \(restart [1-9]"
+like "samarl continued from a step after 0" "$JR/samarl.log" 'restarting from .* at step [1-9][0-9]*/144'
+same "requeued and restarted = one uninterrupted run, bit for bit" "$JR/run.h5" "$TMP/long.h5"
+ok "the finished job removed its checkpoint" test ! -e "$JR/run.h5.ckpt"
 
 # ---- bad command lines, run directly -------------------------------------------------
 bad() { # DESC PATTERN ARGS...: bash samarl.sbatch ARGS exits 2 with PATTERN
