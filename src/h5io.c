@@ -189,7 +189,11 @@ int h5io_reopen_partial(const char *path, h5file_t **out)
     snprintf(tmp, n, "%s.partial", path);
     int st = SAMARL_OK;
     if (comm_rank() == 0) {
-        if (access(tmp, R_OK | W_OK) != 0)
+        if (access(tmp, F_OK) != 0 && access(path, F_OK) == 0)
+            st = samarl_seterr("'%s' is complete: the job finished after this checkpoint was "
+                               "written, so there is nothing to restart",
+                               path);
+        else if (access(tmp, R_OK | W_OK) != 0)
             st = samarl_seterr("cannot continue '%s': %s (the run's unfinished output; without "
                                "it the run has to start again)",
                                tmp, strerror(errno));

@@ -131,6 +131,9 @@ ok "the refused restarts kept the checkpoint and the partial output" \
 mv "$TMP/y.h5.partial" "$TMP/y.moved"
 expect_error "a restart without the partial output says so" 2 "cannot continue '$TMP/y.h5.partial'.*start again" \
   $SAMARL run --restart "$TMP/y.h5.ckpt"
+cp "$TMP/ref.h5" "$TMP/y.h5"
+expect_error "a restart of a run that finished after its checkpoint" 2 "'$TMP/y.h5' is complete.*nothing to restart" \
+  $SAMARL run --restart "$TMP/y.h5.ckpt"
 expect_error "--restart and --resume together" 2 "pick one" \
   $SAMARL train --restart "$TMP/y.h5.ckpt" --resume "$TMP/pol.h5"
 expect_error "negative checkpoint_every refused" 1 "checkpoint_every" \
