@@ -42,7 +42,8 @@ const char *const consensus_help =
     "\n"
     "keys: [run] seed; [graph] all; [partition] all; [halo] method;\n"
     "      [dual] weights; [consensus] rounds, report_every, init, sigma_iters,\n"
-    "      sigma_tol. 'samarl config --keys' documents every key.\n"
+    "      sigma_tol; [faults] all (lost, late and silent messages: the mean then\n"
+    "      drifts). 'samarl config --keys' documents every key.\n"
     "\n"
     "examples:\n"
     "  mpirun -np 4 samarl consensus --set graph.type=rgg --set graph.agents=100000\n"
@@ -126,6 +127,10 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
     h5io_attr_double(f, "/consensus", "mean_initial", mean0);
     h5io_attr_double(f, "/consensus", "mean_final", mean1);
     h5io_attr_str(f, "/consensus", "checksum", cs);
+    h5io_attr_double(f, "/consensus", "faults_link_drop", cfg->faults.link_drop);
+    h5io_attr_double(f, "/consensus", "faults_agent_dropout", cfg->faults.agent_dropout);
+    h5io_attr_int64(f, "/consensus", "faults_dropout_rounds", cfg->faults.dropout_rounds);
+    h5io_attr_double(f, "/consensus", "faults_stale", cfg->faults.stale);
     free(text);
     free(blk);
     free(iblk);
@@ -177,6 +182,8 @@ int cmd_consensus(int argc, char **argv)
     setup_run(&cfg, 1, verbose, &s);
     const lgraph_t *lg = s.lg;
     consensus_t *c = consensus_create(lg, s.halo, (weights_t)cfg.dual.weights);
+    consensus_faults_t faults;
+    consensus_faults_from_config(&cfg, &faults);
 
     double sigma = NAN, sres = 0.0;
     int64_t sit = 0;
@@ -224,6 +231,10 @@ int cmd_consensus(int argc, char **argv)
                "disagreement %.6g)\n",
                config_enum_name("dual", "weights", cfg.dual.weights), R,
                config_enum_name("consensus", "init", cfg.consensus.init), mean0, d0);
+        if (consensus_faults_active(&faults))
+            printf("faults: link_drop %g, agent_dropout %g (windows of %" PRId64
+                   " rounds), stale %g: the mean drifts, sigma^r d0 is no bound\n",
+                   faults.link_drop, faults.agent_dropout, faults.dropout_rounds, faults.stale);
         printf("%9s %14s %14s %8s %12s %11s %9s\n", "round", "disagreement", "sigma^r*d0", "ratio",
                "time/round", "rounds/s", "ETA");
         printf("%9d %14.6e %14.6e %8.4f\n", 0, d0, d0, 1.0);
@@ -234,7 +245,7 @@ int cmd_consensus(int argc, char **argv)
     for (int64_t done = 0; done < R; k++) {
         int64_t chunk = R - done < M ? R - done : M;
         timer_start(TIMER_CONSENSUS);
-        consensus_mix(c, x, 1, (int)chunk);
+        consensus_mix_faulty(c, x, 1, (int)chunk, done, &faults);
         timer_stop(TIMER_CONSENSUS);
         done += chunk;
         double d = consensus_disagreement(c, x, NULL);

@@ -71,7 +71,8 @@ const char *const run_help =
     "\n"
     "keys: [run] days, steps, greedy, seed, progress_every, checkpoint_every;\n"
     "      [dual] all; [output] all;\n"
-    "      [env] all; [policy] type, tau, defer_hours; [graph] [partition] [halo].\n"
+    "      [env] all; [policy] type, tau, defer_hours; [graph] [partition] [halo];\n"
+    "      [faults] all (lost, late and silent messages in the consensus rounds).\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
     "examples:\n"
@@ -230,6 +231,10 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
     h5io_attr_double(f, "/", "capacity", env->capacity);
     h5io_attr_str(f, "/", "dual_mode", config_enum_name("dual", "mode", cfg->dual.mode));
     h5io_attr_str(f, "/", "policy_type", config_enum_name("policy", "type", cfg->policy.type));
+    h5io_attr_double(f, "/", "faults_link_drop", cfg->faults.link_drop);
+    h5io_attr_double(f, "/", "faults_agent_dropout", cfg->faults.agent_dropout);
+    h5io_attr_int64(f, "/", "faults_dropout_rounds", cfg->faults.dropout_rounds);
+    h5io_attr_double(f, "/", "faults_stale", cfg->faults.stale);
     h5io_attr_str(f, "/", "config", text);
     free(text);
 
@@ -677,6 +682,8 @@ int cmd_run(int argc, char **argv)
     double sigma = NAN, sigma_res = NAN;
     int64_t sigma_it = 0;
     const int64_t K = cfg.dual.rounds;
+    consensus_faults_t faults;
+    consensus_faults_from_config(&cfg, &faults);
     if (mode == DUAL_CONSENSUS || mode == DUAL_TRACKING) {
         cons = consensus_create(lg, s.halo, (weights_t)cfg.dual.weights);
         if (cfg.consensus.sigma_iters > 0) {
@@ -734,6 +741,11 @@ int cmd_run(int argc, char **argv)
         if (cons) printf(", K %" PRId64 ", sigma %.5f", K, sigma);
         printf("\n  capacity C = %.6g kWh per step (%.4g x the agents' total demand scale)\n", C,
                cfg.env.capacity_ratio);
+        if (consensus_faults_active(&faults))
+            printf("  faults: link_drop %g, agent_dropout %g (windows of %" PRId64
+                   " rounds), stale %g%s\n",
+                   faults.link_drop, faults.agent_dropout, faults.dropout_rounds, faults.stale,
+                   cons ? "" : " (no effect: this dual.mode sends no messages)");
         fflush(stdout);
     }
 
@@ -857,7 +869,8 @@ int cmd_run(int argc, char **argv)
                 }
                 timer_stop(TIMER_DUAL);
                 timer_start(TIMER_CONSENSUS);
-                consensus_mix(cons, x, width, (int)K);
+                /* Rounds are numbered across the run: epoch t / T0 has K of them. */
+                consensus_mix_faulty(cons, x, width, (int)K, t / T0 * K, &faults);
                 timer_stop(TIMER_CONSENSUS);
                 for (lidx_t i = 0; i < n; i++) {
                     const double l = x[(size_t)i * width];

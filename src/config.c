@@ -247,12 +247,26 @@ static const key_spec_t keys[] = {
      "power iterations to estimate sigma = |lambda_2(W)| (0 skips the estimate)"},
     {"consensus", "sigma_tol", KT_REAL, OFF(consensus.sigma_tol), "1e-9", 0, 1, 1, 1, NULL,
      "the power iteration stops when the residual of sigma^2 is below sigma_tol * sigma^2"},
+
+    {"faults", "link_drop", KT_REAL, OFF(faults.link_drop), "0", 0, 1, 0, 0, NULL,
+     "consensus rounds: probability that a message (one agent's value to one neighbour in one "
+     "round) is lost, drawn from (run.seed, sender, receiver, round); receivers renormalise "
+     "their weights over what arrived"},
+    {"faults", "agent_dropout", KT_REAL, OFF(faults.agent_dropout), "0", 0, 1, 0, 1, NULL,
+     "consensus rounds: probability that an agent is silent (sends and receives nothing, keeps "
+     "its value) for a window of faults.dropout_rounds rounds, drawn from (run.seed, gid, window)"},
+    {"faults", "dropout_rounds", KT_INT, OFF(faults.dropout_rounds), "20", 1, 1e9, 0, 0, NULL,
+     "consensus rounds per dropout window (rounds are numbered across the whole run)"},
+    {"faults", "stale", KT_REAL, OFF(faults.stale), "0", 0, 1, 0, 0, NULL,
+     "consensus rounds: probability that a received message carries the sender's value of the "
+     "round before (1: always one round late; the first round of each dual epoch or call has "
+     "no round before)"},
 };
 #define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
 
 static const char *const sections[] = {"run",   "graph", "partition", "halo",      "env",
                                         "policy", "train", "eval",      "dual", "consensus",
-                                        "output"};
+                                        "faults", "output"};
 #define N_SECTIONS ((int)(sizeof sections / sizeof sections[0]))
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -840,6 +854,13 @@ static int validate(config_t *cfg)
     if (cfg->run.n_steps < 1)
         return samarl_seterr("[run] days = %g gives no whole step (expected at least 1/24)",
                              cfg->run.days);
+    /* Fault draws index consensus rounds with the 48-bit Philox step. */
+    if ((cfg->faults.link_drop > 0 || cfg->faults.agent_dropout > 0 || cfg->faults.stale > 0) &&
+        (double)(cfg->run.n_steps / cfg->dual.epoch) * (double)cfg->dual.rounds >= 0x1p48)
+        return samarl_seterr("[faults] are drawn per consensus round, and run.steps / dual.epoch "
+                             "x dual.rounds = %.4g rounds exceeds the 2^48 the draws can number",
+                             (double)(cfg->run.n_steps / cfg->dual.epoch) *
+                                 (double)cfg->dual.rounds);
     if (cfg->train.minibatches > cfg->train.copies * cfg->env.horizon)
         return samarl_seterr("[train] minibatches = %" PRId64 " exceeds the %" PRId64
                              " samples per agent and iteration (train.copies x env.horizon)",

@@ -49,6 +49,10 @@ struct consensus {
     double *w;                   /* [nnz] explicit weights when widx is NULL */
     double *work;                /* [n_local * max_width] second buffer for ping-pong rounds */
     int max_width;
+    /* Scratch of the faulty rounds, allocated on their first use. */
+    double *work2;  /* [n_local * max_width] third buffer: the round before */
+    uint8_t *fate;  /* [nnz] what became of each incoming message this round */
+    uint8_t *quiet; /* [n_local] agents silent this round */
 };
 
 static void chunks_build(const consensus_t *c, const lidx_t *rows, lidx_t n, chunks_t *ch);
@@ -261,6 +265,123 @@ void consensus_mix(consensus_t *c, double *x, int width, int rounds)
     if (src != x) memcpy(x, src, sizeof(double) * (size_t)lg->n_owned * (size_t)width);
 }
 
+/* ---- rounds under communication faults (consensus.h) ---------------------- */
+
+enum { MSG_LOST, MSG_NOW, MSG_LATE };
+
+void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f)
+{
+    f->seed = cfg->run.seed;
+    f->link_drop = cfg->faults.link_drop;
+    f->agent_dropout = cfg->faults.agent_dropout;
+    f->dropout_rounds = cfg->faults.dropout_rounds;
+    f->stale = cfg->faults.stale;
+}
+
+int consensus_faults_active(const consensus_faults_t *f)
+{
+    return f && (f->link_drop > 0 || f->agent_dropout > 0 || f->stale > 0);
+}
+
+/* The fate of every message arriving at an owned row in global round r
+ * (k: the round within the call). Needs gids only, so it overlaps the halo. */
+static void faults_draw(consensus_t *c, const consensus_faults_t *f, int64_t r, int k)
+{
+    const lgraph_t *lg = c->lg;
+    const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    if (k == 0 || r % f->dropout_rounds == 0) { /* a new window */
+        const uint64_t w = (uint64_t)(r / f->dropout_rounds);
+        for (lidx_t i = 0; i < nl; i++)
+            c->quiet[i] = f->agent_dropout > 0 &&
+                          rng_uniform(f->seed, RNG_STREAM_FAULT_DROPOUT, (uint64_t)lg->gid[i], w) <
+                              f->agent_dropout;
+    }
+    const int draw = f->link_drop > 0 || (f->stale > 0 && k > 0);
+    for (lidx_t i = 0; i < n; i++) {
+        const uint64_t to = (uint64_t)lg->gid[i] << 32;
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
+            const lidx_t j = lg->col[e];
+            uint8_t m = c->quiet[i] || c->quiet[j] ? MSG_LOST : MSG_NOW;
+            if (m == MSG_NOW && draw) {
+                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK, (uint64_t)lg->gid[j] | to,
+                                          (uint64_t)r);
+                if (rng_u01(b.v[0], b.v[1]) < f->link_drop)
+                    m = MSG_LOST;
+                else if (k > 0 && rng_u01(b.v[2], b.v[3]) < f->stale)
+                    m = MSG_LATE;
+            }
+            c->fate[e] = m;
+        }
+    }
+}
+
+/* Rows of y from the messages that arrived: cur holds this round's values
+ * (ghosts exchanged), prev the round before's. Self first, then neighbours
+ * in gid order, as everywhere: the same bits on any number of ranks. */
+static void faulty_rows(const consensus_t *c, const lidx_t *list, lidx_t n, const double *cur,
+                        const double *prev, double *y, int width)
+{
+    const lgraph_t *lg = c->lg;
+    for (lidx_t t = 0; t < n; t++) {
+        const lidx_t i = list[t];
+        const double *xi = cur + (size_t)i * width;
+        double *yi = y + (size_t)i * width;
+        double den = c->wself[i];
+        int got = 0;
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++)
+            if (c->fate[e] != MSG_LOST) {
+                den += edge_weight(c, e);
+                got = 1;
+            }
+        for (int q = 0; q < width; q++) {
+            double acc = 0.0;
+            for (int64_t e = lg->rowptr[i]; got && e < lg->rowptr[i + 1]; e++) {
+                if (c->fate[e] == MSG_LOST) continue;
+                const double *src = c->fate[e] == MSG_LATE ? prev : cur;
+                acc += edge_weight(c, e) * (src[(size_t)lg->col[e] * width + q] - xi[q]);
+            }
+            yi[q] = got ? xi[q] + acc / den : xi[q];
+        }
+    }
+}
+
+void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int64_t round0,
+                          const consensus_faults_t *f)
+{
+    if (!consensus_faults_active(f)) {
+        consensus_mix(c, x, width, rounds);
+        return;
+    }
+    SAMARL_ASSERT(width >= 1 && width <= c->max_width && rounds >= 0 && round0 >= 0 &&
+                  f->dropout_rounds >= 1 && (uint64_t)round0 + (uint64_t)rounds <= RNG_MAX_STEP);
+    const lgraph_t *lg = c->lg;
+    const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    if (!c->fate) {
+        c->work2 = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
+        c->fate = XZNEW(uint8_t, lg->rowptr[n] + 1);
+        c->quiet = XZNEW(uint8_t, nl > 0 ? nl : 1);
+    }
+    /* Three buffers turn: the round before (for late messages), this
+     * round, the next; in the first round there is no round before. */
+    double *prev = x, *cur = x, *next = c->work, *spare = c->work2;
+    for (int k = 0; k < rounds; k++) {
+        halo_exchange_begin(c->halo, cur, width);
+        timer_start(TIMER_MIX);
+        faults_draw(c, f, round0 + k, k);
+        faulty_rows(c, lg->interior, lg->n_interior, cur, prev, next, width);
+        timer_stop(TIMER_MIX);
+        halo_exchange_end(c->halo, cur, width);
+        timer_start(TIMER_MIX);
+        faulty_rows(c, lg->boundary, lg->n_boundary, cur, prev, next, width);
+        timer_stop(TIMER_MIX);
+        double *t = k == 0 ? spare : prev;
+        prev = cur;
+        cur = next;
+        next = t;
+    }
+    if (cur != x) memcpy(x, cur, sizeof(double) * (size_t)n * (size_t)width);
+}
+
 void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old, int width,
                      int rounds)
 {
@@ -376,6 +497,9 @@ void consensus_destroy(consensus_t **cp)
     free(c->wtab);
     free(c->w);
     free(c->work);
+    free(c->work2);
+    free(c->fate);
+    free(c->quiet);
     free(c);
     *cp = NULL;
 }

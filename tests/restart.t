@@ -1,6 +1,6 @@
-# Checkpoint/restart: a run or a training killed with SIGKILL at a random
-# step and restarted with --restart gives output bit-identical to a job that
-# was never interrupted (1 and 3 ranks, and a restart on another rank
+# Checkpoint/restart: a run (with communication faults) or a training
+# killed with SIGKILL at a random step and restarted with --restart gives
+# output bit-identical to a job that was never interrupted (1 and 3 ranks, and a restart on another rank
 # count); a killed rank ends the job with a message instead of a hang; and a
 # checkpoint that does not fit the command is refused with a clear message.
 source "$(dirname "$0")/lib.sh"
@@ -12,8 +12,11 @@ VOLATILE=(/timers /summary@wall_s /summary@agent_steps_per_s)
 # ... and these depend on the rank count (the partition).
 PARTS=(/@n_ranks /graph/partition /graph@edge_cut)
 
+# With communication faults: their pattern is a function of (seed, edge,
+# round), so a checkpoint needs nothing more for them.
 RUN=(--set policy.type=bestresponse --set graph.agents=6000 --set run.days=6
      --set output.agents=every:5 --set dual.mode=tracking --set consensus.sigma_iters=50
+     --set faults.link_drop=0.1 --set faults.stale=0.3 --set faults.agent_dropout=0.05
      --set run.progress_every=1 --set run.checkpoint_every=5)
 TRAIN=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48
        --set train.copies=8 --set train.minibatches=2 --set train.epochs=2 --set policy.hidden=16

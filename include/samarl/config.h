@@ -117,6 +117,10 @@ typedef struct config {
         int64_t sigma_iters;
         double sigma_tol;
     } consensus;
+    struct {
+        double link_drop, agent_dropout, stale;
+        int64_t dropout_rounds;
+    } faults;
 
     /* Where each key's value came from: 0 default, > 0 line in `path`,
      * -1 a --set override. Indexed like the key table. */

@@ -28,6 +28,41 @@ consensus_t *consensus_create(const lgraph_t *lg, halo_t *halo, weights_t weight
 /* Collective. x <- W^K x (owned entries; ghosts are scratch). */
 void consensus_mix(consensus_t *c, double *x, int width, int rounds);
 
+/* Communication faults in the mixing rounds ([faults] in the config). Each
+ * is a pure function of (seed, gids, global round index r), so it is the
+ * same on any number of ranks and needs no state between calls:
+ *  - the message from j to neighbour i in round r is lost with probability
+ *    link_drop (Philox block of (seed, RNG_STREAM_FAULT_LINK, gid j | gid i
+ *    << 32, r), words 0-1);
+ *  - agent i is silent, sending and receiving nothing and keeping its value,
+ *    in every round of window w = r / dropout_rounds with probability
+ *    agent_dropout ((seed, RNG_STREAM_FAULT_DROPOUT, gid i, w), words 0-1);
+ *  - a received message carries the sender's value of the round before with
+ *    probability stale (words 2-3 of the link block); the first round of a
+ *    call has no round before and uses the current value.
+ * The receiver averages over what arrived, weights renormalised:
+ *    x_i <- x_i + sum_{j received} W_ij (m_j - x_i) / (W_ii + sum_{j received} W_ij),
+ * which is (W_ii x_i + sum W_ij m_j) / (W_ii + sum W_ij) written so that a
+ * row receiving nothing, or a constant vector, keeps its exact bits. Rows
+ * stay stochastic, columns do not: faults move the network mean. */
+typedef struct consensus_faults {
+    uint64_t seed;
+    double link_drop, agent_dropout, stale;
+    int64_t dropout_rounds;
+} consensus_faults_t;
+
+/* The faults of cfg ([faults], keyed by run.seed). */
+void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f);
+/* 1 if f (may be NULL) injects any fault. */
+int consensus_faults_active(const consensus_faults_t *f);
+
+/* Collective. `rounds` rounds of x <- W x under faults f, the first being
+ * global round round0 (callers number rounds across calls, e.g. epoch x K).
+ * Every message is still exchanged; faults act at the receiver. Without
+ * active faults this is consensus_mix, bit for bit. */
+void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int64_t round0,
+                          const consensus_faults_t *f);
+
 /* Collective. Dynamic average consensus (gradient tracking):
  * z <- W^K z + (r_new - r_old). Tracks the network average of a changing
  * signal r: sum(z) = sum(r) is kept exactly up to rounding. */

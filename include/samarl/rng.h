@@ -30,6 +30,8 @@ enum rng_stream {
     RNG_STREAM_LAMBDA,         /* training multipliers */
     RNG_STREAM_PERM,           /* minibatch shuffles */
     RNG_STREAM_INIT,           /* network initial weights */
+    RNG_STREAM_FAULT_LINK,     /* consensus message loss and lateness (gid: sender, receiver) */
+    RNG_STREAM_FAULT_DROPOUT,  /* consensus silent agents (step = dropout window) */
     RNG_STREAM_TEST = 0xfff0   /* tests only */
 };
 

@@ -1,0 +1,102 @@
+# Communication faults in the consensus rounds ([faults]): the engine
+# against a serial reference of the fault model on 1-4 ranks (test_faults.c);
+# samarl run and samarl consensus under faults bit-identical on 1-3 ranks;
+# faults 0 = no [faults]; link_drop 1 = dual.mode local; late messages do not
+# cross dual epochs; the settings are recorded; bad values are refused.
+source "$(dirname "$0")/lib.sh"
+MPIRUN="timeout -k 5 300 $MPIRUN"
+
+# ---- the engine ---------------------------------------------------------------------
+while IFS= read -r line; do
+  if [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then pass "${BASH_REMATCH[1]}"
+  elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then fail "${BASH_REMATCH[1]}"
+  elif [[ $line == \#* ]]; then echo "$line"; fi
+done < <("$here/tap-mpi" "$SAMARL_BUILD/tests/test_faults" 1 2 3 4)
+
+# ---- samarl run -----------------------------------------------------------------------
+BR=(--set policy.type=bestresponse --set graph.agents=256 --set graph.type=ring --set graph.k=2
+    --set run.days=7 --set consensus.sigma_iters=0)
+# same NAME A.h5 B.h5 DATASET...: every dataset bit-identical (h5diff exit 0).
+same() {
+  local d=$1 a=$2 b=$3 bad=; shift 3
+  for g in "$@"; do h5diff "$a" "$b" "$g" "$g" >/dev/null 2>&1 || bad="$bad $g"; done
+  if [[ -z $bad ]]; then pass "$d"; else fail "$d (differ:$bad)"; fi
+}
+frun() { local np=$1 out=$2; shift 2; run_np "$np" $SAMARL run "${BR[@]}" "$@" -o "$TMP/$out.h5" >"$TMP/$out.log" 2>&1 || { diag "run $out failed"; tail -5 "$TMP/$out.log"; }; }
+
+frun 2 plain -q
+printf '[faults]\nlink_drop = 0\nagent_dropout = 0\ndropout_rounds = 3\nstale = 0\n' >"$TMP/zero.ini"
+frun 2 zero -q -c "$TMP/zero.ini"
+same "faults all 0 ([faults] given): run.h5 bit-identical to a config without [faults]" \
+  "$TMP/plain.h5" "$TMP/zero.h5" /series /traj
+
+for np in 1 2 3; do frun $np drop$np --set faults.link_drop=0.2; done
+same "link_drop 0.2: run.h5 on 2 ranks = 1 rank, bit for bit" "$TMP/drop1.h5" "$TMP/drop2.h5" /series /traj
+same "link_drop 0.2: run.h5 on 3 ranks = 1 rank, bit for bit" "$TMP/drop1.h5" "$TMP/drop3.h5" /series /traj
+ok "the comparison can fail: link_drop 0.2 changes the multipliers of link_drop 0" bash -c \
+  "h5diff -q '$TMP/plain.h5' '$TMP/drop1.h5' /traj/lambda /traj/lambda >/dev/null 2>&1; [[ \$? -eq 1 ]]"
+
+ALL=(--set dual.mode=tracking --set faults.link_drop=0.1 --set faults.agent_dropout=0.1
+     --set faults.dropout_rounds=7 --set faults.stale=0.5)
+frun 1 track1 "${ALL[@]}"
+frun 3 track3 "${ALL[@]}"
+same "tracking under every fault: run.h5 on 3 ranks = 1 rank, bit for bit" \
+  "$TMP/track1.h5" "$TMP/track3.h5" /series /traj
+
+# link_drop 1: no message arrives, W^K is the identity, and consensus takes
+# the same dual step as local, lambda_i = max(0, lambda_i + eta (g_i - C/N)).
+frun 2 lost --set faults.link_drop=1
+frun 2 local --set dual.mode=local
+same "link_drop 1 with dual.mode consensus = dual.mode local, bit for bit" "$TMP/lost.h5" \
+  "$TMP/local.h5" /traj /series/lambda_mean /series/lambda_min /series/lambda_max \
+  /series/disagreement /series/total_usage /series/served /series/backlog
+# Every agent silent for the whole run (one window; each agent misses it with
+# probability 1e-10, and with this seed none does): no mixing either.
+frun 2 silent --set faults.agent_dropout=0.9999999999 --set faults.dropout_rounds=1e9
+same "agent_dropout ~1 in one window for the run = dual.mode local" "$TMP/silent.h5" \
+  "$TMP/local.h5" /traj /series/lambda_mean /series/disagreement
+# stale 1 with one round per epoch: the first round of a call has no round
+# before, so nothing is late; the same as faults on with nothing lost.
+frun 2 late1 --set faults.stale=1 --set dual.rounds=1
+frun 2 tiny1 --set faults.link_drop=1e-300 --set dual.rounds=1
+same "stale 1 with dual.rounds 1 = faults on with nothing lost: no late value crosses epochs" \
+  "$TMP/late1.h5" "$TMP/tiny1.h5" /series /traj
+frun 2 late2 --set faults.stale=1 --set dual.rounds=2
+frun 2 tiny2 --set faults.link_drop=1e-300 --set dual.rounds=2
+ok "the comparison can fail: with dual.rounds 2, stale 1 is late in the second round" bash -c \
+  "h5diff -q '$TMP/late2.h5' '$TMP/tiny2.h5' /traj/lambda /traj/lambda >/dev/null 2>&1; [[ \$? -eq 1 ]]"
+
+# The settings are recorded.
+frun 1 head --set faults.link_drop=0.05 --set faults.stale=0.25
+like "the run header prints the faults" "$TMP/head.log" \
+  'faults: link_drop 0.05, agent_dropout 0 \(windows of 20 rounds\), stale 0.25'
+like "run.h5 records faults_link_drop" <(h5dump -a /faults_link_drop "$TMP/head.h5") '\(0\): 0.05'
+like "run.h5 records faults_stale" <(h5dump -a /faults_stale "$TMP/head.h5") '\(0\): 0.25'
+like "run.h5 records faults_dropout_rounds" <(h5dump -a /faults_dropout_rounds "$TMP/head.h5") '\(0\): 20'
+like "run.h5 records faults_agent_dropout" <(h5dump -a /faults_agent_dropout "$TMP/head.h5") '\(0\): 0'
+
+# ---- samarl consensus -----------------------------------------------------------------
+CS=(--set graph.agents=500 --set consensus.rounds=60 --set consensus.sigma_iters=0
+    --set faults.link_drop=0.3 --set faults.agent_dropout=0.2 --set faults.dropout_rounds=4
+    --set faults.stale=0.5 --set consensus.report_every=7)
+for np in 1 3; do
+  run_np $np $SAMARL consensus "${CS[@]}" -o "$TMP/c$np.h5" >"$TMP/c$np.log" 2>&1 || diag "consensus np $np failed"
+done
+same "samarl consensus under faults: /consensus/final on 3 ranks = 1 rank" "$TMP/c1.h5" "$TMP/c3.h5" \
+  /consensus/final /consensus/disagreement
+like "samarl consensus prints the faults" "$TMP/c1.log" 'faults: link_drop 0.3, agent_dropout 0.2 \(windows of 4 rounds\), stale 0.5'
+like "samarl consensus records them" <(h5dump -a /consensus/faults_stale "$TMP/c1.h5") '\(0\): 0.5'
+
+# ---- bad values, refused on every rank -------------------------------------------------
+expect_error "link_drop < 0 refused" 2 'faults.link_drop: expected a number in \[0, 1\], got .-0.1.' \
+  $SAMARL run "${BR[@]}" --set faults.link_drop=-0.1
+expect_error "link_drop > 1 refused" 2 'faults.link_drop: expected a number in \[0, 1\], got .1.5.' \
+  $SAMARL run "${BR[@]}" --set faults.link_drop=1.5
+expect_error "agent_dropout = 1 refused" 2 'faults.agent_dropout: expected a number in \[0, 1\), got .1.' \
+  $SAMARL consensus --set faults.agent_dropout=1
+expect_error "dropout_rounds = 0 refused" 2 'faults.dropout_rounds: expected an integer in \[1, 1000000000\], got .0.' \
+  $SAMARL run "${BR[@]}" --set faults.dropout_rounds=0
+printf '[faults]\nstale = 2\n' >"$TMP/bad.ini"
+expect_error "stale > 1 in a file refused with file:line" 2 'bad.ini:2: \[faults\] stale: expected a number in \[0, 1\]' \
+  $SAMARL run -c "$TMP/bad.ini" "${BR[@]}"
+done_testing

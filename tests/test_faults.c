@@ -1,0 +1,279 @@
+/* Consensus under communication faults (consensus.h): every fault case
+ * bit-equal to a serial reference written from the specification (hence
+ * the same on any number of ranks), no faults = the fault-free kernel,
+ * renormalised rows keep a constant vector, link_drop = 1 freezes every
+ * value, silent agents keep theirs for a whole window, and one-round-late
+ * messages (stale = 1) conserve a delayed mass and converge to the
+ * (2 - W_jj)-weighted average instead of the mean. */
+#include <stdlib.h>
+
+#include "samarl/comm.h"
+#include "samarl/config.h"
+#include "samarl/consensus.h"
+#include "samarl/halo.h"
+#include "samarl/partition.h"
+#include "samarl/rng.h"
+#include "tap.h"
+#include "testgraphs.h"
+
+#define SEED 20240601u
+
+/* Metropolis weights of the whole graph: w[e] for adj[e], self[i]. */
+static void weights(const graph_t *g, double *w, double *self)
+{
+    for (gidx_t i = 0; i < g->n; i++) {
+        double s = 0;
+        for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
+            gidx_t j = g->adj[e], di = g->xadj[i + 1] - g->xadj[i],
+                   dj = g->xadj[j + 1] - g->xadj[j];
+            w[e] = 1.0 / (1.0 + (double)(di > dj ? di : dj));
+            s += w[e];
+        }
+        self[i] = 1.0 - s;
+    }
+}
+
+static int silent(const consensus_faults_t *f, gidx_t i, int64_t r)
+{
+    return rng_uniform(f->seed, RNG_STREAM_FAULT_DROPOUT, (uint64_t)i,
+                       (uint64_t)(r / f->dropout_rounds)) < f->agent_dropout;
+}
+
+/* The specification, serially: `rounds` rounds from global round r0 on the
+ * whole vector x[n][width]. */
+static void reference(const graph_t *g, const double *w, const double *self, double *x, int width,
+                      int rounds, int64_t r0, const consensus_faults_t *f)
+{
+    const size_t len = (size_t)g->n * (size_t)width;
+    double *prev = malloc(sizeof(double) * len), *next = malloc(sizeof(double) * len);
+    memcpy(prev, x, sizeof(double) * len);
+    for (int k = 0; k < rounds; k++) {
+        const int64_t r = r0 + k;
+        for (gidx_t i = 0; i < g->n; i++) {
+            const double *xi = x + i * width;
+            double den = self[i];
+            int got = 0;
+            char *late = calloc((size_t)(g->xadj[i + 1] - g->xadj[i]) + 1, 1);
+            char *recv = calloc((size_t)(g->xadj[i + 1] - g->xadj[i]) + 1, 1);
+            for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
+                const gidx_t j = g->adj[e];
+                if (silent(f, i, r) || silent(f, j, r)) continue;
+                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK,
+                                          (uint64_t)j | (uint64_t)i << 32, (uint64_t)r);
+                if (rng_u01(b.v[0], b.v[1]) < f->link_drop) continue;
+                late[e - g->xadj[i]] = k > 0 && rng_u01(b.v[2], b.v[3]) < f->stale;
+                recv[e - g->xadj[i]] = 1;
+                den += w[e];
+                got = 1;
+            }
+            for (int q = 0; q < width; q++) {
+                double acc = 0;
+                for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
+                    if (!recv[e - g->xadj[i]]) continue;
+                    const double *m = late[e - g->xadj[i]] ? prev : x;
+                    acc += w[e] * (m[g->adj[e] * width + q] - xi[q]);
+                }
+                next[i * width + q] = got ? xi[q] + acc / den : xi[q];
+            }
+            free(late);
+            free(recv);
+        }
+        memcpy(prev, x, sizeof(double) * len);
+        memcpy(x, next, sizeof(double) * len);
+    }
+    free(prev);
+    free(next);
+}
+
+/* Calls of these lengths, numbered on from round R0 (not 0, so the global
+ * round index matters). */
+static const int calls[] = {3, 5, 1, 4, 7};
+#define N_CALLS 5
+#define R0 41
+
+static int same_as_reference(const graph_t *g, const lgraph_t *lg, consensus_t *c, const double *w,
+                             const double *self, const consensus_faults_t *f, int width)
+{
+    const lidx_t nl = lg->n_owned + lg->n_ghost;
+    double *xs = malloc(sizeof(double) * (size_t)g->n * width);
+    double *x = calloc((size_t)(nl + 1) * width, sizeof(double));
+    for (gidx_t i = 0; i < g->n * width; i++)
+        xs[i] = rng_uniform(5, RNG_STREAM_TEST, (uint64_t)i, 1) + (i % 11 == 0 ? 4.0 : 0.0);
+    for (lidx_t i = 0; i < lg->n_owned; i++)
+        for (int q = 0; q < width; q++) x[i * width + q] = xs[lg->gid[i] * width + q];
+    int64_t r = R0;
+    int bits = 1;
+    for (int k = 0; k < N_CALLS; k++) {
+        consensus_mix_faulty(c, x, width, calls[k], r, f);
+        reference(g, w, self, xs, width, calls[k], r, f);
+        r += calls[k];
+        for (lidx_t i = 0; i < lg->n_owned; i++)
+            for (int q = 0; q < width; q++)
+                bits &= tap_same_bits(x[i * width + q], xs[lg->gid[i] * width + q]);
+    }
+    free(xs);
+    free(x);
+    return bits;
+}
+
+int main(int argc, char **argv)
+{
+    comm_init(&argc, &argv);
+    const int P = comm_size(), me = comm_rank();
+    config_t cfg;
+    config_parse(&cfg, NULL, NULL, NULL, 0);
+    const consensus_faults_t cases[] = {
+        {SEED, 0.3, 0, 0, 20},   /* lost messages */
+        {SEED, 0, 0.25, 0, 3},   /* silent agents, windows of 3 rounds */
+        {SEED, 0, 0, 1, 20},     /* always one round late */
+        {SEED, 0.2, 0.1, 0.5, 4} /* all at once */
+    };
+    const char *names[] = {"link_drop 0.3", "agent_dropout 0.25", "stale 1", "all faults"};
+    const int which[] = {0, 2, 4, 7};
+    for (int t = 0; t < 4; t++) {
+        graph_t *g = test_graph(which[t]);
+        if (!g) {
+            tap_skip(12, "case2383wp: input not found");
+            continue;
+        }
+        int32_t *part = malloc(sizeof(int32_t) * g->n);
+        partition_compute(g, &cfg, P, part);
+        lgraph_t *lg = partition_distribute(me == 0 ? g : NULL, me == 0 ? part : NULL);
+        halo_t *h = halo_create(lg, HALO_P2P, 2);
+        consensus_t *c = consensus_create(lg, h, WEIGHTS_METROPOLIS);
+        const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+        double *w = malloc(sizeof(double) * (size_t)g->xadj[g->n]);
+        double *self = malloc(sizeof(double) * g->n);
+        weights(g, w, self);
+        double *x = calloc((size_t)(nl + 1) * 2, sizeof(double));
+        double *y = calloc((size_t)(nl + 1) * 2, sizeof(double));
+
+        /* No faults: the optimised kernel itself. */
+        const consensus_faults_t none = {SEED, 0, 0, 0, 20};
+        for (lidx_t i = 0; i < n; i++) x[i] = y[i] = sin((double)lg->gid[i]);
+        consensus_mix_faulty(c, x, 1, 9, 123, &none);
+        consensus_mix(c, y, 1, 9);
+        int bits = 1;
+        for (lidx_t i = 0; i < n; i++) bits &= tap_same_bits(x[i], y[i]);
+        TAP_OK(bits && !consensus_faults_active(&none) && !consensus_faults_active(NULL),
+               "%s: without faults consensus_mix_faulty = consensus_mix, bit for bit", g->name);
+
+        /* Every case against the specification, width 1 (and 2 for the last). */
+        for (int k = 0; k < 4; k++)
+            TAP_OK(same_as_reference(g, lg, c, w, self, &cases[k], 1),
+                   "%s: %s, %d calls from round %d: bit-equal to the serial reference on %d "
+                   "rank(s)",
+                   g->name, names[k], N_CALLS, R0, P);
+        TAP_OK(same_as_reference(g, lg, c, w, self, &cases[3], 2),
+               "%s: all faults, width 2 (the tracking mode's vector) bit-equal to the reference",
+               g->name);
+
+        /* The test can fail: faults change the result. */
+        for (lidx_t i = 0; i < n; i++) x[i] = y[i] = sin((double)lg->gid[i]);
+        consensus_mix_faulty(c, x, 1, 5, 0, &cases[0]);
+        consensus_mix(c, y, 1, 5);
+        int differ = 0;
+        for (lidx_t i = 0; i < n; i++) differ += !tap_same_bits(x[i], y[i]);
+        int64_t nd = differ;
+        comm_allreduce_int64(&nd, 1, COMM_SUM);
+        TAP_OK(nd > g->n / 2, "%s: link_drop 0.3 changes %" PRId64 " of %" PRIdG " values", g->name,
+               nd, g->n);
+
+        /* Renormalised rows are averages: a constant stays exactly constant. */
+        int constant = 1;
+        for (int k = 0; k < 4; k++) {
+            for (lidx_t i = 0; i < n; i++) x[i] = 0.37;
+            consensus_mix_faulty(c, x, 1, 12, 5, &cases[k]);
+            for (lidx_t i = 0; i < n; i++) constant &= x[i] == 0.37;
+        }
+        TAP_OK(constant, "%s: a constant vector stays exactly constant under every fault case",
+               g->name);
+
+        /* link_drop = 1: nothing arrives, nothing moves. */
+        const consensus_faults_t all_lost = {SEED, 1, 0, 0.5, 20};
+        for (lidx_t i = 0; i < n; i++) x[i] = y[i] = cos((double)lg->gid[i]);
+        consensus_mix_faulty(c, x, 1, 10, 77, &all_lost);
+        bits = 1;
+        for (lidx_t i = 0; i < n; i++) bits &= tap_same_bits(x[i], y[i]);
+        TAP_OK(bits, "%s: link_drop 1 leaves every value as it was", g->name);
+
+        /* Dropout: an agent silent in a window keeps its value through it;
+         * the others move; silent (agent, window) pairs come at rate q. */
+        const consensus_faults_t drop = {SEED, 0, 0.3, 0, 6};
+        int64_t kept = 1, moved = 0, quiet = 0, pairs = 0;
+        for (int64_t win = 0; win < 40; win++) {
+            for (lidx_t i = 0; i < n; i++) x[i] = y[i] = (double)(lg->gid[i] % 13);
+            consensus_mix_faulty(c, x, 1, 6, 6 * win, &drop);
+            for (lidx_t i = 0; i < n; i++) {
+                const int s = silent(&drop, lg->gid[i], 6 * win);
+                quiet += s;
+                pairs++;
+                if (s)
+                    kept &= tap_same_bits(x[i], y[i]);
+                else
+                    moved += x[i] != y[i];
+            }
+        }
+        int64_t v[3] = {quiet, pairs, moved};
+        comm_allreduce_int64(v, 3, COMM_SUM);
+        comm_allreduce_int64(&kept, 1, COMM_MIN);
+        const double rate = (double)v[0] / (double)v[1];
+        TAP_OK(kept && v[2] > (v[1] - v[0]) / 2,
+               "%s: silent agents keep their value through their window (%" PRId64
+               " of the %" PRId64 " others move)",
+               g->name, v[2], v[1] - v[0]);
+        TAP_OK(fabs(rate - 0.3) < 4 * sqrt(0.3 * 0.7 / (double)v[1]),
+               "%s: silent in %.4f of %" PRId64 " agent-windows (agent_dropout 0.3)", g->name, rate,
+               v[1]);
+
+        /* stale = 1: x' = D x + A x_before (D the self weights, A the
+         * rest), so 1'x' + 1'A x is conserved (1'A x = sum (1 - W_jj) x_j)
+         * from the second round on: where the values converge, they meet
+         * at sum (2 - W_jj) x0_j / sum (2 - W_jj), not at the mean. */
+        const consensus_faults_t late = {SEED, 0, 0, 1, 20};
+        double num = 0, den = 0, plain = 0;
+        for (gidx_t j = 0; j < g->n; j++) {
+            const double xj = (double)(j % 7) + 0.25 * (double)(j % 3);
+            num += (2.0 - self[j]) * xj;
+            den += 2.0 - self[j];
+            plain += xj / (double)g->n;
+        }
+        for (lidx_t i = 0; i < n; i++)
+            x[i] = y[i] = (double)(lg->gid[i] % 7) + 0.25 * (double)(lg->gid[i] % 3);
+        consensus_mix_faulty(c, x, 1, 50, 0, &late); /* x_50 */
+        consensus_mix_faulty(c, y, 1, 49, 0, &late); /* x_49 */
+        double mass = 0;
+        for (lidx_t i = 0; i < n; i++) mass += x[i] + (1.0 - self[lg->gid[i]]) * y[i];
+        comm_allreduce_double(&mass, 1, COMM_SUM);
+        TAP_OK(fabs(mass - num) < 1e-11 * num,
+               "%s: stale 1 conserves 1'x_r + 1'A x_(r-1) (%.15g "
+               "after 50 rounds, %.15g at the start)",
+               g->name, mass, num);
+        if (which[t] == 2 || which[t] == 4) { /* irregular, and quick to converge */
+            for (lidx_t i = 0; i < n; i++)
+                x[i] = (double)(lg->gid[i] % 7) + 0.25 * (double)(lg->gid[i] % 3);
+            consensus_mix_faulty(c, x, 1, 8000, 0, &late);
+            double dev = 0;
+            for (lidx_t i = 0; i < n; i++) dev = fmax(dev, fabs(x[i] - num / den));
+            comm_allreduce_double(&dev, 1, COMM_MAX);
+            TAP_OK(dev < 1e-9 && fabs(plain - num / den) > 1e-3,
+                   "%s: stale 1 converges to the (2 - W_jj)-weighted average %.6f (max dev %.2g "
+                   "after 8000 rounds), not the mean %.6f",
+                   g->name, num / den, dev, plain);
+        }
+
+        free(x);
+        free(y);
+        free(w);
+        free(self);
+        consensus_destroy(&c);
+        halo_destroy(&h);
+        lgraph_destroy(&lg);
+        free(part);
+        graph_destroy(&g);
+    }
+    config_free(&cfg);
+    int rc = tap_done();
+    comm_finalize();
+    return rc;
+}
