@@ -1,8 +1,9 @@
 # Checkpoint/restart: a run (with communication faults) or a training
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
-# and a restart on another rank count); a killed rank ends the job with a message instead of a hang; and a
-# checkpoint that does not fit the command is refused with a clear message.
+# and a restart on another rank count); a killed rank ends the job with a
+# message instead of a hang; and a checkpoint that does not fit the command
+# is refused with a clear message.
 source "$(dirname "$0")/lib.sh"
 MPIRUN="timeout -k 5 300 $MPIRUN"
 PY=/usr/bin/python3
