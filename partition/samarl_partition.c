@@ -7,6 +7,7 @@
 #include "samarl/cli.h"
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/h5io.h"
 #include "samarl/partition.h"
 #include "samarl/version.h"
 
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
                             "metis or block to make one\n");
         comm_exit(2);
     }
+    cli_check_inputs(&o, &cfg, 0, o.output);
+    if (o.output) comm_check(h5io_check_writable(o.output));
     const int nparts = o.parts ? o.parts : comm_size();
     timer_start(TIMER_TOTAL);
 

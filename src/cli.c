@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +48,8 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
             if (i + 1 >= argc) usage_error(o, "option '%s' needs a value", a);                     \
             val = argv[++i];                                                                       \
         }                                                                                          \
+        /* "-o ''" (an unset shell variable) would only fail after the run. */                    \
+        if (!*val) usage_error(o, "option '%s' needs a non-empty value", a);                       \
     } while (0)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             o->help = 1;
@@ -211,6 +214,41 @@ char *cli_checkpoint_path(const char *output)
     char *p = xmalloc(n);
     snprintf(p, n, "%s.ckpt", output);
     return p;
+}
+
+/* Rank 0: the input `path` (a `what`) can be opened, and unless `same_ok` it
+ * is not the file `out` names. */
+static int check_input(const char *what, const char *path, const char *out, int same_ok)
+{
+    struct stat in, ou;
+    if (stat(path, &in) != 0 || access(path, R_OK) != 0)
+        return samarl_seterr("cannot open %s '%s': %s", what, path, strerror(errno));
+    if (S_ISDIR(in.st_mode))
+        return samarl_seterr("cannot open %s '%s': it is a directory (expected a file)", what,
+                             path);
+    if (!same_ok && out && stat(out, &ou) == 0 && ou.st_dev == in.st_dev && ou.st_ino == in.st_ino)
+        return samarl_seterr("-o %s is the %s '%s': the output would replace its own input "
+                             "(choose another -o)",
+                             out, what, path);
+    return SAMARL_OK;
+}
+
+void cli_check_inputs(const cli_opts_t *o, const config_t *cfg, int env, const char *out)
+{
+    int st = SAMARL_OK;
+    if (comm_rank() == 0) {
+        if (o->policy) st = check_input("--policy file", o->policy, out, 0);
+        if (!st && o->resume) st = check_input("--resume file", o->resume, out, 1);
+        if (!st && cfg->graph.type == GRAPH_FILE)
+            st = check_input("graph file (graph.path)", cfg->graph.path, out, 0);
+        if (!st && cfg->partition.method == PARTITION_FILE)
+            st = check_input("partition.file", cfg->partition.file, out, 0);
+        if (!st && env && cfg->env.nodes[0])
+            st = check_input("nodes file (env.nodes)", cfg->env.nodes, out, 0);
+        if (!st && env && cfg->env.profiles[0])
+            st = check_input("profiles file (env.profiles)", cfg->env.profiles, out, 0);
+    }
+    comm_check_root(st, 0);
 }
 
 void cli_dry_run(const cli_opts_t *o, const config_t *cfg)

@@ -172,6 +172,9 @@ int cmd_consensus(int argc, char **argv)
     config_t cfg;
     cli_load_config(&o, &cfg);
     if (o.dry_run) cli_dry_run(&o, &cfg);
+    /* Inputs and output are checked before the set-up and the rounds. */
+    cli_check_inputs(&o, &cfg, 0, o.output);
+    if (o.output) comm_check(h5io_check_writable(o.output));
     const int verbose = !o.quiet;
     timer_start(TIMER_TOTAL);
     if (me == 0 && verbose)

@@ -13,6 +13,7 @@
 #include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/evaluate.h"
+#include "samarl/h5io.h"
 #include "samarl/policy.h"
 #include "samarl/policyfile.h"
 #include "samarl/version.h"
@@ -96,21 +97,8 @@ int cmd_eval(int argc, char **argv)
         comm_check(samarl_seterr("policy.type = mlp needs --policy FILE (from samarl train); or "
                                  "evaluate the analytic policy with --set "
                                  "policy.type=bestresponse"));
-    if (o.output) {
-        int rc = SAMARL_OK;
-        if (me == 0) {
-            char tmp[4200];
-            snprintf(tmp, sizeof tmp, "%s.partial", o.output);
-            FILE *f = fopen(tmp, "w");
-            if (!f)
-                rc = samarl_seterr("cannot write '%s': %s", o.output, strerror(errno));
-            else {
-                fclose(f);
-                unlink(tmp);
-            }
-        }
-        comm_check_root(rc, 0);
-    }
+    cli_check_inputs(&o, &cfg, 1, o.output);
+    if (o.output) comm_check(h5io_check_writable(o.output));
     const int verbose = !o.quiet;
 
     setup_t s;

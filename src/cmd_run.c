@@ -656,6 +656,7 @@ int cmd_run(int argc, char **argv)
                                  "no file); drop --policy or set policy.type = mlp",
                                  o.policy));
     const char *out = o.restart ? ck_out : o.output ? o.output : "run.h5";
+    cli_check_inputs(&o, &cfg, 1, out);
     comm_check(h5io_check_writable(out));
     char *ckpt = cli_checkpoint_path(out);
     const int64_t ce = cfg.run.checkpoint_every;

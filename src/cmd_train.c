@@ -114,6 +114,7 @@ int cmd_train(int argc, char **argv)
                                  "set policy.type = mlp to train networks"));
     const int mappo = cfg.train.algo == ALGO_MAPPO_L;
     const char *out = o.restart ? ck_out : o.output ? o.output : "policy.h5";
+    cli_check_inputs(&o, &cfg, 1, out);
     char *ckpt = cli_checkpoint_path(out);
     const int64_t ce = cfg.train.checkpoint_every;
     comm_check(h5io_check_writable(out));

@@ -4,6 +4,7 @@
 #include "samarl/h5io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -97,6 +98,29 @@ static hid_t parallel_fapl(void)
     return fapl;
 }
 
+/* Rank 0: create and remove PATH.partial, the name the output is written
+ * under. As root access() says yes to /proc or a read-only mount; only
+ * creating a file tells, and it must tell before the run, not after. */
+static int try_create(const char *path)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s.partial", path);
+    int rc = SAMARL_OK, fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666), err = errno;
+    struct stat st;
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    } else if (err != EEXIST) {
+        rc = samarl_seterr("cannot write '%s': cannot create '%s': %s", path, tmp, strerror(err));
+    } else if (stat(tmp, &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* A killed run's leftover file is overwritten; anything else is in the way. */
+        rc = samarl_seterr("cannot write '%s': '%s' exists and is not a file", path, tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
 /* Rank 0: can PATH be created? (directory exists and is writable) */
 static int check_writable(const char *path)
 {
@@ -119,6 +143,8 @@ static int check_writable(const char *path)
                            strerror(errno));
     else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         rc = samarl_seterr("cannot write '%s': it is a directory", path);
+    else
+        rc = try_create(path);
     free(dir);
     return rc;
 }

@@ -61,6 +61,13 @@ void cli_restart_config(const cli_opts_t *o, const char *format, config_t *cfg, 
 /* The checkpoint path of an output file: OUTPUT.ckpt (free it). */
 char *cli_checkpoint_path(const char *output);
 
+/* Collective, before any work. Every file the command will read (--policy,
+ * --resume, graph.path, partition.file, and env.nodes and env.profiles when
+ * `env`) exists and is not a directory, and the output `out` (NULL: none) is
+ * none of them but --resume: a missing input costs seconds, not a set-up,
+ * and a run never overwrites its own input. Bad input: every rank exits 1. */
+void cli_check_inputs(const cli_opts_t *o, const config_t *cfg, int env, const char *out);
+
 /* Collective. --dry-run: rank 0 prints the effective config, all exit 0. */
 void cli_dry_run(const cli_opts_t *o, const config_t *cfg);
 
