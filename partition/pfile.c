@@ -102,6 +102,17 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
                            path, format ? format : "missing");
         goto done;
     }
+    int64_t version = 0;
+    if (h5io_attr_read_int64(f, "/", "format_version", &version) != SAMARL_OK) {
+        rc = samarl_adderr("partition.file: ");
+        goto done;
+    }
+    if (version != SAMARL_PARTITION_FORMAT_VERSION) {
+        rc = samarl_seterr("partition.file '%s' has format_version %" PRId64 ", but this samarl "
+                           "reads version %d: rerun samarl-partition",
+                           path, version, SAMARL_PARTITION_FORMAT_VERSION);
+        goto done;
+    }
     if (h5io_attr_read_int64(f, "/", "n_agents", &fn) != SAMARL_OK ||
         h5io_attr_read_int64(f, "/", "n_parts", &fparts) != SAMARL_OK ||
         h5io_attr_read_str(f, "/", "graph_fingerprint", &fp) != SAMARL_OK) {
@@ -130,12 +141,13 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
         goto done;
     }
     gidx_t len = 0;
-    if (h5io_length_1d(f, "/partition", &len) != SAMARL_OK || len != n) {
-        if (len != n)
-            samarl_seterr("partition.file '%s': /partition has %" PRIdG
-                          " entries, expected %" PRIdG,
-                          path, len, n);
-        rc = SAMARL_ERR;
+    if (h5io_length_1d(f, "/partition", &len) != SAMARL_OK) {
+        rc = samarl_adderr("partition.file: ");
+        goto done;
+    }
+    if (len != n) {
+        rc = samarl_seterr("partition.file '%s': /partition has %" PRIdG " entries, expected %" PRIdG,
+                           path, len, n);
         goto done;
     }
     {

@@ -450,6 +450,14 @@ void h5io_write_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, 
     write_rows(f, path, t, n_rows, width, offset, count, data, units, description);
 }
 
+static int is_numeric(hid_t dset)
+{
+    hid_t t = H5ID(H5Dget_type(dset));
+    H5T_class_t c = H5Tget_class(t);
+    H5OK(H5Tclose(t));
+    return c == H5T_INTEGER || c == H5T_FLOAT;
+}
+
 int h5io_shape(h5file_t *f, const char *path, int *ndims, gidx_t dims[2])
 {
     if (H5Lexists(f->id, path, H5P_DEFAULT) <= 0)
@@ -458,6 +466,11 @@ int h5io_shape(h5file_t *f, const char *path, int *ndims, gidx_t dims[2])
     int rc = SAMARL_OK;
     if (H5Iget_type(o) != H5I_DATASET) {
         rc = samarl_seterr("'%s': '%s' is not a dataset", f->path, path);
+    } else if (!is_numeric(o)) {
+        /* Reading strings as numbers would fail inside HDF5, a fatal error. */
+        rc = samarl_seterr("'%s': dataset '%s' does not hold numbers (expected integers or "
+                           "floats)",
+                           f->path, path);
     } else {
         hid_t sp = H5ID(H5Dget_space(o));
         hsize_t d[8];
@@ -858,8 +871,11 @@ static void describe_obj(hid_t file, const char *path, FILE *out)
 int h5io_describe(const char *path, FILE *out)
 {
     h5_init();
-    if (access(path, R_OK) != 0)
+    struct stat st;
+    if (access(path, R_OK) != 0 || stat(path, &st) != 0)
         return samarl_seterr("cannot open '%s': %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return samarl_seterr("'%s' is a directory (expected an HDF5 file)", path);
     if (H5Fis_hdf5(path) <= 0) return samarl_seterr("'%s' is not an HDF5 file", path);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return samarl_seterr("cannot open HDF5 file '%s'", path);

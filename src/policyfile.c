@@ -2,6 +2,7 @@
 #include "samarl/policyfile.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -338,7 +339,11 @@ static int check_dataset(h5file_t *f, const char *path, const char *name, gidx_t
     gidx_t dims[2];
     if (h5io_shape(f, name, &nd, dims) != SAMARL_OK)
         return samarl_seterr("%s: not a complete policy file: %s", path, samarl_errmsg());
-    if (nd != 2 || dims[0] != rows || dims[1] != width)
+    if (nd != 2)
+        return samarl_seterr("%s: dataset %s has 1 dimension [%" PRIdG "], expected 2 [%" PRIdG
+                             "][%" PRIdG "]",
+                             path, name, dims[0], rows, width);
+    if (dims[0] != rows || dims[1] != width)
         return samarl_seterr("%s: dataset %s has shape [%" PRIdG "][%" PRIdG "], expected [%" PRIdG
                              "][%" PRIdG "]",
                              path, name, dims[0], dims[1], rows, width);
@@ -350,16 +355,22 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
 {
     char *s = NULL;
     if (h5io_attr_read_str(f, "/", "format", &s) != SAMARL_OK)
-        return samarl_seterr("%s: not a samarl policy file (no 'format' attribute; expected "
+        return samarl_seterr("%s: not a samarl policy file (%s; expected the string attribute "
                              "format = samarl-policy, as written by samarl train)",
-                             path);
+                             path, samarl_errmsg());
     int bad = strcmp(s, "samarl-policy") != 0;
     if (bad) samarl_seterr("%s: format is '%s', expected 'samarl-policy' (a file written by "
                            "samarl train)", path, s);
     free(s);
     if (bad) return SAMARL_ERR;
-    if (expect_int(f, path, "format_version", SAMARL_POLICY_FORMAT_VERSION, "format_version") ||
-        expect_int(f, path, "n_agents", e->n_global, "the number of agents (graph.agents)") ||
+    int64_t version;
+    if (h5io_attr_read_int64(f, "/", "format_version", &version) != SAMARL_OK)
+        return samarl_seterr("%s: not a samarl policy file: %s", path, samarl_errmsg());
+    if (version != SAMARL_POLICY_FORMAT_VERSION)
+        return samarl_seterr("%s: format_version %" PRId64 ", but this samarl %s reads version %d "
+                             "(use the samarl that wrote it, or train again)",
+                             path, version, SAMARL_VERSION, SAMARL_POLICY_FORMAT_VERSION);
+    if (expect_int(f, path, "n_agents", e->n_global, "the number of agents (graph.agents)") ||
         expect_int(f, path, "hidden", ps->net.hidden, "policy.hidden") ||
         expect_int(f, path, "n_inputs", ps->net.in, "the observation size") ||
         expect_int(f, path, "n_actions", ps->net.actions, "the number of actions (env.levels)") ||
@@ -416,13 +427,27 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
     return SAMARL_OK;
 }
 
+/* Is `name` a dataset of numbers of shape [rows] (width 0) or [rows][width]? */
+static int has_shape(h5file_t *f, const char *name, gidx_t rows, gidx_t width)
+{
+    int nd;
+    gidx_t dims[2];
+    return h5io_shape(f, name, &nd, dims) == SAMARL_OK && dims[0] == rows && dims[1] == width;
+}
+
 static void read_curve(h5file_t *f, train_curve_t *c, int64_t iterations)
 {
     gidx_t n = 0, ne = 0, nl = 0;
+    /* Every dataset read below is checked first: reading a missing one, or
+     * strings, would be a fatal HDF5 error. */
     if (h5io_length_1d(f, "/train/aug_reward", &n) != SAMARL_OK ||
         h5io_length_1d(f, "/train/eval_iteration", &ne) != SAMARL_OK ||
         h5io_length_1d(f, "/train/eval_lambda", &nl) != SAMARL_OK || n != iterations ||
-        nl != c->n_lambda) {
+        nl != c->n_lambda || !has_shape(f, "/train/entropy", n, 0) ||
+        !has_shape(f, "/train/approx_kl", n, 0) || !has_shape(f, "/train/clip_frac", n, 0) ||
+        !has_shape(f, "/train/value_loss", n, 0) ||
+        (ne > 0 && (!has_shape(f, "/train/eval_return", ne, nl) ||
+                    !has_shape(f, "/train/eval_usage", ne, nl)))) {
         samarl_clearerr();
         return; /* an older or different curve: start a new one */
     }
@@ -473,6 +498,21 @@ static int read_critic(h5file_t *f, const char *path, policy_state_t *st)
     return SAMARL_OK;
 }
 
+/* A NaN or inf in a network (training diverged, or the file is damaged)
+ * would make its agent act on garbage without a word: refuse it. */
+static int check_finite(const char *path, const char *name, const float *rows, size_t stride,
+                        int width, const policyset_t *ps, const lgraph_t *lg)
+{
+    for (lidx_t i = 0; i < ps->n_nets; i++)
+        for (int k = 0; k < width; k++)
+            if (!isfinite(rows[(size_t)i * stride + (size_t)k]))
+                return samarl_seterr("%s: dataset %s holds %g in row %" PRIdG ", column %d "
+                                     "(expected finite numbers: did the training diverge?)",
+                                     path, name, rows[(size_t)i * stride + (size_t)k],
+                                     ps->shared ? 0 : lg->gid[i], k);
+    return SAMARL_OK;
+}
+
 int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
                     policyset_t *ps, policy_state_t *st)
 {
@@ -495,5 +535,9 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
     int rc = st && st->critic ? read_critic(f, path, st) : SAMARL_OK;
     blockmap_destroy(&bm);
     h5io_close(&f);
+    /* Not collective: the caller's comm_check combines every rank's verdict. */
+    if (!rc) rc = check_finite(path, "/params", ps->params, ps->net.stride, P, ps, lg);
+    if (!rc) rc = check_finite(path, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS, ps, lg);
+    if (!rc) rc = check_finite(path, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS, ps, lg);
     return rc;
 }

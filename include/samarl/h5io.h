@@ -105,7 +105,8 @@ int h5io_length_1d(h5file_t *f, const char *path, gidx_t *n);
 void h5io_read_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
                   void *data);
 
-/* Collective. Shape of a 1-D (dims[1] = 0) or 2-D dataset. */
+/* Collective. Shape of a 1-D (dims[1] = 0) or 2-D dataset of numbers (any
+ * other type is refused, so that reading it cannot fail). */
 int h5io_shape(h5file_t *f, const char *path, int *ndims, gidx_t dims[2]);
 /* Collective. Rows [offset, offset+count) of a [rows][width] dataset. */
 void h5io_read_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t width, gidx_t offset,
