@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "samarl/error.h"
 #include "samarl/policy.h"
@@ -861,6 +862,12 @@ static int validate(config_t *cfg)
                              "x dual.rounds = %.4g rounds exceeds the 2^48 the draws can number",
                              (double)(cfg->run.n_steps / cfg->dual.epoch) *
                                  (double)cfg->dual.rounds);
+    /* Samples are counted in 32-bit integers. */
+    if (cfg->train.copies * cfg->env.horizon > 2147483647)
+        return samarl_seterr("[train] copies x [env] horizon = %" PRId64 " x %" PRId64
+                             " samples per agent and iteration, more than 2147483647 (lower "
+                             "train.copies or env.horizon)",
+                             cfg->train.copies, cfg->env.horizon);
     if (cfg->train.minibatches > cfg->train.copies * cfg->env.horizon)
         return samarl_seterr("[train] minibatches = %" PRId64 " exceeds the %" PRId64
                              " samples per agent and iteration (train.copies x env.horizon)",
@@ -913,6 +920,11 @@ int config_read_file(const char *path, char **text)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return samarl_seterr("cannot open config file '%s': %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return samarl_seterr("config file '%s' is a directory (expected an INI file)", path);
+    }
     size_t cap = 4096, n = 0;
     char *buf = xmalloc(cap);
     size_t got;
@@ -936,6 +948,14 @@ int config_read_file(const char *path, char **text)
     if (strlen(buf) != n) {
         free(buf);
         return samarl_seterr("config file '%s' contains NUL bytes: is it a text INI file?", path);
+    }
+    /* An empty file is more likely a failed copy than a wish for the
+     * defaults, and a run on the defaults can take hours to notice. */
+    if (buf[strspn(buf, " \t\r\n")] == '\0') {
+        free(buf);
+        return samarl_seterr("config file '%s' is empty (expected [section] and key = value "
+                             "lines; leave out -c to run on the built-in defaults)",
+                             path);
     }
     *text = buf;
     return SAMARL_OK;
