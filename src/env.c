@@ -54,11 +54,29 @@ static int load_profiles(const char *path, env_t *e)
         if (!nodes_column(t, name)) break;
     }
     if (!price || k == 0) {
+        char cols[256];
+        size_t used = 0;
+        cols[0] = '\0';
+        for (int c = 0; c < t->ncols && used < sizeof cols; c++)
+            used += (size_t)snprintf(cols + used, sizeof cols - used, "%s%s", c ? ", " : "",
+                                     t->names[c]);
         rc = samarl_seterr("%s: expected a CityLearn-format profile with columns 'price' and "
-                           "'load_b1', 'load_b2', ... (one per building); %s%s%s",
+                           "'load_b1', 'load_b2', ... (one per building); %s%s%s (the file has: "
+                           "%s)",
                            path, price ? "" : "no 'price' column", !price && !k ? ", " : "",
-                           k ? "" : "no 'load_b1' column");
+                           k ? "" : "no 'load_b1' column", cols);
         goto done;
+    }
+    /* Buildings after a gap in the numbering would be dropped without a word. */
+    for (int c = 0; c < t->ncols; c++) {
+        int b;
+        char rest;
+        if (sscanf(t->names[c], "load_b%d%c", &b, &rest) == 1 && b > k) {
+            rc = samarl_seterr("%s: column %s, but no load_b%d: buildings must be numbered "
+                               "load_b1..load_bK without gaps",
+                               path, t->names[c], k + 1);
+            goto done;
+        }
     }
     if (t->n < 24 || t->n % 24) {
         rc = samarl_seterr("%s: %" PRIdG " hourly rows, expected a whole number of days "

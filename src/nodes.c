@@ -35,6 +35,32 @@ static int split(char *line, char **cells, int max)
     return n;
 }
 
+/* Offset of the first byte in the file's first 4 kB that no text CSV holds
+ * (a control character but tab, CR, LF), or -1: binary data (an HDF5 file
+ * given by mistake) gets one plain message, not a parse error about it. */
+static long binary_at(FILE *f)
+{
+    unsigned char buf[4096];
+    if (fseek(f, 0, SEEK_SET) != 0) return -1; /* a pipe: read it as it comes */
+    size_t n = fread(buf, 1, sizeof buf, f);
+    rewind(f);
+    for (size_t i = 0; i < n; i++)
+        if ((buf[i] < 0x20 && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n') ||
+            buf[i] == 0x7f)
+            return (long)i;
+    return -1;
+}
+
+/* "a, b, c" of the header's names, for messages. */
+static const char *column_list(const nodes_t *nd, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int c = 0; c < nd->ncols && nd->names[c] && used < n; c++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s", c ? ", " : "", nd->names[c]);
+    return buf;
+}
+
 int nodes_load(const char *path, gidx_t n_expected, nodes_t **out)
 {
     return table_load(path, "nodes", 1, n_expected, out);
@@ -45,7 +71,7 @@ int table_load(const char *path, const char *what, int with_id, gidx_t n_expecte
     FILE *f = fopen(path, "r");
     if (!f) return samarl_seterr("cannot open %s file '%s': %s", what, path, strerror(errno));
     enum { MAXCOLS = 256 };
-    char *line = NULL, *cells[MAXCOLS];
+    char *line = NULL, *cells[MAXCOLS], cols[256];
     size_t cap = 0;
     long lineno = 0, header_line = 0, *row_line = NULL;
     int rc = SAMARL_OK, ncols = 0, idcol = -1;
@@ -59,9 +85,14 @@ int table_load(const char *path, const char *what, int with_id, gidx_t n_expecte
         goto done;                                                                                 \
     } while (0)
 
+    long bin = binary_at(f);
+    if (bin >= 0) FAIL("%s: binary data at byte %ld, expected a text CSV file", path, bin);
     /* Header. */
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
+        /* Spreadsheets write a UTF-8 byte-order mark before the first name. */
+        if (lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+            memmove(line, line + 3, strlen(line) - 2);
         if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#') continue;
         header_line = lineno;
         ncols = split(line, cells, MAXCOLS);
@@ -84,8 +115,9 @@ int table_load(const char *path, const char *what, int with_id, gidx_t n_expecte
                      with_id ? " (with 'id')" : "");
     if (!with_id) idcol = -1;
     if (with_id && idcol < 0)
-        FAIL("%s:%ld: no 'id' column in the header (expected e.g. 'id,bus,type,pd_mw,qd_mvar')",
-             path, lineno);
+        FAIL("%s:%ld: no 'id' column in the header (it has: %s; expected comma-separated names "
+             "such as 'id,bus,type,pd_mw,qd_mvar')",
+             path, lineno, column_list(nd, cols, sizeof cols));
 
     raw = XNEW(double, rcap *ncols);
     row_line = XNEW(long, rcap);
