@@ -289,7 +289,7 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
     if (!f) return samarl_seterr("cannot open edge list '%s': %s", path, strerror(errno));
     char *line = NULL, tok[64];
     size_t cap = 0;
-    long lineno = 0;
+    long lineno = 0, nmax_line = 0;
     gidx_t m = 0, mcap = 1024, nmax = -1;
     gidx_t *uv = XNEW(gidx_t, 2 * mcap);
     long *eline = XNEW(long, mcap);
@@ -356,12 +356,20 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
         uv[2 * m + 1] = a < b ? b : a;
         eline[m] = lineno;
         if (has_w) w[m] = (int32_t)c;
+        if (a > nmax || b > nmax) nmax_line = lineno;
         if (a > nmax) nmax = a;
         if (b > nmax) nmax = b;
         m++;
     }
     gidx_t n = n_expected > 0 ? n_expected : nmax + 1;
     if (n < 1 || (m == 0 && n_expected <= 0)) FAIL("%s: empty graph: no edges found", path);
+    /* N is the largest id + 1: one stray id must not make the loader
+     * allocate for billions of agents that no edge reaches. */
+    if (n_expected <= 0 && n > 2 * m)
+        FAIL("%s:%ld: vertex id %" PRIdG " makes N = %" PRIdG " agents, but %" PRIdG
+             " edges reach at most %" PRIdG " of them: ids must number the agents 0..N-1 "
+             "(renumber them, or set graph.agents = N for agents without edges)",
+             path, nmax_line, nmax, n, m, 2 * m);
 
     rc = graph_from_edges(n, m, uv, &g);
     if (rc != SAMARL_OK) goto done;
