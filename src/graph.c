@@ -191,6 +191,30 @@ void graph_destroy(graph_t **gp)
 /* Largest complete graph we build: N(N-1) adjacency entries at most 2^28. */
 #define COMPLETE_MAX_N 16384
 
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* A loader's complaint about a file whose name says it is in the other
+ * format ("the header announces 2 edges, but 1 vertices ..." for an edge
+ * list read as METIS) ends with the key to change. */
+static int format_hint(const config_t *cfg)
+{
+    const char *p = cfg->graph.path;
+    const int metis = cfg->graph.format == GRAPH_FORMAT_METIS;
+    const int looks_edges = ends_with(p, ".edges") || ends_with(p, ".edgelist") ||
+                            ends_with(p, ".el") || ends_with(p, ".txt");
+    const int looks_metis = ends_with(p, ".graph") || ends_with(p, ".metis");
+    if (metis ? !looks_edges : !looks_metis) return SAMARL_ERR;
+    char msg[4096];
+    snprintf(msg, sizeof msg, "%s", samarl_errmsg());
+    return samarl_seterr("%s (read with graph.format = %s; is it %s? then set graph.format = %s)",
+                         msg, metis ? "metis" : "edgelist",
+                         metis ? "an edge list" : "a METIS graph", metis ? "edgelist" : "metis");
+}
+
 int graph_build(const config_t *cfg, graph_t **out, gidx_t *components)
 {
     const gidx_t n = cfg->graph.agents, k = cfg->graph.k;
@@ -242,6 +266,7 @@ int graph_build(const config_t *cfg, graph_t **out, gidx_t *components)
         rc = cfg->graph.format == GRAPH_FORMAT_METIS
                  ? graph_load_metis(cfg->graph.path, expect, &g)
                  : graph_load_edgelist(cfg->graph.path, expect, &g);
+        if (rc != SAMARL_OK) return format_hint(cfg);
         break;
     }
     }
