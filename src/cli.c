@@ -51,9 +51,15 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
         /* "-o ''" (an unset shell variable) would only fail after the run. */                    \
         if (!*val) usage_error(o, "option '%s' needs a non-empty value", a);                       \
     } while (0)
+/* A second -c or -o would silently replace the first (configs are not merged). */
+#define ONCE(field)                                                                                \
+    do {                                                                                           \
+        if (o->field) usage_error(o, "option '%s' given twice (give it once)", a);                 \
+    } while (0)
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             o->help = 1;
         } else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            ONCE(config);
             NEEDS_VALUE();
             o->config = val;
         } else if (strcmp(a, "--set") == 0 || strcmp(a, "-s") == 0) {
@@ -64,9 +70,11 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             o->quiet = 1;
         } else if ((accept & CLI_OUTPUT) && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)) {
+            ONCE(output);
             NEEDS_VALUE();
             o->output = val;
         } else if ((accept & CLI_PARTS) && strcmp(a, "--parts") == 0) {
+            ONCE(parts);
             NEEDS_VALUE();
             char *end;
             long p = strtol(val, &end, 10);
@@ -74,15 +82,18 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
                 usage_error(o, "--parts needs a positive integer (got '%s')", val);
             o->parts = (int)p;
         } else if ((accept & CLI_POLICY) && strcmp(a, "--policy") == 0) {
+            ONCE(policy);
             NEEDS_VALUE();
             o->policy = val;
         } else if ((accept & CLI_RESUME) && strcmp(a, "--resume") == 0) {
+            ONCE(resume);
             NEEDS_VALUE();
             o->resume = val;
         } else if ((accept & CLI_RESTART) && strcmp(a, "--restart") == 0) {
             NEEDS_VALUE();
             o->restart = val;
         } else if ((accept & CLI_LAMBDA) && strcmp(a, "--lambda") == 0) {
+            ONCE(lambda);
             NEEDS_VALUE();
             o->lambda = val;
         } else if (a[0] == '-' && a[1]) {
@@ -92,6 +103,7 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
         } else {
             usage_error(o, "unexpected argument '%s'", a);
         }
+#undef ONCE
 #undef NEEDS_VALUE
     }
 }
