@@ -310,6 +310,8 @@ static void edgelist_errors(void)
               "id out of range for n_expected");
     edges_bad("bad/id32.edges", 0, "id32.edges:2:", "vertex id 3000000000", "32-bit",
               "id beyond 32 bits");
+    edges_bad("bad/huge_id.edges", 0, "huge_id.edges:4:", "N = 2000000001 agents",
+              "set graph.agents", "an id far beyond the edges fails before allocating for it");
     edges_bad("bad/negative.edges", 0, "negative.edges:2:", "negative vertex id", "0-based",
               "negative id");
     edges_bad("bad/nonint.edges", 0, "nonint.edges:2:", "'x'", "expected 'u v'",
