@@ -228,20 +228,21 @@ char *cli_checkpoint_path(const char *output)
     return p;
 }
 
-/* Rank 0: the input `path` (a `what`) can be opened, and unless `same_ok` it
- * is not the file `out` names. */
-static int check_input(const char *what, const char *path, const char *out, int same_ok)
+/* Rank 0: the input `path` (a `what`, given by `key`) can be opened, and
+ * unless `same_ok` it is not the file `out` names. */
+static int check_input(const char *what, const char *key, const char *path, const char *out,
+                       int same_ok)
 {
     struct stat in, ou;
     if (stat(path, &in) != 0 || access(path, R_OK) != 0)
-        return samarl_seterr("cannot open %s '%s': %s", what, path, strerror(errno));
+        return samarl_seterr("cannot open %s '%s' (%s): %s", what, path, key, strerror(errno));
     if (S_ISDIR(in.st_mode))
-        return samarl_seterr("cannot open %s '%s': it is a directory (expected a file)", what,
-                             path);
+        return samarl_seterr("cannot open %s '%s' (%s): it is a directory (expected a file)",
+                             what, path, key);
     if (!same_ok && out && stat(out, &ou) == 0 && ou.st_dev == in.st_dev && ou.st_ino == in.st_ino)
-        return samarl_seterr("-o %s is the %s '%s': the output would replace its own input "
+        return samarl_seterr("-o %s is the %s (%s): the output would replace its own input "
                              "(choose another -o)",
-                             out, what, path);
+                             out, what, key);
     return SAMARL_OK;
 }
 
@@ -249,16 +250,16 @@ void cli_check_inputs(const cli_opts_t *o, const config_t *cfg, int env, const c
 {
     int st = SAMARL_OK;
     if (comm_rank() == 0) {
-        if (o->policy) st = check_input("--policy file", o->policy, out, 0);
-        if (!st && o->resume) st = check_input("--resume file", o->resume, out, 1);
+        if (o->policy) st = check_input("policy file", "--policy", o->policy, out, 0);
+        if (!st && o->resume) st = check_input("policy file", "--resume", o->resume, out, 1);
         if (!st && cfg->graph.type == GRAPH_FILE)
-            st = check_input("graph file (graph.path)", cfg->graph.path, out, 0);
+            st = check_input("graph file", "graph.path", cfg->graph.path, out, 0);
         if (!st && cfg->partition.method == PARTITION_FILE)
-            st = check_input("partition.file", cfg->partition.file, out, 0);
+            st = check_input("partition file", "partition.file", cfg->partition.file, out, 0);
         if (!st && env && cfg->env.nodes[0])
-            st = check_input("nodes file (env.nodes)", cfg->env.nodes, out, 0);
+            st = check_input("nodes file", "env.nodes", cfg->env.nodes, out, 0);
         if (!st && env && cfg->env.profiles[0])
-            st = check_input("profiles file (env.profiles)", cfg->env.profiles, out, 0);
+            st = check_input("profiles file", "env.profiles", cfg->env.profiles, out, 0);
     }
     comm_check_root(st, 0);
 }

@@ -166,8 +166,8 @@ metis: huge declared vertex count | 2 | huge_n\.graph:1: the header announces 20
 metis: huge declared edge count | 2 | huge_m\.graph:1: the header announces 99999999999999 edges, but 3 vertices can have at most 3 | $S consensus $G=$BAD/huge_m.graph
 metis: empty file | 2 | empty\.graph: no header line 'n m \[fmt \[ncon\]\]' | $S consensus $G=$BAD/empty.graph
 metis: binary garbage | 2 | elf\.bin:1: bad header | $S consensus $G=$IN/elf.bin
-metis: graph.path is a directory | 2 | cannot open graph file \(graph\.path\) '.*/in': it is a directory | $S consensus $G=$IN
-metis: missing file | 2 | cannot open graph file \(graph\.path\) '.*/missing\.graph': No such file | $S consensus $G=$IN/missing.graph
+metis: graph.path is a directory | 2 | cannot open graph file '.*/in' \(graph\.path\): it is a directory | $S consensus $G=$IN
+metis: missing file | 2 | cannot open graph file '.*/missing\.graph' \(graph\.path\): No such file | $S consensus $G=$IN/missing.graph
 metis: an edge list read as METIS says graph.format | 2 | tri\.edges:1: .*then set graph\.format = edgelist\)$ | $S consensus $G=$IN/tri.edges
 edgelist: truncated line (one column) | 2 | one_column\.edges:2: only one column \('7'\): expected 'u v' or 'u v weight' | $S consensus $EL $G=$BAD/one_column.edges
 edgelist: non-numeric id | 2 | nonint\.edges:2: expected 'u v' or 'u v weight' \(0-based integer ids\), got 'x' for v | $S consensus $EL $G=$BAD/nonint.edges
@@ -197,11 +197,11 @@ profiles: negative load | 2 | prof_neg\.csv: data row 6: load_b1 = -1 is negativ
 profiles: rows not whole days | 2 | prof_25\.csv: 25 hourly rows, expected a whole number of days | $S run $R8 $BR --set env.profiles=$IN/prof_25.csv -o $W/out.h5
 profiles: header only | 2 | prof_header\.csv: no data rows after the header | $S train $R8 $TR --set env.profiles=$IN/prof_header.csv
 profiles: empty file | 2 | prof_empty\.csv: empty file: expected a header row | $S train $R8 $TR --set env.profiles=$IN/prof_empty.csv
-profiles: a missing file | 2 | cannot open profiles file \(env\.profiles\) '.*/nope\.csv': No such file | $S train $R8 $TR --set env.profiles=$IN/nope.csv
-policy: missing file | 2 | cannot open --policy file '.*/missing\.h5': No such file | $S run $R8 --policy $IN/missing.h5 -o $W/out.h5
+profiles: a missing file | 2 | cannot open profiles file '.*/nope\.csv' \(env\.profiles\): No such file | $S train $R8 $TR --set env.profiles=$IN/nope.csv
+policy: missing file | 2 | cannot open policy file '.*/missing\.h5' \(--policy\): No such file | $S run $R8 --policy $IN/missing.h5 -o $W/out.h5
 policy: not HDF5 | 2 | /text\.h5' is not an HDF5 file | $S run $R8 --policy $IN/text.h5 -o $W/out.h5
 policy: truncated HDF5 | 2 | /truncated\.h5' is not an HDF5 file|cannot open HDF5 file '.*truncated\.h5' | $S eval $R8 --policy $IN/truncated.h5
-policy: a directory | 2 | cannot open --policy file '.*/dir\.h5': it is a directory | $S eval $R8 --policy $IN/dir.h5
+policy: a directory | 2 | cannot open policy file '.*/dir\.h5' \(--policy\): it is a directory | $S eval $R8 --policy $IN/dir.h5
 policy: wrong format attribute | 2 | p_format\.h5: format is 'samarl-run', expected 'samarl-policy' | $S run $R8 --policy $H/p_format.h5 -o $W/out.h5
 policy: format attribute not a string | 2 | p_format_int\.h5: not a samarl policy file \(.*attribute format of / is not a string | $S run $R8 --policy $H/p_format_int.h5 -o $W/out.h5
 policy: wrong format version | 2 | p_version\.h5: format_version 99, but this samarl .* reads version 1 | $S run $R8 --policy $H/p_version.h5 -o $W/out.h5
@@ -213,7 +213,7 @@ policy: a group where a dataset belongs | 2 | p_group\.h5: not a complete policy
 policy: a NaN weight | 3 | p_nan\.h5: dataset /params holds nan in row 3, column 5 | $S run $R8 --policy $H/p_nan.h5 -o $W/out.h5
 resume: a file without Adam state | 2 | noadam\.h5: holds the networks but no Adam state | $S train $R8 --set train.iterations=1 --resume $IN/noadam.h5 -o $W/out.h5
 resume: wrong format version | 2 | p_version\.h5: format_version 99 | $S train $R8 --set train.iterations=1 --resume $H/p_version.h5 -o $W/out.h5
-partition: missing file | 2 | cannot open partition\.file '.*/missing\.h5': No such file | $S consensus $R8 $Q --set partition.method=file --set partition.file=$IN/missing.h5
+partition: missing file | 2 | cannot open partition file '.*/missing\.h5' \(partition\.file\): No such file | $S consensus $R8 $Q --set partition.method=file --set partition.file=$IN/missing.h5
 partition: not HDF5 | 2 | partition\.file: '.*/text\.h5' is not an HDF5 file | $S consensus $R8 $Q --set partition.method=file --set partition.file=$IN/text.h5
 partition: wrong format attribute | 2 | partition\.file '.*/pt_format\.h5' is not a samarl partition file \(format 'samarl-policy'\) | $S consensus $R8 $Q --set partition.method=file --set partition.file=$H/pt_format.h5
 partition: wrong format version | 2 | partition\.file '.*/pt_version\.h5' has format_version 99, but this samarl reads version 1 | $S consensus $R8 $Q --set partition.method=file --set partition.file=$H/pt_version.h5
@@ -246,7 +246,7 @@ env: output directory unwritable even for root (/proc) | 2 | cannot write '/proc
 env: output path is a directory | 2 | cannot write '.*/dir\.h5': it is a directory | $S run $R8 $BR -o $IN/dir.h5
 env: output path is a directory (eval) | 2 | cannot write '.*/dir\.h5': it is a directory | $S eval $R8 $BR -o $IN/dir.h5
 env: output's temporary name is a directory | 2 | cannot write '.*/blocked\.h5': '.*/blocked\.h5\.partial' exists and is not a file | $S consensus $R8 $Q -o $IN/blocked.h5
-env: output is the --policy file | 2 | -o .*/same\.h5 is the --policy file '.*/same\.h5': the output would replace its own input | $S run $R8 --policy $IN/same.h5 -o $IN/same.h5
+env: output is the --policy file | 2 | -o .*/same\.h5 is the policy file \(--policy\): the output would replace its own input | $S run $R8 --policy $IN/same.h5 -o $IN/same.h5
 env: samarl-partition output directory missing | 2 | samarl-partition: error: cannot write '.*/nodir/p\.h5': directory | $PT $R8 -o $W/nodir/p.h5
 EOF
 )
