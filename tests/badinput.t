@@ -74,8 +74,9 @@ cd - >/dev/null
 run_np 1 $S train -q $R8 $TR -o "$IN/policy.h5" >"$TMP/mk.log" 2>&1
 run_np 1 $S train -q $R8 $TR --set train.save_adam=false -o "$IN/noadam.h5" >>"$TMP/mk.log" 2>&1
 run_np 1 $PT -q $R8 --parts 2 -o "$IN/part.h5" >>"$TMP/mk.log" 2>&1
+run_np 1 $S train -q $R8 --set train.iterations=1 -o "$IN/trained.h5" >>"$TMP/mk.log" 2>&1
 ok "the valid policy and partition files to break are written" \
-  test -s "$IN/policy.h5" -a -s "$IN/noadam.h5" -a -s "$IN/part.h5"
+  test -s "$IN/policy.h5" -a -s "$IN/noadam.h5" -a -s "$IN/part.h5" -a -s "$IN/trained.h5"
 cp "$IN/policy.h5" "$IN/same.h5"
 head -c 3000 "$IN/policy.h5" >"$IN/truncated.h5"
 echo "not HDF5 at all" >"$IN/text.h5"
@@ -121,6 +122,7 @@ broken("part", "pt_strings", replace("/partition", lambda d: d.astype("S4")))
 broken("part", "pt_2d", replace("/partition", lambda d: d.reshape(2, 4)))
 broken("part", "pt_short", replace("/partition", lambda d: d[:-1]))
 broken("part", "pt_range", part_range)
+broken("trained", "p_curve", replace("/train/entropy", lambda d: d.astype("S8")))
 EOF
   have_h5py=1
   ok "h5py made the broken HDF5 files" test -s "$H/pt_range.h5"
@@ -307,5 +309,23 @@ while IFS= read -r line; do
   check "$desc" "$np" "$pat" "$@"
 done <<<"$cases"
 ok "the table has at least 50 cases ($ncases)" test "$ncases" -ge 50
+
+# --- what looks wrong but is fine --------------------------------------------
+# Spreadsheets save CSVs with a byte-order mark and CRLF line ends.
+printf '\xEF\xBB\xBF' | cat - "$IN/nodes.csv" | sed 's/$/\r/' >"$IN/nodes_bom.csv"
+printf '\xEF\xBB\xBF' | cat - "$IN/prof.csv" >"$IN/prof_bom.csv"
+ok "a nodes CSV with a byte-order mark and CRLF is read" \
+  run_np 2 $S train -q $R8 $TR --set env.nodes="$IN/nodes_bom.csv" -o "$TMP/bom.h5"
+ok "a profiles CSV with a byte-order mark is read" \
+  run_np 2 $S train -q $R8 $TR --set env.profiles="$IN/prof_bom.csv" -o "$TMP/bom.h5"
+# --resume -o the same file is how training continues.
+cp "$IN/policy.h5" "$TMP/cont.h5"
+ok "train --resume P -o P is allowed" \
+  run_np 2 $S train -q $R8 --set train.iterations=1 --resume "$TMP/cont.h5" -o "$TMP/cont.h5"
+if [[ $have_h5py -eq 1 ]]; then
+  # The training curve is history, not weights: a broken one starts afresh.
+  ok "train --resume of a file whose curve holds strings starts a new curve" \
+    run_np 2 $S train -q $R8 --set train.iterations=2 --resume "$H/p_curve.h5" -o "$TMP/curve.h5"
+fi
 
 done_testing
