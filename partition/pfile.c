@@ -146,7 +146,8 @@ int partition_read(const char *path, gidx_t n, uint64_t fingerprint, int nparts,
         goto done;
     }
     if (len != n) {
-        rc = samarl_seterr("partition.file '%s': /partition has %" PRIdG " entries, expected %" PRIdG,
+        rc = samarl_seterr("partition.file '%s': /partition has %" PRIdG
+                           " entries, expected %" PRIdG,
                            path, len, n);
         goto done;
     }

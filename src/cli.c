@@ -48,7 +48,7 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
             if (i + 1 >= argc) usage_error(o, "option '%s' needs a value", a);                     \
             val = argv[++i];                                                                       \
         }                                                                                          \
-        /* "-o ''" (an unset shell variable) would only fail after the run. */                    \
+        /* "-o ''" (an unset shell variable) would only fail after the run. */                     \
         if (!*val) usage_error(o, "option '%s' needs a non-empty value", a);                       \
     } while (0)
 /* A second -c or -o would silently replace the first (configs are not merged). */
@@ -237,8 +237,8 @@ static int check_input(const char *what, const char *key, const char *path, cons
     if (stat(path, &in) != 0 || access(path, R_OK) != 0)
         return samarl_seterr("cannot open %s '%s' (%s): %s", what, path, key, strerror(errno));
     if (S_ISDIR(in.st_mode))
-        return samarl_seterr("cannot open %s '%s' (%s): it is a directory (expected a file)",
-                             what, path, key);
+        return samarl_seterr("cannot open %s '%s' (%s): it is a directory (expected a file)", what,
+                             path, key);
     if (!same_ok && out && stat(out, &ou) == 0 && ou.st_dev == in.st_dev && ou.st_ino == in.st_ino)
         return samarl_seterr("-o %s is the %s (%s): the output would replace its own input "
                              "(choose another -o)",

@@ -45,8 +45,7 @@ static long binary_at(FILE *f)
     size_t n = fread(buf, 1, sizeof buf, f);
     rewind(f);
     for (size_t i = 0; i < n; i++)
-        if ((buf[i] < 0x20 && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n') ||
-            buf[i] == 0x7f)
+        if ((buf[i] < 0x20 && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n') || buf[i] == 0x7f)
             return (long)i;
     return -1;
 }
