@@ -90,6 +90,7 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
             NEEDS_VALUE();
             o->resume = val;
         } else if ((accept & CLI_RESTART) && strcmp(a, "--restart") == 0) {
+            ONCE(restart);
             NEEDS_VALUE();
             o->restart = val;
         } else if ((accept & CLI_LAMBDA) && strcmp(a, "--lambda") == 0) {

@@ -264,9 +264,12 @@ int h5io_open(const char *path, h5file_t **out)
 {
     h5_init();
     int st = SAMARL_OK;
+    struct stat sb;
     if (comm_rank() == 0) {
-        if (access(path, R_OK) != 0)
+        if (access(path, R_OK) != 0 || stat(path, &sb) != 0)
             st = samarl_seterr("cannot open '%s': %s", path, strerror(errno));
+        else if (S_ISDIR(sb.st_mode))
+            st = samarl_seterr("'%s' is a directory (expected an HDF5 file)", path);
         else if (H5Fis_hdf5(path) <= 0)
             st = samarl_seterr("'%s' is not an HDF5 file (or it is damaged)", path);
     }

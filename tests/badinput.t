@@ -215,6 +215,10 @@ policy: a group where a dataset belongs | 2 | p_group\.h5: not a complete policy
 policy: a NaN weight | 3 | p_nan\.h5: dataset /params holds nan in row 3, column 5 | $S run $R8 --policy $H/p_nan.h5 -o $W/out.h5
 resume: a file without Adam state | 2 | noadam\.h5: holds the networks but no Adam state | $S train $R8 --set train.iterations=1 --resume $IN/noadam.h5 -o $W/out.h5
 resume: wrong format version | 2 | p_version\.h5: format_version 99 | $S train $R8 --set train.iterations=1 --resume $H/p_version.h5 -o $W/out.h5
+restart: missing checkpoint | 2 | cannot open '.*/missing\.ckpt': No such file | $S run --restart $IN/missing.ckpt
+restart: a policy file for a checkpoint | 2 | policy\.h5 is not a checkpoint for this command: its format is 'samarl-policy', expected 'samarl-run-checkpoint' | $S run --restart $IN/policy.h5
+restart: a directory | 2 | '.*/dir\.h5' is a directory \(expected an HDF5 file\) | $S train --restart $IN/dir.h5
+restart: given twice | 2 | samarl run: option '--restart' given twice | $S run --restart $IN/a.ckpt --restart $IN/b.ckpt
 partition: missing file | 2 | cannot open partition file '.*/missing\.h5' \(partition\.file\): No such file | $S consensus $R8 $Q --set partition.method=file --set partition.file=$IN/missing.h5
 partition: not HDF5 | 2 | partition\.file: '.*/text\.h5' is not an HDF5 file | $S consensus $R8 $Q --set partition.method=file --set partition.file=$IN/text.h5
 partition: wrong format attribute | 2 | partition\.file '.*/pt_format\.h5' is not a samarl partition file \(format 'samarl-policy'\) | $S consensus $R8 $Q --set partition.method=file --set partition.file=$H/pt_format.h5
