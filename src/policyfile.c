@@ -485,6 +485,14 @@ static int read_critic(h5file_t *f, const char *path, policy_state_t *st)
         h5io_attr_read_int64(f, "/critic", "critic_step", c->step) != SAMARL_OK ||
         h5io_attr_read_double(f, "/", "lambda_final", c->lambda) != SAMARL_OK)
         return SAMARL_ERR;
+    gidx_t nm = -1, nv = -1;
+    if (h5io_length_1d(f, "/critic/adam_m", &nm) != SAMARL_OK ||
+        h5io_length_1d(f, "/critic/adam_v", &nv) != SAMARL_OK)
+        return SAMARL_ERR;
+    if (nm != n || nv != n)
+        return samarl_seterr("%s: /critic/adam_m and adam_v have %" PRIdG " and %" PRIdG
+                             " entries, expected %" PRIdG " like /critic/params",
+                             path, nm, nv, n);
     if (nl != st->iterations)
         return samarl_seterr("%s: /train/lambda has %" PRIdG " entries for %" PRId64
                              " iterations",
