@@ -476,8 +476,11 @@ static void acc_reduce(ppo_t *p, double n_agents)
     }
     comm_allreduce_int64(p->digits, 3 * P, COMM_SUM);
     for (size_t k = 0; k < P; k++) {
-        __int128 a = ((__int128)p->digits[3 * k + 2] << 64) +
-                     ((__int128)p->digits[3 * k + 1] << 32) + (__int128)p->digits[3 * k];
+        /* Multiplied, not shifted: a digit may be negative, and shifting a
+         * negative value left is undefined in C (the product is the same). */
+        __int128 a = (__int128)p->digits[3 * k + 2] * ((__int128)1 << 64) +
+                     (__int128)p->digits[3 * k + 1] * ((__int128)1 << 32) +
+                     (__int128)p->digits[3 * k];
         p->grad[k] = (float)((double)a * 0x1p-32 / n_agents);
     }
 }
