@@ -631,7 +631,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 0;
     }
     if (!known_section(section)) return 0; /* already reported by the reader */
-    if (value[0] == LONG_VALUE_MARK) value = st->long_values[atoi(value + 1)];
+    if (value[0] == LONG_VALUE_MARK) {
+        /* line_reader's placeholder; a stray \x01 in the file is left for
+         * parse_value to refuse, not taken as an index. */
+        char *end;
+        long k = strtol(value + 1, &end, 10);
+        if (end != value + 1 && !*end && k >= 0 && k < st->n_long) value = st->long_values[k];
+    }
     int i = find_key(section, name);
     if (i < 0) {
         char hint[512];

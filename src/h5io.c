@@ -100,10 +100,12 @@ static hid_t parallel_fapl(void)
 /* Rank 0: can PATH be created? (directory exists and is writable) */
 static int check_writable(const char *path)
 {
+    /* (Also keeps the strcpy below in bounds: "." needs two bytes.) */
+    if (!*path) return samarl_seterr("cannot write '': the output path is empty");
     char *dir = samarl_strdup(path);
     char *slash = strrchr(dir, '/');
     if (!slash)
-        strcpy(dir, ".");
+        strcpy(dir, "."); // NOLINT(*insecureAPI.strcpy): path is not empty: 2 bytes at least
     else if (slash == dir)
         dir[1] = '\0';
     else
