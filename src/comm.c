@@ -111,11 +111,14 @@ void comm_cleanup_run(void)
     n_cleanup = 0;
 }
 
+static void exchanges_destroy_all(void);
+
 void comm_exit(int code)
 {
     comm_cleanup_run();
     fflush(stdout);
     fflush(stderr);
+    exchanges_destroy_all();
     if (initialised) MPI_Finalize();
     exit(code);
 }
@@ -391,6 +394,22 @@ struct comm_exchange {
     int width_in_flight;
 };
 
+/* The exchanges not yet destroyed. An early exit (comm_exit after a failed
+ * comm_check) destroys them before MPI_Finalize: a communicator still open
+ * at MPI_Finalize is torn down only in part, and its attribute table leaks. */
+static comm_exchange_t **live_ex;
+static int n_live_ex;
+
+static void exchanges_destroy_all(void)
+{
+    while (n_live_ex > 0) {
+        comm_exchange_t *ex = live_ex[n_live_ex - 1];
+        comm_exchange_destroy(&ex); /* removes it from live_ex */
+    }
+    free(live_ex);
+    live_ex = NULL;
+}
+
 comm_exchange_t *comm_exchange_create(comm_exchange_kind_t kind, int n_nbr, const int *nbr,
                                       const lidx_t *send_ptr, const lidx_t *recv_ptr, int max_width)
 {
@@ -425,6 +444,8 @@ comm_exchange_t *comm_exchange_create(comm_exchange_kind_t kind, int n_nbr, cons
         MPI_CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &ex->comm));
         ex->preq = XZNEW(MPI_Request *, max_width + 1);
     }
+    live_ex = xrealloc(live_ex, sizeof(comm_exchange_t *) * (size_t)(n_live_ex + 1));
+    live_ex[n_live_ex++] = ex;
     return ex;
 }
 
@@ -506,6 +527,11 @@ void comm_exchange_destroy(comm_exchange_t **exp)
 {
     comm_exchange_t *ex = *exp;
     if (!ex) return;
+    for (int i = 0; i < n_live_ex; i++)
+        if (live_ex[i] == ex) {
+            live_ex[i] = live_ex[--n_live_ex];
+            break;
+        }
     if (ex->preq) {
         for (int w = 1; w <= ex->max_width; w++) {
             if (!ex->preq[w]) continue;
