@@ -3,7 +3,7 @@
 # input (every rank fails, one clear message).
 source "$(dirname "$0")/lib.sh"
 # A rank that hangs instead of failing is a failure, not a stuck suite.
-MPIRUN="timeout -k 5 120 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 120) $MPIRUN"
 # Small and quick: the sigma estimate and the rounds are not what is tested.
 Q=(--set consensus.sigma_iters=50 --set consensus.rounds=20)
 
