@@ -154,9 +154,9 @@ ASAN_MAKE  = $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT='-O1 -g $(SANI
              LDFLAGS='$(SANITIZE)'
 
 asan:
-	@$(ASAN_MAKE) tests
+	+@$(ASAN_MAKE) tests
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
-	$(SAN_ENV) $(ASAN_MAKE) check
+	+$(SAN_ENV) $(ASAN_MAKE) check
 	@if [ -n "$$(ls $(SAN_LOGS))" ]; then head -50 $(SAN_LOGS)/*; \
 	  echo "asan: sanitizer reports in $(SAN_LOGS)"; exit 1; fi
 
