@@ -135,8 +135,8 @@ static minavgmax_t summarise(const int64_t *v, int n)
 {
     minavgmax_t s = {(double)v[0], 0.0, (double)v[0]};
     for (int i = 0; i < n; i++) {
-        if (v[i] < s.min) s.min = (double)v[i];
-        if (v[i] > s.max) s.max = (double)v[i];
+        if ((double)v[i] < s.min) s.min = (double)v[i];
+        if ((double)v[i] > s.max) s.max = (double)v[i];
         s.avg += (double)v[i];
     }
     s.avg /= n;

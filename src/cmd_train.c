@@ -311,7 +311,7 @@ int cmd_train(int argc, char **argv)
                   config_enum_name("train", "algo", cfg.train.algo),
                   n_it > 0 ? sum_it / (double)n_it : 0.0, n_it > 0 ? cpu_it / (double)n_it : 0.0);
         for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
-            sb_printf(&sb, "%s%.6g", k ? ", " : "", it_s[k]);
+            sb_printf(&sb, "%s%.6g", k ? ", " : "", it_s[k]); // NOLINT(*CallAndMessage): all set
         sb_printf(&sb, "]");
         if (mp) {
             const critic_t *cn = mappo_critic(mp);

@@ -232,7 +232,8 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
         e->beta[i] = (float)(cfg->env.beta_min + (cfg->env.beta_max - cfg->env.beta_min) * u[0]);
         if (e->from_profiles) {
             e->column[i] = (int32_t)(g % (uint64_t)e->n_columns);
-            e->offset[i] = 24 * (int32_t)(u[1] * (e->n_hours / 24));
+            /* A whole number of days into the profiles: n_hours / 24 rounds down on purpose. */
+            e->offset[i] = 24 * (int32_t)(u[1] * (e->n_hours / 24)); // NOLINT(*integer-division)
         }
     }
     free(scale);
@@ -402,7 +403,7 @@ void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, 
         double target = u[j] * sum, acc = 0;
         int k = 0;
         for (; k < K - 1; k++) {
-            acc += w[k];
+            acc += w[k]; // NOLINT(*uninitialized.Assign): w[0..K) is set above
             if (target < acc) break;
         }
         action[j] = (uint8_t)k;

@@ -136,7 +136,7 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
                      "weights, edge weights)",
                      path, lineno, fmt);
             char f3[4] = "000";
-            memcpy(f3 + 3 - lf, fmt, lf);
+            memcpy(f3 + 3 - lf, fmt, lf); // NOLINT(*not-null-terminated-result): f3[3] stays '\0'
             has_vsize = f3[0] == '1';
             has_vwgt = f3[1] == '1';
             has_ewgt = f3[2] == '1';

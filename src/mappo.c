@@ -95,10 +95,13 @@ xsum_add_kernel(size_t n, const float *restrict g, int64_t *restrict lo, int64_t
         float v = v0 <= 0x1p30f ? v0 : 0x1p30f; /* NaN counts as +max */
         v = v >= -0x1p30f ? v : -0x1p30f;
         clamps += v != v0;
+        /* cppcheck 2.10 misreads hex float literals (0x1p30f): |v| <= 2^30 here. */
+        // cppcheck-suppress floatConversionOverflow
         const int32_t t = (int32_t)v; /* v truncated towards zero */
         hi[k] += t;
         /* v - t is exact (Sterbenz: t and v within a factor 2 unless t = 0)
          * and in (-1, 1), so its 2^-31 multiples fit an int32. */
+        // cppcheck-suppress floatConversionOverflow ; see above
         lo[k] += (int32_t)((v - (float)t) * 0x1p31f);
     }
     return clamps;
@@ -410,6 +413,8 @@ static void build_share_obs(mappo_t *p)
         int64_t gid;
         memcpy(&gid, r, sizeof gid);
         SAMARL_ASSERT(gid >= 0 && gid < p->N);
+        /* Records are floats after an int64 (rec is a multiple of 4): aligned. */
+        // cppcheck-suppress invalidPointerCast ; the bytes are floats, copied in as such
         const float *xk = (const float *)(r + 8);
         for (int c = 0; c < ENV_OBS; c++) {
             const float *src = xk + (size_t)c * S;
@@ -584,7 +589,8 @@ static void update_actors(mappo_t *p, int64_t it, double lr)
                 for (int b = 0; b < p->n_mb; b++) {
                     actor_grad(p, i, perm, b, w, ep == epochs - 1);
                     clip_grad(p->grad, P, mg);
-                    adam_update(w, p->grad, m, v, P, p->adam_step + 1 + ep * p->n_mb + b, lr);
+                    adam_update(w, p->grad, m, v, P, p->adam_step + 1 + (int64_t)ep * p->n_mb + b,
+                                lr);
                 }
             }
         }

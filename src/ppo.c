@@ -454,6 +454,7 @@ static void acc_add(ppo_t *p, int64_t *clamps)
     const size_t P = p->net.n_params;
     for (size_t k = 0; k < P; k++) {
         float g = p->grad[k];
+        // cppcheck-suppress incorrectLogicOperator ; cppcheck 2.10 misreads 0x1p30f (NaN check)
         if (!(g <= 0x1p30f && g >= -0x1p30f)) {
             g = g > 0 ? 0x1p30f : -0x1p30f; /* NaN counts as +max */
             (*clamps)++;
@@ -476,8 +477,11 @@ static void acc_reduce(ppo_t *p, double n_agents)
     }
     comm_allreduce_int64(p->digits, 3 * P, COMM_SUM);
     for (size_t k = 0; k < P; k++) {
-        __int128 a = ((__int128)p->digits[3 * k + 2] << 64) +
-                     ((__int128)p->digits[3 * k + 1] << 32) + (__int128)p->digits[3 * k];
+        /* Multiplied, not shifted: a digit may be negative, and shifting a
+         * negative value left is undefined in C (the product is the same). */
+        __int128 a = (__int128)p->digits[3 * k + 2] * ((__int128)1 << 64) +
+                     (__int128)p->digits[3 * k + 1] * ((__int128)1 << 32) +
+                     (__int128)p->digits[3 * k];
         p->grad[k] = (float)((double)a * 0x1p-32 / n_agents);
     }
 }
@@ -511,7 +515,8 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
                 for (int b = 0; b < p->n_mb; b++) {
                     minibatch_grad(p, i, ro, p->perm, b, w, ep == epochs - 1);
                     clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
-                    adam_update(w, p->grad, m, v, P, p->adam_step + 1 + ep * p->n_mb + b, lr);
+                    adam_update(w, p->grad, m, v, P, p->adam_step + 1 + (int64_t)ep * p->n_mb + b,
+                                lr);
                 }
             }
             timer_stop(TIMER_UPDATE);

@@ -3,7 +3,7 @@
 # input (every rank fails, one clear message).
 source "$(dirname "$0")/lib.sh"
 # A rank that hangs instead of failing is a failure, not a stuck suite.
-MPIRUN="timeout -k 5 120 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 120) $MPIRUN"
 # Small and quick: the sigma estimate and the rounds are not what is tested.
 Q=(--set consensus.sigma_iters=50 --set consensus.rounds=20)
 
@@ -114,6 +114,11 @@ printf '[graph]\nagents = 10\nagents = 12\n' >"$TMP/dup.ini"
 fails "key set twice: both lines" 2 any "dup\.ini:3: .*agents.*twice.*line 2" $SAMARL consensus -c "$TMP/dup.ini"
 printf '[graph]\nagents 10\n' >"$TMP/syntax.ini"
 fails "syntax error: file:line" 2 any "syntax\.ini:2: " $SAMARL consensus -c "$TMP/syntax.ini"
+# \x01 marks samarl's own placeholder for a long value: one in the file is
+# a bad value like any other, not an index (it used to crash the parser).
+printf '[run]\nseed = \0017\n[output]\nsummary = \0010\n' >"$TMP/ctl.ini"
+fails "a control byte at the start of a value: file:line and key" 2 any "ctl\.ini:2: \[run\] seed: expected an integer" \
+  $SAMARL consensus -c "$TMP/ctl.ini"
 printf '[graph]\nagents = 0\n' >"$TMP/range.ini"
 fails "out-of-range value in a file: file:line, key and range" 2 any \
   "range\.ini:2: .*agents.*\[1, 2147483647\]" $SAMARL consensus -c "$TMP/range.ini"
@@ -175,6 +180,8 @@ fails "output into a nonexistent directory names the directory" 2 any \
   "directory '$TMP/nodir' does not exist" $SAMARL consensus "${Q[@]}" -o "$TMP/nodir/out.h5"
 ok "... and leaves no file behind" absent "$TMP/nodir"
 fails "output onto a directory" 2 any "'$TMP'.*is a directory" $SAMARL consensus "${Q[@]}" -o "$TMP"
+fails "an empty output path" 2 any "output path is empty" $SAMARL consensus "${Q[@]}" -o ""
+ok "... writes no '.partial' in the working directory" absent .partial
 fails "a run that fails (disconnected graph) with -o" 2 any "disconnected" \
   $SAMARL consensus "${Q[@]}" "${G[@]}" --set graph.path="$TMP/disc.graph" -o "$TMP/failed.h5"
 ok "... leaves neither FILE nor FILE.partial nor the JSON" \

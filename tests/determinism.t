@@ -3,7 +3,7 @@
 # checksum) on 1, 2, 3 and 4 ranks, for every graph source, both weight
 # rules, both halo methods and both partitioners.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 120 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 120) $MPIRUN"
 NPS=(1 2 3 4)
 # Few rounds and a short sigma estimate keep this quick; sigma still feeds
 # /consensus/bound, which must not depend on the rank count either.

@@ -12,3 +12,7 @@ fi
 # Quiet Open MPI's hints about transports this machine does not have.
 export OMPI_MCA_btl_base_warn_component_unused=0
 export OPENBLAS_NUM_THREADS=1
+# Hang guards: tests wrap commands in `timeout $(tlimit SECONDS)`.
+# SAMARL_TEST_SLOW (a whole factor, default 1) stretches every guard for a
+# slow build; `make asan` sets it. No check depends on how fast anything runs.
+tlimit() { echo $(($1 * ${SAMARL_TEST_SLOW:-1})); }

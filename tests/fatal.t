@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 bin=$SAMARL_BUILD/tests/test_fatal
 for np in 1 2 3; do
   rm -f "$TMP/partial"
-  timeout 60 $MPIRUN -np $np "$bin" "$TMP/partial" >"$TMP/out" 2>&1
+  timeout "$(tlimit 60)" $MPIRUN -np $np "$bin" "$TMP/partial" >"$TMP/out" 2>&1
   rc=$?
   [[ $rc -ne 0 && $rc -ne 124 ]] && pass "np=$np: the job fails (status $rc), it does not hang" \
     || fail "np=$np: the job fails (status $rc), it does not hang"

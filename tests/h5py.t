@@ -2,7 +2,7 @@
 # python3-h5py at /usr/bin/python3), check the layout, attributes and the
 # physics of the numbers.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 120 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 120) $MPIRUN"
 PY=/usr/bin/python3
 if ! $PY -c 'import h5py' >/dev/null 2>&1; then
   echo "1..0 # SKIP no h5py"

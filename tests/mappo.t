@@ -6,7 +6,7 @@
 # and staying 0 with slack; --resume exact (critic and multiplier saved); the
 # memory guard; bad input refused.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 120 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 120) $MPIRUN"
 PY=${PY:-/usr/bin/python3}
 TINY=(--set graph.agents=4 --set graph.type=ring --set graph.k=1 --set env.horizon=24
       --set train.copies=4 --set train.minibatches=2 --set train.epochs=2

@@ -63,21 +63,22 @@ fi
 SAMARL=$(cd "$SAMARL_BUILD" && pwd)/samarl
 export TMPDIR=$TMP   # Open MPI's session directories go with the test's files
 # mpirun in namespace A with A's own hostname; the daemon for B comes from
-# netns-rsh, which passes on only the variables named in NETNS_RSH_ENV.
+# netns-rsh, which passes on only the variables named in NETNS_RSH_ENV (with
+# the sanitizers' settings, for make asan).
 # --bind-to none: both "nodes" see the same two cores, so Open MPI would bind
 # rank 0 of each to core 0 and they would take turns on one core.
 # mpi_yield_when_idle: neither node thinks it is oversubscribed, but the
 # machine is (2 or 4 ranks, 2 daemons, other jobs on 2 cores).
 # --timeout: a hang ends with Open MPI's report of every rank's state (and
 # the daemons are taken down cleanly); the outer timeout is the last resort.
-NMPI=(timeout -k 5 120 ip netns exec "$A" unshare --uts
+NMPI=(timeout -k 5 "$(tlimit 120)" ip netns exec "$A" unshare --uts
       sh -c 'hostname "$0" && exec "$@"' "netns-$A"
       env NETNS_RSH_NAMESPACES="$A $B"
-      NETNS_RSH_ENV="TMPDIR OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"
+      NETNS_RSH_ENV="TMPDIR OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS"
       $MPIRUN --mca plm_rsh_agent "$RSH" --mca plm_rsh_no_tree_spawn 1
       --mca pml ob1 --mca btl_tcp_if_include "$NET.0/24" --mca oob_tcp_if_include "$NET.0/24"
       --bind-to none --mca mpi_yield_when_idle 1 -x OPENBLAS_NUM_THREADS
-      --timeout 100 --report-state-on-timeout)
+      --timeout "$(tlimit 100)" --report-state-on-timeout)
 TWO=(--host "$IPA:1,$IPB:1" -np 2 --mca btl tcp,self)
 FOUR=(--host "$IPA:2,$IPB:2" -np 4 --mca btl vader,tcp,self)
 # Bytes through A's end of the veth, both directions.
@@ -138,7 +139,7 @@ ok "4 ranks: 0 and 1 in namespace A, 2 and 3 in B, each with its node's hostname
 RUN=(run -q --set policy.type=bestresponse --set graph.agents=200 --set graph.type=rgg
      --set graph.degree=12 --set run.days=2 --set consensus.sigma_iters=0 --set dual.mode=consensus)
 RUNSETS=(/series /traj /agents /graph/degree)
-timeout -k 5 120 $MPIRUN -np 1 "$SAMARL" "${RUN[@]}" -o "$TMP/ref.h5" >"$TMP/ref.log" 2>&1 || diag "1-rank reference run failed"
+timeout -k 5 "$(tlimit 120)" $MPIRUN -np 1 "$SAMARL" "${RUN[@]}" -o "$TMP/ref.h5" >"$TMP/ref.log" 2>&1 || diag "1-rank reference run failed"
 netrun run2 "${TWO[@]}" "$SAMARL" "${RUN[@]}" -o "$TMP/run2.h5"
 identical "run, 2 nodes x 1 rank over TCP: ${RUNSETS[*]} = 1 rank, bit for bit" \
   "$TMP/ref.h5" "$TMP/run2.h5" "${RUNSETS[@]}"
@@ -158,7 +159,7 @@ identical "run, 2 nodes x 2 ranks (vader within, TCP between): = 1 rank, bit for
   "$TMP/ref.h5" "$TMP/run4.h5" "${RUNSETS[@]}"
 crossed "run, 2 nodes x 2 ranks: the traffic went over the veth" run4 $MIN
 ok "the comparison can fail: tracking differs from consensus" bash -c \
-  "timeout -k 5 120 $MPIRUN -np 1 '$SAMARL' ${RUN[*]} --set dual.mode=tracking -o '$TMP/trk.h5' >/dev/null 2>&1 &&
+  "timeout -k 5 $(tlimit 120) $MPIRUN -np 1 '$SAMARL' ${RUN[*]} --set dual.mode=tracking -o '$TMP/trk.h5' >/dev/null 2>&1 &&
    h5diff -q '$TMP/ref.h5' '$TMP/trk.h5' /traj/lambda /traj/lambda >/dev/null 2>&1; [[ \$? -eq 1 ]]"
 
 # ---- samarl train: one shared network, exact gradient sums across the nodes --------
@@ -166,7 +167,7 @@ TRAIN=(train -q --set graph.agents=6 --set graph.type=ring --set graph.k=1 --set
        --set train.copies=4 --set train.minibatches=2 --set train.epochs=2 --set train.eval_every=2
        --set train.eval_copies=2 --set policy.hidden=8 --set policy.sharing=shared --set train.iterations=3)
 TRAINSETS=(/params /adam_m /adam_v /obs_mean /obs_scale /train/aug_reward /train/eval_return)
-timeout -k 5 120 $MPIRUN -np 1 "$SAMARL" "${TRAIN[@]}" -o "$TMP/tref.h5" >"$TMP/tref.log" 2>&1 || diag "1-rank reference training failed"
+timeout -k 5 "$(tlimit 120)" $MPIRUN -np 1 "$SAMARL" "${TRAIN[@]}" -o "$TMP/tref.h5" >"$TMP/tref.log" 2>&1 || diag "1-rank reference training failed"
 netrun train2 "${TWO[@]}" "$SAMARL" "${TRAIN[@]}" -o "$TMP/train2.h5"
 identical "train (shared), 2 nodes over TCP: policy.h5 = 1 rank, bit for bit" \
   "$TMP/tref.h5" "$TMP/train2.h5" "${TRAINSETS[@]}"

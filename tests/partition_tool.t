@@ -2,7 +2,7 @@
 # independent count), a hand-checkable case, its use by samarl consensus
 # (partition.method = file), and the refusals of a wrong file.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 120 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 120) $MPIRUN"
 Q=(--set consensus.sigma_iters=100 --set consensus.rounds=40)
 
 fails() { # DESC NP PATTERN ARGS: every rank fails, PATTERN on exactly one line

@@ -4,7 +4,7 @@
 # everyone within capacity), run.h5 is bit-identical on 1-4 ranks, its schema
 # and numbers hold together, trained policies run, and bad input is refused.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 300 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 300) $MPIRUN"
 PY=/usr/bin/python3
 BR=(--set policy.type=bestresponse --set graph.agents=256 --set graph.type=ring --set graph.k=2)
 # result FILE.json EXPR: passes when the Python expression over r (the JSON

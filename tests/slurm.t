@@ -18,7 +18,7 @@ if [[ $(id -u) -ne 0 ]]; then echo "1..0 # SKIP slurmd needs root"; exit 0; fi
 # Nothing from an outer SLURM job (make test run inside an allocation) may leak in.
 while read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(SLURM|SBATCH|SALLOC|SRUN)_' || true)
 
-MPIRUN="timeout -k 5 60 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 60) $MPIRUN"
 S=$TMP/slurm
 mkdir -p "$S/munge" "$S/state" "$S/spool" "$S/tmp" "$S/log" "$TMP/jobs"
 pids=() jobids=()
@@ -122,12 +122,12 @@ t_up=$((SECONDS - t0))
 if [[ $state == idle ]]; then pass "slurmctld + slurmd: node $host idle ($cpus CPUs, ports $port-$((port + 1))) after $t_up s"
 else bail "node not idle after 30 s (sinfo: '$state')"; fi
 
-# job_wait ID: polls until the job has ended (60 s at most); sets job_state
+# job_wait ID: polls until the job has ended (60 s x SAMARL_TEST_SLOW at most); sets job_state
 # and job_exit from scontrol (no accounting daemon, so no sacct).
 job_wait() {
   local id=$1 i info
   job_state='' job_exit=''
-  for ((i = 0; i < 600; i++)); do
+  for ((i = 0; i < $(tlimit 600); i++)); do
     info=$(scontrol -o show job "$id" 2>/dev/null || true)
     job_state=$(sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' <<<"$info")
     job_exit=$(sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p' <<<"$info")
@@ -316,7 +316,7 @@ nowarn "weak --inside, mpirun -np 1 in 2 tasks: no SLURM_NTASKS warning" "$D/np0
 # Strong, one job per size, waiting for them.
 rc=0
 t0=$SECONDS
-SWEEP_POLL_S=0.5 timeout 90 scripts/slurm/sweep.sh strong "$TMP/small.ini" "$SW" --ranks 1,2 --agents 48 --wait \
+SWEEP_POLL_S=0.5 timeout "$(tlimit 90)" scripts/slurm/sweep.sh strong "$TMP/small.ini" "$SW" --ranks 1,2 --agents 48 --wait \
   -- -q >"$TMP/submit.log" 2>&1 || rc=$?
 t_submit=$((SECONDS - t0))
 D=$(sed -n 's/^sweep.sh: results in \([^ ]*\) .*/\1/p' "$TMP/submit.log" | head -1)

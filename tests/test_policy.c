@@ -290,7 +290,6 @@ static void kernel_accuracy(void)
 static void env_conservation(void)
 {
     config_t cfg;
-    config_defaults(&cfg);
     TAP_OK(config_parse(&cfg, NULL, NULL, NULL, 0) == SAMARL_OK, "default config");
     const lidx_t n = 5;
     gidx_t gid[5] = {0, 7, 3, 11, 2};

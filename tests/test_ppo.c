@@ -65,7 +65,6 @@ int main(int argc, char **argv)
     comm_init(&argc, &argv);
     const int P = comm_size(), me = comm_rank();
     config_t cfg;
-    config_defaults(&cfg);
     char *sets[] = {"env.horizon=1",      "train.copies=64",      "train.minibatches=4",
                     "train.iterations=300", "train.lambda_max=1", "train.entropy=0.003",
                     "graph.agents=4"};

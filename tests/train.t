@@ -3,7 +3,7 @@
 # eval CSV, real profile and nodes inputs, and every bad input refused with
 # a clear message on all ranks.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 300 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 300) $MPIRUN"
 SMALL=(--set graph.agents=6 --set graph.type=ring --set graph.k=1 --set env.horizon=24
        --set train.copies=4 --set train.minibatches=2 --set train.epochs=2
        --set train.eval_every=2 --set train.eval_copies=2 --set policy.hidden=8)

@@ -78,7 +78,7 @@ static inline float log_pos_f(float x)
     /* Subtracting the bits of sqrt(1/2) puts the exponent change at sqrt 2. */
     const int32_t d = u.i - 0x3F3504F3;
     const int32_t k = d >> 23;
-    u.i -= k << 23; /* m = x / 2^k */
+    u.i -= k * (1 << 23); /* m = x / 2^k (k < 0 for x < sqrt(1/2): no shift) */
     const float m = u.f;
     const float s = (m - 1.0f) / (m + 1.0f), s2 = s * s;
     float z = 1.0f / 9.0f;
