@@ -149,7 +149,7 @@ SAN_ENV    = ASAN_OPTIONS=halt_on_error=1:exitcode=86:detect_leaks=1:fast_unwind
 intercept_tls_get_addr=0:log_path=$(SAN_LOGS)/asan \
              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
-             SAMARL_TEST_SLOW=4
+             SAMARL_TEST_SLOW=4 SAMARL_TEST_VMEM_KB=unlimited
 ASAN_MAKE  = $(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) OPT='-O1 -g $(SANITIZE)' \
              LDFLAGS='$(SANITIZE)'
 

@@ -8,8 +8,9 @@ source "$(dirname "$0")/lib.sh"
 # A rank that hangs is a failure, not a stuck suite; a rank that tries to
 # allocate for a huge declared size meets the memory limit, not the OOM
 # killer of a shared machine.
-MPIRUN="timeout -k 5 60 $MPIRUN"
-MEM_KB=4000000
+MPIRUN="timeout -k 5 $(tlimit 60) $MPIRUN"
+# (ASan reserves terabytes of address space for its shadow: no limit there.)
+MEM_KB=${SAMARL_TEST_VMEM_KB:-4000000}
 
 IN=$TMP/in H=$TMP/h5 W=$TMP/work
 mkdir -p "$IN" "$H" "$W"

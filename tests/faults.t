@@ -4,7 +4,7 @@
 # faults 0 = no [faults]; link_drop 1 = dual.mode local; late messages do not
 # cross dual epochs; the settings are recorded; bad values are refused.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 300 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 300) $MPIRUN"
 
 # ---- the engine ---------------------------------------------------------------------
 while IFS= read -r line; do

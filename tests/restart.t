@@ -5,7 +5,7 @@
 # message instead of a hang; and a checkpoint that does not fit the command
 # is refused with a clear message.
 source "$(dirname "$0")/lib.sh"
-MPIRUN="timeout -k 5 300 $MPIRUN"
+MPIRUN="timeout -k 5 $(tlimit 300) $MPIRUN"
 PY=/usr/bin/python3
 same() { $PY "$here/h5same.py" "$@"; }
 # Wall times and timers differ from run to run; everything else must not.
@@ -32,7 +32,7 @@ kill_job() {
   local np=$1 cmd=$2 pat=$3 k=$4 out=$5; shift 5
   $MPIRUN -np "$np" $SAMARL "$cmd" "$@" -o "$out" >"$out.log" 2>&1 &
   local job=$! i
-  for ((i = 0; i < 1200; i++)); do
+  for ((i = 0; i < $(tlimit 1200); i++)); do
     if [[ -e $out.ckpt ]] && grep -Eq "$pat$k/" "$out.log"; then break; fi
     kill -0 $job 2>/dev/null || break
     sleep 0.05
