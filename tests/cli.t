@@ -180,7 +180,7 @@ fails "output into a nonexistent directory names the directory" 2 any \
   "directory '$TMP/nodir' does not exist" $SAMARL consensus "${Q[@]}" -o "$TMP/nodir/out.h5"
 ok "... and leaves no file behind" absent "$TMP/nodir"
 fails "output onto a directory" 2 any "'$TMP'.*is a directory" $SAMARL consensus "${Q[@]}" -o "$TMP"
-fails "an empty output path" 2 any "output path is empty" $SAMARL consensus "${Q[@]}" -o ""
+fails "an empty output path" 2 any "option '-o' needs a non-empty value" $SAMARL consensus "${Q[@]}" -o ""
 ok "... writes no '.partial' in the working directory" absent .partial
 fails "a run that fails (disconnected graph) with -o" 2 any "disconnected" \
   $SAMARL consensus "${Q[@]}" "${G[@]}" --set graph.path="$TMP/disc.graph" -o "$TMP/failed.h5"
