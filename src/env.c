@@ -41,7 +41,7 @@ static void synthetic_tables(const config_t *cfg, env_t *e)
 
 /* Rank 0: a CityLearn-format profile file -> shape[column][hour] normalised
  * to mean 1 per column, and price[hour]. */
-static int load_profiles(const char *path, env_t *e)
+int env_load_profiles(const char *path, env_t *e)
 {
     nodes_t *t;
     if (table_load(path, "profiles", 0, 0, &t) != SAMARL_OK) return SAMARL_ERR;
@@ -186,7 +186,7 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
     /* Tables: synthetic, or a profile file read on rank 0 and broadcast. */
     e->from_profiles = cfg->env.profiles[0] != '\0';
     if (e->from_profiles) {
-        int rc = comm_rank() == 0 ? load_profiles(cfg->env.profiles, e) : SAMARL_OK;
+        int rc = comm_rank() == 0 ? env_load_profiles(cfg->env.profiles, e) : SAMARL_OK;
         comm_check_root(rc, 0);
         int64_t dims[2] = {e->n_hours, e->n_columns};
         comm_bcast_int64(dims, 2, 0);
