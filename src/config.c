@@ -532,6 +532,7 @@ typedef struct {
     char err[1024];
     char **long_values; /* values too long for inih's line buffer */
     int n_long;
+    int long_line; /* line whose value line_reader set aside (0: none) */
 } parse_state_t;
 
 static void fail_at(parse_state_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -578,6 +579,7 @@ static char *line_reader(char *str, int num, void *stream)
         memcpy(val, v, (size_t)(e - v));
         val[e - v] = '\0';
         st->long_values[st->n_long] = val;
+        st->long_line = st->line;
         memcpy(str, s, sep + 1);
         len = sep + 1 +
               (size_t)snprintf(str + sep + 1, (size_t)num - sep - 1, " %c%d", LONG_VALUE_MARK,
@@ -652,7 +654,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 0;
     }
     if (!known_section(section)) return 0; /* already reported by the reader */
-    if (value[0] == LONG_VALUE_MARK) value = st->long_values[atoi(value + 1)];
+    /* Only a placeholder line_reader made: a value of the file's own that
+     * starts with the mark byte is refused by parse_value like any other
+     * control character. */
+    if (value[0] == LONG_VALUE_MARK && st->long_line == st->line)
+        value = st->long_values[atoi(value + 1)];
     int i = find_key(section, name);
     if (i < 0) {
         char hint[512];
