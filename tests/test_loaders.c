@@ -232,6 +232,9 @@ static void metis_errors(void)
               "header m more than n(n-1)/2");
     metis_bad("bad/huge_n.graph", 0, "huge_n.graph:1:", "announces 2000000000 vertices",
               "2 vertex lines", "header n far beyond the file");
+    /* Found by fuzzing: the rest of a line after a NUL byte went unread. */
+    metis_bad("bad/nul.graph", 0, "nul.graph:4:", "a NUL byte", "text file",
+              "a NUL byte (it hid a neighbour)");
     metis_bad("good/comments.graph", 6, "comments.graph:3:", "has 5 vertices", "graph.agents = 6",
               "n_expected mismatch");
     metis_bad("bad/no-such-file.graph", 0, "cannot open graph file", "no-such-file.graph",
@@ -332,6 +335,9 @@ static void edgelist_errors(void)
     edges_bad("bad/empty.edges", 0, "empty.edges", "empty graph", "no edges", "empty file");
     edges_bad("bad/comments_only.edges", 0, "comments_only.edges", "no edges", NULL,
               "comments only");
+    /* Found by fuzzing: the rest of a line after a NUL byte went unread. */
+    edges_bad("bad/nul.edges", 0, "nul.edges:2:", "a NUL byte", "text file",
+              "a NUL byte (it hid a weight)");
     edges_bad("bad/no-such-file.edges", 0, "cannot open edge list", "no-such-file.edges", NULL,
               "missing file");
 }
@@ -515,6 +521,8 @@ static void nodes_tests(void)
               "duplicate column name");
     nodes_bad("bad/nodes_emptycol.csv", 0, "nodes_emptycol.csv:1:", "column 2 has an empty name",
               NULL, "empty column name");
+    nodes_bad("bad/nodes_nul.csv", 0, "nodes_nul.csv:1003:", "a NUL byte", "text file",
+              "a NUL byte (it hid a cell)");
     nodes_bad("bad/no-such-file.csv", 0, "cannot open nodes file", "no-such-file.csv", NULL,
               "missing file");
 }
