@@ -1,6 +1,7 @@
 /* Environment DR-v1 (see env.h). */
 #include "samarl/env.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,11 @@ int env_load_profiles(const char *path, env_t *e)
                                path, r + 1, price[r]);
             goto done;
         }
+        if (price[r] > FLT_MAX) { /* prices are floats from here on */
+            rc = samarl_seterr("%s: data row %" PRIdG ": price %g is too large (at most %g)", path,
+                               r + 1, price[r], FLT_MAX);
+            goto done;
+        }
         e->price[r] = (float)price[r];
     }
     for (int c = 0; c < k; c++) {
@@ -112,6 +118,11 @@ int env_load_profiles(const char *path, env_t *e)
         if (!(sum > 0)) {
             rc = samarl_seterr("%s: column %s is all zero (a building needs some load)", path,
                                name);
+            goto done;
+        }
+        if (!isfinite(sum)) {
+            rc = samarl_seterr("%s: column %s: the loads are too large (their sum overflows)",
+                               path, name);
             goto done;
         }
         double mean = sum / (double)t->n;

@@ -1,11 +1,12 @@
-/* Input loaders: METIS .graph files, edge lists and nodes CSV files accept
- * good input and refuse each kind of malformed input with a message that
+/* Input loaders: METIS .graph files, edge lists, nodes and profile CSV files
+ * accept good input and refuse each kind of malformed input with a message that
  * names the file, the line and what was expected; graph_validate and the
  * connectivity policy of graph_build on hand-made defects. Serial. */
 #include <stdarg.h>
 
 #include "samarl/comm.h"
 #include "samarl/config.h"
+#include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/graph.h"
 #include "samarl/nodes.h"
@@ -527,6 +528,38 @@ static void nodes_tests(void)
               "missing file");
 }
 
+/* ---- env.profiles CSV ---------------------------------------------------------- */
+
+static void profiles_bad(const char *file, const char *p1, const char *p2, const char *what)
+{
+    env_t e;
+    memset(&e, 0, sizeof e);
+    samarl_clearerr();
+    int rc = env_load_profiles(data(file), &e);
+    TAP_OK(failed_with(rc, file + 4, p1, p2), "profiles %s: %s [%s]", what, file, samarl_errmsg());
+    free(e.shape);
+    free(e.price);
+}
+
+static void profiles_tests(void)
+{
+    env_t e;
+    memset(&e, 0, sizeof e);
+    int rc = env_load_profiles(data("good/profiles.csv"), &e);
+    TAP_OK(rc == SAMARL_OK && e.n_hours == 24 && e.n_columns == 1 && e.price[16] == 0.54f &&
+               e.shape[0] == 0.5f && e.shape[2] == 1.5f,
+           "profiles: one day, one building, its load shape of mean 1 [%s]",
+           rc ? samarl_errmsg() : "");
+    free(e.shape);
+    free(e.price);
+    /* Found by fuzzing: values that are finite doubles but not finite
+     * tables (an infinite float price, a load sum that overflows). */
+    profiles_bad("bad/prof_price_huge.csv", "data row 6: price 1e+39 is too large", NULL,
+                 "a price beyond float range");
+    profiles_bad("bad/prof_load_huge.csv", "column load_b1", "sum overflows",
+                 "loads whose sum overflows");
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -537,6 +570,7 @@ int main(int argc, char **argv)
     edgelist_errors();
     validate_tests();
     nodes_tests();
+    profiles_tests();
     int rc = tap_done();
     comm_finalize();
     return rc;
