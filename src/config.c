@@ -846,13 +846,14 @@ static int validate(config_t *cfg)
         } else if (strcmp(a, "none") == 0) {
             cfg->output.agent_step = 0;
         } else if (strncmp(a, "every:", 6) == 0 &&
-                   (cfg->output.agent_step = strtoll(a + 6, &end, 10)) >= 1 && *end == '\0') {
-            /* every:M */
+                   (cfg->output.agent_step = strtoll(a + 6, &end, 10)) >= 1 && *end == '\0' &&
+                   cfg->output.agent_step <= I32MAX) {
+            /* every:M; M up to the most agents, so that N + M - 1 cannot overflow */
         } else {
             char org[600];
             origin_text(cfg, find_key("output", "agents"), org, sizeof org);
             return samarl_seterr("[output] agents = '%s' (%s): expected all, none or every:M "
-                                 "with an integer M >= 1",
+                                 "with an integer M in [1, 2147483647]",
                                  a, org);
         }
     }

@@ -349,6 +349,18 @@ static void strings(void)
            "over-long comment lines and inline comments are accepted [%s]",
            rc ? samarl_errmsg() : "");
     config_free(&a);
+
+    /* A stride beyond the most agents overflowed N + M - 1 in samarl run,
+     * which then recorded no agent at all. */
+    char *every[] = {"output.agents=every:2147483647"};
+    rc = config_parse(&a, NULL, NULL, every, 1);
+    TAP_OK(rc == SAMARL_OK && a.output.agent_step == 2147483647,
+           "output.agents = every:2147483647 keeps gid 0 only [%s]", rc ? samarl_errmsg() : "");
+    config_free(&a);
+    bad_set("output.agents=every:2147483648", "every:M", "[1, 2147483647]",
+            "output.agents every:M beyond the most agents");
+    bad_set("output.agents=every:99999999999999999999", "every:M", "[1, 2147483647]",
+            "output.agents every:M beyond int64");
 }
 
 static void syntax_accepted(void)

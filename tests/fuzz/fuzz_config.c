@@ -26,13 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf[size] = '\0';
     char *ov[MAX_OVERRIDES];
     int n_ov = 0;
-    for (char *p = buf + strlen(buf); p < buf + size && n_ov < MAX_OVERRIDES;
-         p += strlen(p))
+    for (char *p = buf + strlen(buf); p < buf + size && n_ov < MAX_OVERRIDES; p += strlen(p))
         ov[n_ov++] = ++p;
 
     config_t cfg;
     samarl_clearerr();
     if (config_parse(&cfg, "fuzz.ini", buf, ov, n_ov) == SAMARL_OK) {
+        /* samarl run computes N + M - 1 with the stride M */
+        FUZZ_CHECK(cfg.output.agent_step >= 0 && cfg.output.agent_step <= 2147483647);
         char *plain = config_format(&cfg, 0), *annotated = config_format(&cfg, 1);
         char *back = reparse(plain), *back_annotated = reparse(annotated);
         FUZZ_CHECK(strcmp(plain, back) == 0);

@@ -19,7 +19,7 @@ static inline void fuzz_check_graph(const graph_t *g)
         for (int c = 0; c < g->ncon; c++) FUZZ_CHECK(g->vwgt[u * g->ncon + c] >= 0);
         for (gidx_t e = g->xadj[u]; e < g->xadj[u + 1]; e++) {
             gidx_t v = g->adj[e];
-            FUZZ_CHECK(v >= 0 && v < g->n && v != u);      /* in range, no self-loop */
+            FUZZ_CHECK(v >= 0 && v < g->n && v != u);         /* in range, no self-loop */
             FUZZ_CHECK(e == g->xadj[u] || g->adj[e - 1] < v); /* sorted, no duplicate */
             gidx_t back = graph_find(g->adj + g->xadj[v], g->xadj[v + 1] - g->xadj[v], u);
             FUZZ_CHECK(back >= 0); /* symmetric ... */
