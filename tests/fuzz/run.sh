@@ -3,6 +3,7 @@
 # its seed corpus for FUZZ_SECONDS; exit 1 if any finds a crash, a leak, a
 # hang, undefined behaviour or a broken invariant (tests/fuzz/README.md).
 #   usage: run.sh TARGET...   (config metis edges nodes profiles)
+# FUZZ_ARGS adds libFuzzer flags, e.g. FUZZ_ARGS=-max_len=8192.
 set -u
 cd "$(dirname "$0")/../.."
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
@@ -28,7 +29,7 @@ for t in "$@"; do
     # -timeout: any single input slower than 10 s is a hang.
     if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$crashes/" \
-        $([ -f "$dict" ] && echo "-dict=$dict") \
+        $([ -f "$dict" ] && echo "-dict=$dict") ${FUZZ_ARGS:-} \
         "$work" "tests/fuzz/corpus/$t" 2>"$FUZZ_BUILD/fuzz_$t.log"; then
         tail -n 40 "$FUZZ_BUILD/fuzz_$t.log" >&2
         echo "fuzz_$t FAILED: the input is in $crashes/ (log $FUZZ_BUILD/fuzz_$t.log)" >&2
