@@ -8,6 +8,8 @@
 #   make asan     the test suite on an ASan+UBSan build (build-asan)
 #   make memcheck valgrind over single-rank commands and the unit tests
 #   make tidy, cppcheck          static analysis (docs/static-analysis.md)
+#   make fuzz     fuzz the input parsers with libFuzzer, FUZZ_SECONDS (20) each,
+#                 failing on any crash (needs clang; tests/fuzz/README.md)
 #
 # Settings live in config.mk; put local overrides in config.local.mk.
 
@@ -41,7 +43,8 @@ MPIENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 endif
 
 .PHONY: all deps test check run bench bench-scaling bench-1e6 bench-ctde tests benches clean format tidy \
-        asan memcheck cppcheck
+        asan memcheck cppcheck \
+        fuzz fuzz-build fuzz-bins
 .SECONDARY:
 all: $(BUILD)/samarl $(BUILD)/samarl-partition
 
@@ -164,6 +167,28 @@ asan:
 # normal build (-O2 -g); logs in $(BUILD)/memcheck.
 memcheck: tests
 	SAMARL_BUILD=$(BUILD) MPIRUN=$(MPIRUN) bash tests/sanitizers/memcheck.sh
+# Fuzzing (tests/fuzz/README.md): the library again in $(FUZZ_BUILD), built by
+# clang under mpicc (OMPI_CC) with libFuzzer's coverage and ASan + UBSan.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS  = config metis edges nodes profiles
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+fuzz:
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) MAKE="$(MAKE)" \
+	  bash tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-build:
+	@OMPI_CC=clang $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) \
+	  OPT="-O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	  -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt \
+	  -Wno-unknown-warning-option" fuzz-bins
+
+fuzz-bins: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(ALL_LIBS)
 
 clean:
 	rm -rf $(BUILD)

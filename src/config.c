@@ -533,6 +533,7 @@ typedef struct {
     char err[1024];
     char **long_values; /* values too long for inih's line buffer */
     int n_long;
+    int long_line; /* line whose value line_reader set aside (0: none) */
 } parse_state_t;
 
 static void fail_at(parse_state_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -579,6 +580,7 @@ static char *line_reader(char *str, int num, void *stream)
         memcpy(val, v, (size_t)(e - v));
         val[e - v] = '\0';
         st->long_values[st->n_long] = val;
+        st->long_line = st->line;
         memcpy(str, s, sep + 1);
         len = sep + 1 +
               (size_t)snprintf(str + sep + 1, (size_t)num - sep - 1, " %c%d", LONG_VALUE_MARK,
@@ -653,9 +655,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
         return 0;
     }
     if (!known_section(section)) return 0; /* already reported by the reader */
-    if (value[0] == LONG_VALUE_MARK) {
-        /* line_reader's placeholder; a stray \x01 in the file is left for
-         * parse_value to refuse, not taken as an index. */
+    /* Only a placeholder line_reader made for this line: a value of the
+     * file's own that starts with the mark byte is refused by parse_value
+     * like any other control character. */
+    if (value[0] == LONG_VALUE_MARK && st->long_line == st->line) {
         char *end;
         long k = strtol(value + 1, &end, 10);
         if (end != value + 1 && !*end && k >= 0 && k < st->n_long) value = st->long_values[k];
@@ -847,13 +850,14 @@ static int validate(config_t *cfg)
         } else if (strcmp(a, "none") == 0) {
             cfg->output.agent_step = 0;
         } else if (strncmp(a, "every:", 6) == 0 &&
-                   (cfg->output.agent_step = strtoll(a + 6, &end, 10)) >= 1 && *end == '\0') {
-            /* every:M */
+                   (cfg->output.agent_step = strtoll(a + 6, &end, 10)) >= 1 && *end == '\0' &&
+                   cfg->output.agent_step <= I32MAX) {
+            /* every:M; M up to the most agents, so that N + M - 1 cannot overflow */
         } else {
             char org[600];
             origin_text(cfg, find_key("output", "agents"), org, sizeof org);
             return samarl_seterr("[output] agents = '%s' (%s): expected all, none or every:M "
-                                 "with an integer M >= 1",
+                                 "with an integer M in [1, 2147483647]",
                                  a, org);
         }
     }

@@ -1,6 +1,7 @@
 /* Environment DR-v1 (see env.h). */
 #include "samarl/env.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ static void synthetic_tables(const config_t *cfg, env_t *e)
 
 /* Rank 0: a CityLearn-format profile file -> shape[column][hour] normalised
  * to mean 1 per column, and price[hour]. */
-static int load_profiles(const char *path, env_t *e)
+int env_load_profiles(const char *path, env_t *e)
 {
     nodes_t *t;
     if (table_load(path, "profiles", 0, 0, &t) != SAMARL_OK) return SAMARL_ERR;
@@ -94,6 +95,11 @@ static int load_profiles(const char *path, env_t *e)
                                path, r + 1, price[r]);
             goto done;
         }
+        if (price[r] > FLT_MAX) { /* prices are floats from here on */
+            rc = samarl_seterr("%s: data row %" PRIdG ": price %g is too large (at most %g)", path,
+                               r + 1, price[r], FLT_MAX);
+            goto done;
+        }
         e->price[r] = (float)price[r];
     }
     for (int c = 0; c < k; c++) {
@@ -112,6 +118,11 @@ static int load_profiles(const char *path, env_t *e)
         if (!(sum > 0)) {
             rc = samarl_seterr("%s: column %s is all zero (a building needs some load)", path,
                                name);
+            goto done;
+        }
+        if (!isfinite(sum)) {
+            rc = samarl_seterr("%s: column %s: the loads are too large (their sum overflows)",
+                               path, name);
             goto done;
         }
         double mean = sum / (double)t->n;
@@ -186,7 +197,7 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
     /* Tables: synthetic, or a profile file read on rank 0 and broadcast. */
     e->from_profiles = cfg->env.profiles[0] != '\0';
     if (e->from_profiles) {
-        int rc = comm_rank() == 0 ? load_profiles(cfg->env.profiles, e) : SAMARL_OK;
+        int rc = comm_rank() == 0 ? env_load_profiles(cfg->env.profiles, e) : SAMARL_OK;
         comm_check_root(rc, 0);
         int64_t dims[2] = {e->n_hours, e->n_columns};
         comm_bcast_int64(dims, 2, 0);

@@ -98,8 +98,11 @@ int graph_load_metis(const char *path, gidx_t n_expected, graph_t **out)
         goto done;                                                                                 \
     } while (0)
 
-    while (getline(&line, &cap, f) >= 0) {
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
+        if (memchr(line, '\0', (size_t)len))
+            FAIL("%s:%ld: a NUL byte: is it a text file?", path, lineno);
         if (line[0] == '%') continue;
         char *p = line;
         if (n < 0) { /* header: "n m [fmt [ncon]]" */
@@ -304,8 +307,11 @@ int graph_load_edgelist(const char *path, gidx_t n_expected, graph_t **out)
         goto done;                                                                                 \
     } while (0)
 
-    while (getline(&line, &cap, f) >= 0) {
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
+        if (memchr(line, '\0', (size_t)len))
+            FAIL("%s:%ld: a NUL byte: is it a text file?", path, lineno);
         char *p = line;
         while (*p == ' ' || *p == '\t') p++;
         if (*p == '#' || *p == '%' || is_blank(p)) continue;

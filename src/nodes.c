@@ -87,8 +87,11 @@ int table_load(const char *path, const char *what, int with_id, gidx_t n_expecte
     long bin = binary_at(f);
     if (bin >= 0) FAIL("%s: binary data at byte %ld, expected a text CSV file", path, bin);
     /* Header. */
-    while (getline(&line, &cap, f) >= 0) {
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
+        if (memchr(line, '\0', (size_t)len))
+            FAIL("%s:%ld: a NUL byte: is it a text file?", path, lineno);
         /* Spreadsheets write a UTF-8 byte-order mark before the first name. */
         if (lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
             memmove(line, line + 3, strlen(line) - 2);
@@ -120,8 +123,10 @@ int table_load(const char *path, const char *what, int with_id, gidx_t n_expecte
 
     raw = XNEW(double, rcap *ncols);
     row_line = XNEW(long, rcap);
-    while (getline(&line, &cap, f) >= 0) {
+    while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
+        if (memchr(line, '\0', (size_t)len))
+            FAIL("%s:%ld: a NUL byte: is it a text file?", path, lineno);
         if (line[strspn(line, " \t\r\n")] == '\0' || line[0] == '#') continue;
         int nc = split(line, cells, MAXCOLS);
         if (nc != ncols)

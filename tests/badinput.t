@@ -168,7 +168,7 @@ metis: self-loop | 2 | selfloop\.graph:4: vertex 2 lists itself \(self-loop\) | 
 metis: huge declared vertex count | 2 | huge_n\.graph:1: the header announces 2000000000 vertices but the file has 2 vertex lines | $S consensus $G=$BAD/huge_n.graph
 metis: huge declared edge count | 2 | huge_m\.graph:1: the header announces 99999999999999 edges, but 3 vertices can have at most 3 | $S consensus $G=$BAD/huge_m.graph
 metis: empty file | 2 | empty\.graph: no header line 'n m \[fmt \[ncon\]\]' | $S consensus $G=$BAD/empty.graph
-metis: binary garbage | 2 | elf\.bin:1: bad header | $S consensus $G=$IN/elf.bin
+metis: binary garbage | 2 | elf\.bin:1: a NUL byte: is it a text file | $S consensus $G=$IN/elf.bin
 metis: graph.path is a directory | 2 | cannot open graph file '.*/in' \(graph\.path\): it is a directory | $S consensus $G=$IN
 metis: missing file | 2 | cannot open graph file '.*/missing\.graph' \(graph\.path\): No such file | $S consensus $G=$IN/missing.graph
 metis: an edge list read as METIS says graph.format | 2 | tri\.edges:1: .*then set graph\.format = edgelist\)$ | $S consensus $G=$IN/tri.edges
@@ -180,7 +180,7 @@ edgelist: duplicate edge | 2 | dup_rev\.edges:4: duplicate edge 1-2 \(also on li
 edgelist: id beyond 32 bits | 2 | id32\.edges:2: vertex id 3000000000 is beyond what METIS \(32-bit\) can partition | $S consensus $EL $G=$BAD/id32.edges
 edgelist: huge id, few edges (fails before allocating) | 2 | huge_id\.edges:4: vertex id 2000000000 makes N = 2000000001 agents, but 2 edges reach at most 4 | $S consensus $EL $G=$BAD/huge_id.edges
 edgelist: empty file | 2 | empty\.edges: empty graph: no edges found | $S consensus $EL $G=$BAD/empty.edges
-edgelist: binary garbage | 2 | elf\.bin:1: expected 'u v' or 'u v weight' \(0-based integer ids\) | $S consensus $EL $G=$IN/elf.bin
+edgelist: binary garbage | 2 | elf\.bin:1: a NUL byte: is it a text file | $S consensus $EL $G=$IN/elf.bin
 edgelist: a METIS file read as an edge list says graph.format | 2 | tri\.graph:1: self-loop 3-3 .*then set graph\.format = metis\)$ | $S consensus $EL $G=$IN/tri.graph
 nodes: the load column is missing | 2 | nodes_col\.csv: no column 'pd_mw' \(env\.nodes_column\); the file has: id, load | $S train $R8 $TR --set env.nodes=$IN/nodes_col.csv
 nodes: no id column | 2 | nodes_noid\.csv:1: no 'id' column in the header \(it has: bus, pd_mw | $S train $R8 $TR --set env.nodes=$IN/nodes_noid.csv

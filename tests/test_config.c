@@ -312,6 +312,14 @@ static void strings(void)
     free(an);
     if (rc == SAMARL_OK) config_free(&a);
     if (rb == SAMARL_OK) config_free(&b);
+    /* Found by fuzzing: a value of the file's own that starts with the byte
+     * marking a set-aside long value was taken for one, an index into those
+     * values (a NULL or stray read, or another key's path). */
+    bad_text("[run]\nseed = \0015\n", NULL, 0, INI ":2:", "[run] seed", NULL, /* \001, '5' */
+             "a value starting with byte 0x01");
+    snprintf(dtext, 1100, "[graph]\npath = %s\n[env]\nnodes = \0010\n", deep);
+    bad_text(dtext, NULL, 0, INI ":4:", "[env] nodes", "control characters",
+             "byte 0x01 after a long value (it read as that value)");
     snprintf(dset, 1100, "graph.path=%s", deep);
     char *dov[] = {dset};
     rc = config_parse(&a, NULL, NULL, dov, 1);
@@ -341,6 +349,18 @@ static void strings(void)
            "over-long comment lines and inline comments are accepted [%s]",
            rc ? samarl_errmsg() : "");
     config_free(&a);
+
+    /* A stride beyond the most agents overflowed N + M - 1 in samarl run,
+     * which then recorded no agent at all. */
+    char *every[] = {"output.agents=every:2147483647"};
+    rc = config_parse(&a, NULL, NULL, every, 1);
+    TAP_OK(rc == SAMARL_OK && a.output.agent_step == 2147483647,
+           "output.agents = every:2147483647 keeps gid 0 only [%s]", rc ? samarl_errmsg() : "");
+    config_free(&a);
+    bad_set("output.agents=every:2147483648", "every:M", "[1, 2147483647]",
+            "output.agents every:M beyond the most agents");
+    bad_set("output.agents=every:99999999999999999999", "every:M", "[1, 2147483647]",
+            "output.agents every:M beyond int64");
 }
 
 static void syntax_accepted(void)

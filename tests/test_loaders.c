@@ -1,11 +1,12 @@
-/* Input loaders: METIS .graph files, edge lists and nodes CSV files accept
- * good input and refuse each kind of malformed input with a message that
+/* Input loaders: METIS .graph files, edge lists, nodes and profile CSV files
+ * accept good input and refuse each kind of malformed input with a message that
  * names the file, the line and what was expected; graph_validate and the
  * connectivity policy of graph_build on hand-made defects. Serial. */
 #include <stdarg.h>
 
 #include "samarl/comm.h"
 #include "samarl/config.h"
+#include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/graph.h"
 #include "samarl/nodes.h"
@@ -232,6 +233,9 @@ static void metis_errors(void)
               "header m more than n(n-1)/2");
     metis_bad("bad/huge_n.graph", 0, "huge_n.graph:1:", "announces 2000000000 vertices",
               "2 vertex lines", "header n far beyond the file");
+    /* Found by fuzzing: the rest of a line after a NUL byte went unread. */
+    metis_bad("bad/nul.graph", 0, "nul.graph:4:", "a NUL byte", "text file",
+              "a NUL byte (it hid a neighbour)");
     metis_bad("good/comments.graph", 6, "comments.graph:3:", "has 5 vertices", "graph.agents = 6",
               "n_expected mismatch");
     metis_bad("bad/no-such-file.graph", 0, "cannot open graph file", "no-such-file.graph",
@@ -332,6 +336,9 @@ static void edgelist_errors(void)
     edges_bad("bad/empty.edges", 0, "empty.edges", "empty graph", "no edges", "empty file");
     edges_bad("bad/comments_only.edges", 0, "comments_only.edges", "no edges", NULL,
               "comments only");
+    /* Found by fuzzing: the rest of a line after a NUL byte went unread. */
+    edges_bad("bad/nul.edges", 0, "nul.edges:2:", "a NUL byte", "text file",
+              "a NUL byte (it hid a weight)");
     edges_bad("bad/no-such-file.edges", 0, "cannot open edge list", "no-such-file.edges", NULL,
               "missing file");
 }
@@ -515,8 +522,42 @@ static void nodes_tests(void)
               "duplicate column name");
     nodes_bad("bad/nodes_emptycol.csv", 0, "nodes_emptycol.csv:1:", "column 2 has an empty name",
               NULL, "empty column name");
+    nodes_bad("bad/nodes_nul.csv", 0, "nodes_nul.csv:1003:", "a NUL byte", "text file",
+              "a NUL byte (it hid a cell)");
     nodes_bad("bad/no-such-file.csv", 0, "cannot open nodes file", "no-such-file.csv", NULL,
               "missing file");
+}
+
+/* ---- env.profiles CSV ---------------------------------------------------------- */
+
+static void profiles_bad(const char *file, const char *p1, const char *p2, const char *what)
+{
+    env_t e;
+    memset(&e, 0, sizeof e);
+    samarl_clearerr();
+    int rc = env_load_profiles(data(file), &e);
+    TAP_OK(failed_with(rc, file + 4, p1, p2), "profiles %s: %s [%s]", what, file, samarl_errmsg());
+    free(e.shape);
+    free(e.price);
+}
+
+static void profiles_tests(void)
+{
+    env_t e;
+    memset(&e, 0, sizeof e);
+    int rc = env_load_profiles(data("good/profiles.csv"), &e);
+    TAP_OK(rc == SAMARL_OK && e.n_hours == 24 && e.n_columns == 1 && e.price[16] == 0.54f &&
+               e.shape[0] == 0.5f && e.shape[2] == 1.5f,
+           "profiles: one day, one building, its load shape of mean 1 [%s]",
+           rc ? samarl_errmsg() : "");
+    free(e.shape);
+    free(e.price);
+    /* Found by fuzzing: values that are finite doubles but not finite
+     * tables (an infinite float price, a load sum that overflows). */
+    profiles_bad("bad/prof_price_huge.csv", "data row 6: price 1e+39 is too large", NULL,
+                 "a price beyond float range");
+    profiles_bad("bad/prof_load_huge.csv", "column load_b1", "sum overflows",
+                 "loads whose sum overflows");
 }
 
 int main(int argc, char **argv)
@@ -529,6 +570,7 @@ int main(int argc, char **argv)
     edgelist_errors();
     validate_tests();
     nodes_tests();
+    profiles_tests();
     int rc = tap_done();
     comm_finalize();
     return rc;

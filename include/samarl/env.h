@@ -72,6 +72,10 @@ typedef struct env {
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out);
 void env_destroy(env_t **e);
+/* Rank 0's part of env_create for env.profiles: read a profile CSV into
+ * n_hours, n_columns, shape and price. Not collective. On SAMARL_ERR the
+ * tables may be half made: the caller frees shape and price either way. */
+int env_load_profiles(const char *path, env_t *e);
 
 /* Start episode `episode` of noise source `src` (seeded by run_seed): sets
  * each copy's start hour. Call before env_reset_agent. */
