@@ -247,13 +247,16 @@ run_np 2 "$SAMARL" run -q -c "$TMP/long.ini" -o "$TMP/long.h5" >/dev/null 2>&1
 submit requeue -n 2 --requeue scripts/slurm/samarl.sbatch run "$TMP/long.ini" "$OUT"
 rq=$jid
 JR=$OUT/run-$rq
-for ((i = 0; i < 600; i++)); do [[ -s $JR/run.h5.ckpt ]] && break; sleep 0.1; done
+for ((i = 0; i < $(tlimit 600); i++)); do [[ -s $JR/run.h5.ckpt ]] && break; sleep 0.1; done
 if [[ -s $JR/run.h5.ckpt ]] && scontrol requeue "$rq" 2>"$TMP/requeue.err"; then
   pass "job $rq wrote a checkpoint and was requeued while running"
   # slurmctld holds a requeued job back (BeginTime a while ahead) so that
-  # the old one can finish tearing down; once it is pending, start it now.
-  for ((i = 0; i < 300; i++)); do
-    [[ $(scontrol -o show job "$rq" 2>/dev/null) == *JobState=PENDING* ]] && break
+  # the old one can finish tearing down; once it is pending and the node
+  # is idle again (started earlier, slurmd kills it: "credential revoked"),
+  # start it now.
+  for ((i = 0; i < $(tlimit 600); i++)); do
+    [[ $(scontrol -o show job "$rq" 2>/dev/null) == *JobState=PENDING* &&
+       $(sinfo -h -o %t 2>/dev/null) == idle ]] && ! pgrep -f "$JR/run.h5" >/dev/null && break
     sleep 0.1
   done
   scontrol update JobId="$rq" StartTime=now 2>/dev/null || diag "scontrol update StartTime failed"
