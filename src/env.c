@@ -1,6 +1,7 @@
 /* Environment DR-v1 (see env.h). */
 #include "samarl/env.h"
 
+#include <ctype.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -70,9 +71,13 @@ int env_load_profiles(const char *path, env_t *e)
     }
     /* Buildings after a gap in the numbering would be dropped without a word. */
     for (int c = 0; c < t->ncols; c++) {
-        int b;
-        char rest;
-        if (sscanf(t->names[c], "load_b%d%c", &b, &rest) == 1 && b > k) {
+        const char *nm = t->names[c];
+        char *end = NULL;
+        /* strtoll, not sscanf's %d: load_b4294967298 must not wrap to 2. */
+        long long b = strncmp(nm, "load_b", 6) == 0 && isdigit((unsigned char)nm[6])
+                          ? strtoll(nm + 6, &end, 10)
+                          : 0;
+        if (b > 0 && !*end && b > k) {
             rc = samarl_seterr("%s: column %s, but no load_b%d: buildings must be numbered "
                                "load_b1..load_bK without gaps",
                                path, t->names[c], k + 1);

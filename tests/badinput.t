@@ -63,6 +63,8 @@ prof price,load_b1,load_b2 48 >prof.csv
 prof cost,load_b1,load_b2 48 >prof_noprice.csv
 prof price,load1,load2 48 >prof_noload.csv
 prof price,load_b1,load_b3 48 >prof_gap.csv
+# load_b4294967298 beside load_b1, load_b2 (a wrapping parse reads it as 2).
+sed -e '1s/$/,load_b4294967298/' -e '2,$s/$/,1/' prof.csv >prof_wrap.csv
 prof price,load_b1,load_b2 25 >prof_25.csv
 prof price,load_b1,load_b2 0 >prof_header.csv
 sed '7s/.*/0.2,nan,1/' prof.csv >prof_nan.csv
@@ -195,6 +197,7 @@ nodes: binary data (an HDF5 file) | 2 | policy\.h5: binary data at byte [0-9]+, 
 profiles: no price column | 2 | prof_noprice\.csv: expected a CityLearn-format profile .*no 'price' column \(the file has: cost, | $S train $R8 $TR --set env.profiles=$IN/prof_noprice.csv
 profiles: no load_b1 column | 2 | prof_noload\.csv: .*no 'load_b1' column | $S train $R8 $TR --set env.profiles=$IN/prof_noload.csv
 profiles: a gap in the building numbers | 2 | prof_gap\.csv: column load_b3, but no load_b2 | $S train $R8 $TR --set env.profiles=$IN/prof_gap.csv
+profiles: a building number beyond int (no wrap to 2) | 2 | prof_wrap\.csv: column load_b4294967298, but no load_b3 | $S train $R8 $TR --set env.profiles=$IN/prof_wrap.csv
 profiles: NaN cell | 2 | prof_nan\.csv:7: column 'load_b1': 'nan' is not a finite number | $S train $R8 $TR --set env.profiles=$IN/prof_nan.csv
 profiles: negative load | 2 | prof_neg\.csv: data row 6: load_b1 = -1 is negative | $S train $R8 $TR --set env.profiles=$IN/prof_neg.csv
 profiles: rows not whole days | 2 | prof_25\.csv: 25 hourly rows, expected a whole number of days | $S run $R8 $BR --set env.profiles=$IN/prof_25.csv -o $W/out.h5
