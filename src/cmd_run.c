@@ -370,9 +370,10 @@ static const struct {
 };
 #define N_SUMS_FIELDS ((int)(sizeof sums_fields / sizeof sums_fields[0]))
 
-/* The per-agent state, owned order: the environment's, the dual variables
- * (x interleaves lambda and the tracker y when width is 2) and the epoch's
- * usage so far. */
+/* The per-agent state, owned order: the environment's, the multipliers,
+ * the tracker y (x interleaves lambda and y when width is 2; lambda's
+ * column is rewritten before every mix, so only y is carried), and the
+ * epoch's usage so far. */
 typedef struct runstate {
     env_t *env;
     double *x, *lam, *gsum, *sold;
@@ -386,39 +387,42 @@ typedef struct {
     h5io_type_t t;
     size_t size;
 } ckfield_t;
+enum { CK_TRACKER = 5 };
 static const ckfield_t ck_fields[] = {
-    {"backlog", H5IO_F32, 4}, {"demand", H5IO_F32, 4}, {"z_spare", H5IO_F32, 4},
-    {"z_counter", H5IO_I64, 8}, {"lambda", H5IO_F64, 8}, {"dual_x", H5IO_F64, 8},
-    {"tracker", H5IO_F64, 8}, {"epoch_usage", H5IO_F64, 8}, {"last_slack", H5IO_F64, 8},
+    {"backlog", H5IO_F32, 4}, {"demand", H5IO_F32, 4},      {"z_spare", H5IO_F32, 4},
+    {"z_counter", H5IO_I64, 8}, {"lambda", H5IO_F64, 8},    {"tracker", H5IO_F64, 8},
+    {"epoch_usage", H5IO_F64, 8}, {"last_slack", H5IO_F64, 8},
 };
 enum { CK_FIELDS = (int)(sizeof ck_fields / sizeof ck_fields[0]) };
 
-/* Owned array of field k (x is split into its lambda and tracker columns
- * through tmp, which `store` copies back into x after a read). */
-static void *ck_array(const runstate_t *r, int k, double *tmp, lidx_t n, int store)
+/* Collective. Write (or read) every per-agent field; the tracker goes
+ * through y, a contiguous copy of x's second column (zeros without one). */
+static void state_io(h5file_t *f, blockmap_t *bm, const runstate_t *r, gidx_t n_global,
+                     lidx_t n, int write)
 {
-    switch (k) {
-    case 0: return r->env->b;
-    case 1: return r->env->d;
-    case 2: return r->env->z_spare;
-    case 3: return r->env->z_ctr;
-    case 4: return r->lam;
-    case 5:
-    case 6: {
-        const int c = k - 5;
-        if (c >= r->width) {
-            if (!store) memset(tmp, 0, sizeof(double) * (size_t)n);
-            return tmp;
+    void *const own[CK_FIELDS] = {r->env->b, r->env->d, r->env->z_spare, r->env->z_ctr,
+                                  r->lam,    NULL,      r->gsum,         r->sold};
+    const gidx_t lo = blockmap_lo(bm), cnt = blockmap_count(bm);
+    double *y = XZNEW(double, n > 0 ? n : 1);
+    char *blk = XNEW(char, (size_t)(cnt > 0 ? cnt : 1) * 8);
+    if (write && r->width == 2)
+        for (lidx_t i = 0; i < n; i++) y[i] = r->x[2 * (size_t)i + 1];
+    for (int k = 0; k < CK_FIELDS; k++) {
+        char p[64];
+        void *a = k == CK_TRACKER ? y : own[k];
+        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
+        if (write) {
+            blockmap_forward(bm, a, blk, ck_fields[k].size);
+            h5io_write_1d(f, p, ck_fields[k].t, n_global, lo, cnt, blk, "", "checkpointed state");
+        } else {
+            h5io_read_1d(f, p, ck_fields[k].t, lo, cnt, blk);
+            blockmap_backward(bm, blk, a, ck_fields[k].size);
         }
-        for (lidx_t i = 0; i < n; i++) {
-            if (store) r->x[(size_t)i * r->width + c] = tmp[i];
-            else tmp[i] = r->x[(size_t)i * r->width + c];
-        }
-        return tmp;
     }
-    case 7: return r->gsum;
-    default: return r->sold;
-    }
+    if (!write && r->width == 2)
+        for (lidx_t i = 0; i < n; i++) r->x[2 * (size_t)i + 1] = y[i];
+    free(y);
+    free(blk);
 }
 
 /* Collective. OUTPUT.ckpt (via .partial and a rename, so a kill while
@@ -447,18 +451,7 @@ static void checkpoint_write(const char *path, const char *out, const char *poli
     for (int k = 0; k < N_SUMS_FIELDS; k++)
         h5io_attr_double(f, "/", sums_fields[k].name,
                          *(const double *)((const char *)m + sums_fields[k].off));
-    const lidx_t n = s->lg->n_owned;
-    const gidx_t lo = blockmap_lo(bm), cnt = blockmap_count(bm);
-    double *tmp = XNEW(double, n > 0 ? n : 1);
-    char *blk = XNEW(char, (size_t)(cnt > 0 ? cnt : 1) * 8);
-    for (int k = 0; k < CK_FIELDS; k++) {
-        char p[64];
-        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
-        blockmap_forward(bm, ck_array(r, k, tmp, n, 0), blk, ck_fields[k].size);
-        h5io_write_1d(f, p, ck_fields[k].t, s->n, lo, cnt, blk, "", "checkpointed state");
-    }
-    free(tmp);
-    free(blk);
+    state_io(f, bm, r, s->n, s->lg->n_owned, 1);
     comm_check(h5io_commit(&f));
 }
 
@@ -499,20 +492,7 @@ static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, 
     }
     if (st != SAMARL_OK) h5io_close(&f);
     comm_check(st);
-    const lidx_t n = s->lg->n_owned;
-    const gidx_t lo = blockmap_lo(bm), cnt = blockmap_count(bm);
-    double *tmp = XNEW(double, n > 0 ? n : 1);
-    char *blk = XNEW(char, (size_t)(cnt > 0 ? cnt : 1) * 8);
-    for (int k = 0; k < CK_FIELDS; k++) {
-        char p[64];
-        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
-        h5io_read_1d(f, p, ck_fields[k].t, lo, cnt, blk);
-        void *dst = ck_array(r, k, tmp, n, 0);
-        blockmap_backward(bm, blk, dst, ck_fields[k].size);
-        if (dst == tmp) ck_array(r, k, tmp, n, 1);
-    }
-    free(tmp);
-    free(blk);
+    state_io(f, bm, r, s->n, s->lg->n_owned, 0);
     h5io_close(&f);
 }
 
