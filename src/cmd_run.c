@@ -733,24 +733,28 @@ int cmd_run(int argc, char **argv)
     if (me == 0 && verbose && o.restart)
         printf("restarting from %s at step %" PRId64 "/%" PRId64 "\n", o.restart, t0, T);
 
-    float *obsb = XNEW(float, (size_t)RUN_BATCH * ENV_OBS), lfb[RUN_BATCH], g, r, sv, d;
+    float *obsb = XNEW(float, (size_t)RUN_BATCH * ENV_OBS), lfb[RUN_BATCH];
+    float gb[RUN_BATCH], rb[RUN_BATCH], svb[RUN_BATCH], db[RUN_BATCH];
     uint8_t actb[RUN_BATCH];
     const int batched = mlp && ps.shared;
     const double t_start = comm_wtime();
     double last_print = 0;
     const int64_t pe = cfg.run.progress_every;
     reprosum_t acc[S_N_SUMS];
+    /* The per-agent terms are floats: summed into fast exact accumulators,
+     * folded into acc once per step. */
+    enum { F_USAGE, F_SERVED, F_ARRIVED, F_BACKLOG, F_REWARD, F_COUNT };
+    reprosum_f_t *fac = XNEW(reprosum_f_t, F_COUNT);
     for (int64_t t = t0; t < T; t++) {
         /* Act and step. */
         for (int k = 0; k < S_N_SUMS; k++) reprosum_init(&acc[k]);
+        for (int k = 0; k < F_COUNT; k++) reprosum_f_init(&fac[k]);
         const int rec = ro.step > 0 && t % ro.every == 0;
         for (lidx_t i0 = 0; i0 < n; i0 += RUN_BATCH) {
             const int m = n - i0 < RUN_BATCH ? (int)(n - i0) : RUN_BATCH;
             timer_start(TIMER_POLICY);
-            for (int q = 0; q < m; q++) {
-                lfb[q] = (float)lam[i0 + q];
-                env_observe(env, i0 + q, t, &lfb[q], obsb + (size_t)q * ENV_OBS);
-            }
+            for (int q = 0; q < m; q++) lfb[q] = (float)lam[i0 + q];
+            env_observe_agents(env, i0, m, t, lfb, obsb);
             if (batched)
                 policyset_act_shared(&ps, env, i0, m, t, obsb, cfg.run.seed, SOURCE_RUN,
                                      cfg.run.greedy, actb);
@@ -760,29 +764,35 @@ int cmd_run(int argc, char **argv)
                                   cfg.run.seed, SOURCE_RUN, cfg.run.greedy, &actb[q], NULL, NULL);
             timer_stop(TIMER_POLICY);
             timer_start(TIMER_ENV);
+            env_step_agents(env, i0, m, t, actb, gb, rb, svb, db);
             for (int q = 0; q < m; q++) {
                 const lidx_t i = i0 + q;
-                const float price = env_price(env, 0, t);
-                env_step(env, i, t, &actb[q], &g, &r, &sv, &d);
-                gsum[i] += g;
-                reprosum_add(&acc[S_USAGE], g);
-                reprosum_add(&acc[S_SERVED], sv);
-                reprosum_add(&acc[S_ARRIVED], d);
-                reprosum_add(&acc[S_BACKLOG], env->b[i]);
-                reprosum_add(&acc[S_COST], (double)price * (double)g);
-                reprosum_add(&acc[S_REWARD], r);
-                if (rec) {
-                    float *st = ro.stage + (size_t)i * T_COUNT;
-                    st[T_USAGE] = g;
-                    st[T_BACKLOG] = env->b[i];
+                gsum[i] += gb[q];
+                reprosum_f_add(&fac[F_USAGE], gb[q]);
+                reprosum_f_add(&fac[F_SERVED], svb[q]);
+                reprosum_f_add(&fac[F_ARRIVED], db[q]);
+                reprosum_f_add(&fac[F_BACKLOG], env->b[i]);
+                reprosum_f_add(&fac[F_REWARD], rb[q]);
+            }
+            if (rec)
+                for (int q = 0; q < m; q++) {
+                    float *st = ro.stage + (size_t)(i0 + q) * T_COUNT;
+                    st[T_USAGE] = gb[q];
+                    st[T_BACKLOG] = env->b[i0 + q];
                     st[T_ACTION] = actb[q];
-                    st[T_REWARD] = r;
+                    st[T_REWARD] = rb[q];
                     st[T_LAMBDA] = lfb[q];
                 }
-            }
             timer_stop(TIMER_ENV);
         }
         timer_start(TIMER_REDUCE);
+        /* The step's exact sums; cost = price x usage, term by term. */
+        reprosum_f_addto(&fac[F_USAGE], 1.0f, &acc[S_USAGE]);
+        reprosum_f_addto(&fac[F_USAGE], env_price(env, 0, t), &acc[S_COST]);
+        reprosum_f_addto(&fac[F_SERVED], 1.0f, &acc[S_SERVED]);
+        reprosum_f_addto(&fac[F_ARRIVED], 1.0f, &acc[S_ARRIVED]);
+        reprosum_f_addto(&fac[F_BACKLOG], 1.0f, &acc[S_BACKLOG]);
+        reprosum_f_addto(&fac[F_REWARD], 1.0f, &acc[S_REWARD]);
         reprosum_allreduce(acc, S_N_SUMS);
         timer_stop(TIMER_REDUCE);
         double v[S_COUNT];
@@ -969,6 +979,7 @@ int cmd_run(int argc, char **argv)
         sb_free(&sb);
     }
     free(obsb);
+    free(fac);
     free(x);
     free(lam);
     free(gsum);

@@ -9,6 +9,7 @@
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/fastmath.h"
 #include "samarl/nodes.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
@@ -319,6 +320,18 @@ float env_price(const env_t *e, int j, int64_t t)
     return e->price[hour_index(e, j, t)];
 }
 
+/* y[q] = log(1 + x[q] s[q]) (s: a scale per element, or one for all with
+ * ds = 0), vectorised: the same bits in every clone and in training and
+ * execution, as every caller comes here. */
+SAMARL_CLONES
+static void log1p_scaled(const float *x, const float *sc, int ds, float *y, int n)
+{
+    if (ds)
+        for (int q = 0; q < n; q++) y[q] = log1pf(x[q] * sc[q]);
+    else
+        for (int q = 0; q < n; q++) y[q] = log1pf(x[q] * sc[0]);
+}
+
 /* Demand of agent i, copy j, at step t. */
 static inline float demand(env_t *e, lidx_t i, int j, int64_t t)
 {
@@ -352,20 +365,27 @@ void env_reset_agent(env_t *e, lidx_t i)
     }
 }
 
+enum { ENV_BATCH = 64 };
+
 void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs)
 {
     const int B = e->copies;
     const float ia = e->inv_a[i];
     const float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
-    for (int j = 0; j < B; j++) {
-        int64_t hi = hour_index(e, j, t);
-        float *o = obs + (size_t)j * ENV_OBS;
-        o[0] = log1pf(b[j] * ia);
-        o[1] = d[j] * ia;
-        o[2] = e->sin_h[hi % 24];
-        o[3] = e->cos_h[hi % 24];
-        o[4] = e->price[hi];
-        o[5] = lambda[j];
+    float lb[ENV_BATCH];
+    for (int j0 = 0; j0 < B; j0 += ENV_BATCH) {
+        const int nj = B - j0 < ENV_BATCH ? B - j0 : ENV_BATCH;
+        log1p_scaled(b + j0, &ia, 0, lb, nj);
+        for (int j = j0; j < j0 + nj; j++) {
+            int64_t hi = hour_index(e, j, t);
+            float *o = obs + (size_t)j * ENV_OBS;
+            o[0] = lb[j - j0];
+            o[1] = d[j] * ia;
+            o[2] = e->sin_h[hi % 24];
+            o[3] = e->cos_h[hi % 24];
+            o[4] = e->price[hi];
+            o[5] = lambda[j];
+        }
     }
 }
 
@@ -375,19 +395,129 @@ void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage
     const int B = e->copies;
     const float a = e->a[i], ia = e->inv_a[i], ba = e->beta[i] * a, kappa = e->kappa;
     float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
-    for (int j = 0; j < B; j++) {
-        SAMARL_ASSERT(action[j] < e->n_levels);
-        const float P = b[j] + d[j];
-        const float c = e->levels[action[j]] * a;
-        const float s = c < P ? c : P;
-        const float bn = P - s, x = c - s;
-        if (usage) usage[j] = c;
-        if (reward) reward[j] = ba * log1pf(x * ia) - e->price[hour_index(e, j, t)] * c - kappa * bn;
-        if (served) served[j] = s;
-        if (arrived) arrived[j] = d[j];
-        b[j] = bn;
-        d[j] = demand(e, i, j, t + 1);
+    float c[ENV_BATCH], x[ENV_BATCH], lx[ENV_BATCH];
+    for (int j0 = 0; j0 < B; j0 += ENV_BATCH) {
+        const int nj = B - j0 < ENV_BATCH ? B - j0 : ENV_BATCH;
+        for (int q = 0; q < nj; q++) {
+            const int j = j0 + q;
+            SAMARL_ASSERT(action[j] < e->n_levels);
+            const float P = b[j] + d[j];
+            c[q] = e->levels[action[j]] * a;
+            const float s = c[q] < P ? c[q] : P;
+            x[q] = c[q] - s; /* surplus */
+            b[j] = P - s;    /* new backlog */
+            if (usage) usage[j] = c[q];
+            if (served) served[j] = s;
+            if (arrived) arrived[j] = d[j];
+        }
+        if (reward) {
+            log1p_scaled(x, &ia, 0, lx, nj);
+            for (int q = 0; q < nj; q++) {
+                const int j = j0 + q;
+                reward[j] = ba * lx[q] - e->price[hour_index(e, j, t)] * c[q] - kappa * b[j];
+            }
+        }
+        for (int j = j0; j < j0 + nj; j++) d[j] = demand(e, i, j, t + 1);
     }
+}
+
+/* ---- one copy, a run of agents (samarl run's inner loop) ------------------- */
+
+void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float *lambda,
+                        float *obs)
+{
+    SAMARL_ASSERT(e->copies == 1 && i0 >= 0 && i0 + m <= e->n);
+    const int64_t hi = hour_index(e, 0, t);
+    const float sh = e->sin_h[hi % 24], ch = e->cos_h[hi % 24], p = e->price[hi];
+    float lb[ENV_BATCH];
+    for (int q = 0; q < m; q++) {
+        const lidx_t i = i0 + q;
+        if (q % ENV_BATCH == 0)
+            log1p_scaled(e->b + i, e->inv_a + i, 1, lb, m - q < ENV_BATCH ? m - q : ENV_BATCH);
+        float *o = obs + (size_t)q * ENV_OBS;
+        o[0] = lb[q % ENV_BATCH];
+        o[1] = e->d[i] * e->inv_a[i];
+        o[2] = sh;
+        o[3] = ch;
+        o[4] = p;
+        o[5] = lambda[q];
+    }
+}
+
+/* The demands of agents i0 .. i0+m-1 at step t into e->d: demand() for a
+ * run of agents, with the Philox blocks drawn together and no division. */
+static void demand_agents(env_t *e, lidx_t i0, int m, int64_t t)
+{
+    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS));
+    const uint64_t ctr = (e->episode << (STEP_BITS - 1)) | ((uint64_t)t >> 1);
+    const int odd = (int)(t & 1);
+    const int64_t h = hour_index(e, 0, t), nh = e->n_hours;
+    int need[ENV_BATCH];
+    int64_t g[ENV_BATCH];
+    float eps[ENV_BATCH];
+    uint64_t w01[ENV_BATCH], w23[ENV_BATCH];
+    for (int q0 = 0; q0 < m; q0 += ENV_BATCH) {
+        const int mq = m - q0 < ENV_BATCH ? m - q0 : ENV_BATCH;
+        const lidx_t j0 = i0 + q0;
+        int nd = 0;
+        for (int q = 0; q < mq; q++) {
+            if (odd && e->z_ctr[j0 + q] == ctr + 1) {
+                eps[q] = e->z_spare[j0 + q];
+            } else {
+                need[nd] = q;
+                g[nd++] = e->gid[j0 + q];
+            }
+        }
+        rng_blocks(e->seed, e->stream, g, ctr, NULL, nd, w01, w23);
+        for (int k = 0; k < nd; k++) {
+            const int q = need[k];
+            double z[2];
+            rng_normal2_64(w01[k], w23[k], z);
+            eps[q] = (float)z[odd];
+            e->z_spare[j0 + q] = (float)z[1];
+            e->z_ctr[j0 + q] = ctr + 1;
+        }
+        for (int q = 0; q < mq; q++) {
+            const lidx_t i = j0 + q;
+            float x = eps[q];
+            if (x > e->noise_clip) x = e->noise_clip;
+            if (x < -e->noise_clip) x = -e->noise_clip;
+            int64_t row = h + e->offset[i]; /* both in [0, n_hours) */
+            if (row >= nh) row -= nh;
+            const float shape = e->shape[(size_t)e->column[i] * (size_t)nh + (size_t)row];
+            e->d[i] = e->a[i] * shape * (1.0f + e->noise * x);
+        }
+    }
+}
+
+void env_step_agents(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
+                     float *reward, float *served, float *arrived)
+{
+    SAMARL_ASSERT(e->copies == 1 && i0 >= 0 && i0 + m <= e->n);
+    const float p = e->price[hour_index(e, 0, t)], kappa = e->kappa;
+    float x[ENV_BATCH], lx[ENV_BATCH];
+    for (int q0 = 0; q0 < m; q0 += ENV_BATCH) {
+        const int nq = m - q0 < ENV_BATCH ? m - q0 : ENV_BATCH;
+        for (int q = q0; q < q0 + nq; q++) {
+            const lidx_t i = i0 + q;
+            SAMARL_ASSERT(action[q] < e->n_levels);
+            const float P = e->b[i] + e->d[i];
+            const float c = e->levels[action[q]] * e->a[i];
+            const float s = c < P ? c : P;
+            x[q - q0] = c - s;
+            usage[q] = c;
+            served[q] = s;
+            arrived[q] = e->d[i];
+            e->b[i] = P - s;
+        }
+        log1p_scaled(x, e->inv_a + i0 + q0, 1, lx, nq);
+        for (int q = q0; q < q0 + nq; q++) {
+            const lidx_t i = i0 + q;
+            const float ba = e->beta[i] * e->a[i];
+            reward[q] = ba * lx[q - q0] - p * usage[q] - kappa * e->b[i];
+        }
+    }
+    demand_agents(e, i0, m, t + 1);
 }
 
 void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,

@@ -361,15 +361,18 @@ void policyset_act_shared(policyset_t *ps, const env_t *e, lidx_t i0, int m, int
     policyset_normalize(ps, 0, obs, m);
     mlp_forward(net, ps->params, m, &ps->work);
     log_softmax_cols(ps->work.out, ld, m, K, ps->lp, ps->prob, NULL);
-    for (int r = 0; r < m; r++) {
-        int k;
-        if (greedy) {
-            k = argmax(ps->lp + r, ld, K);
-        } else {
-            const double u = rng_uniform(seed, RNG_STREAM_ACTION, (uint64_t)e->gid[i0 + r],
-                                         action_counter(source, e->episode, t));
-            k = sample(ps->prob + r, ld, K, u);
-        }
-        action[r] = (uint8_t)k;
+    if (greedy) {
+        for (int r = 0; r < m; r++) action[r] = (uint8_t)argmax(ps->lp + r, ld, K);
+        return;
+    }
+    /* The agents' uniforms, Philox blocks drawn together (rng_uniform's bits). */
+    enum { NB = 64 };
+    uint64_t w[NB];
+    for (int r0 = 0; r0 < m; r0 += NB) {
+        const int nb = m - r0 < NB ? m - r0 : NB;
+        rng_blocks(seed, RNG_STREAM_ACTION, e->gid + i0 + r0, action_counter(source, e->episode, t),
+                   NULL, nb, w, NULL);
+        for (int r = r0; r < r0 + nb; r++)
+            action[r] = (uint8_t)sample(ps->prob + r, ld, K, rng_u01_64(w[r - r0]));
     }
 }

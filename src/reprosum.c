@@ -166,3 +166,38 @@ double reprosum_global_sqdev(const double *x, size_t n, double shift)
     reprosum_allreduce(&s, 1);
     return reprosum_value(&s);
 }
+
+/* ---- exact float accumulation (reprosum.h) ------------------------------- */
+
+void reprosum_f_init(reprosum_f_t *f)
+{
+    memset(f, 0, sizeof *f);
+}
+
+void reprosum_f_addto(const reprosum_f_t *f, float scale, reprosum_t *s)
+{
+    SAMARL_ASSERT(f->terms < REPROSUM_F_MAX_TERMS && isfinite(scale));
+    /* Non-finite terms: what the term-by-term products give. */
+    static const float nf[3] = {INFINITY, -INFINITY, NAN};
+    for (int k = 0; k < 3; k++)
+        if (f->nonfinite[k]) {
+            double v = (double)scale * (double)nf[k];
+            s->w[isnan(v) ? NAN_COUNT : (v > 0 ? POS_INF : NEG_INF)] += f->nonfinite[k];
+        }
+    if (scale == 0.0f) return;
+    /* scale = sm 2^se with a 24-bit integer sm. */
+    int se;
+    const double fr = frexp((double)scale, &se); /* |fr| in [0.5, 1) */
+    const int64_t sm = (int64_t)ldexp(fr, 24);    /* exact: floats have 24 bits */
+    se -= 24;
+    for (int e = 0; e < 255; e++) {
+        const int64_t M = f->m[e];
+        if (!M) continue;
+        const int p = (e ? e : 1) - 150 + se;
+        /* M in three 21-bit pieces, so that sm * piece < 2^45 is exact. */
+        const int64_t lo = M & ((1 << 21) - 1), mid = (M >> 21) & ((1 << 21) - 1), hi = M >> 42;
+        reprosum_add(s, ldexp((double)(sm * lo), p));
+        reprosum_add(s, ldexp((double)(sm * mid), p + 21));
+        reprosum_add(s, ldexp((double)(sm * hi), p + 42));
+    }
+}

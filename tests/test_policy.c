@@ -340,6 +340,75 @@ static void env_conservation(void)
     config_free(&cfg);
 }
 
+/* samarl run's batched environment (env_observe_agents, env_step_agents)
+ * has the bits of the per-agent calls, on the synthetic day and on a
+ * 3-day profile table whose rows wrap, through odd and even steps (the
+ * kept Box-Muller spare) and a restart of one agent mid-episode. */
+static void env_batched(void)
+{
+    config_t cfg;
+    config_parse(&cfg, NULL, NULL, NULL, 0);
+    enum { NA = 150, T = 75 };
+    gidx_t gid[NA];
+    for (int i = 0; i < NA; i++) gid[i] = (gidx_t)(i * 7919 % 1000);
+    for (int prof = 0; prof < 2; prof++) {
+        env_t *e[2];
+        for (int k = 0; k < 2; k++) {
+            env_create(&cfg, 1000, NA, gid, 1, &e[k]);
+            if (prof) { /* 72 hours, 2 columns, whole-day offsets: rows wrap */
+                free(e[k]->shape);
+                free(e[k]->price);
+                e[k]->n_hours = 72;
+                e[k]->n_columns = 2;
+                e[k]->from_profiles = 1;
+                e[k]->shape = malloc(sizeof(float) * 144);
+                e[k]->price = malloc(sizeof(float) * 72);
+                for (int h = 0; h < 144; h++) e[k]->shape[h] = 0.5f + (float)((h * 37) % 29) / 19.0f;
+                for (int h = 0; h < 72; h++) e[k]->price[h] = 0.1f + (float)(h % 7) / 13.0f;
+                for (int i = 0; i < NA; i++) {
+                    e[k]->column[i] = (int32_t)(gid[i] % 2);
+                    e[k]->offset[i] = 24 * (int32_t)(gid[i] % 3);
+                }
+            }
+            env_begin_episode(e[k], 5, ENV_NOISE_RUN, 3);
+            for (lidx_t i = 0; i < NA; i++) env_reset_agent(e[k], i);
+        }
+        int same_obs = 1, same_step = 1;
+        for (int t = 0; t < T; t++) {
+            if (t == 10) { /* a restarted agent draws afresh for an odd step */
+                env_reset_agent(e[0], 17);
+                env_reset_agent(e[1], 17);
+                e[0]->z_ctr[17] = e[1]->z_ctr[17] = 0;
+            }
+            float lam[NA], ob0[NA * ENV_OBS], ob1[NA * ENV_OBS];
+            uint8_t act[NA];
+            for (int i = 0; i < NA; i++) {
+                lam[i] = 0.01f * (float)(i % 13);
+                act[i] = (uint8_t)((i * 5 + t * 3) % e[0]->n_levels);
+            }
+            for (lidx_t i = 0; i < NA; i++) env_observe(e[0], i, t, &lam[i], ob0 + i * ENV_OBS);
+            env_observe_agents(e[1], 3, NA - 3, t, lam + 3, ob1 + 3 * ENV_OBS);
+            env_observe_agents(e[1], 0, 3, t, lam, ob1);
+            same_obs &= memcmp(ob0, ob1, sizeof ob0) == 0;
+            float g0[NA], r0[NA], s0[NA], d0[NA], g1[NA], r1[NA], s1[NA], d1[NA];
+            for (lidx_t i = 0; i < NA; i++)
+                env_step(e[0], i, t, &act[i], &g0[i], &r0[i], &s0[i], &d0[i]);
+            env_step_agents(e[1], 0, 70, t, act, g1, r1, s1, d1);
+            env_step_agents(e[1], 70, NA - 70, t, act + 70, g1 + 70, r1 + 70, s1 + 70, d1 + 70);
+            same_step &= memcmp(g0, g1, sizeof g0) == 0 && memcmp(r0, r1, sizeof r0) == 0 &&
+                         memcmp(s0, s1, sizeof s0) == 0 && memcmp(d0, d1, sizeof d0) == 0 &&
+                         memcmp(e[0]->b, e[1]->b, sizeof(float) * NA) == 0 &&
+                         memcmp(e[0]->d, e[1]->d, sizeof(float) * NA) == 0;
+        }
+        TAP_OK(same_obs, "%s: env_observe_agents has env_observe's bits", prof ? "profiles" : "synthetic");
+        TAP_OK(same_step, "%s: env_step_agents has env_step's bits (usage, reward, served, arrived, "
+                          "state) over %d steps", prof ? "profiles" : "synthetic", T);
+        env_destroy(&e[0]);
+        env_destroy(&e[1]);
+    }
+    config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -347,6 +416,7 @@ int main(int argc, char **argv)
     softmax_and_adam();
     kernel_accuracy();
     env_conservation();
+    env_batched();
     int rc = tap_done();
     comm_finalize();
     return rc;

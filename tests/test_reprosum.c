@@ -105,6 +105,67 @@ int main(int argc, char **argv)
     TAP_OK(tap_same_bits(reprosum_global_sqdev(x + lo, (size_t)(hi - lo), 0.5), serial),
            "sum of squared deviations over %d ranks has the serial bits", P);
 
+    /* Float accumulator: the bits of reprosum over the terms (scale 1) or
+     * over the exact products scale * x_i, for floats over every binade,
+     * subnormals included, in any split over ranks. */
+    enum { NF = 200003 };
+    float *xf = malloc(sizeof(float) * NF);
+    for (int i = 0; i < NF; i++) {
+        double u[2];
+        rng_uniform2(11, RNG_STREAM_TEST, (uint64_t)i, 0, u);
+        const int e = (int)(u[1] * 280) - 150; /* 2^-150 .. 2^130: subnormal to overflow */
+        float v = (float)ldexp(u[0] - 0.5, e);
+        xf[i] = i % 97 == 0 ? 0.0f : (i % 89 == 0 ? -0.0f : v);
+    }
+    xf[5] = 0x1p-149f;  /* smallest subnormal */
+    xf[6] = -0x1.fffffep127f;
+    const float scales[] = {1.0f, 0.54f, 0x1p-149f, -3.25f, 0.0f, 0x1.fffffep127f};
+    for (int k = 0; k < 6; k++) {
+        const float sc = scales[k];
+        reprosum_t ref, got;
+        reprosum_init(&ref);
+        reprosum_init(&got);
+        for (int i = 0; i < NF; i++) reprosum_add(&ref, (double)sc * (double)xf[i]);
+        reprosum_f_t f;
+        reprosum_f_init(&f);
+        for (int i = me; i < NF; i += P) reprosum_f_add(&f, xf[i]);
+        reprosum_f_addto(&f, sc, &got);
+        reprosum_allreduce(&got, 1);
+        const double r = reprosum_value(&ref), gv = reprosum_value(&got);
+        TAP_OK(tap_same_bits(r, gv), "float accumulator x %a over %d ranks: %.17g, reference %.17g",
+               (double)sc, P, gv, r);
+    }
+    /* 2^20 terms of the largest mantissa into one bucket, and cancellation. */
+    reprosum_f_t fb;
+    reprosum_f_init(&fb);
+    for (int i = 0; i < (1 << 20); i++) reprosum_f_add(&fb, 0x1.fffffep+3f);
+    reprosum_f_add(&fb, 1e-30f);
+    for (int i = 0; i < (1 << 20); i++) reprosum_f_add(&fb, -0x1.fffffep+3f);
+    reprosum_t sb;
+    reprosum_init(&sb);
+    reprosum_f_addto(&fb, 1.0f, &sb);
+    TAP_OK(reprosum_value(&sb) == (double)1e-30f, "float accumulator: 1e-30 survives 2^21 large terms");
+    /* Non-finite terms, and scale 0 times inf. */
+    const float nfv[3][2] = {{INFINITY, 1.0f}, {-INFINITY, 2.0f}, {NAN, 3.0f}};
+    for (int k = 0; k < 3; k++)
+        for (int z = 0; z < 2; z++) {
+            const float sc = z ? 0.0f : -2.0f;
+            reprosum_f_t fn;
+            reprosum_f_init(&fn);
+            reprosum_f_add(&fn, nfv[k][0]);
+            reprosum_f_add(&fn, nfv[k][1]);
+            reprosum_t a1, a2;
+            reprosum_init(&a1);
+            reprosum_init(&a2);
+            reprosum_f_addto(&fn, sc, &a1);
+            reprosum_add(&a2, (double)sc * (double)nfv[k][0]);
+            reprosum_add(&a2, (double)sc * (double)nfv[k][1]);
+            const double v1 = reprosum_value(&a1), v2 = reprosum_value(&a2);
+            TAP_OK((isnan(v1) && isnan(v2)) || v1 == v2, "float accumulator: %g x {%g, %g} = %g (%g)",
+                   (double)sc, (double)nfv[k][0], (double)nfv[k][1], v1, v2);
+        }
+    free(xf);
+
     free(x);
     free(y);
     int rc = tap_done();

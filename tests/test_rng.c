@@ -32,6 +32,44 @@ int main(int argc, char **argv)
                memcmp(&a, &c4, sizeof a) && memcmp(&a, &c5, sizeof a),
            "stream, gid, step (low and high bits) and seed each change the draw");
 
+    /* Batches (SIMD where the CPU has it): every lane has rng_block's bits,
+     * for ragged lengths, 64-bit gids, high step bits and both lane modes. */
+    {
+        enum { NB = 37 };
+        int64_t gids[NB];
+        uint64_t steps[NB];
+        uint64_t w01[NB], w23[NB];
+        for (int k = 0; k < NB; k++) {
+            gids[k] = (int64_t)(0x9E3779B97F4A7C15ULL * (uint64_t)(k + 1) >> 1);
+            steps[k] = (uint64_t)k * 0x10000000123ULL % RNG_MAX_STEP;
+        }
+        const uint64_t seed = 0xfeedface12345678ULL, st = ((uint64_t)1 << 47) + 12345;
+        int okg = 1, oks = 1, oku = 1;
+        for (int len = 0; len <= NB; len += len < 10 ? 1 : 9) {
+            rng_blocks(seed, RNG_STREAM_TEST, gids, st, NULL, len, w01, w23);
+            for (int k = 0; k < len; k++) {
+                rng_block_t r = rng_block(seed, RNG_STREAM_TEST, (uint64_t)gids[k], st);
+                okg &= w01[k] == ((uint64_t)r.v[0] << 32 | r.v[1]) &&
+                       w23[k] == ((uint64_t)r.v[2] << 32 | r.v[3]);
+                double z[2], zr[2];
+                rng_normal2_64(w01[k], w23[k], z);
+                rng_normal2(seed, RNG_STREAM_TEST, (uint64_t)gids[k], st, zr);
+                oku &= rng_u01_64(w01[k]) == rng_uniform(seed, RNG_STREAM_TEST, (uint64_t)gids[k], st) &&
+                       z[0] == zr[0] && z[1] == zr[1];
+            }
+            w23[len < NB ? len : 0] = 42; /* not written past len, nor with w23 = NULL */
+            rng_blocks(seed, RNG_STREAM_ACTION, gids + 3, 0, steps, len, w01, NULL);
+            for (int k = 0; k < len; k++) {
+                rng_block_t r = rng_block(seed, RNG_STREAM_ACTION, (uint64_t)gids[3], steps[k]);
+                oks &= w01[k] == ((uint64_t)r.v[0] << 32 | r.v[1]);
+            }
+            oks &= w23[len < NB ? len : 0] == 42;
+        }
+        TAP_OK(okg, "rng_blocks over gids has rng_block's bits (lengths 0..%d)", NB);
+        TAP_OK(oks, "rng_blocks over steps has rng_block's bits (lengths 0..%d)", NB);
+        TAP_OK(oku, "rng_u01_64 and rng_normal2_64 give rng_uniform's and rng_normal2's bits");
+    }
+
     /* Uniforms: in (0,1), mean 1/2, variance 1/12 over 10^6 draws. */
     const int n = 1000000;
     double s = 0, s2 = 0, lo = 1, hi = 0;

@@ -93,6 +93,14 @@ void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage
 /* The analytic best-response policy (DESIGN.md §3): level scores with a
  * convex cost for what is left pending; softmax with temperature tau * a_i
  * sampled with the uniforms u[copy] (tau = 0: argmax). */
+/* The same for one copy (copies == 1) and agents i0 .. i0+m-1, with lambda,
+ * obs, action and the outputs indexed by q = i - i0: the bits of the calls
+ * per agent, for a fraction of their time (samarl run's inner loop). */
+void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float *lambda,
+                        float *obs);
+void env_step_agents(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
+                     float *reward, float *served, float *arrived);
+
 void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
                       double defer_hours, const double *u, uint8_t *action);
 

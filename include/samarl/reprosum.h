@@ -37,4 +37,40 @@ double reprosum_global(const double *x, size_t n);
 /* Collective. Reproducible sum of (x[i] - shift)^2 over all ranks. */
 double reprosum_global_sqdev(const double *x, size_t n, double shift);
 
+/* A fast exact accumulator for floats, for the hot loops (a few adds per
+ * agent-step). A float is m * 2^(E - 150) with a 24-bit integer m and an
+ * 8-bit exponent field E, so it is exact to add m into a 64-bit bucket per
+ * E: a shift, a mask and an add, against the 3-digit carry-save add of a
+ * double. Bucket sums are exact for fewer than 2^39 terms; the non-finite
+ * are counted. reprosum_f_addto puts scale x (the exact sum) into a
+ * reprosum_t, so the result has the bits of adding (double)scale *
+ * (double)x_i term by term: a product of two floats is exact in a double. */
+#define REPROSUM_F_MAX_TERMS ((int64_t)1 << 39)
+
+typedef struct {
+    int64_t m[256];       /* signed mantissa sums by exponent field */
+    int64_t nonfinite[3]; /* +inf, -inf, NaN */
+    int64_t terms;
+} reprosum_f_t;
+
+void reprosum_f_init(reprosum_f_t *f);
+/* s += scale * (the exact sum of f), scale finite. Not collective. */
+void reprosum_f_addto(const reprosum_f_t *f, float scale, reprosum_t *s);
+
+static inline void reprosum_f_add(reprosum_f_t *f, float x)
+{
+    union {
+        float f;
+        uint32_t u;
+    } b = {.f = x};
+    const uint32_t e = (b.u >> 23) & 0xffu;
+    if (e == 0xffu) {
+        f->nonfinite[(b.u & 0x7fffffu) ? 2 : (b.u >> 31)]++;
+        return;
+    }
+    const int64_t m = (int64_t)((b.u & 0x7fffffu) | (e ? 0x800000u : 0u));
+    f->m[e] += (b.u >> 31) ? -m : m;
+    f->terms++;
+}
+
 #endif

@@ -100,15 +100,38 @@ static inline double rng_uniform(uint64_t seed, uint32_t stream, uint64_t gid, u
 }
 
 /* Two independent standard normals (Box-Muller on one block). */
+static inline void rng_normal2_of(rng_block_t b, double z[2])
+{
+    const double u0 = rng_u01(b.v[0], b.v[1]), u1 = rng_u01(b.v[2], b.v[3]);
+    double r = sqrt(-2.0 * log(u0));
+    double t = 6.283185307179586 * u1;
+    z[0] = r * cos(t);
+    z[1] = r * sin(t);
+}
+
 static inline void rng_normal2(uint64_t seed, uint32_t stream, uint64_t gid, uint64_t step,
                                double z[2])
 {
-    double u[2];
-    rng_uniform2(seed, stream, gid, step, u);
-    double r = sqrt(-2.0 * log(u[0]));
-    double t = 6.283185307179586 * u[1];
-    z[0] = r * cos(t);
-    z[1] = r * sin(t);
+    rng_normal2_of(rng_block(seed, stream, gid, step), z);
+}
+
+/* n blocks at once, the bits of rng_block's (SIMD where the CPU has it),
+ * as pairs of words: w01[k] = v[0] << 32 | v[1], w23[k] = v[2] << 32 | v[3]
+ * (w23 may be NULL). steps == NULL: lane k is (gid[k], step); else lane k
+ * is (gid[0], steps[k]). rng_u01_64(w01[k]) is rng_uniform's draw and
+ * rng_normal2_64(w01[k], w23[k]) rng_normal2's. */
+void rng_blocks(uint64_t seed, uint32_t stream, const int64_t *gid, uint64_t step,
+                const uint64_t *steps, int n, uint64_t *w01, uint64_t *w23);
+
+static inline double rng_u01_64(uint64_t w)
+{
+    return ((double)(w >> 11) + 0.5) * 0x1.0p-53;
+}
+
+static inline void rng_normal2_64(uint64_t w01, uint64_t w23, double z[2])
+{
+    rng_block_t b = {{(uint32_t)(w01 >> 32), (uint32_t)w01, (uint32_t)(w23 >> 32), (uint32_t)w23}};
+    rng_normal2_of(b, z);
 }
 
 /* An integer uniform in [0, n), n >= 1, from 64 random bits (bias < n/2^64). */
