@@ -327,9 +327,9 @@ SAMARL_CLONES
 static void log1p_scaled(const float *x, const float *sc, int ds, float *y, int n)
 {
     if (ds)
-        for (int q = 0; q < n; q++) y[q] = log1pf(x[q] * sc[q]);
+        for (int q = 0; q < n; q++) y[q] = log1p_f(x[q] * sc[q]);
     else
-        for (int q = 0; q < n; q++) y[q] = log1pf(x[q] * sc[0]);
+        for (int q = 0; q < n; q++) y[q] = log1p_f(x[q] * sc[0]);
 }
 
 /* Demand of agent i, copy j, at step t. */

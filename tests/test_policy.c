@@ -8,6 +8,7 @@
 #include "samarl/comm.h"
 #include "samarl/config.h"
 #include "samarl/env.h"
+#include "samarl/fastmath.h"
 #include "samarl/policy.h"
 #include "samarl/rng.h"
 #include "tap.h"
@@ -284,6 +285,27 @@ static void kernel_accuracy(void)
     }
     TAP_OK(elp < 1e-6 && epr < 1e-6 && eh < 1e-5,
            "log_softmax_cols matches libm: log-prob %.1e, prob %.1e, entropy %.1e", elp, epr, eh);
+
+    /* log1p_f: within 3 ulp of the exact value from 0 to 10^30 (tiny
+     * arguments, where log1p x = x, included), exact at 0, special values. */
+    double wl = 0;
+    float wx = 0;
+    for (int q = 0; q < N; q++) {
+        const float xq = (float)ldexp(1.0 + (q % 1000) / 1000.0, q / 1000 - 100);
+        const double ref = log1p((double)xq);
+        const float got = log1p_f(xq);
+        const double ulp = ldexp(1.0, ilogb((float)ref) - 23);
+        const double err = fabs(got - ref) / ulp;
+        if (err > wl) {
+            wl = err;
+            wx = xq;
+        }
+    }
+    TAP_OK(wl <= 3.0, "log1p_f within %.2f ulp (worst at x = %.9g) on [2^-100, 2^100]", wl, (double)wx);
+    TAP_OK(log1p_f(0.0f) == 0.0f && !signbit(log1p_f(0.0f)) && isinf(log1p_f(INFINITY)) &&
+               isnan(log1p_f(NAN)) && log1p_f(-1.0f) == -INFINITY && isnan(log1p_f(-2.0f)) &&
+               fabsf(log1p_f(-0.5f) - (float)log1p(-0.5)) <= 6e-8f,
+           "log1p_f: 0, inf, NaN, -1, below -1, negative arguments");
     free(y);
 }
 
@@ -373,7 +395,7 @@ static void env_batched(void)
             env_begin_episode(e[k], 5, ENV_NOISE_RUN, 3);
             for (lidx_t i = 0; i < NA; i++) env_reset_agent(e[k], i);
         }
-        int same_obs = 1, same_step = 1;
+        int same_obs = 1, same_step = 1, nonzero = 0;
         for (int t = 0; t < T; t++) {
             if (t == 10) { /* a restarted agent draws afresh for an odd step */
                 env_reset_agent(e[0], 17);
@@ -390,6 +412,11 @@ static void env_batched(void)
             env_observe_agents(e[1], 3, NA - 3, t, lam + 3, ob1 + 3 * ENV_OBS);
             env_observe_agents(e[1], 0, 3, t, lam, ob1);
             same_obs &= memcmp(ob0, ob1, sizeof ob0) == 0;
+            for (int i = 0; i < NA; i++) { /* the vectorised log1p has the scalar bits */
+                const float lb = log1p_f(e[0]->b[i] * e[0]->inv_a[i]);
+                same_obs &= memcmp(&lb, &ob0[i * ENV_OBS], sizeof lb) == 0;
+                nonzero += e[0]->b[i] > 0;
+            }
             float g0[NA], r0[NA], s0[NA], d0[NA], g1[NA], r1[NA], s1[NA], d1[NA];
             for (lidx_t i = 0; i < NA; i++)
                 env_step(e[0], i, t, &act[i], &g0[i], &r0[i], &s0[i], &d0[i]);
@@ -400,7 +427,9 @@ static void env_batched(void)
                          memcmp(e[0]->b, e[1]->b, sizeof(float) * NA) == 0 &&
                          memcmp(e[0]->d, e[1]->d, sizeof(float) * NA) == 0;
         }
-        TAP_OK(same_obs, "%s: env_observe_agents has env_observe's bits", prof ? "profiles" : "synthetic");
+        TAP_OK(same_obs && nonzero > T * NA / 10,
+               "%s: env_observe_agents has env_observe's bits, log1p_f's (%d backlogs > 0)",
+               prof ? "profiles" : "synthetic", nonzero);
         TAP_OK(same_step, "%s: env_step_agents has env_step's bits (usage, reward, served, arrived, "
                           "state) over %d steps", prof ? "profiles" : "synthetic", T);
         env_destroy(&e[0]);

@@ -89,4 +89,17 @@ static inline float log_pos_f(float x)
     return 2.0f * s * z + (float)k * 0.693147180559945309f;
 }
 
+/* log(1 + x): u = 1 + x rounded to float, then log1p x = log u + (x - (u -
+ * 1)) / u, the second term giving back what rounding u lost (Goldberg), so
+ * small x keep their relative accuracy: log1p x = x for |x| < 2^-25. +inf and
+ * NaN give themselves, -1 gives -inf, x < -1 NaN. Within 3 ulp of log1pf
+ * on the environment's arguments (tests/test_policy.c). */
+static inline float log1p_f(float x)
+{
+    const float u = 1.0f + x;
+    float r = log_pos_f(u) + (x - (u - 1.0f)) / u;
+    r = x <= 3.4028234e38f ? r : x;
+    return x > -1.0f ? r : (x == -1.0f ? -__builtin_inff() : __builtin_nanf(""));
+}
+
 #endif
