@@ -84,7 +84,7 @@ const char *const run_help =
 
 enum { SOURCE_RUN = 2 };
 /* Agents observed, decided and stepped together (one batched forward for a
- * shared network). */
+ * shared network, one log-softmax for per-agent networks). */
 enum { RUN_BATCH = 256 };
 
 /* Per-step network totals recorded in /series. */
@@ -736,7 +736,7 @@ int cmd_run(int argc, char **argv)
     float *obsb = XNEW(float, (size_t)RUN_BATCH * ENV_OBS), lfb[RUN_BATCH];
     float gb[RUN_BATCH], rb[RUN_BATCH], svb[RUN_BATCH], db[RUN_BATCH];
     uint8_t actb[RUN_BATCH];
-    const int batched = mlp && ps.shared;
+    const int batched = mlp; /* best response: agent by agent */
     const double t_start = comm_wtime();
     double last_print = 0;
     const int64_t pe = cfg.run.progress_every;
@@ -756,7 +756,7 @@ int cmd_run(int argc, char **argv)
             for (int q = 0; q < m; q++) lfb[q] = (float)lam[i0 + q];
             env_observe_agents(env, i0, m, t, lfb, obsb);
             if (batched)
-                policyset_act_shared(&ps, env, i0, m, t, obsb, cfg.run.seed, SOURCE_RUN,
+                policyset_act_agents(&ps, env, i0, m, t, obsb, cfg.run.seed, SOURCE_RUN,
                                      cfg.run.greedy, actb);
             else
                 for (int q = 0; q < m; q++)

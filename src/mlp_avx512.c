@@ -224,27 +224,39 @@ INLINE void dense1(const float *x, int K, const float *W, size_t wk, const float
 
 /* The batched kernel's product is fmadd(w, x, acc) = w x + acc; dense1's
  * fmadd(W row, x, acc) is the same product, rounded once, in the same order. */
-TGT static void forward1(const mlp_t *net, const float *p, mlp_work_t *w)
+TGT static void forward1(const mlp_t *net, const float *p, mlp_work_t *w, size_t s, int keep)
 {
     enum { MAXW = 1024 };
     const size_t ld = (size_t)w->ld;
     const int H = net->hidden, O = net->out;
     float x[MAXW], h1[MAXW], h2[MAXW], o[MAXW];
-    for (int k = 0; k < net->in; k++) x[k] = w->x[(size_t)k * ld];
+    for (int k = 0; k < net->in; k++) x[k] = w->x[(size_t)k * ld + s];
     dense1(x, net->in, p + net->oW1, (size_t)H, p + net->ob1, h1, H, 1);
     dense1(h1, H, p + net->oW2, (size_t)H, p + net->ob2, h2, H, 1);
     dense1(h2, H, p + net->oWh, (size_t)O, p + net->obh, o, O, 0);
-    for (int c = 0; c < H; c++) {
-        w->a1[(size_t)c * ld] = h1[c];
-        w->a2[(size_t)c * ld] = h2[c];
-    }
-    for (int c = 0; c < O; c++) w->out[(size_t)c * ld] = o[c];
+    if (keep)
+        for (int c = 0; c < H; c++) {
+            w->a1[(size_t)c * ld + s] = h1[c];
+            w->a2[(size_t)c * ld + s] = h2[c];
+        }
+    for (int c = 0; c < O; c++) w->out[(size_t)c * ld + s] = o[c];
+}
+
+static int fits1(const mlp_t *net)
+{
+    return net->in <= 1024 && net->hidden <= 1024 && net->out <= 1024;
+}
+
+TGT void mlp_forward1_avx512(const mlp_t *net, const float *p, mlp_work_t *w, int s)
+{
+    SAMARL_ASSERT(fits1(net));
+    forward1(net, p, w, (size_t)s, 0);
 }
 
 TGT void mlp_forward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w)
 {
-    if (m == 1 && net->in <= 1024 && net->hidden <= 1024 && net->out <= 1024) {
-        forward1(net, p, w);
+    if (m == 1 && fits1(net)) {
+        forward1(net, p, w, 0, 1);
         return;
     }
     const size_t ld = (size_t)w->ld, mp = ((size_t)m + 15) / 16 * 16;
@@ -286,6 +298,11 @@ void mlp_forward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w)
 void mlp_backward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w, float *grad)
 {
     (void)net, (void)p, (void)m, (void)w, (void)grad;
+    SAMARL_FATAL("internal error: AVX-512 kernel not built");
+}
+void mlp_forward1_avx512(const mlp_t *net, const float *p, mlp_work_t *w, int s)
+{
+    (void)net, (void)p, (void)w, (void)s;
     SAMARL_FATAL("internal error: AVX-512 kernel not built");
 }
 #endif

@@ -165,6 +165,19 @@ void mlp_forward(const mlp_t *net, const float *p, int m, mlp_work_t *w)
     dense_blas(w->a2, p + net->oWh, p + net->obh, w->out, w->ld, m, H, net->out, 0);
 }
 
+void mlp_forward_sample(const mlp_t *net, const float *p, mlp_work_t *w, int s)
+{
+    SAMARL_ASSERT(s >= 0 && s < w->cap);
+    if (net->kernel == KERNEL_AVX512) {
+        mlp_forward1_avx512(net, p, w, s);
+        return;
+    }
+    const int H = net->hidden;
+    dense_blas(w->x + s, p + net->oW1, p + net->ob1, w->a1 + s, w->ld, 1, net->in, H, 1);
+    dense_blas(w->a1 + s, p + net->oW2, p + net->ob2, w->a2 + s, w->ld, 1, H, H, 1);
+    dense_blas(w->a2 + s, p + net->oWh, p + net->obh, w->out + s, w->ld, 1, H, net->out, 0);
+}
+
 void mlp_backward(const mlp_t *net, const float *p, int m, mlp_work_t *w, float *grad)
 {
     SAMARL_ASSERT(m >= 1 && m <= w->cap);
@@ -351,15 +364,32 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
     }
 }
 
-void policyset_act_shared(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
+void policyset_act_agents(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
                           const float *obs, uint64_t seed, int source, int greedy, uint8_t *action)
 {
-    SAMARL_ASSERT(ps->type == POLICY_MLP && ps->shared && e->copies == 1 && m <= ps->work.cap);
+    SAMARL_ASSERT(ps->type == POLICY_MLP && e->copies == 1 && m <= ps->work.cap);
     const mlp_t *net = &ps->net;
     const size_t ld = (size_t)ps->work.ld;
     const int K = net->actions;
-    policyset_normalize(ps, 0, obs, m);
-    mlp_forward(net, ps->params, m, &ps->work);
+    if (ps->shared) {
+        policyset_normalize(ps, 0, obs, m);
+        mlp_forward(net, ps->params, m, &ps->work);
+    } else {
+        /* Per-agent networks stream ~6 KB of weights per agent-step: the
+         * next agent's are fetched (into L2) while one computes. */
+        const size_t bytes = net->n_params * sizeof(float);
+        for (int r = 0; r < m; r++) {
+            const lidx_t i = i0 + r;
+            if (i + 1 < ps->n_nets) {
+                const char *nx = (const char *)policyset_params(ps, i + 1);
+                for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(nx + b, 0, 2);
+            }
+            const float *mu = ps->obs_mean + (size_t)i * ENV_OBS, *is = ps->obs_istd + (size_t)i * ENV_OBS;
+            for (int c = 0; c < ENV_OBS; c++)
+                ps->work.x[(size_t)c * ld + r] = (obs[(size_t)r * ENV_OBS + c] - mu[c]) * is[c];
+            mlp_forward_sample(net, policyset_params(ps, i), &ps->work, r);
+        }
+    }
     log_softmax_cols(ps->work.out, ld, m, K, ps->lp, ps->prob, NULL);
     if (greedy) {
         for (int r = 0; r < m; r++) action[r] = (uint8_t)argmax(ps->lp + r, ld, K);

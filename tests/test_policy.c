@@ -438,6 +438,75 @@ static void env_batched(void)
     config_free(&cfg);
 }
 
+/* policyset_act_agents (samarl run's batched acting) gives each agent the
+ * log-probabilities, probabilities and actions of policyset_act alone, for
+ * both kernels, shared and per-agent networks, greedy and sampled. */
+static void act_batched(void)
+{
+    enum { NA = 100, CHUNK = 37 };
+    gidx_t gid[NA];
+    for (int i = 0; i < NA; i++) gid[i] = 3 * i + 1;
+    for (int kern = 0; kern < 2; kern++)
+        for (int sh = 0; sh < 2; sh++) {
+            if (kern == 0 && !mlp_avx512_cpu()) {
+                tap_skip(1, "no AVX-512 on this CPU");
+                continue;
+            }
+            config_t cfg;
+            config_parse(&cfg, NULL, NULL, NULL, 0);
+            cfg.policy.kernel = kern == 0 ? KERNEL_AVX512 : KERNEL_BLAS;
+            cfg.policy.sharing = sh ? SHARING_SHARED : SHARING_AGENT;
+            env_t *e;
+            env_create(&cfg, 1000, NA, gid, 1, &e);
+            env_begin_episode(e, 3, ENV_NOISE_RUN, 0);
+            for (lidx_t i = 0; i < NA; i++) env_reset_agent(e, i);
+            policyset_t ps;
+            policyset_init(&ps, &cfg, e->n_levels, NA, 64);
+            for (int q = 0; q < ps.n_nets; q++) {
+                mlp_init(&ps.net, policyset_params(&ps, q), 17, (uint64_t)q);
+                for (int c = 0; c < ENV_OBS; c++) {
+                    ps.obs_mean[q * ENV_OBS + c] = 0.01f * (float)((q + c) % 7);
+                    ps.obs_istd[q * ENV_OBS + c] = 0.5f + 0.1f * (float)((q * c) % 5);
+                }
+            }
+            const size_t ld = (size_t)ps.work.ld;
+            const int K = ps.net.actions;
+            int same = 1, varied = 0;
+            for (int t = 0; t < 4; t++) {
+                float lam[NA], obs[NA * ENV_OBS], lpa[NA][ENV_MAX_LEVELS], pra[NA][ENV_MAX_LEVELS];
+                uint8_t a1[NA], a2[NA];
+                for (int i = 0; i < NA; i++) lam[i] = 0.3f * (float)(i % 4);
+                env_observe_agents(e, 0, NA, t, lam, obs);
+                const int greedy = t % 2;
+                for (int i0 = 0; i0 < NA; i0 += CHUNK) {
+                    const int m = NA - i0 < CHUNK ? NA - i0 : CHUNK;
+                    policyset_act_agents(&ps, e, i0, m, t, obs + i0 * ENV_OBS, 5, 2, greedy, a1 + i0);
+                    for (int r = 0; r < m; r++)
+                        for (int k = 0; k < K; k++) {
+                            lpa[i0 + r][k] = ps.lp[k * ld + (size_t)r];
+                            pra[i0 + r][k] = ps.prob[k * ld + (size_t)r];
+                        }
+                }
+                for (lidx_t i = 0; i < NA; i++) {
+                    policyset_act(&ps, e, i, t, obs + i * ENV_OBS, &lam[i], 5, 2, greedy, &a2[i], NULL,
+                                  NULL);
+                    for (int k = 0; k < K; k++)
+                        same &= memcmp(&lpa[i][k], &ps.lp[k * ld], sizeof(float)) == 0 &&
+                                memcmp(&pra[i][k], &ps.prob[k * ld], sizeof(float)) == 0;
+                    same &= a1[i] == a2[i];
+                    varied |= a2[i] != a2[0];
+                }
+                env_step_agents(e, 0, NA, t, a1, lam, lam, lam, lam);
+            }
+            TAP_OK(same && varied, "%s, %s networks: batched acting has each agent's own bits "
+                   "(log-probabilities, probabilities, greedy and sampled actions)",
+                   kern == 0 ? "avx512" : "blas", sh ? "shared" : "per-agent");
+            policyset_free(&ps);
+            env_destroy(&e);
+            config_free(&cfg);
+        }
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -446,6 +515,7 @@ int main(int argc, char **argv)
     kernel_accuracy();
     env_conservation();
     env_batched();
+    act_batched();
     int rc = tap_done();
     comm_finalize();
     return rc;

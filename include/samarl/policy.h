@@ -62,8 +62,12 @@ void mlp_forward(const mlp_t *net, const float *p, int m, mlp_work_t *w);
  * for samples 0..m-1 (lanes from m to the next multiple of 16 are zeroed).
  * Overwrites grad[n_params]. */
 void mlp_backward(const mlp_t *net, const float *p, int m, mlp_work_t *w, float *grad);
-/* The two kernels behind them. */
+/* w->out column s = network(w->x column s), the bits of mlp_forward's;
+ * the activations are not kept (acting only). */
+void mlp_forward_sample(const mlp_t *net, const float *p, mlp_work_t *w, int s);
+/* The kernels behind them. */
 void mlp_forward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w);
+void mlp_forward1_avx512(const mlp_t *net, const float *p, mlp_work_t *w, int s);
 void mlp_backward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w, float *grad);
 
 /* y = tanh y elementwise (relative error below 4e-7; vectorised). */
@@ -121,11 +125,12 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
                    const float *lambda, uint64_t seed, int source, int greedy, uint8_t *action,
                    float *logp, float *value);
 
-/* One shared network, one copy: agents i0 .. i0+m-1 act at step t in one
- * batched forward (obs[m][ENV_OBS], m <= the batch given to init). The
- * same actions as policyset_act agent by agent: a row's output does not
- * depend on the rows beside it. */
-void policyset_act_shared(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
+/* One copy: agents i0 .. i0+m-1 act at step t (obs[m][ENV_OBS], m <= the
+ * batch given to init), a shared network in one batched forward, per-agent
+ * networks one sample each (the next agents' weights prefetched), then one
+ * log-softmax and the uniforms for all. The same actions as policyset_act
+ * agent by agent: a row's output does not depend on the rows beside it. */
+void policyset_act_agents(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
                           const float *obs, uint64_t seed, int source, int greedy, uint8_t *action);
 
 #endif
