@@ -367,6 +367,47 @@ void env_reset_agent(env_t *e, lidx_t i)
 
 enum { ENV_BATCH = 64 };
 
+/* demand() for copies j0 .. j0+nj-1 (nj <= ENV_BATCH) of agent i at step t
+ * into e->d, the Philox blocks drawn together. */
+static void demand_copies(env_t *e, lidx_t i, int j0, int nj, int64_t t)
+{
+    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS) && nj <= ENV_BATCH);
+    const int B = e->copies, odd = (int)(t & 1);
+    const size_t q0 = (size_t)i * (size_t)B + (size_t)j0;
+    int need[ENV_BATCH], nd = 0;
+    uint64_t ctr[ENV_BATCH], w01[ENV_BATCH], w23[ENV_BATCH];
+    float eps[ENV_BATCH];
+    for (int q = 0; q < nj; q++) {
+        const uint64_t c = ((e->episode * (uint64_t)B + (uint64_t)(j0 + q)) << (STEP_BITS - 1)) |
+                           ((uint64_t)t >> 1);
+        if (odd && e->z_ctr[q0 + q] == c + 1) {
+            eps[q] = e->z_spare[q0 + q];
+        } else {
+            need[nd] = q;
+            ctr[nd++] = c;
+        }
+    }
+    const int64_t g = e->gid[i];
+    rng_blocks(e->seed, e->stream, &g, 0, ctr, nd, w01, w23);
+    for (int k = 0; k < nd; k++) {
+        const int q = need[k];
+        double z[2];
+        rng_normal2_64(w01[k], w23[k], z);
+        eps[q] = (float)z[odd];
+        e->z_spare[q0 + q] = (float)z[1];
+        e->z_ctr[q0 + q] = ctr[k] + 1;
+    }
+    const float a = e->a[i];
+    const size_t col = (size_t)e->column[i] * (size_t)e->n_hours;
+    for (int q = 0; q < nj; q++) {
+        float x = eps[q];
+        if (x > e->noise_clip) x = e->noise_clip;
+        if (x < -e->noise_clip) x = -e->noise_clip;
+        const int64_t row = (hour_index(e, j0 + q, t) + e->offset[i]) % e->n_hours;
+        e->d[q0 + q] = a * e->shape[col + (size_t)row] * (1.0f + e->noise * x);
+    }
+}
+
 void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs)
 {
     const int B = e->copies;
@@ -417,7 +458,7 @@ void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage
                 reward[j] = ba * lx[q] - e->price[hour_index(e, j, t)] * c[q] - kappa * b[j];
             }
         }
-        for (int j = j0; j < j0 + nj; j++) d[j] = demand(e, i, j, t + 1);
+        demand_copies(e, i, j0, nj, t + 1);
     }
 }
 

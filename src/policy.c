@@ -337,9 +337,17 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
     const int B = e->copies;
     SAMARL_ASSERT(B <= ps->work.cap);
     const uint64_t gid = (uint64_t)e->gid[i];
-    for (int j = 0; j < B; j++)
-        ps->u[j] = rng_uniform(seed, RNG_STREAM_ACTION, gid,
-                               action_counter(source, e->episode * (uint64_t)B + (uint64_t)j, t));
+    /* One uniform per copy, Philox blocks drawn together (rng_uniform's bits). */
+    enum { NB = 64 };
+    uint64_t st[NB], w[NB];
+    const int64_t g = (int64_t)gid;
+    for (int j0 = 0; j0 < B; j0 += NB) {
+        const int nb = B - j0 < NB ? B - j0 : NB;
+        for (int j = 0; j < nb; j++)
+            st[j] = action_counter(source, e->episode * (uint64_t)B + (uint64_t)(j0 + j), t);
+        rng_blocks(seed, RNG_STREAM_ACTION, &g, 0, st, nb, w, NULL);
+        for (int j = 0; j < nb; j++) ps->u[j0 + j] = rng_u01_64(w[j]);
+    }
     if (ps->type == POLICY_BESTRESPONSE) {
         env_bestresponse(e, i, t, lambda, greedy ? 0.0 : ps->tau, ps->defer_hours, ps->u, action);
         return;
