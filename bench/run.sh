@@ -12,7 +12,9 @@
 # train.save_adam = false: weights only): throughput does not depend on the
 # weights' values, and 10^6 per-agent networks are 6 GB of weights. Peak
 # memory (RSS summed over ranks, from the run's JSON record) per agent is a
-# column.
+# column; for per-agent networks, so is the rate at which the policy phase
+# streams weights, against the read bandwidth per rank (bench_read, all
+# ranks reading at once) measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -28,7 +30,16 @@ S=$BUILD/samarl
 tmpd=$(mktemp -d "$TMPDIR_BENCH/samarl-bench-run.XXXXXX"); trap 'rm -rf "$tmpd"' EXIT
 mkdir -p results/bench
 csv=results/bench/run.csv
-echo "agents,ranks,policy,steps,agent_steps_per_s,per_core,policy_s,env_s,consensus_s,dual_s,reduce_s,io_s,consensus_share,traj_bytes,h5_write_MBps,dd_write_MBps,rss_bytes_sum,rss_bytes_per_agent" >"$csv.partial"
+echo "agents,ranks,policy,steps,agent_steps_per_s,per_core,policy_s,env_s,consensus_s,dual_s,reduce_s,io_s,consensus_share,traj_bytes,h5_write_MBps,dd_write_MBps,rss_bytes_sum,rss_bytes_per_agent,weights_GBps_per_rank,read_GBps_per_rank,read_fraction" >"$csv.partial"
+
+# Read bandwidth per rank with all ranks reading at once: the limit of the
+# per-agent policy phase, which streams each agent's weights in and writes
+# nothing back. Measured once per rank count, in this run.
+declare -A readbw
+for np in $RANKS; do
+  readbw[$np]=$(mpirun -np "$np" "$BUILD/bench/bench_read" 1024 5)
+  echo "read bandwidth, $np rank(s) reading at once: ${readbw[$np]} GB/s per rank"
+done
 
 # dd to the same disk: the page-cache write rate the HDF5 writes also see.
 dd_rate() {
@@ -59,10 +70,11 @@ for N in $SIZES; do
       bytes=$((5 * 4 * N * steps))
       mb=$(( bytes / 1000000 + 1 ))
       dd=$(dd_rate "$mb")
-      $PY - "$tmpd/r.json" "$N" "$np" "$pol" "$steps" "$bytes" "$dd" >>"$csv.partial" <<'PY'
+      $PY - "$tmpd/r.json" "$N" "$np" "$pol" "$steps" "$bytes" "$dd" "${readbw[$np]}" >>"$csv.partial" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 N, np_, pol, steps, nbytes, dd = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6]), float(sys.argv[7])
+readbw = float(sys.argv[8])
 t = r["timers"]
 g = lambda k: t.get(k, {}).get("max_s", 0.0)
 rate = r["results"]["agent_steps_per_s"]
@@ -71,7 +83,14 @@ io = g("io")
 print(f"{N},{np_},{pol},{steps},{rate:.0f},{rate / np_:.0f},{g('policy'):.4f},{g('env'):.4f},"
       f"{g('consensus'):.4f},{g('dual'):.4f},{g('reduce'):.4f},{io:.4f},"
       f"{g('consensus') / step if step else 0:.4f},{nbytes},{nbytes / io / 1e6 if io else 0:.0f},{dd:.0f},"
-      f"{r['memory']['peak_rss_bytes_sum']},{r['memory']['peak_rss_bytes_sum'] / int(N):.0f}")
+      f"{r['memory']['peak_rss_bytes_sum']},{r['memory']['peak_rss_bytes_sum'] / int(N):.0f},", end="")
+# Per-agent networks: each agent-step streams the agent's weights (padded
+# to 64-byte rows: 1,520 floats at 6-32-32-7) during the policy phase.
+if pol == "agent" and g("policy") > 0:
+    wb = 1520 * 4 * int(N) / np_ * int(steps) / g("policy") / 1e9
+    print(f"{wb:.2f},{readbw:.2f},{wb / readbw:.3f}")
+else:
+    print(f",{readbw:.2f},")
 PY
       tail -1 "$csv.partial"
     done
