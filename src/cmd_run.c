@@ -448,9 +448,11 @@ static void checkpoint_write(const char *path, const char *out, const char *poli
     h5io_attr_int64(f, "/", "series_rows", rows_s);
     h5io_attr_int64(f, "/", "traj_rows", rows_t);
     h5io_attr_int64(f, "/", "over2", m->over2);
-    for (int k = 0; k < N_SUMS_FIELDS; k++)
-        h5io_attr_double(f, "/", sums_fields[k].name,
-                         *(const double *)((const char *)m + sums_fields[k].off));
+    for (int k = 0; k < N_SUMS_FIELDS; k++) {
+        double v;
+        memcpy(&v, (const char *)m + sums_fields[k].off, sizeof v);
+        h5io_attr_double(f, "/", sums_fields[k].name, v);
+    }
     state_io(f, bm, r, s->n, s->lg->n_owned, 1);
     comm_check(h5io_commit(&f));
 }
@@ -479,9 +481,11 @@ static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, 
     if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "series_rows", rows_s);
     if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "traj_rows", rows_t);
     if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "over2", &m->over2);
-    for (int k = 0; k < N_SUMS_FIELDS && st == SAMARL_OK; k++)
-        st = h5io_attr_read_double(f, "/", sums_fields[k].name,
-                                   (double *)((char *)m + sums_fields[k].off));
+    for (int k = 0; k < N_SUMS_FIELDS && st == SAMARL_OK; k++) {
+        double d = 0;
+        st = h5io_attr_read_double(f, "/", sums_fields[k].name, &d);
+        memcpy((char *)m + sums_fields[k].off, &d, sizeof d);
+    }
     for (int k = 0; k < CK_FIELDS && st == SAMARL_OK; k++) {
         char p[64];
         gidx_t len = -1;

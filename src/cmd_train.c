@@ -142,7 +142,7 @@ int cmd_train(int argc, char **argv)
     comm_check(config_parse_list(cfg.train.eval_lambdas, lams, CONFIG_LIST_MAX, &nl));
     train_curve_t curve;
     curve_init(&curve, lams, nl);
-    critic_state_t cs;
+    critic_state_t cs = {0};
     if (mp) mappo_critic_state(mp, &cs);
     policy_state_t st = {.adam_m = mp ? mappo_adam_m(mp) : ppo_adam_m(ppo),
                          .adam_v = mp ? mappo_adam_v(mp) : ppo_adam_v(ppo),

@@ -851,7 +851,7 @@ static int validate(config_t *cfg)
             cfg->output.agent_step = 0;
         } else if (strncmp(a, "every:", 6) == 0 &&
                    (cfg->output.agent_step = strtoll(a + 6, &end, 10)) >= 1 && *end == '\0' &&
-                   cfg->output.agent_step <= I32MAX) {
+                   cfg->output.agent_step <= INT32_MAX) {
             /* every:M; M up to the most agents, so that N + M - 1 cannot overflow */
         } else {
             char org[600];
@@ -867,12 +867,12 @@ static int validate(config_t *cfg)
         return samarl_seterr("[run] days = %g gives no whole step (expected at least 1/24)",
                              cfg->run.days);
     /* Fault draws index consensus rounds with the 48-bit Philox step. */
+    const int64_t epochs = cfg->run.n_steps / cfg->dual.epoch; /* whole epochs only */
     if ((cfg->faults.link_drop > 0 || cfg->faults.agent_dropout > 0 || cfg->faults.stale > 0) &&
-        (double)(cfg->run.n_steps / cfg->dual.epoch) * (double)cfg->dual.rounds >= 0x1p48)
+        (double)epochs * (double)cfg->dual.rounds >= 0x1p48)
         return samarl_seterr("[faults] are drawn per consensus round, and run.steps / dual.epoch "
                              "x dual.rounds = %.4g rounds exceeds the 2^48 the draws can number",
-                             (double)(cfg->run.n_steps / cfg->dual.epoch) *
-                                 (double)cfg->dual.rounds);
+                             (double)epochs * (double)cfg->dual.rounds);
     /* Samples are counted in 32-bit integers. */
     if (cfg->train.copies * cfg->env.horizon > 2147483647)
         return samarl_seterr("[train] copies x [env] horizon = %" PRId64 " x %" PRId64
