@@ -749,6 +749,8 @@ int cmd_run(int argc, char **argv)
      * folded into acc once per step. */
     enum { F_USAGE, F_SERVED, F_ARRIVED, F_BACKLOG, F_REWARD, F_COUNT };
     reprosum_f_t *fac = XNEW(reprosum_f_t, F_COUNT);
+    /* Each folds at most a rank's agents per step: fewer than 2^31. */
+    _Static_assert(sizeof(lidx_t) == 4, "reprosum_f_t takes at most 2^39 terms");
     for (int64_t t = t0; t < T; t++) {
         /* Act and step. */
         for (int k = 0; k < S_N_SUMS; k++) reprosum_init(&acc[k]);

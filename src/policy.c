@@ -310,15 +310,20 @@ void policyset_normalize(policyset_t *ps, lidx_t i, const float *obs, int m)
     }
 }
 
-/* Inverse-CDF draw from probabilities prob[k * ld] (k < n). */
+/* Inverse-CDF draw from probabilities prob[k * ld] (k < n): the first k
+ * with u < prob[0] + ... + prob[k], else n - 1. Without branches: the draw
+ * is random, so a branch on it mispredicts about once per sample. */
 static int sample(const float *prob, size_t ld, int n, double u)
 {
     double acc = 0;
-    for (int k = 0; k < n - 1; k++) {
-        acc += (double)prob[(size_t)k * ld];
-        if (u < acc) return k;
+    int k = n - 1, found = 0;
+    for (int q = 0; q < n - 1; q++) {
+        acc += (double)prob[(size_t)q * ld];
+        const int hit = (u < acc) & !found;
+        k = hit ? q : k;
+        found |= hit;
     }
-    return n - 1;
+    return k;
 }
 
 /* The most likely action among lp[k * ld] (the first on ties). */

@@ -176,7 +176,7 @@ void reprosum_f_init(reprosum_f_t *f)
 
 void reprosum_f_addto(const reprosum_f_t *f, float scale, reprosum_t *s)
 {
-    SAMARL_ASSERT(f->terms < REPROSUM_F_MAX_TERMS && isfinite(scale));
+    SAMARL_ASSERT(isfinite(scale));
     /* Non-finite terms: what the term-by-term products give. */
     static const float nf[3] = {INFINITY, -INFINITY, NAN};
     for (int k = 0; k < 3; k++)

@@ -507,6 +507,49 @@ static void act_batched(void)
         }
 }
 
+/* Sampled actions follow the policy's probabilities: 40,000 agents with one
+ * shared network and the same observation (so the same probabilities),
+ * independent uniforms by gid; every action's count within 4.5 sigma. */
+static void sampling_distribution(void)
+{
+    enum { NA = 40000, CH = 256 };
+    config_t cfg;
+    config_parse(&cfg, NULL, NULL, NULL, 0);
+    cfg.policy.sharing = SHARING_SHARED;
+    gidx_t *gid = malloc(sizeof(gidx_t) * NA);
+    for (int i = 0; i < NA; i++) gid[i] = i;
+    env_t *e;
+    env_create(&cfg, NA, NA, gid, 1, &e);
+    env_begin_episode(e, 3, ENV_NOISE_RUN, 0);
+    policyset_t ps;
+    policyset_init(&ps, &cfg, e->n_levels, NA, CH);
+    mlp_init(&ps.net, ps.params, 23, 0);
+    const int K = ps.net.actions;
+    float obs[CH * ENV_OBS], p[ENV_MAX_LEVELS];
+    for (int r = 0; r < CH; r++)
+        for (int c = 0; c < ENV_OBS; c++) obs[r * ENV_OBS + c] = 0.3f * (float)(c + 1);
+    long count[ENV_MAX_LEVELS] = {0};
+    uint8_t act[CH];
+    for (int i0 = 0; i0 < NA; i0 += CH) {
+        policyset_act_agents(&ps, e, i0, CH, 5, obs, 11, 2, 0, act);
+        for (int r = 0; r < CH; r++) count[act[r]]++;
+    }
+    for (int k = 0; k < K; k++) p[k] = ps.prob[(size_t)k * (size_t)ps.work.ld];
+    int ok = 1;
+    double worst = 0;
+    for (int k = 0; k < K; k++) {
+        const double sd = sqrt(NA * p[k] * (1.0 - p[k])), z = fabs(count[k] - NA * p[k]) / sd;
+        if (z > worst) worst = z;
+        ok &= z < 4.5 && p[k] > 0.01f;
+    }
+    TAP_OK(ok, "sampled actions follow the probabilities over %d agents (worst %.2f sigma, "
+               "%d actions)", NA, worst, K);
+    policyset_free(&ps);
+    env_destroy(&e);
+    free(gid);
+    config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -516,6 +559,7 @@ int main(int argc, char **argv)
     env_conservation();
     env_batched();
     act_batched();
+    sampling_distribution();
     int rc = tap_done();
     comm_finalize();
     return rc;

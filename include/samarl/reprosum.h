@@ -41,16 +41,17 @@ double reprosum_global_sqdev(const double *x, size_t n, double shift);
  * agent-step). A float is m * 2^(E - 150) with a 24-bit integer m and an
  * 8-bit exponent field E, so it is exact to add m into a 64-bit bucket per
  * E: a shift, a mask and an add, against the 3-digit carry-save add of a
- * double. Bucket sums are exact for fewer than 2^39 terms; the non-finite
- * are counted. reprosum_f_addto puts scale x (the exact sum) into a
- * reprosum_t, so the result has the bits of adding (double)scale *
- * (double)x_i term by term: a product of two floats is exact in a double. */
+ * double. Bucket sums are exact for up to 2^39 terms between init and
+ * addto (not counted, to keep the add short: the caller bounds them, e.g.
+ * by a rank's agents, fewer than 2^31); the non-finite are counted.
+ * reprosum_f_addto puts scale x (the exact sum) into a reprosum_t, so the
+ * result has the bits of adding (double)scale * (double)x_i term by term:
+ * a product of two floats is exact in a double. */
 #define REPROSUM_F_MAX_TERMS ((int64_t)1 << 39)
 
 typedef struct {
     int64_t m[256];       /* signed mantissa sums by exponent field */
     int64_t nonfinite[3]; /* +inf, -inf, NaN */
-    int64_t terms;
 } reprosum_f_t;
 
 void reprosum_f_init(reprosum_f_t *f);
@@ -70,7 +71,6 @@ static inline void reprosum_f_add(reprosum_f_t *f, float x)
     }
     const int64_t m = (int64_t)((b.u & 0x7fffffu) | (e ? 0x800000u : 0u));
     f->m[e] += (b.u >> 31) ? -m : m;
-    f->terms++;
 }
 
 #endif
