@@ -7,7 +7,7 @@
 # memory per agent (set-up and after it), and the memory model of
 # docs/performance.md (scripts/perf_model.py) beside the measurement.
 #
-#   bench/million.sh                      the full set (about 15 minutes, 2 cores, ~8 GB RAM,
+#   bench/million.sh                      the full set (about 6 minutes, 2 cores, ~8 GB RAM,
 #                                         ~16 GB of temporary disk)
 #   N=100000 DAYS=2 bench/million.sh      a smaller rehearsal
 #   RANKS=4 bench/million.sh              more ranks (on a machine with the cores)
