@@ -332,80 +332,73 @@ static void log1p_scaled(const float *x, const float *sc, int ds, float *y, int 
         for (int q = 0; q < n; q++) y[q] = log1p_f(x[q] * sc[0]);
 }
 
-/* Demand of agent i, copy j, at step t. */
-static inline float demand(env_t *e, lidx_t i, int j, int64_t t)
+enum { ENV_BATCH = 64 };
+
+/* The demand arriving at step t for agents i0 .. i0+m-1 x copies j0 ..
+ * j0+nj-1 (m = 1 or nj = 1, m nj <= ENV_BATCH), into e->d:
+ *   d = a_i shape(column_i, hour + offset_i) (1 + noise clip(eps, +-noise_clip)),
+ * eps standard normal from a Philox block keyed by (gid, episode, copy,
+ * t / 2): Box-Muller gives two normals per block, for steps 2u and 2u + 1,
+ * and the second is kept with its counter for the odd step. The blocks
+ * still to draw are drawn together (rng_blocks). */
+static void demand_block(env_t *e, lidx_t i0, int m, int j0, int nj, int64_t t)
 {
-    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS));
-    const uint64_t ctr = ((e->episode * (uint64_t)e->copies + (uint64_t)j) << (STEP_BITS - 1)) |
-                         ((uint64_t)t >> 1);
-    const size_t q = (size_t)i * (size_t)e->copies + (size_t)j;
-    float eps;
-    if ((t & 1) && e->z_ctr[q] == ctr + 1) {
-        eps = e->z_spare[q];
-    } else {
+    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS) && (m == 1 || nj == 1) && m * nj <= ENV_BATCH);
+    const int B = e->copies, odd = (int)(t & 1);
+    const int64_t nh = e->n_hours;
+    int need[ENV_BATCH], nd = 0;
+    size_t qs[ENV_BATCH];
+    int64_t g[ENV_BATCH], h[ENV_BATCH];
+    uint64_t ctr[ENV_BATCH], w01[ENV_BATCH], w23[ENV_BATCH];
+    float eps[ENV_BATCH];
+    for (int c = 0; c < nj; c++) h[c] = hour_index(e, j0 + c, t);
+    for (int a = 0; a < m; a++)
+        for (int c = 0; c < nj; c++) {
+            const int k = a * nj + c;
+            const size_t q = (size_t)(i0 + a) * (size_t)B + (size_t)(j0 + c);
+            const uint64_t cc =
+                ((e->episode * (uint64_t)B + (uint64_t)(j0 + c)) << (STEP_BITS - 1)) |
+                ((uint64_t)t >> 1);
+            if (odd && e->z_ctr[q] == cc + 1) {
+                eps[k] = e->z_spare[q];
+            } else {
+                need[nd] = k;
+                qs[nd] = q;
+                g[nd] = e->gid[i0 + a];
+                ctr[nd++] = cc;
+            }
+        }
+    rng_blocks(e->seed, e->stream, g, ctr, nd, w01, w23);
+    for (int r = 0; r < nd; r++) {
+        const int k = need[r];
+        const size_t q = qs[r];
         double z[2];
-        rng_normal2(e->seed, e->stream, (uint64_t)e->gid[i], ctr, z);
-        eps = (float)z[t & 1];
+        rng_normal2_64(w01[r], w23[r], z);
+        eps[k] = (float)z[odd];
         e->z_spare[q] = (float)z[1];
-        e->z_ctr[q] = ctr + 1;
+        e->z_ctr[q] = ctr[r] + 1;
     }
-    if (eps > e->noise_clip) eps = e->noise_clip;
-    if (eps < -e->noise_clip) eps = -e->noise_clip;
-    int64_t row = (hour_index(e, j, t) + e->offset[i]) % e->n_hours;
-    float shape = e->shape[(size_t)e->column[i] * (size_t)e->n_hours + (size_t)row];
-    return e->a[i] * shape * (1.0f + e->noise * eps);
+    for (int a = 0; a < m; a++) {
+        const lidx_t i = i0 + a;
+        const size_t col = (size_t)e->column[i] * (size_t)nh;
+        for (int c = 0; c < nj; c++) {
+            float x = eps[a * nj + c];
+            if (x > e->noise_clip) x = e->noise_clip;
+            if (x < -e->noise_clip) x = -e->noise_clip;
+            int64_t row = h[c] + e->offset[i]; /* both in [0, n_hours) */
+            if (row >= nh) row -= nh;
+            e->d[(size_t)i * (size_t)B + (size_t)(j0 + c)] =
+                e->a[i] * e->shape[col + (size_t)row] * (1.0f + e->noise * x);
+        }
+    }
 }
 
 void env_reset_agent(env_t *e, lidx_t i)
 {
     const int B = e->copies;
-    for (int j = 0; j < B; j++) {
-        e->b[(size_t)i * B + j] = 0.0f;
-        e->d[(size_t)i * B + j] = demand(e, i, j, 0);
-    }
-}
-
-enum { ENV_BATCH = 64 };
-
-/* demand() for copies j0 .. j0+nj-1 (nj <= ENV_BATCH) of agent i at step t
- * into e->d, the Philox blocks drawn together. */
-static void demand_copies(env_t *e, lidx_t i, int j0, int nj, int64_t t)
-{
-    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS) && nj <= ENV_BATCH);
-    const int B = e->copies, odd = (int)(t & 1);
-    const size_t q0 = (size_t)i * (size_t)B + (size_t)j0;
-    int need[ENV_BATCH], nd = 0;
-    uint64_t ctr[ENV_BATCH], w01[ENV_BATCH], w23[ENV_BATCH];
-    float eps[ENV_BATCH];
-    for (int q = 0; q < nj; q++) {
-        const uint64_t c = ((e->episode * (uint64_t)B + (uint64_t)(j0 + q)) << (STEP_BITS - 1)) |
-                           ((uint64_t)t >> 1);
-        if (odd && e->z_ctr[q0 + q] == c + 1) {
-            eps[q] = e->z_spare[q0 + q];
-        } else {
-            need[nd] = q;
-            ctr[nd++] = c;
-        }
-    }
-    const int64_t g = e->gid[i];
-    rng_blocks(e->seed, e->stream, &g, 0, ctr, nd, w01, w23);
-    for (int k = 0; k < nd; k++) {
-        const int q = need[k];
-        double z[2];
-        rng_normal2_64(w01[k], w23[k], z);
-        eps[q] = (float)z[odd];
-        e->z_spare[q0 + q] = (float)z[1];
-        e->z_ctr[q0 + q] = ctr[k] + 1;
-    }
-    const float a = e->a[i];
-    const size_t col = (size_t)e->column[i] * (size_t)e->n_hours;
-    for (int q = 0; q < nj; q++) {
-        float x = eps[q];
-        if (x > e->noise_clip) x = e->noise_clip;
-        if (x < -e->noise_clip) x = -e->noise_clip;
-        const int64_t row = (hour_index(e, j0 + q, t) + e->offset[i]) % e->n_hours;
-        e->d[q0 + q] = a * e->shape[col + (size_t)row] * (1.0f + e->noise * x);
-    }
+    for (int j = 0; j < B; j++) e->b[(size_t)i * B + j] = 0.0f;
+    for (int j0 = 0; j0 < B; j0 += ENV_BATCH)
+        demand_block(e, i, 1, j0, B - j0 < ENV_BATCH ? B - j0 : ENV_BATCH, 0);
 }
 
 void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs)
@@ -458,7 +451,7 @@ void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage
                 reward[j] = ba * lx[q] - e->price[hour_index(e, j, t)] * c[q] - kappa * b[j];
             }
         }
-        demand_copies(e, i, j0, nj, t + 1);
+        demand_block(e, i, 1, j0, nj, t + 1);
     }
 }
 
@@ -482,52 +475,6 @@ void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float
         o[3] = ch;
         o[4] = p;
         o[5] = lambda[q];
-    }
-}
-
-/* The demands of agents i0 .. i0+m-1 at step t into e->d: demand() for a
- * run of agents, with the Philox blocks drawn together and no division. */
-static void demand_agents(env_t *e, lidx_t i0, int m, int64_t t)
-{
-    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS));
-    const uint64_t ctr = (e->episode << (STEP_BITS - 1)) | ((uint64_t)t >> 1);
-    const int odd = (int)(t & 1);
-    const int64_t h = hour_index(e, 0, t), nh = e->n_hours;
-    int need[ENV_BATCH];
-    int64_t g[ENV_BATCH];
-    float eps[ENV_BATCH];
-    uint64_t w01[ENV_BATCH], w23[ENV_BATCH];
-    for (int q0 = 0; q0 < m; q0 += ENV_BATCH) {
-        const int mq = m - q0 < ENV_BATCH ? m - q0 : ENV_BATCH;
-        const lidx_t j0 = i0 + q0;
-        int nd = 0;
-        for (int q = 0; q < mq; q++) {
-            if (odd && e->z_ctr[j0 + q] == ctr + 1) {
-                eps[q] = e->z_spare[j0 + q];
-            } else {
-                need[nd] = q;
-                g[nd++] = e->gid[j0 + q];
-            }
-        }
-        rng_blocks(e->seed, e->stream, g, ctr, NULL, nd, w01, w23);
-        for (int k = 0; k < nd; k++) {
-            const int q = need[k];
-            double z[2];
-            rng_normal2_64(w01[k], w23[k], z);
-            eps[q] = (float)z[odd];
-            e->z_spare[j0 + q] = (float)z[1];
-            e->z_ctr[j0 + q] = ctr + 1;
-        }
-        for (int q = 0; q < mq; q++) {
-            const lidx_t i = j0 + q;
-            float x = eps[q];
-            if (x > e->noise_clip) x = e->noise_clip;
-            if (x < -e->noise_clip) x = -e->noise_clip;
-            int64_t row = h + e->offset[i]; /* both in [0, n_hours) */
-            if (row >= nh) row -= nh;
-            const float shape = e->shape[(size_t)e->column[i] * (size_t)nh + (size_t)row];
-            e->d[i] = e->a[i] * shape * (1.0f + e->noise * x);
-        }
     }
 }
 
@@ -558,7 +505,8 @@ void env_step_agents(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *actio
             reward[q] = ba * lx[q - q0] - p * usage[q] - kappa * e->b[i];
         }
     }
-    demand_agents(e, i0, m, t + 1);
+    for (int q0 = 0; q0 < m; q0 += ENV_BATCH)
+        demand_block(e, i0 + q0, m - q0 < ENV_BATCH ? m - q0 : ENV_BATCH, 0, 1, t + 1);
 }
 
 void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,

@@ -345,12 +345,14 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
     /* One uniform per copy, Philox blocks drawn together (rng_uniform's bits). */
     enum { NB = 64 };
     uint64_t st[NB], w[NB];
-    const int64_t g = (int64_t)gid;
+    int64_t g[NB];
     for (int j0 = 0; j0 < B; j0 += NB) {
         const int nb = B - j0 < NB ? B - j0 : NB;
-        for (int j = 0; j < nb; j++)
+        for (int j = 0; j < nb; j++) {
+            g[j] = (int64_t)gid;
             st[j] = action_counter(source, e->episode * (uint64_t)B + (uint64_t)(j0 + j), t);
-        rng_blocks(seed, RNG_STREAM_ACTION, &g, 0, st, nb, w, NULL);
+        }
+        rng_blocks(seed, RNG_STREAM_ACTION, g, st, nb, w, NULL);
         for (int j = 0; j < nb; j++) ps->u[j0 + j] = rng_u01_64(w[j]);
     }
     if (ps->type == POLICY_BESTRESPONSE) {
@@ -410,11 +412,11 @@ void policyset_act_agents(policyset_t *ps, const env_t *e, lidx_t i0, int m, int
     }
     /* The agents' uniforms, Philox blocks drawn together (rng_uniform's bits). */
     enum { NB = 64 };
-    uint64_t w[NB];
+    uint64_t w[NB], st[NB];
+    for (int r = 0; r < NB; r++) st[r] = action_counter(source, e->episode, t);
     for (int r0 = 0; r0 < m; r0 += NB) {
         const int nb = m - r0 < NB ? m - r0 : NB;
-        rng_blocks(seed, RNG_STREAM_ACTION, e->gid + i0 + r0, action_counter(source, e->episode, t),
-                   NULL, nb, w, NULL);
+        rng_blocks(seed, RNG_STREAM_ACTION, e->gid + i0 + r0, st, nb, w, NULL);
         for (int r = r0; r < r0 + nb; r++)
             action[r] = (uint8_t)sample(ps->prob + r, ld, K, rng_u01_64(w[r - r0]));
     }

@@ -29,18 +29,16 @@ static int have_avx512(void)
     return avx512_ok;
 }
 
-/* Blocks for lanes k < n (n <= 8): counter words from the gids (or one
- * gid) and the step (or steps), as rng_block lays them out; the output
- * words paired into w01 = v0 << 32 | v1 and w23 = v2 << 32 | v3. */
+/* Blocks for lanes k < n (n <= 8): counter words from gid[k] and step[k],
+ * as rng_block lays them out; the output words paired into
+ * w01 = v0 << 32 | v1 and w23 = v2 << 32 | v3. */
 TGT static void philox8(const uint32_t key[2], uint32_t stream, const int64_t *gid,
-                        uint64_t step, const uint64_t *steps, int n, uint64_t *w01,
-                        uint64_t *w23)
+                        const uint64_t *step, int n, uint64_t *w01, uint64_t *w23)
 {
     const __mmask8 mk = (__mmask8)((1u << n) - 1u);
     const __m512i lo32 = _mm512_set1_epi64(0xffffffffLL);
     const __m512i m0 = _mm512_set1_epi64(0xD2511F53LL), m1 = _mm512_set1_epi64(0xCD9E8D57LL);
-    const __m512i g = steps ? _mm512_set1_epi64(gid[0]) : _mm512_maskz_loadu_epi64(mk, gid);
-    const __m512i st = steps ? _mm512_maskz_loadu_epi64(mk, steps) : _mm512_set1_epi64((int64_t)step);
+    const __m512i g = _mm512_maskz_loadu_epi64(mk, gid), st = _mm512_maskz_loadu_epi64(mk, step);
     __m512i c0 = _mm512_and_si512(g, lo32), c1 = _mm512_srli_epi64(g, 32);
     __m512i c2 = _mm512_and_si512(st, lo32);
     __m512i c3 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi64(st, 32), _mm512_set1_epi64(0xffff)),
@@ -66,22 +64,21 @@ static int have_avx512(void)
 }
 #endif
 
-void rng_blocks(uint64_t seed, uint32_t stream, const int64_t *gid, uint64_t step,
-                const uint64_t *steps, int n, uint64_t *w01, uint64_t *w23)
+void rng_blocks(uint64_t seed, uint32_t stream, const int64_t *gid, const uint64_t *step, int n,
+                uint64_t *w01, uint64_t *w23)
 {
-    SAMARL_ASSERT(n >= 0 && (steps || step < RNG_MAX_STEP));
+    SAMARL_ASSERT(n >= 0);
 #ifdef HAVE_RNG_AVX512
     if (have_avx512()) {
         const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
         for (int k = 0; k < n; k += 8)
-            philox8(key, stream, steps ? gid : gid + k, step, steps ? steps + k : NULL,
-                    n - k < 8 ? n - k : 8, w01 + k, w23 ? w23 + k : NULL);
+            philox8(key, stream, gid + k, step + k, n - k < 8 ? n - k : 8, w01 + k,
+                    w23 ? w23 + k : NULL);
         return;
     }
 #endif
     for (int k = 0; k < n; k++) {
-        const rng_block_t b = steps ? rng_block(seed, stream, (uint64_t)gid[0], steps[k])
-                                    : rng_block(seed, stream, (uint64_t)gid[k], step);
+        const rng_block_t b = rng_block(seed, stream, (uint64_t)gid[k], step[k]);
         w01[k] = (uint64_t)b.v[0] << 32 | b.v[1];
         if (w23) w23[k] = (uint64_t)b.v[2] << 32 | b.v[3];
     }

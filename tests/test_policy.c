@@ -395,7 +395,7 @@ static void env_batched(void)
             env_begin_episode(e[k], 5, ENV_NOISE_RUN, 3);
             for (lidx_t i = 0; i < NA; i++) env_reset_agent(e[k], i);
         }
-        int same_obs = 1, same_step = 1, nonzero = 0;
+        int same_obs = 1, same_step = 1, same_demand = 1, nonzero = 0;
         for (int t = 0; t < T; t++) {
             if (t == 10) { /* a restarted agent draws afresh for an odd step */
                 env_reset_agent(e[0], 17);
@@ -422,6 +422,22 @@ static void env_batched(void)
                 env_step(e[0], i, t, &act[i], &g0[i], &r0[i], &s0[i], &d0[i]);
             env_step_agents(e[1], 0, 70, t, act, g1, r1, s1, d1);
             env_step_agents(e[1], 70, NA - 70, t, act + 70, g1 + 70, r1 + 70, s1 + 70, d1 + 70);
+            /* The demand for t + 1 from its definition: the normal of the
+             * block (gid, episode, copy 0, (t + 1) / 2), clipped, scaled. */
+            for (int i = 0; i < NA; i++) {
+                const env_t *E0 = e[0];
+                const int64_t t1 = t + 1;
+                double z[2];
+                rng_normal2(E0->seed, E0->stream, (uint64_t)gid[i],
+                            (E0->episode << 19) | ((uint64_t)t1 >> 1), z);
+                float x = (float)z[t1 & 1];
+                x = x > E0->noise_clip ? E0->noise_clip : x < -E0->noise_clip ? -E0->noise_clip : x;
+                const int64_t row = ((E0->start[0] + t1) % E0->n_hours + E0->offset[i]) % E0->n_hours;
+                const float want = E0->a[i] * E0->shape[(size_t)E0->column[i] * (size_t)E0->n_hours +
+                                                        (size_t)row] *
+                                   (1.0f + E0->noise * x);
+                same_demand &= memcmp(&want, &E0->d[i], sizeof want) == 0;
+            }
             same_step &= memcmp(g0, g1, sizeof g0) == 0 && memcmp(r0, r1, sizeof r0) == 0 &&
                          memcmp(s0, s1, sizeof s0) == 0 && memcmp(d0, d1, sizeof d0) == 0 &&
                          memcmp(e[0]->b, e[1]->b, sizeof(float) * NA) == 0 &&
@@ -432,6 +448,9 @@ static void env_batched(void)
                prof ? "profiles" : "synthetic", nonzero);
         TAP_OK(same_step, "%s: env_step_agents has env_step's bits (usage, reward, served, arrived, "
                           "state) over %d steps", prof ? "profiles" : "synthetic", T);
+        TAP_OK(same_demand, "%s: the demand is its definition (Philox block per step pair, "
+                            "Box-Muller, clip, profile row) bit for bit",
+               prof ? "profiles" : "synthetic");
         env_destroy(&e[0]);
         env_destroy(&e[1]);
     }

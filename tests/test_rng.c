@@ -44,9 +44,11 @@ int main(int argc, char **argv)
             steps[k] = (uint64_t)k * 0x10000000123ULL % RNG_MAX_STEP;
         }
         const uint64_t seed = 0xfeedface12345678ULL, st = ((uint64_t)1 << 47) + 12345;
+        uint64_t sts[NB];
+        for (int k = 0; k < NB; k++) sts[k] = st;
         int okg = 1, oks = 1, oku = 1;
         for (int len = 0; len <= NB; len += len < 10 ? 1 : 9) {
-            rng_blocks(seed, RNG_STREAM_TEST, gids, st, NULL, len, w01, w23);
+            rng_blocks(seed, RNG_STREAM_TEST, gids, sts, len, w01, w23);
             for (int k = 0; k < len; k++) {
                 rng_block_t r = rng_block(seed, RNG_STREAM_TEST, (uint64_t)gids[k], st);
                 okg &= w01[k] == ((uint64_t)r.v[0] << 32 | r.v[1]) &&
@@ -58,15 +60,15 @@ int main(int argc, char **argv)
                        z[0] == zr[0] && z[1] == zr[1];
             }
             w23[len < NB ? len : 0] = 42; /* not written past len, nor with w23 = NULL */
-            rng_blocks(seed, RNG_STREAM_ACTION, gids + 3, 0, steps, len, w01, NULL);
+            rng_blocks(seed, RNG_STREAM_ACTION, gids, steps, len, w01, NULL);
             for (int k = 0; k < len; k++) {
-                rng_block_t r = rng_block(seed, RNG_STREAM_ACTION, (uint64_t)gids[3], steps[k]);
+                rng_block_t r = rng_block(seed, RNG_STREAM_ACTION, (uint64_t)gids[k], steps[k]);
                 oks &= w01[k] == ((uint64_t)r.v[0] << 32 | r.v[1]);
             }
             oks &= w23[len < NB ? len : 0] == 42;
         }
-        TAP_OK(okg, "rng_blocks over gids has rng_block's bits (lengths 0..%d)", NB);
-        TAP_OK(oks, "rng_blocks over steps has rng_block's bits (lengths 0..%d)", NB);
+        TAP_OK(okg, "rng_blocks, one step, many gids: rng_block's bits (lengths 0..%d)", NB);
+        TAP_OK(oks, "rng_blocks, a step and a gid per lane: rng_block's bits (lengths 0..%d)", NB);
         TAP_OK(oku, "rng_u01_64 and rng_normal2_64 give rng_uniform's and rng_normal2's bits");
     }
 

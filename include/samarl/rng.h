@@ -115,13 +115,12 @@ static inline void rng_normal2(uint64_t seed, uint32_t stream, uint64_t gid, uin
     rng_normal2_of(rng_block(seed, stream, gid, step), z);
 }
 
-/* n blocks at once, the bits of rng_block's (SIMD where the CPU has it),
- * as pairs of words: w01[k] = v[0] << 32 | v[1], w23[k] = v[2] << 32 | v[3]
- * (w23 may be NULL). steps == NULL: lane k is (gid[k], step); else lane k
- * is (gid[0], steps[k]). rng_u01_64(w01[k]) is rng_uniform's draw and
- * rng_normal2_64(w01[k], w23[k]) rng_normal2's. */
-void rng_blocks(uint64_t seed, uint32_t stream, const int64_t *gid, uint64_t step,
-                const uint64_t *steps, int n, uint64_t *w01, uint64_t *w23);
+/* n blocks at once, lane k for (gid[k], step[k]), with rng_block's bits
+ * (SIMD where the CPU has it), as pairs of words: w01[k] = v[0] << 32 |
+ * v[1], w23[k] = v[2] << 32 | v[3] (w23 may be NULL). rng_u01_64(w01[k])
+ * is rng_uniform's draw and rng_normal2_64(w01[k], w23[k]) rng_normal2's. */
+void rng_blocks(uint64_t seed, uint32_t stream, const int64_t *gid, const uint64_t *step, int n,
+                uint64_t *w01, uint64_t *w23);
 
 static inline double rng_u01_64(uint64_t w)
 {
