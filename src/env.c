@@ -42,6 +42,15 @@ static void synthetic_tables(const config_t *cfg, env_t *e)
     }
 }
 
+/* "a, b, c": a table's column names for an error message (cut at size). */
+static void column_list(const nodes_t *t, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int c = 0; c < t->ncols && used < size; c++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", c ? ", " : "", t->names[c]);
+}
+
 /* Rank 0: a CityLearn-format profile file -> shape[column][hour] normalised
  * to mean 1 per column, and price[hour]. */
 int env_load_profiles(const char *path, env_t *e)
@@ -58,11 +67,7 @@ int env_load_profiles(const char *path, env_t *e)
     }
     if (!price || k == 0) {
         char cols[256];
-        size_t used = 0;
-        cols[0] = '\0';
-        for (int c = 0; c < t->ncols && used < sizeof cols; c++)
-            used += (size_t)snprintf(cols + used, sizeof cols - used, "%s%s", c ? ", " : "",
-                                     t->names[c]);
+        column_list(t, cols, sizeof cols);
         rc = samarl_seterr("%s: expected a CityLearn-format profile with columns 'price' and "
                            "'load_b1', 'load_b2', ... (one per building); %s%s%s (the file has: "
                            "%s)",
@@ -149,11 +154,7 @@ static int load_scales(const config_t *cfg, gidx_t n_global, double *scale)
     const double *load = nodes_column(nd, cfg->env.nodes_column);
     if (!load) {
         char cols[512];
-        size_t used = 0;
-        cols[0] = '\0';
-        for (int c = 0; c < nd->ncols && used < sizeof cols; c++)
-            used += (size_t)snprintf(cols + used, sizeof cols - used, "%s%s", c ? ", " : "",
-                                     nd->names[c]);
+        column_list(nd, cols, sizeof cols);
         rc = samarl_seterr("%s: no column '%s' (env.nodes_column); the file has: %s",
                            cfg->env.nodes, cfg->env.nodes_column, cols);
         goto done;
