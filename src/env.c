@@ -369,7 +369,7 @@ static void demand_block(env_t *e, lidx_t i0, int m, int j0, int nj, int64_t t)
                 ctr[nd++] = cc;
             }
         }
-    rng_blocks(e->seed, e->stream, g, ctr, nd, w01, w23);
+    if (nd > 0) rng_blocks(e->seed, e->stream, g, ctr, nd, w01, w23);
     for (int r = 0; r < nd; r++) {
         const int k = need[r];
         const size_t q = qs[r];
