@@ -149,8 +149,10 @@ static const key_spec_t keys[] = {
     {"policy", "normalize", KT_BOOL, OFF(policy.normalize), "true", 0, 0, 0, 0, NULL,
      "mlp: standardise the observations with statistics of a random-action probe episode"},
     {"policy", "kernel", KT_ENUM, OFF(policy.kernel), "auto", 0, 0, 0, 0, "auto|avx512|blas",
-     "mlp: network arithmetic; avx512: fused register-blocked kernel; blas: OpenBLAS SGEMM; "
-     "auto: avx512 where the CPU has it (results differ between kernels by rounding)"},
+     "mlp: network arithmetic; avx512: fused register-blocked kernel; blas: OpenBLAS SGEMM "
+     "(samarl run then acts one agent at a time, as some OpenBLAS kernels give a sample other "
+     "bits in another batch); auto: avx512 where the CPU has it (results differ between kernels "
+     "by rounding)"},
 
     {"train", "algo", KT_ENUM, OFF(train.algo), "ppo", 0, 0, 0, 0, "ppo|mappo-l",
      "training algorithm: ppo, samarl's state-augmented PPO with GAE on r - lambda g (lambda "

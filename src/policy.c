@@ -124,6 +124,20 @@ void tanh_inplace(float *y, size_t n)
 static void dense_blas(const float *X, const float *W, const float *b, float *Y, int ld, int m,
                        int k, int n, int act)
 {
+    if (m == 1) {
+        /* OpenBLAS hands a product with one column to GEMV, whose sums run
+         * in another order than its GEMM kernels' on some CPUs (Haswell and
+         * Zen kernels): a sample alone would not get the bits it gets in a
+         * batch, and a run's last batch on a rank can hold one agent. It
+         * goes through as two equal columns instead. */
+        enum { MAXD = 1024 };
+        SAMARL_ASSERT(k <= MAXD && n <= MAXD);
+        float x2[2 * MAXD], y2[2 * MAXD];
+        for (int q = 0; q < k; q++) x2[2 * q] = x2[2 * q + 1] = X[(size_t)q * ld];
+        dense_blas(x2, W, b, y2, 2, 2, k, n, act);
+        for (int j = 0; j < n; j++) Y[(size_t)j * ld] = y2[2 * j];
+        return;
+    }
     for (int j = 0; j < n; j++)
         for (int s = 0; s < m; s++) Y[(size_t)j * ld + s] = b[j];
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, m, k, 1.0f, W, n, X, ld, 1.0f, Y, ld);
@@ -382,27 +396,34 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
 void policyset_act_agents(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
                           const float *obs, uint64_t seed, int source, int greedy, uint8_t *action)
 {
-    SAMARL_ASSERT(ps->type == POLICY_MLP && e->copies == 1 && m <= ps->work.cap);
+    SAMARL_ASSERT(ps->type == POLICY_MLP && e->copies == 1 && m <= ps->work.cap && i0 >= 0 &&
+                  i0 + m <= e->n);
     const mlp_t *net = &ps->net;
     const size_t ld = (size_t)ps->work.ld;
     const int K = net->actions;
-    if (ps->shared) {
+    if (ps->shared && net->kernel == KERNEL_AVX512) {
         policyset_normalize(ps, 0, obs, m);
         mlp_forward(net, ps->params, m, &ps->work);
     } else {
-        /* Per-agent networks stream ~6 KB of weights per agent-step: the
-         * next agent's are fetched (into L2) while one computes. */
+        /* One sample at a time. Per-agent networks stream ~6 KB of weights
+         * per agent-step: the next agent's are fetched (into L2) while one
+         * computes. A shared network comes here with the OpenBLAS kernel:
+         * some of OpenBLAS's GEMM kernels (Haswell, Zen) give a column
+         * other bits in another batch, and a rank's batches depend on the
+         * partition, so only one sample at a time keeps the output the
+         * same on any number of ranks (and the fused kernel is the fast
+         * path on CPUs that have it). */
         const size_t bytes = net->n_params * sizeof(float);
         for (int r = 0; r < m; r++) {
-            const lidx_t i = i0 + r;
-            if (i + 1 < ps->n_nets) {
+            const lidx_t i = i0 + r, a = ps->shared ? 0 : i;
+            if (!ps->shared && i + 1 < ps->n_nets) {
                 const char *nx = (const char *)policyset_params(ps, i + 1);
                 for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(nx + b, 0, 2);
             }
-            const float *mu = ps->obs_mean + (size_t)i * ENV_OBS, *is = ps->obs_istd + (size_t)i * ENV_OBS;
+            const float *mu = ps->obs_mean + (size_t)a * ENV_OBS, *is = ps->obs_istd + (size_t)a * ENV_OBS;
             for (int c = 0; c < ENV_OBS; c++)
                 ps->work.x[(size_t)c * ld + r] = (obs[(size_t)r * ENV_OBS + c] - mu[c]) * is[c];
-            mlp_forward_sample(net, policyset_params(ps, i), &ps->work, r);
+            mlp_forward_sample(net, policyset_params(ps, a), &ps->work, r);
         }
     }
     log_softmax_cols(ps->work.out, ld, m, K, ps->lp, ps->prob, NULL);

@@ -550,8 +550,9 @@ static void sampling_distribution(void)
     long count[ENV_MAX_LEVELS] = {0};
     uint8_t act[CH];
     for (int i0 = 0; i0 < NA; i0 += CH) {
-        policyset_act_agents(&ps, e, i0, CH, 5, obs, 11, 2, 0, act);
-        for (int r = 0; r < CH; r++) count[act[r]]++;
+        const int m = NA - i0 < CH ? NA - i0 : CH;
+        policyset_act_agents(&ps, e, i0, m, 5, obs, 11, 2, 0, act);
+        for (int r = 0; r < m; r++) count[act[r]]++;
     }
     for (int k = 0; k < K; k++) p[k] = ps.prob[(size_t)k * (size_t)ps.work.ld];
     int ok = 1;
