@@ -124,20 +124,6 @@ void tanh_inplace(float *y, size_t n)
 static void dense_blas(const float *X, const float *W, const float *b, float *Y, int ld, int m,
                        int k, int n, int act)
 {
-    if (m == 1) {
-        /* OpenBLAS hands a product with one column to GEMV, whose sums run
-         * in another order than its GEMM kernels' on some CPUs (Haswell and
-         * Zen kernels): a sample alone would not get the bits it gets in a
-         * batch, and a run's last batch on a rank can hold one agent. It
-         * goes through as two equal columns instead. */
-        enum { MAXD = 1024 };
-        SAMARL_ASSERT(k <= MAXD && n <= MAXD);
-        float x2[2 * MAXD], y2[2 * MAXD];
-        for (int q = 0; q < k; q++) x2[2 * q] = x2[2 * q + 1] = X[(size_t)q * ld];
-        dense_blas(x2, W, b, y2, 2, 2, k, n, act);
-        for (int j = 0; j < n; j++) Y[(size_t)j * ld] = y2[2 * j];
-        return;
-    }
     for (int j = 0; j < n; j++)
         for (int s = 0; s < m; s++) Y[(size_t)j * ld + s] = b[j];
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, m, k, 1.0f, W, n, X, ld, 1.0f, Y, ld);
