@@ -175,6 +175,10 @@ int cmd_train(int argc, char **argv)
                s.n, ps.shared ? "one shared" : "per-agent", net->in, net->hidden, net->hidden,
                net->actions, net->n_params, cfg.train.copies, cfg.env.horizon, cfg.train.epochs,
                cfg.train.minibatches, cfg.train.lambda_max);
+        if (ppo)
+            printf("ppo: about %.4g MB of training buffers on rank 0 (Adam's moments, rollouts, "
+                   "file buffers)\n",
+                   ppo_bytes(&cfg, net, lg->n_owned, s.n, ps.shared) / 1e6);
         if (mp) {
             const critic_t *cn = mappo_critic(mp);
             printf("mappo-l: centralised critic %d-%d-%d-1 (%zu parameters) on the global state, "
@@ -313,6 +317,9 @@ int cmd_train(int argc, char **argv)
         for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
             sb_printf(&sb, "%s%.6g", k ? ", " : "", it_s[k]); // NOLINT(*CallAndMessage): all set
         sb_printf(&sb, "]");
+        if (ppo)
+            sb_printf(&sb, ", \"buffer_bytes_rank0\": %.6g",
+                      ppo_bytes(&cfg, &ps.net, lg->n_owned, s.n, ps.shared));
         if (mp) {
             const critic_t *cn = mappo_critic(mp);
             sb_printf(&sb, ", \"lambda_final\": %.10g, \"usage_ratio_final\": %.10g, "

@@ -367,15 +367,31 @@ void comm_allgatherv_bytes(const void *send, int64_t n, void *recv, const int64_
     free(rd);
 }
 
-int comm_node_ranks(void)
+static double mem_available(void)
 {
+    const char *s = getenv("SAMARL_MEM_AVAILABLE");
+    if (s && *s) return strtod(s, NULL);
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f) return -1;
+    char line[256];
+    double kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
+    fclose(f);
+    return kb < 0 ? -1 : kb * 1024.0;
+}
+
+int comm_memory_fits(double need, double *node_need, int *node_ranks, double *avail)
+{
+    /* Ranks on one node share its memory: their needs add up. */
     MPI_Comm node;
-    int n = 1;
     MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL,
                                   &node));
-    MPI_CHECK(MPI_Comm_size(node, &n));
+    MPI_CHECK(MPI_Comm_size(node, node_ranks));
+    MPI_CHECK(MPI_Allreduce(&need, node_need, 1, MPI_DOUBLE, MPI_SUM, node));
     MPI_CHECK(MPI_Comm_free(&node));
-    return n;
+    *avail = mem_available();
+    return *avail < 0 || *node_need <= 0.9 * *avail;
 }
 
 /* ---- neighbour exchange -------------------------------------------------- */

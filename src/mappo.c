@@ -148,38 +148,21 @@ double mappo_bytes(const config_t *cfg, int64_t n_global, int64_t n_local)
     return b;
 }
 
-/* MemAvailable of /proc/meminfo in bytes (SAMARL_MEM_AVAILABLE overrides
- * it, for tests); -1 when unknown. */
-static double mem_available(void)
-{
-    const char *s = getenv("SAMARL_MEM_AVAILABLE");
-    if (s && *s) return strtod(s, NULL);
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (!f) return -1;
-    char line[256];
-    double kb = -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1) break;
-    fclose(f);
-    return kb < 0 ? -1 : kb * 1024.0;
-}
-
 /* Collective. Refuse before allocating when the buffers would not fit. */
 static void memory_guard(const config_t *cfg, gidx_t N, lidx_t n)
 {
-    const int node_ranks = comm_node_ranks();
-    const double need = mappo_bytes(cfg, N, n), avail = mem_available();
-    int rc = SAMARL_OK;
-    /* Ranks on one node share its memory; their needs are about equal. */
-    if (avail >= 0 && need * node_ranks > 0.9 * avail) {
+    const double need = mappo_bytes(cfg, N, n);
+    double node_need, avail;
+    int node_ranks, rc = SAMARL_OK;
+    if (!comm_memory_fits(need, &node_need, &node_ranks, &avail)) {
         const double S = (double)cfg->train.copies * (double)cfg->env.horizon;
         rc = samarl_seterr(
             "train.algo = mappo-l with N = %" PRIdG " agents needs about %.3g GB of memory on "
-            "this node (%d rank%s x %.3g GB; the centralised critic's share_obs buffer alone is "
+            "this node (%d rank%s, %.3g GB on this one; the centralised critic's share_obs buffer alone is "
             "%" PRIdG " agents x %.0f samples x %" PRIdG " inputs x 4 bytes, growing as N^2), "
             "but MemAvailable is %.3g GB: use fewer agents, train.copies or env.horizon, or more "
             "nodes",
-            N, need * node_ranks / 1e9, node_ranks, node_ranks > 1 ? "s" : "", need / 1e9, N, S,
+            N, node_need / 1e9, node_ranks, node_ranks > 1 ? "s" : "", need / 1e9, N, S,
             (gidx_t)ENV_OBS * N + ENV_OBS, avail / 1e9);
     }
     comm_check(rc);

@@ -103,6 +103,15 @@ static int slab_cols(gidx_t rows, int width)
     return c < width ? (int)c : width;
 }
 
+double policyfile_move_bytes(gidx_t n_local, gidx_t n_global, int width)
+{
+    if (n_global <= 0) return 0;
+    const double table = (double)n_global * (double)slab_cols(n_global, width) * sizeof(float);
+    /* The packed slab, its redistributed copy, and the MPI-IO and HDF5
+     * buffers under a collective write: about four slabs (measured). */
+    return 4 * table * (double)n_local / (double)n_global;
+}
+
 /* Per-net rows [n_nets][stride] <-> the file's [rows][width] at gid, one
  * slab of columns at a time (writing: create the dataset, then pack,
  * redistribute, write; reading: the reverse). */

@@ -1,13 +1,16 @@
 /* State-augmented PPO (see ppo.h). */
 #include "samarl/ppo.h"
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
 #include "samarl/fastmath.h"
+#include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
@@ -49,8 +52,68 @@ struct ppo {
     double *st_rew, *st_ent, *st_kl, *st_clip, *st_vl;
 };
 
+/* ---- sizes and the memory guard ------------------------------------------------ */
+
+static double round16(double n)
+{
+    return ceil(n / 16) * 16;
+}
+
+double ppo_bytes(const config_t *cfg, const mlp_t *net, int64_t n_local, int64_t n_global,
+                 int shared)
+{
+    const double n_nets = shared ? 1 : (double)n_local;
+    const double n_rollouts = shared && n_local > 0 ? (double)n_local : 1;
+    const double S = (double)cfg->train.copies * (double)cfg->env.horizon;
+    const double mb = floor(S / (double)cfg->train.minibatches), ld = round16(mb);
+    const double P = (double)net->stride, H = net->hidden, O = net->out;
+    const double ro = round16(S * ENV_OBS) * 4 + round16(S) * 5 * 4 + S * (1 + 4); /* + act, perm */
+    double b = n_nets * P * 2 * 4;                          /* Adam moments */
+    b += n_rollouts * (ro + (double)sizeof(rollout_t));      /* rollouts */
+    b += ((net->in + 4 * H + 2 * O) * ld + (H > O ? H : O) * H) * 4; /* minibatch work */
+    b += mb * (6 * 4 + 2) + 2 * (double)net->actions * ld * 4;
+    b += P * 4 + (shared ? P * (16 + 24) : 0);               /* gradient, exact sum */
+    b += (double)cfg->train.copies * (ENV_OBS + 3) * 4;
+    b += n_rollouts * 5 * 8;                                 /* per-agent statistics */
+    if (!shared) b += policyfile_move_bytes(n_local, n_global, (int)net->stride); /* the file */
+    return b;
+}
+
+/* Collective. Refuse before allocating when the buffers would not fit. */
+static void memory_guard(const config_t *cfg, const policyset_t *ps, const env_t *env)
+{
+    const double need = ppo_bytes(cfg, &ps->net, env->n, env->n_global, ps->shared);
+    double node_need, avail;
+    int node_ranks, rc = SAMARL_OK;
+    if (!comm_memory_fits(need, &node_need, &node_ranks, &avail)) {
+        const double S = (double)cfg->train.copies * (double)cfg->env.horizon;
+        char what[256];
+        if (ps->shared)
+            snprintf(what, sizeof what,
+                     "growing with the agents: every agent's rollout, kept for the shared network's minibatches, "
+                     "%d agents x %.0f samples x %.0f bytes",
+                     env->n, S, (double)ENV_OBS * 4 + 5 * 4 + 5);
+        else
+            snprintf(what, sizeof what,
+                     "growing with the agents: Adam's two moments per parameter, %d networks x %zu parameters "
+                     "x 8 bytes",
+                     env->n, ps->net.stride);
+        rc = samarl_seterr(
+            "train.algo = ppo with policy.sharing = %s needs about %.3g GB more memory on this "
+            "node (%d rank%s, %.3g GB on this one; %s), but MemAvailable is %.3g GB: spread the "
+            "agents over more nodes%s",
+            ps->shared ? "shared" : "agent", node_need / 1e9, node_ranks,
+            node_ranks > 1 ? "s" : "", need / 1e9, what, avail / 1e9,
+            ps->shared ? ", or use fewer train.copies or a shorter env.horizon" : "");
+    }
+    comm_check(rc);
+}
+
+/* ---- creation ------------------------------------------------------------------- */
+
 ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
+    memory_guard(cfg, ps, env);
     ppo_t *p = XZNEW(ppo_t, 1);
     p->cfg = cfg;
     p->env = env;

@@ -96,7 +96,10 @@ SAMARL_MEM_AVAILABLE=1000 expect_error "memory guard: N, bytes needed and MemAva
   "mappo-l with N = 4 agents needs about .* GB .* share_obs buffer .* MemAvailable is 1e-06 GB" \
   $SAMARL train "${TINY[@]}" --set train.iterations=2 -o "$TMP/x.h5"
 ok "the refused run wrote nothing" test ! -e "$TMP/x.h5"
-ok "ppo is not subject to the guard" env SAMARL_MEM_AVAILABLE=1000 $SAMARL train -q "${TINY[@]}" \
+SAMARL_MEM_AVAILABLE=1000 expect_error "ppo has its own guard, with its own figures" 1 \
+  "train.algo = ppo with policy.sharing = agent needs about .* MemAvailable is 1e-06 GB" \
+  $SAMARL train "${TINY[@]}" --set train.algo=ppo --set train.iterations=1 -o "$TMP/ppo.h5"
+ok "ppo trains where it fits" $SAMARL train -q "${TINY[@]}" \
   --set train.algo=ppo --set train.iterations=1 -o "$TMP/ppo.h5"
 like "ppo's record has algo and time per iteration too" "$TMP/ppo.json" '"algo": "ppo", "s_per_iteration"'
 

@@ -145,4 +145,26 @@ expect_error "profiles that are not whole days" 2 "10 hourly rows, expected a wh
 { echo "t,price,load_b1"; for i in $(seq 0 23); do echo "$i,0.2,-1"; done; } >"$TMP/prof_neg.csv"
 expect_error "profiles with a negative load" 2 "load_b1 = -1 is negative" \
   $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.profiles="$TMP/prof_neg.csv"
+jq_() { /usr/bin/python3 -c "import json, sys; r = json.load(open('$1')); v = $2; print(v); sys.exit(0 if v is not False else 1)"; }
+# The memory guard: training is refused before it allocates when its buffers
+# would not fit in the node's MemAvailable (overridden here), on every rank,
+# with the figures and what grows; the threshold is 90% of MemAvailable, and
+# the estimate tracks the memory a run really takes.
+for sharing in agent shared; do
+  SAMARL_MEM_AVAILABLE=1000 expect_error "memory guard, sharing=$sharing: bytes, ranks and MemAvailable named" 2 \
+    "ppo with policy.sharing = $sharing needs about .* GB more memory on this node \\(2 ranks, .*MemAvailable is 1e-06 GB: spread the agents over more nodes" \
+    $SAMARL train "${SMALL[@]}" --set policy.sharing=$sharing --set train.iterations=1 -o "$TMP/mem.h5"
+  ok "the refused run ($sharing) wrote nothing" bash -c "[[ ! -e $TMP/mem.h5 && ! -e $TMP/mem.h5.partial ]]"
+done
+run_np 1 $SAMARL train -q --set graph.agents=512 --set policy.sharing=shared --set train.iterations=1 \
+  --set train.eval_every=0 -o "$TMP/big.h5" >"$TMP/big.log" 2>&1 || diag "shared N=512 failed"
+need=$(jq_ "$TMP/big.json" "r['results']['buffer_bytes_rank0']")
+ok "the estimate (shared, N = 512: ${need} bytes) is within 15% of the memory the run took" \
+  jq_ "$TMP/big.json" "abs(r['results']['buffer_bytes_rank0'] / (r['memory']['peak_rss_bytes_max'] - r['memory']['setup_peak_rss_bytes_max']) - 0.95) < 0.15"
+fits=$(awk -v b="$need" 'BEGIN { printf "%.0f", b / 0.9 * 1.01 }')
+short=$(awk -v b="$need" 'BEGIN { printf "%.0f", b / 0.9 * 0.99 }')
+ok "MemAvailable 1% above need / 0.9: trains" env SAMARL_MEM_AVAILABLE="$fits" $SAMARL train -q \
+  --set graph.agents=512 --set policy.sharing=shared --set train.iterations=0 -o "$TMP/fits.h5"
+SAMARL_MEM_AVAILABLE="$short" expect_error "MemAvailable 1% below need / 0.9: refused" 1 "rollout, kept for the shared network's minibatches, 512 agents x 5376 samples x 49 bytes" \
+  $SAMARL train --set graph.agents=512 --set policy.sharing=shared --set train.iterations=0 -o "$TMP/short.h5"
 done_testing

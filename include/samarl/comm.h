@@ -95,9 +95,14 @@ void comm_allgather_int64(int64_t v, int64_t *all);
  * packed in rank order in recv; counts[r] (rank r's n) known on every rank. */
 void comm_allgatherv_bytes(const void *send, int64_t n, void *recv, const int64_t *counts,
                            size_t elem);
-/* Collective. Ranks sharing this rank's node (and so its memory), itself
- * included. */
-int comm_node_ranks(void);
+/* Collective. Whether the `need` bytes more of every rank on this node fit
+ * in 90% of the node's MemAvailable (/proc/meminfo; SAMARL_MEM_AVAILABLE, in
+ * bytes, overrides it for tests). *node_need gets the sum over the node's
+ * ranks, *node_ranks their number and *avail the bytes available (-1 when
+ * unknown, which counts as fits).
+ * The trainers call it before allocating their buffers, so that a run too
+ * big for its nodes is refused with the figures instead of being killed. */
+int comm_memory_fits(double need, double *node_need, int *node_ranks, double *avail);
 
 /* ---- neighbour exchange (the mechanics under the halo exchange) ----------- */
 

@@ -74,6 +74,12 @@ typedef struct policy_state {
     const char *checkpoint_for;
 } policy_state_t;
 
+/* Bytes a rank holding n_local of n_global per-agent rows of `width` floats
+ * needs, beside its networks, to write or read a per-agent table: a slab of
+ * columns and its copies (bounded by the slab size, whatever the agent
+ * count). For the trainers' memory guards. */
+double policyfile_move_bytes(gidx_t n_local, gidx_t n_global, int width);
+
 /* Collective. Write PATH (via PATH.partial). */
 int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
                      const policyset_t *ps, const policy_state_t *st);

@@ -30,9 +30,18 @@ typedef struct ppo_stats {
 } ppo_stats_t;
 
 /* Adam state and counters beside the networks of `ps` (which the trainer
- * updates in place). env has train.copies copies. */
+ * updates in place). env has train.copies copies. Collective: refuses, on
+ * every rank, a run whose buffers (ppo_bytes) would not fit in the node's
+ * available memory, before allocating them. */
 ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps);
 void ppo_destroy(ppo_t **p);
+/* Bytes training adds on a rank of n_local agents (of n_global) beside its
+ * networks: Adam's moments (per network), the rollouts of train.copies x
+ * env.horizon samples (a shared network keeps one per agent; per-agent
+ * networks reuse one, agent after agent), the minibatch buffers, and the
+ * policy file's write buffers for per-agent tables. */
+double ppo_bytes(const config_t *cfg, const mlp_t *net, int64_t n_local, int64_t n_global,
+                 int shared);
 
 /* Fresh start: initial weights keyed by gid, and (policy.normalize) the
  * observation statistics of one probe episode with random actions. */
