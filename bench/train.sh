@@ -21,12 +21,20 @@ mkdir -p results/bench
 tmpd=$(mktemp -d); trap 'rm -rf "$tmpd"' EXIT
 csv=results/bench/train.csv
 peak=$("$BUILD/bench/bench_sgemm" 1536 5)
+fma=$("$BUILD/bench/bench_fma" 5) # the float32 multiply-add peak, above SGEMM's
 H=32 E=4 MB=8 T=168
 # FLOPs per agent-step: a rollout forward, then per epoch a forward and a
 # backward (weight and input gradients) of every sample.
 fwd=$((2 * (6 * H + H * H + H * 7)))
 bwd=$((fwd + 2 * (H * H + H * 7)))
 flops=$((fwd + E * (fwd + bwd)))
+# The instruction bound: a core issues two 512-bit float operations per
+# cycle (fma_peak / 32 per second). An agent-step needs flops / 32
+# multiply-add instructions, and each of its 1 + E forward passes 2H tanh
+# values, 16 instructions per 16 lanes in the kernel: 2H instructions.
+# Everything else (environment, sampling, softmax, loss, Adam, memory
+# traffic) counts as free here, so no float32 code can beat this rate.
+instr=$((flops / 32 + 2 * H * (1 + E)))
 have_peer=1
 $PY -c 'import torch' 2>/dev/null || have_peer=0
 samarl_rate() { # agents copies kernel
@@ -45,7 +53,7 @@ PY
 best() { printf '%s\n' "$@" | sort -g | tail -1; }
 kernels="blas"
 "$BUILD/samarl" config --set policy.kernel=avx512 >/dev/null 2>&1 && kernels="avx512 blas"
-echo "agents,copies,horizon,epochs,minibatches,hidden,iterations,kernel,peer_agent_steps_per_s,samarl_agent_steps_per_s,ratio,flops_per_agent_step,samarl_gflops,sgemm_peak_gflops,fraction_of_peak,ratio_at_peak" >"$csv.partial"
+echo "agents,copies,horizon,epochs,minibatches,hidden,iterations,kernel,peer_agent_steps_per_s,samarl_agent_steps_per_s,ratio,flops_per_agent_step,samarl_gflops,sgemm_peak_gflops,fraction_of_peak,ratio_at_peak,fma_peak_gflops,instructions_per_agent_step,ratio_at_instruction_bound" >"$csv.partial"
 for c in $CASES; do
   A=${c%%:*} B=${c##*:}
   peers=() ; declare -A ours=()
@@ -62,11 +70,12 @@ for c in $CASES; do
     # shellcheck disable=SC2086
     s=$(best ${ours[$k]})
     awk -v A="$A" -v B="$B" -v T=$T -v E=$E -v MB=$MB -v H=$H -v I="$ITERS" -v k="$k" -v p="$peer" \
-        -v s="$s" -v f=$flops -v pk="$peak" 'BEGIN {
+        -v s="$s" -v f=$flops -v pk="$peak" -v fm="$fma" -v ins=$instr 'BEGIN {
       g = s * f / 1e9
-      printf "%d,%d,%d,%d,%d,%d,%d,%s,%s,%.0f,%s,%d,%.2f,%.2f,%.3f,%s\n", A, B, T, E, MB, H, I, k,
+      printf "%d,%d,%d,%d,%d,%d,%d,%s,%s,%.0f,%s,%d,%.2f,%.2f,%.3f,%s,%.2f,%d,%s\n", A, B, T, E, MB, H, I, k,
         p, s, (p == "nan" ? "nan" : sprintf("%.2f", s / p)), f, g, pk, g / pk,
-        (p == "nan" ? "nan" : sprintf("%.1f", pk * 1e9 / f / p)) }' >>"$csv.partial"
+        (p == "nan" ? "nan" : sprintf("%.1f", pk * 1e9 / f / p)), fm, ins,
+        (p == "nan" ? "nan" : sprintf("%.1f", fm * 1e9 / 32 / ins / p)) }' >>"$csv.partial"
     tail -1 "$csv.partial"
   done
   unset ours

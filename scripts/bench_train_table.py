@@ -7,8 +7,8 @@ import sys
 src, readme = sys.argv[1], sys.argv[2]
 rows = list(csv.DictReader(open(src)))
 lines = [
-    "| agents x copies | kernel | PyTorch peer (agent-steps/s) | samarl (agent-steps/s) | samarl / peer | FLOP per agent-step | samarl GFLOP/s | SGEMM peak GFLOP/s | of peak | samarl / peer at 100% of peak |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| agents x copies | kernel | PyTorch peer (agent-steps/s) | samarl (agent-steps/s) | samarl / peer | FLOP per agent-step | samarl GFLOP/s | SGEMM peak GFLOP/s | of peak | samarl / peer at 100% of peak | FMA peak GFLOP/s | samarl / peer at the instruction bound |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
 ]
 for r in rows:
     peer = "n/a" if r["peer_agent_steps_per_s"] == "nan" else f"{float(r['peer_agent_steps_per_s']):,.0f}"
@@ -17,7 +17,9 @@ for r in rows:
         f"| {r['agents']} x {r['copies']} | {r['kernel']} | {peer} | {float(r['samarl_agent_steps_per_s']):,.0f} | {ratio} | "
         f"{int(r['flops_per_agent_step']):,} | {float(r['samarl_gflops']):.1f} | "
         f"{float(r['sgemm_peak_gflops']):.1f} | {100 * float(r['fraction_of_peak']):.0f}% | "
-        f"{'n/a' if r['ratio_at_peak'] == 'nan' else r['ratio_at_peak'] + 'x'} |"
+        f"{'n/a' if r['ratio_at_peak'] == 'nan' else r['ratio_at_peak'] + 'x'} | "
+        f"{float(r.get('fma_peak_gflops', 'nan')):.1f} | "
+        f"{'n/a' if r.get('ratio_at_instruction_bound', 'nan') == 'nan' else r['ratio_at_instruction_bound'] + 'x'} |"
     )
 table = "\n".join(lines)
 text = open(readme).read()
