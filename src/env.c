@@ -371,7 +371,9 @@ static void demand_block(env_t *e, lidx_t i0, int m, int j0, int nj, int64_t t)
         }
     if (nd > 0) rng_blocks(e->seed, e->stream, g, ctr, nd, w01, w23);
     for (int r = 0; r < nd; r++) {
+        // cppcheck-suppress uninitvar ; need[0..nd) and qs[0..nd) were set above
         const int k = need[r];
+        // cppcheck-suppress uninitvar ; as need
         const size_t q = qs[r];
         double z[2];
         rng_normal2_64(w01[r], w23[r], z);
