@@ -158,8 +158,9 @@ static void memory_guard(const config_t *cfg, gidx_t N, lidx_t n)
         const double S = (double)cfg->train.copies * (double)cfg->env.horizon;
         rc = samarl_seterr(
             "train.algo = mappo-l with N = %" PRIdG " agents needs about %.3g GB of memory on "
-            "this node (%d rank%s, %.3g GB on this one; the centralised critic's share_obs buffer alone is "
-            "%" PRIdG " agents x %.0f samples x %" PRIdG " inputs x 4 bytes, growing as N^2), "
+            "this node (%d rank%s, %.3g GB on this one; the centralised critic's share_obs "
+            "buffer alone is %" PRIdG " agents x %.0f samples x %" PRIdG
+            " inputs x 4 bytes, growing as N^2), "
             "but MemAvailable is %.3g GB: use fewer agents, train.copies or env.horizon, or more "
             "nodes",
             N, node_need / 1e9, node_ranks, node_ranks > 1 ? "s" : "", need / 1e9, N, S,
@@ -458,8 +459,8 @@ static void values_and_advantages(mappo_t *p, lidx_t i)
 static void actor_loss(mappo_t *p, const float *restrict out, size_t ld, int m, int K,
                        float *restrict dout)
 {
-    const ppo_batch_t sc = {p->ab, p->lpb, p->advb, p->lsm, p->psm, p->hsm, p->lpa, p->gpl,
-                            p->clipped};
+    const ppo_batch_t sc = {p->ab,  p->lpb, p->advb, p->lsm,    p->psm,
+                            p->hsm, p->lpa, p->gpl,  p->clipped};
     ppo_surrogate(&sc, out, ld, m, K, p->cfg->train.clip, p->cfg->train.entropy, dout);
     float *restrict dv = dout + (size_t)K * ld;
     for (int r = 0; r < m; r++) dv[r] = 0.0f;

@@ -19,8 +19,8 @@ enum { SOURCE_TRAIN = 0 };
 
 /* One agent's samples of an iteration, s = t * copies + j. */
 typedef struct rollout {
-    float *x;     /* [in][S] normalised observations (feature-major) */
-    uint8_t *act; /* [S] */
+    float *x;                            /* [in][S] normalised observations (feature-major) */
+    uint8_t *act;                        /* [S] */
     float *logp, *val, *rew, *adv, *ret; /* [S] */
 } rollout_t;
 
@@ -30,9 +30,9 @@ struct ppo {
     policyset_t *ps;
     mlp_t net;
     int T, B, S, mb, n_mb;
-    float *m, *v; /* Adam moments [n_nets][stride] */
-    float *ro_floats;  /* the rollouts' float arrays */
-    uint8_t *ro_act;   /* and their actions */
+    float *m, *v;     /* Adam moments [n_nets][stride] */
+    float *ro_floats; /* the rollouts' float arrays */
+    uint8_t *ro_act;  /* and their actions */
     int64_t adam_step;
     rollout_t *ro; /* [n_agents] (shared) or [1] */
     int n_ro;
@@ -40,10 +40,10 @@ struct ppo {
     float *grad;
     uint8_t *ab;
     float *lpb, *advb, *retb;
-    float *lsm, *psm;        /* [actions][work.ld] log-probs, probs */
-    float *hsm, *lpa, *gpl;  /* [mb] entropy, log pi(a), d loss / d log pi(a) */
-    uint8_t *clipped;        /* [mb] */
-    int32_t *perm; /* [n_ro][S] */
+    float *lsm, *psm;       /* [actions][work.ld] log-probs, probs */
+    float *hsm, *lpa, *gpl; /* [mb] entropy, log pi(a), d loss / d log pi(a) */
+    uint8_t *clipped;       /* [mb] */
+    int32_t *perm;          /* [n_ro][S] */
     float *lam, *obs, *g, *r;
     /* shared: exact gradient sum, 3 x 32-bit digits per parameter */
     __int128 *acc;
@@ -54,9 +54,21 @@ struct ppo {
 
 /* ---- sizes and the memory guard ------------------------------------------------ */
 
-static double round16(double n)
+/* One rollout of S samples: its float arrays (observations [ENV_OBS][S],
+ * then logp, val, rew, adv, ret), each padded to 64 bytes, in floats; and
+ * all of it in bytes, with the actions and the minibatch permutation. */
+static size_t rollout_obs_floats(size_t S)
 {
-    return ceil(n / 16) * 16;
+    return (S * ENV_OBS + 15) / 16 * 16;
+}
+static size_t rollout_col_floats(size_t S)
+{
+    return (S + 15) / 16 * 16;
+}
+static double rollout_bytes(size_t S)
+{
+    return (double)(rollout_obs_floats(S) + 5 * rollout_col_floats(S)) * sizeof(float) +
+           (double)S * (sizeof(uint8_t) + sizeof(int32_t)) + (double)sizeof(rollout_t);
 }
 
 double ppo_bytes(const config_t *cfg, const mlp_t *net, int64_t n_local, int64_t n_global,
@@ -64,17 +76,17 @@ double ppo_bytes(const config_t *cfg, const mlp_t *net, int64_t n_local, int64_t
 {
     const double n_nets = shared ? 1 : (double)n_local;
     const double n_rollouts = shared && n_local > 0 ? (double)n_local : 1;
-    const double S = (double)cfg->train.copies * (double)cfg->env.horizon;
-    const double mb = floor(S / (double)cfg->train.minibatches), ld = round16(mb);
+    const size_t S = (size_t)(cfg->train.copies * cfg->env.horizon);
+    const double mb = (double)(S / (size_t)cfg->train.minibatches);
+    const double ld = ceil(mb / 16) * 16;
     const double P = (double)net->stride, H = net->hidden, O = net->out;
-    const double ro = round16(S * ENV_OBS) * 4 + round16(S) * 5 * 4 + S * (1 + 4); /* + act, perm */
-    double b = n_nets * P * 2 * 4;                          /* Adam moments */
-    b += n_rollouts * (ro + (double)sizeof(rollout_t));      /* rollouts */
+    double b = n_nets * P * 2 * 4;                                   /* Adam moments */
+    b += n_rollouts * rollout_bytes(S);                              /* rollouts */
     b += ((net->in + 4 * H + 2 * O) * ld + (H > O ? H : O) * H) * 4; /* minibatch work */
     b += mb * (6 * 4 + 2) + 2 * (double)net->actions * ld * 4;
-    b += P * 4 + (shared ? P * (16 + 24) : 0);               /* gradient, exact sum */
+    b += P * 4 + (shared ? P * (16 + 24) : 0); /* gradient, exact sum */
     b += (double)cfg->train.copies * (ENV_OBS + 3) * 4;
-    b += n_rollouts * 5 * 8;                                 /* per-agent statistics */
+    b += n_rollouts * 5 * 8; /* per-agent statistics */
     if (!shared) b += policyfile_move_bytes(n_local, n_global, (int)net->stride); /* the file */
     return b;
 }
@@ -86,24 +98,24 @@ static void memory_guard(const config_t *cfg, const policyset_t *ps, const env_t
     double node_need, avail;
     int node_ranks, rc = SAMARL_OK;
     if (!comm_memory_fits(need, &node_need, &node_ranks, &avail)) {
-        const double S = (double)cfg->train.copies * (double)cfg->env.horizon;
+        const size_t S = (size_t)(cfg->train.copies * cfg->env.horizon);
         char what[256];
         if (ps->shared)
             snprintf(what, sizeof what,
-                     "growing with the agents: every agent's rollout, kept for the shared network's minibatches, "
-                     "%d agents x %.0f samples x %.0f bytes",
-                     env->n, S, (double)ENV_OBS * 4 + 5 * 4 + 5);
+                     "growing with the agents: every agent's rollout, kept for the shared "
+                     "network's minibatches, %d agents x %zu samples x %.0f bytes",
+                     env->n, S, floor(rollout_bytes(S) / (double)S));
         else
             snprintf(what, sizeof what,
-                     "growing with the agents: Adam's two moments per parameter, %d networks x %zu parameters "
-                     "x 8 bytes",
+                     "growing with the agents: Adam's two moments per parameter, %d networks x "
+                     "%zu parameters x 8 bytes",
                      env->n, ps->net.stride);
         rc = samarl_seterr(
             "train.algo = ppo with policy.sharing = %s needs about %.3g GB more memory on this "
             "node (%d rank%s, %.3g GB on this one; %s), but MemAvailable is %.3g GB: spread the "
             "agents over more nodes%s",
-            ps->shared ? "shared" : "agent", node_need / 1e9, node_ranks,
-            node_ranks > 1 ? "s" : "", need / 1e9, what, avail / 1e9,
+            ps->shared ? "shared" : "agent", node_need / 1e9, node_ranks, node_ranks > 1 ? "s" : "",
+            need / 1e9, what, avail / 1e9,
             ps->shared ? ", or use fewer train.copies or a shorter env.horizon" : "");
     }
     comm_check(rc);
@@ -135,7 +147,7 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     /* Every rollout in two pools (floats, 64-byte aligned per array, and
      * actions): a shared network keeps one per agent, and eight small
      * allocations per agent cost more in malloc overhead than their data. */
-    const size_t sx = ((size_t)p->S * ENV_OBS + 15) / 16 * 16, sf = ((size_t)p->S + 15) / 16 * 16;
+    const size_t sx = rollout_obs_floats((size_t)p->S), sf = rollout_col_floats((size_t)p->S);
     p->ro_floats = alloc_floats((size_t)p->n_ro * (sx + 5 * sf));
     p->ro_act = XNEW(uint8_t, (size_t)p->n_ro * (size_t)p->S);
     for (int k = 0; k < p->n_ro; k++) {
@@ -239,14 +251,15 @@ static void probe_agent(ppo_t *p, lidx_t i, double *sum, double *sq)
     const uint64_t seed = p->cfg->run.seed, gid = (uint64_t)e->gid[i];
     uint8_t *a = XNEW(uint8_t, p->B);
     for (int j = 0; j < p->B; j++)
-        p->lam[j] = (float)(p->cfg->train.lambda_max *
-                            rng_uniform(seed, RNG_STREAM_LAMBDA, gid, ((uint64_t)1 << 47) | (uint64_t)j));
+        p->lam[j] =
+            (float)(p->cfg->train.lambda_max *
+                    rng_uniform(seed, RNG_STREAM_LAMBDA, gid, ((uint64_t)1 << 47) | (uint64_t)j));
     env_reset_agent(e, i);
     for (int t = 0; t < p->T; t++) {
         env_observe(e, i, t, p->lam, p->obs);
         for (int j = 0; j < p->B; j++) {
-            rng_block_t blk = rng_block(seed, RNG_STREAM_ACTION, gid,
-                                        action_counter(3, (uint64_t)j, t));
+            rng_block_t blk =
+                rng_block(seed, RNG_STREAM_ACTION, gid, action_counter(3, (uint64_t)j, t));
             a[j] = (uint8_t)rng_below(blk.v[0], blk.v[1], (uint64_t)e->n_levels);
             for (int c = 0; c < ENV_OBS; c++) {
                 double x = p->obs[(size_t)j * ENV_OBS + c];
@@ -442,8 +455,8 @@ SAMARL_CLONES
 static void ppo_loss(ppo_t *p, const float *restrict out, size_t ld, int m, int K,
                      float *restrict dout)
 {
-    const ppo_batch_t sc = {p->ab, p->lpb, p->advb, p->lsm, p->psm, p->hsm, p->lpa, p->gpl,
-                            p->clipped};
+    const ppo_batch_t sc = {p->ab,  p->lpb, p->advb, p->lsm,    p->psm,
+                            p->hsm, p->lpa, p->gpl,  p->clipped};
     ppo_surrogate(&sc, out, ld, m, K, p->cfg->train.clip, p->cfg->train.entropy, dout);
     const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
     const float *restrict v = out + (size_t)K * ld, *restrict ret = p->retb;
@@ -610,8 +623,9 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
         timer_stop(TIMER_UPDATE);
         comm_allreduce_int64(&clamps, 1, COMM_SUM);
         if (clamps && comm_rank() == 0)
-            fprintf(stderr, "samarl train: warning: %lld gradient entries beyond 2^30 were "
-                            "clamped in iteration %lld (diverging? lower train.lr)\n",
+            fprintf(stderr,
+                    "samarl train: warning: %lld gradient entries beyond 2^30 were "
+                    "clamped in iteration %lld (diverging? lower train.lr)\n",
                     (long long)clamps, (long long)it);
     }
 
