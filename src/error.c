@@ -7,14 +7,32 @@
 #include <string.h>
 #include <time.h>
 
-#include "samarl/comm.h"
-
 static char errbuf[4096];
-static double error_t0 = -1.0;
 
-void samarl_error_set_t0(double t0)
+/* Until the communication layer registers itself (comm_init), a fatal error
+ * is reported as rank 0 at time 0 and ends this process alone. */
+static int no_rank(void)
 {
-    error_t0 = t0;
+    return 0;
+}
+static double no_clock(void)
+{
+    return 0.0;
+}
+static void no_cleanup(void)
+{
+}
+static void exit_abort(int code)
+{
+    exit(code);
+}
+static error_runtime_t runtime = {no_rank, no_clock, no_cleanup, exit_abort};
+static double error_t0 = 0.0;
+
+void samarl_error_set_runtime(const error_runtime_t *rt)
+{
+    runtime = *rt;
+    error_t0 = runtime.clock();
 }
 
 static const char *progname = "samarl";
@@ -73,11 +91,12 @@ void samarl_fatal(const char *file, const char *func, int line, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    double t = error_t0 >= 0 ? comm_wtime() - error_t0 : 0.0;
-    fprintf(stderr, "[%d] %.3fs %s:%s():%d %s\n", comm_rank(), t, file, func, line, msg);
+    double t = runtime.clock() - error_t0;
+    fprintf(stderr, "[%d] %.3fs %s:%s():%d %s\n", runtime.rank(), t, file, func, line, msg);
     fflush(stderr);
-    comm_cleanup_run();
-    comm_abort(1);
+    runtime.cleanup();
+    runtime.abort(1);
+    exit(1); /* an abort hook that returned */
 }
 
 void *samarl_malloc(size_t n, const char *file, const char *func, int line)

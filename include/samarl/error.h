@@ -54,8 +54,17 @@ char *samarl_strdup(const char *s);
 #define XNEW(T, n) ((T *)samarl_malloc(sizeof(T) * (size_t)(n), __FILE__, __func__, __LINE__))
 #define XZNEW(T, n) ((T *)samarl_calloc((size_t)(n), sizeof(T), __FILE__, __func__, __LINE__))
 
-/* Set the time origin used in fatal messages (comm_init does this). */
-void samarl_error_set_t0(double t0);
+/* What a fatal error needs from the communication layer, which sits above
+ * this module: the rank and clock for the message, the clean-up of a run's
+ * partial outputs, and the abort of every rank. comm_init registers them
+ * (and the time origin becomes the moment it does). */
+typedef struct error_runtime {
+    int (*rank)(void);
+    double (*clock)(void);
+    void (*cleanup)(void);
+    void (*abort)(int code);
+} error_runtime_t;
+void samarl_error_set_runtime(const error_runtime_t *rt);
 
 /* The program name that prefixes user-facing errors ("samarl"). */
 void samarl_set_progname(const char *name);
