@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 
 #include "samarl/error.h"
-#include "samarl/policy.h"
 #include "samarl/strbuf.h"
 
 typedef enum { KT_INT, KT_U64, KT_REAL, KT_BOOL, KT_ENUM, KT_STR } key_type_t;
@@ -838,9 +837,8 @@ static int validate(config_t *cfg)
                              " (the peak is the hours peak_start <= h < peak_end)",
                              cfg->env.peak_start, cfg->env.peak_end);
     {
-        mlp_t probe; /* the kernel rule lives in mlp_set_kernel */
-        if (mlp_set_kernel(&probe, cfg->policy.kernel))
-            return samarl_adderr("[policy] kernel: ");
+        int kernel;
+        if (cpu_kernel_resolve(cfg->policy.kernel, &kernel)) return samarl_adderr("[policy] kernel: ");
     }
     if (!cfg->env.nodes_column[0])
         return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");

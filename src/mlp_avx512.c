@@ -27,12 +27,6 @@
 #define TGT __attribute__((target("avx512f,avx512dq,fma")))
 #define INLINE static inline __attribute__((always_inline)) TGT
 
-int mlp_avx512_cpu(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-}
-
 /* The rational tanh of fastmath.h's tanh_f, with fused multiply-adds and
  * the division as a reciprocal estimate (14 bits) refined by one Newton
  * step (to about 2^-26 relative): a 512-bit division costs more than all
@@ -286,10 +280,6 @@ TGT void mlp_backward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t
 
 #else /* no AVX-512 kernel in this build */
 
-int mlp_avx512_cpu(void)
-{
-    return 0;
-}
 void mlp_forward_avx512(const mlp_t *net, const float *p, int m, mlp_work_t *w)
 {
     (void)net, (void)p, (void)m, (void)w;

@@ -52,12 +52,7 @@ void mlp_shape(mlp_t *m, int in, int hidden, int actions)
 
 int mlp_set_kernel(mlp_t *m, int kernel)
 {
-    if (kernel == KERNEL_AUTO) kernel = mlp_avx512_cpu() ? KERNEL_AVX512 : KERNEL_BLAS;
-    if (kernel == KERNEL_AVX512 && !mlp_avx512_cpu())
-        return samarl_seterr("avx512 needs a CPU (and a build) with AVX-512F/DQ; expected auto "
-                             "or blas on this machine");
-    m->kernel = kernel;
-    return SAMARL_OK;
+    return cpu_kernel_resolve(kernel, &m->kernel);
 }
 
 const char *mlp_kernel_name(int kernel)

@@ -209,7 +209,7 @@ static void kernels_agree(int H, int M)
 static void network_checks(void)
 {
     gradient_check(KERNEL_BLAS, 9, 7);
-    if (!mlp_avx512_cpu()) {
+    if (!cpu_has_avx512()) {
         tap_skip(28, "no AVX-512 on this CPU: the avx512 kernel is not checked");
         return;
     }
@@ -467,7 +467,7 @@ static void act_batched(void)
     for (int i = 0; i < NA; i++) gid[i] = 3 * i + 1;
     for (int kern = 0; kern < 2; kern++)
         for (int sh = 0; sh < 2; sh++) {
-            if (kern == 0 && !mlp_avx512_cpu()) {
+            if (kern == 0 && !cpu_has_avx512()) {
                 tap_skip(1, "no AVX-512 on this CPU");
                 continue;
             }

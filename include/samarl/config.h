@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "samarl/cpu.h"
+
 typedef enum {
     GRAPH_RING,
     GRAPH_GRID2D,
@@ -24,7 +26,6 @@ typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { ENV_DR } env_name_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
-typedef enum { KERNEL_AUTO, KERNEL_AVX512, KERNEL_BLAS } kernel_t;
 typedef enum { ALGO_PPO, ALGO_MAPPO_L } algo_t;
 typedef enum { DUAL_CONSENSUS, DUAL_TRACKING, DUAL_LOCAL, DUAL_CENTRAL, DUAL_FIXED, DUAL_NONE } dual_mode_t;
 

@@ -44,8 +44,6 @@ float *alloc_floats(size_t n);
 
 /* Shape and offsets; the kernel is the fastest this CPU runs. */
 void mlp_shape(mlp_t *m, int in, int hidden, int actions);
-/* Whether this CPU runs the AVX-512 kernel. */
-int mlp_avx512_cpu(void);
 /* Use kernel KERNEL_AUTO | KERNEL_AVX512 | KERNEL_BLAS; SAMARL_ERR (with a
  * message) when the CPU cannot run the one asked for. */
 int mlp_set_kernel(mlp_t *m, int kernel);
