@@ -6,7 +6,6 @@
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
-#include "samarl/cli.h"
 #include "samarl/h5io.h"
 #include "samarl/partition.h"
 #include "samarl/version.h"
@@ -70,7 +69,7 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part, con
     char fp[32];
     snprintf(fp, sizeof fp, "%016" PRIx64, (uint64_t)hdr[4]);
     char *text = config_format(cfg, 0);
-    record_h5_identity(f, "samarl-partition", SAMARL_PARTITION_FORMAT_VERSION);
+    h5io_write_identity(f, "samarl-partition", SAMARL_PARTITION_FORMAT_VERSION);
     h5io_attr_str(f, "/", "graph", gname);
     h5io_attr_str(f, "/", "graph_fingerprint", fp);
     h5io_attr_int64(f, "/", "n_agents", n);

@@ -495,11 +495,3 @@ const char *cli_duration(double s, char *buf, size_t n)
         snprintf(buf, n, "%.3g us", s * 1e6);
     return buf;
 }
-
-void record_h5_identity(h5file_t *f, const char *format, int64_t version)
-{
-    h5io_attr_str(f, "/", "format", format);
-    h5io_attr_int64(f, "/", "format_version", version);
-    h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
-    h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
-}

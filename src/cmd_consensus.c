@@ -106,7 +106,7 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
     char *text = config_format(cfg, 0), fp[24], cs[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
     snprintf(cs, sizeof cs, "%016" PRIx64, sum);
-    record_h5_identity(f, "samarl-consensus", SAMARL_CONSENSUS_FORMAT_VERSION);
+    h5io_write_identity(f, "samarl-consensus", SAMARL_CONSENSUS_FORMAT_VERSION);
     h5io_attr_int64(f, "/", "n_agents", s->n);
     h5io_attr_int64(f, "/", "n_ranks", comm_size());
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);

@@ -223,7 +223,7 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
 
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
-    record_h5_identity(f, "samarl-run", SAMARL_RUN_FORMAT_VERSION);
+    h5io_write_identity(f, "samarl-run", SAMARL_RUN_FORMAT_VERSION);
     h5io_attr_int64(f, "/", "n_agents", s->n);
     h5io_attr_int64(f, "/", "n_ranks", comm_size());
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
@@ -435,7 +435,7 @@ static void checkpoint_write(const char *path, const char *out, const char *poli
 {
     h5file_t *f;
     comm_check(h5io_create(path, &f));
-    record_h5_identity(f, "samarl-run-checkpoint", SAMARL_RUN_CKPT_FORMAT_VERSION);
+    h5io_write_identity(f, "samarl-run-checkpoint", SAMARL_RUN_CKPT_FORMAT_VERSION);
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
     h5io_attr_str(f, "/", "config", text);

@@ -15,6 +15,7 @@
 #include "samarl/comm.h"
 #include "samarl/error.h"
 #include "samarl/strbuf.h"
+#include "samarl/version.h"
 
 struct h5file {
     hid_t id;
@@ -888,4 +889,12 @@ int h5io_describe(const char *path, FILE *out)
     describe_obj(f, "/", out);
     H5Fclose(f);
     return SAMARL_OK;
+}
+
+void h5io_write_identity(h5file_t *f, const char *format, int64_t version)
+{
+    h5io_attr_str(f, "/", "format", format);
+    h5io_attr_int64(f, "/", "format_version", version);
+    h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
+    h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
 }

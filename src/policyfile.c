@@ -250,7 +250,7 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     }
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
-    record_h5_identity(f, "samarl-policy", SAMARL_POLICY_FORMAT_VERSION);
+    h5io_write_identity(f, "samarl-policy", SAMARL_POLICY_FORMAT_VERSION);
     h5io_attr_int64(f, "/", "n_agents", N);
     h5io_attr_int64(f, "/", "n_nets", ps->shared ? 1 : N);
     h5io_attr_str(f, "/", "sharing", ps->shared ? "shared" : "agent");

@@ -96,10 +96,6 @@ void record_begin(strbuf_t *sb, const char *command, const config_t *cfg, const 
 void record_timers(strbuf_t *sb, const timer_stats_t st[TIMER_COUNT]);
 /* Rank 0: write the record atomically (temporary name, then rename). */
 int record_write(const char *path, strbuf_t *sb);
-/* Collective. The identity every samarl HDF5 file carries at its root:
- * format, format_version, samarl_version, git_sha. */
-struct h5file;
-void record_h5_identity(struct h5file *f, const char *format, int64_t version);
 /* "out.h5" -> "out.json" (malloc'd). */
 char *record_path_for(const char *h5path);
 

@@ -119,4 +119,8 @@ int h5io_describe(const char *path, FILE *out);
 /* HDF5 library version ("1.10.8"). */
 const char *h5io_library_version(void);
 
+/* Collective. The identity every samarl HDF5 file carries at its root:
+ * format, format_version, samarl_version, git_sha. */
+void h5io_write_identity(h5file_t *f, const char *format, int64_t version);
+
 #endif
