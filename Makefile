@@ -8,6 +8,8 @@
 #   make asan     the test suite on an ASan+UBSan build (build-asan)
 #   make memcheck valgrind over single-rank commands and the unit tests
 #   make tidy, cppcheck          static analysis (docs/static-analysis.md)
+#   make format, format-check    clang-format the C sources (.clang-format);
+#                 format-check changes nothing and is part of make test
 #   make fuzz     fuzz the input parsers with libFuzzer, FUZZ_SECONDS (20) each,
 #                 failing on any crash (needs clang; tests/fuzz/README.md)
 #
@@ -42,7 +44,8 @@ ifeq ($(shell id -u),0)
 MPIENV = OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 endif
 
-.PHONY: all deps test check run bench bench-scaling bench-1e6 bench-ctde tests benches clean format tidy \
+.PHONY: all deps test check run bench bench-scaling bench-1e6 bench-ctde tests benches clean format \
+        format-check tidy \
         asan memcheck cppcheck \
         fuzz fuzz-build fuzz-bins
 .SECONDARY:
@@ -166,7 +169,7 @@ asan:
 
 # Valgrind memcheck over single-rank commands and the unit tests, on the
 # normal build (-O2 -g); logs in $(BUILD)/memcheck.
-memcheck: tests
+memcheck: format-check tests
 	SAMARL_BUILD=$(BUILD) MPIRUN=$(MPIRUN) bash tests/sanitizers/memcheck.sh
 # Fuzzing (tests/fuzz/README.md): the library again in $(FUZZ_BUILD), built by
 # clang under mpicc (OMPI_CC) with libFuzzer's coverage and ASan + UBSan.
@@ -194,8 +197,18 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB)
 clean:
 	rm -rf $(BUILD)
 
+# Every C source and header we write (tests/fuzz's harnesses included).
+FORMAT_SRC = $(shell find src include partition tests bench -name '*.[ch]' | LC_ALL=C sort)
 format:
-	clang-format -i src/*.c include/samarl/*.h partition/*.c tests/*.c tests/*.h bench/*.c
+	clang-format -i $(FORMAT_SRC)
+# Lists each file that clang-format would change, and fails if there is one.
+format-check:
+	@bad=$$(for f in $(FORMAT_SRC); do \
+	  clang-format --dry-run --Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
+	if [ -n "$$bad" ]; then \
+	  echo "format-check: not formatted as .clang-format says (make format fixes them):"; \
+	  printf '  %s\n' $$bad; exit 1; \
+	fi; echo "format-check: $(words $(FORMAT_SRC)) files formatted"
 
 # Static analysis (docs/static-analysis.md). One clang-tidy process per file:
 # clang-tidy 14 run over several files in one process reports false

@@ -13,7 +13,8 @@ check_only=0
 [[ "${1:-}" == "--check" ]] && check_only=1
 
 # Debian packages: build (compilers, MPI, METIS, parallel HDF5, OpenBLAS,
-# libinih), test harness (prove, h5diff) and plotting (python3 h5py/matplotlib).
+# libinih), test harness (prove, h5diff, clang-format) and plotting (python3
+# h5py/matplotlib).
 packages=(
   build-essential pkg-config
   libopenmpi-dev openmpi-bin
@@ -22,6 +23,7 @@ packages=(
   libopenblas-dev
   libinih-dev
   perl
+  clang-format  # make format-check, part of make test
   python3-h5py python3-matplotlib python3-numpy
   iproute2  # tests/netns.t: two network namespaces as two nodes
   slurm-wlm munge  # tests/slurm.t brings up a one-node SLURM cluster
