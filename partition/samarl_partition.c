@@ -125,9 +125,7 @@ int main(int argc, char **argv)
     if (o.output) comm_check(h5io_check_writable(o.output));
     const int nparts = o.parts ? o.parts : comm_size();
     /* The kappa-hop report is opt-in: without it the output is as before. */
-    const int hops = o.hops                                ? o.hops
-                     : config_is_set(&cfg, "halo", "hops") ? (int)cfg.halo.hops
-                                                           : 0;
+    const int hops = o.hops ? o.hops : config_is_set(&cfg, "halo", "hops") ? (int)cfg.halo.hops : 0;
     timer_start(TIMER_TOTAL);
 
     graph_t *g = NULL;

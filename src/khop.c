@@ -319,8 +319,7 @@ int khop_create(const lgraph_t *lg, int hops, khop_method_t method, int max_widt
             gidx_t pos = graph_find(lg->gid, no, asked[a]);
             for (int64_t e = lg->rowptr[pos]; e < lg->rowptr[pos + 1]; e++) {
                 lidx_t c = lg->col[e];
-                reply[e_out++] =
-                    (kentry_t){lg->gid[c], c < no ? me : lg->ghost_owner[c - no]};
+                reply[e_out++] = (kentry_t){lg->gid[c], c < no ? me : lg->ghost_owner[c - no]};
             }
         }
         int64_t *rdeg = XNEW(int64_t, nf + 1);

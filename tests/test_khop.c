@@ -144,8 +144,9 @@ int main(int argc, char **argv)
                 good &= k->n_ghost == lg->n_ghost;
                 for (lidx_t i = 0; i < nl && good; i++) good &= k->gid[i] == lg->gid[i];
             }
-            TAP_OK(good, "%s, kappa = %d: ghost layers = serial BFS from the part (%" PRId64
-                         " ghosts on rank 0), grouped by owner, gid order",
+            TAP_OK(good,
+                   "%s, kappa = %d: ghost layers = serial BFS from the part (%" PRId64
+                   " ghosts on rank 0), grouped by owner, gid order",
                    g->name, hops, (int64_t)k->n_ghost);
 
             /* Neighbourhoods against a serial BFS per agent. */
@@ -158,15 +159,17 @@ int main(int argc, char **argv)
                     good &= k->gid[k->nb_idx[e]] == ball[c] && k->nb_hop[e] == bhop[c];
                 }
             }
-            TAP_OK(good, "%s, kappa = %d: every neighbourhood = serial BFS, (hop, gid) order, self "
-                         "first",
+            TAP_OK(good,
+                   "%s, kappa = %d: every neighbourhood = serial BFS, (hop, gid) order, self "
+                   "first",
                    g->name, hops);
 
             /* Both plans: every ghost holds its owner's value. */
             for (int m = 0; m < 2; m++) {
                 khop_t *kx = k;
                 if (m == 1)
-                    comm_check(khop_create(lg, hops, KHOP_RELAY, 3, 1.0, KHOP_NO_NEIGHBOURHOODS, &kx));
+                    comm_check(
+                        khop_create(lg, hops, KHOP_RELAY, 3, 1.0, KHOP_NO_NEIGHBOURHOODS, &kx));
                 good = kx->n_ghost == k->n_ghost;
                 for (lidx_t i = 0; i < nl && good; i++) good &= kx->gid[i] == k->gid[i];
                 for (int w = 1; w <= 3 && good; w += 2) {
@@ -186,8 +189,9 @@ int main(int argc, char **argv)
                 comm_allreduce_int64(&sent, 1, COMM_SUM);
                 comm_allreduce_int64(&ghosts, 1, COMM_SUM);
                 good &= sent == ghosts;
-                TAP_OK(good, "%s, kappa = %d, %s: every ghost holds its owner's value (widths 1, 3; "
-                             "%" PRId64 " agents sent = ghosts)",
+                TAP_OK(good,
+                       "%s, kappa = %d, %s: every ghost holds its owner's value (widths 1, 3; "
+                       "%" PRId64 " agents sent = ghosts)",
                        g->name, hops, m ? "relay" : "direct", sent);
                 if (m == 1) khop_destroy(&kx);
             }

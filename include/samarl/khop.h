@@ -35,21 +35,22 @@ enum {
 };
 
 typedef struct khop {
-    int hops;        /* kappa */
-    gidx_t n_global; /* agents in the whole graph */
-    lidx_t n_owned;  /* as in the lgraph_t */
-    lidx_t n_ghost;  /* ghosts of all layers 1..hops */
-    gidx_t *gid;     /* [n_owned + n_ghost] global id of each local index */
+    int hops;         /* kappa */
+    gidx_t n_global;  /* agents in the whole graph */
+    lidx_t n_owned;   /* as in the lgraph_t */
+    lidx_t n_ghost;   /* ghosts of all layers 1..hops */
+    gidx_t *gid;      /* [n_owned + n_ghost] global id of each local index */
     int *ghost_owner; /* [n_ghost] rank that owns each ghost (ascending) */
-    int8_t *ghost_hop; /* [n_ghost] layer of each ghost, 1..hops: hops from the nearest owned agent */
+    int8_t
+        *ghost_hop; /* [n_ghost] layer of each ghost, 1..hops: hops from the nearest owned agent */
     lidx_t *layer_count; /* [hops + 1] ghosts per layer; [0] = n_owned */
     /* Per owned agent i, its kappa-hop neighbourhood: entries
      * nb_ptr[i] .. nb_ptr[i+1]-1 hold local indices (nb_idx) and hop
      * distances from i (nb_hop), ordered by (hop, gid). The first entry is
      * i itself at hop 0. NULL with KHOP_NO_NEIGHBOURHOODS. */
-    int64_t *nb_ptr; /* [n_owned + 1] */
-    lidx_t *nb_idx;  /* [nb_ptr[n_owned]] */
-    int8_t *nb_hop;  /* [nb_ptr[n_owned]] */
+    int64_t *nb_ptr;        /* [n_owned + 1] */
+    lidx_t *nb_idx;         /* [nb_ptr[n_owned]] */
+    int8_t *nb_hop;         /* [nb_ptr[n_owned]] */
     struct khop_plan *plan; /* the exchange (private) */
 } khop_t;
 
