@@ -233,5 +233,6 @@ void partition_stats_free(part_stats_t *s)
     free(s->ghosts);
     free(s->send);
     free(s->neighbours);
+    free(s->ghosts_per_hop);
     memset(s, 0, sizeof *s);
 }

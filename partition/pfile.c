@@ -66,6 +66,17 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part, con
         h5io_write_1d(f, dpath, H5IO_I64, nparts, 0, me == 0 ? nparts : 0, v,
                       k == 3 ? "ranks" : "agents", desc[k]);
     }
+    /* kappa-hop layers, only when asked for (samarl-partition --hops). */
+    int64_t hops = me == 0 ? s->hops : 0;
+    comm_bcast_int64(&hops, 1, 0);
+    if (hops > 0) {
+        h5io_write_2d(f, "/halo/ghosts_per_hop", H5IO_I64, nparts, hops, 0, me == 0 ? nparts : 0,
+                      me == 0 ? s->ghosts_per_hop : NULL, "agents",
+                      "ghosts of each part (row) at exactly h hops from its agents (column h-1, "
+                      "h = 1..hops): the kappa-hop halo's layers; one exchange of one double per "
+                      "agent receives 8 x (row sum) bytes");
+        h5io_attr_int64(f, "/halo/ghosts_per_hop", "hops", hops);
+    }
     char fp[32];
     snprintf(fp, sizeof fp, "%016" PRIx64, (uint64_t)hdr[4]);
     char *text = config_format(cfg, 0);

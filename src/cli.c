@@ -81,6 +81,14 @@ void cli_parse(int argc, char **argv, int first, const char *prog, unsigned acce
             if (*end || p < 1 || p > 1 << 24)
                 usage_error(o, "--parts needs a positive integer (got '%s')", val);
             o->parts = (int)p;
+        } else if ((accept & CLI_HOPS) && strcmp(a, "--hops") == 0) {
+            ONCE(hops);
+            NEEDS_VALUE();
+            char *end;
+            long k = strtol(val, &end, 10);
+            if (*end || k < 1 || k > 64)
+                usage_error(o, "--hops needs an integer in 1..64 (got '%s')", val);
+            o->hops = (int)k;
         } else if ((accept & CLI_POLICY) && strcmp(a, "--policy") == 0) {
             ONCE(policy);
             NEEDS_VALUE();

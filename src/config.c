@@ -90,6 +90,12 @@ static const key_spec_t keys[] = {
 
     {"halo", "method", KT_ENUM, OFF(halo.method), "p2p", 0, 0, 0, 0, "p2p|neighbor",
      "halo exchange: persistent point-to-point, or MPI-3 neighbourhood collectives"},
+    {"halo", "hops", KT_INT, OFF(halo.hops), "1", 1, 64, 0, 0, NULL,
+     "kappa-hop halo (samarl-partition --hops, khop.h): ghosts within this many hops of a rank's "
+     "agents"},
+    {"halo", "max_ghost_share", KT_REAL, OFF(halo.max_ghost_share), "0.5", 0, 1, 1, 0, NULL,
+     "kappa-hop memory guard: refuse a halo.hops for which some rank would copy more than this "
+     "share of the agents other ranks own (1: never refuse)"},
 
     {"env", "name", KT_ENUM, OFF(env.name), "dr", 0, 0, 0, 0, "dr",
      "environment: DR-v1 demand response (one household or building per agent, hourly steps)"},

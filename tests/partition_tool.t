@@ -99,6 +99,52 @@ ok "... each part has 1 neighbour part" eq "$(values "$TMP/ring.h5" /stats/neigh
 ok "... printed owned 4/4.00/4 and ghosts 2/2.00/2" \
   eq "$(stat "$TMP/ring.log" 'owned agents') / $(stat "$TMP/ring.log" 'ghosts (recv)')" "4 4.00 4 / 2 2.00 2"
 
+# --- the kappa-hop report (--hops K) ---------------------------------------------
+# Independent layer counts: a multi-source BFS per part in awk from the graph
+# file and a parts list (one part per line, gid order): "p c1 .. cK" per part.
+layers() { # PARTFILE NPARTS K
+  awk -v P="$2" -v K="$3" 'NR == FNR { part[NR - 1] = $1; next }
+    FNR == 1 { n = $1; next }
+    { v = FNR - 2; deg[v] = NF; for (i = 1; i <= NF; i++) adj[v, i] = $i - 1 }
+    END { for (p = 0; p < P; p++) { qn = 0
+            for (v = 0; v < n; v++) { d[v] = -1; if (part[v] == p) { d[v] = 0; q[qn++] = v } }
+            for (h = 1; h <= K; h++) c[h] = 0
+            for (k = 0; k < qn; k++) { u = q[k]; if (d[u] >= K) continue
+              for (i = 1; i <= deg[u]; i++) { w = adj[u, i]
+                if (d[w] < 0) { d[w] = d[u] + 1; c[d[w]]++; q[qn++] = w } } }
+            printf "%d", p; for (h = 1; h <= K; h++) printf " %d", c[h]; printf "\n" } }' "$1" "$TMP/grid.graph"
+}
+run_np 1 $PARTITION "${G[@]}" --parts 4 --hops 3 -o "$TMP/k4.h5" >"$TMP/k4.log" 2>&1; rc=$?
+ok "samarl-partition --parts 4 --hops 3 exits 0" test $rc -eq 0
+values "$TMP/k4.h5" /partition >"$TMP/k4.parts"
+layers "$TMP/k4.parts" 4 3 >"$TMP/k4.layers"
+h5dump -y -w 0 -d /halo/ghosts_per_hop -o "$TMP/gph.txt" "$TMP/k4.h5" >/dev/null
+ok "/halo/ghosts_per_hop holds 4 x 3 values = an independent BFS per part" \
+  eq "$(tr ',' ' ' <"$TMP/gph.txt" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')" "$(cut -d' ' -f2- "$TMP/k4.layers" | tr '\n' ' ' | sed 's/ $//')"
+like "h5ls shows /halo/ghosts_per_hop as 4 x 3" <(h5ls "$TMP/k4.h5/halo/ghosts_per_hop") '^ghosts_per_hop +Dataset \{4(/4)?, 3(/3)?\}'
+ok "its 'hops' attribute is 3" eq "$(h5dump -a /halo/ghosts_per_hop/hops "$TMP/k4.h5" | sed -n 's/^ *(0): *//p')" 3
+like "its description says what it holds" <(h5dump -a /halo/ghosts_per_hop/description "$TMP/k4.h5") 'exactly h hops.*one double per agent'
+ok "hop 1 is the one-hop halo (/stats/ghosts)" \
+  eq "$(cut -d' ' -f2 "$TMP/k4.layers" | tr '\n' ' ')" "$(values "$TMP/k4.h5" /stats/ghosts | tr '\n' ' ')"
+# The printed table: part, hop 1..3, ghosts, bytes (8 per ghost: one double).
+sed -n '/^3-hop halo/,/khop_volume/p' "$TMP/k4.log" | awk '$1 ~ /^[0-9]+$/ { print $1, $2, $3, $4, $5, $6 }' >"$TMP/k4.printed"
+ok "the printed rows are the layers, their sum and 8 bytes per ghost" \
+  eq "$(cat "$TMP/k4.printed")" "$(awk '{ s = $2 + $3 + $4; print $1, $2, $3, $4, s, 8 * s }' "$TMP/k4.layers")"
+ok "the printed total is the sum over parts, 8 bytes per ghost" \
+  eq "$(sed -n 's/^ *khop_volume: *\([0-9]*\) agents per exchange (\([0-9]*\) bytes.*/\1 \2/p' "$TMP/k4.log")" \
+  "$(awk '{ s += $5 } END { print s, 8 * s }' "$TMP/k4.printed")"
+run_np 2 $PARTITION "${G[@]}" --parts 4 --set halo.hops=3 -q -o "$TMP/k4b.h5" >/dev/null 2>&1
+h5dump -y -w 0 -d /halo/ghosts_per_hop -o "$TMP/gph2.txt" "$TMP/k4b.h5" >/dev/null
+ok "on 2 ranks with halo.hops = 3 instead of --hops: the same dataset" diff "$TMP/gph.txt" "$TMP/gph2.txt"
+ok "without --hops or halo.hops the file has no /halo (as before)" bash -c '! h5ls "$1/halo" >/dev/null 2>&1' _ "$TMP/p4.h5"
+ok "... and prints no hop table" bash -c '! grep -q "hop halo" "$1"' _ "$TMP/p4.log"
+fails "the memory guard: a small world at --hops 4 on 2 ranks" 2 \
+  "halo\.hops = 4: rank [0-9]+ would hold [0-9]+ ghosts within [0-9] hops?.*% of the [0-9]+ agents that other ranks own.*halo\.max_ghost_share = 0\.5.*Lower halo\.hops" \
+  $PARTITION --set graph.type=smallworld --set graph.agents=400 --parts 4 --hops 4
+ok "... accepted with halo.max_ghost_share = 1" run_np 2 $PARTITION --set graph.type=smallworld \
+  --set graph.agents=400 --parts 4 --hops 4 --set halo.max_ghost_share=1 -q
+fails "--hops 0 is a usage error (exit 2)" 2 "--hops.*'0'" $PARTITION --hops 0
+
 # --- on P ranks without --parts ---------------------------------------------
 run_np 2 $PARTITION "${G[@]}" -o "$TMP/p2.h5" >"$TMP/p2.log" 2>&1
 ok "on 2 ranks without --parts it makes 2 parts" eq "$(attr "$TMP/p2.h5" n_parts)" 2

@@ -21,7 +21,8 @@ enum {
     CLI_POLICY = 8,  /* --policy FILE */
     CLI_RESUME = 16, /* --resume FILE */
     CLI_LAMBDA = 32, /* --lambda LIST */
-    CLI_RESTART = 64 /* --restart CHECKPOINT */
+    CLI_RESTART = 64, /* --restart CHECKPOINT */
+    CLI_HOPS = 128    /* --hops K (samarl-partition) */
 };
 
 typedef struct cli_opts {
@@ -31,6 +32,7 @@ typedef struct cli_opts {
     int n_sets;
     const char *output; /* -o FILE */
     int parts;          /* --parts P (0: unset) */
+    int hops;           /* --hops K (0: unset) */
     const char *policy; /* --policy FILE */
     const char *resume; /* --resume FILE */
     const char *restart; /* --restart CHECKPOINT */

@@ -62,6 +62,8 @@ typedef struct config {
     } partition;
     struct {
         int method; /* halo_method_t */
+        int64_t hops;           /* kappa of the kappa-hop halo */
+        double max_ghost_share; /* its memory guard */
     } halo;
     struct {
         int name; /* env_name_t */

@@ -50,6 +50,9 @@ typedef struct part_stats {
     int64_t *neighbours; /* [nparts] distinct neighbouring parts */
     minavgmax_t s_owned, s_ghosts, s_send, s_neighbours;
     gidx_t halo_total; /* sum of ghosts = agents sent per halo exchange */
+    /* kappa-hop layers (samarl-partition --hops; 0 and NULL otherwise) */
+    int hops;
+    int64_t *ghosts_per_hop; /* [nparts][hops] ghosts of each part at distance 1..hops */
 } part_stats_t;
 
 /* Not collective. */
