@@ -26,8 +26,9 @@ PROVE   ?= prove
 ALL_CFLAGS = $(CFLAGS) $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) $(METIS_CFLAGS)
 ALL_LIBS   = $(HDF5_LIBS) $(BLAS_LIBS) $(INIH_LIBS) $(METIS_LIBS) -lm
 
-# Library: everything but the two programs' main files.
-LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c)) \
+# Library: everything but the two programs' main files (src/ and its
+# folders: src/env/ holds the environments).
+LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c)) \
            $(filter-out partition/samarl_partition.c,$(wildcard partition/*.c))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB      = $(BUILD)/libsamarl.a
@@ -72,7 +73,7 @@ $(BUILD)/obj/src/consensus.o: CFLAGS += -O3
 # ... and the element-wise loops of the policy (tanh, log-softmax, Adam), of
 # the environment (log1p) and of the PPO loss vectorise at -O3.
 $(BUILD)/obj/src/policy.o: CFLAGS += -O3 -fno-trapping-math
-$(BUILD)/obj/src/env.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/env/dr.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/ppo.o: CFLAGS += -O3 -fno-trapping-math
 
 $(LIB): $(LIB_OBJ)
@@ -213,7 +214,7 @@ format-check:
 # Static analysis (docs/static-analysis.md). One clang-tidy process per file:
 # clang-tidy 14 run over several files in one process reports false
 # va_list warnings. mpicc's include flags are spelled out for the tools.
-ANALYSE_SRC = $(wildcard src/*.c partition/*.c)
+ANALYSE_SRC = $(wildcard src/*.c src/*/*.c partition/*.c)
 MPI_CFLAGS  = $(shell $(CC) --showme:compile 2>/dev/null)
 ANALYSE_FLAGS = $(CPPFLAGS) -I$(BUILD)/gen $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) \
                 $(METIS_CFLAGS) $(MPI_CFLAGS)

@@ -107,10 +107,10 @@ int cmd_eval(int argc, char **argv)
     env_t *env;
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.eval.copies, &env);
     policyset_t ps, br;
-    policyset_init(&ps, &cfg, env->n_levels, lg->n_owned, (int)cfg.eval.copies);
+    policyset_init(&ps, &cfg, &env->spec, lg->n_owned, (int)cfg.eval.copies);
     config_t brc = cfg;
     brc.policy.type = POLICY_BESTRESPONSE;
-    policyset_init(&br, &brc, env->n_levels, lg->n_owned, (int)cfg.eval.copies);
+    policyset_init(&br, &brc, &env->spec, lg->n_owned, (int)cfg.eval.copies);
     if (cfg.policy.type == POLICY_MLP) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
 
     const int64_t steps = cfg.eval.steps > 0 ? cfg.eval.steps : cfg.env.horizon;

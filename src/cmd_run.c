@@ -255,12 +255,13 @@ static void runout_open(runout_t *o, const char *path, const config_t *cfg, cons
     h5io_attr_int64(f, "/graph", "n_edges", s->m);
     h5io_attr_int64(f, "/graph", "edge_cut", s->edge_cut);
     h5io_attr_double(f, "/graph", "sigma", sigma);
-    blockmap_forward(o->bm, env->a, fb, sizeof(float));
-    h5io_write_1d(f, "/agents/scale", H5IO_F32, s->n, o->lo, o->cnt, fb, "kWh/h",
-                  "demand scale a_i of each agent");
-    blockmap_forward(o->bm, env->beta, fb, sizeof(float));
-    h5io_write_1d(f, "/agents/beta", H5IO_F32, s->n, o->lo, o->cnt, fb, "$/kWh",
-                  "utility weight beta_i of each agent");
+    env_table_t tb;
+    for (int k = 0; env_table(env, k, &tb); k++) {
+        char name[96];
+        snprintf(name, sizeof name, "/agents/%s", tb.name);
+        blockmap_forward(o->bm, tb.data, fb, sizeof(float));
+        h5io_write_1d(f, name, H5IO_F32, s->n, o->lo, o->cnt, fb, tb.units, tb.description);
+    }
     free(iv);
     free(ib);
     free(fb);
@@ -381,42 +382,53 @@ typedef struct runstate {
 } runstate_t;
 
 /* Per-agent arrays go through the file at their gids, so a checkpoint
- * written on P ranks restarts on any number of ranks. */
+ * written on P ranks restarts on any number of ranks: the environment's
+ * state (env_field), then the multipliers and the dual rule's state. */
 typedef struct {
     const char *name;
     h5io_type_t t;
-    size_t size;
+    void *data;
 } ckfield_t;
-enum { CK_TRACKER = 5 };
-static const ckfield_t ck_fields[] = {
-    {"backlog", H5IO_F32, 4}, {"demand", H5IO_F32, 4},      {"z_spare", H5IO_F32, 4},
-    {"z_counter", H5IO_I64, 8}, {"lambda", H5IO_F64, 8},    {"tracker", H5IO_F64, 8},
-    {"epoch_usage", H5IO_F64, 8}, {"last_slack", H5IO_F64, 8},
-};
-enum { CK_FIELDS = (int)(sizeof ck_fields / sizeof ck_fields[0]) };
+enum { CK_MAX = 32 };
+
+/* The fields of a checkpoint, into ck[CK_MAX]; y stands for the tracker. */
+static int ck_list(const runstate_t *r, double *y, ckfield_t *ck)
+{
+    static const h5io_type_t ht[] = {[ENV_FIELD_F32] = H5IO_F32, [ENV_FIELD_F64] = H5IO_F64,
+                                     [ENV_FIELD_I64] = H5IO_I64};
+    int nf = 0;
+    env_field_t ef;
+    for (int k = 0; nf < CK_MAX - 4 && env_field(r->env, k, &ef); k++)
+        ck[nf++] = (ckfield_t){ef.name, ht[ef.type], ef.data};
+    ck[nf++] = (ckfield_t){"lambda", H5IO_F64, r->lam};
+    ck[nf++] = (ckfield_t){"tracker", H5IO_F64, y};
+    ck[nf++] = (ckfield_t){"epoch_usage", H5IO_F64, r->gsum};
+    ck[nf++] = (ckfield_t){"last_slack", H5IO_F64, r->sold};
+    return nf;
+}
 
 /* Collective. Write (or read) every per-agent field; the tracker goes
  * through y, a contiguous copy of x's second column (zeros without one). */
 static void state_io(h5file_t *f, blockmap_t *bm, const runstate_t *r, gidx_t n_global,
                      lidx_t n, int write)
 {
-    void *const own[CK_FIELDS] = {r->env->b, r->env->d, r->env->z_spare, r->env->z_ctr,
-                                  r->lam,    NULL,      r->gsum,         r->sold};
     const gidx_t lo = blockmap_lo(bm), cnt = blockmap_count(bm);
     double *y = XZNEW(double, n > 0 ? n : 1);
+    ckfield_t ck[CK_MAX];
+    const int nf = ck_list(r, y, ck);
     char *blk = XNEW(char, (size_t)(cnt > 0 ? cnt : 1) * 8);
     if (write && r->width == 2)
         for (lidx_t i = 0; i < n; i++) y[i] = r->x[2 * (size_t)i + 1];
-    for (int k = 0; k < CK_FIELDS; k++) {
+    for (int k = 0; k < nf; k++) {
         char p[64];
-        void *a = k == CK_TRACKER ? y : own[k];
-        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
+        const size_t size = ck[k].t == H5IO_F32 ? 4 : 8;
+        snprintf(p, sizeof p, "/state/%s", ck[k].name);
         if (write) {
-            blockmap_forward(bm, a, blk, ck_fields[k].size);
-            h5io_write_1d(f, p, ck_fields[k].t, n_global, lo, cnt, blk, "", "checkpointed state");
+            blockmap_forward(bm, ck[k].data, blk, size);
+            h5io_write_1d(f, p, ck[k].t, n_global, lo, cnt, blk, "", "checkpointed state");
         } else {
-            h5io_read_1d(f, p, ck_fields[k].t, lo, cnt, blk);
-            blockmap_backward(bm, blk, a, ck_fields[k].size);
+            h5io_read_1d(f, p, ck[k].t, lo, cnt, blk);
+            blockmap_backward(bm, blk, ck[k].data, size);
         }
     }
     if (!write && r->width == 2)
@@ -486,10 +498,12 @@ static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, 
         st = h5io_attr_read_double(f, "/", sums_fields[k].name, &d);
         memcpy((char *)m + sums_fields[k].off, &d, sizeof d);
     }
-    for (int k = 0; k < CK_FIELDS && st == SAMARL_OK; k++) {
+    ckfield_t ck[CK_MAX];
+    const int nf = ck_list(r, NULL, ck);
+    for (int k = 0; k < nf && st == SAMARL_OK; k++) {
         char p[64];
         gidx_t len = -1;
-        snprintf(p, sizeof p, "/state/%s", ck_fields[k].name);
+        snprintf(p, sizeof p, "/state/%s", ck[k].name);
         st = h5io_length_1d(f, p, &len);
         if (st == SAMARL_OK && len != s->n)
             st = samarl_seterr("%s: %s has %" PRIdG " entries, expected %" PRIdG, path, p, len, s->n);
@@ -660,7 +674,7 @@ int cmd_run(int argc, char **argv)
     env_t *env;
     env_create(&cfg, s.n, n, lg->gid, 1, &env);
     policyset_t ps;
-    policyset_init(&ps, &cfg, env->n_levels, n, RUN_BATCH);
+    policyset_init(&ps, &cfg, &env->spec, n, RUN_BATCH);
     if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
 
     consensus_t *cons = NULL;
@@ -737,8 +751,9 @@ int cmd_run(int argc, char **argv)
     if (me == 0 && verbose && o.restart)
         printf("restarting from %s at step %" PRId64 "/%" PRId64 "\n", o.restart, t0, T);
 
-    float *obsb = XNEW(float, (size_t)RUN_BATCH * ENV_OBS), lfb[RUN_BATCH];
-    float gb[RUN_BATCH], rb[RUN_BATCH], svb[RUN_BATCH], db[RUN_BATCH];
+    const int D = env->spec.obs_dim;
+    float *obsb = XNEW(float, (size_t)RUN_BATCH * (size_t)D), lfb[RUN_BATCH];
+    float gb[RUN_BATCH], rb[RUN_BATCH], svb[RUN_BATCH], db[RUN_BATCH], pb[RUN_BATCH];
     uint8_t actb[RUN_BATCH];
     const int batched = mlp; /* best response: agent by agent */
     const double t_start = comm_wtime();
@@ -766,25 +781,26 @@ int cmd_run(int argc, char **argv)
                                      cfg.run.greedy, actb);
             else
                 for (int q = 0; q < m; q++)
-                    policyset_act(&ps, env, i0 + q, t, obsb + (size_t)q * ENV_OBS, &lfb[q],
+                    policyset_act(&ps, env, i0 + q, t, obsb + (size_t)q * D, &lfb[q],
                                   cfg.run.seed, SOURCE_RUN, cfg.run.greedy, &actb[q], NULL, NULL);
             timer_stop(TIMER_POLICY);
             timer_start(TIMER_ENV);
             env_step_agents(env, i0, m, t, actb, gb, rb, svb, db);
+            env_pending_agents(env, i0, m, pb);
             for (int q = 0; q < m; q++) {
                 const lidx_t i = i0 + q;
                 gsum[i] += gb[q];
                 reprosum_f_add(&fac[F_USAGE], gb[q]);
                 reprosum_f_add(&fac[F_SERVED], svb[q]);
                 reprosum_f_add(&fac[F_ARRIVED], db[q]);
-                reprosum_f_add(&fac[F_BACKLOG], env->b[i]);
+                reprosum_f_add(&fac[F_BACKLOG], pb[q]);
                 reprosum_f_add(&fac[F_REWARD], rb[q]);
             }
             if (rec)
                 for (int q = 0; q < m; q++) {
                     float *st = ro.stage + (size_t)(i0 + q) * T_COUNT;
                     st[T_USAGE] = gb[q];
-                    st[T_BACKLOG] = env->b[i0 + q];
+                    st[T_BACKLOG] = pb[q];
                     st[T_ACTION] = actb[q];
                     st[T_REWARD] = rb[q];
                     st[T_LAMBDA] = lfb[q];
@@ -930,7 +946,7 @@ int cmd_run(int argc, char **argv)
 
     /* Postponers: backlog above 24 h of the agent's demand scale. */
     int64_t post = 0;
-    for (lidx_t i = 0; i < n; i++) post += env->b[i] > 24.0f * env->a[i];
+    for (lidx_t i = 0; i < n; i++) post += env_stuck(env, i);
     comm_allreduce_int64(&post, 1, COMM_SUM);
     summary_t m = {0};
     const double nh = (double)(T - half);

@@ -133,7 +133,7 @@ int cmd_train(int argc, char **argv)
     policyset_t ps;
     int batch = (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies
                                                                 : cfg.train.eval_copies);
-    policyset_init(&ps, &cfg, env->n_levels, lg->n_owned, batch);
+    policyset_init(&ps, &cfg, &env->spec, lg->n_owned, batch);
     ppo_t *ppo = mappo ? NULL : ppo_create(&cfg, env, &ps);
     mappo_t *mp = mappo ? mappo_create(&cfg, env, &ps) : NULL; /* refuses what cannot fit */
 

@@ -97,8 +97,10 @@ static const key_spec_t keys[] = {
      "kappa-hop memory guard: refuse a halo.hops for which some rank would copy more than this "
      "share of the agents other ranks own (1: never refuse)"},
 
-    {"env", "name", KT_ENUM, OFF(env.name), "dr", 0, 0, 0, 0, "dr",
-     "environment: DR-v1 demand response (one household or building per agent, hourly steps)"},
+    {"env", "name", KT_STR, OFF(env.name), "dr", 0, 0, 0, 0, NULL,
+     "environment, by its registered name ('samarl list' shows them): dr, DR-v1 demand "
+     "response (one household or building per agent, hourly steps); toy, the template "
+     "environment of docs/architecture.md"},
     {"env", "seed", KT_U64, OFF(env.seed), "1", 0, 0, 0, 0, NULL,
      "seed of the agents' parameters (scales, utilities, profile offsets); fixed by default so "
      "that one trained policy serves runs with any run.seed"},

@@ -1,5 +1,6 @@
 /* MAPPO-Lagrangian: decentralised actors, one centralised critic on the
  * global state, one multiplier by dual ascent (see mappo.h). */
+#include "samarl/env_dr.h" /* transitional: ENV_OBS until the trainers read spec.obs_dim */
 #include "samarl/mappo.h"
 
 #include <inttypes.h>
@@ -14,6 +15,8 @@
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
+
+#define ENV_OBS DR_OBS
 
 enum { SOURCE_TRAIN = 0 };
 /* Key of the critic's initial weights: no gid (nor ppo's shared network,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "samarl/comm.h"
 #include "samarl/error.h"
 #include "samarl/fastmath.h"
 #include "samarl/rng.h"
@@ -258,22 +259,28 @@ void adam_update(float *p, const float *g, float *m, float *v, size_t n, int64_t
 
 /* ---- the policy set --------------------------------------------------------- */
 
-void policyset_init(policyset_t *ps, const config_t *cfg, int n_actions, lidx_t n_agents, int batch)
+void policyset_init(policyset_t *ps, const config_t *cfg, const env_spec_t *spec, lidx_t n_agents,
+                    int batch)
 {
+    if (cfg->policy.type == POLICY_BESTRESPONSE && !spec->analytic)
+        comm_check(samarl_seterr("policy.type = bestresponse, but env.name = %s has no analytic "
+                                 "policy; expected policy.type = mlp with a trained --policy",
+                                 cfg->env.name));
+    const int n_actions = spec->n_levels, D = spec->obs_dim;
     memset(ps, 0, sizeof *ps);
     ps->type = cfg->policy.type;
     ps->tau = cfg->policy.tau;
     ps->defer_hours = cfg->policy.defer_hours;
     ps->shared = cfg->policy.sharing == SHARING_SHARED;
-    mlp_shape(&ps->net, ENV_OBS, (int)cfg->policy.hidden, n_actions);
+    mlp_shape(&ps->net, D, (int)cfg->policy.hidden, n_actions);
     if (mlp_set_kernel(&ps->net, cfg->policy.kernel))
         SAMARL_FATAL("%s (config validation should have refused it)", samarl_errmsg());
     ps->n_nets = ps->type != POLICY_MLP ? 0 : ps->shared ? 1 : n_agents;
     const size_t nn = (size_t)ps->n_nets;
     ps->params = alloc_floats(nn * ps->net.stride);
-    ps->obs_mean = alloc_floats(nn * ENV_OBS);
-    ps->obs_istd = alloc_floats(nn * ENV_OBS);
-    for (size_t q = 0; q < nn * ENV_OBS; q++) {
+    ps->obs_mean = alloc_floats(nn * (size_t)D);
+    ps->obs_istd = alloc_floats(nn * (size_t)D);
+    for (size_t q = 0; q < nn * (size_t)D; q++) {
         ps->obs_mean[q] = 0.0f;
         ps->obs_istd[q] = 1.0f;
     }
@@ -297,11 +304,12 @@ void policyset_free(policyset_t *ps)
 
 void policyset_normalize(policyset_t *ps, lidx_t i, const float *obs, int m)
 {
-    const size_t k = (size_t)(ps->shared ? 0 : i) * ENV_OBS, ld = (size_t)ps->work.ld;
+    const int D = ps->net.in;
+    const size_t k = (size_t)(ps->shared ? 0 : i) * (size_t)D, ld = (size_t)ps->work.ld;
     const float *mu = ps->obs_mean + k, *is = ps->obs_istd + k;
-    for (int c = 0; c < ENV_OBS; c++) {
+    for (int c = 0; c < D; c++) {
         float *x = ps->work.x + (size_t)c * ld;
-        for (int r = 0; r < m; r++) x[r] = (obs[(size_t)r * ENV_OBS + c] - mu[c]) * is[c];
+        for (int r = 0; r < m; r++) x[r] = (obs[(size_t)r * D + c] - mu[c]) * is[c];
     }
 }
 
@@ -351,7 +359,7 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
         for (int j = 0; j < nb; j++) ps->u[j0 + j] = rng_u01_64(w[j]);
     }
     if (ps->type == POLICY_BESTRESPONSE) {
-        env_bestresponse(e, i, t, lambda, greedy ? 0.0 : ps->tau, ps->defer_hours, ps->u, action);
+        env_analytic_act(e, i, t, lambda, greedy ? 0.0 : ps->tau, ps->defer_hours, ps->u, action);
         return;
     }
     const mlp_t *net = &ps->net;
@@ -377,6 +385,7 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
 void policyset_act_agents(policyset_t *ps, const env_t *e, lidx_t i0, int m, int64_t t,
                           const float *obs, uint64_t seed, int source, int greedy, uint8_t *action)
 {
+    const int D = ps->net.in;
     SAMARL_ASSERT(ps->type == POLICY_MLP && e->copies == 1 && m <= ps->work.cap && i0 >= 0 &&
                   i0 + m <= e->n);
     const mlp_t *net = &ps->net;
@@ -401,9 +410,9 @@ void policyset_act_agents(policyset_t *ps, const env_t *e, lidx_t i0, int m, int
                 const char *nx = (const char *)policyset_params(ps, i + 1);
                 for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(nx + b, 0, 2);
             }
-            const float *mu = ps->obs_mean + (size_t)a * ENV_OBS, *is = ps->obs_istd + (size_t)a * ENV_OBS;
-            for (int c = 0; c < ENV_OBS; c++)
-                ps->work.x[(size_t)c * ld + r] = (obs[(size_t)r * ENV_OBS + c] - mu[c]) * is[c];
+            const float *mu = ps->obs_mean + (size_t)a * D, *is = ps->obs_istd + (size_t)a * D;
+            for (int c = 0; c < D; c++)
+                ps->work.x[(size_t)c * ld + r] = (obs[(size_t)r * D + c] - mu[c]) * is[c];
             mlp_forward_sample(net, policyset_params(ps, a), &ps->work, r);
         }
     }

@@ -193,9 +193,9 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     put_rows(f, bm, N, ps, "/params", ps->params, net->stride, P, "1",
              "network parameters: W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1] "
              "(row = agent gid, or the one shared network)");
-    put_rows(f, bm, N, ps, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS, "1",
+    put_rows(f, bm, N, ps, "/obs_mean", ps->obs_mean, net->in, net->in, "1",
              "observation shift: x' = (x - obs_mean) * obs_scale");
-    put_rows(f, bm, N, ps, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS, "1",
+    put_rows(f, bm, N, ps, "/obs_scale", ps->obs_istd, net->in, net->in, "1",
              "observation scale: x' = (x - obs_mean) * obs_scale");
     if (st && st->adam_m) {
         put_rows(f, bm, N, ps, "/adam_m", st->adam_m, net->stride, P, "1",
@@ -203,8 +203,13 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
         put_rows(f, bm, N, ps, "/adam_v", st->adam_v, net->stride, P, "1",
                  "Adam second moments, like /params");
     }
-    put_agents(f, bm, N, "/agents/scale", e->a, e->n, "kWh/h", "demand scale a_i of each agent");
-    put_agents(f, bm, N, "/agents/beta", e->beta, e->n, "$/kWh", "utility weight beta_i");
+    env_table_t tb;
+    for (int k = 0; env_table(e, k, &tb); k++) {
+        char name[96];
+        snprintf(name, sizeof name, "/agents/%s", tb.name);
+        put_agents(f, bm, N, name, tb.data, e->n, tb.units,
+                   tb.policy_description ? tb.policy_description : tb.description);
+    }
     if (st && st->curve) {
         const train_curve_t *c = st->curve;
         put_series(f, "/train/aug_reward", c->n, c->aug_reward, "$/agent/step",
@@ -413,8 +418,8 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
     const gidx_t rows = ps->shared ? 1 : e->n_global;
     const int P = (int)ps->net.n_params;
     if (check_dataset(f, path, "/params", rows, P) ||
-        check_dataset(f, path, "/obs_mean", rows, ENV_OBS) ||
-        check_dataset(f, path, "/obs_scale", rows, ENV_OBS))
+        check_dataset(f, path, "/obs_mean", rows, ps->net.in) ||
+        check_dataset(f, path, "/obs_scale", rows, ps->net.in))
         return SAMARL_ERR;
     if (st) {
         int nd;
@@ -542,8 +547,8 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
     blockmap_t *bm = blockmap_create(lg);
     const int P = (int)ps->net.n_params;
     get_rows(f, bm, lg->n_global, ps, "/params", ps->params, ps->net.stride, P);
-    get_rows(f, bm, lg->n_global, ps, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS);
-    get_rows(f, bm, lg->n_global, ps, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS);
+    get_rows(f, bm, lg->n_global, ps, "/obs_mean", ps->obs_mean, ps->net.in, ps->net.in);
+    get_rows(f, bm, lg->n_global, ps, "/obs_scale", ps->obs_istd, ps->net.in, ps->net.in);
     if (st) {
         get_rows(f, bm, lg->n_global, ps, "/adam_m", st->adam_m, ps->net.stride, P);
         get_rows(f, bm, lg->n_global, ps, "/adam_v", st->adam_v, ps->net.stride, P);
@@ -554,7 +559,7 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
     h5io_close(&f);
     /* Not collective: the caller's comm_check combines every rank's verdict. */
     if (!rc) rc = check_finite(path, "/params", ps->params, ps->net.stride, P, ps, lg);
-    if (!rc) rc = check_finite(path, "/obs_mean", ps->obs_mean, ENV_OBS, ENV_OBS, ps, lg);
-    if (!rc) rc = check_finite(path, "/obs_scale", ps->obs_istd, ENV_OBS, ENV_OBS, ps, lg);
+    if (!rc) rc = check_finite(path, "/obs_mean", ps->obs_mean, ps->net.in, ps->net.in, ps, lg);
+    if (!rc) rc = check_finite(path, "/obs_scale", ps->obs_istd, ps->net.in, ps->net.in, ps, lg);
     return rc;
 }

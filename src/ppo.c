@@ -1,4 +1,5 @@
 /* State-augmented PPO (see ppo.h). */
+#include "samarl/env_dr.h" /* transitional: ENV_OBS until the trainers read spec.obs_dim */
 #include "samarl/ppo.h"
 
 #include <inttypes.h>
@@ -14,6 +15,8 @@
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
+
+#define ENV_OBS DR_OBS
 
 enum { SOURCE_TRAIN = 0 };
 

@@ -7,6 +7,7 @@
 #include "samarl/comm.h"
 #include "samarl/config.h"
 #include "samarl/env.h"
+#include "samarl/env_dr.h"
 #include "samarl/error.h"
 #include "samarl/graph.h"
 #include "samarl/nodes.h"
@@ -532,7 +533,7 @@ static void nodes_tests(void)
 
 static void profiles_bad(const char *file, const char *p1, const char *p2, const char *what)
 {
-    env_t e;
+    dr_env_t e;
     memset(&e, 0, sizeof e);
     samarl_clearerr();
     int rc = env_load_profiles(data(file), &e);
@@ -543,7 +544,7 @@ static void profiles_bad(const char *file, const char *p1, const char *p2, const
 
 static void profiles_tests(void)
 {
-    env_t e;
+    dr_env_t e;
     memset(&e, 0, sizeof e);
     int rc = env_load_profiles(data("good/profiles.csv"), &e);
     TAP_OK(rc == SAMARL_OK && e.n_hours == 24 && e.n_columns == 1 && e.price[16] == 0.54f &&

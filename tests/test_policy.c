@@ -8,12 +8,13 @@
 #include "samarl/comm.h"
 #include "samarl/config.h"
 #include "samarl/env.h"
+#include "samarl/env_dr.h"
 #include "samarl/fastmath.h"
 #include "samarl/policy.h"
 #include "samarl/rng.h"
 #include "tap.h"
 
-enum { IN = ENV_OBS, A = 5, MMAX = 40 };
+enum { IN = DR_OBS, A = 5, MMAX = 40 };
 
 /* Loss in double from the network's feature-major outputs out[A+1][ld]:
  * policy-gradient term -sum_r adv_r log pi(a_r | x_r) plus value term
@@ -324,22 +325,22 @@ static void env_conservation(void)
         env_reset_agent(e, i);
         double arrived = 0, served = 0;
         for (int t = 0; t < 48; t++) {
-            float l[4], obs[4 * ENV_OBS], g[4], r[4], s[4], d[4];
+            float l[4], obs[4 * DR_OBS], g[4], r[4], s[4], d[4];
             uint8_t a[4];
             double uu[4] = {0.5, 0.5, 0.5, 0.5};
             for (int j = 0; j < 4; j++) l[j] = (float)lam[j];
             env_observe(e, i, t, l, obs);
-            env_bestresponse(e, i, t, l, 0.05, 8, uu, a);
+            env_analytic_act(e, i, t, l, 0.05, 8, uu, a);
             env_step(e, i, t, a, g, r, s, d);
             for (int j = 0; j < 4; j++) {
                 arrived += d[j];
                 served += s[j];
                 pos &= s[j] >= 0 && s[j] <= g[j] + 1e-6f && d[j] > 0 &&
-                        fabsf(g[j] - e->levels[a[j]] * e->a[i]) < 1e-6f;
+                        fabsf(g[j] - env_dr(e)->levels[a[j]] * env_dr(e)->a[i]) < 1e-6f;
             }
         }
         double backlog = 0;
-        for (int j = 0; j < 4; j++) backlog += e->b[(size_t)i * 4 + j];
+        for (int j = 0; j < 4; j++) backlog += env_dr(e)->b[(size_t)i * 4 + j];
         ok &= fabs(arrived - served - backlog) < 1e-3 * (1 + arrived);
     }
     TAP_OK(ok, "arrived = served + backlog for every agent (demand is conserved)");
@@ -354,8 +355,8 @@ static void env_conservation(void)
     env_begin_episode(e2, 1, ENV_NOISE_EVAL, 5);
     env_reset_agent(e, 2);  /* gid 3 */
     env_reset_agent(e2, 0); /* gid 3 */
-    TAP_OK(e->a[2] == e2->a[0] && e->beta[2] == e2->beta[0] &&
-               memcmp(e->d + 2 * 4, e2->d, 4 * sizeof(float)) == 0,
+    TAP_OK(env_dr(e)->a[2] == env_dr(e2)->a[0] && env_dr(e)->beta[2] == env_dr(e2)->beta[0] &&
+               memcmp(env_dr(e)->d + 2 * 4, env_dr(e2)->d, 4 * sizeof(float)) == 0,
            "an agent's parameters and demand depend on its gid only");
     env_destroy(&e);
     env_destroy(&e2);
@@ -378,18 +379,18 @@ static void env_batched(void)
         for (int k = 0; k < 2; k++) {
             env_create(&cfg, 1000, NA, gid, 1, &e[k]);
             if (prof) { /* 72 hours, 2 columns, whole-day offsets: rows wrap */
-                free(e[k]->shape);
-                free(e[k]->price);
-                e[k]->n_hours = 72;
-                e[k]->n_columns = 2;
-                e[k]->from_profiles = 1;
-                e[k]->shape = malloc(sizeof(float) * 144);
-                e[k]->price = malloc(sizeof(float) * 72);
-                for (int h = 0; h < 144; h++) e[k]->shape[h] = 0.5f + (float)((h * 37) % 29) / 19.0f;
-                for (int h = 0; h < 72; h++) e[k]->price[h] = 0.1f + (float)(h % 7) / 13.0f;
+                free(env_dr(e[k])->shape);
+                free(env_dr(e[k])->price);
+                env_dr(e[k])->n_hours = 72;
+                env_dr(e[k])->n_columns = 2;
+                env_dr(e[k])->from_profiles = 1;
+                env_dr(e[k])->shape = malloc(sizeof(float) * 144);
+                env_dr(e[k])->price = malloc(sizeof(float) * 72);
+                for (int h = 0; h < 144; h++) env_dr(e[k])->shape[h] = 0.5f + (float)((h * 37) % 29) / 19.0f;
+                for (int h = 0; h < 72; h++) env_dr(e[k])->price[h] = 0.1f + (float)(h % 7) / 13.0f;
                 for (int i = 0; i < NA; i++) {
-                    e[k]->column[i] = (int32_t)(gid[i] % 2);
-                    e[k]->offset[i] = 24 * (int32_t)(gid[i] % 3);
+                    env_dr(e[k])->column[i] = (int32_t)(gid[i] % 2);
+                    env_dr(e[k])->offset[i] = 24 * (int32_t)(gid[i] % 3);
                 }
             }
             env_begin_episode(e[k], 5, ENV_NOISE_RUN, 3);
@@ -400,22 +401,22 @@ static void env_batched(void)
             if (t == 10) { /* a restarted agent draws afresh for an odd step */
                 env_reset_agent(e[0], 17);
                 env_reset_agent(e[1], 17);
-                e[0]->z_ctr[17] = e[1]->z_ctr[17] = 0;
+                env_dr(e[0])->z_ctr[17] = env_dr(e[1])->z_ctr[17] = 0;
             }
-            float lam[NA], ob0[NA * ENV_OBS], ob1[NA * ENV_OBS];
+            float lam[NA], ob0[NA * DR_OBS], ob1[NA * DR_OBS];
             uint8_t act[NA];
             for (int i = 0; i < NA; i++) {
                 lam[i] = 0.01f * (float)(i % 13);
                 act[i] = (uint8_t)((i * 5 + t * 3) % e[0]->n_levels);
             }
-            for (lidx_t i = 0; i < NA; i++) env_observe(e[0], i, t, &lam[i], ob0 + i * ENV_OBS);
-            env_observe_agents(e[1], 3, NA - 3, t, lam + 3, ob1 + 3 * ENV_OBS);
+            for (lidx_t i = 0; i < NA; i++) env_observe(e[0], i, t, &lam[i], ob0 + i * DR_OBS);
+            env_observe_agents(e[1], 3, NA - 3, t, lam + 3, ob1 + 3 * DR_OBS);
             env_observe_agents(e[1], 0, 3, t, lam, ob1);
             same_obs &= memcmp(ob0, ob1, sizeof ob0) == 0;
             for (int i = 0; i < NA; i++) { /* the vectorised log1p has the scalar bits */
-                const float lb = log1p_f(e[0]->b[i] * e[0]->inv_a[i]);
-                same_obs &= memcmp(&lb, &ob0[i * ENV_OBS], sizeof lb) == 0;
-                nonzero += e[0]->b[i] > 0;
+                const float lb = log1p_f(env_dr(e[0])->b[i] * env_dr(e[0])->inv_a[i]);
+                same_obs &= memcmp(&lb, &ob0[i * DR_OBS], sizeof lb) == 0;
+                nonzero += env_dr(e[0])->b[i] > 0;
             }
             float g0[NA], r0[NA], s0[NA], d0[NA], g1[NA], r1[NA], s1[NA], d1[NA];
             for (lidx_t i = 0; i < NA; i++)
@@ -425,7 +426,7 @@ static void env_batched(void)
             /* The demand for t + 1 from its definition: the normal of the
              * block (gid, episode, copy 0, (t + 1) / 2), clipped, scaled. */
             for (int i = 0; i < NA; i++) {
-                const env_t *E0 = e[0];
+                const dr_env_t *E0 = env_dr(e[0]);
                 const int64_t t1 = t + 1;
                 double z[2];
                 rng_normal2(E0->seed, E0->stream, (uint64_t)gid[i],
@@ -440,8 +441,8 @@ static void env_batched(void)
             }
             same_step &= memcmp(g0, g1, sizeof g0) == 0 && memcmp(r0, r1, sizeof r0) == 0 &&
                          memcmp(s0, s1, sizeof s0) == 0 && memcmp(d0, d1, sizeof d0) == 0 &&
-                         memcmp(e[0]->b, e[1]->b, sizeof(float) * NA) == 0 &&
-                         memcmp(e[0]->d, e[1]->d, sizeof(float) * NA) == 0;
+                         memcmp(env_dr(e[0])->b, env_dr(e[1])->b, sizeof(float) * NA) == 0 &&
+                         memcmp(env_dr(e[0])->d, env_dr(e[1])->d, sizeof(float) * NA) == 0;
         }
         TAP_OK(same_obs && nonzero > T * NA / 10,
                "%s: env_observe_agents has env_observe's bits, log1p_f's (%d backlogs > 0)",
@@ -480,26 +481,26 @@ static void act_batched(void)
             env_begin_episode(e, 3, ENV_NOISE_RUN, 0);
             for (lidx_t i = 0; i < NA; i++) env_reset_agent(e, i);
             policyset_t ps;
-            policyset_init(&ps, &cfg, e->n_levels, NA, 64);
+            policyset_init(&ps, &cfg, &e->spec, NA, 64);
             for (int q = 0; q < ps.n_nets; q++) {
                 mlp_init(&ps.net, policyset_params(&ps, q), 17, (uint64_t)q);
-                for (int c = 0; c < ENV_OBS; c++) {
-                    ps.obs_mean[q * ENV_OBS + c] = 0.01f * (float)((q + c) % 7);
-                    ps.obs_istd[q * ENV_OBS + c] = 0.5f + 0.1f * (float)((q * c) % 5);
+                for (int c = 0; c < DR_OBS; c++) {
+                    ps.obs_mean[q * DR_OBS + c] = 0.01f * (float)((q + c) % 7);
+                    ps.obs_istd[q * DR_OBS + c] = 0.5f + 0.1f * (float)((q * c) % 5);
                 }
             }
             const size_t ld = (size_t)ps.work.ld;
             const int K = ps.net.actions;
             int same = 1, varied = 0;
             for (int t = 0; t < 4; t++) {
-                float lam[NA], obs[NA * ENV_OBS], lpa[NA][ENV_MAX_LEVELS], pra[NA][ENV_MAX_LEVELS];
+                float lam[NA], obs[NA * DR_OBS], lpa[NA][ENV_MAX_LEVELS], pra[NA][ENV_MAX_LEVELS];
                 uint8_t a1[NA], a2[NA];
                 for (int i = 0; i < NA; i++) lam[i] = 0.3f * (float)(i % 4);
                 env_observe_agents(e, 0, NA, t, lam, obs);
                 const int greedy = t % 2;
                 for (int i0 = 0; i0 < NA; i0 += CHUNK) {
                     const int m = NA - i0 < CHUNK ? NA - i0 : CHUNK;
-                    policyset_act_agents(&ps, e, i0, m, t, obs + i0 * ENV_OBS, 5, 2, greedy, a1 + i0);
+                    policyset_act_agents(&ps, e, i0, m, t, obs + i0 * DR_OBS, 5, 2, greedy, a1 + i0);
                     for (int r = 0; r < m; r++)
                         for (int k = 0; k < K; k++) {
                             lpa[i0 + r][k] = ps.lp[k * ld + (size_t)r];
@@ -507,7 +508,7 @@ static void act_batched(void)
                         }
                 }
                 for (lidx_t i = 0; i < NA; i++) {
-                    policyset_act(&ps, e, i, t, obs + i * ENV_OBS, &lam[i], 5, 2, greedy, &a2[i], NULL,
+                    policyset_act(&ps, e, i, t, obs + i * DR_OBS, &lam[i], 5, 2, greedy, &a2[i], NULL,
                                   NULL);
                     for (int k = 0; k < K; k++)
                         same &= memcmp(&lpa[i][k], &ps.lp[k * ld], sizeof(float)) == 0 &&
@@ -541,12 +542,12 @@ static void sampling_distribution(void)
     env_create(&cfg, NA, NA, gid, 1, &e);
     env_begin_episode(e, 3, ENV_NOISE_RUN, 0);
     policyset_t ps;
-    policyset_init(&ps, &cfg, e->n_levels, NA, CH);
+    policyset_init(&ps, &cfg, &e->spec, NA, CH);
     mlp_init(&ps.net, ps.params, 23, 0);
     const int K = ps.net.actions;
-    float obs[CH * ENV_OBS], p[ENV_MAX_LEVELS];
+    float obs[CH * DR_OBS], p[ENV_MAX_LEVELS];
     for (int r = 0; r < CH; r++)
-        for (int c = 0; c < ENV_OBS; c++) obs[r * ENV_OBS + c] = 0.3f * (float)(c + 1);
+        for (int c = 0; c < DR_OBS; c++) obs[r * DR_OBS + c] = 0.3f * (float)(c + 1);
     long count[ENV_MAX_LEVELS] = {0};
     uint8_t act[CH];
     for (int i0 = 0; i0 < NA; i0 += CH) {

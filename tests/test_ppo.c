@@ -12,6 +12,7 @@
 #include "samarl/comm.h"
 #include "samarl/config.h"
 #include "samarl/env.h"
+#include "samarl/env_dr.h"
 #include "samarl/policy.h"
 #include "samarl/ppo.h"
 #include "samarl/reprosum.h"
@@ -31,18 +32,18 @@ static void regret(policyset_t *ps, env_t *e, double *mean_regret, double *mean_
         env_begin_episode(e, 99, ENV_NOISE_EVAL, (uint64_t)q);
         for (lidx_t i = 0; i < e->n; i++) {
             env_reset_agent(e, i);
-            float lam[COPIES], obs[COPIES * ENV_OBS];
+            float lam[COPIES], obs[COPIES * DR_OBS];
             uint8_t act[COPIES];
             for (int j = 0; j < B; j++) lam[j] = (float)lams[q];
             env_observe(e, i, 0, lam, obs);
             policyset_act(ps, e, i, 0, obs, lam, 99, 1, 1, act, NULL, NULL);
-            const double a = e->a[i], beta = e->beta[i], price = env_price(e, 0, 0);
+            const double a = env_dr(e)->a[i], beta = env_dr(e)->beta[i], price = env_price(e, 0, 0);
             for (int j = 0; j < B; j++) {
-                const double P = e->d[(size_t)i * B + j];
+                const double P = env_dr(e)->d[(size_t)i * B + j];
                 double best = -INFINITY, chosen = 0;
                 for (int k = 0; k < e->n_levels; k++) {
-                    double c = e->levels[k] * a, s = c < P ? c : P, bn = P - s, x = c - s;
-                    double r = beta * a * log1p(x / a) - (price + lams[q]) * c - e->kappa * bn;
+                    double c = env_dr(e)->levels[k] * a, s = c < P ? c : P, bn = P - s, x = c - s;
+                    double r = beta * a * log1p(x / a) - (price + lams[q]) * c - env_dr(e)->kappa * bn;
                     if (r > best) best = r;
                     if (k == act[j]) chosen = r;
                 }
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
     env_create(&cfg, NAGENTS, n, gid, COPIES, &e);
     env_create(&cfg, NAGENTS, n, gid, COPIES, &ev);
     policyset_t ps;
-    policyset_init(&ps, &cfg, e->n_levels, n, COPIES);
+    policyset_init(&ps, &cfg, &e->spec, n, COPIES);
     ppo_t *ppo = ppo_create(&cfg, e, &ps);
     ppo_init_fresh(ppo);
 

@@ -23,7 +23,6 @@ typedef enum { PARTITION_METIS, PARTITION_BLOCK, PARTITION_FILE } partition_meth
 typedef enum { HALO_P2P, HALO_NEIGHBOR } halo_method_t;
 typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
-typedef enum { ENV_DR } env_name_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
 typedef enum { ALGO_PPO, ALGO_MAPPO_L } algo_t;
@@ -66,7 +65,7 @@ typedef struct config {
         double max_ghost_share; /* its memory guard */
     } halo;
     struct {
-        int name; /* env_name_t */
+        char *name; /* a registered environment (env.h) */
         uint64_t seed;
         int64_t horizon;
         double heterogeneity, min_scale, beta_min, beta_max;

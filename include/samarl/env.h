@@ -1,115 +1,184 @@
-/* Environment DR-v1: demand response with separable dynamics (DESIGN.md §3).
+/* The environment interface: what every environment declares and the
+ * operations the trainers, the evaluation and `samarl run` call on it.
+ * env.name picks an implementation from the registry (src/env/env.c); DR-v1,
+ * the demand-response environment of DESIGN.md §3, is "dr" (src/env/dr.c).
  *
- * One agent is a household or building drawing energy from the grid once an
- * hour. Each agent's state lives in structure-of-arrays form over the rank's
- * agents x parallel copies (index i * copies + j), and a step of one agent
- * never touches another agent's state. Every random draw is keyed by
- * (seed, gid, episode, copy, step), so an agent's trajectory is the same on
- * any number of ranks and in any visiting order. Nothing is allocated per
- * step.
+ * An environment holds the state of a rank's agents x parallel copies in
+ * structure-of-arrays form (index i * copies + j) and works on blocks of
+ * agents, so that its hot loops stay plain, vectorisable C. Nothing outside
+ * the implementation reads its state: callers see the fields of env_t below
+ * and the functions of this header. Every random draw is keyed by (seed,
+ * gid, episode, copy, step), so an agent's trajectory is the same on any
+ * number of ranks and in any visiting order; nothing is allocated per step.
  *
- * Per step t of copy j of agent i (hour h = (start_j + t) mod 24):
- *   d  = a_i shape_i(t) (1 + noise eps)         essential demand arriving
- *   P  = b + d;  c = L_k a_i;  s = min(c, P);  b' = P - s;  x = c - s
- *   r  = beta_i a_i ln(1 + x / a_i) - price(t) c - kappa b';  g = c
- * Observation: [ln(1 + b/a), d/a, sin(2 pi h/24), cos(2 pi h/24), price, lambda]. */
+ * Per step of agent i in copy j an environment gives a reward r, the usage
+ * g of the shared resource (the cost channel the multiplier prices: the
+ * trainers maximise r - lambda g), and two quantities `samarl run` reports
+ * as demand served and demand arrived (an environment without a notion of
+ * demand reports g for both). */
 #ifndef SAMARL_ENV_H
 #define SAMARL_ENV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "samarl/config.h"
 #include "samarl/types.h"
 
-#define ENV_OBS 6         /* observation features */
-#define ENV_MAX_LEVELS 16 /* actions */
+#define ENV_OBS_MAX 16    /* observation features, at most */
+#define ENV_MAX_LEVELS 16 /* discrete actions, at most */
 
 /* Where the noise of an episode comes from: training, evaluation and
  * execution never share draws. */
 typedef enum { ENV_NOISE_TRAIN, ENV_NOISE_EVAL, ENV_NOISE_RUN, ENV_NOISE_PROBE } env_noise_t;
 
-typedef struct env {
+/* What an environment declares about itself. */
+typedef enum { ENV_ACTION_DISCRETE, ENV_ACTION_CONTINUOUS } env_action_kind_t;
+typedef enum { ENV_REWARD_AGENT, ENV_REWARD_TEAM } env_reward_kind_t;
+typedef enum {
+    ENV_SPLIT_AGENTS, /* agents are split across ranks by the partition */
+    ENV_SPLIT_COPIES  /* whole joint copies are split across ranks (small worlds) */
+} env_split_t;
+
+typedef struct env_spec {
+    int obs_dim;                   /* observation features (<= ENV_OBS_MAX), lambda last */
+    env_action_kind_t action_kind; /* discrete: n_levels actions; continuous: action_dim */
+    int n_levels, action_dim;
+    int n_costs;                   /* cost channels per agent (usage g is channel 0) */
+    env_reward_kind_t reward_kind; /* a reward per agent, or one team reward */
+    int hops;                      /* hops of neighbours a step reads (0: separable) */
+    env_split_t split;
+    int analytic; /* whether it has an analytic policy (set by env_create) */
+} env_spec_t;
+
+/* A per-agent table an environment publishes (the policy and run files
+ * write it as /agents/NAME), or a per-agent x copy array of its state that a
+ * checkpoint must hold to continue bit for bit. */
+typedef struct env_table {
+    const char *name, *units, *description;
+    const float *data; /* [n] */
+    /* The policy file's wording of the description, where it has always
+     * differed from the run file's (NULL: the same). */
+    const char *policy_description;
+} env_table_t;
+typedef enum { ENV_FIELD_F32, ENV_FIELD_F64, ENV_FIELD_I64 } env_field_type_t;
+typedef struct env_field {
+    const char *name;
+    void *data; /* [n * copies] elements of `type` */
+    env_field_type_t type;
+} env_field_t;
+
+typedef struct env env_t;
+
+/* One environment: its declarations come from create, which fills e->spec
+ * and e->capacity and returns its private state (collective: it may read
+ * files on rank 0 and reduce over ranks; bad input fails every rank through
+ * comm_check). Optional operations are NULL when the environment has none. */
+typedef struct env_ops {
+    const char *name;
+    const char *summary; /* one line, for samarl list */
+    void *(*create)(const config_t *cfg, env_t *e);
+    void (*destroy)(void *impl);
+    void (*begin_episode)(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode);
+    void (*reset_agent)(env_t *e, lidx_t i);
+    void (*observe)(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs);
+    void (*step)(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage,
+                 float *reward, float *served, float *arrived);
+    void (*observe_agents)(const env_t *e, lidx_t i0, int m, int64_t t, const float *lambda,
+                           float *obs);
+    void (*step_agents)(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action,
+                        float *usage, float *reward, float *served, float *arrived);
+    /* Collective: a hash of everything that defines the environment. */
+    uint64_t (*fingerprint)(const env_t *e);
+    /* Per-agent tables (k = 0, 1, ... until it returns 0) and checkpoint fields. */
+    int (*table)(const env_t *e, int k, env_table_t *out);
+    int (*field)(env_t *e, int k, env_field_t *out);
+    /* Optional: what is pending for agents i0..i0+m-1 of copy 0 (e.g. deferred
+     * demand), and whether it has become a backlog that no longer clears
+     * (samarl run's "postponers"). */
+    void (*pending_agents)(const env_t *e, lidx_t i0, int m, float *out);
+    int (*stuck)(const env_t *e, lidx_t i);
+    /* Optional: the price of usage in copy j at step t (samarl run's energy cost). */
+    float (*price)(const env_t *e, int j, int64_t t);
+    /* Optional: an analytic policy (policy.type = bestresponse): actions of
+     * agent i at step t in every copy, softmax with temperature tau (0: argmax)
+     * drawn with the uniforms u[copy]. */
+    void (*analytic)(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
+                     double defer_hours, const double *u, uint8_t *action);
+} env_ops_t;
+
+/* An environment instance. The fields are the caller's to read, not to write. */
+struct env {
+    const env_ops_t *ops;
+    void *impl;
     lidx_t n;          /* agents on this rank */
     int copies;        /* parallel copies of each agent */
     gidx_t n_global;   /* agents in the whole run */
     const gidx_t *gid; /* [n], the caller's (not owned) */
+    env_spec_t spec;
+    int n_levels;     /* spec.n_levels, read in many places */
+    uint64_t episode; /* the episode begun last (env_begin_episode) */
+    double capacity; /* the bound C on the total usage sum_i g_i per step */
+};
 
-    /* Constants. */
-    int n_levels;
-    float levels[ENV_MAX_LEVELS];
-    float kappa, noise, noise_clip;
-    double capacity; /* C = capacity_ratio * sum_i a_i (exact sum) */
-    double sum_scale;
+/* The registry: env_find(name) or NULL; env_registered(k) for k = 0, 1, ...
+ * until NULL (samarl list). */
+const env_ops_t *env_find(const char *name);
+const env_ops_t *env_registered(int k);
 
-    /* Per agent [n]. */
-    float *a, *inv_a, *beta;
-    int32_t *column; /* profile column (0 for the synthetic shape) */
-    int32_t *offset; /* hours into the profile (0 for the synthetic shape) */
-
-    /* Tables: shape[column][hour], price[hour], hour in 0..n_hours-1. */
-    int n_hours, n_columns;
-    float *shape, *price;
-    int from_profiles;
-    float sin_h[24], cos_h[24]; /* hour-of-day features */
-
-    /* Episode: noise source, index, per-copy start hour (a multiple of 24). */
-    uint64_t seed;
-    uint32_t stream;
-    uint64_t episode;
-    int64_t *start; /* [copies] */
-
-    /* State [n * copies]: pending backlog and the demand arriving now. */
-    float *b, *d;
-    /* Box-Muller draws two normals per counter, for steps 2u and 2u + 1:
-     * the second is kept for its step with the counter it came from. */
-    float *z_spare;
-    uint64_t *z_ctr; /* counter + 1; 0: none kept */
-} env_t;
-
-/* Collective. Per-agent parameters for the rank's agents gid[0..n) from
- * env.seed, env.nodes and env.profiles (read on rank 0). Bad input: message
- * naming the file and what was expected, every rank exits 1. */
+/* Collective. The environment env.name for the rank's agents gid[0..n), with
+ * `copies` parallel copies. Bad input: a message naming the file and what was
+ * expected, every rank exits 1. */
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out);
 void env_destroy(env_t **e);
-/* Rank 0's part of env_create for env.profiles: read a profile CSV into
- * n_hours, n_columns, shape and price. Not collective. On SAMARL_ERR the
- * tables may be half made: the caller frees shape and price either way. */
-int env_load_profiles(const char *path, env_t *e);
 
-/* Start episode `episode` of noise source `src` (seeded by run_seed): sets
- * each copy's start hour. Call before env_reset_agent. */
+/* Start episode `episode` of noise source `src` (seeded by run_seed). Call
+ * before env_reset_agent. */
 void env_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode);
-/* Agent i: zero backlog, draw the demand of step 0, in every copy. */
+/* Agent i: a fresh start in every copy. */
 void env_reset_agent(env_t *e, lidx_t i);
-/* Agent i at step t: obs[copies][ENV_OBS] with the multiplier lambda[copy]. */
+/* Agent i at step t: obs[copies][spec.obs_dim] with the multiplier lambda[copy]. */
 void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs);
 /* Agent i at step t takes action[copy]; outputs per copy (any may be NULL):
- * usage g = c, reward r (without the multiplier term), served s, arrived d.
- * Draws the demand of step t + 1. */
+ * usage g, reward r (without the multiplier term), served, arrived. */
 void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage, float *reward,
               float *served, float *arrived);
-
-/* The analytic best-response policy (DESIGN.md §3): level scores with a
- * convex cost for what is left pending; softmax with temperature tau * a_i
- * sampled with the uniforms u[copy] (tau = 0: argmax). */
 /* The same for one copy (copies == 1) and agents i0 .. i0+m-1, with lambda,
- * obs, action and the outputs indexed by q = i - i0: the bits of the calls
- * per agent, for a fraction of their time (samarl run's inner loop). */
+ * obs, action and the outputs (none NULL) indexed by q = i - i0: the bits of
+ * the calls per agent, for a fraction of their time (samarl run's loop). */
 void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float *lambda,
                         float *obs);
 void env_step_agents(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
                      float *reward, float *served, float *arrived);
 
-void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
-                      double defer_hours, const double *u, uint8_t *action);
+/* Collective. A hash of everything that defines the environment, the same
+ * on any number of ranks: a policy trained for one is refused by another. */
+uint64_t env_fingerprint(const env_t *e);
 
-/* Price of copy j at step t, and the hour of day. */
+/* The environment's per-agent tables and checkpoint fields: k = 0, 1, ...
+ * while they return 1. */
+int env_table(const env_t *e, int k, env_table_t *out);
+int env_field(env_t *e, int k, env_field_t *out);
+
+/* What is pending for agents i0..i0+m-1 (copies == 1), 0 without the
+ * notion; whether agent i's backlog no longer clears (0 without it). */
+void env_pending_agents(const env_t *e, lidx_t i0, int m, float *out);
+int env_stuck(const env_t *e, lidx_t i);
+/* The price of usage in copy j at step t (0 without one). */
 float env_price(const env_t *e, int j, int64_t t);
 
-/* Collective. A hash of everything that defines the environment (agents'
- * parameters at their gids, tables, constants), the same on any number of
- * ranks: a policy trained for one environment is refused by another. */
-uint64_t env_fingerprint(const env_t *e);
+/* Whether the environment has an analytic policy, and its actions (see
+ * env_ops_t.analytic). */
+int env_has_analytic(const env_t *e);
+void env_analytic_act(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
+                      double defer_hours, const double *u, uint8_t *action);
+
+/* For implementations' fingerprints: a hash of n bytes on top of h; the
+ * start of an agent's hash; and (collective) the sum mod 2^64 of every
+ * rank's h, the same whatever the partition, for summing per-agent hashes. */
+uint64_t env_hash_bytes(uint64_t h, const void *p, size_t n);
+uint64_t env_hash_gid(gidx_t gid);
+uint64_t env_hash_allsum(uint64_t h);
 
 #endif

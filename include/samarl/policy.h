@@ -96,8 +96,11 @@ typedef struct policyset {
     float *lp, *prob; /* [actions][work.ld] log-probabilities and probabilities */
 } policyset_t;
 
-/* Allocate for n_agents local agents acting in batches of up to `batch`. */
-void policyset_init(policyset_t *ps, const config_t *cfg, int n_actions, lidx_t n_agents,
+/* Allocate for n_agents local agents of an environment that declares
+ * `spec` (observation size, actions), acting in batches of up to `batch`.
+ * Collective: policy.type = bestresponse on an environment without an
+ * analytic policy fails every rank with a message. */
+void policyset_init(policyset_t *ps, const config_t *cfg, const env_spec_t *spec, lidx_t n_agents,
                     int batch);
 void policyset_free(policyset_t *ps);
 /* The network of local agent i. */
@@ -114,7 +117,7 @@ static inline uint64_t action_counter(int source, uint64_t episode_copy, int64_t
     return ((uint64_t)source << 46) | (episode_copy << 20) | (uint64_t)t;
 }
 
-/* Agent i acts in every copy at step t: obs[copies][ENV_OBS] from
+/* Agent i acts in every copy at step t: obs[copies][in] from
  * env_observe, multipliers lambda[copies]; actions sampled with uniforms
  * keyed by (seed, gid, counter(source, episode * copies + j, t)), or the
  * most likely action with greedy. logp (may be NULL) gets log pi(a),
@@ -123,7 +126,7 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
                    const float *lambda, uint64_t seed, int source, int greedy, uint8_t *action,
                    float *logp, float *value);
 
-/* One copy: agents i0 .. i0+m-1 act at step t (obs[m][ENV_OBS], m <= the
+/* One copy: agents i0 .. i0+m-1 act at step t (obs[m][in], m <= the
  * batch given to init), a shared network in one batched forward, per-agent
  * networks one sample each (the next agents' weights prefetched), then one
  * log-softmax and the uniforms for all. The same actions as policyset_act

@@ -3,6 +3,7 @@
  * finite prices >= 0 and, per building, a finite load shape >= 0 of mean 1. */
 #include "fuzz_table.h"
 #include "samarl/env.h"
+#include "samarl/env_dr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(!fuzz_has_nul(data, size));
     fuzz_check_table(t);
 
-    env_t e;
+    dr_env_t e;
     memset(&e, 0, sizeof e);
     if (env_load_profiles(path, &e) == SAMARL_OK) {
         FUZZ_CHECK(e.n_hours == t->n && e.n_hours >= 24 && e.n_hours % 24 == 0);

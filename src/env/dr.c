@@ -1,5 +1,5 @@
-/* Environment DR-v1 (see env.h). */
-#include "samarl/env.h"
+/* Environment DR-v1 (see env_dr.h): env.name = dr. */
+#include "samarl/env_dr.h"
 
 #include <ctype.h>
 #include <float.h>
@@ -22,7 +22,7 @@
 /* ---- tables ----------------------------------------------------------------- */
 
 /* The synthetic daily shape of DESIGN.md §3, normalised to mean 1. */
-static void synthetic_tables(const config_t *cfg, env_t *e)
+static void synthetic_tables(const config_t *cfg, dr_env_t *e)
 {
     e->n_hours = 24;
     e->n_columns = 1;
@@ -53,7 +53,7 @@ static void column_list(const nodes_t *t, char *buf, size_t size)
 
 /* Rank 0: a CityLearn-format profile file -> shape[column][hour] normalised
  * to mean 1 per column, and price[hour]. */
-int env_load_profiles(const char *path, env_t *e)
+int env_load_profiles(const char *path, dr_env_t *e)
 {
     nodes_t *t;
     if (table_load(path, "profiles", 0, 0, &t) != SAMARL_OK) return SAMARL_ERR;
@@ -186,10 +186,12 @@ done:
 
 /* ---- creation --------------------------------------------------------------- */
 
-void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
-                env_t **out)
+static void *dr_create(const config_t *cfg, env_t *env)
 {
-    env_t *e = XZNEW(env_t, 1);
+    dr_env_t *e = XZNEW(dr_env_t, 1);
+    const lidx_t n = env->n;
+    const gidx_t n_global = env->n_global, *gid = env->gid;
+    const int copies = env->copies;
     e->n = n;
     e->copies = copies;
     e->n_global = n_global;
@@ -268,13 +270,20 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
     e->d = XZNEW(float, (size_t)nn * (size_t)copies);
     e->z_spare = XZNEW(float, (size_t)nn * (size_t)copies);
     e->z_ctr = XZNEW(uint64_t, (size_t)nn * (size_t)copies);
-    *out = e;
+    env->spec = (env_spec_t){.obs_dim = DR_OBS,
+                             .action_kind = ENV_ACTION_DISCRETE,
+                             .n_levels = e->n_levels,
+                             .n_costs = 1,
+                             .reward_kind = ENV_REWARD_AGENT,
+                             .hops = 0,
+                             .split = ENV_SPLIT_AGENTS};
+    env->capacity = e->capacity;
+    return e;
 }
 
-void env_destroy(env_t **ep)
+static void dr_destroy(void *impl)
 {
-    env_t *e = *ep;
-    if (!e) return;
+    dr_env_t *e = impl;
     free(e->a);
     free(e->inv_a);
     free(e->beta);
@@ -288,7 +297,6 @@ void env_destroy(env_t **ep)
     free(e->z_spare);
     free(e->z_ctr);
     free(e);
-    *ep = NULL;
 }
 
 /* ---- dynamics --------------------------------------------------------------- */
@@ -296,8 +304,9 @@ void env_destroy(env_t **ep)
 static const uint32_t noise_streams[] = {RNG_STREAM_NOISE_TRAIN, RNG_STREAM_NOISE_EVAL,
                                          RNG_STREAM_NOISE_RUN, RNG_STREAM_NOISE_PROBE};
 
-void env_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode)
+static void dr_begin_episode(env_t *env, uint64_t run_seed, env_noise_t src, uint64_t episode)
 {
+    dr_env_t *e = env->impl;
     e->seed = run_seed;
     e->stream = noise_streams[src];
     e->episode = episode;
@@ -311,13 +320,14 @@ void env_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t ep
                                : 0;
 }
 
-static inline int64_t hour_index(const env_t *e, int j, int64_t t)
+static inline int64_t hour_index(const dr_env_t *e, int j, int64_t t)
 {
     return (e->start[j] + t) % e->n_hours;
 }
 
-float env_price(const env_t *e, int j, int64_t t)
+static float dr_price(const env_t *env, int j, int64_t t)
 {
+    const dr_env_t *e = env->impl;
     return e->price[hour_index(e, j, t)];
 }
 
@@ -342,7 +352,7 @@ enum { ENV_BATCH = 64 };
  * t / 2): Box-Muller gives two normals per block, for steps 2u and 2u + 1,
  * and the second is kept with its counter for the odd step. The blocks
  * still to draw are drawn together (rng_blocks). */
-static void demand_block(env_t *e, lidx_t i0, int m, int j0, int nj, int64_t t)
+static void demand_block(dr_env_t *e, lidx_t i0, int m, int j0, int nj, int64_t t)
 {
     SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS) && (m == 1 || nj == 1) && m * nj <= ENV_BATCH);
     const int B = e->copies, odd = (int)(t & 1);
@@ -396,16 +406,18 @@ static void demand_block(env_t *e, lidx_t i0, int m, int j0, int nj, int64_t t)
     }
 }
 
-void env_reset_agent(env_t *e, lidx_t i)
+static void dr_reset_agent(env_t *env, lidx_t i)
 {
+    dr_env_t *e = env->impl;
     const int B = e->copies;
     for (int j = 0; j < B; j++) e->b[(size_t)i * B + j] = 0.0f;
     for (int j0 = 0; j0 < B; j0 += ENV_BATCH)
         demand_block(e, i, 1, j0, B - j0 < ENV_BATCH ? B - j0 : ENV_BATCH, 0);
 }
 
-void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs)
+static void dr_observe(const env_t *env, lidx_t i, int64_t t, const float *lambda, float *obs)
 {
+    const dr_env_t *e = env->impl;
     const int B = e->copies;
     const float ia = e->inv_a[i];
     const float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
@@ -415,7 +427,7 @@ void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float
         log1p_scaled(b + j0, &ia, 0, lb, nj);
         for (int j = j0; j < j0 + nj; j++) {
             int64_t hi = hour_index(e, j, t);
-            float *o = obs + (size_t)j * ENV_OBS;
+            float *o = obs + (size_t)j * DR_OBS;
             o[0] = lb[j - j0];
             o[1] = d[j] * ia;
             o[2] = e->sin_h[hi % 24];
@@ -426,9 +438,10 @@ void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float
     }
 }
 
-void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage, float *reward,
-              float *served, float *arrived)
+static void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, float *usage,
+                    float *reward, float *served, float *arrived)
 {
+    dr_env_t *e = env->impl;
     const int B = e->copies;
     const float a = e->a[i], ia = e->inv_a[i], ba = e->beta[i] * a, kappa = e->kappa;
     float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
@@ -460,9 +473,10 @@ void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage
 
 /* ---- one copy, a run of agents (samarl run's inner loop) ------------------- */
 
-void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float *lambda,
-                        float *obs)
+static void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t,
+                              const float *lambda, float *obs)
 {
+    const dr_env_t *e = env->impl;
     SAMARL_ASSERT(e->copies == 1 && i0 >= 0 && i0 + m <= e->n);
     const int64_t hi = hour_index(e, 0, t);
     const float sh = e->sin_h[hi % 24], ch = e->cos_h[hi % 24], p = e->price[hi];
@@ -471,7 +485,7 @@ void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float
         const lidx_t i = i0 + q;
         if (q % ENV_BATCH == 0)
             log1p_scaled(e->b + i, e->inv_a + i, 1, lb, m - q < ENV_BATCH ? m - q : ENV_BATCH);
-        float *o = obs + (size_t)q * ENV_OBS;
+        float *o = obs + (size_t)q * DR_OBS;
         o[0] = lb[q % ENV_BATCH];
         o[1] = e->d[i] * e->inv_a[i];
         o[2] = sh;
@@ -481,9 +495,10 @@ void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float
     }
 }
 
-void env_step_agents(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
-                     float *reward, float *served, float *arrived)
+static void dr_step_agents(env_t *env, lidx_t i0, int m, int64_t t, const uint8_t *action,
+                           float *usage, float *reward, float *served, float *arrived)
 {
+    dr_env_t *e = env->impl;
     SAMARL_ASSERT(e->copies == 1 && i0 >= 0 && i0 + m <= e->n);
     const float p = e->price[hour_index(e, 0, t)], kappa = e->kappa;
     float x[ENV_BATCH], lx[ENV_BATCH];
@@ -512,9 +527,13 @@ void env_step_agents(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *actio
         demand_block(e, i0 + q0, m - q0 < ENV_BATCH ? m - q0 : ENV_BATCH, 0, 1, t + 1);
 }
 
-void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
-                      double defer_hours, const double *u, uint8_t *action)
+/* The analytic best-response policy (DESIGN.md §3): level scores with a
+ * convex cost for what is left pending; softmax with temperature tau * a_i
+ * sampled with the uniforms u[copy] (tau = 0: argmax). */
+static void dr_bestresponse(const env_t *env, lidx_t i, int64_t t, const float *lambda, double tau,
+                            double defer_hours, const double *u, uint8_t *action)
 {
+    const dr_env_t *e = env->impl;
     const int B = e->copies, K = e->n_levels;
     const double a = e->a[i], ba = (double)e->beta[i] * a, kH = e->kappa * defer_hours;
     const float *b = e->b + (size_t)i * B, *d = e->d + (size_t)i * B;
@@ -550,44 +569,108 @@ void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, 
 
 /* ---- fingerprint ------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t z)
+static uint64_t dr_fingerprint(const env_t *env)
 {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t k = 0; k < n; k++) h = mix64(h ^ c[k]) + k;
-    return h;
-}
-
-uint64_t env_fingerprint(const env_t *e)
-{
-    /* Agents: a sum (mod 2^64) of per-agent hashes, so any partition gives
-     * the same value; summed as 32-bit halves, exact in int64. */
+    const dr_env_t *e = env->impl;
     uint64_t h = 0;
     for (lidx_t i = 0; i < e->n; i++) {
-        uint64_t z = mix64((uint64_t)e->gid[i] * 0x9E3779B97F4A7C15ULL);
-        z = hash_bytes(z, &e->a[i], sizeof(float));
-        z = hash_bytes(z, &e->beta[i], sizeof(float));
-        z = hash_bytes(z, &e->column[i], sizeof(int32_t));
-        z = hash_bytes(z, &e->offset[i], sizeof(int32_t));
+        uint64_t z = env_hash_gid(e->gid[i]);
+        z = env_hash_bytes(z, &e->a[i], sizeof(float));
+        z = env_hash_bytes(z, &e->beta[i], sizeof(float));
+        z = env_hash_bytes(z, &e->column[i], sizeof(int32_t));
+        z = env_hash_bytes(z, &e->offset[i], sizeof(int32_t));
         h += z;
     }
-    int64_t p[2] = {(int64_t)(h & 0xffffffffu), (int64_t)(h >> 32)};
-    comm_allreduce_int64(p, 2, COMM_SUM);
-    h = ((uint64_t)p[1] << 32) + (uint64_t)p[0];
+    h = env_hash_allsum(h);
     /* Everything shared. */
-    h = hash_bytes(h, &e->n_global, sizeof e->n_global);
-    h = hash_bytes(h, &e->n_levels, sizeof e->n_levels);
-    h = hash_bytes(h, e->levels, sizeof(float) * (size_t)e->n_levels);
-    h = hash_bytes(h, &e->kappa, sizeof e->kappa);
-    h = hash_bytes(h, &e->noise, sizeof e->noise);
-    h = hash_bytes(h, &e->noise_clip, sizeof e->noise_clip);
-    h = hash_bytes(h, e->shape, sizeof(float) * (size_t)e->n_hours * (size_t)e->n_columns);
-    h = hash_bytes(h, e->price, sizeof(float) * (size_t)e->n_hours);
+    h = env_hash_bytes(h, &e->n_global, sizeof e->n_global);
+    h = env_hash_bytes(h, &e->n_levels, sizeof e->n_levels);
+    h = env_hash_bytes(h, e->levels, sizeof(float) * (size_t)e->n_levels);
+    h = env_hash_bytes(h, &e->kappa, sizeof e->kappa);
+    h = env_hash_bytes(h, &e->noise, sizeof e->noise);
+    h = env_hash_bytes(h, &e->noise_clip, sizeof e->noise_clip);
+    h = env_hash_bytes(h, e->shape, sizeof(float) * (size_t)e->n_hours * (size_t)e->n_columns);
+    h = env_hash_bytes(h, e->price, sizeof(float) * (size_t)e->n_hours);
     return h;
 }
+
+/* ---- what the rest of samarl sees -------------------------------------------- */
+
+static int dr_table(const env_t *env, int k, env_table_t *out)
+{
+    const dr_env_t *e = env->impl;
+    switch (k) {
+    case 0:
+        *out = (env_table_t){"scale", "kWh/h", "demand scale a_i of each agent", e->a, NULL};
+        return 1;
+    case 1:
+        *out = (env_table_t){"beta", "$/kWh", "utility weight beta_i of each agent", e->beta,
+                             "utility weight beta_i"};
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The checkpoint holds the backlog, the demand drawn for the next step and
+ * Box-Muller's kept normal with its counter, in this order. */
+static int dr_field(env_t *env, int k, env_field_t *out)
+{
+    dr_env_t *e = env->impl;
+    switch (k) {
+    case 0:
+        *out = (env_field_t){"backlog", e->b, ENV_FIELD_F32};
+        return 1;
+    case 1:
+        *out = (env_field_t){"demand", e->d, ENV_FIELD_F32};
+        return 1;
+    case 2:
+        *out = (env_field_t){"z_spare", e->z_spare, ENV_FIELD_F32};
+        return 1;
+    case 3:
+        *out = (env_field_t){"z_counter", e->z_ctr, ENV_FIELD_I64};
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void dr_pending_agents(const env_t *env, lidx_t i0, int m, float *out)
+{
+    const dr_env_t *e = env->impl;
+    for (int q = 0; q < m; q++) out[q] = e->b[(size_t)(i0 + q) * (size_t)e->copies];
+}
+
+/* A postponer: a backlog above 24 hours of the agent's demand scale. */
+static int dr_stuck(const env_t *env, lidx_t i)
+{
+    const dr_env_t *e = env->impl;
+    return e->b[(size_t)i * (size_t)e->copies] > 24.0f * e->a[i];
+}
+
+dr_env_t *env_dr(const env_t *e)
+{
+    SAMARL_ASSERT(e->ops == &env_dr_ops);
+    return e->impl;
+}
+
+const env_ops_t env_dr_ops = {
+    .name = "dr",
+    .summary = "DR-v1 demand response: households defer essential demand under a shared grid "
+               "capacity (DESIGN.md 3)",
+    .create = dr_create,
+    .destroy = dr_destroy,
+    .begin_episode = dr_begin_episode,
+    .reset_agent = dr_reset_agent,
+    .observe = dr_observe,
+    .step = dr_step,
+    .observe_agents = dr_observe_agents,
+    .step_agents = dr_step_agents,
+    .fingerprint = dr_fingerprint,
+    .table = dr_table,
+    .field = dr_field,
+    .pending_agents = dr_pending_agents,
+    .stuck = dr_stuck,
+    .price = dr_price,
+    .analytic = dr_bestresponse,
+};

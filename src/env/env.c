@@ -1,0 +1,178 @@
+/* The environment registry and the dispatch of env.h's operations to the
+ * implementation env.name names. A new environment is one file in this
+ * folder and one line in `registry`. */
+#include "samarl/env.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/comm.h"
+#include "samarl/error.h"
+
+extern const env_ops_t env_dr_ops, env_toy_ops;
+
+static const env_ops_t *const registry[] = {
+    &env_dr_ops,
+    &env_toy_ops,
+};
+enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
+
+const env_ops_t *env_registered(int k)
+{
+    return k >= 0 && k < N_ENVS ? registry[k] : NULL;
+}
+
+const env_ops_t *env_find(const char *name)
+{
+    for (int k = 0; k < N_ENVS; k++)
+        if (strcmp(registry[k]->name, name) == 0) return registry[k];
+    return NULL;
+}
+
+void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
+                env_t **out)
+{
+    const env_ops_t *ops = env_find(cfg->env.name);
+    if (!ops) {
+        char names[256];
+        size_t used = 0;
+        names[0] = '\0';
+        for (int k = 0; k < N_ENVS && used < sizeof names; k++)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "",
+                                     registry[k]->name);
+        comm_check(samarl_seterr("env.name = '%s' is not an environment; expected one of: %s "
+                                 "('samarl list' describes them)",
+                                 cfg->env.name, names));
+    }
+    env_t *e = XZNEW(env_t, 1);
+    e->ops = ops;
+    e->n = n;
+    e->copies = copies;
+    e->n_global = n_global;
+    e->gid = gid;
+    e->impl = ops->create(cfg, e);
+    SAMARL_ASSERT(e->spec.obs_dim > 0 && e->spec.obs_dim <= ENV_OBS_MAX);
+    SAMARL_ASSERT(e->spec.action_kind != ENV_ACTION_DISCRETE ||
+                  (e->spec.n_levels > 0 && e->spec.n_levels <= ENV_MAX_LEVELS));
+    e->n_levels = e->spec.n_levels;
+    e->spec.analytic = ops->analytic != NULL;
+    *out = e;
+}
+
+void env_destroy(env_t **ep)
+{
+    env_t *e = *ep;
+    if (!e) return;
+    e->ops->destroy(e->impl);
+    free(e);
+    *ep = NULL;
+}
+
+void env_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode)
+{
+    e->episode = episode;
+    e->ops->begin_episode(e, run_seed, src, episode);
+}
+
+void env_reset_agent(env_t *e, lidx_t i)
+{
+    e->ops->reset_agent(e, i);
+}
+
+void env_observe(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs)
+{
+    e->ops->observe(e, i, t, lambda, obs);
+}
+
+void env_step(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage, float *reward,
+              float *served, float *arrived)
+{
+    e->ops->step(e, i, t, action, usage, reward, served, arrived);
+}
+
+void env_observe_agents(const env_t *e, lidx_t i0, int m, int64_t t, const float *lambda,
+                        float *obs)
+{
+    e->ops->observe_agents(e, i0, m, t, lambda, obs);
+}
+
+void env_step_agents(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
+                     float *reward, float *served, float *arrived)
+{
+    e->ops->step_agents(e, i0, m, t, action, usage, reward, served, arrived);
+}
+
+uint64_t env_fingerprint(const env_t *e)
+{
+    return e->ops->fingerprint(e);
+}
+
+int env_table(const env_t *e, int k, env_table_t *out)
+{
+    return e->ops->table ? e->ops->table(e, k, out) : 0;
+}
+
+int env_field(env_t *e, int k, env_field_t *out)
+{
+    return e->ops->field ? e->ops->field(e, k, out) : 0;
+}
+
+void env_pending_agents(const env_t *e, lidx_t i0, int m, float *out)
+{
+    if (e->ops->pending_agents)
+        e->ops->pending_agents(e, i0, m, out);
+    else
+        memset(out, 0, sizeof(float) * (size_t)(m > 0 ? m : 0));
+}
+
+int env_stuck(const env_t *e, lidx_t i)
+{
+    return e->ops->stuck ? e->ops->stuck(e, i) : 0;
+}
+
+float env_price(const env_t *e, int j, int64_t t)
+{
+    return e->ops->price ? e->ops->price(e, j, t) : 0.0f;
+}
+
+int env_has_analytic(const env_t *e)
+{
+    return e->ops->analytic != NULL;
+}
+
+void env_analytic_act(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
+                      double defer_hours, const double *u, uint8_t *action)
+{
+    SAMARL_ASSERT(e->ops->analytic);
+    e->ops->analytic(e, i, t, lambda, tau, defer_hours, u, action);
+}
+
+/* ---- fingerprints --------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+uint64_t env_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t k = 0; k < n; k++) h = mix64(h ^ c[k]) + k;
+    return h;
+}
+
+uint64_t env_hash_gid(gidx_t gid)
+{
+    return mix64((uint64_t)gid * 0x9E3779B97F4A7C15ULL);
+}
+
+uint64_t env_hash_allsum(uint64_t h)
+{
+    /* Summed as 32-bit halves: exact in int64 for any number of ranks. */
+    int64_t p[2] = {(int64_t)(h & 0xffffffffu), (int64_t)(h >> 32)};
+    comm_allreduce_int64(p, 2, COMM_SUM);
+    return ((uint64_t)p[1] << 32) + (uint64_t)p[0];
+}
