@@ -30,6 +30,7 @@ static const char *const main_help =
     "  consensus   study the consensus engine on the configured graph: rate sigma,\n"
     "              disagreement per round against the sigma^r bound, time and\n"
     "              bytes per round (bit-identical results on any rank count)\n"
+    "  list        every registered environment and trainer, one line each\n"
     "  config      print the effective configuration; --keys documents every key\n"
     "  info FILE   describe an HDF5 file written by samarl or samarl-partition\n"
     "  help CMD    help on one command (same as samarl CMD --help)\n"
@@ -138,6 +139,26 @@ static void check_slurm_tasks(void)
             n, comm_size(), comm_size() > 1 ? "s" : "", n);
 }
 
+/* The commands: a new one is a cmd_*.c file and one line here. */
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *const *help;
+} command_t;
+static const command_t commands[] = {
+    {"train", cmd_train, &train_help},   {"run", cmd_run, &run_help},
+    {"eval", cmd_eval, &eval_help},      {"consensus", cmd_consensus, &consensus_help},
+    {"list", cmd_list, &list_help},      {"config", cmd_config, &config_help},
+    {"info", cmd_info, &info_help},
+};
+
+static const command_t *find_command(const char *name)
+{
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp(commands[k].name, name) == 0) return &commands[k];
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -152,38 +173,23 @@ int main(int argc, char **argv)
         if (root) print_version();
     } else if (strcmp(cmd, "help") == 0) {
         const char *topic = argc > 2 ? argv[2] : NULL;
-        const char *text = !topic                            ? main_help
-                           : strcmp(topic, "consensus") == 0 ? consensus_help
-                           : strcmp(topic, "config") == 0    ? config_help
-                           : strcmp(topic, "info") == 0      ? info_help
-                           : strcmp(topic, "train") == 0     ? train_help
-                           : strcmp(topic, "run") == 0       ? run_help
-                           : strcmp(topic, "eval") == 0      ? eval_help
-                                                             : NULL;
-        if (!text) {
+        const command_t *c = topic ? find_command(topic) : NULL;
+        if (topic && !c) {
             if (root)
                 fprintf(stderr,
                         "samarl help: unknown command '%s' (commands: train, run, eval, consensus, "
-                        "config, info)\nTry 'samarl --help'.\n",
+                        "list, config, info)\nTry 'samarl --help'.\n",
                         topic);
             comm_exit(2);
         }
-        if (root) fputs(text, stdout);
-    } else if (strcmp(cmd, "consensus") == 0) {
-        rc = cmd_consensus(argc, argv);
-    } else if (strcmp(cmd, "train") == 0) {
-        rc = cmd_train(argc, argv);
-    } else if (strcmp(cmd, "run") == 0) {
-        rc = cmd_run(argc, argv);
-    } else if (strcmp(cmd, "eval") == 0) {
-        rc = cmd_eval(argc, argv);
-    } else if (strcmp(cmd, "config") == 0) {
-        rc = cmd_config(argc, argv);
-    } else if (strcmp(cmd, "info") == 0) {
-        rc = cmd_info(argc, argv);
+        if (root) fputs(c ? *c->help : main_help, stdout);
     } else {
-        if (root) fprintf(stderr, "samarl: unknown command '%s'\nTry 'samarl --help'.\n", cmd);
-        comm_exit(2);
+        const command_t *c = find_command(cmd);
+        if (!c) {
+            if (root) fprintf(stderr, "samarl: unknown command '%s'\nTry 'samarl --help'.\n", cmd);
+            comm_exit(2);
+        }
+        rc = c->run(argc, argv);
     }
     comm_finalize();
     return rc;

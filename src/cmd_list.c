@@ -1,0 +1,38 @@
+/* samarl list: what the registries hold, one line each, so that a user can
+ * see which env.name and train.algo values this build offers. */
+#include <stdio.h>
+
+#include "commands.h"
+#include "samarl/cli.h"
+#include "samarl/comm.h"
+#include "samarl/env.h"
+
+const char *const list_help =
+    "usage: samarl list\n"
+    "\n"
+    "Prints every registered environment (env.name) and trainer (train.algo),\n"
+    "one per line:\n"
+    "  env NAME — one-line description\n"
+    "  trainer NAME — one-line description\n"
+    "A new environment or trainer is one file and one registry line\n"
+    "(docs/architecture.md); it shows up here.\n"
+    "\n"
+    "examples:\n"
+    "  samarl list\n"
+    "  samarl list | grep '^trainer'\n";
+
+int cmd_list(int argc, char **argv)
+{
+    cli_opts_t o;
+    cli_parse(argc, argv, 2, "samarl list", 0, &o);
+    if (o.help) {
+        if (comm_rank() == 0) fputs(list_help, stdout);
+        comm_exit(0);
+    }
+    if (comm_rank() == 0) {
+        const env_ops_t *e;
+        for (int k = 0; (e = env_registered(k)); k++) printf("env %s — %s\n", e->name, e->summary);
+    }
+    cli_opts_free(&o);
+    return 0;
+}
