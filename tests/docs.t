@@ -12,7 +12,7 @@ done
 [[ $n -ge 20 ]] && pass "found $n keys in 'samarl config'" || fail "found only $n keys in 'samarl config'"
 
 # Every command of 'samarl --help' appears in README.md and has its own help.
-for c in train run eval consensus config info; do
+for c in train run eval consensus list config info; do
   like "samarl --help lists $c" <($SAMARL --help) "^  $c "
   if grep -q "samarl $c" README.md; then pass "README shows samarl $c"; else fail "README shows samarl $c"; fi
   ok "samarl $c --help" $SAMARL $c --help
