@@ -64,65 +64,6 @@ struct mappo {
     double critic_s;
 };
 
-/* ---- exact sums ------------------------------------------------------------- */
-
-void fxsum_init(fxsum_t *x, size_t n)
-{
-    x->n = n;
-    x->lo = xcalloc(2 * n, sizeof(int64_t));
-    x->hi = x->lo + n;
-    x->clamps = 0;
-}
-
-void fxsum_free(fxsum_t *x)
-{
-    free(x->lo);
-    memset(x, 0, sizeof *x);
-}
-
-/* The critic's gradient has (6N + 6) H entries per agent: this loop runs
- * N times per minibatch, so it is written to vectorise (int32 conversions
- * only, which AVX2 and AVX-512F have; every clone gives the same bits). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3", "no-trapping-math")))
-#endif
-static int64_t
-xsum_add_kernel(size_t n, const float *restrict g, int64_t *restrict lo, int64_t *restrict hi)
-{
-    int64_t clamps = 0;
-    for (size_t k = 0; k < n; k++) {
-        const float v0 = g[k];
-        float v = v0 <= 0x1p30f ? v0 : 0x1p30f; /* NaN counts as +max */
-        v = v >= -0x1p30f ? v : -0x1p30f;
-        clamps += v != v0;
-        /* cppcheck 2.10 misreads hex float literals (0x1p30f): |v| <= 2^30 here. */
-        // cppcheck-suppress floatConversionOverflow
-        const int32_t t = (int32_t)v; /* v truncated towards zero */
-        hi[k] += t;
-        /* v - t is exact (Sterbenz: t and v within a factor 2 unless t = 0)
-         * and in (-1, 1), so its 2^-31 multiples fit an int32. */
-        // cppcheck-suppress floatConversionOverflow ; see above
-        lo[k] += (int32_t)((v - (float)t) * 0x1p31f);
-    }
-    return clamps;
-}
-
-void fxsum_add(fxsum_t *x, const float *g)
-{
-    x->clamps += xsum_add_kernel(x->n, g, x->lo, x->hi);
-}
-
-void fxsum_reduce(fxsum_t *x, float *out, double count)
-{
-    const size_t n = x->n;
-    comm_allreduce_int64(x->lo, 2 * n, COMM_SUM);
-    for (size_t k = 0; k < n; k++) {
-        const __int128 a = (__int128)x->hi[k] * ((__int128)1 << 31) + (__int128)x->lo[k];
-        out[k] = (float)((double)a * 0x1p-31 / count);
-        x->lo[k] = x->hi[k] = 0;
-    }
-}
-
 /* ---- sizes and the memory guard ------------------------------------------------ */
 
 static size_t round16(size_t n)
@@ -220,8 +161,8 @@ mappo_t *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->cgrad = alloc_floats(Pc);
     p->xc = alloc_floats((size_t)p->mb * p->ldx);
     critic_work_init(&p->cw, &p->cn, p->mb);
-    fxsum_init(&p->csum, Pc);
-    if (ps->shared) fxsum_init(&p->asum, p->net.n_params);
+    fxsum_init(&p->csum, Pc, FXSUM_TRUNC_31);
+    if (ps->shared) fxsum_init(&p->asum, p->net.n_params, FXSUM_TRUNC_31);
 
     mlp_work_init(&p->work, &p->net, p->mb);
     p->grad = alloc_floats(P);

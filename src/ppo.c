@@ -45,9 +45,7 @@ struct ppo {
     uint8_t *clipped;       /* [mb] */
     int32_t *perm;          /* [n_ro][S] */
     float *lam, *obs, *g, *r;
-    /* shared: exact gradient sum, 3 x 32-bit digits per parameter */
-    __int128 *acc;
-    int64_t *digits;
+    fxsum_t gsum; /* shared: the exact gradient sum */
     /* per-agent statistics of the current iteration */
     double *st_rew, *st_ent, *st_kl, *st_clip, *st_vl;
 };
@@ -178,10 +176,7 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->obs = alloc_floats((size_t)p->B * ENV_OBS);
     p->g = alloc_floats(p->B);
     p->r = alloc_floats(p->B);
-    if (ps->shared) {
-        p->acc = xcalloc(P, sizeof(__int128));
-        p->digits = XNEW(int64_t, 3 * P);
-    }
+    if (ps->shared) fxsum_init(&p->gsum, p->net.n_params, FXSUM_NEAREST_32);
     const lidx_t na = env->n > 0 ? env->n : 1;
     p->st_rew = XZNEW(double, na);
     p->st_ent = XZNEW(double, na);
@@ -217,8 +212,7 @@ void ppo_destroy(ppo_t **pp)
     free(p->obs);
     free(p->g);
     free(p->r);
-    free(p->acc);
-    free(p->digits);
+    fxsum_free(&p->gsum);
     free(p->st_rew);
     free(p->st_ent);
     free(p->st_kl);
@@ -523,45 +517,6 @@ static double lr_at(const ppo_t *p, int64_t it)
     return c->train.lr + (c->train.lr_final - c->train.lr) * f;
 }
 
-/* Exact sum of p->grad over agents: round to multiples of 2^-32 (clamped to
- * +-2^30), add as integers. */
-static void acc_add(ppo_t *p, int64_t *clamps)
-{
-    const size_t P = p->net.n_params;
-    for (size_t k = 0; k < P; k++) {
-        float g = p->grad[k];
-        // cppcheck-suppress incorrectLogicOperator ; cppcheck 2.10 misreads 0x1p30f (NaN check)
-        if (!(g <= 0x1p30f && g >= -0x1p30f)) {
-            g = g > 0 ? 0x1p30f : -0x1p30f; /* NaN counts as +max */
-            (*clamps)++;
-        }
-        p->acc[k] += (__int128)llrintf(g * 0x1p32f);
-    }
-}
-
-/* All-reduce the accumulators (3 digits of 32 bits each, summed as int64:
- * exact for up to 2^31 ranks) and write the mean gradient to p->grad. */
-static void acc_reduce(ppo_t *p, double n_agents)
-{
-    const size_t P = p->net.n_params;
-    for (size_t k = 0; k < P; k++) {
-        __int128 a = p->acc[k];
-        p->digits[3 * k] = (int64_t)(a & 0xffffffff);
-        p->digits[3 * k + 1] = (int64_t)((a >> 32) & 0xffffffff);
-        p->digits[3 * k + 2] = (int64_t)(a >> 64);
-        p->acc[k] = 0;
-    }
-    comm_allreduce_int64(p->digits, 3 * P, COMM_SUM);
-    for (size_t k = 0; k < P; k++) {
-        /* Multiplied, not shifted: a digit may be negative, and shifting a
-         * negative value left is undefined in C (the product is the same). */
-        __int128 a = (__int128)p->digits[3 * k + 2] * ((__int128)1 << 64) +
-                     (__int128)p->digits[3 * k + 1] * ((__int128)1 << 32) +
-                     (__int128)p->digits[3 * k];
-        p->grad[k] = (float)((double)a * 0x1p-32 / n_agents);
-    }
-}
-
 void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
 {
     env_t *e = p->env;
@@ -603,7 +558,6 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
         for (lidx_t i = 0; i < e->n; i++) collect(p, i, &p->ro[i], it);
         timer_stop(TIMER_COLLECT);
         timer_start(TIMER_UPDATE);
-        int64_t clamps = 0;
         for (int ep = 0; ep < epochs; ep++) {
             for (lidx_t i = 0; i < e->n; i++)
                 ppo_shuffle(p->perm + (size_t)i * p->S, p->S, seed, (uint64_t)e->gid[i],
@@ -612,15 +566,17 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
                 for (lidx_t i = 0; i < e->n; i++) {
                     minibatch_grad(p, i, &p->ro[i], p->perm + (size_t)i * p->S, b, ps->params,
                                    ep == epochs - 1);
-                    acc_add(p, &clamps);
+                    fxsum_add(&p->gsum, p->grad);
                 }
-                acc_reduce(p, (double)e->n_global);
+                fxsum_reduce(&p->gsum, p->grad, (double)e->n_global);
                 clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
                 p->adam_step++;
                 adam_update(ps->params, p->grad, p->m, p->v, P, p->adam_step, lr);
             }
         }
         timer_stop(TIMER_UPDATE);
+        int64_t clamps = p->gsum.clamps;
+        p->gsum.clamps = 0;
         comm_allreduce_int64(&clamps, 1, COMM_SUM);
         if (clamps && comm_rank() == 0)
             fprintf(stderr,

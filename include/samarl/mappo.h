@@ -37,6 +37,7 @@
 #include "samarl/env.h"
 #include "samarl/policy.h"
 #include "samarl/ppo.h"
+#include "samarl/reprosum.h"
 
 /* ---- the critic network (src/mlp_critic.c, BLAS) ---------------------------
  * in -> tanh(H) -> tanh(H) -> 1. Parameters W1[in][H], b1[H], W2[H][H],
@@ -67,26 +68,6 @@ void critic_forward(const critic_t *c, const float *p, const float *x, size_t ld
  * given w->dv[0..m). */
 void critic_backward(const critic_t *c, const float *p, const float *x, size_t ldx, int m,
                      critic_work_t *w, float *grad);
-
-/* ---- exact sums of float vectors (the critic's and shared actors' gradients)
- * Each entry g is clamped to +-2^30 (NaN to +2^30) and split exactly into its
- * integer part t (towards zero) and the rest g - t in (-1, 1), quantised
- * towards zero to a multiple of 2^-31; both are added as integers in int64
- * accumulators (exact for up to 2^32 additions in all), so the sum has the
- * same bits whatever the order of the additions and the number of ranks. */
-typedef struct fxsum {
-    size_t n;
-    int64_t *lo, *hi; /* [n] each, adjacent: one all-reduce of 2n */
-    int64_t clamps;   /* entries clamped since the last look */
-} fxsum_t;
-
-void fxsum_init(fxsum_t *x, size_t n);
-void fxsum_free(fxsum_t *x);
-/* Add g[0..n). */
-void fxsum_add(fxsum_t *x, const float *g);
-/* Collective. out[k] = (sum of every rank's additions) / count, rounded
- * once; resets the sums. */
-void fxsum_reduce(fxsum_t *x, float *out, double count);
 
 /* ---- the trainer ------------------------------------------------------------ */
 
