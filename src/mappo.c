@@ -275,11 +275,7 @@ void mappo_critic_state(mappo_t *p, critic_state_t *cs)
 
 void mappo_init_fresh(mappo_t *p)
 {
-    /* The actors start exactly as ppo's do (weights keyed by gid, the probe
-     * episode's normalisation): a temporary ppo trainer makes them. */
-    ppo_t *tmp = ppo_create(p->cfg, p->env, p->ps);
-    ppo_init_fresh(tmp);
-    ppo_destroy(&tmp);
+    policyset_init_fresh(p->ps, p->env, p->cfg);
     critic_init(&p->cn, p->cp, p->cfg->run.seed, CRITIC_KEY);
     p->adam_step = p->c_step = 0;
     p->lambda = p->cfg->dual.lambda0;

@@ -237,87 +237,10 @@ int64_t *ppo_adam_step(ppo_t *p)
 
 /* ---- initialisation ---------------------------------------------------------- */
 
-/* Observation statistics of agent i over one probe episode with uniformly
- * random actions and multipliers: sum and sum of squares per feature. */
-static void probe_agent(ppo_t *p, lidx_t i, double *sum, double *sq)
-{
-    env_t *e = p->env;
-    const uint64_t seed = p->cfg->run.seed, gid = (uint64_t)e->gid[i];
-    uint8_t *a = XNEW(uint8_t, p->B);
-    for (int j = 0; j < p->B; j++)
-        p->lam[j] =
-            (float)(p->cfg->train.lambda_max *
-                    rng_uniform(seed, RNG_STREAM_LAMBDA, gid, ((uint64_t)1 << 47) | (uint64_t)j));
-    env_reset_agent(e, i);
-    for (int t = 0; t < p->T; t++) {
-        env_observe(e, i, t, p->lam, p->obs);
-        for (int j = 0; j < p->B; j++) {
-            rng_block_t blk =
-                rng_block(seed, RNG_STREAM_ACTION, gid, action_counter(3, (uint64_t)j, t));
-            a[j] = (uint8_t)rng_below(blk.v[0], blk.v[1], (uint64_t)e->n_levels);
-            for (int c = 0; c < ENV_OBS; c++) {
-                double x = p->obs[(size_t)j * ENV_OBS + c];
-                sum[c] += x;
-                sq[c] += x * x;
-            }
-        }
-        env_step(e, i, t, a, NULL, NULL, NULL, NULL);
-    }
-    free(a);
-}
-
-static void set_normalisation(float *mean, float *istd, const double *sum, const double *sq,
-                              double n)
-{
-    for (int c = 0; c < ENV_OBS; c++) {
-        double mu = sum[c] / n, var = sq[c] / n - mu * mu;
-        mean[c] = (float)mu;
-        istd[c] = var > 1e-12 ? (float)(1.0 / sqrt(var)) : 1.0f;
-    }
-}
-
 void ppo_init_fresh(ppo_t *p)
 {
-    policyset_t *ps = p->ps;
-    env_t *e = p->env;
-    const uint64_t seed = p->cfg->run.seed;
-    if (ps->shared)
-        mlp_init(&p->net, ps->params, seed, UINT64_MAX);
-    else
-        for (lidx_t i = 0; i < e->n; i++)
-            mlp_init(&p->net, policyset_params(ps, i), seed, (uint64_t)e->gid[i]);
+    policyset_init_fresh(p->ps, p->env, p->cfg);
     p->adam_step = 0;
-    if (!p->cfg->policy.normalize) return;
-
-    env_begin_episode(e, seed, ENV_NOISE_PROBE, 0);
-    const double n = (double)p->T * p->B;
-    if (!ps->shared) {
-        for (lidx_t i = 0; i < e->n; i++) {
-            double sum[ENV_OBS] = {0}, sq[ENV_OBS] = {0};
-            probe_agent(p, i, sum, sq);
-            set_normalisation(ps->obs_mean + (size_t)i * ENV_OBS,
-                              ps->obs_istd + (size_t)i * ENV_OBS, sum, sq, n);
-        }
-        return;
-    }
-    /* Shared: exact sums over all agents on all ranks. */
-    reprosum_t acc[2 * ENV_OBS];
-    for (int c = 0; c < 2 * ENV_OBS; c++) reprosum_init(&acc[c]);
-    for (lidx_t i = 0; i < e->n; i++) {
-        double sum[ENV_OBS] = {0}, sq[ENV_OBS] = {0};
-        probe_agent(p, i, sum, sq);
-        for (int c = 0; c < ENV_OBS; c++) {
-            reprosum_add(&acc[c], sum[c]);
-            reprosum_add(&acc[ENV_OBS + c], sq[c]);
-        }
-    }
-    reprosum_allreduce(acc, 2 * ENV_OBS);
-    double sum[ENV_OBS], sq[ENV_OBS];
-    for (int c = 0; c < ENV_OBS; c++) {
-        sum[c] = reprosum_value(&acc[c]);
-        sq[c] = reprosum_value(&acc[ENV_OBS + c]);
-    }
-    set_normalisation(ps->obs_mean, ps->obs_istd, sum, sq, n * (double)e->n_global);
 }
 
 /* ---- collection ----------------------------------------------------------- */
