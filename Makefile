@@ -25,7 +25,7 @@ ALL_CFLAGS = $(CFLAGS) $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) $(METIS_CFLA
 ALL_LIBS   = $(HDF5_LIBS) $(BLAS_LIBS) $(INIH_LIBS) $(METIS_LIBS) -lm
 
 # Library: everything but the two programs' main files.
-LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c)) \
+LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard src/train/*.c) \
            $(filter-out partition/samarl_partition.c,$(wildcard partition/*.c))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB      = $(BUILD)/libsamarl.a
@@ -67,10 +67,11 @@ $(BUILD)/obj/src/version.o: $(BUILD)/gen/build_info.h
 # The consensus kernel gains from -O3's unrolling of its lockstep loops.
 $(BUILD)/obj/src/consensus.o: CFLAGS += -O3
 # ... and the element-wise loops of the policy (tanh, log-softmax, Adam), of
-# the environment (log1p) and of the PPO loss vectorise at -O3.
+# the environment (log1p) and of the PPO trainer and loss vectorise at -O3.
 $(BUILD)/obj/src/policy.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/env.o: CFLAGS += -O3 -fno-trapping-math
-$(BUILD)/obj/src/ppo.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/train/ppo.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/train/ppo_common.o: CFLAGS += -O3 -fno-trapping-math
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -195,12 +196,13 @@ clean:
 	rm -rf $(BUILD)
 
 format:
-	clang-format -i src/*.c include/samarl/*.h partition/*.c tests/*.c tests/*.h bench/*.c
+	clang-format -i src/*.c src/train/*.c src/train/*.h include/samarl/*.h partition/*.c tests/*.c \
+	  tests/*.h bench/*.c
 
 # Static analysis (docs/static-analysis.md). One clang-tidy process per file:
 # clang-tidy 14 run over several files in one process reports false
 # va_list warnings. mpicc's include flags are spelled out for the tools.
-ANALYSE_SRC = $(wildcard src/*.c partition/*.c)
+ANALYSE_SRC = $(wildcard src/*.c src/train/*.c partition/*.c)
 MPI_CFLAGS  = $(shell $(CC) --showme:compile 2>/dev/null)
 ANALYSE_FLAGS = $(CPPFLAGS) -I$(BUILD)/gen $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) \
                 $(METIS_CFLAGS) $(MPI_CFLAGS)

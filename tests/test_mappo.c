@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "samarl/comm.h"
-#include "samarl/mappo.h"
+#include "samarl/critic.h"
+#include "samarl/reprosum.h"
 #include "samarl/policy.h"
 #include "samarl/rng.h"
 #include "tap.h"

@@ -1,6 +1,32 @@
-/* MAPPO-Lagrangian: decentralised actors, one centralised critic on the
- * global state, one multiplier by dual ascent (see mappo.h). */
-#include "samarl/mappo.h"
+/* train.algo = mappo-l, MAPPO-Lagrangian: the centralised-training baseline
+ * that samarl's state-augmented training is compared against.
+ *
+ * Actors: the same networks as ppo (per agent, or one shared), acting on
+ * their local observations, whose multiplier input is the current global
+ * lambda, so the trained actors are ordinary samarl policy files.
+ *
+ * Critic: ONE centralised value network, as in the reference MAPPO
+ * implementation (on-policy share_obs per agent): agent i's value is
+ * V(s, o_i) where s is the global state, the concatenation of all N agents'
+ * normalised observations (gid order), and o_i agent i's own; the input has
+ * 6N + 6 features. Two tanh hidden layers of train.critic_hidden units, MSE
+ * on the GAE returns, its own Adam. Its samples are stored per agent, as
+ * share_obs is in the reference buffer: N agents x S samples x (6N + 6)
+ * floats, O(N^2) memory, and evaluating it for every agent costs O(N^2) per
+ * step. (A first layer factored into a global part computed once per step
+ * and an own part would cut the arithmetic's constant, and a buffer holding
+ * s once per step the memory, but the critic's input stays O(N).)
+ *
+ * Lagrangian: one multiplier lambda >= 0 on the capacity constraint; the
+ * reward is r_i - lambda g_i; after each iteration's update, dual ascent on
+ * the iteration's rollouts: lambda <- max(0, lambda + dual_lr (mean over
+ * steps and copies of sum_i g_i - C) / N), from dual.lambda0.
+ *
+ * Ranks: each holds its agents' actors and samples and a replica of the
+ * critic; the normalised observations are all-gathered once per iteration,
+ * and every critic gradient is the exact (fixed-point, 2^-31 resolution)
+ * sum of per-agent gradients, so the actors, the critic and lambda are
+ * bit-identical on any number of ranks. */
 
 #include <inttypes.h>
 #include <math.h>
@@ -9,18 +35,22 @@
 #include <string.h>
 
 #include "samarl/comm.h"
+#include "samarl/critic.h"
 #include "samarl/error.h"
+#include "samarl/h5io.h"
 #include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
+#include "samarl/trainer.h"
 
-enum { SOURCE_TRAIN = 0 };
+#include "ppo_common.h"
+
 /* Key of the critic's initial weights: no gid (nor ppo's shared network,
  * UINT64_MAX) uses it. */
 #define CRITIC_KEY (UINT64_MAX - 1)
 
-struct mappo {
+typedef struct mappo {
     const config_t *cfg;
     env_t *env;
     policyset_t *ps;
@@ -61,8 +91,12 @@ struct mappo {
     int32_t *perm;                                     /* [n][S] */
     float *lam, *obs, *g, *r;                          /* [B] */
     double *st_rew, *st_ent, *st_kl, *st_clip, *st_vl; /* [n] */
-    double critic_s;
-};
+    double critic_s;       /* this iteration's seconds in the critic */
+    double critic_s_total; /* and all iterations' */
+    double usage_ratio;    /* the last iteration's mean sum_i g_i / C */
+    double *lam_hist;      /* the multiplier after each iteration, from the first */
+    int64_t n_hist, hist_cap;
+} mappo_t;
 
 /* ---- sizes and the memory guard ------------------------------------------------ */
 
@@ -71,7 +105,7 @@ static size_t round16(size_t n)
     return (n + 15) / 16 * 16;
 }
 
-double mappo_bytes(const config_t *cfg, int64_t n_global, int64_t n_local)
+static double mappo_bytes(const config_t *cfg, int64_t n_global, int64_t n_local)
 {
     const double S = (double)cfg->train.copies * (double)cfg->env.horizon;
     const double mb = floor(S / (double)cfg->train.minibatches);
@@ -112,7 +146,7 @@ static void memory_guard(const config_t *cfg, gidx_t N, lidx_t n)
 
 /* ---- creation ------------------------------------------------------------------- */
 
-mappo_t *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
+static void *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     memory_guard(cfg, env->n_global, env->n);
     mappo_t *p = XZNEW(mappo_t, 1);
@@ -186,13 +220,15 @@ mappo_t *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->st_clip = XZNEW(double, n1);
     p->st_vl = XZNEW(double, n1);
     p->lambda = cfg->dual.lambda0;
+    p->hist_cap = 64;
+    p->lam_hist = XNEW(double, p->hist_cap);
     return p;
 }
 
-void mappo_destroy(mappo_t **pp)
+static void mappo_destroy(void *self)
 {
-    mappo_t *p = *pp;
-    if (!p) return;
+    mappo_t *p = self;
+    free(p->lam_hist);
     free(p->m);
     free(p->v);
     free(p->x);
@@ -239,42 +275,11 @@ void mappo_destroy(mappo_t **pp)
     free(p->st_clip);
     free(p->st_vl);
     free(p);
-    *pp = NULL;
 }
 
-double mappo_lambda(const mappo_t *p)
+static void mappo_init_fresh(void *self)
 {
-    return p->lambda;
-}
-const critic_t *mappo_critic(const mappo_t *p)
-{
-    return &p->cn;
-}
-float *mappo_adam_m(mappo_t *p)
-{
-    return p->m;
-}
-float *mappo_adam_v(mappo_t *p)
-{
-    return p->v;
-}
-int64_t *mappo_adam_step(mappo_t *p)
-{
-    return &p->adam_step;
-}
-
-void mappo_critic_state(mappo_t *p, critic_state_t *cs)
-{
-    cs->params = p->cp;
-    cs->adam_m = p->cm;
-    cs->adam_v = p->cv;
-    cs->n = p->cn.n_params;
-    cs->step = &p->c_step;
-    cs->lambda = &p->lambda;
-}
-
-void mappo_init_fresh(mappo_t *p)
-{
+    mappo_t *p = self;
     policyset_init_fresh(p->ps, p->env, p->cfg);
     critic_init(&p->cn, p->cp, p->cfg->run.seed, CRITIC_KEY);
     p->adam_step = p->c_step = 0;
@@ -298,7 +303,7 @@ static void collect(mappo_t *p, lidx_t i)
     for (int t = 0; t < p->T; t++) {
         const size_t s0 = (size_t)t * B;
         env_observe(e, i, t, p->lam, p->obs);
-        policyset_act(ps, e, i, t, p->obs, p->lam, seed, SOURCE_TRAIN, 0, p->act + o + s0,
+        policyset_act(ps, e, i, t, p->obs, p->lam, seed, PPO_SOURCE_TRAIN, 0, p->act + o + s0,
                       p->logp + o + s0, NULL);
         for (int c = 0; c < ENV_OBS; c++)
             memcpy(x + (size_t)c * S + s0, ps->work.x + (size_t)c * ps->work.ld,
@@ -396,8 +401,9 @@ static void values_and_advantages(mappo_t *p, lidx_t i)
 static void actor_loss(mappo_t *p, const float *restrict out, size_t ld, int m, int K,
                        float *restrict dout)
 {
-    const ppo_batch_t sc = {p->ab,  p->lpb, p->advb, p->lsm,    p->psm,
-                            p->hsm, p->lpa, p->gpl,  p->clipped};
+    const ppo_batch_t sc = {.act = p->ab,   .lp_old = p->lpb, .adv = p->advb,
+                            .lsm = p->lsm,  .psm = p->psm,    .hsm = p->hsm,
+                            .lpa = p->lpa,  .gpl = p->gpl,    .clipped = p->clipped};
     ppo_surrogate(&sc, out, ld, m, K, p->cfg->train.clip, p->cfg->train.entropy, dout);
     float *restrict dv = dout + (size_t)K * ld;
     for (int r = 0; r < m; r++) dv[r] = 0.0f;
@@ -462,26 +468,6 @@ static void critic_grad(mappo_t *p, lidx_t i, const int32_t *perm, int b, int la
     if (last_epoch) p->st_vl[i] += vl;
 }
 
-static void clip_grad(float *g, size_t n, double max_norm)
-{
-    if (max_norm <= 0) return;
-    double sq = 0;
-    for (size_t k = 0; k < n; k++) sq += (double)g[k] * g[k];
-    const double norm = sqrt(sq);
-    if (norm <= max_norm) return;
-    const float s = (float)(max_norm / (norm + 1e-6));
-    for (size_t k = 0; k < n; k++) g[k] *= s;
-}
-
-static double lr_at(const mappo_t *p, int64_t it)
-{
-    const config_t *c = p->cfg;
-    if (c->train.lr_final < 0 || c->train.iterations <= 1) return c->train.lr;
-    double f = (double)it / (double)(c->train.iterations - 1);
-    if (f > 1) f = 1;
-    return c->train.lr + (c->train.lr_final - c->train.lr) * f;
-}
-
 static void shuffle_all(mappo_t *p, int64_t it, int ep)
 {
     const int epochs = (int)p->cfg->train.epochs;
@@ -509,7 +495,7 @@ static void update_actors(mappo_t *p, int64_t it, double lr)
                             (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
                 for (int b = 0; b < p->n_mb; b++) {
                     actor_grad(p, i, perm, b, w, ep == epochs - 1);
-                    clip_grad(p->grad, P, mg);
+                    ppo_clip_grad(p->grad, P, mg);
                     adam_update(w, p->grad, m, v, P, p->adam_step + 1 + (int64_t)ep * p->n_mb + b,
                                 lr);
                 }
@@ -526,7 +512,7 @@ static void update_actors(mappo_t *p, int64_t it, double lr)
                 fxsum_add(&p->asum, p->grad);
             }
             fxsum_reduce(&p->asum, p->grad, (double)p->N);
-            clip_grad(p->grad, P, mg);
+            ppo_clip_grad(p->grad, P, mg);
             p->adam_step++;
             adam_update(ps->params, p->grad, p->m, p->v, P, p->adam_step, lr);
         }
@@ -547,17 +533,18 @@ static void update_critic(mappo_t *p, int64_t it, double lr)
                 fxsum_add(&p->csum, p->cgrad);
             }
             fxsum_reduce(&p->csum, p->cgrad, (double)p->N);
-            clip_grad(p->cgrad, Pc, p->cfg->train.max_grad_norm);
+            ppo_clip_grad(p->cgrad, Pc, p->cfg->train.max_grad_norm);
             p->c_step++;
             adam_update(p->cp, p->cgrad, p->cm, p->cv, Pc, p->c_step, lr);
         }
     }
 }
 
-void mappo_iteration(mappo_t *p, int64_t it, ppo_stats_t *st, mappo_stats_t *ms)
+static void mappo_iteration(void *self, int64_t it, trainer_stats_t *st)
 {
+    mappo_t *p = self;
     env_t *e = p->env;
-    const double lr = lr_at(p, it);
+    const double lr = ppo_lr_at(p->cfg, it);
     const double lam = p->lambda;
     for (lidx_t i = 0; i < p->n; i++)
         p->st_rew[i] = p->st_ent[i] = p->st_kl[i] = p->st_clip[i] = p->st_vl[i] = 0;
@@ -580,14 +567,8 @@ void mappo_iteration(mappo_t *p, int64_t it, ppo_stats_t *st, mappo_stats_t *ms)
     p->critic_s += comm_wtime() - t0;
     timer_stop(TIMER_UPDATE);
 
-    int64_t clamps = p->csum.clamps + p->asum.clamps;
+    ppo_warn_clamps(p->csum.clamps + p->asum.clamps, it);
     p->csum.clamps = p->asum.clamps = 0;
-    comm_allreduce_int64(&clamps, 1, COMM_SUM);
-    if (clamps && comm_rank() == 0)
-        fprintf(stderr,
-                "samarl train: warning: %lld gradient entries beyond 2^30 were clamped "
-                "in iteration %lld (diverging? lower train.lr)\n",
-                (long long)clamps, (long long)it);
 
     /* Statistics and the dual step: exact sums over all agents. */
     const double N = (double)p->N, S = (double)p->S;
@@ -603,8 +584,138 @@ void mappo_iteration(mappo_t *p, int64_t it, ppo_stats_t *st, mappo_stats_t *ms)
     const double C = e->capacity;
     double l = lam + p->cfg->train.dual_lr * (total - C) / N;
     p->lambda = l > 0 ? l : 0.0;
-    ms->lambda_used = lam;
-    ms->lambda = p->lambda;
-    ms->usage_ratio = C > 0 ? total / C : 0.0;
-    ms->critic_s = p->critic_s;
+    p->usage_ratio = C > 0 ? total / C : 0.0;
+    p->critic_s_total += p->critic_s;
+    if (p->n_hist == p->hist_cap) {
+        p->hist_cap = 2 * p->hist_cap + 64;
+        p->lam_hist = xrealloc(p->lam_hist, sizeof(double) * (size_t)p->hist_cap);
+    }
+    p->lam_hist[p->n_hist++] = p->lambda;
 }
+
+/* ---- the trainer's state in the policy file, and its reports -------------------- */
+
+/* The actors' Adam state (as ppo's), the critic with its own Adam state
+ * (/critic), the multiplier after each iteration (/train/lambda) and the
+ * one the next iteration uses (root attribute lambda_final). */
+static void mappo_save(void *self, pfio_t *io)
+{
+    const mappo_t *p = self;
+    h5file_t *f = pfio_h5(io);
+    ppo_adam_save(io, p->m, p->v, p->adam_step);
+    const size_t n = p->cn.n_params;
+    const gidx_t cnt = comm_rank() == 0 ? (gidx_t)n : 0;
+    h5io_write_1d(f, "/critic/params", H5IO_F32, (gidx_t)n, 0, cnt, p->cp, "1",
+                  "mappo-l: the centralised critic's parameters");
+    h5io_write_1d(f, "/critic/adam_m", H5IO_F32, (gidx_t)n, 0, cnt, p->cm, "1",
+                  "mappo-l: the critic's Adam first moments");
+    h5io_write_1d(f, "/critic/adam_v", H5IO_F32, (gidx_t)n, 0, cnt, p->cv, "1",
+                  "mappo-l: the critic's Adam second moments");
+    h5io_attr_int64(f, "/critic", "critic_step", p->c_step);
+    pfio_put_series(io, "/train/lambda", p->n_hist, p->lam_hist, "$/kWh",
+                    "mappo-l: the global multiplier after each iteration (dual ascent)");
+    h5io_attr_str(f, "/", "algo", "mappo-l");
+    h5io_attr_double(f, "/", "lambda_final",
+                     p->n_hist > 0 ? p->lam_hist[p->n_hist - 1] : p->cfg->dual.lambda0);
+}
+
+static int mappo_load(void *self, pfio_t *io)
+{
+    mappo_t *p = self;
+    h5file_t *f = pfio_h5(io);
+    const char *path = pfio_path(io);
+    if (ppo_adam_load(io, p->m, p->v, &p->adam_step) != SAMARL_OK) return SAMARL_ERR;
+    gidx_t n = -1, nl = -1;
+    int rc = h5io_length_1d(f, "/critic/params", &n);
+    if (rc != SAMARL_OK)
+        return samarl_seterr("%s has no centralised critic (/critic/params): it was not trained "
+                             "with train.algo = mappo-l, or with a samarl before 0.2",
+                             path);
+    if (n != (gidx_t)p->cn.n_params)
+        return samarl_seterr("%s: the critic has %" PRIdG " parameters, this configuration's "
+                             "%zu (train.critic_hidden differs?)",
+                             path, n, p->cn.n_params);
+    if (h5io_length_1d(f, "/train/lambda", &nl) != SAMARL_OK ||
+        h5io_attr_read_int64(f, "/critic", "critic_step", &p->c_step) != SAMARL_OK ||
+        h5io_attr_read_double(f, "/", "lambda_final", &p->lambda) != SAMARL_OK)
+        return SAMARL_ERR;
+    gidx_t nm = -1, nv = -1;
+    if (h5io_length_1d(f, "/critic/adam_m", &nm) != SAMARL_OK ||
+        h5io_length_1d(f, "/critic/adam_v", &nv) != SAMARL_OK)
+        return SAMARL_ERR;
+    if (nm != n || nv != n)
+        return samarl_seterr("%s: /critic/adam_m and adam_v have %" PRIdG " and %" PRIdG
+                             " entries, expected %" PRIdG " like /critic/params",
+                             path, nm, nv, n);
+    if (nl != pfio_iterations(io))
+        return samarl_seterr("%s: /train/lambda has %" PRIdG " entries for %" PRId64
+                             " iterations",
+                             path, nl, pfio_iterations(io));
+    h5io_read_1d(f, "/critic/params", H5IO_F32, 0, n, p->cp);
+    h5io_read_1d(f, "/critic/adam_m", H5IO_F32, 0, n, p->cm);
+    h5io_read_1d(f, "/critic/adam_v", H5IO_F32, 0, n, p->cv);
+    p->hist_cap = nl + 64;
+    p->lam_hist = xrealloc(p->lam_hist, sizeof(double) * (size_t)p->hist_cap);
+    h5io_read_1d(f, "/train/lambda", H5IO_F64, 0, nl, p->lam_hist);
+    p->n_hist = nl;
+    return SAMARL_OK;
+}
+
+static void mappo_print_setup(void *self, FILE *out)
+{
+    const mappo_t *p = self;
+    const critic_t *cn = &p->cn;
+    fprintf(out,
+            "mappo-l: centralised critic %d-%d-%d-1 (%zu parameters) on the global state, "
+            "about %.4g MB of buffers on rank 0; one lambda from %g by dual ascent "
+            "(step %g)\n",
+            cn->in, cn->hidden, cn->hidden, cn->n_params, mappo_bytes(p->cfg, p->N, p->n) / 1e6,
+            p->cfg->dual.lambda0, p->cfg->train.dual_lr);
+}
+
+static void mappo_print_progress(void *self, FILE *out)
+{
+    const mappo_t *p = self;
+    fprintf(out, "  lambda %.4f  g/C %.3f", p->lambda, p->usage_ratio);
+}
+
+static void mappo_print_summary(void *self, FILE *out, int64_t n_it)
+{
+    const mappo_t *p = self;
+    fprintf(out,
+            "mappo-l: lambda = %.6g after %" PRId64 " iterations (sum of usage / C = %.4f "
+            "in the last); run the actors at it with --set dual.mode=fixed --set "
+            "dual.lambda0=%.6g\n",
+            p->lambda, n_it, p->usage_ratio, p->lambda);
+}
+
+static void mappo_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
+{
+    const mappo_t *p = self;
+    const critic_t *cn = &p->cn;
+    sb_printf(sb, ", \"lambda_final\": %.10g, \"usage_ratio_final\": %.10g, "
+                  "\"critic_inputs\": %d, \"critic_hidden\": %d, "
+                  "\"critic_params\": %zu, \"critic_s_per_iteration\": %.6g, "
+                  "\"buffer_bytes_rank0\": %.6g, \"lambda\": [",
+              p->lambda, p->usage_ratio, cn->in, cn->hidden, cn->n_params,
+              n_it > 0 ? p->critic_s_total / (double)n_it : 0.0, mappo_bytes(p->cfg, p->N, p->n));
+    const int64_t it0 = p->n_hist - n_it;
+    for (int64_t k = 0; k < n_list; k++) sb_printf(sb, "%s%.8g", k ? ", " : "", p->lam_hist[it0 + k]);
+    sb_printf(sb, "]");
+}
+
+const trainer_ops_t trainer_mappo_l = {
+    .name = "mappo-l",
+    .summary = "MAPPO-Lagrangian, the centralised-training baseline: local actors, one critic "
+               "on the global state, one lambda by dual ascent",
+    .create = mappo_create,
+    .destroy = mappo_destroy,
+    .init_fresh = mappo_init_fresh,
+    .iteration = mappo_iteration,
+    .save = mappo_save,
+    .load = mappo_load,
+    .print_setup = mappo_print_setup,
+    .print_progress = mappo_print_progress,
+    .print_summary = mappo_print_summary,
+    .record = mappo_record,
+};

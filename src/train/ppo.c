@@ -1,6 +1,13 @@
-/* State-augmented PPO (see ppo.h). */
-#include "samarl/ppo.h"
-
+/* train.algo = ppo: state-augmented PPO (DESIGN.md §4). GAE, clipped
+ * surrogate, entropy bonus, minibatches and epochs, Adam. The multiplier is an input: it is drawn per
+ * parallel copy from U[0, lambda_max], held for lambda_resample steps, and
+ * the reward is r - lambda g.
+ *
+ * policy.sharing = agent: each agent's network learns from its own copies
+ * only, agent after agent, with no communication. shared: one network; each
+ * minibatch gradient is the exact sum over all agents (fixed-point, 2^-32
+ * resolution, summed as integers), so the trained weights are the same on
+ * any number of ranks. Every random draw is keyed by (run.seed, gid, ...). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,8 +21,9 @@
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
+#include "samarl/trainer.h"
 
-enum { SOURCE_TRAIN = 0 };
+#include "ppo_common.h"
 
 /* One agent's samples of an iteration, s = t * copies + j. */
 typedef struct rollout {
@@ -24,7 +32,7 @@ typedef struct rollout {
     float *logp, *val, *rew, *adv, *ret; /* [S] */
 } rollout_t;
 
-struct ppo {
+typedef struct ppo {
     const config_t *cfg;
     env_t *env;
     policyset_t *ps;
@@ -48,7 +56,7 @@ struct ppo {
     fxsum_t gsum; /* shared: the exact gradient sum */
     /* per-agent statistics of the current iteration */
     double *st_rew, *st_ent, *st_kl, *st_clip, *st_vl;
-};
+} ppo_t;
 
 /* ---- sizes and the memory guard ------------------------------------------------ */
 
@@ -69,7 +77,12 @@ static double rollout_bytes(size_t S)
            (double)S * (sizeof(uint8_t) + sizeof(int32_t)) + (double)sizeof(rollout_t);
 }
 
-double ppo_bytes(const config_t *cfg, const mlp_t *net, int64_t n_local, int64_t n_global,
+/* Bytes training adds on a rank of n_local agents (of n_global) beside its
+ * networks: Adam's moments (per network), the rollouts of train.copies x
+ * env.horizon samples (a shared network keeps one per agent; per-agent
+ * networks reuse one, agent after agent), the minibatch buffers, and the
+ * policy file's write buffers for per-agent tables. */
+static double ppo_bytes(const config_t *cfg, const mlp_t *net, int64_t n_local, int64_t n_global,
                  int shared)
 {
     const double n_nets = shared ? 1 : (double)n_local;
@@ -121,7 +134,7 @@ static void memory_guard(const config_t *cfg, const policyset_t *ps, const env_t
 
 /* ---- creation ------------------------------------------------------------------- */
 
-ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
+static void *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     memory_guard(cfg, ps, env);
     ppo_t *p = XZNEW(ppo_t, 1);
@@ -186,10 +199,9 @@ ppo_t *ppo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     return p;
 }
 
-void ppo_destroy(ppo_t **pp)
+static void ppo_destroy(void *self)
 {
-    ppo_t *p = *pp;
-    if (!p) return;
+    ppo_t *p = self;
     free(p->m);
     free(p->v);
     free(p->ro_floats);
@@ -219,26 +231,13 @@ void ppo_destroy(ppo_t **pp)
     free(p->st_clip);
     free(p->st_vl);
     free(p);
-    *pp = NULL;
-}
-
-float *ppo_adam_m(ppo_t *p)
-{
-    return p->m;
-}
-float *ppo_adam_v(ppo_t *p)
-{
-    return p->v;
-}
-int64_t *ppo_adam_step(ppo_t *p)
-{
-    return &p->adam_step;
 }
 
 /* ---- initialisation ---------------------------------------------------------- */
 
-void ppo_init_fresh(ppo_t *p)
+static void ppo_init_fresh(void *self)
 {
+    ppo_t *p = self;
     policyset_init_fresh(p->ps, p->env, p->cfg);
     p->adam_step = 0;
 }
@@ -263,7 +262,7 @@ static void collect(ppo_t *p, lidx_t i, rollout_t *ro, int64_t it)
                                                     (uint64_t)(t / hold)));
         env_observe(e, i, t, p->lam, p->obs);
         const size_t s0 = (size_t)t * B;
-        policyset_act(ps, e, i, t, p->obs, p->lam, seed, SOURCE_TRAIN, 0, ro->act + s0,
+        policyset_act(ps, e, i, t, p->obs, p->lam, seed, PPO_SOURCE_TRAIN, 0, ro->act + s0,
                       ro->logp + s0, ro->val + s0);
         for (int c = 0; c < ENV_OBS; c++)
             memcpy(ro->x + (size_t)c * p->S + s0, ps->work.x + (size_t)c * ps->work.ld,
@@ -298,73 +297,7 @@ static void collect(ppo_t *p, lidx_t i, rollout_t *ro, int64_t it)
     for (int s = 0; s < p->S; s++) ro->adv[s] = (float)((ro->adv[s] - mean) / (sd + 1e-8));
 }
 
-/* Fisher-Yates shuffle of 0..S-1 keyed by (gid, iteration, epoch): one
- * counter-based block seeds a SplitMix64 sequence (a counter-based draw per
- * swap cost more than the rest of the shuffle); each 64-bit output gives two
- * 32-bit multiply-shift draws (bias below S / 2^32, 1e-6 at default sizes). */
-void ppo_shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t round)
-{
-    for (int s = 0; s < S; s++) perm[s] = s;
-    const rng_block_t blk = rng_block(seed, RNG_STREAM_PERM, gid, round);
-    uint64_t x = ((uint64_t)blk.v[0] << 32) | blk.v[1], z = 0;
-    for (int s = S - 1; s > 0; s--) {
-        const int k = S - 1 - s;
-        if (!(k & 1)) {
-            z = (x += 0x9E3779B97F4A7C15ull);
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-            z ^= z >> 31;
-        }
-        const uint32_t u = (uint32_t)(k & 1 ? z >> 32 : z);
-        const uint32_t r = (uint32_t)(((uint64_t)u * (uint64_t)(s + 1)) >> 32);
-        const int32_t tmp = perm[s];
-        perm[s] = perm[r];
-        perm[r] = tmp;
-    }
-}
-
 /* ---- update ------------------------------------------------------------------ */
-
-/* The clipped surrogate with the entropy bonus of m samples with
- * feature-major logits out[K][ld], averaged: -min(ratio A, clip(ratio) A)
- * - ce H. Writes its gradient w.r.t. the logits to dout[K][ld]; the
- * log-probabilities, probabilities and entropies it computes stay in
- * sc->lsm, psm, hsm, and log pi(a) and whether the ratio was clipped in
- * sc->lpa, clipped. Every loop runs along the samples and vectorises. */
-SAMARL_CLONES
-void ppo_surrogate(const ppo_batch_t *sc, const float *restrict out, size_t ld, int m, int K,
-                   double clip, double entropy, float *restrict dout)
-{
-    const uint8_t *restrict act = sc->act;
-    const float *restrict lp_old = sc->lp_old, *restrict adv = sc->adv;
-    float *restrict lpa = sc->lpa, *restrict gpl = sc->gpl, *restrict H = sc->hsm;
-    float *restrict lsm = sc->lsm, *restrict psm = sc->psm;
-    uint8_t *restrict clipped = sc->clipped;
-    const float eps = (float)clip, ce = (float)entropy, im = 1.0f / (float)m;
-    log_softmax_cols(out, ld, m, K, lsm, psm, H);
-    for (int r = 0; r < m; r++) lpa[r] = 0.0f;
-    for (int k = 0; k < K; k++) {
-        const float *restrict l = lsm + (size_t)k * ld;
-        for (int r = 0; r < m; r++) lpa[r] = act[r] == k ? l[r] : lpa[r];
-    }
-    for (int r = 0; r < m; r++) {
-        const float ratio = exp_f(lpa[r] - lp_old[r]), A = adv[r];
-        float rc = ratio < 1.0f - eps ? 1.0f - eps : ratio;
-        rc = rc > 1.0f + eps ? 1.0f + eps : rc;
-        /* d(-min(ratio A, clip(ratio) A))/d log pi(a): -ratio A when the
-         * unclipped term is the minimum, else 0. */
-        gpl[r] = ratio * A <= rc * A ? -ratio * A : 0.0f;
-        clipped[r] = rc != ratio;
-    }
-    for (int k = 0; k < K; k++) {
-        const float *restrict l = lsm + (size_t)k * ld, *restrict pr = psm + (size_t)k * ld;
-        float *restrict d = dout + (size_t)k * ld;
-        for (int r = 0; r < m; r++) {
-            const float hot = act[r] == k ? 1.0f : 0.0f;
-            d[r] = im * (gpl[r] * (hot - pr[r]) + ce * pr[r] * (l[r] + H[r]));
-        }
-    }
-}
 
 /* The PPO loss: the surrogate over the K logits plus cv (v - ret)^2 on the
  * value output out[K]. */
@@ -372,8 +305,9 @@ SAMARL_CLONES
 static void ppo_loss(ppo_t *p, const float *restrict out, size_t ld, int m, int K,
                      float *restrict dout)
 {
-    const ppo_batch_t sc = {p->ab,  p->lpb, p->advb, p->lsm,    p->psm,
-                            p->hsm, p->lpa, p->gpl,  p->clipped};
+    const ppo_batch_t sc = {.act = p->ab,   .lp_old = p->lpb, .adv = p->advb,
+                            .lsm = p->lsm,  .psm = p->psm,    .hsm = p->hsm,
+                            .lpa = p->lpa,  .gpl = p->gpl,    .clipped = p->clipped};
     ppo_surrogate(&sc, out, ld, m, K, p->cfg->train.clip, p->cfg->train.entropy, dout);
     const float cv = (float)p->cfg->train.value_coef, im = 1.0f / (float)m;
     const float *restrict v = out + (size_t)K * ld, *restrict ret = p->retb;
@@ -420,34 +354,15 @@ static void minibatch_grad(ppo_t *p, lidx_t i, const rollout_t *ro, const int32_
     }
 }
 
-static void clip_grad(float *g, size_t n, double max_norm)
+static void ppo_iteration(void *self, int64_t it, trainer_stats_t *st)
 {
-    if (max_norm <= 0) return;
-    double sq = 0;
-    for (size_t k = 0; k < n; k++) sq += (double)g[k] * g[k];
-    double norm = sqrt(sq);
-    if (norm <= max_norm) return;
-    float s = (float)(max_norm / (norm + 1e-6));
-    for (size_t k = 0; k < n; k++) g[k] *= s;
-}
-
-static double lr_at(const ppo_t *p, int64_t it)
-{
-    const config_t *c = p->cfg;
-    if (c->train.lr_final < 0 || c->train.iterations <= 1) return c->train.lr;
-    double f = (double)it / (double)(c->train.iterations - 1);
-    if (f > 1) f = 1;
-    return c->train.lr + (c->train.lr_final - c->train.lr) * f;
-}
-
-void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
-{
+    ppo_t *p = self;
     env_t *e = p->env;
     policyset_t *ps = p->ps;
     const uint64_t seed = p->cfg->run.seed;
     const int epochs = (int)p->cfg->train.epochs;
     const size_t P = p->net.n_params;
-    const double lr = lr_at(p, it);
+    const double lr = ppo_lr_at(p->cfg, it);
     for (lidx_t i = 0; i < e->n; i++)
         p->st_rew[i] = p->st_ent[i] = p->st_kl[i] = p->st_clip[i] = p->st_vl[i] = 0;
     env_begin_episode(e, seed, ENV_NOISE_TRAIN, (uint64_t)it);
@@ -468,7 +383,7 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
                             (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
                 for (int b = 0; b < p->n_mb; b++) {
                     minibatch_grad(p, i, ro, p->perm, b, w, ep == epochs - 1);
-                    clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
+                    ppo_clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
                     adam_update(w, p->grad, m, v, P, p->adam_step + 1 + (int64_t)ep * p->n_mb + b,
                                 lr);
                 }
@@ -492,20 +407,14 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
                     fxsum_add(&p->gsum, p->grad);
                 }
                 fxsum_reduce(&p->gsum, p->grad, (double)e->n_global);
-                clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
+                ppo_clip_grad(p->grad, P, p->cfg->train.max_grad_norm);
                 p->adam_step++;
                 adam_update(ps->params, p->grad, p->m, p->v, P, p->adam_step, lr);
             }
         }
         timer_stop(TIMER_UPDATE);
-        int64_t clamps = p->gsum.clamps;
+        ppo_warn_clamps(p->gsum.clamps, it);
         p->gsum.clamps = 0;
-        comm_allreduce_int64(&clamps, 1, COMM_SUM);
-        if (clamps && comm_rank() == 0)
-            fprintf(stderr,
-                    "samarl train: warning: %lld gradient entries beyond 2^30 were "
-                    "clamped in iteration %lld (diverging? lower train.lr)\n",
-                    (long long)clamps, (long long)it);
     }
 
     /* Statistics: exact sums of the per-agent values. */
@@ -518,3 +427,51 @@ void ppo_iteration(ppo_t *p, int64_t it, ppo_stats_t *st)
     st->value_loss = reprosum_global(p->st_vl, (size_t)e->n) / (n * per_epoch);
     st->agent_steps = (int64_t)e->n_global * p->S;
 }
+
+/* ---- the trainer's state in the policy file, and its reports -------------------- */
+
+static void ppo_save(void *self, pfio_t *io)
+{
+    const ppo_t *p = self;
+    ppo_adam_save(io, p->m, p->v, p->adam_step);
+}
+
+static int ppo_load(void *self, pfio_t *io)
+{
+    ppo_t *p = self;
+    return ppo_adam_load(io, p->m, p->v, &p->adam_step);
+}
+
+static double rank_bytes(const ppo_t *p)
+{
+    return ppo_bytes(p->cfg, &p->net, p->env->n, p->env->n_global, p->ps->shared);
+}
+
+static void ppo_print_setup(void *self, FILE *out)
+{
+    fprintf(out,
+            "ppo: about %.4g MB of training buffers on rank 0 (Adam's moments, rollouts, "
+            "file buffers)\n",
+            rank_bytes(self) / 1e6);
+}
+
+static void ppo_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
+{
+    (void)n_it;
+    (void)n_list;
+    sb_printf(sb, ", \"buffer_bytes_rank0\": %.6g", rank_bytes(self));
+}
+
+const trainer_ops_t trainer_ppo = {
+    .name = "ppo",
+    .summary = "state-augmented PPO: each agent's policy sees lambda ~ U[0, lambda_max] and "
+               "learns r - lambda g, no communication with per-agent networks",
+    .create = ppo_create,
+    .destroy = ppo_destroy,
+    .init_fresh = ppo_init_fresh,
+    .iteration = ppo_iteration,
+    .save = ppo_save,
+    .load = ppo_load,
+    .print_setup = ppo_print_setup,
+    .record = ppo_record,
+};
