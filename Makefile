@@ -72,6 +72,7 @@ $(BUILD)/obj/src/policy.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/env.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/train/ppo.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/train/ppo_common.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/train/rollout.o: CFLAGS += -O3 -fno-trapping-math
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -54,20 +54,13 @@ typedef struct mappo {
     const config_t *cfg;
     env_t *env;
     policyset_t *ps;
-    mlp_t net;
-    int T, B, S, mb, n_mb;
+    int S, mb, n_mb;
     lidx_t n; /* agents on this rank */
     gidx_t N; /* agents in all */
     int G;    /* global-state features, ENV_OBS * N */
     double lambda;
-    /* Actors: Adam moments [n_nets][stride] and the step. */
-    float *m, *v;
-    int64_t adam_step;
-    /* This iteration's samples of the rank's agents, s = t * B + j. */
-    float *x;     /* [n][ENV_OBS][S] normalised observations (feature-major) */
-    uint8_t *act; /* [n][S] */
-    float *logp, *val, *rew, *adv, *ret; /* [n][S] */
-    double *usage;                       /* [n] sum of g over the samples */
+    ppo_actors_t a; /* the actors, their Adam state and statistics */
+    rollouts_t rs;  /* this iteration's samples of every agent of the rank */
     /* The centralised critic. */
     critic_t cn;
     size_t ldx;    /* floats per share_obs row: cn.in rounded up to 16 */
@@ -78,19 +71,10 @@ typedef struct mappo {
     int64_t *counts;                  /* [ranks] agents per rank */
     float *cp, *cm, *cv, *cgrad;      /* critic parameters, Adam moments, gradient */
     int64_t c_step;
-    float *xc; /* [mb][ldx] a critic minibatch */
+    float *xc, *cret; /* [mb][ldx], [mb] a critic minibatch */
     critic_work_t cw;
-    fxsum_t csum, asum; /* critic; shared actor */
-    /* Actor minibatches (as ppo). */
-    mlp_work_t work;
-    float *grad;
-    uint8_t *ab;
-    float *lpb, *advb, *retb;
-    float *lsm, *psm, *hsm, *lpa, *gpl;
-    uint8_t *clipped;
-    int32_t *perm;                                     /* [n][S] */
-    float *lam, *obs, *g, *r;                          /* [B] */
-    double *st_rew, *st_ent, *st_kl, *st_clip, *st_vl; /* [n] */
+    fxsum_t csum;
+    int32_t *perm;         /* [n][S] the critic's minibatch orders */
     double critic_s;       /* this iteration's seconds in the critic */
     double critic_s_total; /* and all iterations' */
     double usage_ratio;    /* the last iteration's mean sum_i g_i / C */
@@ -153,32 +137,17 @@ static void *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->cfg = cfg;
     p->env = env;
     p->ps = ps;
-    p->net = ps->net;
-    p->T = (int)cfg->env.horizon;
-    p->B = env->copies;
-    p->S = p->T * p->B;
-    p->n_mb = (int)cfg->train.minibatches;
-    p->mb = p->S / p->n_mb;
-    SAMARL_ASSERT(p->mb >= 1);
+    ppo_actors_init(&p->a, cfg, env, ps, 0, FXSUM_TRUNC_31);
+    rollouts_init(&p->rs, cfg, env, ps, env->n > 0 ? env->n : 1);
+    p->S = p->a.S;
+    p->mb = p->a.mb;
+    p->n_mb = p->a.n_mb;
     p->n = env->n;
     p->N = env->n_global;
     SAMARL_ASSERT((int64_t)ENV_OBS * p->N + ENV_OBS < 2147483647);
     p->G = (int)(ENV_OBS * p->N);
     const size_t n1 = (size_t)(p->n > 0 ? p->n : 1), S = (size_t)p->S;
-    const size_t P = p->net.stride, nn = (size_t)ps->n_nets;
-    p->m = xcalloc(nn * P, sizeof(float));
-    p->v = xcalloc(nn * P, sizeof(float));
-
-    p->x = alloc_floats(n1 * ENV_OBS * S);
-    p->act = XNEW(uint8_t, n1 * S);
-    p->logp = alloc_floats(n1 * S);
-    p->val = alloc_floats(n1 * S);
-    p->rew = alloc_floats(n1 * S);
-    p->adv = alloc_floats(n1 * S);
-    p->ret = alloc_floats(n1 * S);
-    p->usage = XZNEW(double, n1);
     p->perm = XNEW(int32_t, n1 * S);
-
     critic_shape(&p->cn, p->G + ENV_OBS, (int)cfg->train.critic_hidden);
     p->ldx = round16((size_t)p->cn.in);
     p->share = alloc_floats(n1 * S * p->ldx);
@@ -194,31 +163,9 @@ static void *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->cv = alloc_floats(Pc);
     p->cgrad = alloc_floats(Pc);
     p->xc = alloc_floats((size_t)p->mb * p->ldx);
+    p->cret = alloc_floats((size_t)p->mb);
     critic_work_init(&p->cw, &p->cn, p->mb);
     fxsum_init(&p->csum, Pc, FXSUM_TRUNC_31);
-    if (ps->shared) fxsum_init(&p->asum, p->net.n_params, FXSUM_TRUNC_31);
-
-    mlp_work_init(&p->work, &p->net, p->mb);
-    p->grad = alloc_floats(P);
-    p->ab = XNEW(uint8_t, p->mb);
-    p->lpb = alloc_floats(p->mb);
-    p->advb = alloc_floats(p->mb);
-    p->retb = alloc_floats(p->mb);
-    p->lsm = alloc_floats((size_t)p->net.actions * (size_t)p->work.ld);
-    p->psm = alloc_floats((size_t)p->net.actions * (size_t)p->work.ld);
-    p->hsm = alloc_floats(p->mb);
-    p->lpa = alloc_floats(p->mb);
-    p->gpl = alloc_floats(p->mb);
-    p->clipped = XNEW(uint8_t, p->mb);
-    p->lam = alloc_floats(p->B);
-    p->obs = alloc_floats((size_t)p->B * ENV_OBS);
-    p->g = alloc_floats(p->B);
-    p->r = alloc_floats(p->B);
-    p->st_rew = XZNEW(double, n1);
-    p->st_ent = XZNEW(double, n1);
-    p->st_kl = XZNEW(double, n1);
-    p->st_clip = XZNEW(double, n1);
-    p->st_vl = XZNEW(double, n1);
     p->lambda = cfg->dual.lambda0;
     p->hist_cap = 64;
     p->lam_hist = XNEW(double, p->hist_cap);
@@ -228,17 +175,9 @@ static void *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
 static void mappo_destroy(void *self)
 {
     mappo_t *p = self;
+    ppo_actors_free(&p->a);
+    rollouts_free(&p->rs);
     free(p->lam_hist);
-    free(p->m);
-    free(p->v);
-    free(p->x);
-    free(p->act);
-    free(p->logp);
-    free(p->val);
-    free(p->rew);
-    free(p->adv);
-    free(p->ret);
-    free(p->usage);
     free(p->perm);
     free(p->share);
     free(p->gstate);
@@ -250,30 +189,9 @@ static void mappo_destroy(void *self)
     free(p->cv);
     free(p->cgrad);
     free(p->xc);
+    free(p->cret);
     critic_work_free(&p->cw);
     fxsum_free(&p->csum);
-    fxsum_free(&p->asum);
-    mlp_work_free(&p->work);
-    free(p->grad);
-    free(p->ab);
-    free(p->lpb);
-    free(p->advb);
-    free(p->retb);
-    free(p->lsm);
-    free(p->psm);
-    free(p->hsm);
-    free(p->lpa);
-    free(p->gpl);
-    free(p->clipped);
-    free(p->lam);
-    free(p->obs);
-    free(p->g);
-    free(p->r);
-    free(p->st_rew);
-    free(p->st_ent);
-    free(p->st_kl);
-    free(p->st_clip);
-    free(p->st_vl);
     free(p);
 }
 
@@ -282,43 +200,11 @@ static void mappo_init_fresh(void *self)
     mappo_t *p = self;
     policyset_init_fresh(p->ps, p->env, p->cfg);
     critic_init(&p->cn, p->cp, p->cfg->run.seed, CRITIC_KEY);
-    p->adam_step = p->c_step = 0;
+    p->a.adam_step = p->c_step = 0;
     p->lambda = p->cfg->dual.lambda0;
 }
 
-/* ---- collection -------------------------------------------------------------------- */
-
-/* Agent i's episode in every copy at the current multiplier: actions,
- * normalised observations, rewards r - lambda g, usage. */
-static void collect(mappo_t *p, lidx_t i)
-{
-    env_t *e = p->env;
-    policyset_t *ps = p->ps;
-    const uint64_t seed = p->cfg->run.seed;
-    const int B = p->B;
-    const size_t S = (size_t)p->S, o = (size_t)i * S;
-    float *x = p->x + o * ENV_OBS;
-    double rsum = 0, usum = 0;
-    env_reset_agent(e, i);
-    for (int t = 0; t < p->T; t++) {
-        const size_t s0 = (size_t)t * B;
-        env_observe(e, i, t, p->lam, p->obs);
-        policyset_act(ps, e, i, t, p->obs, p->lam, seed, PPO_SOURCE_TRAIN, 0, p->act + o + s0,
-                      p->logp + o + s0, NULL);
-        for (int c = 0; c < ENV_OBS; c++)
-            memcpy(x + (size_t)c * S + s0, ps->work.x + (size_t)c * ps->work.ld,
-                   sizeof(float) * (size_t)B);
-        env_step(e, i, t, p->act + o + s0, p->g, p->r, NULL, NULL);
-        for (int j = 0; j < B; j++) {
-            const float rw = p->r[j] - p->lam[j] * p->g[j];
-            p->rew[o + s0 + j] = rw;
-            rsum += rw;
-            usum += p->g[j];
-        }
-    }
-    p->st_rew[i] = rsum;
-    p->usage[i] = usum;
-}
+/* ---- the global state and the critic's values ----------------------------------- */
 
 /* Collective. Every rank gets every agent's normalised observations (one
  * all-gather per iteration), lays them out as the global state of each
@@ -331,7 +217,7 @@ static void build_share_obs(mappo_t *p)
         const int64_t gid = (int64_t)p->env->gid[i];
         unsigned char *r = p->sendrec + (size_t)i * rec;
         memcpy(r, &gid, sizeof gid);
-        memcpy(r + 8, p->x + (size_t)i * ENV_OBS * S, sizeof(float) * ENV_OBS * S);
+        memcpy(r + 8, p->rs.ro[i].x, sizeof(float) * ENV_OBS * S);
     }
     comm_allgatherv_bytes(p->sendrec, (int64_t)p->n, p->recvrec, p->counts, rec);
     for (gidx_t k = 0; k < p->N; k++) {
@@ -350,7 +236,7 @@ static void build_share_obs(mappo_t *p)
     }
     for (lidx_t i = 0; i < p->n; i++) {
         float *sh = p->share + (size_t)i * S * p->ldx;
-        const float *xi = p->x + (size_t)i * ENV_OBS * S;
+        const float *xi = p->rs.ro[i].x;
         for (size_t s = 0; s < S; s++) {
             float *row = sh + s * p->ldx;
             memcpy(row, p->gstate + s * G, sizeof(float) * G);
@@ -364,85 +250,18 @@ static void build_share_obs(mappo_t *p)
  * normalised advantages, as ppo. */
 static void values_and_advantages(mappo_t *p, lidx_t i)
 {
-    const size_t S = (size_t)p->S, o = (size_t)i * S;
-    const float *sh = p->share + o * p->ldx;
-    float *val = p->val + o, *rew = p->rew + o, *adv = p->adv + o, *ret = p->ret + o;
+    const size_t S = (size_t)p->S;
+    rollout_t *ro = &p->rs.ro[i];
+    const float *sh = p->share + (size_t)i * S * p->ldx;
     for (size_t c0 = 0; c0 < S; c0 += (size_t)p->mb) {
         const int m = (int)(S - c0 < (size_t)p->mb ? S - c0 : (size_t)p->mb);
         critic_forward(&p->cn, p->cp, sh + c0 * p->ldx, p->ldx, m, &p->cw);
-        memcpy(val + c0, p->cw.v, sizeof(float) * (size_t)m);
+        memcpy(ro->val + c0, p->cw.v, sizeof(float) * (size_t)m);
     }
-    const double gamma = p->cfg->train.gamma, gl = gamma * p->cfg->train.gae_lambda;
-    const int B = p->B;
-    for (int j = 0; j < B; j++) {
-        double last = 0;
-        for (int t = p->T - 1; t >= 0; t--) {
-            const size_t s = (size_t)t * B + j;
-            const double nv = t + 1 < p->T ? val[s + B] : val[s];
-            const double delta = rew[s] + gamma * nv - val[s];
-            last = delta + gl * last;
-            adv[s] = (float)last;
-            ret[s] = (float)(last + val[s]);
-        }
-    }
-    double sum = 0, sq = 0;
-    for (size_t s = 0; s < S; s++) sum += adv[s];
-    const double mean = sum / (double)S;
-    for (size_t s = 0; s < S; s++) sq += (adv[s] - mean) * (adv[s] - mean);
-    const double sd = S > 1 ? sqrt(sq / (double)(S - 1)) : 0.0;
-    for (size_t s = 0; s < S; s++) adv[s] = (float)((adv[s] - mean) / (sd + 1e-8));
+    rollout_advantages(ro, p->rs.T, p->rs.B, p->cfg->train.gamma, p->cfg->train.gae_lambda);
 }
 
 /* ---- updates --------------------------------------------------------------------- */
-
-/* ppo's clipped surrogate with the entropy bonus, without its value term:
- * the actors' value heads are unused and stay as initialised. Gradient
- * w.r.t. the outputs to dout. */
-static void actor_loss(mappo_t *p, const float *restrict out, size_t ld, int m, int K,
-                       float *restrict dout)
-{
-    const ppo_batch_t sc = {.act = p->ab,   .lp_old = p->lpb, .adv = p->advb,
-                            .lsm = p->lsm,  .psm = p->psm,    .hsm = p->hsm,
-                            .lpa = p->lpa,  .gpl = p->gpl,    .clipped = p->clipped};
-    ppo_surrogate(&sc, out, ld, m, K, p->cfg->train.clip, p->cfg->train.entropy, dout);
-    float *restrict dv = dout + (size_t)K * ld;
-    for (int r = 0; r < m; r++) dv[r] = 0.0f;
-}
-
-/* Actor gradient of agent i's minibatch b into p->grad. */
-static void actor_grad(mappo_t *p, lidx_t i, const int32_t *perm, int b, const float *params,
-                       int last_epoch)
-{
-    const int m = p->mb, K = p->net.actions;
-    const size_t ld = (size_t)p->work.ld, S = (size_t)p->S, o = (size_t)i * S;
-    const int32_t *ix = perm + (size_t)b * m;
-    const float *x = p->x + o * ENV_OBS;
-    for (int c = 0; c < ENV_OBS; c++) {
-        const float *src = x + (size_t)c * S;
-        float *dst = p->work.x + (size_t)c * ld;
-        for (int r = 0; r < m; r++) dst[r] = src[ix[r]];
-    }
-    for (int r = 0; r < m; r++) {
-        const size_t s = o + (size_t)ix[r];
-        p->ab[r] = p->act[s];
-        p->lpb[r] = p->logp[s];
-        p->advb[r] = p->adv[s];
-    }
-    mlp_forward(&p->net, params, m, &p->work);
-    actor_loss(p, p->work.out, ld, m, K, p->work.dout);
-    mlp_backward(&p->net, params, m, &p->work, p->grad);
-    if (last_epoch) {
-        double ent = 0, kl = 0, clipped = 0;
-        for (int r = 0; r < m; r++) {
-            ent += p->hsm[r];
-            kl += p->lpb[r] - p->lpa[r];
-            clipped += p->clipped[r];
-        }
-        p->st_ent[i] += ent;
-        p->st_kl[i] += kl;
-        p->st_clip[i] += clipped;
-    }
-}
 
 /* Critic gradient (mean squared error to the returns) of agent i's
  * minibatch b into p->cgrad. */
@@ -451,21 +270,21 @@ static void critic_grad(mappo_t *p, lidx_t i, const int32_t *perm, int b, int la
     const int m = p->mb;
     const size_t S = (size_t)p->S, o = (size_t)i * S, D = (size_t)p->cn.in;
     const int32_t *ix = perm + (size_t)b * m;
-    const float *sh = p->share + o * p->ldx;
+    const float *sh = p->share + o * p->ldx, *ret = p->rs.ro[i].ret;
     for (int r = 0; r < m; r++) {
         memcpy(p->xc + (size_t)r * p->ldx, sh + (size_t)ix[r] * p->ldx, sizeof(float) * D);
-        p->retb[r] = p->ret[o + (size_t)ix[r]];
+        p->cret[r] = ret[ix[r]];
     }
     critic_forward(&p->cn, p->cp, p->xc, p->ldx, m, &p->cw);
     double vl = 0;
     const float k2 = 2.0f / (float)m;
     for (int r = 0; r < m; r++) {
-        const float d = p->cw.v[r] - p->retb[r];
+        const float d = p->cw.v[r] - p->cret[r];
         p->cw.dv[r] = k2 * d;
         vl += (double)d * d;
     }
     critic_backward(&p->cn, p->cp, p->xc, p->ldx, m, &p->cw, p->cgrad);
-    if (last_epoch) p->st_vl[i] += vl;
+    if (last_epoch) p->a.st_vl[i] += vl;
 }
 
 static void shuffle_all(mappo_t *p, int64_t it, int ep)
@@ -481,42 +300,12 @@ static void shuffle_all(mappo_t *p, int64_t it, int ep)
  * over every agent. */
 static void update_actors(mappo_t *p, int64_t it, double lr)
 {
-    policyset_t *ps = p->ps;
-    const int epochs = (int)p->cfg->train.epochs;
-    const size_t P = p->net.n_params, S = (size_t)p->S;
-    const double mg = p->cfg->train.max_grad_norm;
-    if (!ps->shared) {
-        for (lidx_t i = 0; i < p->n; i++) {
-            float *w = policyset_params(ps, i);
-            float *m = p->m + (size_t)i * p->net.stride, *v = p->v + (size_t)i * p->net.stride;
-            int32_t *perm = p->perm + (size_t)i * S;
-            for (int ep = 0; ep < epochs; ep++) {
-                ppo_shuffle(perm, p->S, p->cfg->run.seed, (uint64_t)p->env->gid[i],
-                            (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
-                for (int b = 0; b < p->n_mb; b++) {
-                    actor_grad(p, i, perm, b, w, ep == epochs - 1);
-                    ppo_clip_grad(p->grad, P, mg);
-                    adam_update(w, p->grad, m, v, P, p->adam_step + 1 + (int64_t)ep * p->n_mb + b,
-                                lr);
-                }
-            }
-        }
-        p->adam_step += (int64_t)epochs * p->n_mb;
+    if (p->ps->shared) {
+        ppo_update_shared(&p->a, p->rs.ro, it, lr);
         return;
     }
-    for (int ep = 0; ep < epochs; ep++) {
-        shuffle_all(p, it, ep);
-        for (int b = 0; b < p->n_mb; b++) {
-            for (lidx_t i = 0; i < p->n; i++) {
-                actor_grad(p, i, p->perm + (size_t)i * S, b, ps->params, ep == epochs - 1);
-                fxsum_add(&p->asum, p->grad);
-            }
-            fxsum_reduce(&p->asum, p->grad, (double)p->N);
-            ppo_clip_grad(p->grad, P, mg);
-            p->adam_step++;
-            adam_update(ps->params, p->grad, p->m, p->v, P, p->adam_step, lr);
-        }
-    }
+    for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], it, lr);
+    ppo_actors_agents_done(&p->a);
 }
 
 /* The critic: one Adam step per minibatch on the exact mean over every
@@ -546,14 +335,13 @@ static void mappo_iteration(void *self, int64_t it, trainer_stats_t *st)
     env_t *e = p->env;
     const double lr = ppo_lr_at(p->cfg, it);
     const double lam = p->lambda;
-    for (lidx_t i = 0; i < p->n; i++)
-        p->st_rew[i] = p->st_ent[i] = p->st_kl[i] = p->st_clip[i] = p->st_vl[i] = 0;
-    for (int j = 0; j < p->B; j++) p->lam[j] = (float)lam;
+    ppo_actors_begin(&p->a);
+    for (int j = 0; j < p->rs.B; j++) p->rs.lam[j] = (float)lam;
     p->critic_s = 0;
 
     timer_start(TIMER_COLLECT);
     env_begin_episode(e, p->cfg->run.seed, ENV_NOISE_TRAIN, (uint64_t)it);
-    for (lidx_t i = 0; i < p->n; i++) collect(p, i);
+    for (lidx_t i = 0; i < p->n; i++) rollouts_collect(&p->rs, i, &p->rs.ro[i], it, 0, 0);
     double t0 = comm_wtime();
     build_share_obs(p);
     for (lidx_t i = 0; i < p->n; i++) values_and_advantages(p, i);
@@ -567,20 +355,13 @@ static void mappo_iteration(void *self, int64_t it, trainer_stats_t *st)
     p->critic_s += comm_wtime() - t0;
     timer_stop(TIMER_UPDATE);
 
-    ppo_warn_clamps(p->csum.clamps + p->asum.clamps, it);
-    p->csum.clamps = p->asum.clamps = 0;
+    ppo_warn_clamps(p->csum.clamps + p->a.gsum.clamps, it);
+    p->csum.clamps = p->a.gsum.clamps = 0;
 
     /* Statistics and the dual step: exact sums over all agents. */
+    ppo_actors_stats(&p->a, &p->rs, st);
     const double N = (double)p->N, S = (double)p->S;
-    const double per_epoch = (double)p->n_mb * p->mb;
-    const size_t n = (size_t)p->n;
-    st->aug_reward = reprosum_global(p->st_rew, n) / (N * S);
-    st->entropy = reprosum_global(p->st_ent, n) / (N * per_epoch);
-    st->approx_kl = reprosum_global(p->st_kl, n) / (N * per_epoch);
-    st->clip_frac = reprosum_global(p->st_clip, n) / (N * per_epoch);
-    st->value_loss = reprosum_global(p->st_vl, n) / (N * per_epoch);
-    st->agent_steps = (int64_t)p->N * p->S;
-    const double total = reprosum_global(p->usage, n) / S; /* mean over steps of sum_i g_i */
+    const double total = reprosum_global(p->rs.usage, (size_t)p->n) / S; /* mean over steps of sum_i g_i */
     const double C = e->capacity;
     double l = lam + p->cfg->train.dual_lr * (total - C) / N;
     p->lambda = l > 0 ? l : 0.0;
@@ -602,7 +383,7 @@ static void mappo_save(void *self, pfio_t *io)
 {
     const mappo_t *p = self;
     h5file_t *f = pfio_h5(io);
-    ppo_adam_save(io, p->m, p->v, p->adam_step);
+    ppo_adam_save(io, p->a.m, p->a.v, p->a.adam_step);
     const size_t n = p->cn.n_params;
     const gidx_t cnt = comm_rank() == 0 ? (gidx_t)n : 0;
     h5io_write_1d(f, "/critic/params", H5IO_F32, (gidx_t)n, 0, cnt, p->cp, "1",
@@ -624,7 +405,7 @@ static int mappo_load(void *self, pfio_t *io)
     mappo_t *p = self;
     h5file_t *f = pfio_h5(io);
     const char *path = pfio_path(io);
-    if (ppo_adam_load(io, p->m, p->v, &p->adam_step) != SAMARL_OK) return SAMARL_ERR;
+    if (ppo_adam_load(io, p->a.m, p->a.v, &p->a.adam_step) != SAMARL_OK) return SAMARL_ERR;
     gidx_t n = -1, nl = -1;
     int rc = h5io_length_1d(f, "/critic/params", &n);
     if (rc != SAMARL_OK)

@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
@@ -10,6 +12,7 @@
 #include "samarl/h5io.h"
 #include "samarl/policy.h"
 #include "samarl/rng.h"
+#include "samarl/timer.h"
 
 /* Fisher-Yates shuffle of 0..S-1 keyed by (gid, iteration, epoch): one
  * counter-based block seeds a SplitMix64 sequence (a counter-based draw per
@@ -109,6 +112,213 @@ void ppo_warn_clamps(int64_t clamps, int64_t it)
                 "samarl train: warning: %lld gradient entries beyond 2^30 were clamped "
                 "in iteration %lld (diverging? lower train.lr)\n",
                 (long long)clamps, (long long)it);
+}
+
+/* ---- the actors and their update ------------------------------------------------- */
+
+double ppo_actors_work_bytes(const config_t *cfg, const mlp_t *net, int shared)
+{
+    const size_t S = (size_t)(cfg->train.copies * cfg->env.horizon);
+    const double mb = (double)(S / (size_t)cfg->train.minibatches);
+    const double ld = ceil(mb / 16) * 16;
+    const double P = (double)net->stride, H = net->hidden, O = net->out;
+    double b = ((net->in + 4 * H + 2 * O) * ld + (H > O ? H : O) * H) * 4; /* minibatch work */
+    b += mb * (6 * 4 + 2) + 2 * (double)net->actions * ld * 4;
+    b += P * 4 + (shared ? P * (16 + 24) : 0); /* gradient, exact sum */
+    return b;
+}
+
+void ppo_actors_init(ppo_actors_t *a, const config_t *cfg, env_t *env, policyset_t *ps,
+                     int value_head, fxsum_grid_t grid)
+{
+    memset(a, 0, sizeof *a);
+    a->cfg = cfg;
+    a->env = env;
+    a->ps = ps;
+    a->net = ps->net;
+    a->value_head = value_head;
+    a->S = (int)cfg->env.horizon * env->copies;
+    a->n_mb = (int)cfg->train.minibatches;
+    a->mb = a->S / a->n_mb;
+    SAMARL_ASSERT(a->mb >= 1);
+    const size_t P = a->net.stride, nn = (size_t)ps->n_nets;
+    /* Zeroed pages from calloc: a policy that is never trained (iterations = 0)
+     * never makes them resident. */
+    a->m = xcalloc(nn * P, sizeof(float));
+    a->v = xcalloc(nn * P, sizeof(float));
+    const size_t n_perm = ps->shared && env->n > 0 ? (size_t)env->n : 1;
+    a->perm = XNEW(int32_t, n_perm * (size_t)a->S);
+    mlp_work_init(&a->work, &a->net, a->mb);
+    a->ab = XNEW(uint8_t, a->mb);
+    a->lpb = alloc_floats(a->mb);
+    a->lsm = alloc_floats((size_t)a->net.actions * (size_t)a->work.ld);
+    a->psm = alloc_floats((size_t)a->net.actions * (size_t)a->work.ld);
+    a->hsm = alloc_floats(a->mb);
+    a->lpa = alloc_floats(a->mb);
+    a->gpl = alloc_floats(a->mb);
+    a->clipped = XNEW(uint8_t, a->mb);
+    a->advb = alloc_floats(a->mb);
+    a->retb = alloc_floats(a->mb);
+    a->grad = alloc_floats(P);
+    if (ps->shared) fxsum_init(&a->gsum, a->net.n_params, grid);
+    const lidx_t na = env->n > 0 ? env->n : 1;
+    a->st_ent = XZNEW(double, na);
+    a->st_kl = XZNEW(double, na);
+    a->st_clip = XZNEW(double, na);
+    a->st_vl = XZNEW(double, na);
+}
+
+void ppo_actors_free(ppo_actors_t *a)
+{
+    free(a->m);
+    free(a->v);
+    free(a->perm);
+    mlp_work_free(&a->work);
+    free(a->ab);
+    free(a->lpb);
+    free(a->lsm);
+    free(a->psm);
+    free(a->hsm);
+    free(a->lpa);
+    free(a->gpl);
+    free(a->clipped);
+    free(a->advb);
+    free(a->retb);
+    free(a->grad);
+    fxsum_free(&a->gsum);
+    free(a->st_ent);
+    free(a->st_kl);
+    free(a->st_clip);
+    free(a->st_vl);
+    memset(a, 0, sizeof *a);
+}
+
+void ppo_actors_begin(ppo_actors_t *a)
+{
+    for (lidx_t i = 0; i < a->env->n; i++) a->st_ent[i] = a->st_kl[i] = a->st_clip[i] = a->st_vl[i] = 0;
+}
+
+/* The loss of a minibatch: the surrogate over the K logits plus, with a
+ * value head, cv (v - ret)^2 on the value output out[K] (else its gradient
+ * is 0). */
+SAMARL_CLONES
+static void minibatch_loss(ppo_actors_t *a, const float *restrict out, size_t ld, int m, int K,
+                           float *restrict dout)
+{
+    const ppo_batch_t sc = {.act = a->ab,  .lp_old = a->lpb, .adv = a->advb,
+                            .lsm = a->lsm, .psm = a->psm,    .hsm = a->hsm,
+                            .lpa = a->lpa, .gpl = a->gpl,    .clipped = a->clipped};
+    ppo_surrogate(&sc, out, ld, m, K, a->cfg->train.clip, a->cfg->train.entropy, dout);
+    float *restrict dv = dout + (size_t)K * ld;
+    if (!a->value_head) {
+        for (int r = 0; r < m; r++) dv[r] = 0.0f;
+        return;
+    }
+    const float cv = (float)a->cfg->train.value_coef, im = 1.0f / (float)m;
+    const float *restrict v = out + (size_t)K * ld, *restrict ret = a->retb;
+    for (int r = 0; r < m; r++) dv[r] = im * 2.0f * cv * (v[r] - ret[r]);
+}
+
+/* Loss gradient of minibatch b of rollout ro (agent i) into a->grad;
+ * statistics into the agent's sums in the last epoch. */
+static void minibatch_grad(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const int32_t *perm,
+                           int b, const float *params, int last_epoch)
+{
+    const int m = a->mb, K = a->net.actions;
+    const size_t ld = (size_t)a->work.ld, S = (size_t)a->S;
+    const int32_t *ix = perm + (size_t)b * m;
+    for (int c = 0; c < ENV_OBS; c++) {
+        const float *src = ro->x + (size_t)c * S;
+        float *dst = a->work.x + (size_t)c * ld;
+        for (int r = 0; r < m; r++) dst[r] = src[ix[r]];
+    }
+    for (int r = 0; r < m; r++) {
+        const int32_t s = ix[r];
+        a->ab[r] = ro->act[s];
+        a->lpb[r] = ro->logp[s];
+        a->advb[r] = ro->adv[s];
+        a->retb[r] = ro->ret[s];
+    }
+    mlp_forward(&a->net, params, m, &a->work);
+    minibatch_loss(a, a->work.out, ld, m, K, a->work.dout);
+    mlp_backward(&a->net, params, m, &a->work, a->grad);
+    if (last_epoch) {
+        double ent = 0, kl = 0, clipped = 0, vl = 0;
+        for (int r = 0; r < m; r++) {
+            ent += a->hsm[r];
+            kl += a->lpb[r] - a->lpa[r];
+            clipped += a->clipped[r];
+        }
+        if (a->value_head)
+            for (int r = 0; r < m; r++) {
+                const double verr = (double)a->work.out[(size_t)K * ld + r] - a->retb[r];
+                vl += verr * verr;
+            }
+        a->st_ent[i] += ent;
+        a->st_kl[i] += kl;
+        a->st_clip[i] += clipped;
+        if (a->value_head) a->st_vl[i] += vl;
+    }
+}
+
+void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, int64_t it, double lr)
+{
+    const int epochs = (int)a->cfg->train.epochs;
+    const size_t P = a->net.n_params;
+    const uint64_t gid = (uint64_t)a->env->gid[i];
+    float *w = policyset_params(a->ps, i);
+    float *m = a->m + (size_t)i * a->net.stride, *v = a->v + (size_t)i * a->net.stride;
+    for (int ep = 0; ep < epochs; ep++) {
+        ppo_shuffle(a->perm, a->S, a->cfg->run.seed, gid,
+                    (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
+        for (int b = 0; b < a->n_mb; b++) {
+            minibatch_grad(a, i, ro, a->perm, b, w, ep == epochs - 1);
+            ppo_clip_grad(a->grad, P, a->cfg->train.max_grad_norm);
+            adam_update(w, a->grad, m, v, P, a->adam_step + 1 + (int64_t)ep * a->n_mb + b, lr);
+        }
+    }
+}
+
+void ppo_actors_agents_done(ppo_actors_t *a)
+{
+    a->adam_step += a->cfg->train.epochs * a->n_mb;
+}
+
+void ppo_update_shared(ppo_actors_t *a, const rollout_t *ro, int64_t it, double lr)
+{
+    const env_t *e = a->env;
+    const int epochs = (int)a->cfg->train.epochs;
+    const size_t P = a->net.n_params, S = (size_t)a->S;
+    float *w = a->ps->params;
+    for (int ep = 0; ep < epochs; ep++) {
+        for (lidx_t i = 0; i < e->n; i++)
+            ppo_shuffle(a->perm + (size_t)i * S, a->S, a->cfg->run.seed, (uint64_t)e->gid[i],
+                        (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
+        for (int b = 0; b < a->n_mb; b++) {
+            for (lidx_t i = 0; i < e->n; i++) {
+                minibatch_grad(a, i, &ro[i], a->perm + (size_t)i * S, b, w, ep == epochs - 1);
+                fxsum_add(&a->gsum, a->grad);
+            }
+            fxsum_reduce(&a->gsum, a->grad, (double)e->n_global);
+            ppo_clip_grad(a->grad, P, a->cfg->train.max_grad_norm);
+            a->adam_step++;
+            adam_update(w, a->grad, a->m, a->v, P, a->adam_step, lr);
+        }
+    }
+}
+
+void ppo_actors_stats(const ppo_actors_t *a, const rollouts_t *rs, trainer_stats_t *st)
+{
+    const env_t *e = a->env;
+    const double n = (double)e->n_global, S = (double)a->S;
+    const double per_epoch = (double)a->n_mb * a->mb;
+    const size_t nl = (size_t)e->n;
+    st->aug_reward = reprosum_global(rs->rew, nl) / (n * S);
+    st->entropy = reprosum_global(a->st_ent, nl) / (n * per_epoch);
+    st->approx_kl = reprosum_global(a->st_kl, nl) / (n * per_epoch);
+    st->clip_frac = reprosum_global(a->st_clip, nl) / (n * per_epoch);
+    st->value_loss = reprosum_global(a->st_vl, nl) / (n * per_epoch);
+    st->agent_steps = (int64_t)e->n_global * a->S;
 }
 
 /* ---- the actors' Adam state in the policy file ----------------------------------- */

@@ -1,6 +1,8 @@
 /* What the PPO-family trainers (src/train/ppo.c, mappo_l.c) share: the
- * clipped surrogate, the minibatch order, gradient clipping, the learning
- * rate schedule and the actors' Adam state in the policy file. Private to
+ * actors' clipped update (per-agent networks agent after agent, or one
+ * shared network on the exact sum over every agent), the minibatch order,
+ * gradient clipping, the learning-rate schedule, the iteration's
+ * statistics and the actors' Adam state in the policy file. Private to
  * src/train. */
 #ifndef SAMARL_TRAIN_PPO_COMMON_H
 #define SAMARL_TRAIN_PPO_COMMON_H
@@ -10,6 +12,10 @@
 
 #include "samarl/config.h"
 #include "samarl/policyfile.h"
+#include "samarl/reprosum.h"
+#include "samarl/trainer.h"
+
+#include "rollout.h"
 
 /* Actions drawn while training: action_counter's source. */
 enum { PPO_SOURCE_TRAIN = 0 };
@@ -50,5 +56,53 @@ void ppo_warn_clamps(int64_t clamps, int64_t it);
 void ppo_adam_save(pfio_t *io, const float *m, const float *v, int64_t step);
 /* Refuses a file without it (written with train.save_adam = false). */
 int ppo_adam_load(pfio_t *io, float *m, float *v, int64_t *step);
+
+/* The actors of a rank's agents and their training state. */
+typedef struct ppo_actors {
+    const config_t *cfg;
+    env_t *env;
+    policyset_t *ps;
+    mlp_t net;
+    int S, mb, n_mb;
+    /* 1: the actors' value head learns the returns (train.value_coef);
+     * 0: a critic elsewhere does, and the value head stays as initialised. */
+    int value_head;
+    float *m, *v; /* Adam moments [n_nets][stride] */
+    int64_t adam_step;
+    /* A minibatch: its samples, the network's work, the gradient. */
+    mlp_work_t work; /* work.x: the minibatch's observations */
+    float *grad;
+    uint8_t *ab;
+    float *lpb, *advb, *retb;
+    float *lsm, *psm;       /* [actions][work.ld] log-probs, probs */
+    float *hsm, *lpa, *gpl; /* [mb] entropy, log pi(a), d loss / d log pi(a) */
+    uint8_t *clipped;       /* [mb] */
+    int32_t *perm;          /* [agents][S] (shared) or [1][S] */
+    fxsum_t gsum;           /* shared: the exact gradient sum */
+    /* per-agent sums of the current iteration's last epoch */
+    double *st_ent, *st_kl, *st_clip, *st_vl;
+} ppo_actors_t;
+
+/* Bytes of the minibatch buffers and the gradient (with its exact sum for
+ * a shared network) beside the networks. */
+double ppo_actors_work_bytes(const config_t *cfg, const mlp_t *net, int shared);
+
+void ppo_actors_init(ppo_actors_t *a, const config_t *cfg, env_t *env, policyset_t *ps,
+                     int value_head, fxsum_grid_t grid);
+void ppo_actors_free(ppo_actors_t *a);
+/* Zero the iteration's statistics. */
+void ppo_actors_begin(ppo_actors_t *a);
+/* Per-agent networks: all epochs of agent i on its rollout ro, its Adam
+ * steps counted from a->adam_step + 1; nothing is exchanged. After every
+ * agent, ppo_actors_agents_done advances the step. */
+void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, int64_t it, double lr);
+void ppo_actors_agents_done(ppo_actors_t *a);
+/* Collective. The shared network: every minibatch one Adam step on the
+ * exact mean over every agent's gradient (ro[i]: agent i's rollout);
+ * entries the exact sum clamped stay in a->gsum.clamps. */
+void ppo_update_shared(ppo_actors_t *a, const rollout_t *ro, int64_t it, double lr);
+/* Collective. The iteration's statistics over all agents, exact sums of
+ * rs's and a's per-agent values. */
+void ppo_actors_stats(const ppo_actors_t *a, const rollouts_t *rs, trainer_stats_t *st);
 
 #endif
