@@ -133,7 +133,8 @@ int cmd_train(int argc, char **argv)
                                                                 : cfg.train.eval_copies);
     policyset_init(&ps, &cfg, env->n_levels, lg->n_owned, batch);
     /* Refuses what cannot fit. */
-    trainer_t *tr = trainer_create(config_enum_name("train", "algo", cfg.train.algo), &cfg, env, &ps);
+    trainer_t *tr =
+        trainer_create(config_enum_name("train", "algo", cfg.train.algo), &cfg, env, &ps);
 
     double lams[CONFIG_LIST_MAX];
     int nl;

@@ -305,14 +305,14 @@ void policyset_free(policyset_t *ps)
 
 /* Observation statistics of agent i over one probe episode with uniformly
  * random actions and multipliers: sum and sum of squares per feature. */
-static void probe_agent(env_t *e, const config_t *cfg, lidx_t i, float *lam, float *obs,
-                        uint8_t *a, double *sum, double *sq)
+static void probe_agent(env_t *e, const config_t *cfg, lidx_t i, float *lam, float *obs, uint8_t *a,
+                        double *sum, double *sq)
 {
     const uint64_t seed = cfg->run.seed, gid = (uint64_t)e->gid[i];
     const int B = e->copies, T = (int)cfg->env.horizon;
     for (int j = 0; j < B; j++)
-        lam[j] = (float)(cfg->train.lambda_max *
-                         rng_uniform(seed, RNG_STREAM_LAMBDA, gid, ((uint64_t)1 << 47) | (uint64_t)j));
+        lam[j] = (float)(cfg->train.lambda_max * rng_uniform(seed, RNG_STREAM_LAMBDA, gid,
+                                                             ((uint64_t)1 << 47) | (uint64_t)j));
     env_reset_agent(e, i);
     for (int t = 0; t < T; t++) {
         env_observe(e, i, t, lam, obs);

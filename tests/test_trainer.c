@@ -32,12 +32,19 @@ static uint64_t train_tiny(const char *name, const char *sharing)
     char algo[64], share[64];
     snprintf(algo, sizeof algo, "train.algo=%s", name);
     snprintf(share, sizeof share, "policy.sharing=%s", sharing);
-    char *sets[] = {algo,          share,          "graph.agents=5",      "env.horizon=8",
-                    "train.copies=4", "train.minibatches=2", "train.epochs=2", "policy.hidden=8",
-                    "train.critic_hidden=8", "train.iterations=2"};
+    char *sets[] = {algo,
+                    share,
+                    "graph.agents=5",
+                    "env.horizon=8",
+                    "train.copies=4",
+                    "train.minibatches=2",
+                    "train.epochs=2",
+                    "policy.hidden=8",
+                    "train.critic_hidden=8",
+                    "train.iterations=2"};
     config_t cfg;
-    TAP_OK(config_parse(&cfg, NULL, NULL, sets, 10) == SAMARL_OK, "%s, %s: the config parses",
-           name, sharing);
+    TAP_OK(config_parse(&cfg, NULL, NULL, sets, 10) == SAMARL_OK, "%s, %s: the config parses", name,
+           sharing);
     const int P = comm_size(), me = comm_rank();
     gidx_t gid[NAGENTS];
     lidx_t n = 0;
@@ -55,8 +62,7 @@ static uint64_t train_tiny(const char *name, const char *sharing)
     for (int64_t it = 0; it < cfg.train.iterations; it++) {
         trainer_stats_t st = {0};
         trainer_iteration(t, it, &st);
-        const double v[5] = {st.aug_reward, st.entropy, st.approx_kl, st.clip_frac,
-                             st.value_loss};
+        const double v[5] = {st.aug_reward, st.entropy, st.approx_kl, st.clip_frac, st.value_loss};
         for (int k = 0; k < 5; k++) finite &= isfinite(v[k]);
         steps &= st.agent_steps == (int64_t)NAGENTS * cfg.train.copies * cfg.env.horizon;
         h = mix(h, v, sizeof v);

@@ -88,8 +88,8 @@ typedef enum {
 
 typedef struct fxsum {
     size_t n;
-    int bits;         /* the grid is 2^-bits */
     fxsum_grid_t grid;
+    int bits;         /* the grid is 2^-bits */
     int64_t *lo, *hi; /* [n] each, adjacent: one all-reduce of 2n */
     int64_t clamps;   /* entries clamped since the last look */
 } fxsum_t;

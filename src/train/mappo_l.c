@@ -361,7 +361,8 @@ static void mappo_iteration(void *self, int64_t it, trainer_stats_t *st)
     /* Statistics and the dual step: exact sums over all agents. */
     ppo_actors_stats(&p->a, &p->rs, st);
     const double N = (double)p->N, S = (double)p->S;
-    const double total = reprosum_global(p->rs.usage, (size_t)p->n) / S; /* mean over steps of sum_i g_i */
+    const double total =
+        reprosum_global(p->rs.usage, (size_t)p->n) / S; /* mean over steps of sum_i g_i */
     const double C = e->capacity;
     double l = lam + p->cfg->train.dual_lr * (total - C) / N;
     p->lambda = l > 0 ? l : 0.0;
@@ -429,8 +430,7 @@ static int mappo_load(void *self, pfio_t *io)
                              " entries, expected %" PRIdG " like /critic/params",
                              path, nm, nv, n);
     if (nl != pfio_iterations(io))
-        return samarl_seterr("%s: /train/lambda has %" PRIdG " entries for %" PRId64
-                             " iterations",
+        return samarl_seterr("%s: /train/lambda has %" PRIdG " entries for %" PRId64 " iterations",
                              path, nl, pfio_iterations(io));
     h5io_read_1d(f, "/critic/params", H5IO_F32, 0, n, p->cp);
     h5io_read_1d(f, "/critic/adam_m", H5IO_F32, 0, n, p->cm);
@@ -474,14 +474,16 @@ static void mappo_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
 {
     const mappo_t *p = self;
     const critic_t *cn = &p->cn;
-    sb_printf(sb, ", \"lambda_final\": %.10g, \"usage_ratio_final\": %.10g, "
-                  "\"critic_inputs\": %d, \"critic_hidden\": %d, "
-                  "\"critic_params\": %zu, \"critic_s_per_iteration\": %.6g, "
-                  "\"buffer_bytes_rank0\": %.6g, \"lambda\": [",
+    sb_printf(sb,
+              ", \"lambda_final\": %.10g, \"usage_ratio_final\": %.10g, "
+              "\"critic_inputs\": %d, \"critic_hidden\": %d, "
+              "\"critic_params\": %zu, \"critic_s_per_iteration\": %.6g, "
+              "\"buffer_bytes_rank0\": %.6g, \"lambda\": [",
               p->lambda, p->usage_ratio, cn->in, cn->hidden, cn->n_params,
               n_it > 0 ? p->critic_s_total / (double)n_it : 0.0, mappo_bytes(p->cfg, p->N, p->n));
     const int64_t it0 = p->n_hist - n_it;
-    for (int64_t k = 0; k < n_list; k++) sb_printf(sb, "%s%.8g", k ? ", " : "", p->lam_hist[it0 + k]);
+    for (int64_t k = 0; k < n_list; k++)
+        sb_printf(sb, "%s%.8g", k ? ", " : "", p->lam_hist[it0 + k]);
     sb_printf(sb, "]");
 }
 

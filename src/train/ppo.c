@@ -1,7 +1,7 @@
 /* train.algo = ppo: state-augmented PPO (DESIGN.md §4). GAE, clipped
- * surrogate, entropy bonus, minibatches and epochs, Adam. The multiplier is an input: it is drawn per
- * parallel copy from U[0, lambda_max], held for lambda_resample steps, and
- * the reward is r - lambda g.
+ * surrogate, entropy bonus, minibatches and epochs, Adam. The multiplier is an input: it is drawn
+ * per parallel copy from U[0, lambda_max], held for lambda_resample steps, and the reward is r -
+ * lambda g.
  *
  * policy.sharing = agent: each agent's network learns from its own copies
  * only, agent after agent, with no communication. shared: one network; each

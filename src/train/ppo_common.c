@@ -46,7 +46,8 @@ void ppo_shuffle(int32_t *perm, int S, uint64_t seed, uint64_t gid, uint64_t rou
  * sc->lsm, psm, hsm, and log pi(a) and whether the ratio was clipped in
  * sc->lpa, clipped. With weights w > 0, each sample's surrogate term is
  * -w min(ratio A, clip(ratio) A) = -min(ratio wA, clip(ratio) wA): its
- * gradient scales by w (the entropy bonus does not). Every loop runs along the samples and vectorises. */
+ * gradient scales by w (the entropy bonus does not). Every loop runs along the samples and
+ * vectorises. */
 SAMARL_CLONES
 void ppo_surrogate(const ppo_batch_t *sc, const float *restrict out, size_t ld, int m, int K,
                    double clip, double entropy, float *restrict dout)
@@ -119,7 +120,8 @@ void ppo_warn_clamps(int64_t clamps, int64_t it)
 double ppo_actors_work_bytes(const config_t *cfg, const mlp_t *net, int shared)
 {
     const size_t S = (size_t)(cfg->train.copies * cfg->env.horizon);
-    const double mb = (double)(S / (size_t)cfg->train.minibatches);
+    const size_t per_mb = S / (size_t)cfg->train.minibatches; /* whole samples per minibatch */
+    const double mb = (double)per_mb;
     const double ld = ceil(mb / 16) * 16;
     const double P = (double)net->stride, H = net->hidden, O = net->out;
     double b = ((net->in + 4 * H + 2 * O) * ld + (H > O ? H : O) * H) * 4; /* minibatch work */
@@ -195,7 +197,8 @@ void ppo_actors_free(ppo_actors_t *a)
 
 void ppo_actors_begin(ppo_actors_t *a)
 {
-    for (lidx_t i = 0; i < a->env->n; i++) a->st_ent[i] = a->st_kl[i] = a->st_clip[i] = a->st_vl[i] = 0;
+    for (lidx_t i = 0; i < a->env->n; i++)
+        a->st_ent[i] = a->st_kl[i] = a->st_clip[i] = a->st_vl[i] = 0;
 }
 
 /* The loss of a minibatch: the surrogate over the K logits plus, with a
@@ -205,9 +208,15 @@ SAMARL_CLONES
 static void minibatch_loss(ppo_actors_t *a, const float *restrict out, size_t ld, int m, int K,
                            float *restrict dout)
 {
-    const ppo_batch_t sc = {.act = a->ab,  .lp_old = a->lpb, .adv = a->advb,
-                            .lsm = a->lsm, .psm = a->psm,    .hsm = a->hsm,
-                            .lpa = a->lpa, .gpl = a->gpl,    .clipped = a->clipped};
+    const ppo_batch_t sc = {.act = a->ab,
+                            .lp_old = a->lpb,
+                            .adv = a->advb,
+                            .lsm = a->lsm,
+                            .psm = a->psm,
+                            .hsm = a->hsm,
+                            .lpa = a->lpa,
+                            .gpl = a->gpl,
+                            .clipped = a->clipped};
     ppo_surrogate(&sc, out, ld, m, K, a->cfg->train.clip, a->cfg->train.entropy, dout);
     float *restrict dv = dout + (size_t)K * ld;
     if (!a->value_head) {

@@ -37,20 +37,23 @@ const trainer_ops_t *trainer_find(const char *name)
     return NULL;
 }
 
+/* train.algo is checked against the same names when the config is read;
+ * this catches a registry and a config that disagree. */
+static int unknown_trainer(const char *name)
+{
+    char known[256] = "";
+    for (int k = 0; k < trainer_count(); k++) {
+        strncat(known, k ? ", " : "", sizeof known - strlen(known) - 1);
+        strncat(known, registry[k]->name, sizeof known - strlen(known) - 1);
+    }
+    return samarl_seterr("train.algo = '%s': no such trainer (there are: %s)", name, known);
+}
+
 trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, policyset_t *ps)
 {
     const trainer_ops_t *ops = trainer_find(name);
-    if (!ops) {
-        /* train.algo is checked against the same names when the config is
-         * read; this catches a registry that lost one. */
-        char known[256] = "";
-        for (int k = 0; k < trainer_count(); k++) {
-            strncat(known, k ? ", " : "", sizeof known - strlen(known) - 1);
-            strncat(known, registry[k]->name, sizeof known - strlen(known) - 1);
-        }
-        comm_check(samarl_seterr("train.algo = '%s': no such trainer (there are: %s)", name,
-                                 known));
-    }
+    comm_check(ops ? SAMARL_OK : unknown_trainer(name));
+    SAMARL_ASSERT(ops != NULL); /* comm_check returns only when every rank found it */
     trainer_t *t = XZNEW(trainer_t, 1);
     t->ops = ops;
     t->self = ops->create(cfg, env, ps);
