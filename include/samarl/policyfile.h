@@ -20,7 +20,10 @@
  *   checkpoint_for  (root attribute of checkpoints only: the policy file that
  *                --restart continues writing)
  *
- * Everything in it is independent of the number of ranks that wrote it. */
+ * The trainer (policy_state_t.trainer) writes and reads its own part: the
+ * Adam state and adam_step, and mappo-l's /critic, /train/lambda, algo and
+ * lambda_final. Everything in it is independent of the number of ranks
+ * that wrote it. */
 #ifndef SAMARL_POLICYFILE_H
 #define SAMARL_POLICYFILE_H
 

@@ -40,7 +40,6 @@
 #include "samarl/h5io.h"
 #include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
-#include "samarl/rng.h"
 #include "samarl/timer.h"
 #include "samarl/trainer.h"
 

@@ -15,7 +15,6 @@
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
-#include "samarl/fastmath.h"
 #include "samarl/policyfile.h"
 #include "samarl/timer.h"
 #include "samarl/trainer.h"
