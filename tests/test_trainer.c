@@ -13,6 +13,8 @@
 #include "samarl/env.h"
 #include "samarl/policy.h"
 #include "samarl/trainer.h"
+#include "../src/train/ppo_common.h"
+#include "samarl/rng.h"
 #include "tap.h"
 
 enum { NAGENTS = 5 };
@@ -82,9 +84,79 @@ static uint64_t train_tiny(const char *name, const char *sharing)
     return (uint64_t)wd;
 }
 
+/* The clipped surrogate's per-sample weights (ppo_common.h): NULL and all
+ * ones give the same bits, weights 2 give exactly twice the surrogate's
+ * gradient (no entropy bonus), and positive weights act as advantages
+ * scaled by them, to rounding. */
+static void surrogate_weights(void)
+{
+    enum { M = 37, K = 5, LD = 48 };
+    static float out[K * LD], lsm[K * LD], psm[K * LD], d0[(K + 1) * LD], d1[(K + 1) * LD];
+    float lp_old[M], adv[M], advw[M], w[M], ones[M], twos[M], hsm[M], lpa[M], gpl[M];
+    uint8_t act[M], clipped[M];
+    for (int r = 0; r < M; r++) {
+        for (int k = 0; k < K; k++)
+            out[k * LD + r] =
+                (float)(4 * rng_uniform(3, RNG_STREAM_TEST, 1, (uint64_t)(r * K + k)) - 2);
+        act[r] = (uint8_t)(rng_uniform(3, RNG_STREAM_TEST, 2, (uint64_t)r) * K);
+        /* log pi(a) near the current one, so that some ratios clip and some do not */
+        double mx = -INFINITY, se = 0;
+        for (int k = 0; k < K; k++) mx = fmax(mx, out[k * LD + r]);
+        for (int k = 0; k < K; k++) se += exp(out[k * LD + r] - mx);
+        lp_old[r] = (float)(out[act[r] * LD + r] - mx - log(se) +
+                            0.6 * rng_uniform(3, RNG_STREAM_TEST, 3, (uint64_t)r) - 0.3);
+        adv[r] = (float)(4 * rng_uniform(3, RNG_STREAM_TEST, 4, (uint64_t)r) - 2);
+        w[r] = (float)(0.25 + 2 * rng_uniform(3, RNG_STREAM_TEST, 5, (uint64_t)r));
+        advw[r] = adv[r] * w[r];
+        ones[r] = 1.0f;
+        twos[r] = 2.0f;
+    }
+    ppo_batch_t b = {.act = act,
+                     .lp_old = lp_old,
+                     .adv = adv,
+                     .weight = NULL,
+                     .lsm = lsm,
+                     .psm = psm,
+                     .hsm = hsm,
+                     .lpa = lpa,
+                     .gpl = gpl,
+                     .clipped = clipped};
+    ppo_surrogate(&b, out, LD, M, K, 0.2, 0.01, d0);
+    b.weight = ones;
+    ppo_surrogate(&b, out, LD, M, K, 0.2, 0.01, d1);
+    int same = 1;
+    for (int k = 0; k < K; k++) same &= memcmp(d0 + k * LD, d1 + k * LD, sizeof(float) * M) == 0;
+    TAP_OK(same, "surrogate: weights of 1 give the bits of no weights");
+    int clipped_some = 0;
+    for (int r = 0; r < M; r++) clipped_some += clipped[r];
+    b.weight = NULL;
+    ppo_surrogate(&b, out, LD, M, K, 0.2, 0.0, d0);
+    b.weight = twos;
+    ppo_surrogate(&b, out, LD, M, K, 0.2, 0.0, d1);
+    int twice = 1;
+    for (int k = 0; k < K; k++)
+        for (int r = 0; r < M; r++) twice &= d1[k * LD + r] == 2.0f * d0[k * LD + r];
+    TAP_OK(twice, "surrogate: weights of 2 give exactly twice the gradient (%d of %d clipped)",
+           clipped_some, M);
+    b.weight = w;
+    ppo_surrogate(&b, out, LD, M, K, 0.2, 0.0, d0);
+    b.weight = NULL;
+    b.adv = advw;
+    ppo_surrogate(&b, out, LD, M, K, 0.2, 0.0, d1);
+    double worst = 0;
+    for (int k = 0; k < K; k++)
+        for (int r = 0; r < M; r++) {
+            const double e = fabs(d0[k * LD + r] - d1[k * LD + r]) / (fabs(d1[k * LD + r]) + 1e-6);
+            worst = e > worst ? e : worst;
+        }
+    TAP_OK(worst < 1e-5, "surrogate: weights w act as advantages w A (relative error %.2g < 1e-5)",
+           worst);
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    surrogate_weights();
     const int nt = trainer_count();
     TAP_OK(nt >= 2, "the registry holds %d trainers", nt);
     TAP_OK(trainer_find("ppo") != NULL, "it lists ppo");

@@ -1,4 +1,5 @@
-# The trainer registry (include/samarl/trainer.h): it lists ppo and mappo-l
+# The surrogate's per-sample weights, and the trainer registry
+# (include/samarl/trainer.h): it lists ppo and mappo-l
 # and nothing finds an unknown name; every trainer, driven only through the
 # interface, trains a tiny case with the same bits on 1 and 3 ranks
 # (tests/test_trainer.c); samarl train refuses an unknown train.algo on

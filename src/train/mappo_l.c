@@ -303,7 +303,7 @@ static void update_actors(mappo_t *p, int64_t it, double lr)
         ppo_update_shared(&p->a, p->rs.ro, it, lr);
         return;
     }
-    for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], it, lr);
+    for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], NULL, it, lr);
     ppo_actors_agents_done(&p->a);
 }
 

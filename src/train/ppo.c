@@ -134,7 +134,7 @@ static void ppo_iteration(void *self, int64_t it, trainer_stats_t *st)
             collect(p, i, &p->rs.ro[0], it);
             timer_stop(TIMER_COLLECT);
             timer_start(TIMER_UPDATE);
-            ppo_update_agent(&p->a, i, &p->rs.ro[0], it, lr);
+            ppo_update_agent(&p->a, i, &p->rs.ro[0], NULL, it, lr);
             timer_stop(TIMER_UPDATE);
         }
         ppo_actors_agents_done(&p->a);

@@ -125,7 +125,7 @@ double ppo_actors_work_bytes(const config_t *cfg, const mlp_t *net, int shared)
     const double ld = ceil(mb / 16) * 16;
     const double P = (double)net->stride, H = net->hidden, O = net->out;
     double b = ((net->in + 4 * H + 2 * O) * ld + (H > O ? H : O) * H) * 4; /* minibatch work */
-    b += mb * (6 * 4 + 2) + 2 * (double)net->actions * ld * 4;
+    b += mb * (7 * 4 + 2) + 2 * (double)net->actions * ld * 4; /* [mb] arrays, [K][ld] */
     b += P * 4 + (shared ? P * (16 + 24) : 0); /* gradient, exact sum */
     return b;
 }
@@ -161,6 +161,7 @@ void ppo_actors_init(ppo_actors_t *a, const config_t *cfg, env_t *env, policyset
     a->clipped = XNEW(uint8_t, a->mb);
     a->advb = alloc_floats(a->mb);
     a->retb = alloc_floats(a->mb);
+    a->wb = alloc_floats(a->mb);
     a->grad = alloc_floats(P);
     if (ps->shared) fxsum_init(&a->gsum, a->net.n_params, grid);
     const lidx_t na = env->n > 0 ? env->n : 1;
@@ -186,6 +187,7 @@ void ppo_actors_free(ppo_actors_t *a)
     free(a->clipped);
     free(a->advb);
     free(a->retb);
+    free(a->wb);
     free(a->grad);
     fxsum_free(&a->gsum);
     free(a->st_ent);
@@ -206,11 +208,12 @@ void ppo_actors_begin(ppo_actors_t *a)
  * is 0). */
 SAMARL_CLONES
 static void minibatch_loss(ppo_actors_t *a, const float *restrict out, size_t ld, int m, int K,
-                           float *restrict dout)
+                           const float *weight, float *restrict dout)
 {
     const ppo_batch_t sc = {.act = a->ab,
                             .lp_old = a->lpb,
                             .adv = a->advb,
+                            .weight = weight,
                             .lsm = a->lsm,
                             .psm = a->psm,
                             .hsm = a->hsm,
@@ -228,10 +231,11 @@ static void minibatch_loss(ppo_actors_t *a, const float *restrict out, size_t ld
     for (int r = 0; r < m; r++) dv[r] = im * 2.0f * cv * (v[r] - ret[r]);
 }
 
-/* Loss gradient of minibatch b of rollout ro (agent i) into a->grad;
- * statistics into the agent's sums in the last epoch. */
-static void minibatch_grad(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const int32_t *perm,
-                           int b, const float *params, int last_epoch)
+/* Loss gradient of minibatch b of rollout ro (agent i), with the samples'
+ * weights (NULL: 1), into a->grad; statistics into the agent's sums in the
+ * last epoch. */
+static void minibatch_grad(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const float *weight,
+                           const int32_t *perm, int b, const float *params, int last_epoch)
 {
     const int m = a->mb, K = a->net.actions;
     const size_t ld = (size_t)a->work.ld, S = (size_t)a->S;
@@ -248,8 +252,10 @@ static void minibatch_grad(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const
         a->advb[r] = ro->adv[s];
         a->retb[r] = ro->ret[s];
     }
+    if (weight)
+        for (int r = 0; r < m; r++) a->wb[r] = weight[ix[r]];
     mlp_forward(&a->net, params, m, &a->work);
-    minibatch_loss(a, a->work.out, ld, m, K, a->work.dout);
+    minibatch_loss(a, a->work.out, ld, m, K, weight ? a->wb : NULL, a->work.dout);
     mlp_backward(&a->net, params, m, &a->work, a->grad);
     if (last_epoch) {
         double ent = 0, kl = 0, clipped = 0, vl = 0;
@@ -270,7 +276,8 @@ static void minibatch_grad(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const
     }
 }
 
-void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, int64_t it, double lr)
+void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const float *weight,
+                      int64_t it, double lr)
 {
     const int epochs = (int)a->cfg->train.epochs;
     const size_t P = a->net.n_params;
@@ -281,7 +288,7 @@ void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, int64_t it
         ppo_shuffle(a->perm, a->S, a->cfg->run.seed, gid,
                     (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
         for (int b = 0; b < a->n_mb; b++) {
-            minibatch_grad(a, i, ro, a->perm, b, w, ep == epochs - 1);
+            minibatch_grad(a, i, ro, weight, a->perm, b, w, ep == epochs - 1);
             ppo_clip_grad(a->grad, P, a->cfg->train.max_grad_norm);
             adam_update(w, a->grad, m, v, P, a->adam_step + 1 + (int64_t)ep * a->n_mb + b, lr);
         }
@@ -305,7 +312,7 @@ void ppo_update_shared(ppo_actors_t *a, const rollout_t *ro, int64_t it, double 
                         (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
         for (int b = 0; b < a->n_mb; b++) {
             for (lidx_t i = 0; i < e->n; i++) {
-                minibatch_grad(a, i, &ro[i], a->perm + (size_t)i * S, b, w, ep == epochs - 1);
+                minibatch_grad(a, i, &ro[i], NULL, a->perm + (size_t)i * S, b, w, ep == epochs - 1);
                 fxsum_add(&a->gsum, a->grad);
             }
             fxsum_reduce(&a->gsum, a->grad, (double)e->n_global);

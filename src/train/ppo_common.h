@@ -73,12 +73,12 @@ typedef struct ppo_actors {
     mlp_work_t work; /* work.x: the minibatch's observations */
     float *grad;
     uint8_t *ab;
-    float *lpb, *advb, *retb;
-    float *lsm, *psm;       /* [actions][work.ld] log-probs, probs */
-    float *hsm, *lpa, *gpl; /* [mb] entropy, log pi(a), d loss / d log pi(a) */
-    uint8_t *clipped;       /* [mb] */
-    int32_t *perm;          /* [agents][S] (shared) or [1][S] */
-    fxsum_t gsum;           /* shared: the exact gradient sum */
+    float *lpb, *advb, *retb, *wb; /* [mb]; wb: the samples' weights */
+    float *lsm, *psm;              /* [actions][work.ld] log-probs, probs */
+    float *hsm, *lpa, *gpl;        /* [mb] entropy, log pi(a), d loss / d log pi(a) */
+    uint8_t *clipped;              /* [mb] */
+    int32_t *perm;                 /* [agents][S] (shared) or [1][S] */
+    fxsum_t gsum;                  /* shared: the exact gradient sum */
     /* per-agent sums of the current iteration's last epoch */
     double *st_ent, *st_kl, *st_clip, *st_vl;
 } ppo_actors_t;
@@ -93,9 +93,13 @@ void ppo_actors_free(ppo_actors_t *a);
 /* Zero the iteration's statistics. */
 void ppo_actors_begin(ppo_actors_t *a);
 /* Per-agent networks: all epochs of agent i on its rollout ro, its Adam
- * steps counted from a->adam_step + 1; nothing is exchanged. After every
- * agent, ppo_actors_agents_done advances the step. */
-void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, int64_t it, double lr);
+ * steps counted from a->adam_step + 1; nothing is exchanged. weight: a
+ * positive weight per sample of ro [S] for the surrogate (the sequential,
+ * HAPPO-style trainers' product of earlier agents' ratios), or NULL for 1,
+ * which keeps the unweighted bits. After every agent,
+ * ppo_actors_agents_done advances the step. */
+void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const float *weight,
+                      int64_t it, double lr);
 void ppo_actors_agents_done(ppo_actors_t *a);
 /* Collective. The shared network: every minibatch one Adam step on the
  * exact mean over every agent's gradient (ro[i]: agent i's rollout);
