@@ -27,7 +27,7 @@ ALL_CFLAGS = $(CFLAGS) $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) $(METIS_CFLA
 ALL_LIBS   = $(HDF5_LIBS) $(BLAS_LIBS) $(INIH_LIBS) $(METIS_LIBS) -lm
 
 # Library: everything but the two programs' main files (src/ and its
-# folders: src/env/ holds the environments).
+# folders: src/env/ the environments, src/train/ the trainers).
 LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c)) \
            $(filter-out partition/samarl_partition.c,$(wildcard partition/*.c))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
@@ -71,10 +71,12 @@ $(BUILD)/obj/src/version.o: $(BUILD)/gen/build_info.h
 # The consensus kernel gains from -O3's unrolling of its lockstep loops.
 $(BUILD)/obj/src/consensus.o: CFLAGS += -O3
 # ... and the element-wise loops of the policy (tanh, log-softmax, Adam), of
-# the environment (log1p) and of the PPO loss vectorise at -O3.
+# the environment (log1p) and of the PPO trainer and loss vectorise at -O3.
 $(BUILD)/obj/src/policy.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/env/dr.o: CFLAGS += -O3 -fno-trapping-math
-$(BUILD)/obj/src/ppo.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/train/ppo.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/train/ppo_common.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/train/rollout.o: CFLAGS += -O3 -fno-trapping-math
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

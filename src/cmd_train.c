@@ -13,10 +13,9 @@
 #include "samarl/error.h"
 #include "samarl/evaluate.h"
 #include "samarl/h5io.h"
-#include "samarl/mappo.h"
 #include "samarl/policy.h"
 #include "samarl/policyfile.h"
-#include "samarl/ppo.h"
+#include "samarl/trainer.h"
 #include "samarl/version.h"
 
 const char *const train_help =
@@ -112,7 +111,6 @@ int cmd_train(int argc, char **argv)
     if (cfg.policy.type != POLICY_MLP)
         comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
                                  "set policy.type = mlp to train networks"));
-    const int mappo = cfg.train.algo == ALGO_MAPPO_L;
     const char *out = o.restart ? ck_out : o.output ? o.output : "policy.h5";
     cli_check_inputs(&o, &cfg, 1, out);
     char *ckpt = cli_checkpoint_path(out);
@@ -134,26 +132,20 @@ int cmd_train(int argc, char **argv)
     int batch = (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies
                                                                 : cfg.train.eval_copies);
     policyset_init(&ps, &cfg, &env->spec, lg->n_owned, batch);
-    ppo_t *ppo = mappo ? NULL : ppo_create(&cfg, env, &ps);
-    mappo_t *mp = mappo ? mappo_create(&cfg, env, &ps) : NULL; /* refuses what cannot fit */
+    /* Refuses what cannot fit. */
+    trainer_t *tr =
+        trainer_create(config_enum_name("train", "algo", cfg.train.algo), &cfg, env, &ps);
 
     double lams[CONFIG_LIST_MAX];
     int nl;
     comm_check(config_parse_list(cfg.train.eval_lambdas, lams, CONFIG_LIST_MAX, &nl));
     train_curve_t curve;
     curve_init(&curve, lams, nl);
-    critic_state_t cs = {0};
-    if (mp) mappo_critic_state(mp, &cs);
-    policy_state_t st = {.adam_m = mp ? mappo_adam_m(mp) : ppo_adam_m(ppo),
-                         .adam_v = mp ? mappo_adam_v(mp) : ppo_adam_v(ppo),
-                         .curve = &curve,
-                         .critic = mp ? &cs : NULL};
-    int64_t *adam_step = mp ? mappo_adam_step(mp) : ppo_adam_step(ppo);
+    policy_state_t st = {.curve = &curve, .trainer = tr};
     int64_t it0 = 0;
     const char *from = o.restart ? o.restart : o.resume;
     if (from) {
         comm_check(policyfile_read(from, &cfg, lg, env, &ps, &st));
-        *adam_step = st.adam_step;
         it0 = st.iterations;
         if (me == 0 && verbose)
             printf("%s %s after %" PRId64 " iterations (Adam step %" PRId64 ")\n",
@@ -162,10 +154,8 @@ int cmd_train(int argc, char **argv)
             printf("note: %s already has %" PRId64 " iterations >= train.iterations = %" PRId64
                    "; nothing to train (raise train.iterations to continue)\n",
                    o.resume, it0, cfg.train.iterations);
-    } else if (mp) {
-        mappo_init_fresh(mp);
     } else {
-        ppo_init_fresh(ppo);
+        trainer_init_fresh(tr);
     }
     const mlp_t *net = &ps.net;
     if (me == 0 && verbose) {
@@ -175,18 +165,7 @@ int cmd_train(int argc, char **argv)
                s.n, ps.shared ? "one shared" : "per-agent", net->in, net->hidden, net->hidden,
                net->actions, net->n_params, cfg.train.copies, cfg.env.horizon, cfg.train.epochs,
                cfg.train.minibatches, cfg.train.lambda_max);
-        if (ppo)
-            printf("ppo: about %.4g MB of training buffers on rank 0 (Adam's moments, rollouts, "
-                   "file buffers)\n",
-                   ppo_bytes(&cfg, net, lg->n_owned, s.n, ps.shared) / 1e6);
-        if (mp) {
-            const critic_t *cn = mappo_critic(mp);
-            printf("mappo-l: centralised critic %d-%d-%d-1 (%zu parameters) on the global state, "
-                   "about %.4g MB of buffers on rank 0; one lambda from %g by dual ascent "
-                   "(step %g)\n",
-                   cn->in, cn->hidden, cn->hidden, cn->n_params,
-                   mappo_bytes(&cfg, s.n, lg->n_owned) / 1e6, cfg.dual.lambda0, cfg.train.dual_lr);
-        }
+        trainer_print_setup(tr, stdout);
         fflush(stdout);
     }
 
@@ -194,33 +173,14 @@ int cmd_train(int argc, char **argv)
     const int64_t esteps = cfg.env.horizon;
     double t_start = comm_wtime(), last_print = 0;
     int64_t steps_done = 0;
-    ppo_stats_t stats = {0};
-    mappo_stats_t ms = {0};
+    trainer_stats_t stats = {0};
     enum { IT_LIST = 1000 }; /* iteration times listed in the JSON record */
     const int64_t n_it = iters > it0 ? iters - it0 : 0;
-    double it_s[IT_LIST], sum_it = 0, cpu_it = 0, critic_s = 0, usage_ratio = 0;
-    /* mappo-l: lambda after each iteration, from the first (a resumed file
-     * brings the earlier ones). */
-    int64_t lam_cap = mp ? 64 + it0 : 0;
-    double *lam_it = mp ? XNEW(double, lam_cap) : NULL;
-    if (mp && st.dual_lambda) memcpy(lam_it, st.dual_lambda, sizeof(double) * (size_t)it0);
-    free(st.dual_lambda);
-    st.dual_lambda = NULL;
+    double it_s[IT_LIST], sum_it = 0, cpu_it = 0;
     double ret[CONFIG_LIST_MAX], use[CONFIG_LIST_MAX];
     for (int64_t it = it0; it < iters; it++) {
         const double t_it = comm_wtime(), c_it = cpu_seconds();
-        if (mp) {
-            mappo_iteration(mp, it, &stats, &ms);
-            if (it >= lam_cap) {
-                lam_cap *= 2;
-                lam_it = xrealloc(lam_it, sizeof(double) * (size_t)lam_cap);
-            }
-            lam_it[it] = ms.lambda;
-            critic_s += ms.critic_s;
-            usage_ratio = ms.usage_ratio;
-        } else {
-            ppo_iteration(ppo, it, &stats);
-        }
+        trainer_iteration(tr, it, &stats);
         const double dt = comm_wtime() - t_it;
         if (it - it0 < IT_LIST) it_s[it - it0] = dt;
         sum_it += dt;
@@ -245,11 +205,8 @@ int cmd_train(int argc, char **argv)
         if (ce > 0 && (it + 1) % ce == 0 && it + 1 < iters) {
             timer_start(TIMER_IO);
             policy_state_t ck = st;
-            ck.adam_step = *adam_step;
             ck.iterations = it + 1;
             ck.checkpoint_for = out;
-            ck.dual_lambda = lam_it;
-            ck.n_dual = mp ? it + 1 : 0;
             comm_check(policyfile_write(ckpt, &cfg, lg, env, &ps, &ck));
             timer_stop(TIMER_IO);
         }
@@ -264,7 +221,7 @@ int cmd_train(int argc, char **argv)
                    cli_duration(now / (double)(it + 1 - it0) * (double)(iters - it - 1), b,
                                 sizeof b),
                    stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac);
-            if (mp) printf("  lambda %.4f  g/C %.3f", ms.lambda, ms.usage_ratio);
+            trainer_print_progress(tr, stdout);
             if (curve.n_eval > 0) print_evals(&curve);
             printf("\n");
             fflush(stdout);
@@ -272,13 +229,8 @@ int cmd_train(int argc, char **argv)
     }
     double wall = comm_wtime() - t_start;
 
-    st.adam_step = *adam_step;
     st.iterations = iters > it0 ? iters : it0;
-    if (mp) {
-        st.dual_lambda = lam_it;
-        st.n_dual = st.iterations;
-    }
-    if (!cfg.train.save_adam) st.adam_m = st.adam_v = NULL; /* weights only */
+    st.weights_only = !cfg.train.save_adam;
     timer_start(TIMER_IO);
     comm_check(policyfile_write(out, &cfg, lg, env, &ps, &st));
     timer_stop(TIMER_IO);
@@ -296,11 +248,7 @@ int cmd_train(int argc, char **argv)
             print_evals(&curve);
             printf("\n");
         }
-        if (mp)
-            printf("mappo-l: lambda = %.6g after %" PRId64 " iterations (sum of usage / C = %.4f "
-                   "in the last); run the actors at it with --set dual.mode=fixed --set "
-                   "dual.lambda0=%.6g\n",
-                   mappo_lambda(mp), n_it, usage_ratio, mappo_lambda(mp));
+        trainer_print_summary(tr, stdout, n_it);
         printf("wrote %s\n", out);
         if (verbose) timer_print(stdout, ts);
         strbuf_t sb = {0};
@@ -312,27 +260,12 @@ int cmd_train(int argc, char **argv)
         /* Time per iteration (collection and update, without the evaluations). */
         sb_printf(&sb, ", \"algo\": \"%s\", \"s_per_iteration\": %.6g, "
                        "\"cpu_s_per_iteration_rank0\": %.6g, \"iteration_s\": [",
-                  config_enum_name("train", "algo", cfg.train.algo),
+                  trainer_type(tr)->name,
                   n_it > 0 ? sum_it / (double)n_it : 0.0, n_it > 0 ? cpu_it / (double)n_it : 0.0);
         for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
             sb_printf(&sb, "%s%.6g", k ? ", " : "", it_s[k]); // NOLINT(*CallAndMessage): all set
         sb_printf(&sb, "]");
-        if (ppo)
-            sb_printf(&sb, ", \"buffer_bytes_rank0\": %.6g",
-                      ppo_bytes(&cfg, &ps.net, lg->n_owned, s.n, ps.shared));
-        if (mp) {
-            const critic_t *cn = mappo_critic(mp);
-            sb_printf(&sb, ", \"lambda_final\": %.10g, \"usage_ratio_final\": %.10g, "
-                           "\"critic_inputs\": %d, \"critic_hidden\": %d, "
-                           "\"critic_params\": %zu, \"critic_s_per_iteration\": %.6g, "
-                           "\"buffer_bytes_rank0\": %.6g, \"lambda\": [",
-                      mappo_lambda(mp), usage_ratio, cn->in, cn->hidden, cn->n_params,
-                      n_it > 0 ? critic_s / (double)n_it : 0.0,
-                      mappo_bytes(&cfg, s.n, lg->n_owned));
-            for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
-                sb_printf(&sb, "%s%.8g", k ? ", " : "", lam_it[it0 + k]);
-            sb_printf(&sb, "]");
-        }
+        trainer_record(tr, &sb, n_it, n_it < IT_LIST ? n_it : IT_LIST);
         if (curve.n_eval > 0) {
             sb_printf(&sb, ", \"final_eval\": {");
             const double *r = curve.eval_return + (curve.n_eval - 1) * nl;
@@ -350,9 +283,7 @@ int cmd_train(int argc, char **argv)
         sb_free(&sb);
     }
     curve_free(&curve);
-    free(lam_it);
-    ppo_destroy(&ppo);
-    mappo_destroy(&mp);
+    trainer_destroy(&tr);
     policyset_free(&ps);
     env_destroy(&env);
     env_destroy(&eenv);

@@ -1,4 +1,4 @@
-/* The centralised critic of mappo-l (see mappo.h): a tanh MLP with one
+/* The centralised critic of mappo-l (see critic.h): a tanh MLP with one
  * output on sample-major batches, through OpenBLAS SGEMM. Kept beside the
  * policy's kernels because only policy.c and mlp_*.c call BLAS. */
 #include <cblas.h>
@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "samarl/error.h"
-#include "samarl/mappo.h"
+#include "samarl/policy.h"
+#include "samarl/critic.h"
 #include "samarl/rng.h"
 
 void critic_shape(critic_t *c, int in, int hidden)

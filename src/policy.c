@@ -11,6 +11,7 @@
 #include "samarl/comm.h"
 #include "samarl/error.h"
 #include "samarl/fastmath.h"
+#include "samarl/reprosum.h"
 #include "samarl/rng.h"
 
 /* Single-threaded BLAS: ranks are the parallelism, and a GEMM's bits must
@@ -300,6 +301,92 @@ void policyset_free(policyset_t *ps)
     free(ps->lp);
     free(ps->prob);
     memset(ps, 0, sizeof *ps);
+}
+
+/* ---- fresh networks for training ------------------------------------------------ */
+
+/* Observation statistics of agent i over one probe episode with uniformly
+ * random actions and multipliers: sum and sum of squares per feature. */
+static void probe_agent(env_t *e, const config_t *cfg, lidx_t i, float *lam, float *obs, uint8_t *a,
+                        double *sum, double *sq)
+{
+    const uint64_t seed = cfg->run.seed, gid = (uint64_t)e->gid[i];
+    const int B = e->copies, T = (int)cfg->env.horizon, D = e->spec.obs_dim;
+    for (int j = 0; j < B; j++)
+        lam[j] = (float)(cfg->train.lambda_max * rng_uniform(seed, RNG_STREAM_LAMBDA, gid,
+                                                             ((uint64_t)1 << 47) | (uint64_t)j));
+    env_reset_agent(e, i);
+    for (int t = 0; t < T; t++) {
+        env_observe(e, i, t, lam, obs);
+        for (int j = 0; j < B; j++) {
+            rng_block_t blk =
+                rng_block(seed, RNG_STREAM_ACTION, gid, action_counter(3, (uint64_t)j, t));
+            a[j] = (uint8_t)rng_below(blk.v[0], blk.v[1], (uint64_t)e->n_levels);
+            for (int c = 0; c < D; c++) {
+                double x = obs[(size_t)j * D + c];
+                sum[c] += x;
+                sq[c] += x * x;
+            }
+        }
+        env_step(e, i, t, a, NULL, NULL, NULL, NULL);
+    }
+}
+
+static void set_normalisation(float *mean, float *istd, const double *sum, const double *sq,
+                              double n, int D)
+{
+    for (int c = 0; c < D; c++) {
+        double mu = sum[c] / n, var = sq[c] / n - mu * mu;
+        mean[c] = (float)mu;
+        istd[c] = var > 1e-12 ? (float)(1.0 / sqrt(var)) : 1.0f;
+    }
+}
+
+void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg)
+{
+    const uint64_t seed = cfg->run.seed;
+    if (ps->shared)
+        mlp_init(&ps->net, ps->params, seed, UINT64_MAX);
+    else
+        for (lidx_t i = 0; i < e->n; i++)
+            mlp_init(&ps->net, policyset_params(ps, i), seed, (uint64_t)e->gid[i]);
+    if (!cfg->policy.normalize) return;
+
+    const int B = e->copies, D = e->spec.obs_dim;
+    float *lam = alloc_floats((size_t)B), *obs = alloc_floats((size_t)B * (size_t)D);
+    uint8_t *a = XNEW(uint8_t, B);
+    env_begin_episode(e, seed, ENV_NOISE_PROBE, 0);
+    const double n = (double)cfg->env.horizon * B;
+    if (!ps->shared) {
+        for (lidx_t i = 0; i < e->n; i++) {
+            double sum[ENV_OBS_MAX] = {0}, sq[ENV_OBS_MAX] = {0};
+            probe_agent(e, cfg, i, lam, obs, a, sum, sq);
+            set_normalisation(ps->obs_mean + (size_t)i * D, ps->obs_istd + (size_t)i * D, sum, sq,
+                              n, D);
+        }
+    } else {
+        /* Shared: exact sums over all agents on all ranks. */
+        reprosum_t acc[2 * ENV_OBS_MAX];
+        for (int c = 0; c < 2 * D; c++) reprosum_init(&acc[c]);
+        for (lidx_t i = 0; i < e->n; i++) {
+            double sum[ENV_OBS_MAX] = {0}, sq[ENV_OBS_MAX] = {0};
+            probe_agent(e, cfg, i, lam, obs, a, sum, sq);
+            for (int c = 0; c < D; c++) {
+                reprosum_add(&acc[c], sum[c]);
+                reprosum_add(&acc[D + c], sq[c]);
+            }
+        }
+        reprosum_allreduce(acc, 2 * D);
+        double sum[ENV_OBS_MAX], sq[ENV_OBS_MAX];
+        for (int c = 0; c < D; c++) {
+            sum[c] = reprosum_value(&acc[c]);
+            sq[c] = reprosum_value(&acc[D + c]);
+        }
+        set_normalisation(ps->obs_mean, ps->obs_istd, sum, sq, n * (double)e->n_global, D);
+    }
+    free(lam);
+    free(obs);
+    free(a);
 }
 
 void policyset_normalize(policyset_t *ps, lidx_t i, const float *obs, int m)

@@ -11,6 +11,7 @@
 #include "samarl/error.h"
 #include "samarl/cli.h"
 #include "samarl/h5io.h"
+#include "samarl/trainer.h"
 #include "samarl/version.h"
 
 /* ---- training curve ---------------------------------------------------------- */
@@ -181,6 +182,64 @@ static void put_series(h5file_t *f, const char *path, int64_t n, const double *v
     h5io_write_1d(f, path, H5IO_F64, n, 0, comm_rank() == 0 ? n : 0, v, units, desc);
 }
 
+static int check_dataset(h5file_t *f, const char *path, const char *name, gidx_t rows,
+                         gidx_t width);
+
+/* ---- the open file a trainer saves into and loads from (policyfile.h) ----------- */
+
+struct pfio {
+    h5file_t *f;
+    blockmap_t *bm;
+    const char *path;
+    gidx_t n_global;
+    const policyset_t *ps;
+    int64_t iterations;
+    int weights_only;
+};
+
+const char *pfio_path(const pfio_t *io)
+{
+    return io->path;
+}
+struct h5file *pfio_h5(pfio_t *io)
+{
+    return io->f;
+}
+int64_t pfio_iterations(const pfio_t *io)
+{
+    return io->iterations;
+}
+int pfio_weights_only(const pfio_t *io)
+{
+    return io->weights_only;
+}
+
+void pfio_put_rows(pfio_t *io, const char *name, const float *rows, const char *units,
+                   const char *desc)
+{
+    const mlp_t *net = &io->ps->net;
+    put_rows(io->f, io->bm, io->n_global, io->ps, name, rows, net->stride, (int)net->n_params,
+             units, desc);
+}
+
+int pfio_check_rows(pfio_t *io, const char *name)
+{
+    return check_dataset(io->f, io->path, name, io->ps->shared ? 1 : io->n_global,
+                         (gidx_t)io->ps->net.n_params);
+}
+
+void pfio_get_rows(pfio_t *io, const char *name, float *rows)
+{
+    const mlp_t *net = &io->ps->net;
+    get_rows(io->f, io->bm, io->n_global, io->ps, name, rows, net->stride, (int)net->n_params);
+}
+
+void pfio_put_series(pfio_t *io, const char *name, int64_t n, const double *v, const char *units,
+                     const char *desc)
+{
+    put_series(io->f, name, n, v, units, desc);
+}
+
 int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
                      const policyset_t *ps, const policy_state_t *st)
 {
@@ -197,12 +256,6 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
              "observation shift: x' = (x - obs_mean) * obs_scale");
     put_rows(f, bm, N, ps, "/obs_scale", ps->obs_istd, net->in, net->in, "1",
              "observation scale: x' = (x - obs_mean) * obs_scale");
-    if (st && st->adam_m) {
-        put_rows(f, bm, N, ps, "/adam_m", st->adam_m, net->stride, P, "1",
-                 "Adam first moments, like /params");
-        put_rows(f, bm, N, ps, "/adam_v", st->adam_v, net->stride, P, "1",
-                 "Adam second moments, like /params");
-    }
     env_table_t tb;
     for (int k = 0; env_table(e, k, &tb); k++) {
         char name[96];
@@ -235,23 +288,11 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
                           "grid draw per agent per step at each fixed lambda");
         }
     }
-    if (st && st->critic) {
-        const critic_state_t *c = st->critic;
-        const gidx_t cnt = comm_rank() == 0 ? (gidx_t)c->n : 0;
-        h5io_write_1d(f, "/critic/params", H5IO_F32, (gidx_t)c->n, 0, cnt, c->params, "1",
-                      "mappo-l: the centralised critic's parameters");
-        h5io_write_1d(f, "/critic/adam_m", H5IO_F32, (gidx_t)c->n, 0, cnt, c->adam_m, "1",
-                      "mappo-l: the critic's Adam first moments");
-        h5io_write_1d(f, "/critic/adam_v", H5IO_F32, (gidx_t)c->n, 0, cnt, c->adam_v, "1",
-                      "mappo-l: the critic's Adam second moments");
-        h5io_attr_int64(f, "/critic", "critic_step", *c->step);
-    }
-    if (st && st->dual_lambda) {
-        put_series(f, "/train/lambda", st->n_dual, st->dual_lambda, "$/kWh",
-                   "mappo-l: the global multiplier after each iteration (dual ascent)");
-        h5io_attr_str(f, "/", "algo", config_enum_name("train", "algo", cfg->train.algo));
-        h5io_attr_double(f, "/", "lambda_final",
-                         st->n_dual > 0 ? st->dual_lambda[st->n_dual - 1] : cfg->dual.lambda0);
+    if (st && st->trainer) {
+        pfio_t io = {f, bm, path, N, ps, st->iterations, st->weights_only};
+        trainer_save(st->trainer, &io);
+    } else {
+        h5io_attr_int64(f, "/", "adam_step", 0);
     }
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
@@ -265,7 +306,6 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     h5io_attr_int64(f, "/", "n_params", P);
     h5io_attr_str(f, "/", "env_fingerprint", fp);
     h5io_attr_int64(f, "/", "iterations", st ? st->iterations : 0);
-    h5io_attr_int64(f, "/", "adam_step", st ? st->adam_step : 0);
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
     h5io_attr_str(f, "/", "config", text);
     if (st && st->checkpoint_for) h5io_attr_str(f, "/", "checkpoint_for", st->checkpoint_for);
@@ -421,23 +461,9 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
         check_dataset(f, path, "/obs_mean", rows, ps->net.in) ||
         check_dataset(f, path, "/obs_scale", rows, ps->net.in))
         return SAMARL_ERR;
-    if (st) {
-        int nd;
-        gidx_t dims[2];
-        if (h5io_shape(f, "/adam_m", &nd, dims) != SAMARL_OK) {
-            samarl_clearerr();
-            return samarl_seterr("%s: holds the networks but no Adam state (it was written with "
-                                 "train.save_adam = false), so training cannot resume from it; "
-                                 "it can still be run and evaluated",
-                                 path);
-        }
-        if (check_dataset(f, path, "/adam_m", rows, P) ||
-            check_dataset(f, path, "/adam_v", rows, P))
-            return SAMARL_ERR;
-        if (h5io_attr_read_int64(f, "/", "iterations", &st->iterations) ||
-            h5io_attr_read_int64(f, "/", "adam_step", &st->adam_step))
-            return SAMARL_ERR;
-    }
+    if (st && (h5io_attr_read_int64(f, "/", "iterations", &st->iterations) ||
+               h5io_attr_read_int64(f, "/", "adam_step", &st->adam_step)))
+        return SAMARL_ERR;
     return SAMARL_OK;
 }
 
@@ -481,45 +507,6 @@ static void read_curve(h5file_t *f, train_curve_t *c, int64_t iterations)
     c->n_eval = ne;
 }
 
-/* mappo-l: the critic, its Adam state, the multiplier and its history. */
-static int read_critic(h5file_t *f, const char *path, policy_state_t *st)
-{
-    critic_state_t *c = st->critic;
-    gidx_t n = -1, nl = -1;
-    int rc = h5io_length_1d(f, "/critic/params", &n);
-    if (rc != SAMARL_OK)
-        return samarl_seterr("%s has no centralised critic (/critic/params): it was not trained "
-                             "with train.algo = mappo-l, or with a samarl before 0.2",
-                             path);
-    if (n != (gidx_t)c->n)
-        return samarl_seterr("%s: the critic has %" PRIdG " parameters, this configuration's "
-                             "%zu (train.critic_hidden differs?)",
-                             path, n, c->n);
-    if (h5io_length_1d(f, "/train/lambda", &nl) != SAMARL_OK ||
-        h5io_attr_read_int64(f, "/critic", "critic_step", c->step) != SAMARL_OK ||
-        h5io_attr_read_double(f, "/", "lambda_final", c->lambda) != SAMARL_OK)
-        return SAMARL_ERR;
-    gidx_t nm = -1, nv = -1;
-    if (h5io_length_1d(f, "/critic/adam_m", &nm) != SAMARL_OK ||
-        h5io_length_1d(f, "/critic/adam_v", &nv) != SAMARL_OK)
-        return SAMARL_ERR;
-    if (nm != n || nv != n)
-        return samarl_seterr("%s: /critic/adam_m and adam_v have %" PRIdG " and %" PRIdG
-                             " entries, expected %" PRIdG " like /critic/params",
-                             path, nm, nv, n);
-    if (nl != st->iterations)
-        return samarl_seterr("%s: /train/lambda has %" PRIdG " entries for %" PRId64
-                             " iterations",
-                             path, nl, st->iterations);
-    h5io_read_1d(f, "/critic/params", H5IO_F32, 0, n, c->params);
-    h5io_read_1d(f, "/critic/adam_m", H5IO_F32, 0, n, c->adam_m);
-    h5io_read_1d(f, "/critic/adam_v", H5IO_F32, 0, n, c->adam_v);
-    st->n_dual = nl;
-    st->dual_lambda = XNEW(double, nl > 0 ? nl : 1);
-    h5io_read_1d(f, "/train/lambda", H5IO_F64, 0, nl, st->dual_lambda);
-    return SAMARL_OK;
-}
-
 /* A NaN or inf in a network (training diverged, or the file is damaged)
  * would make its agent act on garbage without a word: refuse it. */
 static int check_finite(const char *path, const char *name, const float *rows, size_t stride,
@@ -549,12 +536,12 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
     get_rows(f, bm, lg->n_global, ps, "/params", ps->params, ps->net.stride, P);
     get_rows(f, bm, lg->n_global, ps, "/obs_mean", ps->obs_mean, ps->net.in, ps->net.in);
     get_rows(f, bm, lg->n_global, ps, "/obs_scale", ps->obs_istd, ps->net.in, ps->net.in);
-    if (st) {
-        get_rows(f, bm, lg->n_global, ps, "/adam_m", st->adam_m, ps->net.stride, P);
-        get_rows(f, bm, lg->n_global, ps, "/adam_v", st->adam_v, ps->net.stride, P);
-        if (st->curve) read_curve(f, st->curve, st->iterations);
+    if (st && st->curve) read_curve(f, st->curve, st->iterations);
+    int rc = SAMARL_OK;
+    if (st && st->trainer) {
+        pfio_t io = {f, bm, path, lg->n_global, ps, st->iterations, 0};
+        rc = trainer_load(st->trainer, &io);
     }
-    int rc = st && st->critic ? read_critic(f, path, st) : SAMARL_OK;
     blockmap_destroy(&bm);
     h5io_close(&f);
     /* Not collective: the caller's comm_check combines every rank's verdict. */

@@ -201,3 +201,89 @@ void reprosum_f_addto(const reprosum_f_t *f, float scale, reprosum_t *s)
         reprosum_add(s, ldexp((double)(sm * hi), p + 42));
     }
 }
+
+/* ---- exact sums of float vectors (reprosum.h) ------------------------------ */
+
+void fxsum_init(fxsum_t *x, size_t n, fxsum_grid_t grid)
+{
+    x->n = n;
+    x->grid = grid;
+    x->bits = grid == FXSUM_NEAREST_32 ? 32 : 31;
+    x->lo = xcalloc(2 * n, sizeof(int64_t));
+    x->hi = x->lo + n;
+    x->clamps = 0;
+}
+
+void fxsum_free(fxsum_t *x)
+{
+    free(x->lo);
+    memset(x, 0, sizeof *x);
+}
+
+/* The critic's gradient has (6N + 6) H entries per agent: this loop runs
+ * N times per minibatch, so it is written to vectorise (int32 conversions
+ * only, which AVX2 and AVX-512F have; every clone gives the same bits). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default"), optimize("O3", "no-trapping-math")))
+#endif
+static int64_t
+trunc31_kernel(size_t n, const float *restrict g, int64_t *restrict lo, int64_t *restrict hi)
+{
+    int64_t clamps = 0;
+    for (size_t k = 0; k < n; k++) {
+        const float v0 = g[k];
+        float v = v0 <= 0x1p30f ? v0 : 0x1p30f; /* NaN counts as +max */
+        v = v >= -0x1p30f ? v : -0x1p30f;
+        clamps += v != v0;
+        /* cppcheck 2.10 misreads hex float literals (0x1p30f): |v| <= 2^30 here. */
+        // cppcheck-suppress floatConversionOverflow
+        const int32_t t = (int32_t)v; /* v truncated towards zero */
+        hi[k] += t;
+        /* v - t is exact (Sterbenz: t and v within a factor 2 unless t = 0)
+         * and in (-1, 1), so its 2^-31 multiples fit an int32. */
+        // cppcheck-suppress floatConversionOverflow ; see above
+        lo[k] += (int32_t)((v - (float)t) * 0x1p31f);
+    }
+    return clamps;
+}
+
+/* llrint(v 2^32) = t 2^32 + llrint((v - t) 2^32): t 2^32 is an even
+ * integer, so rounding to nearest (ties to even) commutes with adding it,
+ * and both products are exact (powers of two). */
+static int64_t nearest32_kernel(size_t n, const float *restrict g, int64_t *restrict lo,
+                                int64_t *restrict hi)
+{
+    int64_t clamps = 0;
+    for (size_t k = 0; k < n; k++) {
+        float v = g[k];
+        // cppcheck-suppress incorrectLogicOperator ; cppcheck 2.10 misreads 0x1p30f (NaN check)
+        if (!(v <= 0x1p30f && v >= -0x1p30f)) {
+            v = v > 0 ? 0x1p30f : -0x1p30f; /* NaN counts as -max */
+            clamps++;
+        }
+        // cppcheck-suppress floatConversionOverflow ; |v| <= 2^30 here
+        const int32_t t = (int32_t)v;
+        hi[k] += t;
+        lo[k] += llrintf((v - (float)t) * 0x1p32f);
+    }
+    return clamps;
+}
+
+void fxsum_add(fxsum_t *x, const float *g)
+{
+    x->clamps += x->grid == FXSUM_NEAREST_32 ? nearest32_kernel(x->n, g, x->lo, x->hi)
+                                             : trunc31_kernel(x->n, g, x->lo, x->hi);
+}
+
+void fxsum_reduce(fxsum_t *x, float *out, double count)
+{
+    const size_t n = x->n;
+    const double ulp = ldexp(1.0, -x->bits);
+    comm_allreduce_int64(x->lo, 2 * n, COMM_SUM);
+    for (size_t k = 0; k < n; k++) {
+        /* Multiplied, not shifted: hi may be negative. */
+        const __int128 a = (__int128)x->hi[k] * ((__int128)1 << x->bits) + (__int128)x->lo[k];
+        out[k] = (float)((double)a * ulp / count);
+        x->lo[k] = x->hi[k] = 0;
+    }
+}

@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "samarl/comm.h"
-#include "samarl/mappo.h"
+#include "samarl/critic.h"
+#include "samarl/reprosum.h"
 #include "samarl/policy.h"
 #include "samarl/rng.h"
 #include "tap.h"
@@ -139,7 +140,7 @@ static void exact_sums(void)
                 k == j % NE ? hard[k] : (float)(4 * rng_uniform(5, RNG_STREAM_TEST, 10 + j, k) - 2);
     /* Each rank adds the vectors j = rank, rank + size, ..., in reverse. */
     fxsum_t a;
-    fxsum_init(&a, NE);
+    fxsum_init(&a, NE, FXSUM_TRUNC_31);
     const int me = comm_rank(), np = comm_size();
     for (int j = NV - 1; j >= 0; j--)
         if (j % np == me) fxsum_add(&a, v[j]);
@@ -162,7 +163,7 @@ static void exact_sums(void)
            (long long)clamps);
     /* Another order, one rank doing all: the same bits. */
     fxsum_t b;
-    fxsum_init(&b, NE);
+    fxsum_init(&b, NE, FXSUM_TRUNC_31);
     if (me == 0)
         for (int j = 0; j < NV; j++) fxsum_add(&b, v[j]);
     float out2[NE];

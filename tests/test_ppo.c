@@ -14,7 +14,7 @@
 #include "samarl/env.h"
 #include "samarl/env_dr.h"
 #include "samarl/policy.h"
-#include "samarl/ppo.h"
+#include "samarl/trainer.h"
 #include "samarl/reprosum.h"
 #include "tap.h"
 
@@ -80,18 +80,18 @@ int main(int argc, char **argv)
     env_create(&cfg, NAGENTS, n, gid, COPIES, &ev);
     policyset_t ps;
     policyset_init(&ps, &cfg, &e->spec, n, COPIES);
-    ppo_t *ppo = ppo_create(&cfg, e, &ps);
-    ppo_init_fresh(ppo);
+    trainer_t *ppo = trainer_create("ppo", &cfg, e, &ps);
+    trainer_init_fresh(ppo);
 
     double r0, opt, hit0;
     regret(&ps, ev, &r0, &opt, &hit0);
     tap_diag("untrained: regret %.4f $ per step (%.1f%% of |optimum|), optimal %.1f%%", r0,
              100 * r0 / opt, 100 * hit0);
 
-    ppo_stats_t st;
+    trainer_stats_t st;
     double first = 0;
     for (int64_t it = 0; it < cfg.train.iterations; it++) {
-        ppo_iteration(ppo, it, &st);
+        trainer_iteration(ppo, it, &st);
         if (it == 0) first = st.aug_reward;
     }
     double r1, hit1;
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     comm_allreduce_double(&cs, 1, COMM_SUM);
     tap_diag("checksum of agent 0's weights on %d rank(s): %.17g", P, cs);
 
-    ppo_destroy(&ppo);
+    trainer_destroy(&ppo);
     policyset_free(&ps);
     env_destroy(&e);
     env_destroy(&ev);

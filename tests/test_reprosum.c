@@ -1,5 +1,8 @@
 /* Reproducible sums: exact on hard cases, independent of the order of the
  * terms and of the number of ranks (bit-identical), correctly rounded. */
+#include <math.h>
+#include <string.h>
+
 #include "samarl/comm.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
@@ -11,6 +14,45 @@ static double local_sum(const double *x, size_t n)
     reprosum_init(&s);
     reprosum_add_array(&s, x, n);
     return reprosum_value(&s);
+}
+
+/* fxsum on the 2^-32 grid (ppo's shared gradient) gives exactly the mean
+ * of the entries rounded to the nearest multiple of 2^-32, clamped to
+ * +-2^30 with NaN as -2^30, summed as one integer (the int128 sum ppo used
+ * before fxsum): the same bits in any order and on any number of ranks. */
+static void fxsum_nearest32(void)
+{
+    enum { NV = 9, NE = 8 };
+    const float hard[NE] = {0x1p-33f, 3 * 0x1p-33f, -0x1p-33f, -1e-30f, 0.75f, 3e9f, NAN, -1.5f};
+    float v[NV][NE];
+    for (int j = 0; j < NV; j++)
+        for (int k = 0; k < NE; k++)
+            v[j][k] = k == j % NE ? hard[k]
+                                  : (float)(8 * rng_uniform(7, RNG_STREAM_TEST, 40 + j, k) - 4);
+    const int me = comm_rank(), np = comm_size();
+    fxsum_t a;
+    fxsum_init(&a, NE, FXSUM_NEAREST_32);
+    for (int j = NV - 1; j >= 0; j--)
+        if (j % np == me) fxsum_add(&a, v[j]);
+    int64_t clamps = a.clamps;
+    comm_allreduce_int64(&clamps, 1, COMM_SUM);
+    float out[NE];
+    fxsum_reduce(&a, out, 3.0);
+    int same = 1;
+    for (int k = 0; k < NE; k++) {
+        __int128 ref = 0;
+        for (int j = 0; j < NV; j++) {
+            float g = v[j][k];
+            if (!(g <= 0x1p30f && g >= -0x1p30f)) g = g > 0 ? 0x1p30f : -0x1p30f;
+            ref += (__int128)llrintf(g * 0x1p32f);
+        }
+        const float want = (float)((double)ref * 0x1p-32 / 3.0);
+        same &= memcmp(&want, &out[k], sizeof want) == 0;
+    }
+    TAP_OK(same, "fxsum, 2^-32 grid: the bits of the int128 sum of llrint(g 2^32) (ties, "
+                 "tiny, clamped, NaN) on %d rank(s)", np);
+    TAP_OK(clamps == 2, "fxsum, 2^-32 grid: 3e9 and NaN clamped (%lld)", (long long)clamps);
+    fxsum_free(&a);
 }
 
 int main(int argc, char **argv)
@@ -168,6 +210,7 @@ int main(int argc, char **argv)
 
     free(x);
     free(y);
+    fxsum_nearest32();
     int rc = tap_done();
     comm_finalize();
     return rc;

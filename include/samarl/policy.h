@@ -103,6 +103,13 @@ typedef struct policyset {
 void policyset_init(policyset_t *ps, const config_t *cfg, const env_spec_t *spec, lidx_t n_agents,
                     int batch);
 void policyset_free(policyset_t *ps);
+/* Collective (shared networks). Networks to start training from: weights
+ * keyed by (run.seed, gid), or UINT64_MAX for the shared one, and with
+ * policy.normalize the observation statistics of one probe episode of env
+ * (its train.copies copies) with random actions and multipliers, summed
+ * exactly over every agent for a shared network. Every trainer starts its
+ * actors here, so they start the same under every train.algo. */
+void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg);
 /* The network of local agent i. */
 static inline float *policyset_params(const policyset_t *ps, lidx_t i)
 {

@@ -20,7 +20,10 @@
  *   checkpoint_for  (root attribute of checkpoints only: the policy file that
  *                --restart continues writing)
  *
- * Everything in it is independent of the number of ranks that wrote it. */
+ * The trainer (policy_state_t.trainer) writes and reads its own part: the
+ * Adam state and adam_step, and mappo-l's /critic, /train/lambda, algo and
+ * lambda_final. Everything in it is independent of the number of ranks
+ * that wrote it. */
 #ifndef SAMARL_POLICYFILE_H
 #define SAMARL_POLICYFILE_H
 
@@ -49,26 +52,43 @@ void curve_free(train_curve_t *c);
 void curve_add_stats(train_curve_t *c, double aug, double ent, double kl, double clip, double vl);
 void curve_add_eval(train_curve_t *c, int64_t it, const double *ret, const double *usage);
 
-/* train.algo = mappo-l: the centralised critic (the same on every rank) and
- * the multiplier, pointing into the trainer. */
-typedef struct critic_state {
-    float *params, *adam_m, *adam_v; /* [n] each */
-    size_t n;
-    int64_t *step; /* the critic's Adam step */
-    double *lambda; /* the multiplier the next iteration uses */
-} critic_state_t;
+/* The open policy file that policyfile_write and policyfile_read hand to a
+ * trainer's save and load (trainer.h), for the state only the trainer
+ * knows. Every call is collective. */
+typedef struct pfio pfio_t;
+struct h5file;
+struct trainer;
 
-/* Training state beside the networks (may be NULL parts when only running). */
+/* The file's name (for messages) and its HDF5 handle (attributes and
+ * datasets of the trainer's own, through h5io). */
+const char *pfio_path(const pfio_t *io);
+struct h5file *pfio_h5(pfio_t *io);
+/* Iterations the file records (reading) or will record (writing). */
+int64_t pfio_iterations(const pfio_t *io);
+/* Writing with train.save_adam = false: leave optimiser moments out. */
+int pfio_weights_only(const pfio_t *io);
+/* Per-network tables like /params: rows [n_nets][net.stride] in memory,
+ * [n_nets in the file][n_params] at row gid in the file. */
+void pfio_put_rows(pfio_t *io, const char *name, const float *rows, const char *units,
+                   const char *desc);
+/* SAMARL_ERR with a message unless name has the shape of /params. */
+int pfio_check_rows(pfio_t *io, const char *name);
+void pfio_get_rows(pfio_t *io, const char *name, float *rows);
+/* A series of n doubles, the same on every rank (like /train/...). */
+void pfio_put_series(pfio_t *io, const char *name, int64_t n, const double *v, const char *units,
+                     const char *desc);
+
+/* Training state beside the networks (NULL when only running). */
 typedef struct policy_state {
-    float *adam_m, *adam_v; /* [n_nets][stride] */
-    int64_t adam_step, iterations;
+    int64_t iterations;
+    /* Reading: the root attribute adam_step, the actors' optimiser step
+     * (for messages; the trainer loads its own). */
+    int64_t adam_step;
     train_curve_t *curve;
-    /* train.algo = mappo-l: the global multiplier after each of n_dual
-     * iterations (/train/lambda and the root attribute lambda_final); NULL
-     * for ppo. policyfile_read with a critic allocates it (free it). */
-    double *dual_lambda;
-    int64_t n_dual;
-    critic_state_t *critic; /* mappo-l: /critic/params, adam_m, adam_v */
+    /* What writes and reads the rest of the training state (NULL: none;
+     * the file then records adam_step 0). */
+    struct trainer *trainer;
+    int weights_only; /* train.save_adam = false: no optimiser moments */
     /* A checkpoint (train.checkpoint_every): the output it continues, in the
      * root attribute checkpoint_for; NULL for a finished policy file. */
     const char *checkpoint_for;

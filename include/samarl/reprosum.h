@@ -73,4 +73,33 @@ static inline void reprosum_f_add(reprosum_f_t *f, float x)
     f->m[e] += (b.u >> 31) ? -m : m;
 }
 
+/* Exact sums of float vectors (gradients summed over agents and ranks):
+ * fixed point. Each entry g is clamped to +-2^30 and split exactly into its
+ * integer part t (towards zero) and the rest g - t in (-1, 1), which is
+ * quantised to the grid; both parts are added as integers in int64
+ * accumulators (exact for up to 2^30 additions in all), so the sum has the
+ * same bits whatever the order of the additions and the number of ranks.
+ * Two grids are in use, each trainer's since it was written, so that a
+ * training keeps its bits: */
+typedef enum {
+    FXSUM_TRUNC_31,   /* towards zero to a multiple of 2^-31; NaN as +2^30 (mappo-l) */
+    FXSUM_NEAREST_32, /* to the nearest multiple of 2^-32; NaN as -2^30 (ppo) */
+} fxsum_grid_t;
+
+typedef struct fxsum {
+    size_t n;
+    fxsum_grid_t grid;
+    int bits;         /* the grid is 2^-bits */
+    int64_t *lo, *hi; /* [n] each, adjacent: one all-reduce of 2n */
+    int64_t clamps;   /* entries clamped since the last look */
+} fxsum_t;
+
+void fxsum_init(fxsum_t *x, size_t n, fxsum_grid_t grid);
+void fxsum_free(fxsum_t *x);
+/* Add g[0..n). */
+void fxsum_add(fxsum_t *x, const float *g);
+/* Collective. out[k] = (sum of every rank's additions) / count, rounded
+ * once; resets the sums. */
+void fxsum_reduce(fxsum_t *x, float *out, double count);
+
 #endif

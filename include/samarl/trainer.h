@@ -1,0 +1,89 @@
+/* Trainers (train.algo): one table of operations per training algorithm and
+ * a registry, as PETSc's KSPRegister, so that samarl train names the type
+ * from the configuration and never branches on it.
+ *
+ * A trainer updates the networks of a policyset in place (they start from
+ * policyset_init_fresh or a policy file) and owns everything else it learns:
+ * optimiser state, critics, multipliers. It writes and reads that state in
+ * the policy file itself (save/load, called by policyfile_write/read through
+ * policy_state_t.trainer), and reports its own fields on the progress line,
+ * in the summary and in the JSON record. A new trainer is one file in
+ * src/train/ defining a trainer_ops_t, and one line in src/train/trainer.c.
+ *
+ * Determinism contract: every trainer's networks, statistics and saved state
+ * are bit-identical on any number of ranks (random draws keyed by gid, exact
+ * sums across ranks). */
+#ifndef SAMARL_TRAINER_H
+#define SAMARL_TRAINER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "samarl/config.h"
+#include "samarl/env.h"
+#include "samarl/policy.h"
+#include "samarl/policyfile.h"
+#include "samarl/strbuf.h"
+
+/* Statistics of one iteration that every trainer reports, reduced over all
+ * agents reproducibly (the policy file's /train curve). */
+typedef struct trainer_stats {
+    double aug_reward;   /* mean of r - lambda g per agent-step */
+    double entropy;      /* mean policy entropy in the last epoch (nats) */
+    double approx_kl;    /* mean of log pi_old - log pi over the last epoch */
+    double clip_frac;    /* share of samples whose ratio was clipped, last epoch */
+    double value_loss;   /* mean (v - return)^2, last epoch */
+    int64_t agent_steps; /* samples collected (all ranks) */
+} trainer_stats_t;
+
+typedef struct trainer_ops {
+    const char *name;    /* the train.algo value */
+    const char *summary; /* one line for listings */
+    /* Collective. The trainer's state beside ps (whose networks it trains);
+     * env has train.copies copies. Refuses on every rank, before allocating,
+     * what would not fit in memory. */
+    void *(*create)(const config_t *cfg, env_t *env, policyset_t *ps);
+    void (*destroy)(void *self);
+    /* Collective. A fresh start (no policy file to continue). */
+    void (*init_fresh)(void *self);
+    /* Collective. Iteration it (0-based): collect, then update. */
+    void (*iteration)(void *self, int64_t it, trainer_stats_t *st);
+    /* Collective. The trainer's own state into / out of the open policy
+     * file; load refuses a file without it (SAMARL_ERR and a message, the
+     * same verdict on every rank). */
+    void (*save)(void *self, pfio_t *io);
+    int (*load)(void *self, pfio_t *io);
+    /* Rank 0's text, each optional: a line under the run's header; what
+     * follows the common fields of a progress line; lines after the final
+     * evaluation (n_it iterations were run); the JSON record's fields after
+     * the common ones, each as ", \"key\": value", listing per-iteration
+     * values for at most the first n_list of the n_it iterations run. */
+    void (*print_setup)(void *self, FILE *out);
+    void (*print_progress)(void *self, FILE *out);
+    void (*print_summary)(void *self, FILE *out, int64_t n_it);
+    void (*record)(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list);
+} trainer_ops_t;
+
+/* The registry: trainers in a fixed order (k < trainer_count()). */
+int trainer_count(void);
+const trainer_ops_t *trainer_at(int k);
+/* The trainer called name, or NULL. */
+const trainer_ops_t *trainer_find(const char *name);
+
+typedef struct trainer trainer_t;
+
+/* Collective. The trainer called name (train.algo); an unknown name is an
+ * error on every rank, naming the trainers there are. */
+trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, policyset_t *ps);
+void trainer_destroy(trainer_t **t);
+const trainer_ops_t *trainer_type(const trainer_t *t);
+void trainer_init_fresh(trainer_t *t);
+void trainer_iteration(trainer_t *t, int64_t it, trainer_stats_t *st);
+void trainer_save(trainer_t *t, pfio_t *io);
+int trainer_load(trainer_t *t, pfio_t *io);
+void trainer_print_setup(trainer_t *t, FILE *out);
+void trainer_print_progress(trainer_t *t, FILE *out);
+void trainer_print_summary(trainer_t *t, FILE *out, int64_t n_it);
+void trainer_record(trainer_t *t, strbuf_t *sb, int64_t n_it, int64_t n_list);
+
+#endif

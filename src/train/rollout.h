@@ -1,0 +1,58 @@
+/* Rollouts of the PPO-family trainers: each agent's samples of one
+ * iteration (train.copies copies x env.horizon steps), their collection
+ * with the agent's actor, and GAE with per-agent advantage normalisation.
+ * Private to src/train. */
+#ifndef SAMARL_TRAIN_ROLLOUT_H
+#define SAMARL_TRAIN_ROLLOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "samarl/config.h"
+#include "samarl/env.h"
+#include "samarl/policy.h"
+
+/* One agent's samples of an iteration, s = t * copies + j. */
+typedef struct rollout {
+    float *x;                            /* [D][S] normalised observations (feature-major) */
+    uint8_t *act;                        /* [S] */
+    float *logp, *val, *rew, *adv, *ret; /* [S] */
+} rollout_t;
+
+typedef struct rollouts {
+    const config_t *cfg;
+    env_t *env;
+    policyset_t *ps;
+    int T, B, S;
+    int D; /* observation features */
+    int n;         /* rollouts kept */
+    rollout_t *ro; /* [n] */
+    float *floats; /* their float arrays, 64-byte aligned per array */
+    uint8_t *acts; /* and their actions */
+    /* The multipliers of one step [B]: drawn by rollouts_collect, or set by
+     * the caller for a fixed multiplier; and scratch [B] per step. */
+    float *lam, *obs, *g, *r;
+    double *rew, *usage; /* [max(env->n, 1)] per agent: sums of r - lambda g and g */
+} rollouts_t;
+
+/* n rollouts of train.copies x env.horizon samples each, and the scratch. */
+void rollouts_init(rollouts_t *rs, const config_t *cfg, env_t *env, policyset_t *ps, int n);
+void rollouts_free(rollouts_t *rs);
+/* Bytes of one rollout of S samples of D features, with its minibatch
+ * permutation. */
+double rollout_bytes(size_t S, int D);
+
+/* Agent i's episode in every copy into ro, after env_begin_episode:
+ * actions, log-probabilities, the actor's values (with_value) and
+ * normalised observations, rewards r - lambda g, and the agent's sums in
+ * rs->rew[i], rs->usage[i]. draw_lambda: lambda per copy from
+ * U[0, train.lambda_max], held for train.lambda_resample steps, keyed by
+ * (seed, gid, iteration it, copy); else rs->lam as the caller set it. */
+void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int draw_lambda,
+                      int with_value);
+
+/* GAE per copy (the last step bootstraps with its own value) into ro->adv
+ * and ro->ret, then the advantages normalised per agent (unbiased sd). */
+void rollout_advantages(rollout_t *ro, int T, int B, double gamma, double gae_lambda);
+
+#endif

@@ -1,0 +1,115 @@
+/* The trainer registry and the calls through a trainer's operations (see
+ * trainer.h). A new trainer adds one line to the table below. */
+#include "samarl/trainer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/comm.h"
+#include "samarl/error.h"
+
+extern const trainer_ops_t trainer_ppo, trainer_mappo_l;
+
+static const trainer_ops_t *const registry[] = {
+    &trainer_ppo,
+    &trainer_mappo_l,
+};
+
+struct trainer {
+    const trainer_ops_t *ops;
+    void *self;
+};
+
+int trainer_count(void)
+{
+    return (int)(sizeof registry / sizeof registry[0]);
+}
+
+const trainer_ops_t *trainer_at(int k)
+{
+    return k >= 0 && k < trainer_count() ? registry[k] : NULL;
+}
+
+const trainer_ops_t *trainer_find(const char *name)
+{
+    for (int k = 0; k < trainer_count(); k++)
+        if (strcmp(registry[k]->name, name) == 0) return registry[k];
+    return NULL;
+}
+
+/* train.algo is checked against the same names when the config is read;
+ * this catches a registry and a config that disagree. */
+static int unknown_trainer(const char *name)
+{
+    char known[256] = "";
+    for (int k = 0; k < trainer_count(); k++) {
+        strncat(known, k ? ", " : "", sizeof known - strlen(known) - 1);
+        strncat(known, registry[k]->name, sizeof known - strlen(known) - 1);
+    }
+    return samarl_seterr("train.algo = '%s': no such trainer (there are: %s)", name, known);
+}
+
+trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, policyset_t *ps)
+{
+    const trainer_ops_t *ops = trainer_find(name);
+    comm_check(ops ? SAMARL_OK : unknown_trainer(name));
+    SAMARL_ASSERT(ops != NULL); /* comm_check returns only when every rank found it */
+    trainer_t *t = XZNEW(trainer_t, 1);
+    t->ops = ops;
+    t->self = ops->create(cfg, env, ps);
+    return t;
+}
+
+void trainer_destroy(trainer_t **tp)
+{
+    trainer_t *t = *tp;
+    if (!t) return;
+    t->ops->destroy(t->self);
+    free(t);
+    *tp = NULL;
+}
+
+const trainer_ops_t *trainer_type(const trainer_t *t)
+{
+    return t->ops;
+}
+
+void trainer_init_fresh(trainer_t *t)
+{
+    t->ops->init_fresh(t->self);
+}
+
+void trainer_iteration(trainer_t *t, int64_t it, trainer_stats_t *st)
+{
+    t->ops->iteration(t->self, it, st);
+}
+
+void trainer_save(trainer_t *t, pfio_t *io)
+{
+    if (t->ops->save) t->ops->save(t->self, io);
+}
+
+int trainer_load(trainer_t *t, pfio_t *io)
+{
+    return t->ops->load ? t->ops->load(t->self, io) : SAMARL_OK;
+}
+
+void trainer_print_setup(trainer_t *t, FILE *out)
+{
+    if (t->ops->print_setup) t->ops->print_setup(t->self, out);
+}
+
+void trainer_print_progress(trainer_t *t, FILE *out)
+{
+    if (t->ops->print_progress) t->ops->print_progress(t->self, out);
+}
+
+void trainer_print_summary(trainer_t *t, FILE *out, int64_t n_it)
+{
+    if (t->ops->print_summary) t->ops->print_summary(t->self, out, n_it);
+}
+
+void trainer_record(trainer_t *t, strbuf_t *sb, int64_t n_it, int64_t n_list)
+{
+    if (t->ops->record) t->ops->record(t->self, sb, n_it, n_list);
+}
