@@ -6,6 +6,7 @@
 #include "samarl/cli.h"
 #include "samarl/comm.h"
 #include "samarl/env.h"
+#include "samarl/trainer.h"
 
 const char *const list_help =
     "usage: samarl list\n"
@@ -32,6 +33,8 @@ int cmd_list(int argc, char **argv)
     if (comm_rank() == 0) {
         const env_ops_t *e;
         for (int k = 0; (e = env_registered(k)); k++) printf("env %s — %s\n", e->name, e->summary);
+        for (int k = 0; k < trainer_count(); k++)
+            printf("trainer %s — %s\n", trainer_at(k)->name, trainer_at(k)->summary);
     }
     cli_opts_free(&o);
     return 0;

@@ -112,6 +112,7 @@ int cmd_train(int argc, char **argv)
         comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
                                  "set policy.type = mlp to train networks"));
     const char *out = o.restart ? ck_out : o.output ? o.output : "policy.h5";
+    comm_check(trainer_check_name(cfg.train.algo));
     cli_check_inputs(&o, &cfg, 1, out);
     char *ckpt = cli_checkpoint_path(out);
     const int64_t ce = cfg.train.checkpoint_every;
@@ -134,7 +135,7 @@ int cmd_train(int argc, char **argv)
     policyset_init(&ps, &cfg, &env->spec, lg->n_owned, batch);
     /* Refuses what cannot fit. */
     trainer_t *tr =
-        trainer_create(config_enum_name("train", "algo", cfg.train.algo), &cfg, env, &ps);
+        trainer_create(cfg.train.algo, &cfg, env, &ps);
 
     double lams[CONFIG_LIST_MAX];
     int nl;

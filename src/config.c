@@ -161,10 +161,11 @@ static const key_spec_t keys[] = {
      "bits in another batch); auto: avx512 where the CPU has it (results differ between kernels "
      "by rounding)"},
 
-    {"train", "algo", KT_ENUM, OFF(train.algo), "ppo", 0, 0, 0, 0, "ppo|mappo-l",
-     "training algorithm: ppo, samarl's state-augmented PPO with GAE on r - lambda g (lambda "
-     "drawn per copy); mappo-l, the centralised-critic baseline MAPPO-Lagrangian (one critic on "
-     "the global state, one multiplier by dual ascent)"},
+    {"train", "algo", KT_STR, OFF(train.algo), "ppo", 0, 0, 0, 0, NULL,
+     "training algorithm, by its registered name ('samarl list' shows them): ppo, samarl's "
+     "state-augmented PPO with GAE on r - lambda g (lambda drawn per copy); mappo-l, the "
+     "centralised-critic baseline MAPPO-Lagrangian (one critic on the global state, one "
+     "multiplier by dual ascent); reinforce, the template trainer of docs/architecture.md"},
     {"train", "iterations", KT_INT, OFF(train.iterations), "300", 0, 1e9, 0, 0, NULL,
      "PPO iterations in total (--resume continues up to this number); 0 writes the "
      "initialised networks untrained (for benchmarks and tests)"},

@@ -63,6 +63,50 @@ rows = list(csv.DictReader(open('$TMP/toy.csv')))
 u = [float(r['best_usage']) for r in rows]
 sys.exit(0 if len(u) == 3 and u[0] > u[1] > u[2] else 1)"
 
+# ---- training on the template environment, also with the template trainer ------------
+TT=(--set env.name=toy --set graph.agents=8 --set graph.type=ring --set graph.k=1
+    --set env.horizon=24 --set train.copies=16 --set train.eval_every=0)
+for algo in reinforce ppo; do
+  for it in 0 30; do
+    run_np 2 $SAMARL train -q "${TT[@]}" --set train.algo=$algo --set train.iterations=$it \
+      -o "$TMP/t_$algo$it.h5" >/dev/null 2>&1 || diag "train $algo $it failed"
+    run_np 2 $SAMARL eval "${TT[@]}" --policy "$TMP/t_$algo$it.h5" --lambda 0,0.5,1 \
+      -o "$TMP/t_$algo$it.csv" >/dev/null 2>&1 || diag "eval $algo $it failed"
+  done
+done
+# curve A B EXPR: the Python expression over a and b (the two CSVs' rows) is true.
+curve() {
+  $PY - "$1" "$2" "$3" <<'PYEOF'
+import csv, sys
+a, b = (list(csv.DictReader(open(f))) for f in sys.argv[1:3])
+col = lambda rows, k: [float(r[k]) for r in rows]
+ok = eval(sys.argv[3], {}, {"a": a, "b": b, "col": col})
+print("returns", col(a, "return"), col(b, "return"), "usage", col(b, "usage"))
+sys.exit(0 if ok else 1)
+PYEOF
+}
+ok "toy + reinforce: 30 iterations raise the return at lambda = 0, 0.5 and 1" \
+  curve "$TMP/t_reinforce0.csv" "$TMP/t_reinforce30.csv" \
+  'all(y > x for x, y in zip(col(a, "return"), col(b, "return")))'
+ok "toy + reinforce: the trained policy draws less as lambda rises" \
+  curve "$TMP/t_reinforce0.csv" "$TMP/t_reinforce30.csv" 'col(b, "usage") == sorted(col(b, "usage"), reverse=True)'
+ok "toy + ppo: 30 iterations reach 95% of the best response's return at lambda = 0" \
+  curve "$TMP/t_ppo0.csv" "$TMP/t_ppo30.csv" 'col(b, "return")[0] >= 0.95 * col(b, "best_return")[0]'
+run_np 2 $SAMARL train -q "${TT[@]}" --set train.algo=reinforce --set train.iterations=15 \
+  -o "$TMP/r15.h5" >/dev/null 2>&1
+run_np 3 $SAMARL train -q "${TT[@]}" --set train.algo=reinforce --set train.iterations=30 \
+  --resume "$TMP/r15.h5" -o "$TMP/r30.h5" >/dev/null 2>&1
+# (the first session also evaluated at its last iteration, 15: the curve has one more row)
+ok "toy + reinforce: 15 iterations, then --resume to 30 on 3 ranks = 30 at once, bit for bit" \
+  $PY "$here/h5same.py" "$TMP/t_reinforce30.h5" "$TMP/r30.h5" @git_sha @config \
+  /train/eval_iteration /train/eval_return /train/eval_usage
+for np in 1 3; do
+  run_np $np $SAMARL run -q "${TT[@]}" --set run.days=1 --policy "$TMP/t_ppo30.h5" \
+    -o "$TMP/tr.$np.h5" >/dev/null 2>&1
+done
+ok "toy: a trained policy runs, bit-identical on 1 and 3 ranks" \
+  $PY "$here/h5same.py" "$TMP/tr.1.h5" "$TMP/tr.3.h5" "${VOLATILE[@]}"
+
 # ---- bad input --------------------------------------------------------------------
 expect_error "an unknown env.name is refused on every rank, naming the choices" 2 \
   "env.name = 'nope' is not an environment; expected one of: dr, toy" \

@@ -25,7 +25,6 @@ typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
-typedef enum { ALGO_PPO, ALGO_MAPPO_L } algo_t;
 typedef enum { DUAL_CONSENSUS, DUAL_TRACKING, DUAL_LOCAL, DUAL_CENTRAL, DUAL_FIXED, DUAL_NONE } dual_mode_t;
 
 #define CONFIG_MAX_KEYS 128
@@ -84,7 +83,7 @@ typedef struct config {
         int kernel; /* kernel_t */
     } policy;
     struct {
-        int algo; /* algo_t */
+        char *algo; /* a registered trainer (trainer.h) */
         int64_t iterations, copies, lambda_resample, epochs, minibatches;
         double lambda_max, lr, lr_final, gamma, gae_lambda, clip, entropy, value_coef;
         double max_grad_norm;

@@ -70,6 +70,10 @@ const trainer_ops_t *trainer_at(int k);
 /* The trainer called name, or NULL. */
 const trainer_ops_t *trainer_find(const char *name);
 
+/* SAMARL_OK when name is a registered trainer, else SAMARL_ERR with a
+ * message naming the ones there are (for a command to refuse early). */
+int trainer_check_name(const char *name);
+
 typedef struct trainer trainer_t;
 
 /* Collective. The trainer called name (train.algo); an unknown name is an

@@ -8,11 +8,12 @@
 #include "samarl/comm.h"
 #include "samarl/error.h"
 
-extern const trainer_ops_t trainer_ppo, trainer_mappo_l;
+extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce;
 
 static const trainer_ops_t *const registry[] = {
     &trainer_ppo,
     &trainer_mappo_l,
+    &trainer_reinforce,
 };
 
 struct trainer {
@@ -37,8 +38,6 @@ const trainer_ops_t *trainer_find(const char *name)
     return NULL;
 }
 
-/* train.algo is checked against the same names when the config is read;
- * this catches a registry and a config that disagree. */
 static int unknown_trainer(const char *name)
 {
     char known[256] = "";
@@ -46,7 +45,14 @@ static int unknown_trainer(const char *name)
         strncat(known, k ? ", " : "", sizeof known - strlen(known) - 1);
         strncat(known, registry[k]->name, sizeof known - strlen(known) - 1);
     }
-    return samarl_seterr("train.algo = '%s': no such trainer (there are: %s)", name, known);
+    return samarl_seterr("train.algo = '%s' is not a trainer; expected one of: %s ('samarl list' "
+                         "describes them)",
+                         name, known);
+}
+
+int trainer_check_name(const char *name)
+{
+    return trainer_find(name) ? SAMARL_OK : unknown_trainer(name);
 }
 
 trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, policyset_t *ps)
