@@ -591,3 +591,33 @@ uint64_t env_fingerprint(const env_t *e)
     h = hash_bytes(h, e->price, sizeof(float) * (size_t)e->n_hours);
     return h;
 }
+
+int env_n_levels(const env_t *e)
+{
+    return e->n_levels;
+}
+
+double env_capacity(const env_t *e)
+{
+    return e->capacity;
+}
+
+const float *env_backlog(const env_t *e)
+{
+    return e->b;
+}
+
+const float *env_scale(const env_t *e)
+{
+    return e->a;
+}
+
+const float *env_beta(const env_t *e)
+{
+    return e->beta;
+}
+
+env_state_t env_state(env_t *e)
+{
+    return (env_state_t){e->b, e->d, e->z_spare, e->z_ctr};
+}

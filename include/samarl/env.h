@@ -107,6 +107,27 @@ void env_bestresponse(const env_t *e, lidx_t i, int64_t t, const float *lambda, 
 /* Price of copy j at step t, and the hour of day. */
 float env_price(const env_t *e, int j, int64_t t);
 
+/* Read access for callers that only consume the environment (samarl run, its
+ * run file and checkpoint), so that none of them depends on env_t's layout.
+ * Arrays are the environment's own, stable for its lifetime: fetch a pointer
+ * once, outside a loop over agents. */
+int env_n_levels(const env_t *e);
+/* C = env.capacity_ratio x the agents' total demand scale, kWh per step. */
+double env_capacity(const env_t *e);
+/* Pending essential demand b after the last step [n * copies]. */
+const float *env_backlog(const env_t *e);
+/* Demand scale a_i and utility weight beta_i [n]. */
+const float *env_scale(const env_t *e);
+const float *env_beta(const env_t *e);
+/* The per-agent state a checkpoint carries [n * copies], writable so that a
+ * restart can put it back: backlog, arriving demand, the kept normal draw
+ * and its counter. */
+typedef struct env_state {
+    float *backlog, *demand, *z_spare;
+    uint64_t *z_ctr;
+} env_state_t;
+env_state_t env_state(env_t *e);
+
 /* Collective. A hash of everything that defines the environment (agents'
  * parameters at their gids, tables, constants), the same on any number of
  * ranks: a policy trained for one environment is refused by another. */
