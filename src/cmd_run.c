@@ -4,7 +4,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "commands.h"
 #include "samarl/cli.h"
@@ -18,7 +17,6 @@
 #include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
 #include "samarl/runfile.h"
-#include "samarl/version.h"
 
 const char *const run_help =
     "usage: samarl run [-c CONFIG] [--policy policy.h5] [--set section.key=value ...]\n"
@@ -85,58 +83,58 @@ enum { SOURCE_RUN = 2 };
  * shared network, one log-softmax for per-agent networks). */
 enum { RUN_BATCH = 256 };
 
-int cmd_run(int argc, char **argv)
+/* Collective. --policy against policy.type; a restart's default --policy
+ * is the file the run started with (its name goes to *ctx, a char *). */
+static void run_check(cli_opts_t *o, const config_t *cfg, void *ctx)
 {
-    cli_opts_t o;
-    cli_parse(argc, argv, 2, "samarl run", CLI_OUTPUT | CLI_POLICY | CLI_RESTART, &o);
-    const int me = comm_rank();
-    if (o.help) {
-        if (me == 0) fputs(run_help, stdout);
-        comm_exit(0);
-    }
-    config_t cfg;
-    char *ck_out = NULL; /* --restart: the output the checkpoint is for */
-    if (o.restart)
-        cli_restart_config(&o, "samarl-run-checkpoint", &cfg, &ck_out);
-    else
-        cli_load_config(&o, &cfg);
-    if (o.dry_run) cli_dry_run(&o, &cfg);
-    if (o.restart && o.output && strcmp(o.output, ck_out) != 0)
-        comm_check(samarl_seterr("%s continues the run writing '%s', not '%s': drop -o or pass "
-                                 "-o %s",
-                                 o.restart, ck_out, o.output, ck_out));
-    const int mlp = cfg.policy.type == POLICY_MLP;
-    char *ck_policy = NULL; /* --restart: the policy file the run started with */
-    if (o.restart && mlp && !o.policy) {
+    char **ck_policy = ctx;
+    const int mlp = cfg->policy.type == POLICY_MLP;
+    if (o->restart && mlp && !o->policy) {
         h5file_t *f;
-        comm_check(h5io_open(o.restart, &f));
-        int st = h5io_attr_read_str(f, "/", "policy", &ck_policy);
+        comm_check(h5io_open(o->restart, &f));
+        int st = h5io_attr_read_str(f, "/", "policy", ck_policy);
         h5io_close(&f);
         comm_check(st);
-        o.policy = ck_policy;
+        o->policy = *ck_policy;
     }
-    if (mlp && !o.policy)
+    if (mlp && !o->policy)
         comm_check(samarl_seterr(
             "policy.type = mlp needs trained networks: pass --policy FILE (made by samarl "
             "train), or --set policy.type=bestresponse for the analytic policy"));
-    if (!mlp && o.policy)
+    if (!mlp && o->policy)
         comm_check(samarl_seterr("--policy %s given but policy.type = bestresponse (which needs "
                                  "no file); drop --policy or set policy.type = mlp",
-                                 o.policy));
-    const char *out = o.restart ? ck_out : o.output ? o.output : "run.h5";
-    cli_check_inputs(&o, &cfg, 1, out);
-    comm_check(h5io_check_writable(out));
+                                 o->policy));
+}
+
+/* The halo carries what the dual rule exchanges. */
+static int run_halo_width(const config_t *cfg)
+{
+    return dual_rule_of(cfg)->width;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const cli_command_t cmd = {.prog = "samarl run",
+                               .help = run_help,
+                               .accept = CLI_OUTPUT | CLI_POLICY | CLI_RESTART,
+                               .ckpt_format = "samarl-run-checkpoint",
+                               .job = "run",
+                               .default_output = "run.h5",
+                               .env = 1,
+                               .banner = 1,
+                               .check = run_check,
+                               .halo_width = run_halo_width};
+    cli_opts_t o;
+    config_t cfg;
+    setup_t s;
+    char *ck_out = NULL;    /* --restart: the output the checkpoint is for */
+    char *ck_policy = NULL; /* --restart: the policy file the run started with */
+    const char *out = cli_prologue(argc, argv, &cmd, &ck_policy, &o, &cfg, &ck_out, &s);
+    const int me = comm_rank(), verbose = !o.quiet, mlp = cfg.policy.type == POLICY_MLP;
     char *ckpt = cli_checkpoint_path(out);
     const int64_t ce = cfg.run.checkpoint_every;
-    const int verbose = !o.quiet;
-    timer_start(TIMER_TOTAL);
-    if (me == 0 && verbose)
-        printf("samarl run %s on %d rank%s\n", SAMARL_VERSION, comm_size(),
-               comm_size() > 1 ? "s" : "");
-
     const dual_rule_t *rule = dual_rule_of(&cfg);
-    setup_t s;
-    setup_run(&cfg, rule->width, verbose, &s);
     const lgraph_t *lg = s.lg;
     const lidx_t n = lg->n_owned;
     const double N = (double)s.n;
