@@ -387,10 +387,12 @@ const char *cli_prologue(int argc, char **argv, const cli_command_t *c, void *ct
                                  "continues a killed job, --resume FILE trains a finished "
                                  "policy further; pick one"));
     char *restart_out = NULL; /* the output the checkpoint is for */
-    if (o->restart)
+    if (o->restart) {
         cli_restart_config(o, c->ckpt_format, cfg, &restart_out);
-    else
+        SAMARL_ASSERT(restart_out); /* or it had exited */
+    } else {
         cli_load_config(o, cfg);
+    }
     if (o->dry_run) cli_dry_run(o, cfg);
     if (o->restart && o->output && strcmp(o->output, restart_out) != 0)
         comm_check(samarl_seterr("%s continues the %s writing '%s', not '%s': drop -o or pass "

@@ -29,7 +29,9 @@ static const int64_t T0 = 3, K = 4;
  * that max(0, .) both clamps and passes. */
 static double usage(gidx_t g, int64_t t)
 {
-    return 0.35 + 0.9 * (double)((g * 7) % N_AGENTS) / (N_AGENTS - 1) + 0.12 * (double)(t / T0);
+    const int64_t epoch = t / T0;
+    return 0.35 + 0.9 * (double)((g * 7) % N_AGENTS) / (double)(N_AGENTS - 1) +
+           0.12 * (double)epoch;
 }
 
 static double weight(const graph_t *g, gidx_t i, gidx_t j)
@@ -150,7 +152,10 @@ static void steps(dual_t *d, const lgraph_t *lg, const char *rule, const graph_t
 
 static int same_state(const dual_t *a, const dual_t *b, lidx_t n)
 {
-    int ok = memcmp(dual_stats(a), dual_stats(b), sizeof(dual_stats_t)) == 0;
+    const dual_stats_t *sa = dual_stats(a), *sb = dual_stats(b);
+    int ok = tap_same_bits(sa->lmean, sb->lmean) && tap_same_bits(sa->lmin, sb->lmin) &&
+             tap_same_bits(sa->lmax, sb->lmax) && tap_same_bits(sa->dis, sb->dis) &&
+             tap_same_bits(sa->gmax, sb->gmax);
     for (lidx_t i = 0; i < n; i++) ok &= tap_same_bits(dual_lambda(a)[i], dual_lambda(b)[i]);
     return ok;
 }
@@ -214,7 +219,7 @@ int main(int argc, char **argv)
         dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, &d);
         ref_t r;
         memset(&r, 0, sizeof r);
-        const double l0 = strcmp(rule, "none") ? LAMBDA0 : 0.0;
+        const double l0 = strcmp(rule, "none") != 0 ? LAMBDA0 : 0.0;
         for (int i = 0; i < N_AGENTS; i++) r.lam[i] = l0;
         TAP_OK(agrees(d, lg, &r), "%s: every agent starts at %g", rule, l0);
         int ok = 1, moved = 0, clamped = 0;
@@ -228,7 +233,7 @@ int main(int argc, char **argv)
         }
         TAP_OK(ok, "%s: %d epochs of the update = the formula (to %g), statistics too", rule,
                EPOCHS, TOL);
-        if (strcmp(rule, "none") && strcmp(rule, "fixed"))
+        if (strcmp(rule, "none") != 0 && strcmp(rule, "fixed") != 0)
             TAP_OK(moved && clamped, "%s: the multipliers moved and max(0, .) clamped", rule);
         const double bound = dual_bound(d);
         TAP_OK(dual_rule(d)->needs_consensus ? isfinite(bound) && bound >= 0 : isnan(bound),
