@@ -172,8 +172,8 @@ static void tracking_update(dual_t *d, int64_t t)
 }
 
 static const dual_rule_t rules[] = {
-    {"consensus", "dual step + K rounds of averaging with the graph neighbours (the paper)", 1,
-     1, start_lambda0, consensus_update},
+    {"consensus", "dual step + K rounds of averaging with the graph neighbours (the paper)", 1, 1,
+     start_lambda0, consensus_update},
     {"tracking", "consensus with the slack replaced by a gradient-tracking estimate", 2, 1,
      start_lambda0, tracking_update},
     {"local", "own slack only, no communication (independent learners)", 1, 0, start_lambda0,
@@ -226,9 +226,9 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     if (d->rule->needs_consensus) {
         d->cons = consensus_create(lg, halo, (weights_t)cfg->dual.weights);
         if (cfg->consensus.sigma_iters > 0) {
-            d->sigma = consensus_sigma(d->cons, cfg->run.seed, cfg->consensus.sigma_iters,
-                                       cfg->consensus.sigma_tol, &d->sigma_it, &d->sigma_res,
-                                       NULL, NULL);
+            d->sigma =
+                consensus_sigma(d->cons, cfg->run.seed, cfg->consensus.sigma_iters,
+                                cfg->consensus.sigma_tol, &d->sigma_it, &d->sigma_res, NULL, NULL);
             if (comm_rank() == 0 &&
                 !(d->sigma_res <= cfg->consensus.sigma_tol * d->sigma * d->sigma))
                 fprintf(stderr,

@@ -32,10 +32,10 @@ static const struct {
     [RUNFILE_LMIN] = {"lambda_min", "$/kWh", "smallest multiplier in the step"},
     [RUNFILE_LMAX] = {"lambda_max", "$/kWh", "largest multiplier in the step"},
     [RUNFILE_DIS] = {"disagreement", "$/kWh",
-               "||lambda - mean 1|| / sqrt(N) of the multipliers acted on in the step"},
+                     "||lambda - mean 1|| / sqrt(N) of the multipliers acted on in the step"},
     [RUNFILE_BOUND] = {"disagreement_bound", "$/kWh",
-                 "eta G sigma^K / (1 - sigma^K), G the largest RMS deviation of the agents' "
-                 "epoch usage from its mean so far (NaN where sigma is unknown)"},
+                       "eta G sigma^K / (1 - sigma^K), G the largest RMS deviation of the agents' "
+                       "epoch usage from its mean so far (NaN where sigma is unknown)"},
     [RUNFILE_SLACK] = {"slack", "kWh", "total_usage - capacity (positive: over capacity)"},
     [RUNFILE_CAPACITY] = {"capacity", "kWh", "grid capacity C per step (constant in DR-v1)"},
 };
@@ -127,8 +127,8 @@ static runfile_t *reopen(const char *path, const config_t *cfg, const setup_t *s
 /* Datasets are created at their final size (run.n_steps rows), so that
  * during the run only raw data is written: with checkpoints on, the file is
  * flushed once before the first step and then survives a kill readable. */
-runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *s,
-                          const env_t *env, const dual_t *d)
+runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *s, const env_t *env,
+                          const dual_t *d)
 {
     runfile_t *o = XZNEW(runfile_t, 1);
     const lgraph_t *lg = s->lg;
@@ -347,8 +347,7 @@ void runfile_print_summary(const runfile_summary_t *m, const dual_t *d, const co
     printf("  energy cost            %.4f $ per agent per step\n", m->energy_cost);
     printf("  lambda final           mean %.4f  min %.4f  max %.4f  $/kWh\n", m->lambda_mean,
            m->lambda_min, m->lambda_max);
-    printf("  disagreement           final %.3g  mean %.3g", m->disagreement,
-           m->disagreement_mean);
+    printf("  disagreement           final %.3g  mean %.3g", m->disagreement, m->disagreement_mean);
     if (dual_rule(d)->needs_consensus)
         printf("  bound %.3g (sigma %.4f, K %" PRId64 ")", m->bound, m->sigma, cfg->dual.rounds);
     printf("\n");
@@ -541,8 +540,8 @@ static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, 
     snprintf(want, sizeof want, "%016" PRIx64, s->fingerprint);
     int st = h5io_attr_read_int64(f, "/", "format_version", &v);
     if (st == SAMARL_OK && v != SAMARL_RUN_CKPT_FORMAT_VERSION)
-        st = samarl_seterr("%s: checkpoint format_version %" PRId64 ", this samarl reads %d",
-                           path, v, SAMARL_RUN_CKPT_FORMAT_VERSION);
+        st = samarl_seterr("%s: checkpoint format_version %" PRId64 ", this samarl reads %d", path,
+                           v, SAMARL_RUN_CKPT_FORMAT_VERSION);
     if (st == SAMARL_OK) st = h5io_attr_read_int64(f, "/", "n_agents", &n_agents);
     if (st == SAMARL_OK) st = h5io_attr_read_str(f, "/", "graph_fingerprint", &fp);
     if (st == SAMARL_OK && (n_agents != s->n || strcmp(fp, want) != 0))
@@ -584,14 +583,13 @@ void runfile_checkpoint(runfile_t *o, const char *ckpt, const char *out, const c
 {
     runfile_flush(o);
     h5io_flush(o->f);
-    checkpoint_write(ckpt, out, policy, cfg, s, o->bm, env, d, rs, t,
-                     h5io_series_rows(o->ser[0]), o->step > 0 ? h5io_series_rows(o->traj[0]) : 0);
+    checkpoint_write(ckpt, out, policy, cfg, s, o->bm, env, d, rs, t, h5io_series_rows(o->ser[0]),
+                     o->step > 0 ? h5io_series_rows(o->traj[0]) : 0);
     h5io_keep_partial(o->f); /* the checkpoint continues it */
 }
 
 runfile_t *runfile_restart(const char *ckpt, const char *path, const config_t *cfg,
-                           const setup_t *s, env_t *env, dual_t *d, runfile_sums_t *rs,
-                           int64_t *t0)
+                           const setup_t *s, env_t *env, dual_t *d, runfile_sums_t *rs, int64_t *t0)
 {
     int64_t rows_s = 0, rows_t = 0;
     blockmap_t *bm = blockmap_create(s->lg);

@@ -53,8 +53,8 @@ typedef struct runfile runfile_t;
 /* Collective. A new run file PATH (as PATH.partial): identity, parameters,
  * /graph, /agents, and every dataset at its final size; flushed when the
  * run writes checkpoints. */
-runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *s,
-                          const env_t *env, const dual_t *d);
+runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *s, const env_t *env,
+                          const dual_t *d);
 /* Collective. --restart: put the state checkpoint `ckpt` holds into env, d
  * and *rs, *t0 the step it continues from, and reopen PATH.partial, the run
  * file it continues. Bad input: message, every rank exits 1. */
