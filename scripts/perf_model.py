@@ -61,7 +61,7 @@ def env_terms(copies):
 
 
 def dual_terms(width):
-    # cmd_run: x (8 per value), lam, gsum, sold, dev
+    # dual.c: x (8 per value), lam, gsum, sold, dev
     return 32 + 8 * width
 
 

@@ -101,6 +101,31 @@ void blockmap_backward(blockmap_t *bm, const void *block, void *owned, size_t el
         memcpy(dst + (size_t)bm->perm[s] * elem, bm->sendbuf + (size_t)s * elem, elem);
 }
 
+static size_t elem_size(h5io_type_t t)
+{
+    return t == H5IO_F32 || t == H5IO_I32 ? 4 : 8;
+}
+
+void blockmap_write_h5(blockmap_t *bm, h5file_t *f, const char *path, h5io_type_t t,
+                       gidx_t n_global, const void *owned, const char *units,
+                       const char *description)
+{
+    const size_t elem = elem_size(t);
+    char *blk = XNEW(char, (size_t)(bm->count > 0 ? bm->count : 1) * elem);
+    blockmap_forward(bm, owned, blk, elem);
+    h5io_write_1d(f, path, t, n_global, bm->lo, bm->count, blk, units, description);
+    free(blk);
+}
+
+void blockmap_read_h5(blockmap_t *bm, h5file_t *f, const char *path, h5io_type_t t, void *owned)
+{
+    const size_t elem = elem_size(t);
+    char *blk = XNEW(char, (size_t)(bm->count > 0 ? bm->count : 1) * elem);
+    h5io_read_1d(f, path, t, bm->lo, bm->count, blk);
+    blockmap_backward(bm, blk, owned, elem);
+    free(blk);
+}
+
 void blockmap_destroy(blockmap_t **bmp)
 {
     blockmap_t *bm = *bmp;

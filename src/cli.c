@@ -379,6 +379,49 @@ void setup_free(setup_t *s)
     if (s->stats.owned) partition_stats_free(&s->stats);
 }
 
+/* ---- command prologue -------------------------------------------------------- */
+
+const char *cli_prologue(int argc, char **argv, const cli_command_t *c, void *ctx, cli_opts_t *o,
+                         config_t *cfg, char **ck_out, setup_t *s)
+{
+    cli_parse(argc, argv, 2, c->prog, c->accept, o);
+    const int me = comm_rank();
+    if (o->help) {
+        if (me == 0) fputs(c->help, stdout);
+        comm_exit(0);
+    }
+    if (o->restart && o->resume)
+        comm_check(samarl_seterr("--restart and --resume both given: --restart CHECKPOINT "
+                                 "continues a killed job, --resume FILE trains a finished "
+                                 "policy further; pick one"));
+    char *restart_out = NULL; /* the output the checkpoint is for */
+    if (o->restart) {
+        cli_restart_config(o, c->ckpt_format, cfg, &restart_out);
+        SAMARL_ASSERT(restart_out); /* or it had exited */
+    } else {
+        cli_load_config(o, cfg);
+    }
+    if (o->dry_run) cli_dry_run(o, cfg);
+    if (o->restart && o->output && strcmp(o->output, restart_out) != 0)
+        comm_check(samarl_seterr("%s continues the %s writing '%s', not '%s': drop -o or pass "
+                                 "-o %s",
+                                 o->restart, c->job, restart_out, o->output, restart_out));
+    if (c->check) c->check(o, cfg, ctx);
+    const char *out = o->restart ? restart_out : o->output ? o->output : c->default_output;
+    cli_check_inputs(o, cfg, c->env, out);
+    if (out) comm_check(h5io_check_writable(out));
+    if (c->banner) {
+        timer_start(TIMER_TOTAL);
+        if (me == 0 && !o->quiet)
+            printf("%s %s on %d rank%s\n", c->prog, SAMARL_VERSION, comm_size(),
+                   comm_size() > 1 ? "s" : "");
+    }
+    setup_run(cfg, c->halo_width ? c->halo_width(cfg) : 1, !o->quiet, s);
+    SAMARL_ASSERT(ck_out || !restart_out); /* out would point to freed memory */
+    if (ck_out) *ck_out = restart_out;
+    return out;
+}
+
 /* ---- run record ------------------------------------------------------------ */
 
 void record_begin(strbuf_t *sb, const char *command, const config_t *cfg, const setup_t *s)

@@ -162,27 +162,15 @@ static void sigma_progress(int64_t it, int64_t max_iter, double sigma, double re
 
 int cmd_consensus(int argc, char **argv)
 {
+    const cli_command_t cmd = {.prog = "samarl consensus",
+                               .help = consensus_help,
+                               .accept = CLI_OUTPUT,
+                               .banner = 1};
     cli_opts_t o;
-    cli_parse(argc, argv, 2, "samarl consensus", CLI_OUTPUT, &o);
-    const int me = comm_rank();
-    if (o.help) {
-        if (me == 0) fputs(consensus_help, stdout);
-        comm_exit(0);
-    }
     config_t cfg;
-    cli_load_config(&o, &cfg);
-    if (o.dry_run) cli_dry_run(&o, &cfg);
-    /* Inputs and output are checked before the set-up and the rounds. */
-    cli_check_inputs(&o, &cfg, 0, o.output);
-    if (o.output) comm_check(h5io_check_writable(o.output));
-    const int verbose = !o.quiet;
-    timer_start(TIMER_TOTAL);
-    if (me == 0 && verbose)
-        printf("samarl consensus %s on %d rank%s\n", SAMARL_VERSION, comm_size(),
-               comm_size() > 1 ? "s" : "");
-
     setup_t s;
-    setup_run(&cfg, 1, verbose, &s);
+    cli_prologue(argc, argv, &cmd, NULL, &o, &cfg, NULL, &s);
+    const int me = comm_rank(), verbose = !o.quiet;
     const lgraph_t *lg = s.lg;
     consensus_t *c = consensus_create(lg, s.halo, (weights_t)cfg.dual.weights);
     consensus_faults_t faults;

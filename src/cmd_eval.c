@@ -68,41 +68,47 @@ static int write_csv(const char *path, int n, const double *lam, const eval_resu
     return SAMARL_OK;
 }
 
-int cmd_eval(int argc, char **argv)
-{
-    cli_opts_t o;
-    cli_parse(argc, argv, 2, "samarl eval", CLI_OUTPUT | CLI_POLICY | CLI_LAMBDA, &o);
-    const int me = comm_rank();
-    if (o.help) {
-        if (me == 0) fputs(eval_help, stdout);
-        comm_exit(0);
-    }
-    config_t cfg;
-    cli_load_config(&o, &cfg);
-    if (o.dry_run) cli_dry_run(&o, &cfg);
+/* The multipliers to evaluate: --lambda, else eval.lambdas. */
+typedef struct eval_lambdas {
     double lam[CONFIG_LIST_MAX];
     int nl;
-    if (o.lambda) {
-        if (config_parse_list(o.lambda, lam, CONFIG_LIST_MAX, &nl) != SAMARL_OK)
-            comm_check(samarl_seterr("--lambda '%s': %s", o.lambda, samarl_errmsg()));
+} eval_lambdas_t;
 
-        for (int k = 0; k < nl; k++)
-            if (lam[k] < 0)
+/* Collective. --lambda parsed into *ctx (an eval_lambdas_t); --policy
+ * against policy.type. */
+static void eval_check(cli_opts_t *o, const config_t *cfg, void *ctx)
+{
+    eval_lambdas_t *el = ctx;
+    if (o->lambda) {
+        if (config_parse_list(o->lambda, el->lam, CONFIG_LIST_MAX, &el->nl) != SAMARL_OK)
+            comm_check(samarl_seterr("--lambda '%s': %s", o->lambda, samarl_errmsg()));
+        for (int k = 0; k < el->nl; k++)
+            if (el->lam[k] < 0)
                 comm_check(samarl_seterr("--lambda: %g is negative (multipliers are >= 0)",
-                                         lam[k]));
+                                         el->lam[k]));
     } else {
-        comm_check(config_parse_list(cfg.eval.lambdas, lam, CONFIG_LIST_MAX, &nl));
+        comm_check(config_parse_list(cfg->eval.lambdas, el->lam, CONFIG_LIST_MAX, &el->nl));
     }
-    if (cfg.policy.type == POLICY_MLP && !o.policy)
+    if (cfg->policy.type == POLICY_MLP && !o->policy)
         comm_check(samarl_seterr("policy.type = mlp needs --policy FILE (from samarl train); or "
                                  "evaluate the analytic policy with --set "
                                  "policy.type=bestresponse"));
-    cli_check_inputs(&o, &cfg, 1, o.output);
-    if (o.output) comm_check(h5io_check_writable(o.output));
-    const int verbose = !o.quiet;
+}
 
+int cmd_eval(int argc, char **argv)
+{
+    const cli_command_t cmd = {.prog = "samarl eval",
+                               .help = eval_help,
+                               .accept = CLI_OUTPUT | CLI_POLICY | CLI_LAMBDA,
+                               .env = 1,
+                               .check = eval_check};
+    cli_opts_t o;
+    config_t cfg;
     setup_t s;
-    setup_run(&cfg, 1, verbose, &s);
+    eval_lambdas_t el;
+    cli_prologue(argc, argv, &cmd, &el, &o, &cfg, NULL, &s);
+    const int me = comm_rank(), verbose = !o.quiet, nl = el.nl;
+    const double *lam = el.lam;
     const lgraph_t *lg = s.lg;
     env_t *env;
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.eval.copies, &env);

@@ -84,47 +84,37 @@ static void print_evals(const train_curve_t *c)
     for (int k = 0; k < c->n_lambda; k++) printf(" R(%g)=%.4f", c->lambda[k], r[k]);
 }
 
-int cmd_train(int argc, char **argv)
+/* Collective. Only networks are trained. */
+static void train_check(cli_opts_t *o, const config_t *cfg, void *ctx)
 {
-    cli_opts_t o;
-    cli_parse(argc, argv, 2, "samarl train", CLI_OUTPUT | CLI_RESUME | CLI_RESTART, &o);
-    const int me = comm_rank();
-    if (o.help) {
-        if (me == 0) fputs(train_help, stdout);
-        comm_exit(0);
-    }
-    config_t cfg;
-    char *ck_out = NULL; /* --restart: the output the checkpoint is for */
-    if (o.restart && o.resume)
-        comm_check(samarl_seterr("--restart and --resume both given: --restart CHECKPOINT "
-                                 "continues a killed job, --resume FILE trains a finished "
-                                 "policy further; pick one"));
-    if (o.restart)
-        cli_restart_config(&o, "samarl-policy", &cfg, &ck_out);
-    else
-        cli_load_config(&o, &cfg);
-    if (o.dry_run) cli_dry_run(&o, &cfg);
-    if (o.restart && o.output && strcmp(o.output, ck_out) != 0)
-        comm_check(samarl_seterr("%s continues the training writing '%s', not '%s': drop -o or "
-                                 "pass -o %s",
-                                 o.restart, ck_out, o.output, ck_out));
-    if (cfg.policy.type != POLICY_MLP)
+    (void)o;
+    (void)ctx;
+    if (cfg->policy.type != POLICY_MLP)
         comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
                                  "set policy.type = mlp to train networks"));
-    const char *out = o.restart ? ck_out : o.output ? o.output : "policy.h5";
-    comm_check(trainer_check_name(cfg.train.algo));
-    cli_check_inputs(&o, &cfg, 1, out);
+    comm_check(trainer_check_name(cfg->train.algo));
+}
+
+int cmd_train(int argc, char **argv)
+{
+    const cli_command_t cmd = {.prog = "samarl train",
+                               .help = train_help,
+                               .accept = CLI_OUTPUT | CLI_RESUME | CLI_RESTART,
+                               .ckpt_format = "samarl-policy",
+                               .job = "training",
+                               .default_output = "policy.h5",
+                               .env = 1,
+                               .banner = 1,
+                               .check = train_check};
+    cli_opts_t o;
+    config_t cfg;
+    setup_t s;
+    char *ck_out = NULL; /* --restart: the output the checkpoint is for */
+    const char *out = cli_prologue(argc, argv, &cmd, NULL, &o, &cfg, &ck_out, &s);
+    const int me = comm_rank();
     char *ckpt = cli_checkpoint_path(out);
     const int64_t ce = cfg.train.checkpoint_every;
-    comm_check(h5io_check_writable(out));
     const int verbose = !o.quiet;
-    timer_start(TIMER_TOTAL);
-    if (me == 0 && verbose)
-        printf("samarl train %s on %d rank%s\n", SAMARL_VERSION, comm_size(),
-               comm_size() > 1 ? "s" : "");
-
-    setup_t s;
-    setup_run(&cfg, 1, verbose, &s);
     const lgraph_t *lg = s.lg;
     env_t *env, *eenv;
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.copies, &env);

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "samarl/h5io.h"
 #include "samarl/partition.h"
 
 typedef struct blockmap blockmap_t;
@@ -20,6 +21,13 @@ gidx_t blockmap_count(const blockmap_t *bm);
 void blockmap_forward(blockmap_t *bm, const void *owned, void *block, size_t elem);
 /* Collective. The reverse: block[count] (gid order) -> owned[n_owned]. */
 void blockmap_backward(blockmap_t *bm, const void *block, void *owned, size_t elem);
+/* Collective. owned[n_owned] (local order) written as the 1-D dataset
+ * `path` of all n_global agents, each at its gid, so that the file is the
+ * same for any number of ranks; and read back from such a dataset. */
+void blockmap_write_h5(blockmap_t *bm, h5file_t *f, const char *path, h5io_type_t t,
+                       gidx_t n_global, const void *owned, const char *units,
+                       const char *description);
+void blockmap_read_h5(blockmap_t *bm, h5file_t *f, const char *path, h5io_type_t t, void *owned);
 void blockmap_destroy(blockmap_t **bm);
 
 #endif

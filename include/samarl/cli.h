@@ -92,6 +92,37 @@ typedef struct setup {
 void setup_run(const config_t *cfg, int max_width, int verbose, setup_t *s);
 void setup_free(setup_t *s);
 
+/* What the prologue shared by samarl run, train, eval and consensus needs to
+ * know about a command. */
+typedef struct cli_command {
+    const char *prog;           /* "samarl run": messages and the banner */
+    const char *help;           /* printed by -h */
+    unsigned accept;            /* CLI_* options beyond the common ones */
+    const char *ckpt_format;    /* --restart: the checkpoint's root 'format' */
+    const char *job;            /* "CKPT continues the JOB writing ..." */
+    const char *default_output; /* without -o; NULL: no output file */
+    int env;                    /* its inputs include env.nodes and env.profiles */
+    int banner;                 /* "PROG VERSION on P ranks" (not with -q); TIMER_TOTAL runs */
+    /* Collective (may be NULL). The command's own checks of its options
+     * against the configuration, after the dry run and before the input
+     * checks; it may fill in options (a restart's --policy). ctx: the one
+     * given to cli_prologue. Bad input: comm_check. */
+    void (*check)(cli_opts_t *o, const config_t *cfg, void *ctx);
+    /* Doubles per agent the halo must carry (NULL: 1). */
+    int (*halo_width)(const config_t *cfg);
+} cli_command_t;
+
+/* Collective. Every command's start, in this order: parse argv (usage
+ * error: exit 2), -h (help, exit 0), --restart with --resume refused, the
+ * configuration (-c and --set, or the --restart checkpoint's), --dry-run, a
+ * --restart into another -o refused, c->check, the inputs, whether the
+ * output can be written, the banner, the set-up into *s. Returns the output
+ * path (NULL: none). *ck_out gets the output a --restart continues (free
+ * it; NULL without --restart); ck_out may be NULL for a command that does
+ * not accept --restart. Bad input: message, every rank exits 1. */
+const char *cli_prologue(int argc, char **argv, const cli_command_t *c, void *ctx, cli_opts_t *o,
+                         config_t *cfg, char **ck_out, setup_t *s);
+
 /* JSON run record: build information, command, config and timers. The
  * caller adds its own "results" object between begin and end. */
 void record_begin(strbuf_t *sb, const char *command, const config_t *cfg, const setup_t *s);
