@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "samarl/comm.h"
+#include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/h5io.h"
 #include "samarl/version.h"
@@ -406,6 +407,7 @@ const char *cli_prologue(int argc, char **argv, const cli_command_t *c, void *ct
         comm_check(samarl_seterr("%s continues the %s writing '%s', not '%s': drop -o or pass "
                                  "-o %s",
                                  o->restart, c->job, restart_out, o->output, restart_out));
+    if (c->env) comm_check(env_check_name(cfg->env.name));
     if (c->check) c->check(o, cfg, ctx);
     const char *out = o->restart ? restart_out : o->output ? o->output : c->default_output;
     cli_check_inputs(o, cfg, c->env, out);

@@ -224,8 +224,7 @@ static const key_spec_t keys[] = {
     {"dual", "weights", KT_ENUM, OFF(dual.weights), "metropolis", 0, 0, 0, 0,
      "metropolis|maxdegree",
      "consensus weights: Metropolis-Hastings 1/(1+max(d_i,d_j)), or 1/(1+d_max)"},
-    {"dual", "mode", KT_ENUM, OFF(dual.mode), "consensus", 0, 0, 0, 0,
-     "consensus|tracking|local|central|fixed|none",
+    {"dual", "mode", KT_STR, OFF(dual.mode), "consensus", 0, 0, 0, 0, NULL,
      "how agents set their multipliers: dual step + K consensus rounds (consensus), plus "
      "gradient tracking of the slack (tracking), own slack only (local), one exact global "
      "multiplier (central, the oracle), dual.lambda0 always (fixed), or 0 (none)"},

@@ -197,11 +197,22 @@ const dual_rule_t *dual_rule_at(int k)
     return k >= 0 && k < N_RULES ? &rules[k] : NULL;
 }
 
+int dual_check_name(const char *name)
+{
+    if (dual_rule_find(name)) return SAMARL_OK;
+    char names[256];
+    size_t used = 0;
+    names[0] = '\0';
+    for (int k = 0; k < N_RULES && used < sizeof names; k++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "",
+                                 rules[k].name);
+    return samarl_seterr("dual.mode = '%s' is not a dual rule; expected one of: %s", name, names);
+}
+
 const dual_rule_t *dual_rule_of(const config_t *cfg)
 {
-    const char *name = config_enum_name("dual", "mode", cfg->dual.mode);
-    const dual_rule_t *r = name ? dual_rule_find(name) : NULL;
-    if (!r) SAMARL_FATAL("dual.mode = %s has no rule in dual.c", name ? name : "(unknown)");
+    const dual_rule_t *r = dual_rule_find(cfg->dual.mode);
+    if (!r) SAMARL_FATAL("dual.mode = %s has no rule in dual.c", cfg->dual.mode);
     return r;
 }
 

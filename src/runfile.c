@@ -146,7 +146,7 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
     h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
     h5io_attr_int64(f, "/", "steps", cfg->run.n_steps);
     h5io_attr_double(f, "/", "capacity", env->capacity);
-    h5io_attr_str(f, "/", "dual_mode", config_enum_name("dual", "mode", cfg->dual.mode));
+    h5io_attr_str(f, "/", "dual_mode", cfg->dual.mode);
     h5io_attr_str(f, "/", "policy_type", config_enum_name("policy", "type", cfg->policy.type));
     h5io_attr_double(f, "/", "faults_link_drop", cfg->faults.link_drop);
     h5io_attr_double(f, "/", "faults_agent_dropout", cfg->faults.agent_dropout);

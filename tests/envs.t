@@ -112,5 +112,11 @@ expect_error "an unknown env.name is refused on every rank, naming the choices" 
   "env.name = 'nope' is not an environment; expected one of: dr, toy" \
   $SAMARL run "${TOY[@]}" --set env.name=nope -o "$TMP/x.h5"
 ok "... and leaves no output" test ! -e "$TMP/x.h5"
+expect_error "an unknown train.algo is refused before any set-up, naming the trainers" 2 \
+  "train.algo = 'nope' is not a trainer; expected one of: ppo, mappo-l, reinforce" \
+  $SAMARL train "${TT[@]}" --set train.algo=nope -o "$TMP/x.h5"
+expect_error "an unknown dual.mode is refused on every rank, naming the rules" 2 \
+  "dual.mode = 'pushsum' is not a dual rule; expected one of: consensus, tracking, local, central, fixed, none" \
+  $SAMARL run "${TOY[@]}" --set dual.mode=pushsum -o "$TMP/x.h5"
 
 done_testing

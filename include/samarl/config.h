@@ -25,7 +25,6 @@ typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
-typedef enum { DUAL_CONSENSUS, DUAL_TRACKING, DUAL_LOCAL, DUAL_CENTRAL, DUAL_FIXED, DUAL_NONE } dual_mode_t;
 
 #define CONFIG_MAX_KEYS 128
 
@@ -101,7 +100,7 @@ typedef struct config {
     } eval;
     struct {
         int weights; /* weights_t */
-        int mode;    /* dual_mode_t */
+        char *mode;  /* a registered dual rule (dual.h) */
         double eta, lambda0;
         int64_t epoch, rounds;
     } dual;

@@ -22,8 +22,7 @@
  * have the same bits on any number of ranks.
  *
  * Adding a rule: one function (the epoch update, or the start value for a
- * rule that never moves) and one line in the registry in dual.c, plus its
- * name in dual.mode's list of values (config.c). */
+ * rule that never moves) and one line in the registry in dual.c. */
 #ifndef SAMARL_DUAL_H
 #define SAMARL_DUAL_H
 
@@ -57,6 +56,9 @@ const dual_rule_t *dual_rule_at(int k);
 /* The rule dual.mode names; SAMARL_FATAL when none is registered under it
  * (config.c lists a value that dual.c does not have). */
 const dual_rule_t *dual_rule_of(const config_t *cfg);
+/* SAMARL_OK when name is a registered rule, else SAMARL_ERR with a message
+ * naming the rules there are (for a command to refuse early). */
+int dual_check_name(const char *name);
 
 /* Statistics of the multipliers acted on (from the last epoch's end), and
  * G, the largest RMS deviation of the agents' epoch usage from its mean so

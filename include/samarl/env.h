@@ -125,6 +125,9 @@ struct env {
  * until NULL (samarl list). */
 const env_ops_t *env_find(const char *name);
 const env_ops_t *env_registered(int k);
+/* SAMARL_OK when name is registered, else SAMARL_ERR with a message naming
+ * the environments there are (for a command to refuse early). */
+int env_check_name(const char *name);
 
 /* Collective. The environment env.name for the rank's agents gid[0..n), with
  * `copies` parallel copies. Bad input: a message naming the file and what was

@@ -30,21 +30,25 @@ const env_ops_t *env_find(const char *name)
     return NULL;
 }
 
+int env_check_name(const char *name)
+{
+    if (env_find(name)) return SAMARL_OK;
+    char names[256];
+    size_t used = 0;
+    names[0] = '\0';
+    for (int k = 0; k < N_ENVS && used < sizeof names; k++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "",
+                                 registry[k]->name);
+    return samarl_seterr("env.name = '%s' is not an environment; expected one of: %s ('samarl "
+                         "list' describes them)",
+                         name, names);
+}
+
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out)
 {
+    comm_check(env_check_name(cfg->env.name));
     const env_ops_t *ops = env_find(cfg->env.name);
-    if (!ops) {
-        char names[256];
-        size_t used = 0;
-        names[0] = '\0';
-        for (int k = 0; k < N_ENVS && used < sizeof names; k++)
-            used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "",
-                                     registry[k]->name);
-        comm_check(samarl_seterr("env.name = '%s' is not an environment; expected one of: %s "
-                                 "('samarl list' describes them)",
-                                 cfg->env.name, names));
-    }
     env_t *e = XZNEW(env_t, 1);
     e->ops = ops;
     e->n = n;
