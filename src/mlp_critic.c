@@ -1,11 +1,11 @@
 /* The centralised critic of mappo-l (see critic.h): a tanh MLP with one
  * output on sample-major batches, through OpenBLAS SGEMM. Kept beside the
  * policy's kernels because only policy.c and mlp_*.c call BLAS. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "samarl/linalg.h"
 #include "samarl/error.h"
 #include "samarl/policy.h"
 #include "samarl/critic.h"
@@ -42,7 +42,6 @@ void critic_init(const critic_t *c, float *p, uint64_t seed, uint64_t key)
 
 void critic_work_init(critic_work_t *w, const critic_t *c, int cap)
 {
-    openblas_set_num_threads(1); /* bits must not depend on a thread split */
     const size_t n = (size_t)cap * (size_t)c->hidden;
     w->cap = cap;
     w->a1 = alloc_floats(n);
@@ -69,7 +68,7 @@ static void dense_tanh(const float *X, size_t ldx, const float *W, const float *
                        int k, int n)
 {
     for (int r = 0; r < m; r++) memcpy(Y + (size_t)r * n, b, sizeof(float) * (size_t)n);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, X, (int)ldx, W, n, 1.0f,
+    linalg_sgemm(0, 0, m, n, k, 1.0f, X, (int)ldx, W, n, 1.0f,
                 Y, n);
     tanh_inplace(Y, (size_t)m * (size_t)n);
 }
@@ -82,7 +81,7 @@ void critic_forward(const critic_t *c, const float *p, const float *x, size_t ld
     dense_tanh(x, ldx, p + c->oW1, p + c->ob1, w->a1, m, c->in, H);
     dense_tanh(w->a1, (size_t)H, p + c->oW2, p + c->ob2, w->a2, m, H, H);
     for (int r = 0; r < m; r++) w->v[r] = p[c->ob3];
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, m, H, 1.0f, w->a2, H, p + c->ow3, 1, 1.0f, w->v, 1);
+    linalg_sgemv(0, m, H, 1.0f, w->a2, H, p + c->ow3, 1.0f, w->v);
 }
 
 /* Column sums of D[m][n] in row order (bias gradients). */
@@ -102,7 +101,7 @@ void critic_backward(const critic_t *c, const float *p, const float *x, size_t l
     const int H = c->hidden;
     const size_t n = (size_t)m * (size_t)H;
     /* Output layer: dw3 = A2^T dv, db3 = sum dv. */
-    cblas_sgemv(CblasRowMajor, CblasTrans, m, H, 1.0f, w->a2, H, w->dv, 1, 0.0f, grad + c->ow3, 1);
+    linalg_sgemv(1, m, H, 1.0f, w->a2, H, w->dv, 0.0f, grad + c->ow3);
     float s = 0.0f;
     for (int r = 0; r < m; r++) s += w->dv[r];
     grad[c->ob3] = s;
@@ -113,14 +112,14 @@ void critic_backward(const critic_t *c, const float *p, const float *x, size_t l
         float *d = w->d2 + (size_t)r * H;
         for (int j = 0; j < H; j++) d[j] = w->dv[r] * w3[j] * (1.0f - a[j] * a[j]);
     }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, m, 1.0f, w->a1, H, w->d2, H, 0.0f,
+    linalg_sgemm(1, 0, H, H, m, 1.0f, w->a1, H, w->d2, H, 0.0f,
                 grad + c->oW2, H);
     col_sums(w->d2, m, H, grad + c->ob2);
     /* First hidden layer: D1 = (D2 W2^T) .* (1 - A1^2). */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, H, H, 1.0f, w->d2, H, p + c->oW2, H,
+    linalg_sgemm(0, 1, m, H, H, 1.0f, w->d2, H, p + c->oW2, H,
                 0.0f, w->d1, H);
     for (size_t q = 0; q < n; q++) w->d1[q] *= 1.0f - w->a1[q] * w->a1[q];
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, c->in, H, m, 1.0f, x, (int)ldx, w->d1, H,
+    linalg_sgemm(1, 0, c->in, H, m, 1.0f, x, (int)ldx, w->d1, H,
                 0.0f, grad + c->oW1, H);
     col_sums(w->d1, m, H, grad + c->ob1);
 }

@@ -1,9 +1,9 @@
 /* The state-augmented MLP and the policy set (see policy.h): the OpenBLAS
  * kernel, kernel selection, log-softmax, Adam, and acting. The only module
  * that calls BLAS; the AVX-512 kernel is in mlp_avx512.c. */
+#include "samarl/linalg.h"
 #include "samarl/policy.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +13,6 @@
 #include "samarl/fastmath.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
-
-/* Single-threaded BLAS: ranks are the parallelism, and a GEMM's bits must
- * not depend on how many threads split it. */
-static void blas_single_thread(void)
-{
-    static int done;
-    if (!done) {
-        openblas_set_num_threads(1);
-        done = 1;
-    }
-}
 
 float *alloc_floats(size_t n)
 {
@@ -82,7 +71,6 @@ void mlp_init(const mlp_t *m, float *p, uint64_t seed, uint64_t key)
 
 void mlp_work_init(mlp_work_t *w, const mlp_t *m, int cap)
 {
-    blas_single_thread();
     w->cap = cap;
     w->ld = (cap + 15) / 16 * 16;
     size_t ld = (size_t)w->ld, H = (size_t)m->hidden, O = (size_t)m->out;
@@ -123,7 +111,7 @@ static void dense_blas(const float *X, const float *W, const float *b, float *Y,
 {
     for (int j = 0; j < n; j++)
         for (int s = 0; s < m; s++) Y[(size_t)j * ld + s] = b[j];
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, m, k, 1.0f, W, n, X, ld, 1.0f, Y, ld);
+    linalg_sgemm(1, 0, n, m, k, 1.0f, W, n, X, ld, 1.0f, Y, ld);
     if (act)
         for (int j = 0; j < n; j++) tanh_inplace(Y + (size_t)j * ld, (size_t)m);
 }
@@ -134,14 +122,14 @@ static void dense_blas(const float *X, const float *W, const float *b, float *Y,
 static void dense_back_blas(const float *X, const float *W, const float *dY, float *dW, float *db,
                             float *dX, int ld, int m, int k, int n)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k, n, m, 1.0f, X, ld, dY, ld, 0.0f, dW, n);
+    linalg_sgemm(0, 1, k, n, m, 1.0f, X, ld, dY, ld, 0.0f, dW, n);
     for (int j = 0; j < n; j++) {
         float acc = 0.0f;
         for (int s = 0; s < m; s++) acc += dY[(size_t)j * ld + s];
         db[j] = acc;
     }
     if (!dX) return;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, m, n, 1.0f, W, n, dY, ld, 0.0f, dX, ld);
+    linalg_sgemm(0, 0, k, m, n, 1.0f, W, n, dY, ld, 0.0f, dX, ld);
     for (int q = 0; q < k; q++)
         for (int s = 0; s < m; s++) {
             const float x = X[(size_t)q * ld + s];
