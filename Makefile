@@ -26,9 +26,9 @@ PROVE   ?= prove
 ALL_CFLAGS = $(CFLAGS) $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) $(METIS_CFLAGS)
 ALL_LIBS   = $(HDF5_LIBS) $(BLAS_LIBS) $(INIH_LIBS) $(METIS_LIBS) -lm
 
-# Library: everything but the two programs' main files (src/ and its
-# folders: src/env/ the environments, src/train/ the trainers).
-LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c)) \
+# Library: everything but the two programs' main files: src/ holds one folder
+# per layer (docs/architecture.md).
+LIB_SRC  = $(filter-out src/cmd/main.c,$(wildcard src/*/*.c)) \
            $(filter-out partition/samarl_partition.c,$(wildcard partition/*.c))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB      = $(BUILD)/libsamarl.a
@@ -63,16 +63,16 @@ $(BUILD)/gen/build_info.h: .FORCE
 	@printf '#define SAMARL_GIT_SHA "%s"\n#define SAMARL_BUILD_CC "%s"\n#define SAMARL_BUILD_CFLAGS "%s"\n' \
 	  '$(GIT_SHA)' '$(CC)' '$(CFLAGS)' > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
-$(BUILD)/obj/src/version.o: CPPFLAGS += -I$(BUILD)/gen
-$(BUILD)/obj/src/version.o: $(BUILD)/gen/build_info.h
+$(BUILD)/obj/src/core/version.o: CPPFLAGS += -I$(BUILD)/gen
+$(BUILD)/obj/src/core/version.o: $(BUILD)/gen/build_info.h
 .PHONY: .FORCE
 .FORCE:
 
 # The consensus kernel gains from -O3's unrolling of its lockstep loops.
-$(BUILD)/obj/src/consensus.o: CFLAGS += -O3
+$(BUILD)/obj/src/graph/consensus.o: CFLAGS += -O3
 # ... and the element-wise loops of the policy (tanh, log-softmax, Adam), of
 # the environment (log1p) and of the PPO trainer and loss vectorise at -O3.
-$(BUILD)/obj/src/policy.o: CFLAGS += -O3 -fno-trapping-math
+$(BUILD)/obj/src/nn/policy.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/env/dr.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/train/ppo.o: CFLAGS += -O3 -fno-trapping-math
 $(BUILD)/obj/src/train/ppo_common.o: CFLAGS += -O3 -fno-trapping-math
@@ -82,7 +82,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/samarl: $(BUILD)/obj/src/main.o $(LIB)
+$(BUILD)/samarl: $(BUILD)/obj/src/cmd/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BUILD)/samarl-partition: $(BUILD)/obj/partition/samarl_partition.o $(LIB)
@@ -216,7 +216,7 @@ format-check:
 # Static analysis (docs/static-analysis.md). One clang-tidy process per file:
 # clang-tidy 14 run over several files in one process reports false
 # va_list warnings. mpicc's include flags are spelled out for the tools.
-ANALYSE_SRC = $(wildcard src/*.c src/*/*.c partition/*.c)
+ANALYSE_SRC = $(wildcard src/*/*.c partition/*.c)
 MPI_CFLAGS  = $(shell $(CC) --showme:compile 2>/dev/null)
 ANALYSE_FLAGS = $(CPPFLAGS) -I$(BUILD)/gen $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) \
                 $(METIS_CFLAGS) $(MPI_CFLAGS)

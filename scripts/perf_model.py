@@ -19,7 +19,7 @@ import math
 import sys
 
 BASE = 26e6        # bytes per rank with (almost) no agents: samarl run at 10^3 agents, 1 rank
-SLAB = 1 << 26     # policy-file column slab over all ranks (src/policyfile.c SLAB_BYTES)
+SLAB = 1 << 26     # policy-file column slab over all ranks (src/train/policyfile.c SLAB_BYTES)
 OBS = 6            # ENV_OBS
 F = 4              # sizeof(float)
 
@@ -78,7 +78,7 @@ def policy_terms(sharing, hidden, actions, adam):
 
 
 def rollout_terms(horizon, copies):
-    # shared training keeps every agent's rollout (src/ppo.c pools): x [6][S] and
+    # shared training keeps every agent's rollout (src/train/ppo.c pools): x [6][S] and
     # logp/val/rew/adv/ret [S], each padded to 16 floats; act [S]; perm [S] (int32)
     S = horizon * copies
     return align64(OBS * F * S) + 5 * align64(F * S) + S + 4 * S

@@ -27,7 +27,7 @@ for np in 1 3; do
     || fail "np=$np, failing MPI call: the job fails (status $rc), no hang"
   culprit=$((np > 1 ? 1 : 0))
   like "np=$np, failing MPI call: named, with MPI's reason" "$TMP/out" \
-    "^\[$culprit\] [0-9.]+s src/comm\.c:[a-z_]+\(\):[0-9]+ MPI_Bcast.* failed: .*root"
+    "^\[$culprit\] [0-9.]+s src/core/comm\.c:[a-z_]+\(\):[0-9]+ MPI_Bcast.* failed: .*root"
   if grep -q "deliberate failure" "$TMP/out"; then fail "np=$np: stopped at the MPI call"; else pass "np=$np: stopped at the MPI call"; fi
   if grep -q unreachable "$TMP/out"; then fail "np=$np: no rank went on"; else pass "np=$np: no rank went on"; fi
   [[ ! -e $TMP/partial ]] && pass "np=$np, failing MPI call: the temporary file was removed" \

@@ -1,4 +1,4 @@
-/* The centralised critic of train.algo = mappo-l (src/mlp_critic.c, BLAS):
+/* The centralised critic of train.algo = mappo-l (src/nn/mlp_critic.c, BLAS):
  * a value network on the global state, in -> tanh(H) -> tanh(H) -> 1. */
 #ifndef SAMARL_CRITIC_H
 #define SAMARL_CRITIC_H

@@ -6,7 +6,7 @@
  * (W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1]). A batch of m
  * samples is feature-major: feature f of sample s at x[f * ld + s], ld a
  * multiple of 16. Two kernels compute it (policy.kernel): fused AVX-512
- * (src/mlp_avx512.c: one pass of register-blocked FMAs per layer with the
+ * (src/nn/mlp_avx512.c: one pass of register-blocked FMAs per layer with the
  * bias and tanh applied in registers) and OpenBLAS SGEMM plus element-wise
  * loops. They agree to rounding, not bit for bit; each is deterministic and
  * independent of the rank count. The policy head and the value head share
