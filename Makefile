@@ -107,7 +107,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: tests
+check: format-check tests
 	SAMARL_BUILD=$(BUILD) SAMARL_SHARED=$(SHARED) MPIRUN=$(MPIRUN) \
 	  $(PROVE) -e bash -f tests/*.t
 

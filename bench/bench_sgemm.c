@@ -1,6 +1,6 @@
 /* The machine's single-core SGEMM rate (OpenBLAS, one thread): the peak the
- * training benchmark reports against, through samarl's own BLAS module. Prints GFLOP/s for square n x n
- * products, best of several repetitions. Usage: bench_sgemm [n] [reps] */
+ * training benchmark reports against, through samarl's own BLAS module. Prints GFLOP/s for square n
+ * x n products, best of several repetitions. Usage: bench_sgemm [n] [reps] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -126,8 +126,7 @@ static int agrees(const dual_t *d, const lgraph_t *lg, const ref_t *r)
     for (int i = 0; i < N_AGENTS; i++) sq += (r->lam[i] - mean) * (r->lam[i] - mean);
     const dual_stats_t *st = dual_stats(d);
     ok &= tap_close(st->lmean, mean, TOL) && tap_close(st->lmin, mn, TOL) &&
-          tap_close(st->lmax, mx, TOL) &&
-          fabs(st->dis - sqrt(sq / N_AGENTS)) <= TOL;
+          tap_close(st->lmax, mx, TOL) && fabs(st->dis - sqrt(sq / N_AGENTS)) <= TOL;
     return ok;
 }
 
@@ -166,8 +165,8 @@ int main(int argc, char **argv)
     const int P = comm_size(), me = comm_rank();
 
     /* ---- registry ---- */
-    static const char *const names[] = {"none", "fixed", "local", "central", "consensus",
-                                        "tracking"};
+    static const char *const names[] = {"none",    "fixed",     "local",
+                                        "central", "consensus", "tracking"};
     int n_rules = 0, found = 1;
     while (dual_rule_at(n_rules)) n_rules++;
     for (int k = 0; k < 6; k++) {

@@ -75,8 +75,9 @@ static void contract(const env_ops_t *ops, uint64_t *fp)
         for (lidx_t q = 0; q < 4 * n; q++) finite &= isfinite(out0[q]);
     }
     TAP_OK(same_obs, "%s: observing a block of agents gives the bits of observing each", ops->name);
-    TAP_OK(same_step, "%s: stepping a block of agents gives the bits of stepping each (usage, "
-                      "reward, served, arrived)",
+    TAP_OK(same_step,
+           "%s: stepping a block of agents gives the bits of stepping each (usage, "
+           "reward, served, arrived)",
            ops->name);
     TAP_OK(finite, "%s: every output of %d steps is finite", ops->name, T);
     env_table_t tb;
@@ -108,8 +109,7 @@ int main(int argc, char **argv)
     int n_envs = 0;
     const env_ops_t *ops;
     for (int k = 0; (ops = env_registered(k)); k++) contract(ops, &fps[n_envs++]);
-    TAP_OK(n_envs >= 2 && fps[0] != fps[1], "%d environments, with different fingerprints",
-           n_envs);
+    TAP_OK(n_envs >= 2 && fps[0] != fps[1], "%d environments, with different fingerprints", n_envs);
     /* Printed for the .t file to compare across rank counts. */
     for (int k = 0; k < n_envs && k < 2; k++)
         tap_diag("fingerprint %s %016llx", want_names[k], (unsigned long long)fps[k]);

@@ -145,8 +145,10 @@ static void gradient_check(int kernel, int H, int M)
             }
         }
     }
-    TAP_OK(bad == 0, "%s H=%d M=%d: finite differences agree with backprop on all %d parameters "
-                     "(worst relative error %.2g)", kn, H, M, checked, worst);
+    TAP_OK(bad == 0,
+           "%s H=%d M=%d: finite differences agree with backprop on all %d parameters "
+           "(worst relative error %.2g)",
+           kn, H, M, checked, worst);
     TAP_OK(head_bad[0] == 0, "%s: policy head gradients (logits) correct", kn);
     TAP_OK(head_bad[1] == 0, "%s: value head gradients correct", kn);
 
@@ -163,7 +165,8 @@ static void gradient_check(int kernel, int H, int M)
     p[net.obh] = keep - 1e-2f;
     double lm = eval_loss(&net, p, &pb, &w);
     p[net.obh] = keep;
-    TAP_OK(fabs((lp - lm) / 2e-2 - g[net.obh]) > 1e-3, "%s: the check detects a wrong gradient", kn);
+    TAP_OK(fabs((lp - lm) / 2e-2 - g[net.obh]) > 1e-3, "%s: the check detects a wrong gradient",
+           kn);
 
     /* Batch independence: sample r's outputs do not depend on the others. */
     float out1[A + 1];
@@ -231,8 +234,7 @@ static void softmax_and_adam(void)
 {
     float z[4] = {1e30f, -1e30f, 0.0f, 1e30f}, lp[4];
     double H = log_softmax(z, 4, lp);
-    TAP_OK(isfinite(H) && isfinite(lp[0]) && fabsf(lp[0] - logf(0.5f)) < 1e-6f &&
-               lp[1] < -1e29f,
+    TAP_OK(isfinite(H) && isfinite(lp[0]) && fabsf(lp[0] - logf(0.5f)) < 1e-6f && lp[1] < -1e29f,
            "log-softmax is stable for logits of 1e30 (log p = %g, %g)", lp[0], lp[1]);
     float u[6] = {3, 3, 3, 3, 3, 3}, lu[6];
     H = log_softmax(u, 6, lu);
@@ -269,7 +271,8 @@ static void kernel_accuracy(void)
     enum { M = 137, K = 6, LD = 144 };
     static float L[K * LD], lp[K * LD], pr[K * LD], ent[M];
     for (int r = 0; r < M; r++)
-        for (int k = 0; k < K; k++) L[k * LD + r] = (float)(90.0 * sin(1.3 * r + 2.1 * k + 0.1 * r * k));
+        for (int k = 0; k < K; k++)
+            L[k * LD + r] = (float)(90.0 * sin(1.3 * r + 2.1 * k + 0.1 * r * k));
     log_softmax_cols(L, LD, M, K, lp, pr, ent);
     double elp = 0, epr = 0, eh = 0;
     for (int r = 0; r < M; r++) {
@@ -302,7 +305,8 @@ static void kernel_accuracy(void)
             wx = xq;
         }
     }
-    TAP_OK(wl <= 3.0, "log1p_f within %.2f ulp (worst at x = %.9g) on [2^-100, 2^100]", wl, (double)wx);
+    TAP_OK(wl <= 3.0, "log1p_f within %.2f ulp (worst at x = %.9g) on [2^-100, 2^100]", wl,
+           (double)wx);
     TAP_OK(log1p_f(0.0f) == 0.0f && !signbit(log1p_f(0.0f)) && isinf(log1p_f(INFINITY)) &&
                isnan(log1p_f(NAN)) && log1p_f(-1.0f) == -INFINITY && isnan(log1p_f(-2.0f)) &&
                fabsf(log1p_f(-0.5f) - (float)log1p(-0.5)) <= 6e-8f,
@@ -336,7 +340,7 @@ static void env_conservation(void)
                 arrived += d[j];
                 served += s[j];
                 pos &= s[j] >= 0 && s[j] <= g[j] + 1e-6f && d[j] > 0 &&
-                        fabsf(g[j] - env_dr(e)->levels[a[j]] * env_dr(e)->a[i]) < 1e-6f;
+                       fabsf(g[j] - env_dr(e)->levels[a[j]] * env_dr(e)->a[i]) < 1e-6f;
             }
         }
         double backlog = 0;
@@ -386,7 +390,8 @@ static void env_batched(void)
                 env_dr(e[k])->from_profiles = 1;
                 env_dr(e[k])->shape = malloc(sizeof(float) * 144);
                 env_dr(e[k])->price = malloc(sizeof(float) * 72);
-                for (int h = 0; h < 144; h++) env_dr(e[k])->shape[h] = 0.5f + (float)((h * 37) % 29) / 19.0f;
+                for (int h = 0; h < 144; h++)
+                    env_dr(e[k])->shape[h] = 0.5f + (float)((h * 37) % 29) / 19.0f;
                 for (int h = 0; h < 72; h++) env_dr(e[k])->price[h] = 0.1f + (float)(h % 7) / 13.0f;
                 for (int i = 0; i < NA; i++) {
                     env_dr(e[k])->column[i] = (int32_t)(gid[i] % 2);
@@ -433,10 +438,12 @@ static void env_batched(void)
                             (E0->episode << 19) | ((uint64_t)t1 >> 1), z);
                 float x = (float)z[t1 & 1];
                 x = x > E0->noise_clip ? E0->noise_clip : x < -E0->noise_clip ? -E0->noise_clip : x;
-                const int64_t row = ((E0->start[0] + t1) % E0->n_hours + E0->offset[i]) % E0->n_hours;
-                const float want = E0->a[i] * E0->shape[(size_t)E0->column[i] * (size_t)E0->n_hours +
-                                                        (size_t)row] *
-                                   (1.0f + E0->noise * x);
+                const int64_t row =
+                    ((E0->start[0] + t1) % E0->n_hours + E0->offset[i]) % E0->n_hours;
+                const float want =
+                    E0->a[i] *
+                    E0->shape[(size_t)E0->column[i] * (size_t)E0->n_hours + (size_t)row] *
+                    (1.0f + E0->noise * x);
                 same_demand &= memcmp(&want, &E0->d[i], sizeof want) == 0;
             }
             same_step &= memcmp(g0, g1, sizeof g0) == 0 && memcmp(r0, r1, sizeof r0) == 0 &&
@@ -447,10 +454,13 @@ static void env_batched(void)
         TAP_OK(same_obs && nonzero > T * NA / 10,
                "%s: env_observe_agents has env_observe's bits, log1p_f's (%d backlogs > 0)",
                prof ? "profiles" : "synthetic", nonzero);
-        TAP_OK(same_step, "%s: env_step_agents has env_step's bits (usage, reward, served, arrived, "
-                          "state) over %d steps", prof ? "profiles" : "synthetic", T);
-        TAP_OK(same_demand, "%s: the demand is its definition (Philox block per step pair, "
-                            "Box-Muller, clip, profile row) bit for bit",
+        TAP_OK(same_step,
+               "%s: env_step_agents has env_step's bits (usage, reward, served, arrived, "
+               "state) over %d steps",
+               prof ? "profiles" : "synthetic", T);
+        TAP_OK(same_demand,
+               "%s: the demand is its definition (Philox block per step pair, "
+               "Box-Muller, clip, profile row) bit for bit",
                prof ? "profiles" : "synthetic");
         env_destroy(&e[0]);
         env_destroy(&e[1]);
@@ -500,7 +510,8 @@ static void act_batched(void)
                 const int greedy = t % 2;
                 for (int i0 = 0; i0 < NA; i0 += CHUNK) {
                     const int m = NA - i0 < CHUNK ? NA - i0 : CHUNK;
-                    policyset_act_agents(&ps, e, i0, m, t, obs + i0 * DR_OBS, 5, 2, greedy, a1 + i0);
+                    policyset_act_agents(&ps, e, i0, m, t, obs + i0 * DR_OBS, 5, 2, greedy,
+                                         a1 + i0);
                     for (int r = 0; r < m; r++)
                         for (int k = 0; k < K; k++) {
                             lpa[i0 + r][k] = ps.lp[k * ld + (size_t)r];
@@ -508,8 +519,8 @@ static void act_batched(void)
                         }
                 }
                 for (lidx_t i = 0; i < NA; i++) {
-                    policyset_act(&ps, e, i, t, obs + i * DR_OBS, &lam[i], 5, 2, greedy, &a2[i], NULL,
-                                  NULL);
+                    policyset_act(&ps, e, i, t, obs + i * DR_OBS, &lam[i], 5, 2, greedy, &a2[i],
+                                  NULL, NULL);
                     for (int k = 0; k < K; k++)
                         same &= memcmp(&lpa[i][k], &ps.lp[k * ld], sizeof(float)) == 0 &&
                                 memcmp(&pra[i][k], &ps.prob[k * ld], sizeof(float)) == 0;
@@ -518,7 +529,8 @@ static void act_batched(void)
                 }
                 env_step_agents(e, 0, NA, t, a1, lam, lam, lam, lam);
             }
-            TAP_OK(same && varied, "%s, %s networks: batched acting has each agent's own bits "
+            TAP_OK(same && varied,
+                   "%s, %s networks: batched acting has each agent's own bits "
                    "(log-probabilities, probabilities, greedy and sampled actions)",
                    kern == 0 ? "avx512" : "blas", sh ? "shared" : "per-agent");
             policyset_free(&ps);
@@ -563,8 +575,10 @@ static void sampling_distribution(void)
         if (z > worst) worst = z;
         ok &= z < 4.5 && p[k] > 0.01f;
     }
-    TAP_OK(ok, "sampled actions follow the probabilities over %d agents (worst %.2f sigma, "
-               "%d actions)", NA, worst, K);
+    TAP_OK(ok,
+           "sampled actions follow the probabilities over %d agents (worst %.2f sigma, "
+           "%d actions)",
+           NA, worst, K);
     policyset_free(&ps);
     env_destroy(&e);
     free(gid);

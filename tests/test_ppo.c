@@ -43,7 +43,8 @@ static void regret(policyset_t *ps, env_t *e, double *mean_regret, double *mean_
                 double best = -INFINITY, chosen = 0;
                 for (int k = 0; k < e->n_levels; k++) {
                     double c = env_dr(e)->levels[k] * a, s = c < P ? c : P, bn = P - s, x = c - s;
-                    double r = beta * a * log1p(x / a) - (price + lams[q]) * c - env_dr(e)->kappa * bn;
+                    double r =
+                        beta * a * log1p(x / a) - (price + lams[q]) * c - env_dr(e)->kappa * bn;
                     if (r > best) best = r;
                     if (k == act[j]) chosen = r;
                 }
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
     comm_init(&argc, &argv);
     const int P = comm_size(), me = comm_rank();
     config_t cfg;
-    char *sets[] = {"env.horizon=1",      "train.copies=64",      "train.minibatches=4",
+    char *sets[] = {"env.horizon=1",        "train.copies=64",    "train.minibatches=4",
                     "train.iterations=300", "train.lambda_max=1", "train.entropy=0.003",
                     "graph.agents=4"};
     TAP_OK(config_parse(&cfg, NULL, NULL, sets, 7) == SAMARL_OK, "config");
@@ -97,7 +98,8 @@ int main(int argc, char **argv)
     double r1, hit1;
     regret(&ps, ev, &r1, &opt, &hit1);
     tap_diag("trained:   regret %.4f $ per step (%.2f%% of |optimum|), optimal %.1f%%, "
-             "reward %.4f -> %.4f", r1, 100 * r1 / opt, 100 * hit1, first, st.aug_reward);
+             "reward %.4f -> %.4f",
+             r1, 100 * r1 / opt, 100 * hit1, first, st.aug_reward);
     TAP_OK(r0 > 0.05 * opt, "an untrained policy is far from the optimum (regret %.1f%%)",
            100 * r0 / opt);
     /* The optimum is near 0 $ (utility pays for the energy), so the regret
@@ -105,8 +107,7 @@ int main(int argc, char **argv)
     TAP_OK(r1 < 0.02 * r0, "the trained policy loses < 2%% of the untrained regret (%.2f%%)",
            100 * r1 / r0);
     TAP_OK(hit1 > 0.8, "it picks the optimal level in %.1f%% of states (> 80%%)", 100 * hit1);
-    TAP_OK(st.aug_reward > first, "training reward improved (%.4f -> %.4f)", first,
-           st.aug_reward);
+    TAP_OK(st.aug_reward > first, "training reward improved (%.4f -> %.4f)", first, st.aug_reward);
 
     /* Rank-count independence: a checksum of agent gid 0's weights. */
     double cs = 0;

@@ -27,8 +27,8 @@ static void fxsum_nearest32(void)
     float v[NV][NE];
     for (int j = 0; j < NV; j++)
         for (int k = 0; k < NE; k++)
-            v[j][k] = k == j % NE ? hard[k]
-                                  : (float)(8 * rng_uniform(7, RNG_STREAM_TEST, 40 + j, k) - 4);
+            v[j][k] =
+                k == j % NE ? hard[k] : (float)(8 * rng_uniform(7, RNG_STREAM_TEST, 40 + j, k) - 4);
     const int me = comm_rank(), np = comm_size();
     fxsum_t a;
     fxsum_init(&a, NE, FXSUM_NEAREST_32);
@@ -49,8 +49,10 @@ static void fxsum_nearest32(void)
         const float want = (float)((double)ref * 0x1p-32 / 3.0);
         same &= memcmp(&want, &out[k], sizeof want) == 0;
     }
-    TAP_OK(same, "fxsum, 2^-32 grid: the bits of the int128 sum of llrint(g 2^32) (ties, "
-                 "tiny, clamped, NaN) on %d rank(s)", np);
+    TAP_OK(same,
+           "fxsum, 2^-32 grid: the bits of the int128 sum of llrint(g 2^32) (ties, "
+           "tiny, clamped, NaN) on %d rank(s)",
+           np);
     TAP_OK(clamps == 2, "fxsum, 2^-32 grid: 3e9 and NaN clamped (%lld)", (long long)clamps);
     fxsum_free(&a);
 }
@@ -159,7 +161,7 @@ int main(int argc, char **argv)
         float v = (float)ldexp(u[0] - 0.5, e);
         xf[i] = i % 97 == 0 ? 0.0f : (i % 89 == 0 ? -0.0f : v);
     }
-    xf[5] = 0x1p-149f;  /* smallest subnormal */
+    xf[5] = 0x1p-149f; /* smallest subnormal */
     xf[6] = -0x1.fffffep127f;
     const float scales[] = {1.0f, 0.54f, 0x1p-149f, -3.25f, 0.0f, 0x1.fffffep127f};
     for (int k = 0; k < 6; k++) {
@@ -186,7 +188,8 @@ int main(int argc, char **argv)
     reprosum_t sb;
     reprosum_init(&sb);
     reprosum_f_addto(&fb, 1.0f, &sb);
-    TAP_OK(reprosum_value(&sb) == (double)1e-30f, "float accumulator: 1e-30 survives 2^21 large terms");
+    TAP_OK(reprosum_value(&sb) == (double)1e-30f,
+           "float accumulator: 1e-30 survives 2^21 large terms");
     /* Non-finite terms, and scale 0 times inf. */
     const float nfv[3][2] = {{INFINITY, 1.0f}, {-INFINITY, 2.0f}, {NAN, 3.0f}};
     for (int k = 0; k < 3; k++)
@@ -203,8 +206,9 @@ int main(int argc, char **argv)
             reprosum_add(&a2, (double)sc * (double)nfv[k][0]);
             reprosum_add(&a2, (double)sc * (double)nfv[k][1]);
             const double v1 = reprosum_value(&a1), v2 = reprosum_value(&a2);
-            TAP_OK((isnan(v1) && isnan(v2)) || v1 == v2, "float accumulator: %g x {%g, %g} = %g (%g)",
-                   (double)sc, (double)nfv[k][0], (double)nfv[k][1], v1, v2);
+            TAP_OK((isnan(v1) && isnan(v2)) || v1 == v2,
+                   "float accumulator: %g x {%g, %g} = %g (%g)", (double)sc, (double)nfv[k][0],
+                   (double)nfv[k][1], v1, v2);
         }
     free(xf);
 

@@ -56,7 +56,8 @@ int main(int argc, char **argv)
                 double z[2], zr[2];
                 rng_normal2_64(w01[k], w23[k], z);
                 rng_normal2(seed, RNG_STREAM_TEST, (uint64_t)gids[k], st, zr);
-                oku &= rng_u01_64(w01[k]) == rng_uniform(seed, RNG_STREAM_TEST, (uint64_t)gids[k], st) &&
+                oku &= rng_u01_64(w01[k]) ==
+                           rng_uniform(seed, RNG_STREAM_TEST, (uint64_t)gids[k], st) &&
                        z[0] == zr[0] && z[1] == zr[1];
             }
             w23[len < NB ? len : 0] = 42; /* not written past len, nor with w23 = NULL */

@@ -18,9 +18,9 @@ enum {
     CLI_OUTPUT = 1,
     CLI_PARTS = 2,
     CLI_POSITIONAL = 4,
-    CLI_POLICY = 8,  /* --policy FILE */
-    CLI_RESUME = 16, /* --resume FILE */
-    CLI_LAMBDA = 32, /* --lambda LIST */
+    CLI_POLICY = 8,   /* --policy FILE */
+    CLI_RESUME = 16,  /* --resume FILE */
+    CLI_LAMBDA = 32,  /* --lambda LIST */
     CLI_RESTART = 64, /* --restart CHECKPOINT */
     CLI_HOPS = 128    /* --hops K (samarl-partition) */
 };
@@ -30,13 +30,13 @@ typedef struct cli_opts {
     const char *config; /* -c FILE */
     char **sets;        /* --set S.K=V */
     int n_sets;
-    const char *output; /* -o FILE */
-    int parts;          /* --parts P (0: unset) */
-    int hops;           /* --hops K (0: unset) */
-    const char *policy; /* --policy FILE */
-    const char *resume; /* --resume FILE */
+    const char *output;  /* -o FILE */
+    int parts;           /* --parts P (0: unset) */
+    int hops;            /* --hops K (0: unset) */
+    const char *policy;  /* --policy FILE */
+    const char *resume;  /* --resume FILE */
     const char *restart; /* --restart CHECKPOINT */
-    const char *lambda; /* --lambda a,b,c */
+    const char *lambda;  /* --lambda a,b,c */
     int dry_run, quiet, help;
     char **args; /* positional arguments */
     int n_args;

@@ -58,7 +58,7 @@ typedef struct config {
         int64_t ufactor;
     } partition;
     struct {
-        int method; /* halo_method_t */
+        int method;             /* halo_method_t */
         int64_t hops;           /* kappa of the kappa-hop halo */
         double max_ghost_share; /* its memory guard */
     } halo;
@@ -90,8 +90,8 @@ typedef struct config {
         int64_t eval_every, eval_copies;
         int save_adam;
         int64_t checkpoint_every; /* iterations; 0: none */
-        int64_t critic_hidden; /* mappo-l */
-        double dual_lr;        /* mappo-l */
+        int64_t critic_hidden;    /* mappo-l */
+        double dual_lr;           /* mappo-l */
     } train;
     struct {
         char *lambdas;

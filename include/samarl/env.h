@@ -82,12 +82,12 @@ typedef struct env_ops {
     void (*begin_episode)(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode);
     void (*reset_agent)(env_t *e, lidx_t i);
     void (*observe)(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs);
-    void (*step)(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage,
-                 float *reward, float *served, float *arrived);
+    void (*step)(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage, float *reward,
+                 float *served, float *arrived);
     void (*observe_agents)(const env_t *e, lidx_t i0, int m, int64_t t, const float *lambda,
                            float *obs);
-    void (*step_agents)(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action,
-                        float *usage, float *reward, float *served, float *arrived);
+    void (*step_agents)(env_t *e, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
+                        float *reward, float *served, float *arrived);
     /* Collective: a hash of everything that defines the environment. */
     uint64_t (*fingerprint)(const env_t *e);
     /* Per-agent tables (k = 0, 1, ... until it returns 0) and checkpoint fields. */
@@ -118,7 +118,7 @@ struct env {
     env_spec_t spec;
     int n_levels;     /* spec.n_levels, read in many places */
     uint64_t episode; /* the episode begun last (env_begin_episode) */
-    double capacity; /* the bound C on the total usage sum_i g_i per step */
+    double capacity;  /* the bound C on the total usage sum_i g_i per step */
 };
 
 /* The registry: env_find(name) or NULL; env_registered(k) for k = 0, 1, ...

@@ -91,8 +91,7 @@ h5series_t *h5io_series_reopen(h5file_t *f, const char *path, h5io_type_t t, gid
 /* Collective. Append n_rows (same on every rank); this rank writes
  * columns [col0, col0 + ncols) of the new rows from data[n_rows][ncols].
  * 1-D: a rank with ncols > 0 writes data[n_rows]; the others pass 0. */
-void h5io_series_append(h5series_t *s, gidx_t n_rows, gidx_t col0, gidx_t ncols,
-                        const void *data);
+void h5io_series_append(h5series_t *s, gidx_t n_rows, gidx_t col0, gidx_t ncols, const void *data);
 gidx_t h5io_series_rows(const h5series_t *s);
 void h5io_series_close(h5series_t **s);
 

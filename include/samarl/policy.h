@@ -91,9 +91,9 @@ typedef struct policyset {
     float *params;              /* [n_nets][stride] */
     float *obs_mean, *obs_istd; /* [n_nets][in]: x' = (x - mean) * istd */
     double tau, defer_hours;    /* best response */
-    mlp_work_t work;  /* work.x: the normalised observations */
-    double *u;        /* [cap] uniforms */
-    float *lp, *prob; /* [actions][work.ld] log-probabilities and probabilities */
+    mlp_work_t work;            /* work.x: the normalised observations */
+    double *u;                  /* [cap] uniforms */
+    float *lp, *prob;           /* [actions][work.ld] log-probabilities and probabilities */
 } policyset_t;
 
 /* Allocate for n_agents local agents of an environment that declares

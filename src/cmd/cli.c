@@ -185,7 +185,8 @@ static int config_same(const char *ckpt, const char *stored, const config_t *cfg
     strbuf_t sb = {0};
     int nd = 0;
     for (int i = 0; i < na && i < nb; i++)
-        if (strcmp(a[i], b[i]) != 0 && nd++ < 4) sb_printf(&sb, "%s'%s' -> '%s'", nd > 1 ? "; " : "", a[i], b[i]);
+        if (strcmp(a[i], b[i]) != 0 && nd++ < 4)
+            sb_printf(&sb, "%s'%s' -> '%s'", nd > 1 ? "; " : "", a[i], b[i]);
     int rc = SAMARL_OK;
     if (nd > 0 || na != nb)
         rc = samarl_seterr("%s continues the job it was written by, so the configuration must be "
@@ -214,9 +215,10 @@ void cli_restart_config(const cli_opts_t *o, const char *format, config_t *cfg, 
                            o->restart, fmt, format);
     if (st == SAMARL_OK && (h5io_attr_read_str(f, "/", "checkpoint_for", &out) != SAMARL_OK ||
                             h5io_attr_read_str(f, "/", "config", &text) != SAMARL_OK))
-        st = samarl_seterr("%s is a %s file but not a checkpoint (no 'checkpoint_for'); checkpoints "
-                           "are written as OUTPUT.ckpt by *.checkpoint_every",
-                           o->restart, format);
+        st =
+            samarl_seterr("%s is a %s file but not a checkpoint (no 'checkpoint_for'); checkpoints "
+                          "are written as OUTPUT.ckpt by *.checkpoint_every",
+                          o->restart, format);
     h5io_close(&f);
     free(fmt);
     comm_check(st);
@@ -491,14 +493,16 @@ void record_timers(strbuf_t *sb, const timer_stats_t st[TIMER_COUNT])
         first = 0;
     }
     mem_stats_t m = timer_memory();
-    sb_printf(sb, "\n  },\n  \"memory\": {\"peak_rss_bytes_max\": %" PRId64
-                  ", \"peak_rss_bytes_sum\": %" PRId64,
+    sb_printf(sb,
+              "\n  },\n  \"memory\": {\"peak_rss_bytes_max\": %" PRId64
+              ", \"peak_rss_bytes_sum\": %" PRId64,
               m.max, m.sum);
     if (m.setup_max >= 0)
-        sb_printf(sb, ", \"setup_peak_rss_bytes_max\": %" PRId64
-                      ", \"setup_peak_rss_bytes_sum\": %" PRId64
-                      ", \"after_setup_peak_rss_bytes_max\": %" PRId64
-                      ", \"after_setup_peak_rss_bytes_sum\": %" PRId64,
+        sb_printf(sb,
+                  ", \"setup_peak_rss_bytes_max\": %" PRId64
+                  ", \"setup_peak_rss_bytes_sum\": %" PRId64
+                  ", \"after_setup_peak_rss_bytes_max\": %" PRId64
+                  ", \"after_setup_peak_rss_bytes_sum\": %" PRId64,
                   m.setup_max, m.setup_sum, m.after_max, m.after_sum);
     sb_puts(sb, "}");
 }

@@ -162,10 +162,8 @@ static void sigma_progress(int64_t it, int64_t max_iter, double sigma, double re
 
 int cmd_consensus(int argc, char **argv)
 {
-    const cli_command_t cmd = {.prog = "samarl consensus",
-                               .help = consensus_help,
-                               .accept = CLI_OUTPUT,
-                               .banner = 1};
+    const cli_command_t cmd = {
+        .prog = "samarl consensus", .help = consensus_help, .accept = CLI_OUTPUT, .banner = 1};
     cli_opts_t o;
     config_t cfg;
     setup_t s;

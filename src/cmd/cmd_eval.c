@@ -84,8 +84,8 @@ static void eval_check(cli_opts_t *o, const config_t *cfg, void *ctx)
             comm_check(samarl_seterr("--lambda '%s': %s", o->lambda, samarl_errmsg()));
         for (int k = 0; k < el->nl; k++)
             if (el->lam[k] < 0)
-                comm_check(samarl_seterr("--lambda: %g is negative (multipliers are >= 0)",
-                                         el->lam[k]));
+                comm_check(
+                    samarl_seterr("--lambda: %g is negative (multipliers are >= 0)", el->lam[k]));
     } else {
         comm_check(config_parse_list(cfg->eval.lambdas, el->lam, CONFIG_LIST_MAX, &el->nl));
     }
@@ -117,7 +117,8 @@ int cmd_eval(int argc, char **argv)
     config_t brc = cfg;
     brc.policy.type = POLICY_BESTRESPONSE;
     policyset_init(&br, &brc, &env->spec, lg->n_owned, (int)cfg.eval.copies);
-    if (cfg.policy.type == POLICY_MLP) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
+    if (cfg.policy.type == POLICY_MLP)
+        comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
 
     const int64_t steps = cfg.eval.steps > 0 ? cfg.eval.steps : cfg.env.horizon;
     eval_result_t *pol = XNEW(eval_result_t, nl), *best = XNEW(eval_result_t, nl);
@@ -126,8 +127,8 @@ int cmd_eval(int argc, char **argv)
                " steps at %d multipliers%s\n",
                cfg.policy.type == POLICY_MLP ? o.policy : "bestresponse", s.n, cfg.eval.copies,
                steps, nl, cfg.eval.greedy ? " (greedy)" : "");
-        printf("%8s | %10s %8s %10s | %10s %8s %10s | %8s\n", "lambda", "usage", "served",
-               "return", "best_usage", "b_served", "b_return", "gap");
+        printf("%8s | %10s %8s %10s | %10s %8s %10s | %8s\n", "lambda", "usage", "served", "return",
+               "best_usage", "b_served", "b_return", "gap");
         fflush(stdout);
     }
     for (int k = 0; k < nl; k++) {

@@ -186,7 +186,7 @@ int cmd_run(int argc, char **argv)
     }
 
     const int D = env->spec.obs_dim;
-    float *obsb = XNEW(float, (size_t)RUN_BATCH * (size_t)D), lfb[RUN_BATCH];
+    float *obsb = XNEW(float, (size_t)RUN_BATCH *(size_t)D), lfb[RUN_BATCH];
     float gb[RUN_BATCH], rb[RUN_BATCH], svb[RUN_BATCH], db[RUN_BATCH], pb[RUN_BATCH];
     uint8_t actb[RUN_BATCH];
     const int batched = mlp; /* best response: agent by agent */
@@ -215,8 +215,8 @@ int cmd_run(int argc, char **argv)
                                      cfg.run.greedy, actb);
             else
                 for (int q = 0; q < m; q++)
-                    policyset_act(&ps, env, i0 + q, t, obsb + (size_t)q * D, &lfb[q],
-                                  cfg.run.seed, SOURCE_RUN, cfg.run.greedy, &actb[q], NULL, NULL);
+                    policyset_act(&ps, env, i0 + q, t, obsb + (size_t)q * D, &lfb[q], cfg.run.seed,
+                                  SOURCE_RUN, cfg.run.greedy, &actb[q], NULL, NULL);
             timer_stop(TIMER_POLICY);
             timer_start(TIMER_ENV);
             env_step_agents(env, i0, m, t, actb, gb, rb, svb, db);

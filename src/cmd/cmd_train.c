@@ -120,12 +120,11 @@ int cmd_train(int argc, char **argv)
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.copies, &env);
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.eval_copies, &eenv);
     policyset_t ps;
-    int batch = (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies
-                                                                : cfg.train.eval_copies);
+    int batch =
+        (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies : cfg.train.eval_copies);
     policyset_init(&ps, &cfg, &env->spec, lg->n_owned, batch);
     /* Refuses what cannot fit. */
-    trainer_t *tr =
-        trainer_create(cfg.train.algo, &cfg, env, &ps);
+    trainer_t *tr = trainer_create(cfg.train.algo, &cfg, env, &ps);
 
     double lams[CONFIG_LIST_MAX];
     int nl;
@@ -177,8 +176,8 @@ int cmd_train(int argc, char **argv)
         sum_it += dt;
         cpu_it += cpu_seconds() - c_it;
         steps_done += stats.agent_steps;
-        curve_add_stats(&curve, stats.aug_reward, stats.entropy, stats.approx_kl,
-                        stats.clip_frac, stats.value_loss);
+        curve_add_stats(&curve, stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac,
+                        stats.value_loss);
         int do_eval = it == iters - 1 || (E > 0 && (it + 1) % E == 0);
         if (do_eval) {
             timer_start(TIMER_EVAL);
@@ -206,12 +205,12 @@ int cmd_train(int argc, char **argv)
             last_print = now;
             char b[32];
             double rate = (double)steps_done / now;
-            printf("iter %5" PRId64 "/%" PRId64 "  %8.3g agent-steps/s  ETA %8s  aug-r %+.4f  "
-                   "H %.3f  kl %.4f  clip %.3f",
-                   it + 1, iters, rate,
-                   cli_duration(now / (double)(it + 1 - it0) * (double)(iters - it - 1), b,
-                                sizeof b),
-                   stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac);
+            printf(
+                "iter %5" PRId64 "/%" PRId64 "  %8.3g agent-steps/s  ETA %8s  aug-r %+.4f  "
+                "H %.3f  kl %.4f  clip %.3f",
+                it + 1, iters, rate,
+                cli_duration(now / (double)(it + 1 - it0) * (double)(iters - it - 1), b, sizeof b),
+                stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac);
             trainer_print_progress(tr, stdout);
             if (curve.n_eval > 0) print_evals(&curve);
             printf("\n");
@@ -244,15 +243,17 @@ int cmd_train(int argc, char **argv)
         if (verbose) timer_print(stdout, ts);
         strbuf_t sb = {0};
         record_begin(&sb, "train", &cfg, &s);
-        sb_printf(&sb, "  \"results\": {\"iterations\": %" PRId64 ", \"agent_steps\": %" PRId64
-                       ", \"wall_s\": %.6f, \"agent_steps_per_s\": %.6g, "
-                       "\"agent_steps_per_s_per_rank\": %.6g",
+        sb_printf(&sb,
+                  "  \"results\": {\"iterations\": %" PRId64 ", \"agent_steps\": %" PRId64
+                  ", \"wall_s\": %.6f, \"agent_steps_per_s\": %.6g, "
+                  "\"agent_steps_per_s_per_rank\": %.6g",
                   iters - it0, steps_done, wall, rate, rate / comm_size());
         /* Time per iteration (collection and update, without the evaluations). */
-        sb_printf(&sb, ", \"algo\": \"%s\", \"s_per_iteration\": %.6g, "
-                       "\"cpu_s_per_iteration_rank0\": %.6g, \"iteration_s\": [",
-                  trainer_type(tr)->name,
-                  n_it > 0 ? sum_it / (double)n_it : 0.0, n_it > 0 ? cpu_it / (double)n_it : 0.0);
+        sb_printf(&sb,
+                  ", \"algo\": \"%s\", \"s_per_iteration\": %.6g, "
+                  "\"cpu_s_per_iteration_rank0\": %.6g, \"iteration_s\": [",
+                  trainer_type(tr)->name, n_it > 0 ? sum_it / (double)n_it : 0.0,
+                  n_it > 0 ? cpu_it / (double)n_it : 0.0);
         for (int64_t k = 0; k < n_it && k < IT_LIST; k++)
             sb_printf(&sb, "%s%.6g", k ? ", " : "", it_s[k]); // NOLINT(*CallAndMessage): all set
         sb_printf(&sb, "]");

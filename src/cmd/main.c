@@ -146,9 +146,9 @@ typedef struct command {
     const char *const *help;
 } command_t;
 static const command_t commands[] = {
-    {"train", cmd_train, &train_help},   {"run", cmd_run, &run_help},
-    {"eval", cmd_eval, &eval_help},      {"consensus", cmd_consensus, &consensus_help},
-    {"list", cmd_list, &list_help},      {"config", cmd_config, &config_help},
+    {"train", cmd_train, &train_help}, {"run", cmd_run, &run_help},
+    {"eval", cmd_eval, &eval_help},    {"consensus", cmd_consensus, &consensus_help},
+    {"list", cmd_list, &list_help},    {"config", cmd_config, &config_help},
     {"info", cmd_info, &info_help},
 };
 

@@ -36,7 +36,8 @@ void comm_init(int *argc, char ***argv)
     MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
     MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &world_rank));
     MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &world_size));
-    samarl_error_set_runtime(&(error_runtime_t){comm_rank, comm_wtime, comm_cleanup_run, comm_abort});
+    samarl_error_set_runtime(
+        &(error_runtime_t){comm_rank, comm_wtime, comm_cleanup_run, comm_abort});
 }
 
 void comm_finalize(void)

@@ -19,9 +19,7 @@ static double no_clock(void)
 {
     return 0.0;
 }
-static void no_cleanup(void)
-{
-}
+static void no_cleanup(void) {}
 static void exit_abort(int code)
 {
     exit(code);

@@ -188,7 +188,7 @@ void reprosum_f_addto(const reprosum_f_t *f, float scale, reprosum_t *s)
     /* scale = sm 2^se with a 24-bit integer sm. */
     int se;
     const double fr = frexp((double)scale, &se); /* |fr| in [0.5, 1) */
-    const int64_t sm = (int64_t)ldexp(fr, 24);    /* exact: floats have 24 bits */
+    const int64_t sm = (int64_t)ldexp(fr, 24);   /* exact: floats have 24 bits */
     se -= 24;
     for (int e = 0; e < 255; e++) {
         const int64_t M = f->m[e];

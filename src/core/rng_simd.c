@@ -17,7 +17,6 @@
 
 #define TGT __attribute__((target("avx512f")))
 
-
 static int avx512_ok = -1;
 
 static int have_avx512(void)
@@ -41,8 +40,9 @@ TGT static void philox8(const uint32_t key[2], uint32_t stream, const int64_t *g
     const __m512i g = _mm512_maskz_loadu_epi64(mk, gid), st = _mm512_maskz_loadu_epi64(mk, step);
     __m512i c0 = _mm512_and_si512(g, lo32), c1 = _mm512_srli_epi64(g, 32);
     __m512i c2 = _mm512_and_si512(st, lo32);
-    __m512i c3 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi64(st, 32), _mm512_set1_epi64(0xffff)),
-                                 _mm512_set1_epi64((int64_t)stream << 16));
+    __m512i c3 =
+        _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi64(st, 32), _mm512_set1_epi64(0xffff)),
+                        _mm512_set1_epi64((int64_t)stream << 16));
     uint32_t k0 = key[0], k1 = key[1];
     for (int r = 0; r < 10; r++) {
         const __m512i p0 = _mm512_mul_epu32(m0, c0), p1 = _mm512_mul_epu32(m1, c2);

@@ -142,8 +142,9 @@ void timer_print(FILE *f, const timer_stats_t st[TIMER_COUNT])
         fprintf(f, "peak memory: %.1f MB on the largest rank, %.1f MB on all %d together\n",
                 (double)mem.max / 1e6, (double)mem.sum / 1e6, comm_size());
     if (mem.setup_max > 0)
-        fprintf(f, "  set-up (graph, partition, distribution) %.1f MB max, %.1f MB all; after it "
-                   "%.1f MB max, %.1f MB all\n",
+        fprintf(f,
+                "  set-up (graph, partition, distribution) %.1f MB max, %.1f MB all; after it "
+                "%.1f MB max, %.1f MB all\n",
                 (double)mem.setup_max / 1e6, (double)mem.setup_sum / 1e6,
                 (double)mem.after_max / 1e6, (double)mem.after_sum / 1e6);
 }

@@ -36,9 +36,9 @@ static void synthetic_tables(const config_t *cfg, dr_env_t *e)
     }
     for (int h = 0; h < 24; h++) {
         e->shape[h] = (float)(raw[h] * 24.0 / sum);
-        e->price[h] = (float)(h >= cfg->env.peak_start && h < cfg->env.peak_end
-                                  ? cfg->env.price_high
-                                  : cfg->env.price_low);
+        e->price[h] =
+            (float)(h >= cfg->env.peak_start && h < cfg->env.peak_end ? cfg->env.price_high
+                                                                      : cfg->env.price_low);
     }
 }
 
@@ -98,7 +98,7 @@ int env_load_profiles(const char *path, dr_env_t *e)
     }
     e->n_hours = (int)t->n;
     e->n_columns = k;
-    e->shape = XNEW(float, (size_t)k * (size_t)t->n);
+    e->shape = XNEW(float, (size_t)k *(size_t)t->n);
     e->price = XNEW(float, t->n);
     for (gidx_t r = 0; r < t->n; r++) {
         if (price[r] < 0) {
@@ -127,13 +127,13 @@ int env_load_profiles(const char *path, dr_env_t *e)
             sum += col[r];
         }
         if (!(sum > 0)) {
-            rc = samarl_seterr("%s: column %s is all zero (a building needs some load)", path,
-                               name);
+            rc =
+                samarl_seterr("%s: column %s is all zero (a building needs some load)", path, name);
             goto done;
         }
         if (!isfinite(sum)) {
-            rc = samarl_seterr("%s: column %s: the loads are too large (their sum overflows)",
-                               path, name);
+            rc = samarl_seterr("%s: column %s: the loads are too large (their sum overflows)", path,
+                               name);
             goto done;
         }
         double mean = sum / (double)t->n;
@@ -266,9 +266,9 @@ static void *dr_create(const config_t *cfg, env_t *env)
         e->cos_h[h] = (float)cos(TWO_PI * h / 24.0);
     }
     e->start = XZNEW(int64_t, copies);
-    e->b = XZNEW(float, (size_t)nn * (size_t)copies);
-    e->d = XZNEW(float, (size_t)nn * (size_t)copies);
-    e->z_spare = XZNEW(float, (size_t)nn * (size_t)copies);
+    e->b = XZNEW(float, (size_t)nn *(size_t)copies);
+    e->d = XZNEW(float, (size_t)nn *(size_t)copies);
+    e->z_spare = XZNEW(float, (size_t)nn *(size_t)copies);
     e->z_ctr = XZNEW(uint64_t, (size_t)nn * (size_t)copies);
     env->spec = (env_spec_t){.obs_dim = DR_OBS,
                              .action_kind = ENV_ACTION_DISCRETE,
@@ -314,10 +314,11 @@ static void dr_begin_episode(env_t *env, uint64_t run_seed, env_noise_t src, uin
     SAMARL_ASSERT((episode + 1) * (uint64_t)e->copies < ((uint64_t)1 << (48 - STEP_BITS + 1)));
     const int days = e->n_hours / 24;
     for (int j = 0; j < e->copies; j++)
-        e->start[j] = days > 1 ? 24 * (int64_t)(rng_uniform(run_seed, RNG_STREAM_ENV_START,
-                                                            (uint64_t)j, episode) *
-                                                days)
-                               : 0;
+        e->start[j] =
+            days > 1
+                ? 24 * (int64_t)(rng_uniform(run_seed, RNG_STREAM_ENV_START, (uint64_t)j, episode) *
+                                 days)
+                : 0;
 }
 
 static inline int64_t hour_index(const dr_env_t *e, int j, int64_t t)
@@ -473,8 +474,8 @@ static void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, floa
 
 /* ---- one copy, a run of agents (samarl run's inner loop) ------------------- */
 
-static void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t,
-                              const float *lambda, float *obs)
+static void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t, const float *lambda,
+                              float *obs)
 {
     const dr_env_t *e = env->impl;
     SAMARL_ASSERT(e->copies == 1 && i0 >= 0 && i0 + m <= e->n);

@@ -39,8 +39,8 @@ static void *toy_create(const config_t *cfg, env_t *e)
     s->w = XNEW(float, e->n > 0 ? e->n : 1);
     double *wd = XNEW(double, e->n > 0 ? e->n : 1);
     for (lidx_t i = 0; i < e->n; i++) {
-        s->w[i] = (float)(0.5 + rng_uniform(cfg->env.seed, RNG_STREAM_ENV_AGENT,
-                                            (uint64_t)e->gid[i], 0));
+        s->w[i] =
+            (float)(0.5 + rng_uniform(cfg->env.seed, RNG_STREAM_ENV_AGENT, (uint64_t)e->gid[i], 0));
         wd[i] = s->w[i];
     }
     e->capacity = cfg->env.capacity_ratio * reprosum_global(wd, (size_t)e->n);
@@ -79,8 +79,8 @@ static void toy_reset_agent(env_t *e, lidx_t i)
 static inline float need(const env_t *e, lidx_t i, int j, int64_t t)
 {
     const toy_t *s = e->impl;
-    const uint64_t ctr = ((s->episode * (uint64_t)e->copies + (uint64_t)j) << TOY_STEP_BITS) |
-                         (uint64_t)t;
+    const uint64_t ctr =
+        ((s->episode * (uint64_t)e->copies + (uint64_t)j) << TOY_STEP_BITS) | (uint64_t)t;
     return s->w[i] * (float)(0.5 + rng_uniform(s->seed, s->stream, (uint64_t)e->gid[i], ctr));
 }
 

@@ -189,10 +189,8 @@ static const key_spec_t keys[] = {
     {"train", "minibatches", KT_INT, OFF(train.minibatches), "8", 1, 1e6, 0, 0, NULL,
      "minibatches per epoch (each agent's copies x horizon samples are split evenly)"},
     {"train", "gamma", KT_REAL, OFF(train.gamma), "0.95", 0, 1, 0, 0, NULL, "discount factor"},
-    {"train", "gae_lambda", KT_REAL, OFF(train.gae_lambda), "0.95", 0, 1, 0, 0, NULL,
-     "GAE lambda"},
-    {"train", "clip", KT_REAL, OFF(train.clip), "0.2", 0, 10, 1, 0, NULL,
-     "PPO ratio clip epsilon"},
+    {"train", "gae_lambda", KT_REAL, OFF(train.gae_lambda), "0.95", 0, 1, 0, 0, NULL, "GAE lambda"},
+    {"train", "clip", KT_REAL, OFF(train.clip), "0.2", 0, 10, 1, 0, NULL, "PPO ratio clip epsilon"},
     {"train", "entropy", KT_REAL, OFF(train.entropy), "0.01", 0, 100, 0, 0, NULL,
      "entropy bonus coefficient"},
     {"train", "value_coef", KT_REAL, OFF(train.value_coef), "0.5", 0, 100, 0, 0, NULL,
@@ -212,8 +210,8 @@ static const key_spec_t keys[] = {
      "mappo-l: dual ascent step once per iteration, lambda = max(0, lambda + dual_lr (mean "
      "sum_i g_i - C) / N), starting from dual.lambda0"},
 
-    {"eval", "lambdas", KT_STR, OFF(eval.lambdas), "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1",
-     0, 0, 0, 0, NULL, "samarl eval: the fixed multipliers to evaluate (--lambda overrides)"},
+    {"eval", "lambdas", KT_STR, OFF(eval.lambdas), "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", 0, 0,
+     0, 0, NULL, "samarl eval: the fixed multipliers to evaluate (--lambda overrides)"},
     {"eval", "copies", KT_INT, OFF(eval.copies), "16", 1, 65536, 0, 0, NULL,
      "samarl eval: copies of each agent's environment (same noise for every policy)"},
     {"eval", "steps", KT_INT, OFF(eval.steps), "0", 0, 1e9, 0, 0, NULL,
@@ -274,9 +272,9 @@ static const key_spec_t keys[] = {
 };
 #define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
 
-static const char *const sections[] = {"run",   "graph", "partition", "halo",      "env",
-                                        "policy", "train", "eval",      "dual", "consensus",
-                                        "faults", "output"};
+static const char *const sections[] = {"run",  "graph",     "partition", "halo",
+                                       "env",  "policy",    "train",     "eval",
+                                       "dual", "consensus", "faults",    "output"};
 #define N_SECTIONS ((int)(sizeof sections / sizeof sections[0]))
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -846,7 +844,8 @@ static int validate(config_t *cfg)
                              cfg->env.peak_start, cfg->env.peak_end);
     {
         int kernel;
-        if (cpu_kernel_resolve(cfg->policy.kernel, &kernel)) return samarl_adderr("[policy] kernel: ");
+        if (cpu_kernel_resolve(cfg->policy.kernel, &kernel))
+            return samarl_adderr("[policy] kernel: ");
     }
     if (!cfg->env.nodes_column[0])
         return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");
@@ -869,8 +868,7 @@ static int validate(config_t *cfg)
                                  a, org);
         }
     }
-    cfg->run.n_steps =
-        cfg->run.steps > 0 ? cfg->run.steps : (int64_t)llround(cfg->run.days * 24.0);
+    cfg->run.n_steps = cfg->run.steps > 0 ? cfg->run.steps : (int64_t)llround(cfg->run.days * 24.0);
     if (cfg->run.n_steps < 1)
         return samarl_seterr("[run] days = %g gives no whole step (expected at least 1/24)",
                              cfg->run.days);

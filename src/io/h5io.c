@@ -425,7 +425,9 @@ static hid_t create_fixed(h5file_t *f, const char *path, h5io_type_t t, gidx_t n
     H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER));
     if (width > 0 && slab_cols < width && n_global > 0) {
         gidx_t cr = SERIES_CHUNK_BYTES / ((gidx_t)type_size(t) * slab_cols);
-        hsize_t chunk[2] = {(hsize_t)(cr < 1 ? 1 : cr < n_global ? cr : n_global),
+        hsize_t chunk[2] = {(hsize_t)(cr < 1          ? 1
+                                      : cr < n_global ? cr
+                                                      : n_global),
                             (hsize_t)slab_cols};
         H5OK(H5Pset_chunk(dcpl, 2, chunk));
     }
@@ -436,9 +438,9 @@ static hid_t create_fixed(h5file_t *f, const char *path, h5io_type_t t, gidx_t n
     return dset;
 }
 
-static void write_rows(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global,
-                       gidx_t width, gidx_t offset, gidx_t count, const void *data,
-                       const char *units, const char *description)
+static void write_rows(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t width,
+                       gidx_t offset, gidx_t count, const void *data, const char *units,
+                       const char *description)
 {
     SAMARL_ASSERT(offset >= 0 && count >= 0 && offset + count <= n_global);
     hid_t dset = create_fixed(f, path, t, n_global, width, width);
@@ -514,8 +516,8 @@ void h5io_create_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows,
 
 /* Rows [offset, offset+count) x columns [col0, col0+ncols) of an existing
  * 2-D dataset; its width comes from the open dataset. */
-static void transfer_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset,
-                          gidx_t count, gidx_t col0, gidx_t ncols, void *data, int writing)
+static void transfer_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset, gidx_t count,
+                          gidx_t col0, gidx_t ncols, void *data, int writing)
 {
     hid_t dset = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
     hid_t sp = H5ID(H5Dget_space(dset));

@@ -113,8 +113,9 @@ int table_load(const char *path, const char *what, int with_id, gidx_t n_expecte
         }
         break;
     }
-    if (!ncols) FAIL("%s: empty file: expected a header row naming the columns%s", path,
-                     with_id ? " (with 'id')" : "");
+    if (!ncols)
+        FAIL("%s: empty file: expected a header row naming the columns%s", path,
+             with_id ? " (with 'id')" : "");
     if (!with_id) idcol = -1;
     if (with_id && idcol < 0)
         FAIL("%s:%ld: no 'id' column in the header (it has: %s; expected comma-separated names "

@@ -64,11 +64,13 @@ INLINE void dense_block(const float *X, size_t ld, int K, const float *W, size_t
 #pragma GCC unroll 16
     for (int c = 0; c < NB; c++)
 #pragma GCC unroll 2
-        for (int b = 0; b < SB; b++) acc[b][c] = bias ? _mm512_set1_ps(bias[c]) : _mm512_setzero_ps();
+        for (int b = 0; b < SB; b++)
+            acc[b][c] = bias ? _mm512_set1_ps(bias[c]) : _mm512_setzero_ps();
     for (int k = 0; k < K; k++) {
         __m512 xv[2];
 #pragma GCC unroll 2
-        for (int b = 0; b < SB; b++) xv[b] = _mm512_load_ps(X + (size_t)k * ld + s0 + 16 * (size_t)b);
+        for (int b = 0; b < SB; b++)
+            xv[b] = _mm512_load_ps(X + (size_t)k * ld + s0 + 16 * (size_t)b);
         const float *w = W + (size_t)k * wk;
 #pragma GCC unroll 16
         for (int c = 0; c < NB; c++) {
@@ -115,12 +117,15 @@ TGT static void dense(const float *X, size_t ld, int K, const float *W, size_t w
     case NB:                                                                                       \
         for (; s0 < mp; s0 += 16) DENSE(NB, 1);                                                    \
         break;
+        /* clang-format cannot settle on a layout for these macro cases. */
+        // clang-format off
         switch (nb) {
             WIDE(1) WIDE(2) WIDE(3) WIDE(4) WIDE(5) WIDE(6) WIDE(7) WIDE(8)
-            NARROW(9) NARROW(10) NARROW(11) NARROW(12) NARROW(13) NARROW(14) NARROW(15) NARROW(16)
-        default:
-            SAMARL_ASSERT(0);
+            NARROW(9) NARROW(10) NARROW(11) NARROW(12)
+            NARROW(13) NARROW(14) NARROW(15) NARROW(16)
+            default: SAMARL_ASSERT(0);
         }
+        // clang-format on
 #undef WIDE
 #undef NARROW
 #undef DENSE
@@ -155,11 +160,13 @@ TGT static void outer_sum(const float *A, int R, const float *B, int C, size_t l
 #pragma GCC unroll 4
                 for (int i = 0; i < 4; i++)
 #pragma GCC unroll 4
-                    for (int j = 0; j < 4; j++) acc[i][j] = _mm512_fmadd_ps(av[i], bv[j], acc[i][j]);
+                    for (int j = 0; j < 4; j++)
+                        acc[i][j] = _mm512_fmadd_ps(av[i], bv[j], acc[i][j]);
             }
             for (int i = 0; i < 4 && r0 + i < R; i++)
                 for (int j = 0; j < 4 && c0 + j < C; j++)
-                    G[(size_t)(r0 + i) * gr + (size_t)(c0 + j) * gc] = _mm512_reduce_add_ps(acc[i][j]);
+                    G[(size_t)(r0 + i) * gr + (size_t)(c0 + j) * gc] =
+                        _mm512_reduce_add_ps(acc[i][j]);
         }
     if (!db) return;
     for (int c = 0; c < C; c++) {
@@ -212,7 +219,8 @@ INLINE void dense1(const float *x, int K, const float *W, size_t wk, const float
         }
 #pragma GCC unroll 4
         for (int c = 0; c < 4; c++)
-            if (c < nch) _mm512_mask_storeu_ps(y + j0 + 16 * c, mk[c], act ? tanh16(acc[c]) : acc[c]);
+            if (c < nch)
+                _mm512_mask_storeu_ps(y + j0 + 16 * c, mk[c], act ? tanh16(acc[c]) : acc[c]);
     }
 }
 

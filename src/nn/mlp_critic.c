@@ -68,8 +68,7 @@ static void dense_tanh(const float *X, size_t ldx, const float *W, const float *
                        int k, int n)
 {
     for (int r = 0; r < m; r++) memcpy(Y + (size_t)r * n, b, sizeof(float) * (size_t)n);
-    linalg_sgemm(0, 0, m, n, k, 1.0f, X, (int)ldx, W, n, 1.0f,
-                Y, n);
+    linalg_sgemm(0, 0, m, n, k, 1.0f, X, (int)ldx, W, n, 1.0f, Y, n);
     tanh_inplace(Y, (size_t)m * (size_t)n);
 }
 
@@ -112,14 +111,11 @@ void critic_backward(const critic_t *c, const float *p, const float *x, size_t l
         float *d = w->d2 + (size_t)r * H;
         for (int j = 0; j < H; j++) d[j] = w->dv[r] * w3[j] * (1.0f - a[j] * a[j]);
     }
-    linalg_sgemm(1, 0, H, H, m, 1.0f, w->a1, H, w->d2, H, 0.0f,
-                grad + c->oW2, H);
+    linalg_sgemm(1, 0, H, H, m, 1.0f, w->a1, H, w->d2, H, 0.0f, grad + c->oW2, H);
     col_sums(w->d2, m, H, grad + c->ob2);
     /* First hidden layer: D1 = (D2 W2^T) .* (1 - A1^2). */
-    linalg_sgemm(0, 1, m, H, H, 1.0f, w->d2, H, p + c->oW2, H,
-                0.0f, w->d1, H);
+    linalg_sgemm(0, 1, m, H, H, 1.0f, w->d2, H, p + c->oW2, H, 0.0f, w->d1, H);
     for (size_t q = 0; q < n; q++) w->d1[q] *= 1.0f - w->a1[q] * w->a1[q];
-    linalg_sgemm(1, 0, c->in, H, m, 1.0f, x, (int)ldx, w->d1, H,
-                0.0f, grad + c->oW1, H);
+    linalg_sgemm(1, 0, c->in, H, m, 1.0f, x, (int)ldx, w->d1, H, 0.0f, grad + c->oW1, H);
     col_sums(w->d1, m, H, grad + c->ob1);
 }

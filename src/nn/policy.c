@@ -57,8 +57,9 @@ void mlp_init(const mlp_t *m, float *p, uint64_t seed, uint64_t key)
     const int H = m->hidden, O = m->out;
     uint64_t draw = 0;
     double z[2];
-#define NORMAL(sd) (((draw & 1) ? 0 : rng_normal2(seed, RNG_STREAM_INIT, key, draw / 2, z)), \
-                    (float)((sd) * z[draw++ & 1]))
+#define NORMAL(sd)                                                                                 \
+    (((draw & 1) ? 0 : rng_normal2(seed, RNG_STREAM_INIT, key, draw / 2, z)),                      \
+     (float)((sd)*z[draw++ & 1]))
     for (int r = 0; r < m->in; r++)
         for (int c = 0; c < H; c++) p[m->oW1 + (size_t)r * H + c] = NORMAL(1.0 / sqrt(m->in));
     for (int r = 0; r < H; r++)
@@ -171,8 +172,8 @@ void mlp_backward(const mlp_t *net, const float *p, int m, mlp_work_t *w, float 
         return;
     }
     const int H = net->hidden;
-    dense_back_blas(w->a2, p + net->oWh, w->dout, grad + net->oWh, grad + net->obh, w->d2, w->ld,
-                    m, H, net->out);
+    dense_back_blas(w->a2, p + net->oWh, w->dout, grad + net->oWh, grad + net->obh, w->d2, w->ld, m,
+                    H, net->out);
     dense_back_blas(w->a1, p + net->oW2, w->d2, grad + net->oW2, grad + net->ob2, w->d1, w->ld, m,
                     H, H);
     dense_back_blas(w->x, p + net->oW1, w->d1, grad + net->oW1, grad + net->ob1, NULL, w->ld, m,
@@ -444,7 +445,8 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
         /* Agents act in order: fetch the next network while this one runs
          * (per-agent execution streams ~6 KB of weights per agent-step). */
         const char *nx = (const char *)policyset_params(ps, i + 1);
-        for (size_t b = 0; b < net->n_params * sizeof(float); b += 64) __builtin_prefetch(nx + b, 0, 2);
+        for (size_t b = 0; b < net->n_params * sizeof(float); b += 64)
+            __builtin_prefetch(nx + b, 0, 2);
     }
     policyset_normalize(ps, i, obs, B);
     mlp_forward(net, policyset_params(ps, i), B, &ps->work);

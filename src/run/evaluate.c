@@ -12,7 +12,7 @@ void evaluate(policyset_t *ps, env_t *e, uint64_t seed, double lambda, int64_t s
               uint64_t episode, eval_result_t *out)
 {
     const int B = e->copies;
-    float *lam = XNEW(float, B), *obs = XNEW(float, (size_t)B * (size_t)e->spec.obs_dim);
+    float *lam = XNEW(float, B), *obs = XNEW(float, (size_t)B *(size_t)e->spec.obs_dim);
     float *g = XNEW(float, B), *r = XNEW(float, B), *s = XNEW(float, B), *d = XNEW(float, B);
     uint8_t *act = XNEW(uint8_t, B);
     const lidx_t n = e->n > 0 ? e->n : 1;

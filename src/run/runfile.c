@@ -79,7 +79,7 @@ static void layout(runfile_t *o, const config_t *cfg, const setup_t *s)
     o->lo = blockmap_lo(o->bm);
     o->cnt = blockmap_count(o->bm);
     o->cap_s = cfg->output.buffer;
-    if (comm_rank() == 0) o->sbuf = XNEW(double, (size_t)RUNFILE_SERIES * (size_t)o->cap_s);
+    if (comm_rank() == 0) o->sbuf = XNEW(double, (size_t)RUNFILE_SERIES *(size_t)o->cap_s);
     o->step = cfg->output.agent_step;
     o->every = cfg->output.every;
     o->total_s = cfg->run.n_steps;
@@ -98,9 +98,9 @@ static void layout(runfile_t *o, const config_t *cfg, const setup_t *s)
     o->cap = fit < (double)cfg->output.buffer ? (int64_t)fit : cfg->output.buffer;
     if (o->cap < 1) o->cap = 1;
     o->stage = XNEW(float, (size_t)(lg->n_owned > 0 ? lg->n_owned : 1) * T_COUNT);
-    o->blk = XNEW(float, (size_t)c * T_COUNT);
+    o->blk = XNEW(float, (size_t)c *T_COUNT);
     for (int k = 0; k < T_COUNT; k++)
-        o->out[k] = XNEW(float, (size_t)o->cap * (size_t)(o->ncols > 0 ? o->ncols : 1));
+        o->out[k] = XNEW(float, (size_t)o->cap *(size_t)(o->ncols > 0 ? o->ncols : 1));
 }
 
 /* Continue the run file of a checkpointed run: its first rows_s series rows

@@ -98,12 +98,12 @@ static double mappo_bytes(const config_t *cfg, int D, int64_t n_global, int64_t 
     const double H = (double)cfg->train.critic_hidden;
     const double Pc = (G + D) * H + H * H + 3 * H + 1;
     const double rec = 8.0 + 4.0 * D * S;
-    double b = (double)n_local * S * ldx * 4;                   /* share_obs */
-    b += S * G * 4;                                             /* global state */
-    b += ((double)n_local + (double)n_global) * rec;            /* all-gather records */
-    b += (double)n_local * S * (4.0 * D + 1 + 5 * 4 + 4);       /* samples, perm */
-    b += Pc * (4 * 4 + 16);             /* critic, Adam, gradient, exact sum */
-    b += mb * ldx * 4 + mb * H * 4 * 4; /* critic minibatch */
+    double b = (double)n_local * S * ldx * 4;             /* share_obs */
+    b += S * G * 4;                                       /* global state */
+    b += ((double)n_local + (double)n_global) * rec;      /* all-gather records */
+    b += (double)n_local * S * (4.0 * D + 1 + 5 * 4 + 4); /* samples, perm */
+    b += Pc * (4 * 4 + 16);                               /* critic, Adam, gradient, exact sum */
+    b += mb * ldx * 4 + mb * H * 4 * 4;                   /* critic minibatch */
     return b;
 }
 
@@ -452,8 +452,9 @@ static void mappo_print_setup(void *self, FILE *out)
             "mappo-l: centralised critic %d-%d-%d-1 (%zu parameters) on the global state, "
             "about %.4g MB of buffers on rank 0; one lambda from %g by dual ascent "
             "(step %g)\n",
-            cn->in, cn->hidden, cn->hidden, cn->n_params, mappo_bytes(p->cfg, p->D, p->N, p->n) / 1e6,
-            p->cfg->dual.lambda0, p->cfg->train.dual_lr);
+            cn->in, cn->hidden, cn->hidden, cn->n_params,
+            mappo_bytes(p->cfg, p->D, p->N, p->n) / 1e6, p->cfg->dual.lambda0,
+            p->cfg->train.dual_lr);
 }
 
 static void mappo_print_progress(void *self, FILE *out)
@@ -482,7 +483,8 @@ static void mappo_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               "\"critic_params\": %zu, \"critic_s_per_iteration\": %.6g, "
               "\"buffer_bytes_rank0\": %.6g, \"lambda\": [",
               p->lambda, p->usage_ratio, cn->in, cn->hidden, cn->n_params,
-              n_it > 0 ? p->critic_s_total / (double)n_it : 0.0, mappo_bytes(p->cfg, p->D, p->N, p->n));
+              n_it > 0 ? p->critic_s_total / (double)n_it : 0.0,
+              mappo_bytes(p->cfg, p->D, p->N, p->n));
     const int64_t it0 = p->n_hist - n_it;
     for (int64_t k = 0; k < n_list; k++)
         sb_printf(sb, "%s%.8g", k ? ", " : "", p->lam_hist[it0 + k]);

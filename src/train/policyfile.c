@@ -176,8 +176,8 @@ static void put_agents(h5file_t *f, blockmap_t *bm, gidx_t n_global, const char 
     free(blk);
 }
 
-static void put_series(h5file_t *f, const char *path, int64_t n, const double *v,
-                       const char *units, const char *desc)
+static void put_series(h5file_t *f, const char *path, int64_t n, const double *v, const char *units,
+                       const char *desc)
 {
     h5io_write_1d(f, path, H5IO_F64, n, 0, comm_rank() == 0 ? n : 0, v, units, desc);
 }
@@ -360,8 +360,7 @@ static void env_diff(const char *old_text, const config_t *cfg, char *out, size_
         snprintf(key, sizeof key, "%.*s", (int)(kl < 63 ? kl : 63), b[i]);
         const char *old = "(absent)";
         for (int j = 0; j < na; j++)
-            if (strncmp(a[j], key, kl) == 0 && (a[j][kl] == ' ' || a[j][kl] == '='))
-                old = a[j];
+            if (strncmp(a[j], key, kl) == 0 && (a[j][kl] == ' ' || a[j][kl] == '=')) old = a[j];
         used += (size_t)snprintf(out + used, cap - used, "%s '%s' -> '%s'",
                                  used ? ";" : " (differing [env] lines:", old, b[i]);
     }
@@ -386,8 +385,7 @@ static int expect_int(h5file_t *f, const char *path, const char *name, int64_t w
     return SAMARL_OK;
 }
 
-static int check_dataset(h5file_t *f, const char *path, const char *name, gidx_t rows,
-                         gidx_t width)
+static int check_dataset(h5file_t *f, const char *path, const char *name, gidx_t rows, gidx_t width)
 {
     int nd;
     gidx_t dims[2];
@@ -413,8 +411,10 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
                              "format = samarl-policy, as written by samarl train)",
                              path, samarl_errmsg());
     int bad = strcmp(s, "samarl-policy") != 0;
-    if (bad) samarl_seterr("%s: format is '%s', expected 'samarl-policy' (a file written by "
-                           "samarl train)", path, s);
+    if (bad)
+        samarl_seterr("%s: format is '%s', expected 'samarl-policy' (a file written by "
+                      "samarl train)",
+                      path, s);
     free(s);
     if (bad) return SAMARL_ERR;
     int64_t version;

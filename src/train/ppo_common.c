@@ -126,7 +126,7 @@ double ppo_actors_work_bytes(const config_t *cfg, const mlp_t *net, int shared)
     const double P = (double)net->stride, H = net->hidden, O = net->out;
     double b = ((net->in + 4 * H + 2 * O) * ld + (H > O ? H : O) * H) * 4; /* minibatch work */
     b += mb * (7 * 4 + 2) + 2 * (double)net->actions * ld * 4; /* [mb] arrays, [K][ld] */
-    b += P * 4 + (shared ? P * (16 + 24) : 0); /* gradient, exact sum */
+    b += P * 4 + (shared ? P * (16 + 24) : 0);                 /* gradient, exact sum */
     return b;
 }
 

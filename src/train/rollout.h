@@ -24,7 +24,7 @@ typedef struct rollouts {
     env_t *env;
     policyset_t *ps;
     int T, B, S;
-    int D; /* observation features */
+    int D;         /* observation features */
     int n;         /* rollouts kept */
     rollout_t *ro; /* [n] */
     float *floats; /* their float arrays, 64-byte aligned per array */
