@@ -25,6 +25,15 @@ for t in tests/*.t; do
   if grep -q "\`$b\`" README.md; then pass "README lists $b"; else fail "README lists $b"; fi
 done
 
+# Every registered environment and trainer is named in the README, and the
+# templates are walked through in docs/architecture.md.
+while read -r kind name _; do
+  like "README names $kind $name" README.md "\\b$name\\b"
+done < <($SAMARL list)
+for f in src/env/toy.c src/train/reinforce.c src/run/dual.c; do
+  like "docs/architecture.md walks through $f" docs/architecture.md "$f"
+done
+
 # Example configs parse (configs that read ../shared need it only to run).
 for c in configs/*.ini; do
   ok "$c parses" $SAMARL config -c "$c"
