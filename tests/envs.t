@@ -100,6 +100,19 @@ run_np 3 $SAMARL train -q "${TT[@]}" --set train.algo=reinforce --set train.iter
 ok "toy + reinforce: 15 iterations, then --resume to 30 on 3 ranks = 30 at once, bit for bit" \
   $PY "$here/h5same.py" "$TMP/t_reinforce30.h5" "$TMP/r30.h5" @git_sha @config \
   /train/eval_iteration /train/eval_return /train/eval_usage
+# The trainer's own [reinforce] section: set from the command line, recorded
+# in the policy file, and it changes what is learned.
+run_np 2 $SAMARL train -q "${TT[@]}" --set train.algo=reinforce --set train.iterations=4 \
+  --set reinforce.normalize=false -o "$TMP/raw.h5" >/dev/null 2>&1
+run_np 2 $SAMARL train -q "${TT[@]}" --set train.algo=reinforce --set train.iterations=4 \
+  -o "$TMP/norm.h5" >/dev/null 2>&1
+ok "toy + reinforce: reinforce.normalize = false is recorded in the policy file" \
+  bash -c "h5dump -a /config '$TMP/raw.h5' | grep -q 'normalize = false'"
+ok "... and learns other weights than the normalised returns" \
+  bash -c "! h5diff -q '$TMP/raw.h5' '$TMP/norm.h5' /params /params"
+expect_error "an unknown key of the trainer's section is refused, naming its keys" 2 \
+  "reinforce.*normalise.*normalize|normalise.*reinforce" \
+  $SAMARL train "${TT[@]}" --set train.algo=reinforce --set reinforce.normalise=true -o "$TMP/x.h5"
 for np in 1 3; do
   run_np $np $SAMARL run -q "${TT[@]}" --set run.days=1 --policy "$TMP/t_ppo30.h5" \
     -o "$TMP/tr.$np.h5" >/dev/null 2>&1

@@ -26,8 +26,6 @@ typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
 
-#define CONFIG_MAX_KEYS 128
-
 typedef struct config {
     struct {
         uint64_t seed;
@@ -123,10 +121,56 @@ typedef struct config {
     } faults;
 
     /* Where each key's value came from: 0 default, > 0 line in `path`,
-     * -1 a --set override. Indexed like the key table. */
-    int origin[CONFIG_MAX_KEYS];
+     * -1 a --set override. Indexed like the key table (built-in keys, then
+     * the registered sections'). */
+    int *origin;
+    /* The values of the registered sections, one struct each. */
+    void **ext;
     char *path; /* the config file, or NULL for built-in defaults only */
 } config_t;
+
+/* ---- sections owned by the modules that read them ----------------------------
+ * A module (a trainer, an environment) declares its own [section]: its keys
+ * with their types, defaults, ranges and meaning, stored in a struct of its
+ * own. Registered before any configuration is read, they are parsed,
+ * checked, documented ('samarl config --keys'), dumped and recorded exactly
+ * like the built-in keys, and config_t grows no field for them. */
+typedef enum {
+    CONFIG_INT,
+    CONFIG_U64,
+    CONFIG_REAL,
+    CONFIG_BOOL,
+    CONFIG_ENUM,
+    CONFIG_STR
+} config_type_t;
+
+/* One key. Its value, at `off` in its struct, is an int64_t (CONFIG_INT),
+ * uint64_t (CONFIG_U64), double (CONFIG_REAL), int (CONFIG_BOOL; CONFIG_ENUM:
+ * the index into "a|b|c" choices) or a malloc'd char * (CONFIG_STR).
+ * Numbers must lie in [min, max] (an open bound with min_open / max_open). */
+typedef struct config_key {
+    const char *section, *name;
+    config_type_t type;
+    size_t off;
+    const char *def; /* the default as text (NULL: run.seed, for seeds) */
+    double min, max;
+    int min_open, max_open;
+    const char *choices;
+    const char *help;
+} config_key_t;
+
+typedef struct config_section {
+    const char *name;         /* [name] in an INI file, name.key for --set */
+    const config_key_t *keys; /* [n_keys], each with .section = name */
+    int n_keys;
+    size_t size; /* bytes of the struct the keys' offsets point into */
+} config_section_t;
+
+/* Not collective. Before any configuration is parsed (the registries do it
+ * from a constructor). A section name already taken is an internal error. */
+void config_register_section(const config_section_t *s);
+/* cfg's values of registered section `name`, or NULL if none is registered. */
+const void *config_section_values(const config_t *cfg, const char *name);
 
 /* Longest list a list-valued key (env.levels, eval.lambdas) may hold. */
 #define CONFIG_LIST_MAX 256

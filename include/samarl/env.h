@@ -77,6 +77,9 @@ typedef struct env env_t;
 typedef struct env_ops {
     const char *name;
     const char *summary; /* one line, for samarl list */
+    /* The environment's own [section] of the configuration, or NULL:
+     * registered with the configuration when the program starts (env.c). */
+    const config_section_t *config;
     void *(*create)(const config_t *cfg, env_t *e);
     void (*destroy)(void *impl);
     void (*begin_episode)(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode);

@@ -39,6 +39,9 @@ typedef struct trainer_stats {
 typedef struct trainer_ops {
     const char *name;    /* the train.algo value */
     const char *summary; /* one line for listings */
+    /* The trainer's own [section] of the configuration, or NULL: registered
+     * with the configuration when the program starts (trainer.c). */
+    const config_section_t *config;
     /* Collective. The trainer's state beside ps (whose networks it trains);
      * env has train.copies copies. Refuses on every rank, before allocating,
      * what would not fit in memory. */

@@ -146,7 +146,9 @@ void cli_load_config(const cli_opts_t *o, config_t *cfg)
 static void config_lines(const char *text, char ***lines, int *n)
 {
     *n = 0;
-    *lines = XNEW(char *, CONFIG_MAX_KEYS + 1);
+    size_t cap = 1;
+    for (const char *p = text; *p; p++) cap += *p == '\n';
+    *lines = XNEW(char *, cap + 1);
     char sec[64] = "";
     for (const char *p = text; *p;) {
         size_t len = strcspn(p, "\n");
@@ -154,7 +156,7 @@ static void config_lines(const char *text, char ***lines, int *n)
         if (*p == '[') {
             size_t k = strcspn(p + 1, "]");
             snprintf(sec, sizeof sec, "%.*s", (int)(k < 63 ? k : 63), p + 1);
-        } else if (len > 0 && *p != ';' && *n < CONFIG_MAX_KEYS) {
+        } else if (len > 0 && *p != ';') {
             size_t v = len;
             const char *semi = memchr(p, ';', len);
             if (semi) v = (size_t)(semi - p);

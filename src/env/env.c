@@ -18,6 +18,14 @@ static const env_ops_t *const registry[] = {
 };
 enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
 
+/* Every environment's own configuration section is known before any
+ * configuration is read. */
+__attribute__((constructor)) static void register_sections(void)
+{
+    for (int k = 0; k < N_ENVS; k++)
+        if (registry[k]->config) config_register_section(registry[k]->config);
+}
+
 const env_ops_t *env_registered(int k)
 {
     return k >= 0 && k < N_ENVS ? registry[k] : NULL;

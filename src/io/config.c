@@ -17,18 +17,15 @@
 #include "samarl/error.h"
 #include "samarl/strbuf.h"
 
-typedef enum { KT_INT, KT_U64, KT_REAL, KT_BOOL, KT_ENUM, KT_STR } key_type_t;
-
-typedef struct {
-    const char *section, *name;
-    key_type_t type;
-    size_t off;
-    const char *def;        /* NULL: inherits run.seed (seeds only) */
-    double min, max;        /* numeric range */
-    int min_open, max_open; /* exclusive bounds */
-    const char *choices;    /* KT_ENUM: "a|b|c" */
-    const char *help;
-} key_spec_t;
+/* A key of the table (config.h's config_key_t): built-in keys live in
+ * config_t (block 0), registered sections' in their own structs. */
+typedef config_key_t key_spec_t;
+#define KT_INT CONFIG_INT
+#define KT_U64 CONFIG_U64
+#define KT_REAL CONFIG_REAL
+#define KT_BOOL CONFIG_BOOL
+#define KT_ENUM CONFIG_ENUM
+#define KT_STR CONFIG_STR
 
 #define OFF(f) offsetof(config_t, f)
 /* Longest string value (a path); longer lines than inih's buffer holds are
@@ -40,7 +37,7 @@ typedef struct {
 #define I32MAX 2147483647.0
 
 /* The contract of config keys: scripts, tests and the README rely on these. */
-static const key_spec_t keys[] = {
+static const key_spec_t builtin_keys[] = {
     {"run", "seed", KT_U64, OFF(run.seed), "1", 0, 0, 0, 0, NULL,
      "seed of every random draw; results depend on it, never on the rank count"},
     {"run", "days", KT_REAL, OFF(run.days), "28", 0, 1e5, 1, 0, NULL,
@@ -270,12 +267,36 @@ static const key_spec_t keys[] = {
      "round before (1: always one round late; the first round of each dual epoch or call has "
      "no round before)"},
 };
-#define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
+static const char *const builtin_sections[] = {"run",  "graph",     "partition", "halo",
+                                               "env",  "policy",    "train",     "eval",
+                                               "dual", "consensus", "faults",    "output"};
 
-static const char *const sections[] = {"run",  "graph",     "partition", "halo",
-                                       "env",  "policy",    "train",     "eval",
-                                       "dual", "consensus", "faults",    "output"};
-#define N_SECTIONS ((int)(sizeof sections / sizeof sections[0]))
+/* The key table and the sections: the built-in ones, then the registered
+ * sections' (config_register_section), in registration order. */
+static const key_spec_t *keys = builtin_keys;
+static int n_keys = (int)(sizeof builtin_keys / sizeof builtin_keys[0]);
+static const char *const *sections = builtin_sections;
+static int n_sections = (int)(sizeof builtin_sections / sizeof builtin_sections[0]);
+static const int n_builtin = (int)(sizeof builtin_keys / sizeof builtin_keys[0]);
+static int *key_block;   /* [n_keys] registered section k + 1 of each key past the built-in */
+static size_t *ext_size; /* [n_ext] the registered sections' struct sizes */
+static int n_ext;
+#define N_KEYS n_keys
+#define N_SECTIONS n_sections
+
+/* The struct key i's value lives in: 0 for config_t, k + 1 for registered
+ * section k. */
+static int block_of(int i)
+{
+    return i < n_builtin ? 0 : key_block[i];
+}
+
+/* Where key k (an entry of keys[]) has its value in cfg. */
+static char *key_base(const config_t *cfg, const key_spec_t *k)
+{
+    const int b = block_of((int)(k - keys));
+    return (b ? (char *)cfg->ext[b - 1] : (char *)cfg) + k->off;
+}
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -431,7 +452,7 @@ static int enum_name(const char *choices, int idx, char *out, size_t n)
 /* Parse v as key k's type into cfg; on failure store "expected ..." text. */
 static int parse_value(config_t *cfg, const key_spec_t *k, const char *v, char *why, size_t nwhy)
 {
-    char *base = (char *)cfg + k->off, *end = NULL;
+    char *base = key_base(cfg, k), *end = NULL;
     char exp[160];
     expected_text(k, exp, sizeof exp);
     switch (k->type) {
@@ -761,7 +782,7 @@ static int require(const config_t *cfg, const char *sec, const char *key, const 
 {
     int i = find_key(sec, key), j = find_key(because_sec, because_key);
     SAMARL_ASSERT(i >= 0 && j >= 0 && keys[j].type == KT_ENUM);
-    const char *v = *(char *const *)((const char *)cfg + keys[i].off);
+    const char *v = *(char *const *)key_base(cfg, &keys[i]);
     if (v && *v) return SAMARL_OK;
     char val[64], org[600];
     value_text(cfg, &keys[j], val, sizeof val);
@@ -801,7 +822,7 @@ static int check_list(const config_t *cfg, const char *sec, const char *key, int
 {
     int i = find_key(sec, key);
     SAMARL_ASSERT(i >= 0 && keys[i].type == KT_STR);
-    const char *v = *(char *const *)((const char *)cfg + keys[i].off);
+    const char *v = *(char *const *)key_base(cfg, &keys[i]);
     double x[CONFIG_LIST_MAX];
     int n;
     char org[600];
@@ -895,7 +916,9 @@ static int validate(config_t *cfg)
 void config_defaults(config_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    SAMARL_ASSERT(N_KEYS <= CONFIG_MAX_KEYS);
+    cfg->origin = XZNEW(int, n_keys);
+    cfg->ext = XZNEW(void *, n_ext > 0 ? n_ext : 1);
+    for (int k = 0; k < n_ext; k++) cfg->ext[k] = xcalloc(1, ext_size[k] > 0 ? ext_size[k] : 1);
     for (int i = 0; i < N_KEYS; i++) {
         char why[256];
         if (!keys[i].def) continue;
@@ -996,7 +1019,7 @@ static void fmt_real(double v, char *out, size_t n)
 
 static void value_text(const config_t *cfg, const key_spec_t *k, char *out, size_t n)
 {
-    const char *base = (const char *)cfg + k->off;
+    const char *base = key_base(cfg, k);
     switch (k->type) {
     case KT_INT:
         snprintf(out, n, "%" PRId64, *(const int64_t *)base);
@@ -1072,10 +1095,51 @@ void config_free(config_t *cfg)
 {
     for (int i = 0; i < N_KEYS; i++)
         if (keys[i].type == KT_STR) {
-            char **s = (char **)((char *)cfg + keys[i].off);
+            if (block_of(i) && !cfg->ext) continue; /* never filled */
+            char **s = (char **)key_base(cfg, &keys[i]);
             free(*s);
             *s = NULL;
         }
     free(cfg->path);
     cfg->path = NULL;
+    for (int k = 0; cfg->ext && k < n_ext; k++) free(cfg->ext[k]);
+    free(cfg->ext);
+    cfg->ext = NULL;
+    free(cfg->origin);
+    cfg->origin = NULL;
+}
+
+/* ---- registered sections ------------------------------------------------------- */
+
+void config_register_section(const config_section_t *sec)
+{
+    for (int k = 0; k < n_sections; k++)
+        if (strcmp(sections[k], sec->name) == 0)
+            SAMARL_FATAL("config section [%s] registered twice", sec->name);
+    key_spec_t *t = XNEW(key_spec_t, (size_t)(n_keys + sec->n_keys));
+    memcpy(t, keys, sizeof(key_spec_t) * (size_t)n_keys);
+    key_block = xrealloc(key_block, sizeof(int) * (size_t)(n_keys + sec->n_keys));
+    for (int i = 0; i < sec->n_keys; i++) {
+        SAMARL_ASSERT(strcmp(sec->keys[i].section, sec->name) == 0);
+        t[n_keys + i] = sec->keys[i];
+        key_block[n_keys + i] = n_ext + 1;
+    }
+    const char **sn = XNEW(const char *, (size_t)(n_sections + 1));
+    memcpy(sn, sections, sizeof(char *) * (size_t)n_sections);
+    sn[n_sections] = sec->name;
+    if (keys != builtin_keys) free((void *)keys);
+    if (sections != builtin_sections) free((void *)sections);
+    keys = t;
+    n_keys += sec->n_keys;
+    sections = sn;
+    n_sections++;
+    ext_size = xrealloc(ext_size, sizeof(size_t) * (size_t)(n_ext + 1));
+    ext_size[n_ext++] = sec->size;
+}
+
+const void *config_section_values(const config_t *cfg, const char *name)
+{
+    for (int k = 0; k < n_ext; k++)
+        if (strcmp(sections[n_sections - n_ext + k], name) == 0) return cfg->ext[k];
+    return NULL;
 }

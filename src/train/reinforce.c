@@ -11,7 +11,9 @@
  * agent, as ppo's. */
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
@@ -19,8 +21,24 @@
 
 #include "ppo_common.h"
 
+/* [reinforce]: the trainer's own keys, in its own struct. */
+typedef struct reinforce_config {
+    int normalize;
+} reinforce_config_t;
+
+static const config_key_t reinforce_keys[] = {
+    {"reinforce", "normalize", CONFIG_BOOL, offsetof(reinforce_config_t, normalize), "true", 0, 0,
+     0, 0, NULL,
+     "train.algo = reinforce: normalise each agent's returns (their mean as the baseline, unit "
+     "sd); false: step along the raw discounted returns"},
+};
+static const config_section_t reinforce_section = {
+    "reinforce", reinforce_keys, (int)(sizeof reinforce_keys / sizeof reinforce_keys[0]),
+    sizeof(reinforce_config_t)};
+
 typedef struct reinforce {
     config_t cfg; /* the caller's, one epoch of one minibatch (strings shared) */
+    reinforce_config_t rc;
     env_t *env;
     policyset_t *ps;
     ppo_actors_t a;
@@ -42,6 +60,7 @@ static void *reinforce_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     reinforce_t *p = XZNEW(reinforce_t, 1);
     p->cfg = *cfg;
+    p->rc = *(const reinforce_config_t *)config_section_values(cfg, "reinforce");
     p->cfg.train.epochs = 1;
     p->cfg.train.minibatches = 1;
     double need = reinforce_bytes(&p->cfg, ps, env), node_need, avail;
@@ -77,11 +96,12 @@ static void reinforce_init_fresh(void *self)
 
 /* Agent i's episodes, and its returns as advantages: without values
  * (with_value = 0 leaves them 0) and with gae_lambda = 1, GAE's sum is the
- * discounted return from each step. */
+ * discounted return from each step, normalised in adv and raw in ret. */
 static void collect(reinforce_t *p, lidx_t i, rollout_t *ro, int64_t it)
 {
     rollouts_collect(&p->rs, i, ro, it, 1, 0);
     rollout_advantages(ro, p->rs.T, p->rs.B, p->cfg.train.gamma, 1.0);
+    if (!p->rc.normalize) memcpy(ro->adv, ro->ret, sizeof(float) * (size_t)p->rs.S);
 }
 
 static void reinforce_iteration(void *self, int64_t it, trainer_stats_t *st)
@@ -123,6 +143,7 @@ const trainer_ops_t trainer_reinforce = {
     .name = "reinforce",
     .summary = "template: independent REINFORCE, one policy-gradient step per iteration on "
                "normalised discounted returns (docs/architecture.md)",
+    .config = &reinforce_section,
     .create = reinforce_create,
     .destroy = reinforce_destroy,
     .init_fresh = reinforce_init_fresh,
