@@ -22,6 +22,9 @@ BUILD   ?= build
 SHARED  ?= ../shared
 NP      ?= $(shell nproc 2>/dev/null || echo 2)
 PROVE   ?= prove
+# Test files run two at a time: most of a file's time is mpirun starting
+# ranks and waiting on them, not computing.
+TEST_JOBS ?= 2
 
 ALL_CFLAGS = $(CFLAGS) $(HDF5_CFLAGS) $(BLAS_CFLAGS) $(INIH_CFLAGS) $(METIS_CFLAGS)
 ALL_LIBS   = $(HDF5_LIBS) $(BLAS_LIBS) $(INIH_LIBS) $(METIS_LIBS) -lm
@@ -109,7 +112,7 @@ test: deps
 
 check: format-check tests
 	SAMARL_BUILD=$(BUILD) SAMARL_SHARED=$(SHARED) MPIRUN=$(MPIRUN) \
-	  $(PROVE) -e bash -f tests/*.t
+	  $(PROVE) -j$(TEST_JOBS) -e bash -f --timer tests/*.t
 
 # The main job: train per-agent policies for 256 agents, execute them with
 # consensus on the multipliers and with every baseline, compare (a few

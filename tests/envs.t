@@ -24,8 +24,10 @@ done
 $SAMARL list >"$TMP/list" 2>&1
 like "samarl list: env dr, with its description" "$TMP/list" '^env dr — DR-v1 demand response'
 like "samarl list: env toy" "$TMP/list" '^env toy — template'
+like "samarl list: trainer reinforce" "$TMP/list" '^trainer reinforce — template'
+like "samarl list: dual tracking" "$TMP/list" '^dual tracking — '
 ok "samarl list: every line is 'KIND NAME — description'" \
-  bash -c "! grep -Ev '^(env|trainer) [a-z0-9-]+ — .+' '$TMP/list'"
+  bash -c "! grep -Ev '^(env|trainer|dual) [a-z0-9-]+ — .+' '$TMP/list'"
 
 # ---- the template environment through the engine -------------------------------
 TOY=(--set env.name=toy --set policy.type=bestresponse --set graph.type=ring --set graph.k=2

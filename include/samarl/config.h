@@ -169,6 +169,8 @@ typedef struct config_section {
 /* Not collective. Before any configuration is parsed (the registries do it
  * from a constructor). A section name already taken is an internal error. */
 void config_register_section(const config_section_t *s);
+/* Section k = 0, 1, ... (built-in, then registered), NULL past the last. */
+const char *config_section_name(int k);
 /* cfg's values of registered section `name`, or NULL if none is registered. */
 const void *config_section_values(const config_t *cfg, const char *name);
 

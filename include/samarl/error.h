@@ -24,6 +24,12 @@ int samarl_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prefix the stored message with more context ("reading 'x.graph': ..."). */
 int samarl_adderr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Store "KEY = 'VALUE' is not WHAT; expected one of: a, b, c ('samarl list'
+ * describes them)" for a name no registry entry has (names[0..n)), and
+ * return SAMARL_ERR. */
+int samarl_seterr_unknown(const char *key, const char *value, const char *what,
+                          const char *const *names, int n);
+
 /* The stored message ("" if none). */
 const char *samarl_errmsg(void);
 void samarl_clearerr(void);

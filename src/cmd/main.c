@@ -42,10 +42,10 @@ static const char *const main_help =
     "  -h, --help      this text\n"
     "  -V, --version   version, commit and libraries\n"
     "\n"
-    "Configuration is an INI file (-c FILE) with sections [run] [graph]\n"
-    "[partition] [halo] [env] [policy] [train] [eval] [dual] [consensus] [faults]\n"
-    "[output], plus --set section.key=value overrides; unknown keys and\n"
-    "out-of-range values are errors.\n"
+    "Configuration is an INI file (-c FILE) with sections\n"
+    "%s"
+    "plus --set section.key=value overrides; unknown keys and out-of-range\n"
+    "values are errors. Trainers and environments add sections of their own.\n"
     "\n"
     "examples:\n"
     "  mpirun -np 2 samarl train --set graph.agents=32 -o policy.h5\n"
@@ -139,6 +139,26 @@ static void check_slurm_tasks(void)
             n, comm_size(), comm_size() > 1 ? "s" : "", n);
 }
 
+/* The main help, with the configuration's sections as this build has them
+ * (registered trainers and environments add theirs). */
+static void print_main_help(FILE *f)
+{
+    char list[1024];
+    size_t used = 0, line = 0;
+    const char *s;
+    for (int k = 0; (s = config_section_name(k)) && used + 32 < sizeof list; k++) {
+        const size_t w = strlen(s) + 3;
+        if (line + w > 76) {
+            used += (size_t)snprintf(list + used, sizeof list - used, "\n");
+            line = 0;
+        }
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s[%s]", line ? " " : "", s);
+        line += w;
+    }
+    snprintf(list + used, sizeof list - used, ",\n");
+    fprintf(f, main_help, list);
+}
+
 /* The commands: a new one is a cmd_*.c file and one line here. */
 typedef struct command {
     const char *name;
@@ -167,7 +187,7 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : NULL;
     int rc = 0;
     if (!cmd || strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-        if (root) fputs(main_help, cmd ? stdout : stderr);
+        if (root) print_main_help(cmd ? stdout : stderr);
         comm_exit(cmd ? 0 : 2);
     } else if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         if (root) print_version();
@@ -182,7 +202,12 @@ int main(int argc, char **argv)
                         topic);
             comm_exit(2);
         }
-        if (root) fputs(c ? *c->help : main_help, stdout);
+        if (root) {
+            if (c)
+                fputs(*c->help, stdout);
+            else
+                print_main_help(stdout);
+        }
     } else {
         const command_t *c = find_command(cmd);
         if (!c) {

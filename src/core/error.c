@@ -72,6 +72,18 @@ int samarl_adderr(const char *fmt, ...)
     return SAMARL_ERR;
 }
 
+int samarl_seterr_unknown(const char *key, const char *value, const char *what,
+                          const char *const *names, int n)
+{
+    char list[512];
+    size_t used = 0;
+    list[0] = '\0';
+    for (int k = 0; k < n && used < sizeof list; k++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", names[k]);
+    return samarl_seterr("%s = '%s' is not %s; expected one of: %s ('samarl list' describes them)",
+                         key, value, what, list);
+}
+
 const char *samarl_errmsg(void)
 {
     return errbuf;

@@ -41,15 +41,9 @@ const env_ops_t *env_find(const char *name)
 int env_check_name(const char *name)
 {
     if (env_find(name)) return SAMARL_OK;
-    char names[256];
-    size_t used = 0;
-    names[0] = '\0';
-    for (int k = 0; k < N_ENVS && used < sizeof names; k++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "",
-                                 registry[k]->name);
-    return samarl_seterr("env.name = '%s' is not an environment; expected one of: %s ('samarl "
-                         "list' describes them)",
-                         name, names);
+    const char *names[N_ENVS];
+    for (int k = 0; k < N_ENVS; k++) names[k] = registry[k]->name;
+    return samarl_seterr_unknown("env.name", name, "an environment", names, N_ENVS);
 }
 
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,

@@ -1143,3 +1143,8 @@ const void *config_section_values(const config_t *cfg, const char *name)
         if (strcmp(sections[n_sections - n_ext + k], name) == 0) return cfg->ext[k];
     return NULL;
 }
+
+const char *config_section_name(int k)
+{
+    return k >= 0 && k < n_sections ? sections[k] : NULL;
+}

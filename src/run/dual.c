@@ -200,13 +200,9 @@ const dual_rule_t *dual_rule_at(int k)
 int dual_check_name(const char *name)
 {
     if (dual_rule_find(name)) return SAMARL_OK;
-    char names[256];
-    size_t used = 0;
-    names[0] = '\0';
-    for (int k = 0; k < N_RULES && used < sizeof names; k++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "",
-                                 rules[k].name);
-    return samarl_seterr("dual.mode = '%s' is not a dual rule; expected one of: %s", name, names);
+    const char *names[N_RULES];
+    for (int k = 0; k < N_RULES; k++) names[k] = rules[k].name;
+    return samarl_seterr_unknown("dual.mode", name, "a dual rule", names, N_RULES);
 }
 
 const dual_rule_t *dual_rule_of(const config_t *cfg)

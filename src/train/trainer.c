@@ -48,14 +48,9 @@ const trainer_ops_t *trainer_find(const char *name)
 
 static int unknown_trainer(const char *name)
 {
-    char known[256] = "";
-    for (int k = 0; k < trainer_count(); k++) {
-        strncat(known, k ? ", " : "", sizeof known - strlen(known) - 1);
-        strncat(known, registry[k]->name, sizeof known - strlen(known) - 1);
-    }
-    return samarl_seterr("train.algo = '%s' is not a trainer; expected one of: %s ('samarl list' "
-                         "describes them)",
-                         name, known);
+    const char *names[sizeof registry / sizeof registry[0]];
+    for (int k = 0; k < trainer_count(); k++) names[k] = registry[k]->name;
+    return samarl_seterr_unknown("train.algo", name, "a trainer", names, trainer_count());
 }
 
 int trainer_check_name(const char *name)
