@@ -100,6 +100,7 @@ static int report_hops(const graph_t *g, const int32_t *part, part_stats_t *st, 
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    cli_register_sections();
     samarl_set_progname("samarl-partition");
     const int me = comm_rank();
     cli_opts_t o;

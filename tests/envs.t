@@ -122,6 +122,12 @@ done
 ok "toy: a trained policy runs, bit-identical on 1 and 3 ranks" \
   $PY "$here/h5same.py" "$TMP/tr.1.h5" "$TMP/tr.3.h5" "${VOLATILE[@]}"
 
+# Every program knows the sections trainers and environments declare.
+$SAMARL config --set graph.agents=50 --set reinforce.normalize=false >"$TMP/all.ini"
+ok "samarl-partition reads a config with the trainers' sections" \
+  $PARTITION -c "$TMP/all.ini" --parts 2 -o "$TMP/p.h5"
+ok "... and records them" bash -c "h5dump -a /config '$TMP/p.h5' | grep -q 'normalize = false'"
+
 # ---- bad input --------------------------------------------------------------------
 expect_error "an unknown env.name is refused on every rank, naming the choices" 2 \
   "env.name = 'nope' is not an environment; expected one of: dr, toy" \

@@ -156,6 +156,7 @@ static void surrogate_weights(void)
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    trainer_register_config(); /* as the programs do, before any configuration */
     surrogate_weights();
     const int nt = trainer_count();
     TAP_OK(nt >= 2, "the registry holds %d trainers", nt);

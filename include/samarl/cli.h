@@ -135,4 +135,10 @@ char *record_path_for(const char *h5path);
 /* "1.23 s", "45.6 ms", "789 us" */
 const char *cli_duration(double seconds, char *buf, size_t n);
 
+/* Not collective. Register the configuration sections that environments
+ * and trainers declare (environments first, then trainers, in registry
+ * order), once, before any configuration is made: each program's main does
+ * it first, and loading a configuration makes sure of it. */
+void cli_register_sections(void);
+
 #endif

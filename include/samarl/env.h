@@ -61,6 +61,8 @@ typedef struct env_table {
      * differed from the run file's (NULL: the same). */
     const char *policy_description;
 } env_table_t;
+/* A checkpoint stores field NAME as /state/NAME beside the run's own
+ * lambda, tracker, epoch_usage and last_slack: those names are taken. */
 typedef enum { ENV_FIELD_F32, ENV_FIELD_F64, ENV_FIELD_I64 } env_field_type_t;
 typedef struct env_field {
     const char *name;
@@ -77,8 +79,8 @@ typedef struct env env_t;
 typedef struct env_ops {
     const char *name;
     const char *summary; /* one line, for samarl list */
-    /* The environment's own [section] of the configuration, or NULL:
-     * registered with the configuration when the program starts (env.c). */
+    /* The environment's own [section] of the configuration, or NULL
+     * (registered by env_register_config). */
     const config_section_t *config;
     void *(*create)(const config_t *cfg, env_t *e);
     void (*destroy)(void *impl);
@@ -128,6 +130,9 @@ struct env {
  * until NULL (samarl list). */
 const env_ops_t *env_find(const char *name);
 const env_ops_t *env_registered(int k);
+/* Register every environment's own configuration section, in registry
+ * order, once; before any configuration is read (cli.c does it). */
+void env_register_config(void);
 /* SAMARL_OK when name is registered, else SAMARL_ERR with a message naming
  * the environments there are (for a command to refuse early). */
 int env_check_name(const char *name);

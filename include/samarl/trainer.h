@@ -39,8 +39,8 @@ typedef struct trainer_stats {
 typedef struct trainer_ops {
     const char *name;    /* the train.algo value */
     const char *summary; /* one line for listings */
-    /* The trainer's own [section] of the configuration, or NULL: registered
-     * with the configuration when the program starts (trainer.c). */
+    /* The trainer's own [section] of the configuration, or NULL (registered
+     * by trainer_register_config). */
     const config_section_t *config;
     /* Collective. The trainer's state beside ps (whose networks it trains);
      * env has train.copies copies. Refuses on every rank, before allocating,
@@ -73,6 +73,9 @@ const trainer_ops_t *trainer_at(int k);
 /* The trainer called name, or NULL. */
 const trainer_ops_t *trainer_find(const char *name);
 
+/* Register every trainer's own configuration section, in registry order,
+ * once; before any configuration is read (cli.c does it for the programs). */
+void trainer_register_config(void);
 /* SAMARL_OK when name is a registered trainer, else SAMARL_ERR with a
  * message naming the ones there are (for a command to refuse early). */
 int trainer_check_name(const char *name);

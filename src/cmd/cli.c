@@ -13,6 +13,7 @@
 #include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/h5io.h"
+#include "samarl/trainer.h"
 #include "samarl/version.h"
 
 static void usage_error(const cli_opts_t *o, const char *fmt, const char *arg)
@@ -125,8 +126,18 @@ void cli_opts_free(cli_opts_t *o)
     memset(o, 0, sizeof *o);
 }
 
+/* The sections the environments and trainers declare, known before the
+ * first configuration is read: environments first, then trainers, each in
+ * registry order, so every program dumps the same sections in one order. */
+void cli_register_sections(void)
+{
+    env_register_config();
+    trainer_register_config();
+}
+
 void cli_load_config(const cli_opts_t *o, config_t *cfg)
 {
+    cli_register_sections();
     char *text = NULL;
     int st = SAMARL_OK;
     if (o->config && comm_rank() == 0) st = config_read_file(o->config, &text);
@@ -207,6 +218,7 @@ static int config_same(const char *ckpt, const char *stored, const config_t *cfg
 
 void cli_restart_config(const cli_opts_t *o, const char *format, config_t *cfg, char **output)
 {
+    cli_register_sections();
     h5file_t *f;
     comm_check(h5io_open(o->restart, &f));
     char *fmt = NULL, *text = NULL, *out = NULL;

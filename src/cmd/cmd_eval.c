@@ -114,8 +114,11 @@ int cmd_eval(int argc, char **argv)
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.eval.copies, &env);
     policyset_t ps, br;
     policyset_init(&ps, &cfg, &env->spec, lg->n_owned, (int)cfg.eval.copies);
+    /* The best response beside it, where the environment has one (else its
+     * columns are NaN). */
+    const int has_best = env->spec.analytic;
     config_t brc = cfg;
-    brc.policy.type = POLICY_BESTRESPONSE;
+    brc.policy.type = has_best ? POLICY_BESTRESPONSE : POLICY_MLP;
     policyset_init(&br, &brc, &env->spec, lg->n_owned, (int)cfg.eval.copies);
     if (cfg.policy.type == POLICY_MLP)
         comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
@@ -133,7 +136,10 @@ int cmd_eval(int argc, char **argv)
     }
     for (int k = 0; k < nl; k++) {
         evaluate(&ps, env, cfg.run.seed, lam[k], steps, cfg.eval.greedy, 0, &pol[k]);
-        evaluate(&br, env, cfg.run.seed, lam[k], steps, cfg.eval.greedy, 0, &best[k]);
+        if (has_best)
+            evaluate(&br, env, cfg.run.seed, lam[k], steps, cfg.eval.greedy, 0, &best[k]);
+        else
+            best[k] = (eval_result_t){.usage = NAN, .served = NAN, .ret = NAN};
         if (me == 0) {
             double gap = (pol[k].ret - best[k].ret) / fabs(best[k].ret);
             printf("%8.4g | %10.5f %8.5f %10.5f | %10.5f %8.5f %10.5f | %+7.2f%%\n", lam[k],

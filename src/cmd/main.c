@@ -146,7 +146,7 @@ static void print_main_help(FILE *f)
     char list[1024];
     size_t used = 0, line = 0;
     const char *s;
-    for (int k = 0; (s = config_section_name(k)) && used + 32 < sizeof list; k++) {
+    for (int k = 0; (s = config_section_name(k)) && used + strlen(s) + 8 < sizeof list; k++) {
         const size_t w = strlen(s) + 3;
         if (line + w > 76) {
             used += (size_t)snprintf(list + used, sizeof list - used, "\n");
@@ -182,6 +182,7 @@ static const command_t *find_command(const char *name)
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    cli_register_sections();
     check_slurm_tasks();
     const int root = comm_rank() == 0;
     const char *cmd = argc > 1 ? argv[1] : NULL;

@@ -18,10 +18,11 @@ static const env_ops_t *const registry[] = {
 };
 enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
 
-/* Every environment's own configuration section is known before any
- * configuration is read. */
-__attribute__((constructor)) static void register_sections(void)
+void env_register_config(void)
 {
+    static int done;
+    if (done) return;
+    done = 1;
     for (int k = 0; k < N_ENVS; k++)
         if (registry[k]->config) config_register_section(registry[k]->config);
 }
@@ -61,6 +62,19 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
     SAMARL_ASSERT(e->spec.obs_dim > 0 && e->spec.obs_dim <= ENV_OBS_MAX);
     SAMARL_ASSERT(e->spec.action_kind != ENV_ACTION_DISCRETE ||
                   (e->spec.n_levels > 0 && e->spec.n_levels <= ENV_MAX_LEVELS));
+    /* What the interface can declare but the engine does not run yet is
+     * refused, not run as if it were separable, discrete, per-agent. */
+    const env_spec_t *sp = &e->spec;
+    const char *unsupported = sp->action_kind != ENV_ACTION_DISCRETE ? "continuous actions"
+                              : sp->reward_kind != ENV_REWARD_AGENT  ? "a team reward"
+                              : sp->hops != 0                        ? "steps that read neighbours"
+                              : sp->split != ENV_SPLIT_AGENTS ? "joint copies split across ranks"
+                              : sp->n_costs != 1              ? "more than one cost channel"
+                                                              : NULL;
+    if (unsupported)
+        comm_check(samarl_seterr("env.name = %s declares %s, which this version of samarl's "
+                                 "policies, trainers and run loop do not support yet",
+                                 ops->name, unsupported));
     e->n_levels = e->spec.n_levels;
     e->spec.analytic = ops->analytic != NULL;
     *out = e;

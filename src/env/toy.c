@@ -65,6 +65,8 @@ static void toy_destroy(void *impl)
 static void toy_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode)
 {
     toy_t *s = e->impl;
+    /* The need's counter holds (episode x copies + copy) above the step. */
+    SAMARL_ASSERT((episode + 1) * (uint64_t)e->copies < ((uint64_t)1 << (64 - TOY_STEP_BITS)));
     s->seed = run_seed;
     s->stream = toy_streams[src];
     s->episode = episode;

@@ -281,6 +281,7 @@ static const int n_builtin = (int)(sizeof builtin_keys / sizeof builtin_keys[0])
 static int *key_block;   /* [n_keys] registered section k + 1 of each key past the built-in */
 static size_t *ext_size; /* [n_ext] the registered sections' struct sizes */
 static int n_ext;
+static int configs_made; /* sections are registered before the first config_t */
 #define N_KEYS n_keys
 #define N_SECTIONS n_sections
 
@@ -916,6 +917,7 @@ static int validate(config_t *cfg)
 void config_defaults(config_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
+    configs_made = 1;
     cfg->origin = XZNEW(int, n_keys);
     cfg->ext = XZNEW(void *, n_ext > 0 ? n_ext : 1);
     for (int k = 0; k < n_ext; k++) cfg->ext[k] = xcalloc(1, ext_size[k] > 0 ? ext_size[k] : 1);
@@ -1050,7 +1052,7 @@ char *config_format(const config_t *cfg, int annotate)
         sb_printf(&sb, "%s[%s]\n", s ? "\n" : "", sections[s]);
         for (int i = 0; i < N_KEYS; i++) {
             if (strcmp(keys[i].section, sections[s]) != 0) continue;
-            char v[1024], org[512];
+            char v[CONFIG_VALUE_MAX + 64], org[512]; /* a whole string value */
             value_text(cfg, &keys[i], v, sizeof v);
             if (!annotate) {
                 sb_printf(&sb, "%s = %s\n", keys[i].name, v);
@@ -1113,6 +1115,9 @@ void config_free(config_t *cfg)
 
 void config_register_section(const config_section_t *sec)
 {
+    /* A config_t made before would have origin[] and ext[] too short. */
+    SAMARL_ASSERT(!configs_made);
+    SAMARL_ASSERT(strlen(sec->name) < 64); /* the parser's section and key buffers */
     for (int k = 0; k < n_sections; k++)
         if (strcmp(sections[k], sec->name) == 0)
             SAMARL_FATAL("config section [%s] registered twice", sec->name);
@@ -1121,6 +1126,7 @@ void config_register_section(const config_section_t *sec)
     key_block = xrealloc(key_block, sizeof(int) * (size_t)(n_keys + sec->n_keys));
     for (int i = 0; i < sec->n_keys; i++) {
         SAMARL_ASSERT(strcmp(sec->keys[i].section, sec->name) == 0);
+        SAMARL_ASSERT(strlen(sec->keys[i].name) < 64 && sec->keys[i].def); /* no run.seed default */
         t[n_keys + i] = sec->keys[i];
         key_block[n_keys + i] = n_ext + 1;
     }

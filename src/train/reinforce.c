@@ -5,8 +5,9 @@
  *   grad mean_s A_s log pi(a_s | o_s)  (+ train.entropy x the entropy),
  * with A_s the discounted return from step s, normalised per agent (the
  * mean is the baseline). No critic, no clipping, no epochs: the actors'
- * update of ppo_common.c with one epoch of one minibatch, whose ratio is 1,
- * so the clipped surrogate's gradient is exactly the policy gradient.
+ * update of ppo_common.c with one epoch of one minibatch, whose ratio is 1
+ * (to rounding: the update's batch need not give the collection's bits), so
+ * the clip never binds and the surrogate's gradient is the policy gradient.
  * Per-agent networks learn alone; a shared one from the exact sum over every
  * agent, as ppo's. */
 #include <math.h>

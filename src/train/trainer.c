@@ -16,10 +16,11 @@ static const trainer_ops_t *const registry[] = {
     &trainer_reinforce,
 };
 
-/* Every trainer's own configuration section is known before any
- * configuration is read. */
-__attribute__((constructor)) static void register_sections(void)
+void trainer_register_config(void)
 {
+    static int done;
+    if (done) return;
+    done = 1;
     for (int k = 0; k < trainer_count(); k++)
         if (registry[k]->config) config_register_section(registry[k]->config);
 }
