@@ -175,7 +175,7 @@ asan:
 
 # Valgrind memcheck over single-rank commands and the unit tests, on the
 # normal build (-O2 -g); logs in $(BUILD)/memcheck.
-memcheck: format-check tests
+memcheck: tests
 	SAMARL_BUILD=$(BUILD) MPIRUN=$(MPIRUN) bash tests/sanitizers/memcheck.sh
 # Fuzzing (tests/fuzz/README.md): the library again in $(FUZZ_BUILD), built by
 # clang under mpicc (OMPI_CC) with libFuzzer's coverage and ASan + UBSan.
