@@ -152,6 +152,7 @@ static void toy_analytic(const env_t *e, lidx_t i, int64_t t, const float *lambd
     const toy_t *s = e->impl;
     (void)defer_hours; /* nothing is deferred here */
     const int K = e->n_levels;
+    SAMARL_ASSERT(K >= 1 && K <= ENV_MAX_LEVELS);
     for (int j = 0; j < e->copies; j++) {
         const double nd = need(e, i, j, t);
         double score[ENV_MAX_LEVELS], best = -INFINITY;

@@ -258,8 +258,10 @@ int khop_create(const lgraph_t *lg, int hops, khop_method_t method, int max_widt
         ng++;
     }
     /* Rows fetched for layers 1..hops-1, as (gid, owner) entries. */
-    int64_t *row_of = NULL; /* [ng] first entry of ghost j's row, or -1 */
-    int64_t *row_len = NULL;
+    /* [ng] first entry of ghost j's row, or -1, and its length (grown per
+     * layer; hops = 1 fetches no rows) */
+    int64_t *row_of = XZNEW(int64_t, 1);
+    int64_t *row_len = XZNEW(int64_t, 1);
     int64_t ecap = 16, ne = 0;
     kentry_t *ent = XNEW(kentry_t, ecap);
     int64_t layer_lo = 0, layer_hi = ng;
@@ -313,7 +315,6 @@ int khop_create(const lgraph_t *lg, int hops, khop_method_t method, int max_widt
                 nsend += deg[s];
             }
         kentry_t *reply = XNEW(kentry_t, nsend + 1);
-        s = 0;
         int64_t e_out = 0;
         for (int64_t a = 0; a < na; a++) {
             gidx_t pos = graph_find(lg->gid, no, asked[a]);

@@ -59,20 +59,20 @@ static double reinforce_bytes(const config_t *cfg, const policyset_t *ps, const 
 
 static void *reinforce_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
-    reinforce_t *p = XZNEW(reinforce_t, 1);
-    p->cfg = *cfg;
-    p->rc = *(const reinforce_config_t *)config_section_values(cfg, "reinforce");
-    p->cfg.train.epochs = 1;
-    p->cfg.train.minibatches = 1;
-    double need = reinforce_bytes(&p->cfg, ps, env), node_need, avail;
+    config_t one = *cfg;
+    one.train.epochs = 1;
+    one.train.minibatches = 1;
+    double need = reinforce_bytes(&one, ps, env), node_need, avail;
     int node_ranks, rc = SAMARL_OK;
     if (!comm_memory_fits(need, &node_need, &node_ranks, &avail))
         rc = samarl_seterr("train.algo = reinforce needs about %.3g GB on this node (%d rank%s), "
                            "but MemAvailable is %.3g GB: spread the agents over more nodes, or "
                            "use fewer train.copies or a shorter env.horizon",
                            node_need / 1e9, node_ranks, node_ranks > 1 ? "s" : "", avail / 1e9);
-    if (rc != SAMARL_OK) free(p);
-    comm_check(rc); /* before allocating anything more */
+    comm_check(rc); /* before allocating anything */
+    reinforce_t *p = XZNEW(reinforce_t, 1);
+    p->cfg = one;
+    p->rc = *(const reinforce_config_t *)config_section_values(cfg, "reinforce");
     p->env = env;
     p->ps = ps;
     ppo_actors_init(&p->a, &p->cfg, env, ps, 0, FXSUM_NEAREST_32);
