@@ -133,6 +133,10 @@ expect_error "an unknown env.name is refused on every rank, naming the choices" 
   "env.name = 'nope' is not an environment; expected one of: dr, toy" \
   $SAMARL run "${TOY[@]}" --set env.name=nope -o "$TMP/x.h5"
 ok "... and leaves no output" test ! -e "$TMP/x.h5"
+expect_error "samarl config refuses an unknown env.name too" 1 \
+  "env.name = 'nope' is not an environment" $SAMARL config --set env.name=nope
+expect_error "--dry-run refuses an unknown train.algo" 1 \
+  "train.algo = 'nope' is not a trainer" $SAMARL train --set train.algo=nope --dry-run
 expect_error "an unknown train.algo is refused before any set-up, naming the trainers" 2 \
   "train.algo = 'nope' is not a trainer; expected one of: ppo, mappo-l, reinforce" \
   $SAMARL train "${TT[@]}" --set train.algo=nope -o "$TMP/x.h5"

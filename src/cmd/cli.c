@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "samarl/comm.h"
+#include "samarl/dual.h"
 #include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/h5io.h"
@@ -135,6 +136,16 @@ void cli_register_sections(void)
     trainer_register_config();
 }
 
+/* Collective. The names the registries decide (env.name, train.algo,
+ * dual.mode) are checked like every other value when a configuration is
+ * loaded: samarl config and --dry-run refuse them too. */
+static void check_registered_names(const config_t *cfg)
+{
+    comm_check(env_check_name(cfg->env.name));
+    comm_check(trainer_check_name(cfg->train.algo));
+    comm_check(dual_check_name(cfg->dual.mode));
+}
+
 void cli_load_config(const cli_opts_t *o, config_t *cfg)
 {
     cli_register_sections();
@@ -150,6 +161,7 @@ void cli_load_config(const cli_opts_t *o, config_t *cfg)
     st = config_parse(cfg, o->config, text, o->sets, o->n_sets);
     free(text);
     comm_check(st);
+    check_registered_names(cfg);
 }
 
 /* "section.key = value" lines of a formatted config, without comments and
@@ -240,6 +252,7 @@ void cli_restart_config(const cli_opts_t *o, const char *format, config_t *cfg, 
         cli_load_config(o, cfg);
     } else {
         comm_check(config_parse(cfg, o->restart, text, o->sets, o->n_sets));
+        check_registered_names(cfg);
     }
     comm_check_root(comm_rank() == 0 ? config_same(o->restart, text, cfg) : SAMARL_OK, 0);
     free(text);
@@ -423,7 +436,6 @@ const char *cli_prologue(int argc, char **argv, const cli_command_t *c, void *ct
         comm_check(samarl_seterr("%s continues the %s writing '%s', not '%s': drop -o or pass "
                                  "-o %s",
                                  o->restart, c->job, restart_out, o->output, restart_out));
-    if (c->env) comm_check(env_check_name(cfg->env.name));
     if (c->check) c->check(o, cfg, ctx);
     const char *out = o->restart ? restart_out : o->output ? o->output : c->default_output;
     cli_check_inputs(o, cfg, c->env, out);

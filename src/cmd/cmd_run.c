@@ -88,7 +88,6 @@ enum { RUN_BATCH = 256 };
 static void run_check(cli_opts_t *o, const config_t *cfg, void *ctx)
 {
     char **ck_policy = ctx;
-    comm_check(dual_check_name(cfg->dual.mode));
     const int mlp = cfg->policy.type == POLICY_MLP;
     if (o->restart && mlp && !o->policy) {
         h5file_t *f;

@@ -92,7 +92,6 @@ static void train_check(cli_opts_t *o, const config_t *cfg, void *ctx)
     if (cfg->policy.type != POLICY_MLP)
         comm_check(samarl_seterr("policy.type = bestresponse needs no training (it is analytic); "
                                  "set policy.type = mlp to train networks"));
-    comm_check(trainer_check_name(cfg->train.algo));
 }
 
 int cmd_train(int argc, char **argv)
