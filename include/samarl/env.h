@@ -179,9 +179,8 @@ int env_stuck(const env_t *e, lidx_t i);
 /* The price of usage in copy j at step t (0 without one). */
 float env_price(const env_t *e, int j, int64_t t);
 
-/* Whether the environment has an analytic policy, and its actions (see
- * env_ops_t.analytic). */
-int env_has_analytic(const env_t *e);
+/* The analytic policy's actions (env_ops_t.analytic; e->spec.analytic says
+ * whether there is one). */
 void env_analytic_act(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
                       double defer_hours, const double *u, uint8_t *action);
 

@@ -156,11 +156,6 @@ float env_price(const env_t *e, int j, int64_t t)
     return e->ops->price ? e->ops->price(e, j, t) : 0.0f;
 }
 
-int env_has_analytic(const env_t *e)
-{
-    return e->ops->analytic != NULL;
-}
-
 void env_analytic_act(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
                       double defer_hours, const double *u, uint8_t *action)
 {
