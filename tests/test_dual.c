@@ -9,6 +9,7 @@
 #include "samarl/blockmap.h"
 #include "samarl/comm.h"
 #include "samarl/config.h"
+#include "samarl/consensus.h"
 #include "samarl/dual.h"
 #include "samarl/h5io.h"
 #include "samarl/halo.h"
@@ -40,22 +41,39 @@ static double weight(const graph_t *g, gidx_t i, gidx_t j)
     return 1.0 / (1.0 + (double)(di > dj ? di : dj));
 }
 
-/* Serial x <- W^K x, Metropolis weights 1/(1+max(d_i,d_j)). */
-static void serial_mix(const graph_t *g, double *x, int rounds)
+/* Share weights of the weighted case (any positive scale), and the same
+ * normalised to mean 1 as dual.c does. */
+static double share_of(gidx_t g)
+{
+    return 0.05 + 3.0 * (double)((g * 5) % 7) / 6.0;
+}
+static double NU[N_AGENTS];
+
+/* Serial x <- W^K x, Metropolis weights 1/(1+max(d_i,d_j)), scaled by
+ * min(nu_i, nu_j) / nu_i where nu is given (consensus_weight_nodes). */
+static void serial_mix_nu(const graph_t *g, const double *nu, double *x, int rounds)
 {
     double *tmp = malloc(sizeof(double) * (size_t)g->n);
     for (int r = 0; r < rounds; r++) {
         for (gidx_t i = 0; i < g->n; i++) {
-            double s = 0;
-            for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) s += weight(g, i, g->adj[e]);
-            double acc = (1.0 - s) * x[i];
-            for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++)
-                acc += weight(g, i, g->adj[e]) * x[g->adj[e]];
-            tmp[i] = acc;
+            double s = 0, acc = 0;
+            for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
+                const gidx_t j = g->adj[e];
+                double w = weight(g, i, j);
+                if (nu) w *= (nu[i] < nu[j] ? nu[i] : nu[j]) / nu[i];
+                s += w;
+                acc += w * x[j];
+            }
+            tmp[i] = (1.0 - s) * x[i] + acc;
         }
         memcpy(x, tmp, sizeof(double) * (size_t)g->n);
     }
     free(tmp);
+}
+
+static void serial_mix(const graph_t *g, double *x, int rounds)
+{
+    serial_mix_nu(g, NULL, x, rounds);
 }
 
 static double pos(double v)
@@ -65,7 +83,8 @@ static double pos(double v)
 
 /* The serial state of every agent and the rule's update, written out. */
 typedef struct {
-    double lam[N_AGENTS], y[N_AGENTS], sold[N_AGENTS], u[N_AGENTS];
+    double lam[N_AGENTS], mu[N_AGENTS], y[N_AGENTS], sold[N_AGENTS], u[N_AGENTS];
+    const double *nu; /* share weights (mean 1), NULL: equal */
 } ref_t;
 
 static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
@@ -78,35 +97,44 @@ static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
         for (int i = 0; i < N_AGENTS; i++) tot += r->u[i];
         const double l = pos(r->lam[0] + ETA * (tot - CAPACITY) / N_AGENTS);
         for (int i = 0; i < N_AGENTS; i++) r->lam[i] = l;
-    } else if (!strcmp(rule, "consensus")) {
+    } else if (!strcmp(rule, "consensus-paper")) {
         for (int i = 0; i < N_AGENTS; i++) r->lam[i] += ETA * (r->u[i] - s);
         serial_mix(g, r->lam, (int)K);
         for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->lam[i]);
+    } else if (!strcmp(rule, "consensus")) {
+        for (int i = 0; i < N_AGENTS; i++) {
+            const double nu = r->nu ? r->nu[i] : 1.0;
+            r->mu[i] += ETA * (r->u[i] - s * nu) / nu;
+        }
+        serial_mix_nu(g, r->nu, r->mu, (int)K);
+        for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->mu[i]);
     } else if (!strcmp(rule, "tracking")) {
         for (int i = 0; i < N_AGENTS; i++) {
-            const double sl = r->u[i] - s;
+            const double nu = r->nu ? r->nu[i] : 1.0;
+            const double sl = (r->u[i] - s * nu) / nu;
             r->y[i] += sl - r->sold[i];
             r->sold[i] = sl;
-            r->lam[i] += ETA * r->y[i];
+            r->mu[i] += ETA * r->y[i];
         }
-        serial_mix(g, r->y, (int)K);
-        serial_mix(g, r->lam, (int)K);
-        for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->lam[i]);
+        serial_mix_nu(g, r->nu, r->y, (int)K);
+        serial_mix_nu(g, r->nu, r->mu, (int)K);
+        for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->mu[i]);
     } /* none and fixed: nothing moves */
 }
 
 static void make_config(config_t *cfg, const char *mode)
 {
-    char sets[6][64];
-    char *argv[6];
+    char sets[7][64];
+    char *argv[7];
     snprintf(sets[0], sizeof sets[0], "dual.mode=%s", mode);
     snprintf(sets[1], sizeof sets[1], "dual.eta=%.17g", ETA);
     snprintf(sets[2], sizeof sets[2], "dual.lambda0=%.17g", LAMBDA0);
     snprintf(sets[3], sizeof sets[3], "dual.epoch=%" PRId64, T0);
     snprintf(sets[4], sizeof sets[4], "dual.rounds=%" PRId64, K);
     snprintf(sets[5], sizeof sets[5], "consensus.sigma_iters=5000");
-    for (int k = 0; k < 6; k++) argv[k] = sets[k];
-    if (config_parse(cfg, NULL, NULL, argv, 6) != SAMARL_OK)
+    snprintf(sets[6], sizeof sets[6], "consensus.sigma_tol=1e-14");
+    for (int k = 0; k < 7; k++) argv[k] = sets[k];
+    if (config_parse(cfg, NULL, NULL, argv, 7) != SAMARL_OK)
         SAMARL_FATAL("config: %s", samarl_errmsg());
 }
 
@@ -165,33 +193,37 @@ int main(int argc, char **argv)
     const int P = comm_size(), me = comm_rank();
 
     /* ---- registry ---- */
-    static const char *const names[] = {"none",    "fixed",     "local",
-                                        "central", "consensus", "tracking"};
+    static const char *const names[] = {"none",      "fixed",           "local",   "central",
+                                        "consensus", "consensus-paper", "tracking"};
+    enum { N_NAMES = 7 };
     int n_rules = 0, found = 1;
     while (dual_rule_at(n_rules)) n_rules++;
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < N_NAMES; k++) {
         const dual_rule_t *r = dual_rule_find(names[k]);
         found &= r != NULL && !strcmp(r->name, names[k]) && r->start != NULL && r->summary != NULL;
     }
-    TAP_OK(n_rules == 6 && found, "the registry lists the six rules (%d), each found by name",
+    TAP_OK(n_rules == N_NAMES && found, "the registry lists the seven rules (%d), each found by name",
            n_rules);
     TAP_OK(!dual_rule_find("pushsum") && !dual_rule_find("") && !dual_rule_find("Consensus"),
            "an unknown rule name is refused");
     int every = 1;
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < N_NAMES; k++) {
         config_t c;
         make_config(&c, names[k]);
         every &= dual_rule_of(&c) == dual_rule_find(names[k]);
         config_free(&c);
     }
     TAP_OK(every, "every value of dual.mode names its rule");
-    const dual_rule_t *tr = dual_rule_find("tracking"), *co = dual_rule_find("consensus");
-    int shape = tr->width == 2 && co->width == 1 && tr->needs_consensus && co->needs_consensus;
+    const dual_rule_t *tr = dual_rule_find("tracking"), *co = dual_rule_find("consensus"),
+                      *cp = dual_rule_find("consensus-paper");
+    int shape = tr->width == 2 && co->width == 1 && cp->width == 1 && tr->needs_consensus &&
+                co->needs_consensus && cp->needs_consensus && tr->weighted && co->weighted &&
+                !cp->weighted;
     for (int k = 0; k < 4; k++) {
         const dual_rule_t *r = dual_rule_find(names[k]);
-        shape &= r->width == 1 && !r->needs_consensus;
+        shape &= r->width == 1 && !r->needs_consensus && !r->weighted;
     }
-    TAP_OK(shape, "widths (2 for tracking) and which rules mix");
+    TAP_OK(shape, "widths (2 for tracking), which rules mix, which take share weights");
 
     /* ---- updates against the formulas ---- */
     graph_t *g = NULL;
@@ -211,15 +243,29 @@ int main(int argc, char **argv)
     char path[1024];
     snprintf(path, sizeof path, "%s/samarl_test_dual_%" PRId64 ".ckpt", tmpdir, pid);
 
-    for (int k = 0; k < 6; k++) {
-        const char *rule = names[k];
+    double shsum = 0;
+    for (int i = 0; i < N_AGENTS; i++) shsum += share_of(i);
+    for (int i = 0; i < N_AGENTS; i++) NU[i] = share_of(i) * N_AGENTS / shsum;
+    double *shares = malloc(sizeof(double) * (size_t)(lg->n_owned > 0 ? lg->n_owned : 1));
+    for (lidx_t i = 0; i < lg->n_owned; i++) shares[i] = share_of(lg->gid[i]);
+    /* Every rule with equal shares, and the weighted rules with shares. */
+    static const struct {
+        const char *rule;
+        int weighted;
+    } cases[] = {{"none", 0},      {"fixed", 0},           {"local", 0},
+                 {"central", 0},   {"consensus", 0},       {"consensus", 1},
+                 {"tracking", 0},  {"tracking", 1},        {"consensus-paper", 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *rule = cases[k].rule;
+        const int wtd = cases[k].weighted;
         make_config(&cfg, rule);
         dual_t *d;
-        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, &d);
+        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, &d);
         ref_t r;
         memset(&r, 0, sizeof r);
+        r.nu = wtd ? NU : NULL;
         const double l0 = strcmp(rule, "none") != 0 ? LAMBDA0 : 0.0;
-        for (int i = 0; i < N_AGENTS; i++) r.lam[i] = l0;
+        for (int i = 0; i < N_AGENTS; i++) r.lam[i] = r.mu[i] = l0;
         TAP_OK(agrees(d, lg, &r), "%s: every agent starts at %g", rule, l0);
         int ok = 1, moved = 0, clamped = 0;
         for (int e = 0; e < EPOCHS; e++) {
@@ -230,13 +276,23 @@ int main(int argc, char **argv)
                 clamped |= r.lam[i] == 0;
             }
         }
-        TAP_OK(ok, "%s: %d epochs of the update = the formula (to %g), statistics too", rule,
-               EPOCHS, TOL);
+        TAP_OK(ok, "%s%s: %d epochs of the update = the formula (to %g), statistics too", rule,
+               wtd ? " (shares)" : "", EPOCHS, TOL);
         if (strcmp(rule, "none") != 0 && strcmp(rule, "fixed") != 0)
             TAP_OK(moved && clamped, "%s: the multipliers moved and max(0, .) clamped", rule);
         const double bound = dual_bound(d);
-        TAP_OK(dual_rule(d)->needs_consensus ? isfinite(bound) && bound >= 0 : isnan(bound),
-               "%s: disagreement bound %g (NaN unless the rule mixes)", rule, bound);
+        const dual_stats_t *ds = dual_stats(d);
+        const double rhoK = dual_contraction_bound(d);
+        if (dual_rule(d)->needs_consensus) {
+            TAP_OK(isfinite(bound) && bound >= 0 && rhoK > 0 && rhoK < 1,
+                   "%s%s: bound %g, sigma^K %g", rule, wtd ? " (shares)" : "", bound, rhoK);
+            TAP_OK(ds->cmax > 0 && ds->cmax <= rhoK * (1 + 1e-9) && ds->drift <= 1e-14,
+                   "%s%s: every epoch's contraction %.6f <= sigma^K %.6f, the weighted mean kept "
+                   "(moved %.2g)",
+                   rule, wtd ? " (shares)" : "", ds->cmax, rhoK, ds->drift);
+        } else {
+            TAP_OK(isnan(bound) && isnan(ds->cmax), "%s: no bound or contraction (NaN)", rule);
+        }
 
         /* Checkpoint: a state saved mid-run and loaded into a fresh one
          * continues with the same bits as the uninterrupted state. */
@@ -248,7 +304,7 @@ int main(int argc, char **argv)
         dual_write_state(d, f, bm, N_AGENTS);
         comm_check(h5io_commit(&f));
         dual_t *d2;
-        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, &d2);
+        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, &d2);
         comm_check(h5io_open(path, &f));
         int st = dual_read_stats(d2, f);
         if (st == SAMARL_OK) st = dual_check_state(f, path, N_AGENTS);
@@ -271,6 +327,30 @@ int main(int argc, char **argv)
         config_free(&cfg);
     }
 
+    /* ---- the mixing check fails on broken weights ---- */
+    {
+        make_config(&cfg, "consensus");
+        dual_t *d;
+        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, shares, &d);
+        /* Break W: a third of the rows put more weight on themselves than
+         * what makes their row sum one. */
+        double *ws = (double *)consensus_self_weights(dual_consensus(d));
+        for (lidx_t i = 0; i < lg->n_owned; i++)
+            if (lg->gid[i] % 3 == 0) ws[i] += 0.4;
+        ref_t r;
+        memset(&r, 0, sizeof r);
+        steps(d, lg, "consensus", g, &r, 0, EPOCHS * T0);
+        const dual_stats_t *st = dual_stats(d);
+        TAP_OK(st->cmax > dual_contraction_bound(d) * (1 + 1e-9) || st->drift > 1e-14,
+               "broken mixing weights fail the check: contraction %.6f vs sigma^K %.6f, "
+               "weighted mean moved %.3g",
+               st->cmax, dual_contraction_bound(d), st->drift);
+        TAP_OK(st->drift > 1e-6, "broken weights move the weighted mean (%.3g)", st->drift);
+        dual_destroy(&d);
+        config_free(&cfg);
+    }
+
+    free(shares);
     halo_destroy(&h);
     lgraph_destroy(&lg);
     graph_destroy(&g);

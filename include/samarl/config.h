@@ -22,6 +22,7 @@ typedef enum { GRAPH_FORMAT_METIS, GRAPH_FORMAT_EDGELIST } graph_format_t;
 typedef enum { PARTITION_METIS, PARTITION_BLOCK, PARTITION_FILE } partition_method_t;
 typedef enum { HALO_P2P, HALO_NEIGHBOR } halo_method_t;
 typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
+typedef enum { SHARE_DEMAND, SHARE_EQUAL } share_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
@@ -70,6 +71,7 @@ typedef struct config {
         int64_t peak_start, peak_end;
         char *levels; /* "0,0.5,1,..." */
         char *nodes, *nodes_column, *profiles;
+        int negative_loads; /* 0: count as zero, 1: refuse */
     } env;
     struct {
         int type;    /* policy_type_t */
@@ -98,6 +100,7 @@ typedef struct config {
     } eval;
     struct {
         int weights; /* weights_t */
+        int share;   /* share_t */
         char *mode;  /* a registered dual rule (dual.h) */
         double eta, lambda0;
         int64_t epoch, rounds;

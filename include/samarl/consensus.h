@@ -72,9 +72,21 @@ void consensus_track(consensus_t *c, double *z, const double *r_new, const doubl
 /* y = W x on owned rows; x's ghosts must be current. No communication. */
 void consensus_apply_local(const consensus_t *c, const double *x, double *y);
 
-/* Collective, reproducible (same bits on any rank count), width-1 vectors. */
+/* Collective. Node weights nu_i > 0 ([n_owned]; copied): the mixing matrix
+ * becomes W_ij = W0_ij min(nu_i, nu_j) / nu_i on edges, W_ii = 1 - sum_j W_ij,
+ * where W0 is the matrix of `weights`. Rows still sum to one (constants are
+ * kept), nu' W = nu' (the weighted sum sum_i nu_i x_i is kept instead of the
+ * plain sum), and W is self-adjoint in <x, y> = sum_i nu_i x_i y_i, so
+ * averaging converges to the nu-weighted mean at rate sigma, now taken in
+ * that inner product (J = 1 nu' / sum nu). consensus_mean, _disagreement and
+ * _sigma then use nu. W0's self weights are at least 1/(1 + d_i), and the
+ * new ones are no smaller, so W stays nonnegative. Uniform nu gives W0. */
+void consensus_weight_nodes(consensus_t *c, const double *nu);
+
+/* Collective, reproducible (same bits on any rank count), width-1 vectors.
+ * The mean: sum nu_i x_i / sum nu_i (nu = 1 without node weights). */
 double consensus_mean(const consensus_t *c, const double *x);
-/* ||x - mean 1|| / sqrt(N); *mean gets the mean if not NULL. */
+/* sqrt(sum nu_i (x_i - mean)^2 / sum nu_i); *mean gets the mean if not NULL. */
 double consensus_disagreement(const consensus_t *c, const double *x, double *mean);
 
 /* Collective. sigma = max |eigenvalue| of W - J, by power iteration on

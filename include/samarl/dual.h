@@ -1,21 +1,36 @@
 /* Dual-update rules: how samarl run's agents set the multipliers lambda_i
- * they act on (DESIGN.md §5). One table of operations per rule, a registry
- * keyed by dual.mode, and the dual state every rule works on.
+ * they act on (DESIGN.md §5, docs/theory.md). One table of operations per
+ * rule, a registry keyed by dual.mode, and the dual state every rule works on.
  *
  * Every dual.epoch = T0 steps each agent has its mean usage over the epoch,
- * u_i, and the share of capacity s = C / N; rule by rule:
- *   none       lambda_i = 0 throughout
- *   fixed      lambda_i = dual.lambda0 throughout
- *   local      lambda_i = max(0, lambda_i + eta (u_i - s))   (no messages)
- *   central    lambda = max(0, lambda + eta (sum_i u_i - C) / N), one exact
- *              value from a reproducible all-reduce            (the oracle)
- *   consensus  lambda = max(0, W^K l), l_i = lambda_i + eta (u_i - s)
- *   tracking   v_i = y_i + (u_i - s) - (the same of the last epoch),
- *              y = W^K v, lambda = max(0, W^K (lambda + eta v)): consensus
- *              with the slack replaced by y, a dynamic-average estimate of
- *              the network's slack (gradient tracking)
+ * u_i, and its share of capacity s nu_i, s = C / N, with share weights nu_i
+ * of mean 1 (the environment's demand scales under dual.share = demand, 1
+ * under equal). The step slack is g_i = (u_i - s nu_i) / nu_i, so that
+ * sum_i nu_i g_i = sum_i u_i - C. Rule by rule:
+ *   none             lambda_i = 0 throughout
+ *   fixed            lambda_i = dual.lambda0 throughout
+ *   local            lambda_i = max(0, lambda_i + eta (u_i - s))   (no messages)
+ *   central          lambda = max(0, lambda + eta (sum_i u_i - C) / N), one
+ *                    exact value from a reproducible all-reduce   (the oracle)
+ *   consensus        mu = W_nu^K (mu + eta g), lambda = max(0, mu): the
+ *                    unprojected multiplier is what is averaged, and W_nu
+ *                    (consensus_weight_nodes) keeps sum_i nu_i mu_i, so the
+ *                    weighted mean of mu takes exactly central's step
+ *   consensus-paper  lambda = max(0, W^K (lambda + eta (u - s))): the paper's
+ *                    rule as written (nu = 1, projected after mixing)
+ *   tracking         v_i = y_i + g_i - (the same of the last epoch),
+ *                    y = W_nu^K v, mu = W_nu^K (mu + eta v), lambda = max(0, mu):
+ *                    consensus with the slack replaced by y, a dynamic-average
+ *                    estimate of the network's slack (gradient tracking)
  * W is consensus.h's mixing matrix, K = dual.rounds, rounds numbered across
  * the run (epoch e mixes rounds e K .. e K + K - 1, under [faults]).
+ *
+ * Checks, every epoch of a rule that mixes: the disagreement D (the
+ * nu-weighted RMS deviation of the carried multiplier from its weighted
+ * mean) after the K rounds is at most sigma^K times D before them, and the
+ * weighted mean does not move; without faults both hold for every vector
+ * when W is right (docs/theory.md). The bound B <- sigma^K (B + eta G_e),
+ * G_e the disagreement of the step direction, is above D at every epoch.
  *
  * Determinism: every update is element-wise in owned order, mixing and
  * global sums go through consensus.h and reprosum.h, so the multipliers
@@ -30,6 +45,7 @@
 
 #include "samarl/blockmap.h"
 #include "samarl/config.h"
+#include "samarl/consensus.h"
 #include "samarl/h5io.h"
 #include "samarl/halo.h"
 #include "samarl/partition.h"
@@ -41,6 +57,7 @@ typedef struct dual_rule {
     const char *summary; /* one line, for listings */
     int width;           /* doubles per agent in the exchanged state (the halo's width) */
     int needs_consensus; /* mixes with graph neighbours: a consensus engine, sigma, a bound */
+    int weighted;        /* takes the share weights of dual.share (else nu = 1) */
     /* The multiplier every agent starts from. */
     double (*start)(const config_t *cfg);
     /* Collective. The end of the epoch that ends with step t: the new
@@ -60,23 +77,28 @@ const dual_rule_t *dual_rule_of(const config_t *cfg);
  * naming the rules there are (for a command to refuse early). */
 int dual_check_name(const char *name);
 
-/* Statistics of the multipliers acted on (from the last epoch's end), and
- * G, the largest RMS deviation of the agents' epoch usage from its mean so
- * far (rules that mix only, for the disagreement bound). */
+/* Statistics of the multipliers acted on (from the last epoch's end); for
+ * rules that mix (NaN otherwise): G's largest value, the bound B on the
+ * disagreement of the carried multiplier, the largest per-epoch contraction
+ * D_after / D_before and the largest move of the weighted mean by mixing. */
 typedef struct dual_stats {
-    double lmean, lmin, lmax, dis, gmax;
+    double lmean, lmin, lmax, dis, gmax, bound, cmax, drift;
 } dual_stats_t;
 
 /* Collective. The state of cfg's rule for lg's owned agents (of n_global in
- * all) under capacity C: every multiplier at the rule's start. Rules that
- * mix create their consensus engine on `halo` (its width at least the
- * rule's) and estimate sigma (consensus.sigma_iters > 0; rank 0 warns when
- * it did not converge). */
+ * all) under capacity C: every multiplier at the rule's start. `shares`
+ * ([n_owned], positive, any scale; NULL: equal) are the share weights the
+ * weighted rules use under dual.share = demand. Rules that mix create their
+ * consensus engine on `halo` (its width at least the rule's) and estimate
+ * sigma (consensus.sigma_iters > 0; rank 0 warns when it did not converge). */
 void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n_global,
-                 double capacity, dual_t **out);
+                 double capacity, const double *shares, dual_t **out);
 void dual_destroy(dual_t **d);
 
 const dual_rule_t *dual_rule(const dual_t *d);
+/* The consensus engine of a rule that mixes (NULL otherwise): for reports
+ * and tests. */
+consensus_t *dual_consensus(const dual_t *d);
 /* [n_owned] the multipliers the agents act on. */
 const double *dual_lambda(const dual_t *d);
 /* [n_owned] each agent's usage so far in the epoch: the caller adds every
@@ -86,16 +108,20 @@ const dual_stats_t *dual_stats(const dual_t *d);
 /* sigma of the mixing matrix (NaN where not estimated), its power
  * iterations and residual. */
 double dual_sigma(const dual_t *d, int64_t *iterations, double *residual);
-/* eta G sigma^K / (1 - sigma^K): the bound on the disagreement; NaN for
- * rules that do not mix or where sigma is unknown. */
+/* B, the bound on the disagreement of the carried multiplier (see above);
+ * NaN for rules that do not mix or where sigma is unknown. */
 double dual_bound(const dual_t *d);
+/* sigma^K, the bound on every epoch's contraction D_after / D_before. */
+double dual_contraction_bound(const dual_t *d);
 
 /* Collective. After step t: at the end of an epoch, the rule's update. */
 void dual_step_end(dual_t *d, int64_t t);
 
 /* Checkpoints. Collective. Root attributes lambda_mean, lambda_min,
- * lambda_max, disagreement, gmax; per-agent datasets /state/lambda,
- * /state/tracker (tracking's y, zeros for the other rules), /state/epoch_usage
+ * lambda_max, disagreement, gmax, disagreement_bound, contraction_max and
+ * mixing_drift_max; per-agent datasets /state/lambda, /state/mu (the carried
+ * multiplier), /state/tracker (tracking's y, zeros for the other rules),
+ * /state/epoch_usage
  * and /state/last_slack, at the agents' gids so that a checkpoint restarts on
  * any number of ranks. The read functions return SAMARL_ERR with a message
  * (naming `path`, the file) on a missing or misshapen entry, reading nothing

@@ -103,6 +103,9 @@ typedef struct env_ops {
      * (samarl run's "postponers"). */
     void (*pending_agents)(const env_t *e, lidx_t i0, int m, float *out);
     int (*stuck)(const env_t *e, lidx_t i);
+    /* Optional: agent i's weight in sharing the capacity C, any positive
+     * scale (its expected demand); NULL: equal shares. */
+    double (*share)(const env_t *e, lidx_t i);
     /* Optional: the price of usage in copy j at step t (samarl run's energy cost). */
     float (*price)(const env_t *e, int j, int64_t t);
     /* Optional: an analytic policy (policy.type = bestresponse): actions of
@@ -176,6 +179,8 @@ int env_field(env_t *e, int k, env_field_t *out);
  * notion; whether agent i's backlog no longer clears (0 without it). */
 void env_pending_agents(const env_t *e, lidx_t i0, int m, float *out);
 int env_stuck(const env_t *e, lidx_t i);
+/* Agent i's capacity-share weight (1 without the notion). */
+double env_share(const env_t *e, lidx_t i);
 /* The price of usage in copy j at step t (0 without one). */
 float env_price(const env_t *e, int j, int64_t t);
 

@@ -40,7 +40,7 @@ enum {
 /* What the run carries from step to step for its summary: sums over the
  * second half of the run (steps T/2 .. T-1) and the backlog at its ends. */
 typedef struct runfile_sums {
-    double usage2, served2, arrived2, cost2, reward2, dis2;
+    double usage2, served2, arrived2, cost2, reward2, dis2, lmean2;
     double backlog_half, backlog_end;
     int64_t over2; /* steps over capacity */
 } runfile_sums_t;
@@ -85,6 +85,12 @@ typedef struct runfile_summary {
     double avg_slack_ratio, violation_ratio, fulfilled, postponers, backlog_growth;
     double energy_cost, reward, lambda_mean, lambda_min, lambda_max, disagreement;
     double disagreement_mean, bound, sigma, sigma_res, wall, rate;
+    double lambda_mean2;      /* the mean multiplier averaged over the second half */
+    double contraction_max;   /* largest per-epoch D_after / D_before */
+    double contraction_bound; /* sigma^K, which it must not exceed */
+    double mixing_drift_max;  /* largest move of the weighted mean by mixing */
+    double gmax;              /* largest disagreement of a step direction */
+    int contraction_ok;       /* contraction_max <= sigma^K (1 + 1e-9); 1 where nothing mixes */
     int64_t steps, agent_steps, sigma_it;
 } runfile_summary_t;
 

@@ -144,7 +144,10 @@ int cmd_run(int argc, char **argv)
     policyset_init(&ps, &cfg, &env->spec, n, RUN_BATCH);
     if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
     dual_t *dual;
-    dual_create(&cfg, lg, s.halo, s.n, env->capacity, &dual);
+    double *shares = XNEW(double, n > 0 ? n : 1);
+    for (lidx_t i = 0; i < n; i++) shares[i] = env_share(env, i);
+    dual_create(&cfg, lg, s.halo, s.n, env->capacity, shares, &dual);
+    free(shares);
     const dual_stats_t *ds = dual_stats(dual);
     const double *lam = dual_lambda(dual);
     double *gsum = dual_usage(dual);

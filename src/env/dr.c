@@ -159,16 +159,27 @@ static int load_scales(const config_t *cfg, gidx_t n_global, double *scale)
                            cfg->env.nodes, cfg->env.nodes_column, cols);
         goto done;
     }
-    double sum = 0;
+    double sum = 0, neg = 0;
+    gidx_t n_neg = 0;
     for (gidx_t i = 0; i < n_global; i++) {
-        if (load[i] < 0) {
-            rc = samarl_seterr("%s: agent %" PRIdG ": %s = %g is negative (loads must be >= 0; "
-                               "generators are not agents)",
+        if (load[i] < 0 && cfg->env.negative_loads) {
+            rc = samarl_seterr("%s: agent %" PRIdG ": %s = %g is negative (loads must be >= 0 "
+                               "under env.negative_loads = error; 'zero' counts them as zero)",
                                cfg->env.nodes, i, cfg->env.nodes_column, load[i]);
             goto done;
         }
+        if (load[i] < 0) {
+            n_neg++;
+            neg += load[i];
+            continue;
+        }
         sum += load[i];
     }
+    if (n_neg > 0)
+        fprintf(stderr,
+                "samarl: note: %s: %" PRIdG " agents have a negative %s (%.4g in all, generators "
+                "at load buses); counted as zero load (env.negative_loads = zero)\n",
+                cfg->env.nodes, n_neg, cfg->env.nodes_column, neg);
     if (!(sum > 0)) {
         rc = samarl_seterr("%s: every %s is zero (expected some load)", cfg->env.nodes,
                            cfg->env.nodes_column);
@@ -176,7 +187,7 @@ static int load_scales(const config_t *cfg, gidx_t n_global, double *scale)
     }
     double mean = sum / (double)n_global;
     for (gidx_t i = 0; i < n_global; i++) {
-        double a = load[i] / mean;
+        double a = (load[i] > 0 ? load[i] : 0) / mean;
         scale[i] = a < cfg->env.min_scale ? cfg->env.min_scale : a;
     }
 done:
@@ -324,6 +335,13 @@ static void dr_begin_episode(env_t *env, uint64_t run_seed, env_noise_t src, uin
 static inline int64_t hour_index(const dr_env_t *e, int j, int64_t t)
 {
     return (e->start[j] + t) % e->n_hours;
+}
+
+/* Capacity is shared in proportion to the demand scale a_i. */
+static double dr_share(const env_t *env, lidx_t i)
+{
+    const dr_env_t *e = env->impl;
+    return e->a[i];
 }
 
 static float dr_price(const env_t *env, int j, int64_t t)
@@ -672,6 +690,7 @@ const env_ops_t env_dr_ops = {
     .field = dr_field,
     .pending_agents = dr_pending_agents,
     .stuck = dr_stuck,
+    .share = dr_share,
     .price = dr_price,
     .analytic = dr_bestresponse,
 };

@@ -151,6 +151,11 @@ int env_stuck(const env_t *e, lidx_t i)
     return e->ops->stuck ? e->ops->stuck(e, i) : 0;
 }
 
+double env_share(const env_t *e, lidx_t i)
+{
+    return e->ops->share ? e->ops->share(e, i) : 1.0;
+}
+
 float env_price(const env_t *e, int j, int64_t t)
 {
     return e->ops->price ? e->ops->price(e, j, t) : 0.0f;

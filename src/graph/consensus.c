@@ -53,6 +53,9 @@ struct consensus {
     double *work2;  /* [n_local * max_width] third buffer: the round before */
     uint8_t *fate;  /* [nnz] what became of each incoming message this round */
     uint8_t *quiet; /* [n_local] agents silent this round */
+    /* Node weights nu (consensus_weight_nodes), or NULL: uniform. */
+    double *nu;     /* [n_owned] */
+    double nu_sum;  /* sum over all agents */
 };
 
 static void chunks_build(const consensus_t *c, const lidx_t *rows, lidx_t n, chunks_t *ch);
@@ -395,12 +398,41 @@ void consensus_apply_local(const consensus_t *c, const double *x, double *y)
     for (lidx_t i = 0; i < c->lg->n_owned; i++) y[i] = row1(c, i, x);
 }
 
+/* Collective. sum_i nu_i a_i b_i over all agents for k pairs (a[q], b[q]);
+ * b[q] NULL: sum nu_i a_i. nu = 1 without node weights. Exact sums. */
+static void wsums(const consensus_t *c, int k, const double *const *a, const double *const *b,
+                  double *out)
+{
+    reprosum_t s[3];
+    SAMARL_ASSERT(k <= 3);
+    for (int q = 0; q < k; q++) {
+        reprosum_init(&s[q]);
+        for (lidx_t i = 0; i < c->lg->n_owned; i++) {
+            double v = b[q] ? a[q][i] * b[q][i] : a[q][i];
+            reprosum_add(&s[q], c->nu ? c->nu[i] * v : v);
+        }
+    }
+    reprosum_allreduce(s, k);
+    for (int q = 0; q < k; q++) out[q] = reprosum_value(&s[q]);
+}
+
+static double nu_total(const consensus_t *c)
+{
+    return c->nu ? c->nu_sum : (double)c->lg->n_global;
+}
+
 double consensus_mean(const consensus_t *c, const double *x)
 {
     timer_start(TIMER_REDUCE);
-    double s = reprosum_global(x, (size_t)c->lg->n_owned);
+    double s;
+    if (c->nu) {
+        const double *a[1] = {x}, *b[1] = {NULL};
+        wsums(c, 1, a, b, &s);
+    } else {
+        s = reprosum_global(x, (size_t)c->lg->n_owned);
+    }
     timer_stop(TIMER_REDUCE);
-    return s / (double)c->lg->n_global;
+    return s / nu_total(c);
 }
 
 double consensus_disagreement(const consensus_t *c, const double *x, double *mean)
@@ -409,28 +441,46 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
     timer_start(TIMER_REDUCE);
     reprosum_t s;
     reprosum_init(&s);
-    reprosum_add_sqdev(&s, x, (size_t)c->lg->n_owned, mu);
+    if (c->nu)
+        for (lidx_t i = 0; i < c->lg->n_owned; i++) {
+            const double dv = x[i] - mu;
+            reprosum_add(&s, c->nu[i] * dv * dv);
+        }
+    else
+        reprosum_add_sqdev(&s, x, (size_t)c->lg->n_owned, mu);
     reprosum_allreduce(&s, 1);
-    double d = sqrt(reprosum_value(&s) / (double)c->lg->n_global);
+    double d = sqrt(reprosum_value(&s) / nu_total(c));
     timer_stop(TIMER_REDUCE);
     if (mean) *mean = mu;
     return d;
 }
 
+/* With node weights, W is self-adjoint in <x, y> = sum nu_i x_i y_i, so the
+ * power iteration runs in that inner product and J is the nu-weighted mean:
+ * the same code, nu = 1 without weights. */
 double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol, int64_t *iters,
                        double *residual, sigma_progress_fn progress, void *ctx)
 {
     const lgraph_t *lg = c->lg;
     const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
-    const double N = (double)lg->n_global;
+    const double N = nu_total(c);
     double *v = XZNEW(double, nl > 0 ? nl : 1), *z = XZNEW(double, nl > 0 ? nl : 1);
+    double *r = XZNEW(double, n > 0 ? n : 1);
     timer_start(TIMER_SIGMA);
     for (lidx_t i = 0; i < n; i++)
         v[i] = rng_uniform(seed, RNG_STREAM_SIGMA, (uint64_t)lg->gid[i], 0) - 0.5;
     /* v <- (v - mean) / norm */
-    double mu = reprosum_global(v, (size_t)n) / N;
-    for (lidx_t i = 0; i < n; i++) v[i] -= mu;
-    double nv = sqrt(reprosum_global_sqdev(v, (size_t)n, 0.0));
+    double sv[2];
+    {
+        const double *a[1] = {v}, *b[1] = {NULL};
+        wsums(c, 1, a, b, sv);
+    }
+    for (lidx_t i = 0; i < n; i++) v[i] -= sv[0] / N;
+    {
+        const double *a[1] = {v}, *b[1] = {v};
+        wsums(c, 1, a, b, sv);
+    }
+    double nv = sqrt(sv[0]);
     for (lidx_t i = 0; i < n; i++) v[i] /= nv > 0 ? nv : 1.0;
 
     double rho = 0.0, res = INFINITY;
@@ -439,26 +489,20 @@ double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double t
         it++;
         memcpy(z, v, sizeof(double) * (size_t)n);
         consensus_mix(c, z, 1, 2); /* z = W^2 v; on mean-zero v, (W-J)^2 v = W^2 v - mean */
-        reprosum_t s[2];
-        reprosum_init(&s[0]);
-        reprosum_init(&s[1]);
-        reprosum_add_array(&s[0], z, (size_t)n);
-        for (lidx_t i = 0; i < n; i++) reprosum_add(&s[1], z[i] * v[i]);
-        reprosum_allreduce(s, 2);
-        double zbar = reprosum_value(&s[0]) / N;
-        rho = reprosum_value(&s[1]); /* v'(W-J)^2 v, as sum(v) = 0 */
-        reprosum_t t[2];
-        reprosum_init(&t[0]);
-        reprosum_init(&t[1]);
+        double s2[2];
+        const double *a2[2] = {z, z}, *b2[2] = {NULL, v};
+        wsums(c, 2, a2, b2, s2);
+        double zbar = s2[0] / N;
+        rho = s2[1]; /* <v, (W-J)^2 v>, as v has mean 0 */
         for (lidx_t i = 0; i < n; i++) {
             z[i] -= zbar;
-            double r = z[i] - rho * v[i];
-            reprosum_add(&t[0], r * r);
-            reprosum_add(&t[1], z[i] * z[i]);
+            r[i] = z[i] - rho * v[i];
         }
-        reprosum_allreduce(t, 2);
-        res = sqrt(reprosum_value(&t[0]));
-        double nz = sqrt(reprosum_value(&t[1]));
+        double t2[2];
+        const double *a3[2] = {r, z}, *b3[2] = {r, z};
+        wsums(c, 2, a3, b3, t2);
+        res = sqrt(t2[0]);
+        double nz = sqrt(t2[1]);
         if (!(nz > 0)) { /* W = J on this start vector: sigma 0 */
             rho = 0.0;
             res = 0.0;
@@ -471,9 +515,42 @@ double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double t
     timer_stop(TIMER_SIGMA);
     free(v);
     free(z);
+    free(r);
     if (iters) *iters = it;
     if (residual) *residual = res;
     return sqrt(rho > 0 ? rho : 0.0);
+}
+
+void consensus_weight_nodes(consensus_t *c, const double *nu)
+{
+    const lgraph_t *lg = c->lg;
+    const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    const int64_t nnz = lg->rowptr[n];
+    double *wl = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
+    for (lidx_t i = 0; i < n; i++) {
+        SAMARL_ASSERT(nu[i] > 0 && isfinite(nu[i]));
+        wl[i] = nu[i];
+    }
+    halo_exchange(c->halo, wl, 1);
+    double *ew = XNEW(double, nnz > 0 ? nnz : 1);
+    for (lidx_t i = 0; i < n; i++) {
+        double sum = 0.0; /* in gid order, like every row sum here */
+        for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
+            const double wi = wl[i], wj = wl[lg->col[e]];
+            ew[e] = edge_weight(c, e) * (wi < wj ? wi : wj) / wi;
+            sum += ew[e];
+        }
+        c->wself[i] = 1.0 - sum;
+    }
+    free(c->w);
+    c->w = ew;
+    free(c->widx); /* the lockstep chunks need indexed weights: rows go one by one */
+    c->widx = NULL;
+    free(c->nu);
+    c->nu = XNEW(double, n > 0 ? n : 1);
+    memcpy(c->nu, nu, sizeof(double) * (size_t)n);
+    c->nu_sum = reprosum_global(c->nu, (size_t)n);
+    free(wl);
 }
 
 const double *consensus_self_weights(const consensus_t *c)
@@ -498,6 +575,7 @@ void consensus_destroy(consensus_t **cp)
     free(c->w);
     free(c->work);
     free(c->work2);
+    free(c->nu);
     free(c->fate);
     free(c->quiet);
     free(c);

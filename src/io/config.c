@@ -135,6 +135,9 @@ static const key_spec_t builtin_keys[] = {
      "mean, gives the scales a_i"},
     {"env", "nodes_column", KT_STR, OFF(env.nodes_column), "pd_mw", 0, 0, 0, 0, NULL,
      "env.nodes: the column holding each agent's load"},
+    {"env", "negative_loads", KT_ENUM, OFF(env.negative_loads), "zero", 0, 0, 0, 0, "zero|error",
+     "env.nodes: a negative load (a generator at a load bus) counts as zero load, with a note "
+     "of how many (zero), or is refused (error)"},
     {"env", "profiles", KT_STR, OFF(env.profiles), "", 0, 0, 0, 0, NULL,
      "a CityLearn-format profile CSV (columns price, load_b1..load_bK): agent gid follows "
      "building gid mod K with its own day offset, and prices follow the price column"},
@@ -219,12 +222,18 @@ static const key_spec_t builtin_keys[] = {
     {"dual", "weights", KT_ENUM, OFF(dual.weights), "metropolis", 0, 0, 0, 0,
      "metropolis|maxdegree",
      "consensus weights: Metropolis-Hastings 1/(1+max(d_i,d_j)), or 1/(1+d_max)"},
+    {"dual", "share", KT_ENUM, OFF(dual.share), "demand", 0, 0, 0, 0, "demand|equal",
+     "each agent's share of capacity in consensus and tracking: in proportion to its demand "
+     "scale (demand), or C/N each (equal, the paper's); the mixing weights follow the shares"},
     {"dual", "mode", KT_STR, OFF(dual.mode), "consensus", 0, 0, 0, 0, NULL,
-     "how agents set their multipliers: dual step + K consensus rounds (consensus), plus "
-     "gradient tracking of the slack (tracking), own slack only (local), one exact global "
-     "multiplier (central, the oracle), dual.lambda0 always (fixed), or 0 (none)"},
+     "how agents set their multipliers: dual step + K consensus rounds on the unprojected "
+     "multiplier (consensus), the paper's rule as written (consensus-paper), plus gradient "
+     "tracking of the slack (tracking), own slack only (local), one exact global multiplier "
+     "(central, the oracle), dual.lambda0 always (fixed), or 0 (none); 'samarl list' "
+     "explains each"},
     {"dual", "eta", KT_REAL, OFF(dual.eta), "0.05", 0, 1e6, 1, 0, NULL,
-     "dual step size: lambda_i += eta (mean usage over the epoch - C/N), in $/kWh per kWh"},
+     "dual step size: mu_i += eta (u_i - s_i) / nu_i, u_i the mean usage over the epoch, s_i its "
+     "share of capacity, nu_i its share weight (mean 1); in $/kWh per kWh"},
     {"dual", "epoch", KT_INT, OFF(dual.epoch), "1", 1, 1e9, 0, 0, NULL,
      "steps per dual epoch T0: one dual step (and K rounds) every T0 steps"},
     {"dual", "rounds", KT_INT, OFF(dual.rounds), "5", 0, 1e6, 0, 0, NULL,

@@ -21,17 +21,20 @@ struct dual {
     int width;
     double N, C, share, eta; /* agents, capacity, C / N, step size */
     int64_t T0, K;           /* steps per epoch, rounds per epoch */
-    /* What the rules that mix exchange, with ghost room for the halo; in
-     * tracking, lambda interleaved with the slack tracker y:
-     * x[2i] = lambda_i, x[2i+1] = y_i. */
+    /* What the rules that mix exchange, with ghost room for the halo: the
+     * carried multiplier (unprojected mu in consensus and tracking, lambda
+     * itself in consensus-paper), in tracking interleaved with the slack
+     * tracker y: x[2i] = mu_i, x[2i+1] = y_i. */
     double *x;
     double *lam;  /* [n] what the agents act on */
+    double *nu;   /* [n] share weights nu_i, mean 1 (all 1 unless weighted) */
     double *gsum; /* [n] usage so far in the epoch */
-    double *sold; /* [n] tracking: the slack u_i - s of the last epoch */
-    double *dev;  /* [n] the epoch's mean usage u_i (for G, too) */
+    double *sold; /* [n] tracking: the step slack of the last epoch */
+    double *dev;  /* [n] the epoch's mean usage u_i, then the step slack g_i */
+    double *col;  /* [n] scratch: x's first column */
     consensus_t *cons;
     consensus_faults_t faults;
-    double sigma, sigma_res, bound_factor;
+    double sigma, sigma_res, rhoK; /* sigma, its estimate's residual, sigma^K */
     int64_t sigma_it;
     dual_stats_t st;
 };
@@ -49,23 +52,50 @@ static void epoch_usage(dual_t *d)
     timer_stop(TIMER_DUAL);
 }
 
-/* G: the RMS deviation of the epoch usage from its network mean, kept at
- * its largest (only where the bound it feeds is finite). */
-static void track_g(dual_t *d)
+/* g = the step slack of each agent: (u_i - s nu_i) / nu_i, which is the
+ * paper's u_i - s where nu = 1. Sums nu_i g_i = sum_i u_i - C exactly. */
+static void step_slack(dual_t *d)
 {
-    if (d->cons && isfinite(d->bound_factor)) {
-        double gd = consensus_disagreement(d->cons, d->dev, NULL);
-        if (gd > d->st.gmax) d->st.gmax = gd;
-    }
+    timer_start(TIMER_DUAL);
+    for (lidx_t i = 0; i < d->n; i++)
+        d->dev[i] = (d->dev[i] - d->share * d->nu[i]) / d->nu[i];
+    timer_stop(TIMER_DUAL);
+}
+
+/* The disagreement (nu-weighted RMS deviation from the nu-weighted mean) of
+ * x's first column, and its mean. */
+static double col_disagreement(dual_t *d, double *mean)
+{
+    if (d->width == 1) return consensus_disagreement(d->cons, d->x, mean);
+    for (lidx_t i = 0; i < d->n; i++) d->col[i] = d->x[(size_t)i * d->width];
+    return consensus_disagreement(d->cons, d->col, mean);
 }
 
 /* K rounds of mixing on x (numbered across the run: the epoch ending at
- * step t has rounds t / T0 * K ...), then lambda = max(0, x's first column). */
-static void mix_and_project(dual_t *d, int64_t t)
+ * step t has rounds t / T0 * K ...), checked: the disagreement of the
+ * carried multiplier before (D0) and after (D1) must shrink by sigma^K at
+ * least, and its weighted mean must not move (both hold for any x when W is
+ * the matrix sigma was measured for and no fault acts). G is the
+ * disagreement the step brought in (the step direction's). The bound
+ * B <- sigma^K (B + eta G) follows the disagreement from above. */
+static void mix_checked(dual_t *d, int64_t t, double G)
 {
+    double m0, m1;
+    const double D0 = col_disagreement(d, &m0);
     timer_start(TIMER_CONSENSUS);
     consensus_mix_faulty(d->cons, d->x, d->width, (int)d->K, t / d->T0 * d->K, &d->faults);
     timer_stop(TIMER_CONSENSUS);
+    const double D1 = col_disagreement(d, &m1);
+    if (D0 > 0 && D1 / D0 > d->st.cmax) d->st.cmax = D1 / D0;
+    const double dm = fabs(m1 - m0);
+    if (dm > d->st.drift) d->st.drift = dm;
+    if (G > d->st.gmax) d->st.gmax = G;
+    d->st.bound = d->rhoK * (d->st.bound + d->eta * G);
+}
+
+/* lambda = max(0, x's first column). */
+static void project(dual_t *d)
+{
     for (lidx_t i = 0; i < d->n; i++) {
         const double l = d->x[(size_t)i * d->width];
         d->lam[i] = l > 0 ? l : 0;
@@ -140,48 +170,78 @@ static void central_update(dual_t *d, int64_t t)
     timer_stop(TIMER_REDUCE);
 }
 
-/* The paper's rule: a local dual step, then K rounds of averaging. */
-static void consensus_update(dual_t *d, int64_t t)
+/* The paper's rule, literally: a local dual step from lambda, K rounds of
+ * averaging, then max(0, .). The projection after mixing adds mass to the
+ * network mean wherever it clips, and nothing takes it back. */
+static void consensus_paper_update(dual_t *d, int64_t t)
 {
     epoch_usage(d);
-    track_g(d);
+    step_slack(d); /* nu = 1 for this rule */
     timer_start(TIMER_DUAL);
-    for (lidx_t i = 0; i < d->n; i++) d->x[i] = d->lam[i] + d->eta * (d->dev[i] - d->share);
+    for (lidx_t i = 0; i < d->n; i++) d->x[i] = d->lam[i] + d->eta * d->dev[i];
     timer_stop(TIMER_DUAL);
-    mix_and_project(d, t);
+    const double G = consensus_disagreement(d->cons, d->dev, NULL);
+    mix_checked(d, t, G);
+    project(d);
     stats_spread(d);
 }
 
-/* Gradient tracking: y follows the network's mean slack by dynamic average
- * consensus and replaces the agent's own slack in the dual step. */
+/* Consensus on the unprojected multiplier mu with share-weighted mixing:
+ * mu <- W_nu^K (mu + eta g), lambda = max(0, mu) only where it is used.
+ * The weighted mean of mu then takes exactly the central step. */
+static void consensus_update(dual_t *d, int64_t t)
+{
+    epoch_usage(d);
+    step_slack(d);
+    timer_start(TIMER_DUAL);
+    for (lidx_t i = 0; i < d->n; i++) d->x[i] += d->eta * d->dev[i];
+    timer_stop(TIMER_DUAL);
+    const double G = consensus_disagreement(d->cons, d->dev, NULL);
+    mix_checked(d, t, G);
+    project(d);
+    stats_spread(d);
+}
+
+/* Gradient tracking on top of consensus: y follows the network's weighted
+ * mean step slack by dynamic average consensus and replaces the agent's own
+ * slack in the step; mu and y mix in the same K rounds. */
 static void tracking_update(dual_t *d, int64_t t)
 {
     epoch_usage(d);
-    track_g(d);
+    step_slack(d);
     timer_start(TIMER_DUAL);
     for (lidx_t i = 0; i < d->n; i++) {
-        const double sl = d->dev[i] - d->share;
+        const double sl = d->dev[i];
         double y = d->x[2 * (size_t)i + 1] + sl - d->sold[i];
         d->sold[i] = sl;
         d->x[2 * (size_t)i + 1] = y;
-        d->x[2 * (size_t)i] = d->lam[i] + d->eta * y;
+        d->x[2 * (size_t)i] += d->eta * y;
+        d->dev[i] = y; /* the step direction, for G */
     }
     timer_stop(TIMER_DUAL);
-    mix_and_project(d, t);
+    const double G = consensus_disagreement(d->cons, d->dev, NULL);
+    mix_checked(d, t, G);
+    project(d);
     stats_spread(d);
 }
 
 static const dual_rule_t rules[] = {
-    {"consensus", "dual step + K rounds of averaging with the graph neighbours (the paper)", 1, 1,
-     start_lambda0, consensus_update},
-    {"tracking", "consensus with the slack replaced by a gradient-tracking estimate", 2, 1,
+    {"consensus",
+     "dual step + K rounds of averaging with the graph neighbours, on the unprojected "
+     "multiplier, weighted by the agents' shares (the default)",
+     1, 1, 1, start_lambda0, consensus_update},
+    {"consensus-paper",
+     "the paper's rule as written: dual step, K rounds of plain averaging, max(0, .) after "
+     "mixing (drifts where agents differ)",
+     1, 1, 0, start_lambda0, consensus_paper_update},
+    {"tracking", "consensus with the slack replaced by a gradient-tracking estimate", 2, 1, 1,
      start_lambda0, tracking_update},
-    {"local", "own slack only, no communication (independent learners)", 1, 0, start_lambda0,
+    {"local", "own slack only, no communication (independent learners)", 1, 0, 0, start_lambda0,
      local_update},
-    {"central", "one exact multiplier from a reproducible all-reduce (the oracle)", 1, 0,
+    {"central", "one exact multiplier from a reproducible all-reduce (the oracle)", 1, 0, 0,
      start_lambda0, central_update},
-    {"fixed", "dual.lambda0 throughout", 1, 0, start_lambda0, NULL},
-    {"none", "lambda = 0 throughout", 1, 0, start_zero, NULL},
+    {"fixed", "dual.lambda0 throughout", 1, 0, 0, start_lambda0, NULL},
+    {"none", "lambda = 0 throughout", 1, 0, 0, start_zero, NULL},
 };
 enum { N_RULES = (int)(sizeof rules / sizeof rules[0]) };
 
@@ -215,7 +275,7 @@ const dual_rule_t *dual_rule_of(const config_t *cfg)
 /* ---- the state ---------------------------------------------------------------- */
 
 void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n_global,
-                 double capacity, dual_t **out)
+                 double capacity, const double *shares, dual_t **out)
 {
     dual_t *d = XZNEW(dual_t, 1);
     d->rule = dual_rule_of(cfg);
@@ -229,9 +289,18 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     d->K = cfg->dual.rounds;
     d->sigma = NAN;
     d->sigma_res = NAN;
+    const lidx_t n = d->n, nl = n + lg->n_ghost;
+    d->nu = XNEW(double, n > 0 ? n : 1);
+    const int weighted = d->rule->weighted && shares && cfg->dual.share == SHARE_DEMAND;
+    for (lidx_t i = 0; i < n; i++) d->nu[i] = weighted ? shares[i] : 1.0;
+    if (weighted) { /* to mean 1, so that eta keeps its units */
+        const double sum = reprosum_global(d->nu, (size_t)n);
+        for (lidx_t i = 0; i < n; i++) d->nu[i] *= d->N / sum;
+    }
     consensus_faults_from_config(cfg, &d->faults);
     if (d->rule->needs_consensus) {
         d->cons = consensus_create(lg, halo, (weights_t)cfg->dual.weights);
+        if (weighted) consensus_weight_nodes(d->cons, d->nu);
         if (cfg->consensus.sigma_iters > 0) {
             d->sigma =
                 consensus_sigma(d->cons, cfg->run.seed, cfg->consensus.sigma_iters,
@@ -245,17 +314,17 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
                         d->sigma, d->sigma_it, d->sigma_res);
         }
     }
-    const double sK = pow(d->sigma, (double)d->K);
-    d->bound_factor = cfg->dual.eta * sK / (1.0 - sK);
+    d->rhoK = pow(d->sigma, (double)d->K);
 
-    const lidx_t n = d->n, nl = n + lg->n_ghost;
     d->x = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)d->width);
     d->lam = XZNEW(double, n > 0 ? n : 1);
     d->gsum = XZNEW(double, n > 0 ? n : 1);
     d->sold = XZNEW(double, n > 0 ? n : 1);
     d->dev = XZNEW(double, n > 0 ? n : 1);
+    d->col = XZNEW(double, n > 0 ? n : 1);
     const double l0 = d->rule->start(cfg);
     d->st = (dual_stats_t){.lmean = l0, .lmin = l0, .lmax = l0};
+    if (!d->cons) d->st.bound = d->st.cmax = d->st.drift = d->st.gmax = NAN;
     for (lidx_t i = 0; i < n; i++) d->lam[i] = d->x[(size_t)i * d->width] = l0;
     *out = d;
 }
@@ -270,6 +339,8 @@ void dual_destroy(dual_t **dp)
     free(d->gsum);
     free(d->sold);
     free(d->dev);
+    free(d->col);
+    free(d->nu);
     free(d);
     *dp = NULL;
 }
@@ -277,6 +348,11 @@ void dual_destroy(dual_t **dp)
 const dual_rule_t *dual_rule(const dual_t *d)
 {
     return d->rule;
+}
+
+consensus_t *dual_consensus(const dual_t *d)
+{
+    return d->cons;
 }
 
 const double *dual_lambda(const dual_t *d)
@@ -303,7 +379,12 @@ double dual_sigma(const dual_t *d, int64_t *iterations, double *residual)
 
 double dual_bound(const dual_t *d)
 {
-    return d->cons ? d->bound_factor * d->st.gmax : NAN;
+    return d->st.bound;
+}
+
+double dual_contraction_bound(const dual_t *d)
+{
+    return d->rhoK;
 }
 
 void dual_step_end(dual_t *d, int64_t t)
@@ -317,18 +398,22 @@ static const struct {
     const char *name;
     size_t off;
 } stat_fields[] = {
-    {"lambda_mean", offsetof(dual_stats_t, lmean)}, {"lambda_min", offsetof(dual_stats_t, lmin)},
-    {"lambda_max", offsetof(dual_stats_t, lmax)},   {"disagreement", offsetof(dual_stats_t, dis)},
+    {"lambda_mean", offsetof(dual_stats_t, lmean)},
+    {"lambda_min", offsetof(dual_stats_t, lmin)},
+    {"lambda_max", offsetof(dual_stats_t, lmax)},
+    {"disagreement", offsetof(dual_stats_t, dis)},
     {"gmax", offsetof(dual_stats_t, gmax)},
+    {"disagreement_bound", offsetof(dual_stats_t, bound)},
+    {"contraction_max", offsetof(dual_stats_t, cmax)},
+    {"mixing_drift_max", offsetof(dual_stats_t, drift)},
 };
 enum { N_STATS = (int)(sizeof stat_fields / sizeof stat_fields[0]) };
 
-/* Per-agent state, in file order. The tracker goes through a contiguous
- * copy of x's second column; x's first column is rewritten before every
- * mix, so it is not carried. */
-enum { ST_LAMBDA, ST_TRACKER, ST_USAGE, ST_SLACK, ST_COUNT };
-static const char *const state_names[ST_COUNT] = {"/state/lambda", "/state/tracker",
-                                                  "/state/epoch_usage", "/state/last_slack"};
+/* Per-agent state, in file order. The carried multiplier mu and the
+ * tracker go through contiguous copies of x's columns. */
+enum { ST_LAMBDA, ST_MU, ST_TRACKER, ST_USAGE, ST_SLACK, ST_COUNT };
+static const char *const state_names[ST_COUNT] = {
+    "/state/lambda", "/state/mu", "/state/tracker", "/state/epoch_usage", "/state/last_slack"};
 
 void dual_write_stats(const dual_t *d, h5file_t *f)
 {
@@ -352,13 +437,17 @@ int dual_read_stats(dual_t *d, h5file_t *f)
 
 void dual_write_state(dual_t *d, h5file_t *f, blockmap_t *bm, gidx_t n_global)
 {
-    double *y = XZNEW(double, d->n > 0 ? d->n : 1);
-    if (d->width == 2)
-        for (lidx_t i = 0; i < d->n; i++) y[i] = d->x[2 * (size_t)i + 1];
-    double *const a[ST_COUNT] = {d->lam, y, d->gsum, d->sold};
+    const size_t n1 = d->n > 0 ? (size_t)d->n : 1;
+    double *mu = XZNEW(double, n1), *y = XZNEW(double, n1);
+    for (lidx_t i = 0; i < d->n; i++) {
+        mu[i] = d->x[(size_t)i * d->width];
+        if (d->width == 2) y[i] = d->x[2 * (size_t)i + 1];
+    }
+    double *const a[ST_COUNT] = {d->lam, mu, y, d->gsum, d->sold};
     for (int k = 0; k < ST_COUNT; k++)
         blockmap_write_h5(bm, f, state_names[k], H5IO_F64, n_global, a[k], "",
                           "checkpointed state");
+    free(mu);
     free(y);
 }
 
@@ -377,10 +466,14 @@ int dual_check_state(h5file_t *f, const char *path, gidx_t n_global)
 
 void dual_read_state(dual_t *d, h5file_t *f, blockmap_t *bm)
 {
-    double *y = XZNEW(double, d->n > 0 ? d->n : 1);
-    double *const a[ST_COUNT] = {d->lam, y, d->gsum, d->sold};
+    const size_t n1 = d->n > 0 ? (size_t)d->n : 1;
+    double *mu = XZNEW(double, n1), *y = XZNEW(double, n1);
+    double *const a[ST_COUNT] = {d->lam, mu, y, d->gsum, d->sold};
     for (int k = 0; k < ST_COUNT; k++) blockmap_read_h5(bm, f, state_names[k], H5IO_F64, a[k]);
-    if (d->width == 2)
-        for (lidx_t i = 0; i < d->n; i++) d->x[2 * (size_t)i + 1] = y[i];
+    for (lidx_t i = 0; i < d->n; i++) {
+        d->x[(size_t)i * d->width] = mu[i];
+        if (d->width == 2) d->x[2 * (size_t)i + 1] = y[i];
+    }
+    free(mu);
     free(y);
 }

@@ -11,6 +11,7 @@
 
 #include "samarl/blockmap.h"
 #include "samarl/comm.h"
+#include "samarl/consensus.h"
 #include "samarl/error.h"
 #include "samarl/h5io.h"
 #include "samarl/strbuf.h"
@@ -295,6 +296,7 @@ void runfile_sums_add(runfile_sums_t *rs, const double v[RUNFILE_SERIES], int64_
         rs->cost2 += v[RUNFILE_COST];
         rs->reward2 += v[RUNFILE_REWARD];
         rs->dis2 += v[RUNFILE_DIS];
+        rs->lmean2 += v[RUNFILE_LMEAN];
         rs->over2 += v[RUNFILE_USAGE] > v[RUNFILE_CAPACITY];
     }
     if (t == half) rs->backlog_half = v[RUNFILE_BACKLOG];
@@ -331,6 +333,14 @@ void runfile_summarise(runfile_summary_t *m, const runfile_sums_t *rs, const set
     m->disagreement = ds->dis;
     m->disagreement_mean = rs->dis2 / nh;
     m->bound = dual_bound(d);
+    m->lambda_mean2 = rs->lmean2 / nh;
+    m->contraction_max = ds->cmax;
+    m->contraction_bound = dual_contraction_bound(d);
+    m->mixing_drift_max = ds->drift;
+    m->gmax = ds->gmax;
+    /* sigma approaches from below to its tolerance; 1e-9 leaves room for
+     * that and for rounding, far below what wrong weights do. */
+    m->contraction_ok = !(m->contraction_max > m->contraction_bound * (1 + 1e-9));
     m->sigma = dual_sigma(d, &m->sigma_it, &m->sigma_res);
     m->wall = wall;
     m->rate = wall > 0 ? (double)done / wall : 0;
@@ -348,10 +358,22 @@ void runfile_print_summary(const runfile_summary_t *m, const dual_t *d, const co
     printf("  energy cost            %.4f $ per agent per step\n", m->energy_cost);
     printf("  lambda final           mean %.4f  min %.4f  max %.4f  $/kWh\n", m->lambda_mean,
            m->lambda_min, m->lambda_max);
+    printf("  lambda mean            %.4f $/kWh over the second half\n", m->lambda_mean2);
     printf("  disagreement           final %.3g  mean %.3g", m->disagreement, m->disagreement_mean);
     if (dual_rule(d)->needs_consensus)
         printf("  bound %.3g (sigma %.4f, K %" PRId64 ")", m->bound, m->sigma, cfg->dual.rounds);
     printf("\n");
+    if (dual_rule(d)->needs_consensus) {
+        consensus_faults_t f;
+        consensus_faults_from_config(cfg, &f);
+        const char *verdict = consensus_faults_active(&f) ? "faults: not a check"
+                              : m->contraction_ok         ? "ok"
+                                                  : "FAILED: the mixing is not the matrix of sigma";
+        printf("  mixing check           per-epoch contraction max %.6f %s sigma^K = %.6f (%s); "
+               "weighted mean moved %.2g at most\n",
+               m->contraction_max, m->contraction_ok ? "<=" : ">", m->contraction_bound, verdict,
+               m->mixing_drift_max);
+    }
 }
 
 /* /summary and /timers. */
@@ -375,6 +397,11 @@ static void write_summary(runfile_t *o, const runfile_summary_t *m, const timer_
              {"lambda_final_disagreement", m->disagreement},
              {"disagreement_mean", m->disagreement_mean},
              {"disagreement_bound", m->bound},
+             {"lambda_mean", m->lambda_mean2},
+             {"contraction_max", m->contraction_max},
+             {"contraction_bound", m->contraction_bound},
+             {"mixing_drift_max", m->mixing_drift_max},
+             {"step_disagreement_max", m->gmax},
              {"sigma", m->sigma},
              {"wall_s", m->wall},
              {"agent_steps_per_s", m->rate}};
@@ -421,6 +448,11 @@ static void json_summary(strbuf_t *sb, const runfile_summary_t *m)
     json_num(sb, "lambda_final_disagreement", m->disagreement);
     json_num(sb, "disagreement_mean", m->disagreement_mean);
     json_num(sb, "disagreement_bound", m->bound);
+    json_num(sb, "lambda_mean", m->lambda_mean2);
+    json_num(sb, "contraction_max", m->contraction_max);
+    json_num(sb, "contraction_bound", m->contraction_bound);
+    json_num(sb, "mixing_drift_max", m->mixing_drift_max);
+    json_num(sb, "step_disagreement_max", m->gmax);
     json_num(sb, "sigma", m->sigma);
     json_num(sb, "sigma_residual", m->sigma_res);
     sb_printf(sb, ", \"sigma_iterations\": %" PRId64, m->sigma_it);
@@ -464,6 +496,7 @@ static const struct {
 } sums_fields[] = {
     {"sum_usage2", offsetof(runfile_sums_t, usage2)},
     {"sum_served2", offsetof(runfile_sums_t, served2)},
+    {"sum_lambda_mean2", offsetof(runfile_sums_t, lmean2)},
     {"sum_arrived2", offsetof(runfile_sums_t, arrived2)},
     {"sum_cost2", offsetof(runfile_sums_t, cost2)},
     {"sum_reward2", offsetof(runfile_sums_t, reward2)},
