@@ -189,7 +189,7 @@ nodes: no id column | 2 | nodes_noid\.csv:1: no 'id' column in the header \(it h
 nodes: ';' instead of ',' | 2 | nodes_semi\.csv:1: no 'id' column in the header \(it has: id;pd_mw; expected comma-separated | $S train $R8 $TR --set env.nodes=$IN/nodes_semi.csv
 nodes: NaN cell | 2 | nodes_nan\.csv:4: column 'pd_mw': 'nan' is not a finite number | $S train $R8 $TR --set env.nodes=$IN/nodes_nan.csv
 nodes: inf cell | 2 | nodes_inf\.csv:4: column 'pd_mw': 'inf' is not a finite number | $S train $R8 $TR --set env.nodes=$IN/nodes_inf.csv
-nodes: negative load | 2 | nodes_neg\.csv: agent 2: pd_mw = -5 is negative | $S train $R8 $TR --set env.nodes=$IN/nodes_neg.csv
+nodes: negative load | 2 | nodes_neg\.csv: agent 2: pd_mw = -5 is negative | $S train $R8 $TR --set env.nodes=$IN/nodes_neg.csv --set env.negative_loads=error
 nodes: duplicate id | 3 | nodes_dupid\.csv:4: id 1 appears twice \(first on line 3\) | $S train $R8 $TR --set env.nodes=$IN/nodes_dupid.csv
 nodes: wrong row count | 2 | nodes_short\.csv: 7 agent rows, but the graph has 8 agents | $S run $R8 $BR --set env.nodes=$IN/nodes_short.csv -o $W/out.h5
 nodes: empty file | 2 | nodes_empty\.csv: empty file: expected a header row naming the columns \(with 'id'\) | $S run $R8 $BR --set env.nodes=$IN/nodes_empty.csv -o $W/out.h5

@@ -43,16 +43,18 @@ frun 3 track3 "${ALL[@]}"
 same "tracking under every fault: run.h5 on 3 ranks = 1 rank, bit for bit" \
   "$TMP/track1.h5" "$TMP/track3.h5" /series /traj
 
-# link_drop 1: no message arrives, W^K is the identity, and consensus takes
-# the same dual step as local, lambda_i = max(0, lambda_i + eta (g_i - C/N)).
-frun 2 lost --set faults.link_drop=1
+# link_drop 1: no message arrives, W^K is the identity, and the paper's
+# consensus takes the same dual step as local, lambda_i = max(0, lambda_i +
+# eta (g_i - C/N)) (the default consensus carries mu unprojected instead).
+frun 2 lost --set faults.link_drop=1 --set dual.mode=consensus-paper
 frun 2 local --set dual.mode=local
-same "link_drop 1 with dual.mode consensus = dual.mode local, bit for bit" "$TMP/lost.h5" \
+same "link_drop 1 with dual.mode consensus-paper = dual.mode local, bit for bit" "$TMP/lost.h5" \
   "$TMP/local.h5" /traj /series/lambda_mean /series/lambda_min /series/lambda_max \
   /series/disagreement /series/total_usage /series/served /series/backlog
 # Every agent silent for the whole run (one window; each agent misses it with
 # probability 1e-10, and with this seed none does): no mixing either.
-frun 2 silent --set faults.agent_dropout=0.9999999999 --set faults.dropout_rounds=1e9
+frun 2 silent --set faults.agent_dropout=0.9999999999 --set faults.dropout_rounds=1e9 \
+  --set dual.mode=consensus-paper
 same "agent_dropout ~1 in one window for the run = dual.mode local" "$TMP/silent.h5" \
   "$TMP/local.h5" /traj /series/lambda_mean /series/disagreement
 # stale 1 with one round per epoch: the first round of a call has no round

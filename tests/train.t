@@ -128,8 +128,13 @@ printf 'id,pd_mw\n0,1\n1,2\n2,3\n' >"$TMP/short.csv"
 expect_error "nodes CSV with fewer rows than agents" 2 "3 agent rows, but the graph has 6 agents" \
   $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/short.csv"
 printf 'id,pd_mw\n0,1\n1,2\n2,-3\n3,1\n4,1\n5,1\n' >"$TMP/neg.csv"
-expect_error "negative load" 2 "agent 2: pd_mw = -3 is negative" \
-  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/neg.csv"
+expect_error "negative load under env.negative_loads = error" 2 "agent 2: pd_mw = -3 is negative" \
+  $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/neg.csv" \
+  --set env.negative_loads=error
+run_np 2 $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/neg.csv" \
+  >"$TMP/neg.log" 2>&1
+like "a negative load counts as zero by default, with a note" "$TMP/neg.log" \
+  '1 agents have a negative pd_mw [(]-3 in all.*counted as zero load' 
 printf 'id,load\n0,1\n1,2\n2,3\n3,1\n4,1\n5,1\n' >"$TMP/nocol.csv"
 expect_error "nodes CSV without the load column" 2 "no column 'pd_mw'.*id, load" \
   $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/nocol.csv"
