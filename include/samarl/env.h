@@ -105,6 +105,10 @@ typedef struct env_ops {
     int (*stuck)(const env_t *e, lidx_t i);
     /* Optional: the price of usage in copy j at step t (samarl run's energy cost). */
     float (*price)(const env_t *e, int j, int64_t t);
+    /* Optional: agent i's scale, > 0: the size of its rewards and usage when
+     * its observations are scale-free (a household's demand scale). The
+     * trainers divide its rewards by it (train.reward_scale). */
+    float (*reward_scale)(const env_t *e, lidx_t i);
     /* Optional: an analytic policy (policy.type = bestresponse): actions of
      * agent i at step t in every copy, softmax with temperature tau (0: argmax)
      * drawn with the uniforms u[copy]. */
@@ -178,6 +182,8 @@ void env_pending_agents(const env_t *e, lidx_t i0, int m, float *out);
 int env_stuck(const env_t *e, lidx_t i);
 /* The price of usage in copy j at step t (0 without one). */
 float env_price(const env_t *e, int j, int64_t t);
+/* Agent i's reward scale (env_ops_t.reward_scale; 1 without one). */
+float env_reward_scale(const env_t *e, lidx_t i);
 
 /* The analytic policy's actions (env_ops_t.analytic; e->spec.analytic says
  * whether there is one). */

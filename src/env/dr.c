@@ -472,6 +472,14 @@ static void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, floa
     }
 }
 
+/* Rewards and usage grow as a_i: with the observations divided by a_i, r / a_i is the same
+ * problem for every household. */
+static float dr_reward_scale(const env_t *env, lidx_t i)
+{
+    const dr_env_t *e = env->impl;
+    return e->a[i];
+}
+
 /* ---- one copy, a run of agents (samarl run's inner loop) ------------------- */
 
 static void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t, const float *lambda,
@@ -673,5 +681,6 @@ const env_ops_t env_dr_ops = {
     .pending_agents = dr_pending_agents,
     .stuck = dr_stuck,
     .price = dr_price,
+    .reward_scale = dr_reward_scale,
     .analytic = dr_bestresponse,
 };

@@ -156,6 +156,11 @@ float env_price(const env_t *e, int j, int64_t t)
     return e->ops->price ? e->ops->price(e, j, t) : 0.0f;
 }
 
+float env_reward_scale(const env_t *e, lidx_t i)
+{
+    return e->ops->reward_scale ? e->ops->reward_scale(e, i) : 1.0f;
+}
+
 void env_analytic_act(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
                       double defer_hours, const double *u, uint8_t *action)
 {
