@@ -26,6 +26,8 @@ typedef enum { SHARE_DEMAND, SHARE_EQUAL } share_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
+/* train.reward_scale: the trainers' rewards divided by each agent's scale, or not. */
+typedef enum { REWARD_SCALE_AGENT, REWARD_SCALE_NONE } reward_scale_t;
 
 typedef struct config {
     struct {
@@ -92,6 +94,8 @@ typedef struct config {
         int64_t checkpoint_every; /* iterations; 0: none */
         int64_t critic_hidden;    /* mappo-l */
         double dual_lr;           /* mappo-l */
+        int reward_scale;         /* reward_scale_t */
+        int value_norm;           /* PopArt value targets per network */
     } train;
     struct {
         char *lambdas;

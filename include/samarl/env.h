@@ -103,11 +103,13 @@ typedef struct env_ops {
      * (samarl run's "postponers"). */
     void (*pending_agents)(const env_t *e, lidx_t i0, int m, float *out);
     int (*stuck)(const env_t *e, lidx_t i);
-    /* Optional: agent i's weight in sharing the capacity C, any positive
-     * scale (its expected demand); NULL: equal shares. */
-    double (*share)(const env_t *e, lidx_t i);
     /* Optional: the price of usage in copy j at step t (samarl run's energy cost). */
     float (*price)(const env_t *e, int j, int64_t t);
+    /* Optional: agent i's scale, > 0: the size of its rewards and usage when
+     * its observations are scale-free (a household's demand scale). The
+     * trainers divide its rewards by it (train.reward_scale), and the dual
+     * rules share the capacity in proportion to it (dual.share). NULL: 1. */
+    float (*scale)(const env_t *e, lidx_t i);
     /* Optional: an analytic policy (policy.type = bestresponse): actions of
      * agent i at step t in every copy, softmax with temperature tau (0: argmax)
      * drawn with the uniforms u[copy]. */
@@ -179,10 +181,10 @@ int env_field(env_t *e, int k, env_field_t *out);
  * notion; whether agent i's backlog no longer clears (0 without it). */
 void env_pending_agents(const env_t *e, lidx_t i0, int m, float *out);
 int env_stuck(const env_t *e, lidx_t i);
-/* Agent i's capacity-share weight (1 without the notion). */
-double env_share(const env_t *e, lidx_t i);
 /* The price of usage in copy j at step t (0 without one). */
 float env_price(const env_t *e, int j, int64_t t);
+/* Agent i's scale (env_ops_t.scale; 1 without one). */
+float env_scale(const env_t *e, lidx_t i);
 
 /* The analytic policy's actions (env_ops_t.analytic; e->spec.analytic says
  * whether there is one). */

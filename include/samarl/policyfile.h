@@ -15,6 +15,9 @@
  *   /train/eval_return [E][L], /train/eval_usage [E][L]
  *   /train/lambda [iterations]  (train.algo = mappo-l: the global multiplier
  *                after each iteration; root attributes algo, lambda_final)
+ *   /value_norm  [n_nets][3] float32 (ppo, train.value_norm): each value head's
+ *                running first and second moments of its targets and their
+ *                debiasing weight (PopArt)
  *   /critic/params, /critic/adam_m, /critic/adam_v  [critic params] float32
  *                (mappo-l: the centralised critic; attribute critic_step)
  *   checkpoint_for  (root attribute of checkpoints only: the policy file that
@@ -74,6 +77,13 @@ void pfio_put_rows(pfio_t *io, const char *name, const float *rows, const char *
 /* SAMARL_ERR with a message unless name has the shape of /params. */
 int pfio_check_rows(pfio_t *io, const char *name);
 void pfio_get_rows(pfio_t *io, const char *name, float *rows);
+/* Narrow per-network tables: rows [n_nets][width] floats in memory and in
+ * the file (at row gid; one row when shared). */
+void pfio_put_table(pfio_t *io, const char *name, const float *rows, int width, const char *units,
+                    const char *desc);
+/* SAMARL_ERR with a message unless name is such a table of `width`. */
+int pfio_check_table(pfio_t *io, const char *name, int width);
+void pfio_get_table(pfio_t *io, const char *name, float *rows, int width);
 /* A series of n doubles, the same on every rank (like /train/...). */
 void pfio_put_series(pfio_t *io, const char *name, int64_t n, const double *v, const char *units,
                      const char *desc);

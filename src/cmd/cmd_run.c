@@ -145,7 +145,7 @@ int cmd_run(int argc, char **argv)
     if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
     dual_t *dual;
     double *shares = XNEW(double, n > 0 ? n : 1);
-    for (lidx_t i = 0; i < n; i++) shares[i] = env_share(env, i);
+    for (lidx_t i = 0; i < n; i++) shares[i] = env_scale(env, i);
     dual_create(&cfg, lg, s.halo, s.n, env->capacity, shares, &dual);
     free(shares);
     const dual_stats_t *ds = dual_stats(dual);

@@ -337,13 +337,6 @@ static inline int64_t hour_index(const dr_env_t *e, int j, int64_t t)
     return (e->start[j] + t) % e->n_hours;
 }
 
-/* Capacity is shared in proportion to the demand scale a_i. */
-static double dr_share(const env_t *env, lidx_t i)
-{
-    const dr_env_t *e = env->impl;
-    return e->a[i];
-}
-
 static float dr_price(const env_t *env, int j, int64_t t)
 {
     const dr_env_t *e = env->impl;
@@ -488,6 +481,14 @@ static void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, floa
         }
         demand_block(e, i, 1, j0, nj, t + 1);
     }
+}
+
+/* Rewards and usage grow as a_i: with the observations divided by a_i, r / a_i is the same
+ * problem for every household, and a_i is its fair share of the capacity. */
+static float dr_scale(const env_t *env, lidx_t i)
+{
+    const dr_env_t *e = env->impl;
+    return e->a[i];
 }
 
 /* ---- one copy, a run of agents (samarl run's inner loop) ------------------- */
@@ -690,7 +691,7 @@ const env_ops_t env_dr_ops = {
     .field = dr_field,
     .pending_agents = dr_pending_agents,
     .stuck = dr_stuck,
-    .share = dr_share,
     .price = dr_price,
+    .scale = dr_scale,
     .analytic = dr_bestresponse,
 };

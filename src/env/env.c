@@ -151,14 +151,14 @@ int env_stuck(const env_t *e, lidx_t i)
     return e->ops->stuck ? e->ops->stuck(e, i) : 0;
 }
 
-double env_share(const env_t *e, lidx_t i)
-{
-    return e->ops->share ? e->ops->share(e, i) : 1.0;
-}
-
 float env_price(const env_t *e, int j, int64_t t)
 {
     return e->ops->price ? e->ops->price(e, j, t) : 0.0f;
+}
+
+float env_scale(const env_t *e, lidx_t i)
+{
+    return e->ops->scale ? e->ops->scale(e, i) : 1.0f;
 }
 
 void env_analytic_act(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,

@@ -188,13 +188,23 @@ static const key_spec_t builtin_keys[] = {
      "passes over each iteration's samples"},
     {"train", "minibatches", KT_INT, OFF(train.minibatches), "8", 1, 1e6, 0, 0, NULL,
      "minibatches per epoch (each agent's copies x horizon samples are split evenly)"},
-    {"train", "gamma", KT_REAL, OFF(train.gamma), "0.95", 0, 1, 0, 0, NULL, "discount factor"},
+    {"train", "gamma", KT_REAL, OFF(train.gamma), "0.99", 0, 1, 0, 0, NULL,
+     "discount factor; pending demand costs kappa / (1 - gamma) per kWh if never served, "
+     "which must exceed price + lambda_max for serving to pay at every multiplier"},
     {"train", "gae_lambda", KT_REAL, OFF(train.gae_lambda), "0.95", 0, 1, 0, 0, NULL, "GAE lambda"},
     {"train", "clip", KT_REAL, OFF(train.clip), "0.2", 0, 10, 1, 0, NULL, "PPO ratio clip epsilon"},
     {"train", "entropy", KT_REAL, OFF(train.entropy), "0.01", 0, 100, 0, 0, NULL,
      "entropy bonus coefficient"},
     {"train", "value_coef", KT_REAL, OFF(train.value_coef), "0.5", 0, 100, 0, 0, NULL,
      "value loss coefficient"},
+    {"train", "reward_scale", KT_ENUM, OFF(train.reward_scale), "agent", 0, 0, 0, 0, "agent|none",
+     "agent: the trainers learn each agent's rewards divided by its scale (the environment's "
+     "a_i), so large and small agents fit values of one size at one rate; returns are still "
+     "reported in $; none: the rewards as they are"},
+    {"train", "value_norm", KT_BOOL, OFF(train.value_norm), "true", 0, 0, 0, 0, NULL,
+     "ppo: each network's value head learns its targets standardised by a running mean and sd "
+     "of its own returns, rescaled when they move so that its values are kept (PopArt); false: "
+     "the raw returns"},
     {"train", "max_grad_norm", KT_REAL, OFF(train.max_grad_norm), "0", 0, 1e9, 0, 0, NULL,
      "clip each gradient to this 2-norm before the Adam step; 0 does not clip"},
     {"train", "eval_lambdas", KT_STR, OFF(train.eval_lambdas), "0,0.2,0.5,1", 0, 0, 0, 0, NULL,

@@ -234,6 +234,22 @@ void pfio_get_rows(pfio_t *io, const char *name, float *rows)
     get_rows(io->f, io->bm, io->n_global, io->ps, name, rows, net->stride, (int)net->n_params);
 }
 
+void pfio_put_table(pfio_t *io, const char *name, const float *rows, int width, const char *units,
+                    const char *desc)
+{
+    put_rows(io->f, io->bm, io->n_global, io->ps, name, rows, (size_t)width, width, units, desc);
+}
+
+int pfio_check_table(pfio_t *io, const char *name, int width)
+{
+    return check_dataset(io->f, io->path, name, io->ps->shared ? 1 : io->n_global, width);
+}
+
+void pfio_get_table(pfio_t *io, const char *name, float *rows, int width)
+{
+    get_rows(io->f, io->bm, io->n_global, io->ps, name, rows, (size_t)width, width);
+}
+
 void pfio_put_series(pfio_t *io, const char *name, int64_t n, const double *v, const char *units,
                      const char *desc)
 {

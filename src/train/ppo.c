@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
@@ -110,12 +111,15 @@ static void ppo_init_fresh(void *self)
     ppo_t *p = self;
     policyset_init_fresh(p->ps, p->env, p->cfg);
     p->a.adam_step = 0;
+    memset(p->a.vn, 0, sizeof(float) * 3 * (size_t)p->ps->n_nets);
 }
 
-/* Agent i's rollout at lambdas drawn per copy, and its advantages. */
-static void collect(ppo_t *p, lidx_t i, rollout_t *ro, int64_t it)
+/* Agent i's rollout at lambdas drawn per copy, and its advantages (the
+ * value head's outputs made returns by network k's PopArt moments). */
+static void collect(ppo_t *p, lidx_t i, lidx_t k, rollout_t *ro, int64_t it)
 {
     rollouts_collect(&p->rs, i, ro, it, 1, 1);
+    ppo_values_denormalise(&p->a, k, ro);
     rollout_advantages(ro, p->rs.T, p->rs.B, p->cfg->train.gamma, p->cfg->train.gae_lambda);
 }
 
@@ -131,18 +135,20 @@ static void ppo_iteration(void *self, int64_t it, trainer_stats_t *st)
          * in cache and nothing is exchanged. */
         for (lidx_t i = 0; i < e->n; i++) {
             timer_start(TIMER_COLLECT);
-            collect(p, i, &p->rs.ro[0], it);
+            collect(p, i, i, &p->rs.ro[0], it);
             timer_stop(TIMER_COLLECT);
             timer_start(TIMER_UPDATE);
+            ppo_value_norm_agent(&p->a, i, &p->rs.ro[0]);
             ppo_update_agent(&p->a, i, &p->rs.ro[0], NULL, it, lr);
             timer_stop(TIMER_UPDATE);
         }
         ppo_actors_agents_done(&p->a);
     } else {
         timer_start(TIMER_COLLECT);
-        for (lidx_t i = 0; i < e->n; i++) collect(p, i, &p->rs.ro[i], it);
+        for (lidx_t i = 0; i < e->n; i++) collect(p, i, 0, &p->rs.ro[i], it);
         timer_stop(TIMER_COLLECT);
         timer_start(TIMER_UPDATE);
+        ppo_value_norm_shared(&p->a, p->rs.ro);
         ppo_update_shared(&p->a, p->rs.ro, it, lr);
         timer_stop(TIMER_UPDATE);
         ppo_warn_clamps(p->a.gsum.clamps, it);
@@ -157,12 +163,14 @@ static void ppo_save(void *self, pfio_t *io)
 {
     const ppo_t *p = self;
     ppo_adam_save(io, p->a.m, p->a.v, p->a.adam_step);
+    ppo_value_norm_save(&p->a, io);
 }
 
 static int ppo_load(void *self, pfio_t *io)
 {
     ppo_t *p = self;
-    return ppo_adam_load(io, p->a.m, p->a.v, &p->a.adam_step);
+    if (ppo_adam_load(io, p->a.m, p->a.v, &p->a.adam_step)) return SAMARL_ERR;
+    return ppo_value_norm_load(&p->a, io);
 }
 
 static double rank_bytes(const ppo_t *p)

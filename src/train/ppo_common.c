@@ -139,6 +139,9 @@ void ppo_actors_init(ppo_actors_t *a, const config_t *cfg, env_t *env, policyset
     a->ps = ps;
     a->net = ps->net;
     a->value_head = value_head;
+    a->value_norm = value_head && cfg->train.value_norm;
+    a->vn_mu = 0;
+    a->vn_isd = a->vn_var = 1;
     a->S = (int)cfg->env.horizon * env->copies;
     a->n_mb = (int)cfg->train.minibatches;
     a->mb = a->S / a->n_mb;
@@ -165,6 +168,9 @@ void ppo_actors_init(ppo_actors_t *a, const config_t *cfg, env_t *env, policyset
     a->grad = alloc_floats(P);
     if (ps->shared) fxsum_init(&a->gsum, a->net.n_params, grid);
     const lidx_t na = env->n > 0 ? env->n : 1;
+    a->vn = XZNEW(float, nn * 3); /* zeros: no moments yet, the identity */
+    a->vn_s = XZNEW(double, na);
+    a->vn_q = XZNEW(double, na);
     a->st_ent = XZNEW(double, na);
     a->st_kl = XZNEW(double, na);
     a->st_clip = XZNEW(double, na);
@@ -190,6 +196,9 @@ void ppo_actors_free(ppo_actors_t *a)
     free(a->wb);
     free(a->grad);
     fxsum_free(&a->gsum);
+    free(a->vn);
+    free(a->vn_s);
+    free(a->vn_q);
     free(a->st_ent);
     free(a->st_kl);
     free(a->st_clip);
@@ -201,6 +210,122 @@ void ppo_actors_begin(ppo_actors_t *a)
 {
     for (lidx_t i = 0; i < a->env->n; i++)
         a->st_ent[i] = a->st_kl[i] = a->st_clip[i] = a->st_vl[i] = 0;
+}
+
+/* ---- PopArt value heads ------------------------------------------------------------ */
+
+/* Moments move a tenth of the way to each iteration's returns; the debias
+ * weight makes the first iteration's the moments themselves. The sd is
+ * floored so that constant returns do not blow the targets up. */
+#define VALUE_NORM_RATE 0.1
+#define VALUE_NORM_MIN_VAR 1e-8
+
+/* Mean and variance of network k's running moments (0 and 1 before any). */
+static void value_norm_moments(const float *vn, double *mu, double *var)
+{
+    if (!(vn[2] > 0)) {
+        *mu = 0;
+        *var = 1;
+        return;
+    }
+    *mu = (double)vn[0] / vn[2];
+    const double v = (double)vn[1] / vn[2] - *mu * *mu;
+    *var = v > VALUE_NORM_MIN_VAR ? v : VALUE_NORM_MIN_VAR;
+}
+
+/* Network k's moments for the minibatches' targets. */
+static void value_norm_select(ppo_actors_t *a, lidx_t k)
+{
+    if (!a->value_norm) return;
+    value_norm_moments(a->vn + (size_t)k * 3, &a->vn_mu, &a->vn_var);
+    a->vn_isd = 1.0 / sqrt(a->vn_var);
+}
+
+void ppo_values_denormalise(const ppo_actors_t *a, lidx_t k, rollout_t *ro)
+{
+    if (!a->value_norm) return;
+    double mu, var;
+    value_norm_moments(a->vn + (size_t)k * 3, &mu, &var);
+    const double sd = sqrt(var);
+    for (int s = 0; s < a->S; s++) ro->val[s] = (float)(mu + sd * (double)ro->val[s]);
+}
+
+/* Network k: move the moments towards mean sum / n and mean square sq / n,
+ * and rescale its value output so that mean + sd * out keeps its value. */
+static void value_norm_update(ppo_actors_t *a, lidx_t k, double sum, double sq, double n)
+{
+    float *vn = a->vn + (size_t)k * 3;
+    double mu0, var0, mu1, var1;
+    value_norm_moments(vn, &mu0, &var0);
+    const double c = VALUE_NORM_RATE;
+    vn[0] = (float)((1 - c) * vn[0] + c * (sum / n));
+    vn[1] = (float)((1 - c) * vn[1] + c * (sq / n));
+    vn[2] = (float)((1 - c) * vn[2] + c);
+    value_norm_moments(vn, &mu1, &var1);
+    const double sd0 = sqrt(var0), sd1 = sqrt(var1);
+    float *w = a->ps->shared ? a->ps->params : policyset_params(a->ps, k);
+    const mlp_t *net = &a->net;
+    const int A = net->actions, O = net->out;
+    for (int h = 0; h < net->hidden; h++) {
+        float *wv = w + net->oWh + (size_t)h * (size_t)O + (size_t)A;
+        *wv = (float)(*wv * sd0 / sd1);
+    }
+    float *bv = w + net->obh + (size_t)A;
+    *bv = (float)((sd0 * *bv + mu0 - mu1) / sd1);
+}
+
+static void returns_sums(const ppo_actors_t *a, const rollout_t *ro, double *sum, double *sq)
+{
+    double s1 = 0, s2 = 0;
+    for (int s = 0; s < a->S; s++) {
+        const double r = ro->ret[s];
+        s1 += r;
+        s2 += r * r;
+    }
+    *sum = s1;
+    *sq = s2;
+}
+
+void ppo_value_norm_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro)
+{
+    if (!a->value_norm) return;
+    double sum, sq;
+    returns_sums(a, ro, &sum, &sq);
+    value_norm_update(a, i, sum, sq, (double)a->S);
+}
+
+void ppo_value_norm_shared(ppo_actors_t *a, const rollout_t *ro)
+{
+    if (!a->value_norm) return;
+    const lidx_t n = a->env->n;
+    for (lidx_t i = 0; i < n; i++) returns_sums(a, &ro[i], &a->vn_s[i], &a->vn_q[i]);
+    const double sum = reprosum_global(a->vn_s, (size_t)n),
+                 sq = reprosum_global(a->vn_q, (size_t)n);
+    value_norm_update(a, 0, sum, sq, (double)a->env->n_global * a->S);
+}
+
+void ppo_value_norm_save(const ppo_actors_t *a, pfio_t *io)
+{
+    if (!a->value_norm) return;
+    pfio_put_table(io, "/value_norm", a->vn, 3, "1",
+                   "PopArt value head: running mean of the value targets, of their squares "
+                   "(both times the debias weight), debias weight; value = mean + sd * output");
+}
+
+int ppo_value_norm_load(ppo_actors_t *a, pfio_t *io)
+{
+    if (!a->value_norm) return SAMARL_OK;
+    int nd;
+    gidx_t dims[2];
+    if (h5io_shape(pfio_h5(io), "/value_norm", &nd, dims) != SAMARL_OK) {
+        samarl_clearerr();
+        return samarl_seterr("%s: no /value_norm (the value heads' PopArt state): it was trained "
+                             "with train.value_norm = false, so resume it with that setting",
+                             pfio_path(io));
+    }
+    if (pfio_check_table(io, "/value_norm", 3)) return SAMARL_ERR;
+    pfio_get_table(io, "/value_norm", a->vn, 3);
+    return SAMARL_OK;
 }
 
 /* The loss of a minibatch: the surrogate over the K logits plus, with a
@@ -252,6 +377,8 @@ static void minibatch_grad(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const
         a->advb[r] = ro->adv[s];
         a->retb[r] = ro->ret[s];
     }
+    if (a->value_norm)
+        for (int r = 0; r < m; r++) a->retb[r] = (float)((a->retb[r] - a->vn_mu) * a->vn_isd);
     if (weight)
         for (int r = 0; r < m; r++) a->wb[r] = weight[ix[r]];
     mlp_forward(&a->net, params, m, &a->work);
@@ -272,7 +399,7 @@ static void minibatch_grad(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const
         a->st_ent[i] += ent;
         a->st_kl[i] += kl;
         a->st_clip[i] += clipped;
-        if (a->value_head) a->st_vl[i] += vl;
+        if (a->value_head) a->st_vl[i] += vl * a->vn_var; /* in the returns' units */
     }
 }
 
@@ -284,6 +411,7 @@ void ppo_update_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro, const floa
     const uint64_t gid = (uint64_t)a->env->gid[i];
     float *w = policyset_params(a->ps, i);
     float *m = a->m + (size_t)i * a->net.stride, *v = a->v + (size_t)i * a->net.stride;
+    value_norm_select(a, i);
     for (int ep = 0; ep < epochs; ep++) {
         ppo_shuffle(a->perm, a->S, a->cfg->run.seed, gid,
                     (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
@@ -306,6 +434,7 @@ void ppo_update_shared(ppo_actors_t *a, const rollout_t *ro, int64_t it, double 
     const int epochs = (int)a->cfg->train.epochs;
     const size_t P = a->net.n_params, S = (size_t)a->S;
     float *w = a->ps->params;
+    value_norm_select(a, 0);
     for (int ep = 0; ep < epochs; ep++) {
         for (lidx_t i = 0; i < e->n; i++)
             ppo_shuffle(a->perm + (size_t)i * S, a->S, a->cfg->run.seed, (uint64_t)e->gid[i],

@@ -67,7 +67,13 @@ typedef struct ppo_actors {
     /* 1: the actors' value head learns the returns (train.value_coef);
      * 0: a critic elsewhere does, and the value head stays as initialised. */
     int value_head;
-    float *m, *v; /* Adam moments [n_nets][stride] */
+    /* train.value_norm (with a value head): the value head's output is
+     * standardised, v = mean + sd * out, by its running moments (PopArt). */
+    int value_norm;
+    float *vn;           /* [n_nets][3]: EMA of the targets, of their squares, debias weight */
+    double *vn_s, *vn_q; /* [agents] scratch: sums of a rollout's targets and squares */
+    double vn_mu, vn_isd, vn_var; /* the network being updated: mean, 1 / sd, sd^2 */
+    float *m, *v;                 /* Adam moments [n_nets][stride] */
     int64_t adam_step;
     /* A minibatch: its samples, the network's work, the gradient. */
     mlp_work_t work; /* work.x: the minibatch's observations */
@@ -92,6 +98,21 @@ void ppo_actors_init(ppo_actors_t *a, const config_t *cfg, env_t *env, policyset
 void ppo_actors_free(ppo_actors_t *a);
 /* Zero the iteration's statistics. */
 void ppo_actors_begin(ppo_actors_t *a);
+/* train.value_norm: the PopArt state of the value heads.
+ * ppo_values_denormalise turns the value head's outputs in ro->val (as
+ * rollouts_collect wrote them for network k) into returns; after GAE,
+ * ppo_value_norm_agent (per-agent network i, no communication) or
+ * ppo_value_norm_shared (collective: every agent's returns, exact sums)
+ * moves the running moments towards the iteration's returns and rescales
+ * the value head so that its values stay what they were. No-ops without
+ * value_norm. */
+void ppo_values_denormalise(const ppo_actors_t *a, lidx_t k, rollout_t *ro);
+void ppo_value_norm_agent(ppo_actors_t *a, lidx_t i, const rollout_t *ro);
+void ppo_value_norm_shared(ppo_actors_t *a, const rollout_t *ro);
+/* The state in the policy file (/value_norm); load refuses a file without it. */
+void ppo_value_norm_save(const ppo_actors_t *a, pfio_t *io);
+int ppo_value_norm_load(ppo_actors_t *a, pfio_t *io);
+
 /* Per-agent networks: all epochs of agent i on its rollout ro, its Adam
  * steps counted from a->adam_step + 1; nothing is exchanged. weight: a
  * positive weight per sample of ro [S] for the surrogate (the sequential,

@@ -91,6 +91,9 @@ void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int d
     const int64_t hold = cfg->train.lambda_resample > 0 ? cfg->train.lambda_resample : rs->T;
     float *lam = rs->lam, *g = rs->g, *r = rs->r;
     double rsum = 0, usum = 0;
+    /* The samples learn r / a_i (train.reward_scale); the sums stay in $. */
+    const float inv_scale =
+        cfg->train.reward_scale == REWARD_SCALE_AGENT ? 1.0f / env_scale(e, i) : 1.0f;
     env_reset_agent(e, i);
     for (int t = 0; t < rs->T; t++) {
         if (draw_lambda && t % hold == 0)
@@ -109,7 +112,7 @@ void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int d
         env_step(e, i, t, ro->act + s0, g, r, NULL, NULL);
         for (int j = 0; j < B; j++) {
             const float rw = r[j] - lam[j] * g[j];
-            ro->rew[s0 + j] = rw;
+            ro->rew[s0 + j] = rw * inv_scale;
             rsum += rw;
             usum += g[j];
         }
