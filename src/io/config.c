@@ -241,7 +241,7 @@ static const key_spec_t builtin_keys[] = {
      "tracking of the slack (tracking), own slack only (local), one exact global multiplier "
      "(central, the oracle), dual.lambda0 always (fixed), or 0 (none); 'samarl list' "
      "explains each"},
-    {"dual", "eta", KT_REAL, OFF(dual.eta), "0.05", 0, 1e6, 1, 0, NULL,
+    {"dual", "eta", KT_REAL, OFF(dual.eta), "0.01", 0, 1e6, 1, 0, NULL,
      "dual step size: mu_i += eta (u_i - s_i) / nu_i, u_i the mean usage over the epoch, s_i its "
      "share of capacity, nu_i its share weight (mean 1); in $/kWh per kWh"},
     {"dual", "epoch", KT_INT, OFF(dual.epoch), "1", 1, 1e9, 0, 0, NULL,
