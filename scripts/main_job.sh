@@ -27,7 +27,7 @@ $MPIRUN -np "$NP" "$SAMARL" train "${COMMON[@]}" "${TRAIN[@]}" -o "$OUT/policy.h
   grep -E '^(iter|trained|final|wrote)'
 
 echo "== 2/3 executing 28 days with each way of setting the multipliers"
-for mode in none fixed local central consensus tracking; do
+for mode in none fixed local central consensus consensus-paper tracking; do
   extra=()
   [[ $mode == fixed ]] && extra=(--set dual.lambda0=0.2)
   $MPIRUN -np "$NP" "$SAMARL" run -q "${COMMON[@]}" --policy "$OUT/policy.h5" \
@@ -39,4 +39,4 @@ $MPIRUN -np "$NP" "$SAMARL" run -q "${COMMON[@]}" --set policy.type=bestresponse
 echo "== 3/3 comparison"
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
-$PY scripts/main_table.py "$OUT" none fixed local central consensus tracking bestresponse
+$PY scripts/main_table.py "$OUT" none fixed local central consensus consensus-paper tracking bestresponse

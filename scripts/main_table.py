@@ -13,7 +13,8 @@ LABEL = {
     "fixed": "fixed lambda = 0.2",
     "local": "local (independent)",
     "central": "central (oracle)",
-    "consensus": "consensus (paper)",
+    "consensus": "consensus (default)",
+    "consensus-paper": "consensus-paper (as written)",
     "tracking": "tracking",
     "bestresponse": "consensus, best response",
 }
@@ -29,12 +30,12 @@ def main():
             ("fulfilled", "served", "{:.4f}"), ("postponers", "postponers", "{:.3f}"),
             ("energy_cost", "cost $/h", "{:.4f}"), ("lambda_final_mean", "lambda", "{:.4f}"),
             ("lambda_final_disagreement", "disagree", "{:.4f}")]
-    head = f"{'mode':<26}" + "".join(f"{c[1]:>11}" for c in cols)
+    head = f"{'mode':<30}" + "".join(f"{c[1]:>11}" for c in cols)
     print(head)
     print("-" * len(head))
     for m, r in rows:
         vals = "".join(f"{(c[2].format(r[c[0]]) if r[c[0]] is not None else 'n/a'):>11}" for c in cols)
-        print(f"{LABEL.get(m, m):<26}{vals}")
+        print(f"{LABEL.get(m, m):<30}{vals}")
     print("(second half of 28 days; slack/C < 0 is under capacity; served = served / arrived "
           "essential demand;\n postponers: backlog > 24 h of demand at the end; cost per agent "
           "per hour)")
@@ -64,7 +65,7 @@ def main():
             slack = np.convolve(s["slack"][:] / s["capacity"][:], np.ones(k) / k, mode="valid")
             ax[0].plot(day[k - 1:], 100 * slack, label=LABEL.get(m, m))
             line, = ax[1].plot(day, s["lambda_mean"][:], label=LABEL.get(m, m))
-            if m in ("consensus", "local", "tracking"):
+            if m in ("consensus", "consensus-paper", "local", "tracking"):
                 ax[1].fill_between(day, s["lambda_min"][:], s["lambda_max"][:], alpha=0.15,
                                    color=line.get_color())
     ax[0].axhline(0, color="k", lw=0.8)

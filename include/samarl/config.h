@@ -95,6 +95,7 @@ typedef struct config {
         int64_t critic_hidden;    /* mappo-l */
         double dual_lr;           /* mappo-l */
         int reward_scale;         /* reward_scale_t */
+        int64_t lambda_power;     /* lambda = lambda_max u^k */
         int value_norm;           /* PopArt value targets per network */
     } train;
     struct {

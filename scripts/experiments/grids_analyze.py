@@ -95,8 +95,15 @@ def table(summary, path, K=5):
         f.write("\n".join(lines) + "\n")
 
 
+ORDER = ["case118", "case300", "case2383wp", "case_ACTIVSg2000"]
+
+
+def grid_order(names):
+    return sorted(names, key=lambda g: (ORDER.index(g) if g in ORDER else len(ORDER), g))
+
+
 def figure(summary, path):
-    grids = sorted({s["grid"] for s in summary})
+    grids = grid_order({s["grid"] for s in summary})
     modes = ["consensus", "tracking", "consensus-paper"]
     fig, ax = plt.subplots(3, len(grids), figsize=(3.6 * len(grids), 8.4), squeeze=False,
                            sharex=True)
@@ -111,19 +118,47 @@ def figure(summary, path):
             ax[1][j].plot(ks, [100 * s["avg_slack_ratio"] for s in ss], "o-", label=m)
             ax[2][j].plot(ks, [100 * s["lambda_gap"] for s in ss], "o-", label=m)
         ax[0][j].set_title(g)
-        ax[0][j].axhline(-5, color="grey", ls=":", lw=1)
+        ax[0][j].set_yscale("symlog", linthresh=5)
+        ax[0][j].axhspan(-5, 5, color="grey", alpha=0.15)
         ax[1][j].axhspan(-1, 1, color="grey", alpha=0.15)
         ax[2][j].axhspan(-10, 10, color="grey", alpha=0.15)
         for i in range(3):
             ax[i][j].set_xscale("log")
             ax[i][j].axhline(0, color="k", lw=0.6)
         ax[2][j].set_xlabel("consensus rounds K per hour")
-    ax[0][0].set_ylabel("reward vs central (%)")
+    ax[0][0].set_ylabel("reward vs central (%, symlog)")
     ax[1][0].set_ylabel("slack / capacity (%)")
     ax[2][0].set_ylabel("mean λ vs central (%)")
     ax[0][0].legend(fontsize=8)
     fig.suptitle("Best response on real grids with bus loads and CityLearn profiles "
                  "(mean of seeds; shaded: issue 18's tolerance)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+
+
+def series_figure(rows_json, path, grid="case_ACTIVSg2000", seed="1", K=5):
+    """Mean multiplier and slack hour by hour: central, the paper's rule and the default."""
+    import h5py
+    picks = [("central", 0, "k"), ("consensus-paper", K, "tab:green"), ("consensus", K, "tab:blue"),
+             ("tracking", K, "tab:orange")]
+    fig, ax = plt.subplots(2, 1, figsize=(9, 5.6), sharex=True)
+    for mode, k, col in picks:
+        js = rows_json.get((grid, "bestresponse", seed, mode, k))
+        if not js:
+            continue
+        with h5py.File(js[:-5] + ".h5", "r") as f:
+            lm = f["series/lambda_mean"][:]
+            sl = f["series/slack"][:] / f["series/capacity"][:]
+        t = [h / 24 for h in range(len(lm))]
+        lab = mode if k == 0 else f"{mode}, K = {k}"
+        ax[0].plot(t, lm, color=col, lw=0.9, label=lab)
+        ax[1].plot(t, [100 * x for x in sl], color=col, lw=0.7, label=lab)
+    ax[0].set_ylabel("mean λ ($/kWh)")
+    ax[1].set_ylabel("slack / capacity (%)")
+    ax[1].axhline(0, color="k", lw=0.6)
+    ax[1].set_xlabel("day")
+    ax[0].legend(fontsize=8, ncol=2)
+    ax[0].set_title(f"{grid}, bus loads + CityLearn profiles, best response, seed {seed}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
 
@@ -140,6 +175,12 @@ def main():
     write_csv(os.path.join(a.out, "summary.csv"), summ)
     table(summ, os.path.join(a.out, "table_K5.md"))
     figure(summ, os.path.join(a.out, "fig_grids_K.png"))
+    rows_json = {}
+    with open(a.manifest) as f:
+        for r in csv.DictReader(f):
+            t = dict(kv.split("=", 1) for kv in r["tags"].split(";"))
+            rows_json[(t["grid"], t["policy"], t["seed"], t["mode"], int(t["K"]))] = r["json"]
+    series_figure(rows_json, os.path.join(a.out, "fig_grids_series.png"))
     print(f"{len(rows)} runs -> {a.out}")
 
 

@@ -24,8 +24,9 @@ const char *const train_help =
     "       samarl train --restart policy.h5.ckpt\n"
     "\n"
     "Trains every agent's state-augmented policy offline with PPO: the policy sees\n"
-    "its local state and a Lagrange multiplier lambda, drawn per parallel copy from\n"
-    "U[0, train.lambda_max], and maximises r - lambda g. With policy.sharing = agent\n"
+    "its local state and a Lagrange multiplier lambda, drawn per parallel copy as\n"
+    "train.lambda_max u^k (u uniform on [0, 1], k = train.lambda_power, more draws\n"
+    "near 0), and maximises r - lambda g. With policy.sharing = agent\n"
     "(the default) each agent has its own network and each rank trains its agents\n"
     "with no communication at all; with shared, one network learns from every\n"
     "agent and its gradients are summed exactly across ranks. The weights are\n"
@@ -150,10 +151,10 @@ int cmd_train(int argc, char **argv)
     if (me == 0 && verbose) {
         printf("training: %" PRIdG " agents (%s networks, %d-%d-%d-%d+1, %zu parameters each), "
                "%" PRId64 " copies x %" PRId64 " steps, %" PRId64 " epochs x %" PRId64
-               " minibatches, lambda ~ U[0, %g]\n",
+               " minibatches, lambda = %g u^%" PRId64 "\n",
                s.n, ps.shared ? "one shared" : "per-agent", net->in, net->hidden, net->hidden,
                net->actions, net->n_params, cfg.train.copies, cfg.env.horizon, cfg.train.epochs,
-               cfg.train.minibatches, cfg.train.lambda_max);
+               cfg.train.minibatches, cfg.train.lambda_max, cfg.train.lambda_power);
         trainer_print_setup(tr, stdout);
         fflush(stdout);
     }

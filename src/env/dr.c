@@ -175,7 +175,8 @@ static int load_scales(const config_t *cfg, gidx_t n_global, double *scale)
         }
         sum += load[i];
     }
-    if (n_neg > 0)
+    static int noted; /* once per process: train and eval create the environment twice */
+    if (n_neg > 0 && !noted++)
         fprintf(stderr,
                 "samarl: note: %s: %" PRIdG " agents have a negative %s (%.4g in all, generators "
                 "at load buses); counted as zero load (env.negative_loads = zero)\n",

@@ -1,6 +1,6 @@
 /* train.algo = ppo: state-augmented PPO (DESIGN.md §4). GAE, clipped
  * surrogate, entropy bonus, minibatches and epochs, Adam. The multiplier is an input: it is drawn
- * per parallel copy from U[0, lambda_max], held for lambda_resample steps, and the reward is r -
+ * per parallel copy as lambda_max u^k (u ~ U[0, 1], k = lambda_power), held for lambda_resample steps, and the reward is r -
  * lambda g.
  *
  * policy.sharing = agent: each agent's network learns from its own copies
@@ -195,7 +195,7 @@ static void ppo_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
 
 const trainer_ops_t trainer_ppo = {
     .name = "ppo",
-    .summary = "state-augmented PPO: each agent's policy sees lambda ~ U[0, lambda_max] and "
+    .summary = "state-augmented PPO: each agent's policy sees lambda = lambda_max u^k and "
                "learns r - lambda g, no communication with per-agent networks",
     .create = ppo_create,
     .destroy = ppo_destroy,

@@ -79,6 +79,15 @@ void rollouts_free(rollouts_t *rs)
     memset(rs, 0, sizeof *rs);
 }
 
+/* u^k by repeated products (the same bits everywhere): k = 1 is uniform on
+ * [0, 1], larger k puts more draws near 0. */
+static double lambda_draw(double u, int64_t k)
+{
+    double v = u;
+    for (int64_t q = 1; q < k; q++) v *= u;
+    return v;
+}
+
 void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int draw_lambda,
                       int with_value)
 {
@@ -99,9 +108,12 @@ void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int d
         if (draw_lambda && t % hold == 0)
             for (int j = 0; j < B; j++)
                 lam[j] = (float)(cfg->train.lambda_max *
-                                 rng_uniform(seed, RNG_STREAM_LAMBDA, gid,
-                                             (((uint64_t)it * (uint64_t)B + (uint64_t)j) << 20) |
-                                                 (uint64_t)(t / hold)));
+                                 lambda_draw(rng_uniform(seed, RNG_STREAM_LAMBDA, gid,
+                                                         (((uint64_t)it * (uint64_t)B +
+                                                           (uint64_t)j)
+                                                          << 20) |
+                                                             (uint64_t)(t / hold)),
+                                             cfg->train.lambda_power));
         env_observe(e, i, t, lam, rs->obs);
         const size_t s0 = (size_t)t * B;
         policyset_act(ps, e, i, t, rs->obs, lam, seed, PPO_SOURCE_TRAIN, 0, ro->act + s0,

@@ -45,9 +45,10 @@ double rollout_bytes(size_t S, int D);
 /* Agent i's episode in every copy into ro, after env_begin_episode:
  * actions, log-probabilities, the actor's values (with_value) and
  * normalised observations, rewards r - lambda g, and the agent's sums in
- * rs->rew[i], rs->usage[i]. draw_lambda: lambda per copy from
- * U[0, train.lambda_max], held for train.lambda_resample steps, keyed by
- * (seed, gid, iteration it, copy); else rs->lam as the caller set it. */
+ * rs->rew[i], rs->usage[i]. draw_lambda: lambda per copy as
+ * train.lambda_max u^k (u ~ U[0, 1], k = train.lambda_power), held for
+ * train.lambda_resample steps, keyed by (seed, gid, iteration it, copy);
+ * else rs->lam as the caller set it. */
 void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int draw_lambda,
                       int with_value);
 
