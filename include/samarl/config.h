@@ -96,6 +96,7 @@ typedef struct config {
         double dual_lr;           /* mappo-l */
         int reward_scale;         /* reward_scale_t */
         int64_t lambda_power;     /* lambda = lambda_max u^k */
+        double lr_halflife;       /* iterations; 0: constant */
         int value_norm;           /* PopArt value targets per network */
     } train;
     struct {

@@ -186,8 +186,13 @@ static const key_spec_t builtin_keys[] = {
     {"train", "lambda_resample", KT_INT, OFF(train.lambda_resample), "0", 0, 1e9, 0, 0, NULL,
      "steps a drawn multiplier is held; 0 holds it for the whole episode"},
     {"train", "lr", KT_REAL, OFF(train.lr), "3e-3", 0, 10, 1, 0, NULL, "Adam learning rate"},
-    {"train", "lr_final", KT_REAL, OFF(train.lr_final), "3e-4", -1, 10, 0, 0, NULL,
-     "learning rate reached linearly at the last iteration; -1 keeps train.lr constant"},
+    {"train", "lr_final", KT_REAL, OFF(train.lr_final), "-1", -1, 10, 0, 0, NULL,
+     "learning rate reached linearly at the last iteration (then train.lr_halflife is not "
+     "used); -1: none"},
+    {"train", "lr_halflife", KT_REAL, OFF(train.lr_halflife), "150", 0, 1e9, 0, 0, NULL,
+     "the learning rate halves every this many iterations (3e-3 to 7.5e-4 over 300); unlike "
+     "lr_final it does not depend on train.iterations, so --resume to more iterations is "
+     "exact; 0 keeps train.lr constant"},
     {"train", "epochs", KT_INT, OFF(train.epochs), "4", 1, 1000, 0, 0, NULL,
      "passes over each iteration's samples"},
     {"train", "minibatches", KT_INT, OFF(train.minibatches), "8", 1, 1e6, 0, 0, NULL,

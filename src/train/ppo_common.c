@@ -99,7 +99,11 @@ void ppo_clip_grad(float *g, size_t n, double max_norm)
 
 double ppo_lr_at(const config_t *c, int64_t it)
 {
-    if (c->train.lr_final < 0 || c->train.iterations <= 1) return c->train.lr;
+    if (c->train.lr_final < 0) /* halving every lr_halflife iterations: the same whatever */
+        return c->train.lr_halflife > 0 /* the total, so --resume to more iterations is exact */
+                   ? c->train.lr * exp2(-(double)it / c->train.lr_halflife)
+                   : c->train.lr;
+    if (c->train.iterations <= 1) return c->train.lr;
     double f = (double)it / (double)(c->train.iterations - 1);
     if (f > 1) f = 1;
     return c->train.lr + (c->train.lr_final - c->train.lr) * f;

@@ -44,7 +44,8 @@ void ppo_surrogate(const ppo_batch_t *b, const float *out, size_t ld, int m, int
 
 /* Scale g[0..n) so that its norm is at most max_norm (no-op if <= 0). */
 void ppo_clip_grad(float *g, size_t n, double max_norm);
-/* train.lr, falling linearly to train.lr_final (if >= 0) over the run. */
+/* train.lr, falling linearly to train.lr_final (if >= 0) over the run, or
+ * else halving every train.lr_halflife iterations (if > 0). */
 double ppo_lr_at(const config_t *cfg, int64_t it);
 
 /* Collective. All ranks' count of gradient entries clamped by an exact sum
