@@ -202,8 +202,8 @@ int main(int argc, char **argv)
         const dual_rule_t *r = dual_rule_find(names[k]);
         found &= r != NULL && !strcmp(r->name, names[k]) && r->start != NULL && r->summary != NULL;
     }
-    TAP_OK(n_rules == N_NAMES && found, "the registry lists the seven rules (%d), each found by name",
-           n_rules);
+    TAP_OK(n_rules == N_NAMES && found,
+           "the registry lists the seven rules (%d), each found by name", n_rules);
     TAP_OK(!dual_rule_find("pushsum") && !dual_rule_find("") && !dual_rule_find("Consensus"),
            "an unknown rule name is refused");
     int every = 1;
@@ -252,9 +252,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *rule;
         int weighted;
-    } cases[] = {{"none", 0},      {"fixed", 0},           {"local", 0},
-                 {"central", 0},   {"consensus", 0},       {"consensus", 1},
-                 {"tracking", 0},  {"tracking", 1},        {"consensus-paper", 0}};
+    } cases[] = {{"none", 0},     {"fixed", 0},     {"local", 0},
+                 {"central", 0},  {"consensus", 0}, {"consensus", 1},
+                 {"tracking", 0}, {"tracking", 1},  {"consensus-paper", 0}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const char *rule = cases[k].rule;
         const int wtd = cases[k].weighted;

@@ -54,8 +54,8 @@ struct consensus {
     uint8_t *fate;  /* [nnz] what became of each incoming message this round */
     uint8_t *quiet; /* [n_local] agents silent this round */
     /* Node weights nu (consensus_weight_nodes), or NULL: uniform. */
-    double *nu;     /* [n_owned] */
-    double nu_sum;  /* sum over all agents */
+    double *nu;    /* [n_owned] */
+    double nu_sum; /* sum over all agents */
 };
 
 static void chunks_build(const consensus_t *c, const lidx_t *rows, lidx_t n, chunks_t *ch);

@@ -57,8 +57,7 @@ static void epoch_usage(dual_t *d)
 static void step_slack(dual_t *d)
 {
     timer_start(TIMER_DUAL);
-    for (lidx_t i = 0; i < d->n; i++)
-        d->dev[i] = (d->dev[i] - d->share * d->nu[i]) / d->nu[i];
+    for (lidx_t i = 0; i < d->n; i++) d->dev[i] = (d->dev[i] - d->share * d->nu[i]) / d->nu[i];
     timer_stop(TIMER_DUAL);
 }
 
@@ -412,8 +411,8 @@ enum { N_STATS = (int)(sizeof stat_fields / sizeof stat_fields[0]) };
 /* Per-agent state, in file order. The carried multiplier mu and the
  * tracker go through contiguous copies of x's columns. */
 enum { ST_LAMBDA, ST_MU, ST_TRACKER, ST_USAGE, ST_SLACK, ST_COUNT };
-static const char *const state_names[ST_COUNT] = {
-    "/state/lambda", "/state/mu", "/state/tracker", "/state/epoch_usage", "/state/last_slack"};
+static const char *const state_names[ST_COUNT] = {"/state/lambda", "/state/mu", "/state/tracker",
+                                                  "/state/epoch_usage", "/state/last_slack"};
 
 void dual_write_stats(const dual_t *d, h5file_t *f)
 {

@@ -282,7 +282,8 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     if (st && st->curve) {
         const train_curve_t *c = st->curve;
         put_series(f, "/train/aug_reward", c->n, c->aug_reward, "$/agent/step",
-                   "mean augmented reward r - lambda g while training (lambda = lambda_max u^k, k = train.lambda_power)");
+                   "mean augmented reward r - lambda g while training (lambda = lambda_max u^k, k "
+                   "= train.lambda_power)");
         put_series(f, "/train/entropy", c->n, c->entropy, "nats", "mean policy entropy");
         put_series(f, "/train/approx_kl", c->n, c->approx_kl, "nats",
                    "mean log pi_old - log pi in the last epoch");

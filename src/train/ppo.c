@@ -1,7 +1,7 @@
 /* train.algo = ppo: state-augmented PPO (DESIGN.md §4). GAE, clipped
  * surrogate, entropy bonus, minibatches and epochs, Adam. The multiplier is an input: it is drawn
- * per parallel copy as lambda_max u^k (u ~ U[0, 1], k = lambda_power), held for lambda_resample steps, and the reward is r -
- * lambda g.
+ * per parallel copy as lambda_max u^k (u ~ U[0, 1], k = lambda_power), held for lambda_resample
+ * steps, and the reward is r - lambda g.
  *
  * policy.sharing = agent: each agent's network learns from its own copies
  * only, agent after agent, with no communication. shared: one network; each

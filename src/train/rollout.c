@@ -109,8 +109,7 @@ void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int d
             for (int j = 0; j < B; j++)
                 lam[j] = (float)(cfg->train.lambda_max *
                                  lambda_draw(rng_uniform(seed, RNG_STREAM_LAMBDA, gid,
-                                                         (((uint64_t)it * (uint64_t)B +
-                                                           (uint64_t)j)
+                                                         (((uint64_t)it * (uint64_t)B + (uint64_t)j)
                                                           << 20) |
                                                              (uint64_t)(t / hold)),
                                              cfg->train.lambda_power));
