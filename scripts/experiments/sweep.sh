@@ -7,8 +7,9 @@
 #   ring k=1..5; rgg radius in RGG_RADII; smallworld k=3, p in SW_PS;
 #   the grids $GRIDS/*.graph (synthetic demand scales: only the
 #   communication graph changes) and again with the grids' own loads
-#   (env.nodes = the .nodes.csv beside the graph; negative loads, which
-#   samarl rejects, are set to 0 in a copy under $WORK).
+#   (env.nodes = the .nodes.csv beside the graph; negative loads count as
+#   zero). The grids with their loads and CityLearn profiles, with trained
+#   per-agent policies, are grids.sh's.
 source "$(dirname "$0")/common.sh"
 KS=${KS:-"1 2 5 10 20 50"}
 SWEEP_MODES=${SWEEP_MODES:-"consensus tracking"}
@@ -30,15 +31,8 @@ for f in "$GRIDS"/*.graph; do
     graphs+=("grid|$g|--set graph.type=file --set graph.path=$f")
     nodes="${f%.graph}.nodes.csv"
     if [ -e "$nodes" ]; then
-        # samarl rejects negative loads (buses that inject power): use a copy
-        # with those set to 0 (then raised to env.min_scale like zero loads)
-        col=$(head -1 "$nodes" | tr ',' '\n' | grep -nx pd_mw | cut -d: -f1)
-        if awk -F, -v c="$col" 'NR > 1 && $c < 0 {bad = 1} END {exit !bad}' "$nodes"; then
-            clipped="$WORK/$g.nodes.nonneg.csv"
-            awk -F, -v OFS=, -v c="$col" 'NR > 1 && $c < 0 {$c = 0; n++} {print}
-                END {print n " negative loads set to 0" > "/dev/stderr"}' "$nodes" >"$clipped"
-            nodes=$clipped
-        fi
+        # negative loads (buses that inject power) count as zero
+        # (env.negative_loads = zero), then are raised to env.min_scale
         graphs+=("gridload|$g|--set graph.type=file --set graph.path=$f --set env.nodes=$nodes")
     fi
 done
