@@ -29,7 +29,10 @@ for g in $GRID_NAMES; do
             trained) P=(--policy "$POLICY_DIR/$g.h5") ;;
         esac
         for s in $SEEDS; do
+            # A trained policy belongs to its environment (env.seed draws the
+            # households): its seeds vary the run's demand noise only.
             S=(--set run.seed=$s --set env.seed=$s)
+            [ "$pol" = trained ] && S=(--set run.seed=$s)
             for m in $FLAT_MODES; do
                 samarl_run "$MAN" exp=grids grid=$g policy=$pol seed=$s mode=$m K=0 -- \
                     "${G[@]}" "${P[@]}" "${S[@]}" --set dual.mode=$m

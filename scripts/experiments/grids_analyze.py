@@ -78,12 +78,15 @@ def write_csv(path, rows):
 
 def table(summary, path, K=5):
     lines = ["| grid | policy | mode | K | slack / C (worst) | served (worst) | λ̄ (gap to central, worst) "
-             "| reward (gap, worst) | meets issue 18 |", "|---|---|---|---|---|---|---|---|---|"]
+             "| reward (gap, worst) | meets issue 18 (best response: slack 1%, served 99.9%, λ̄ 10%, reward 5%; trained: slack 2%, served 99.5%) |", "|---|---|---|---|---|---|---|---|---|"]
     for s in summary:
         if s["K"] not in (0, K):
             continue
-        ok = (s["slack_worst"] <= 0.01 and s["served_worst"] >= 0.999 and
-              s["lambda_gap_worst"] <= 0.10 and s["reward_gap_worst"] >= -0.05)
+        if s["policy"] == "bestresponse":  # issue 18's criteria, worst seed
+            ok = (s["slack_worst"] <= 0.01 and s["served_worst"] >= 0.999 and
+                  s["lambda_gap_worst"] <= 0.10 and s["reward_gap_worst"] >= -0.05)
+        else:
+            ok = s["slack_worst"] <= 0.02 and s["served_worst"] >= 0.995
         verdict = "—" if s["mode"] == "central" else ("yes" if ok else "no")
         lines.append(
             f"| {s['grid']} | {s['policy']} | {s['mode']} | {s['K'] or '–'} | "
