@@ -21,7 +21,7 @@ RUN=(--set policy.type=bestresponse --set graph.agents=6000 --set run.days=6
      --set run.progress_every=1 --set run.checkpoint_every=5)
 TRAIN=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48
        --set train.copies=8 --set train.minibatches=2 --set train.epochs=2 --set policy.hidden=16
-       --set train.eval_every=1 --set train.eval_copies=2 --set train.iterations=16
+       --set train.eval_every=1 --set train.eval_copies=2 --set train.iterations=200
        --set train.checkpoint_every=2)
 
 # kill_job CMD LOGPATTERN K TAG ARGS...: start `samarl CMD ARGS` in the
