@@ -90,7 +90,8 @@ typedef struct runfile_summary {
     double contraction_bound; /* sigma^K, which it must not exceed */
     double mixing_drift_max;  /* largest move of the weighted mean by mixing */
     double gmax;              /* largest disagreement of a step direction */
-    int contraction_ok;       /* contraction_max <= sigma^K (1 + 1e-9); 1 where nothing mixes */
+    int mixing_ok;            /* contraction_max <= sigma^K (1 + 1e-9) and the mean kept (drift <=
+                               * 1e-9 (1 + lambda_max)); 1 where nothing mixes */
     int64_t steps, agent_steps, sigma_it;
 } runfile_summary_t;
 

@@ -526,7 +526,7 @@ void consensus_weight_nodes(consensus_t *c, const double *nu)
     const lgraph_t *lg = c->lg;
     const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
     const int64_t nnz = lg->rowptr[n];
-    double *wl = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
+    double *wl = XZNEW(double, nl > 0 ? nl : 1);
     for (lidx_t i = 0; i < n; i++) {
         SAMARL_ASSERT(nu[i] > 0 && isfinite(nu[i]));
         wl[i] = nu[i];
