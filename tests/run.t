@@ -50,7 +50,7 @@ result "more rounds, less disagreement (K=50 against K=5)" "$TMP/k50.json" \
 run_np 2 $SAMARL run -q "${BR[@]}" --set dual.mode=consensus-paper -o "$TMP/paper.h5" >/dev/null 2>&1
 result "the default consensus disagrees less than the paper's rule (K=5)" "$TMP/paper.json" \
   "r['disagreement_mean'] > 2 * $($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"]["disagreement_mean"])' "$TMP/consensus.json")"
-result "consensus: every epoch's contraction at most sigma^K, the weighted mean kept" \
+result "consensus: every epoch's contraction at most sigma^K, the mean kept" \
   "$TMP/consensus.json" '0 < r["contraction_max"] <= r["contraction_bound"] < 1 and r["mixing_drift_max"] < 1e-12'
 result "consensus-paper: the same check holds for plain Metropolis mixing" \
   "$TMP/paper.json" '0 < r["contraction_max"] <= r["contraction_bound"] < 1 and r["mixing_drift_max"] < 1e-12'

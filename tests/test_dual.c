@@ -85,6 +85,7 @@ static double pos(double v)
 typedef struct {
     double lam[N_AGENTS], mu[N_AGENTS], y[N_AGENTS], sold[N_AGENTS], u[N_AGENTS];
     const double *nu; /* share weights (mean 1), NULL: equal */
+    int wmix;         /* dual.mixing = weighted: steps divided by nu, W_nu */
 } ref_t;
 
 static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
@@ -104,28 +105,28 @@ static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
     } else if (!strcmp(rule, "consensus")) {
         for (int i = 0; i < N_AGENTS; i++) {
             const double nu = r->nu ? r->nu[i] : 1.0;
-            r->mu[i] += ETA * (r->u[i] - s * nu) / nu;
+            r->mu[i] += ETA * (r->u[i] - s * nu) / (r->wmix ? nu : 1.0);
         }
-        serial_mix_nu(g, r->nu, r->mu, (int)K);
+        serial_mix_nu(g, r->wmix ? r->nu : NULL, r->mu, (int)K);
         for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->mu[i]);
     } else if (!strcmp(rule, "tracking")) {
         for (int i = 0; i < N_AGENTS; i++) {
             const double nu = r->nu ? r->nu[i] : 1.0;
-            const double sl = (r->u[i] - s * nu) / nu;
+            const double sl = (r->u[i] - s * nu) / (r->wmix ? nu : 1.0);
             r->y[i] += sl - r->sold[i];
             r->sold[i] = sl;
             r->mu[i] += ETA * r->y[i];
         }
-        serial_mix_nu(g, r->nu, r->y, (int)K);
-        serial_mix_nu(g, r->nu, r->mu, (int)K);
+        serial_mix_nu(g, r->wmix ? r->nu : NULL, r->y, (int)K);
+        serial_mix_nu(g, r->wmix ? r->nu : NULL, r->mu, (int)K);
         for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->mu[i]);
     } /* none and fixed: nothing moves */
 }
 
-static void make_config(config_t *cfg, const char *mode)
+static void make_config_mixing(config_t *cfg, const char *mode, const char *mixing)
 {
-    char sets[7][64];
-    char *argv[7];
+    char sets[8][64];
+    char *argv[8];
     snprintf(sets[0], sizeof sets[0], "dual.mode=%s", mode);
     snprintf(sets[1], sizeof sets[1], "dual.eta=%.17g", ETA);
     snprintf(sets[2], sizeof sets[2], "dual.lambda0=%.17g", LAMBDA0);
@@ -133,9 +134,15 @@ static void make_config(config_t *cfg, const char *mode)
     snprintf(sets[4], sizeof sets[4], "dual.rounds=%" PRId64, K);
     snprintf(sets[5], sizeof sets[5], "consensus.sigma_iters=5000");
     snprintf(sets[6], sizeof sets[6], "consensus.sigma_tol=1e-14");
-    for (int k = 0; k < 7; k++) argv[k] = sets[k];
-    if (config_parse(cfg, NULL, NULL, argv, 7) != SAMARL_OK)
+    snprintf(sets[7], sizeof sets[7], "dual.mixing=%s", mixing);
+    for (int k = 0; k < 8; k++) argv[k] = sets[k];
+    if (config_parse(cfg, NULL, NULL, argv, 8) != SAMARL_OK)
         SAMARL_FATAL("config: %s", samarl_errmsg());
+}
+
+static void make_config(config_t *cfg, const char *mode)
+{
+    make_config_mixing(cfg, mode, "plain");
 }
 
 /* Collective. Every owned agent's multiplier within TOL of the reference,
@@ -217,13 +224,13 @@ int main(int argc, char **argv)
     const dual_rule_t *tr = dual_rule_find("tracking"), *co = dual_rule_find("consensus"),
                       *cp = dual_rule_find("consensus-paper");
     int shape = tr->width == 2 && co->width == 1 && cp->width == 1 && tr->needs_consensus &&
-                co->needs_consensus && cp->needs_consensus && tr->weighted && co->weighted &&
-                !cp->weighted;
+                co->needs_consensus && cp->needs_consensus && tr->uses_shares && co->uses_shares &&
+                !cp->uses_shares;
     for (int k = 0; k < 4; k++) {
         const dual_rule_t *r = dual_rule_find(names[k]);
-        shape &= r->width == 1 && !r->needs_consensus && !r->weighted;
+        shape &= r->width == 1 && !r->needs_consensus && !r->uses_shares;
     }
-    TAP_OK(shape, "widths (2 for tracking), which rules mix, which take share weights");
+    TAP_OK(shape, "widths (2 for tracking), which rules mix, which step against shares");
 
     /* ---- updates against the formulas ---- */
     graph_t *g = NULL;
@@ -248,22 +255,25 @@ int main(int argc, char **argv)
     for (int i = 0; i < N_AGENTS; i++) NU[i] = share_of(i) * N_AGENTS / shsum;
     double *shares = malloc(sizeof(double) * (size_t)(lg->n_owned > 0 ? lg->n_owned : 1));
     for (lidx_t i = 0; i < lg->n_owned; i++) shares[i] = share_of(lg->gid[i]);
-    /* Every rule with equal shares, and the weighted rules with shares. */
+    /* Every rule with equal shares, and the rules that take shares with
+     * shares, under plain (1) and weighted (2) mixing. */
     static const struct {
         const char *rule;
-        int weighted;
-    } cases[] = {{"none", 0},     {"fixed", 0},     {"local", 0},
-                 {"central", 0},  {"consensus", 0}, {"consensus", 1},
-                 {"tracking", 0}, {"tracking", 1},  {"consensus-paper", 0}};
+        int shares; /* 0 equal, 1 shares + plain mixing, 2 shares + weighted */
+    } cases[] = {{"none", 0},      {"fixed", 0},     {"local", 0},          {"central", 0},
+                 {"consensus", 0}, {"consensus", 1}, {"consensus", 2},      {"tracking", 0},
+                 {"tracking", 1},  {"tracking", 2},  {"consensus-paper", 0}};
+    static const char *const variant[] = {"", " (shares)", " (shares, weighted mixing)"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const char *rule = cases[k].rule;
-        const int wtd = cases[k].weighted;
-        make_config(&cfg, rule);
+        const int wtd = cases[k].shares;
+        make_config_mixing(&cfg, rule, wtd == 2 ? "weighted" : "plain");
         dual_t *d;
         dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, &d);
         ref_t r;
         memset(&r, 0, sizeof r);
         r.nu = wtd ? NU : NULL;
+        r.wmix = wtd == 2;
         const double l0 = strcmp(rule, "none") != 0 ? LAMBDA0 : 0.0;
         for (int i = 0; i < N_AGENTS; i++) r.lam[i] = r.mu[i] = l0;
         TAP_OK(agrees(d, lg, &r), "%s: every agent starts at %g", rule, l0);
@@ -277,7 +287,7 @@ int main(int argc, char **argv)
             }
         }
         TAP_OK(ok, "%s%s: %d epochs of the update = the formula (to %g), statistics too", rule,
-               wtd ? " (shares)" : "", EPOCHS, TOL);
+               variant[wtd], EPOCHS, TOL);
         if (strcmp(rule, "none") != 0 && strcmp(rule, "fixed") != 0)
             TAP_OK(moved && clamped, "%s: the multipliers moved and max(0, .) clamped", rule);
         const double bound = dual_bound(d);
@@ -285,11 +295,11 @@ int main(int argc, char **argv)
         const double rhoK = dual_contraction_bound(d);
         if (dual_rule(d)->needs_consensus) {
             TAP_OK(isfinite(bound) && bound >= 0 && rhoK > 0 && rhoK < 1,
-                   "%s%s: bound %g, sigma^K %g", rule, wtd ? " (shares)" : "", bound, rhoK);
+                   "%s%s: bound %g, sigma^K %g", rule, variant[wtd], bound, rhoK);
             TAP_OK(ds->cmax > 0 && ds->cmax <= rhoK * (1 + 1e-9) && ds->drift <= 1e-14,
-                   "%s%s: every epoch's contraction %.6f <= sigma^K %.6f, the weighted mean kept "
+                   "%s%s: every epoch's contraction %.6f <= sigma^K %.6f, the mean kept "
                    "(moved %.2g)",
-                   rule, wtd ? " (shares)" : "", ds->cmax, rhoK, ds->drift);
+                   rule, variant[wtd], ds->cmax, rhoK, ds->drift);
         } else {
             TAP_OK(isnan(bound) && isnan(ds->cmax), "%s: no bound or contraction (NaN)", rule);
         }
@@ -328,8 +338,8 @@ int main(int argc, char **argv)
     }
 
     /* ---- the mixing check fails on broken weights ---- */
-    {
-        make_config(&cfg, "consensus");
+    for (int wm = 0; wm < 2; wm++) {
+        make_config_mixing(&cfg, "consensus", wm ? "weighted" : "plain");
         dual_t *d;
         dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, shares, &d);
         /* Break W: a third of the rows put more weight on themselves than
@@ -342,10 +352,11 @@ int main(int argc, char **argv)
         steps(d, lg, "consensus", g, &r, 0, EPOCHS * T0);
         const dual_stats_t *st = dual_stats(d);
         TAP_OK(st->cmax > dual_contraction_bound(d) * (1 + 1e-9) || st->drift > 1e-14,
-               "broken mixing weights fail the check: contraction %.6f vs sigma^K %.6f, "
-               "weighted mean moved %.3g",
-               st->cmax, dual_contraction_bound(d), st->drift);
-        TAP_OK(st->drift > 1e-6, "broken weights move the weighted mean (%.3g)", st->drift);
+               "%s mixing: broken weights fail the check: contraction %.6f vs sigma^K %.6f, "
+               "mean moved %.3g",
+               wm ? "weighted" : "plain", st->cmax, dual_contraction_bound(d), st->drift);
+        TAP_OK(st->drift > 1e-6, "%s mixing: broken weights move the mean (%.3g)",
+               wm ? "weighted" : "plain", st->drift);
         dual_destroy(&d);
         config_free(&cfg);
     }

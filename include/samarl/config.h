@@ -23,6 +23,7 @@ typedef enum { PARTITION_METIS, PARTITION_BLOCK, PARTITION_FILE } partition_meth
 typedef enum { HALO_P2P, HALO_NEIGHBOR } halo_method_t;
 typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
 typedef enum { SHARE_DEMAND, SHARE_EQUAL } share_t;
+typedef enum { MIXING_PLAIN, MIXING_WEIGHTED } mixing_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
@@ -107,6 +108,7 @@ typedef struct config {
     struct {
         int weights; /* weights_t */
         int share;   /* share_t */
+        int mixing;  /* mixing_t */
         char *mode;  /* a registered dual rule (dual.h) */
         double eta, lambda0;
         int64_t epoch, rounds;

@@ -5,30 +5,32 @@
  * Every dual.epoch = T0 steps each agent has its mean usage over the epoch,
  * u_i, and its share of capacity s nu_i, s = C / N, with share weights nu_i
  * of mean 1 (the environment's demand scales under dual.share = demand, 1
- * under equal). The step slack is g_i = (u_i - s nu_i) / nu_i, so that
- * sum_i nu_i g_i = sum_i u_i - C. Rule by rule:
+ * under equal). The step slack is g_i = u_i - s nu_i, so that
+ * sum_i g_i = sum_i u_i - C; under dual.mixing = weighted it is
+ * (u_i - s nu_i) / nu_i, so that sum_i nu_i g_i = sum_i u_i - C. Rule by rule:
  *   none             lambda_i = 0 throughout
  *   fixed            lambda_i = dual.lambda0 throughout
  *   local            lambda_i = max(0, lambda_i + eta (u_i - s))   (no messages)
  *   central          lambda = max(0, lambda + eta (sum_i u_i - C) / N), one
  *                    exact value from a reproducible all-reduce   (the oracle)
- *   consensus        mu = W_nu^K (mu + eta g), lambda = max(0, mu): the
- *                    unprojected multiplier is what is averaged, and W_nu
- *                    (consensus_weight_nodes) keeps sum_i nu_i mu_i, so the
- *                    weighted mean of mu takes exactly central's step
+ *   consensus        mu = W^K (mu + eta g), lambda = max(0, mu): the
+ *                    unprojected multiplier is what is averaged, and W keeps
+ *                    the mean of mu, so it takes exactly central's step
+ *                    (under weighted mixing W_nu = consensus_weight_nodes
+ *                    keeps sum_i nu_i mu_i instead, with the same effect)
  *   consensus-paper  lambda = max(0, W^K (lambda + eta (u - s))): the paper's
  *                    rule as written (nu = 1, projected after mixing)
  *   tracking         v_i = y_i + g_i - (the same of the last epoch),
- *                    y = W_nu^K v, mu = W_nu^K (mu + eta v), lambda = max(0, mu):
+ *                    y = W^K v, mu = W^K (mu + eta v), lambda = max(0, mu):
  *                    consensus with the slack replaced by y, a dynamic-average
  *                    estimate of the network's slack (gradient tracking)
  * W is consensus.h's mixing matrix, K = dual.rounds, rounds numbered across
  * the run (epoch e mixes rounds e K .. e K + K - 1, under [faults]).
  *
- * Checks, every epoch of a rule that mixes: the disagreement D (the
- * nu-weighted RMS deviation of the carried multiplier from its weighted
- * mean) after the K rounds is at most sigma^K times D before them, and the
- * weighted mean does not move; without faults both hold for every vector
+ * Checks, every epoch of a rule that mixes: the disagreement D (the RMS
+ * deviation of the carried multiplier from its mean, both nu-weighted under
+ * weighted mixing) after the K rounds is at most sigma^K times D before
+ * them, and the mean does not move; without faults both hold for every vector
  * when W is right (docs/theory.md). The bound B <- sigma^K (B + eta G_e),
  * G_e the disagreement of the step direction, is above D at every epoch.
  *
@@ -57,7 +59,7 @@ typedef struct dual_rule {
     const char *summary; /* one line, for listings */
     int width;           /* doubles per agent in the exchanged state (the halo's width) */
     int needs_consensus; /* mixes with graph neighbours: a consensus engine, sigma, a bound */
-    int weighted;        /* takes the share weights of dual.share (else nu = 1) */
+    int uses_shares;     /* steps against the shares of dual.share (else nu = 1) */
     /* The multiplier every agent starts from. */
     double (*start)(const config_t *cfg);
     /* Collective. The end of the epoch that ends with step t: the new
@@ -80,7 +82,7 @@ int dual_check_name(const char *name);
 /* Statistics of the multipliers acted on (from the last epoch's end); for
  * rules that mix (NaN otherwise): G's largest value, the bound B on the
  * disagreement of the carried multiplier, the largest per-epoch contraction
- * D_after / D_before and the largest move of the weighted mean by mixing. */
+ * D_after / D_before and the largest move of the (weighted) mean by mixing. */
 typedef struct dual_stats {
     double lmean, lmin, lmax, dis, gmax, bound, cmax, drift;
 } dual_stats_t;
@@ -88,7 +90,8 @@ typedef struct dual_stats {
 /* Collective. The state of cfg's rule for lg's owned agents (of n_global in
  * all) under capacity C: every multiplier at the rule's start. `shares`
  * ([n_owned], positive, any scale; NULL: equal) are the share weights the
- * weighted rules use under dual.share = demand. Rules that mix create their
+ * rules with uses_shares step against under dual.share = demand (and mix
+ * with under dual.mixing = weighted). Rules that mix create their
  * consensus engine on `halo` (its width at least the rule's) and estimate
  * sigma (consensus.sigma_iters > 0; rank 0 warns when it did not converge). */
 void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n_global,

@@ -243,7 +243,11 @@ static const key_spec_t builtin_keys[] = {
      "consensus weights: Metropolis-Hastings 1/(1+max(d_i,d_j)), or 1/(1+d_max)"},
     {"dual", "share", KT_ENUM, OFF(dual.share), "demand", 0, 0, 0, 0, "demand|equal",
      "each agent's share of capacity in consensus and tracking: in proportion to its demand "
-     "scale (demand), or C/N each (equal, the paper's); the mixing weights follow the shares"},
+     "scale (demand), or C/N each (equal, the paper's)"},
+    {"dual", "mixing", KT_ENUM, OFF(dual.mixing), "plain", 0, 0, 0, 0, "plain|weighted",
+     "consensus and tracking under dual.share = demand: plain dual.weights mixing, which keeps "
+     "the plain mean, with steps u_i - s_i (plain); or mixing reweighted by the shares nu_i, "
+     "which keeps the nu-weighted mean, with steps (u_i - s_i) / nu_i (weighted)"},
     {"dual", "mode", KT_STR, OFF(dual.mode), "consensus", 0, 0, 0, 0, NULL,
      "how agents set their multipliers: dual step + K consensus rounds on the unprojected "
      "multiplier (consensus), the paper's rule as written (consensus-paper), plus gradient "
@@ -251,8 +255,9 @@ static const key_spec_t builtin_keys[] = {
      "(central, the oracle), dual.lambda0 always (fixed), or 0 (none); 'samarl list' "
      "explains each"},
     {"dual", "eta", KT_REAL, OFF(dual.eta), "0.01", 0, 1e6, 1, 0, NULL,
-     "dual step size: mu_i += eta (u_i - s_i) / nu_i, u_i the mean usage over the epoch, s_i its "
-     "share of capacity, nu_i its share weight (mean 1); in $/kWh per kWh"},
+     "dual step size: mu_i += eta (u_i - s_i), u_i the mean usage over the epoch, s_i its "
+     "share of capacity (divided by the share weight nu_i under dual.mixing = weighted); in "
+     "$/kWh per kWh"},
     {"dual", "epoch", KT_INT, OFF(dual.epoch), "1", 1, 1e9, 0, 0, NULL,
      "steps per dual epoch T0: one dual step (and K rounds) every T0 steps"},
     {"dual", "rounds", KT_INT, OFF(dual.rounds), "5", 0, 1e6, 0, 0, NULL,

@@ -27,7 +27,8 @@ struct dual {
      * tracker y: x[2i] = mu_i, x[2i+1] = y_i. */
     double *x;
     double *lam;  /* [n] what the agents act on */
-    double *nu;   /* [n] share weights nu_i, mean 1 (all 1 unless weighted) */
+    double *nu;   /* [n] share weights nu_i, mean 1 (all 1 under equal shares) */
+    int wmix;     /* the mixing is reweighted by nu (dual.mixing = weighted) */
     double *gsum; /* [n] usage so far in the epoch */
     double *sold; /* [n] tracking: the step slack of the last epoch */
     double *dev;  /* [n] the epoch's mean usage u_i, then the step slack g_i */
@@ -52,17 +53,21 @@ static void epoch_usage(dual_t *d)
     timer_stop(TIMER_DUAL);
 }
 
-/* g = the step slack of each agent: (u_i - s nu_i) / nu_i, which is the
- * paper's u_i - s where nu = 1. Sums nu_i g_i = sum_i u_i - C exactly. */
+/* g = the step slack of each agent: u_i - s nu_i (the paper's u_i - s where
+ * nu = 1), so that sum_i g_i = sum_i u_i - C exactly; under weighted mixing
+ * (u_i - s nu_i) / nu_i, so that sum_i nu_i g_i = sum_i u_i - C. */
 static void step_slack(dual_t *d)
 {
     timer_start(TIMER_DUAL);
-    for (lidx_t i = 0; i < d->n; i++) d->dev[i] = (d->dev[i] - d->share * d->nu[i]) / d->nu[i];
+    if (d->wmix)
+        for (lidx_t i = 0; i < d->n; i++) d->dev[i] = (d->dev[i] - d->share * d->nu[i]) / d->nu[i];
+    else
+        for (lidx_t i = 0; i < d->n; i++) d->dev[i] -= d->share * d->nu[i];
     timer_stop(TIMER_DUAL);
 }
 
-/* The disagreement (nu-weighted RMS deviation from the nu-weighted mean) of
- * x's first column, and its mean. */
+/* The disagreement (RMS deviation from the mean, both nu-weighted under
+ * weighted mixing) of x's first column, and its mean. */
 static double col_disagreement(dual_t *d, double *mean)
 {
     if (d->width == 1) return consensus_disagreement(d->cons, d->x, mean);
@@ -185,9 +190,10 @@ static void consensus_paper_update(dual_t *d, int64_t t)
     stats_spread(d);
 }
 
-/* Consensus on the unprojected multiplier mu with share-weighted mixing:
- * mu <- W_nu^K (mu + eta g), lambda = max(0, mu) only where it is used.
- * The weighted mean of mu then takes exactly the central step. */
+/* Consensus on the unprojected multiplier mu: mu <- W^K (mu + eta g),
+ * lambda = max(0, mu) only where it is used, g the step slack against each
+ * agent's share. The mean of mu (nu-weighted under weighted mixing) then
+ * takes exactly the central step. */
 static void consensus_update(dual_t *d, int64_t t)
 {
     epoch_usage(d);
@@ -201,8 +207,8 @@ static void consensus_update(dual_t *d, int64_t t)
     stats_spread(d);
 }
 
-/* Gradient tracking on top of consensus: y follows the network's weighted
- * mean step slack by dynamic average consensus and replaces the agent's own
+/* Gradient tracking on top of consensus: y follows the network's mean step
+ * slack by dynamic average consensus and replaces the agent's own
  * slack in the step; mu and y mix in the same K rounds. */
 static void tracking_update(dual_t *d, int64_t t)
 {
@@ -227,7 +233,7 @@ static void tracking_update(dual_t *d, int64_t t)
 static const dual_rule_t rules[] = {
     {"consensus",
      "dual step + K rounds of averaging with the graph neighbours, on the unprojected "
-     "multiplier, weighted by the agents' shares (the default)",
+     "multiplier, each agent stepping against its share of capacity (the default)",
      1, 1, 1, start_lambda0, consensus_update},
     {"consensus-paper",
      "the paper's rule as written: dual step, K rounds of plain averaging, max(0, .) after "
@@ -290,16 +296,17 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     d->sigma_res = NAN;
     const lidx_t n = d->n, nl = n + lg->n_ghost;
     d->nu = XNEW(double, n > 0 ? n : 1);
-    const int weighted = d->rule->weighted && shares && cfg->dual.share == SHARE_DEMAND;
-    for (lidx_t i = 0; i < n; i++) d->nu[i] = weighted ? shares[i] : 1.0;
-    if (weighted) { /* to mean 1, so that eta keeps its units */
+    const int shared = d->rule->uses_shares && shares && cfg->dual.share == SHARE_DEMAND;
+    d->wmix = shared && cfg->dual.mixing == MIXING_WEIGHTED;
+    for (lidx_t i = 0; i < n; i++) d->nu[i] = shared ? shares[i] : 1.0;
+    if (shared) { /* to mean 1, so that eta keeps its units */
         const double sum = reprosum_global(d->nu, (size_t)n);
         for (lidx_t i = 0; i < n; i++) d->nu[i] *= d->N / sum;
     }
     consensus_faults_from_config(cfg, &d->faults);
     if (d->rule->needs_consensus) {
         d->cons = consensus_create(lg, halo, (weights_t)cfg->dual.weights);
-        if (weighted) consensus_weight_nodes(d->cons, d->nu);
+        if (d->wmix) consensus_weight_nodes(d->cons, d->nu);
         if (cfg->consensus.sigma_iters > 0) {
             d->sigma =
                 consensus_sigma(d->cons, cfg->run.seed, cfg->consensus.sigma_iters,

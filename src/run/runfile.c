@@ -371,7 +371,7 @@ void runfile_print_summary(const runfile_summary_t *m, const dual_t *d, const co
                               : m->mixing_ok              ? "ok"
                                              : "FAILED: the mixing is not the matrix of sigma";
         printf("  mixing check           per-epoch contraction max %.6f %s sigma^K = %.6f (%s); "
-               "weighted mean moved %.2g at most\n",
+               "mean moved %.2g at most\n",
                m->contraction_max,
                m->contraction_max <= m->contraction_bound * (1 + 1e-9) ? "<=" : ">",
                m->contraction_bound, verdict, m->mixing_drift_max);
