@@ -9,7 +9,7 @@
 source "$(dirname "$0")/common.sh"
 KS=${KS:-"1 2 5 10 20 50"}
 SEEDS=${SEEDS:-"1 2 3"}
-DAYS=${DAYS:-14}
+DAYS=${DAYS:-28}
 MIX_MODES=${MIX_MODES:-"consensus consensus-paper tracking"}
 FLAT_MODES=${FLAT_MODES:-"central local none"}
 GRID_NAMES=${GRID_NAMES:-"case118 case300 case2383wp case_ACTIVSg2000"}
@@ -43,6 +43,11 @@ for g in $GRID_NAMES; do
                         "${G[@]}" "${P[@]}" "${S[@]}" --set dual.mode=$m --set dual.rounds=$k
                 done
             done
+            # consensus with the share-weighted mixing (dual.mixing = weighted,
+            # docs/theory.md) beside the default plain mixing, at K = 5
+            [ "$pol" = bestresponse ] && samarl_run "$MAN" exp=grids grid=$g policy=$pol seed=$s \
+                mode=consensus-weighted K=5 -- "${G[@]}" "${P[@]}" "${S[@]}" --set dual.mode=consensus \
+                --set dual.mixing=weighted --set dual.rounds=5
         done
     done
 done

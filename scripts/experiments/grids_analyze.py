@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 FIELDS = ["avg_slack_ratio", "fulfilled", "lambda_mean", "reward", "disagreement_mean",
-          "disagreement_bound", "contraction_max", "contraction_bound", "sigma"]
+          "disagreement_bound", "contraction_max", "contraction_bound", "sigma", "lambda_final_max"]
 
 
 def load(manifest):
