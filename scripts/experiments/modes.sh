@@ -7,7 +7,7 @@ source "$(dirname "$0")/common.sh"
 POLICY=${POLICY:-$WORK/p1000.h5}
 MAN=$OUT/manifest_modes.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
-MODES=${MODES:-"none local central consensus tracking"}
+MODES=${MODES:-"none local central consensus consensus-paper tracking"}
 for graph in ring2 smallworld; do
     case $graph in
         ring2) G=(--set graph.type=ring --set graph.k=2) ;;

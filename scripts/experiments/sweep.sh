@@ -12,7 +12,7 @@
 #   per-agent policies, are grids.sh's.
 source "$(dirname "$0")/common.sh"
 KS=${KS:-"1 2 5 10 20 50"}
-SWEEP_MODES=${SWEEP_MODES:-"consensus tracking"}
+SWEEP_MODES=${SWEEP_MODES:-"consensus consensus-paper tracking"}
 RINGS=${RINGS:-"1 2 3 4 5"}
 RGG_RADII=${RGG_RADII:-"0.07 0.1 0.15 0.25"}
 SW_PS=${SW_PS:-"0 0.01 0.05 0.1 0.3 1"}
