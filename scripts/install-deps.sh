@@ -14,7 +14,7 @@ check_only=0
 
 # Debian packages: build (compilers, MPI, METIS, parallel HDF5, OpenBLAS,
 # libinih), test harness (prove, h5diff, clang-format) and plotting (python3
-# h5py/matplotlib).
+# h5py/matplotlib, xarray/h5netcdf for the Python package).
 packages=(
   build-essential pkg-config
   libopenmpi-dev openmpi-bin
@@ -25,6 +25,7 @@ packages=(
   perl
   clang-format  # make format-check, part of make test
   python3-h5py python3-matplotlib python3-numpy
+  python3-xarray python3-h5netcdf  # the samarl Python package (python/)
   iproute2  # tests/netns.t: two network namespaces as two nodes
   slurm-wlm munge  # tests/slurm.t brings up a one-node SLURM cluster
 )
