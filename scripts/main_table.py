@@ -20,6 +20,19 @@ LABEL = {
 }
 
 
+# Every line distinguishable: colour, dash and marker per mode.
+STYLE = {
+    "none": dict(color="0.55", ls="-", marker=None),
+    "fixed": dict(color="tab:purple", ls=(0, (1, 1)), marker=None),
+    "local": dict(color="tab:red", ls="-", marker="v"),
+    "central": dict(color="k", ls="-", marker=None, lw=2.4),
+    "consensus": dict(color="tab:blue", ls="--", marker="o"),
+    "consensus-paper": dict(color="tab:orange", ls="-.", marker="s"),
+    "tracking": dict(color="tab:green", ls=":", marker="^", lw=1.8),
+    "bestresponse": dict(color="tab:brown", ls=(0, (5, 2, 1, 2)), marker="D"),
+}
+
+
 def main():
     d, modes = sys.argv[1], sys.argv[2:]
     rows = []
@@ -53,28 +66,40 @@ def main():
     except ImportError:
         print("(h5py/matplotlib missing: no figure)")
         return
-    fig, ax = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
-    for m, _ in rows:
+    import numpy as np
+
+    def daily(x):
+        """24-hour moving mean: the hourly series swing with the price."""
+        return np.convolve(x, np.ones(24) / 24, mode="valid")
+
+    fig, ax = plt.subplots(3, 1, figsize=(9, 9.5), sharex=True)
+    for idx, (m, _) in enumerate(rows):
+        st = STYLE.get(m, dict(color="k", ls="-", marker=None))
+        # markers staggered by mode, so lines that coincide stay apart
+        kw = dict(color=st["color"], ls=st["ls"], marker=st["marker"], markevery=(6 * idx, 48), ms=5,
+                  lw=st.get("lw", 1.3), label=LABEL.get(m, m))
         with h5py.File(os.path.join(d, f"run-{m}.h5"), "r") as f:
             s = f["series"]
-            t = range(len(s["slack"]))
-            day = [x / 24 for x in t]
-            # daily means: the hourly series swing with the price
-            import numpy as np
-            k = 24
-            slack = np.convolve(s["slack"][:] / s["capacity"][:], np.ones(k) / k, mode="valid")
-            ax[0].plot(day[k - 1:], 100 * slack, label=LABEL.get(m, m))
-            line, = ax[1].plot(day, s["lambda_mean"][:], label=LABEL.get(m, m))
-            if m in ("consensus", "consensus-paper", "local", "tracking"):
-                ax[1].fill_between(day, s["lambda_min"][:], s["lambda_max"][:], alpha=0.15,
-                                   color=line.get_color())
-    ax[0].axhline(0, color="k", lw=0.8)
-    ax[0].set_ylabel("slack, % of C (24 h mean)")
-    ax[0].legend(fontsize=8, ncol=2)
-    ax[1].set_ylabel("lambda ($/kWh): mean, min-max")
-    ax[1].set_xlabel("day")
-    ax[1].set_ylim(0, 1.0)
-    fig.suptitle("samarl main job: 256 agents, per-agent policies, multipliers by mode")
+            day = np.arange(len(s["slack"])) / 24.0
+            dd = day[23:]
+            arrived = daily(s["arrived"][:])
+            served = np.where(arrived > 0, daily(s["served"][:]) / np.maximum(arrived, 1e-300), 1.0)
+            ax[0].plot(dd, 100 * served, **kw)
+            ax[1].plot(dd, 100 * daily(s["slack"][:] / s["capacity"][:]), **kw)
+            ax[2].plot(dd, daily(s["lambda_mean"][:]), **kw)
+    ax[0].set_ylabel("demand served, % of arrived\n(24 h mean)")
+    ax[1].axhline(0, color="k", lw=0.6)
+    ax[1].set_ylabel("slack, % of capacity C\n(24 h mean; < 0: under C)")
+    ax[2].set_ylabel("mean multiplier λ ($/kWh)\n(24 h mean)")
+    ax[2].set_xlabel("day")
+    half = len(day) / 48.0
+    for a in ax:
+        a.axvline(half, color="0.5", lw=0.6, ls=":")
+        a.grid(alpha=0.3)
+    ax[1].legend(fontsize=8, ncol=2, loc="center right")
+    fig.suptitle("samarl main job: 256 agents, per-agent policies, 28 days, every dual mode\n"
+                 "(dotted line: start of the second half, where the table's metrics are taken)",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(d, "main.png"), dpi=110)
     print(f"wrote {os.path.join(d, 'main.png')}")
