@@ -94,6 +94,8 @@ ok "samarl --version on 2 ranks prints once" test "$(grep -c '^samarl ' "$TMP/ve
 
 # --- usage errors -------------------------------------------------------
 fails "unknown command: exit 2, named" 2 2 "unknown command 'bogus'" $SAMARL bogus
+fails "a misspelt command is named with the nearest one" 2 2 "unknown command 'runn'; did you mean 'run'" \
+  $SAMARL runn
 fails "unknown option: exit 2, named" 2 2 "unknown option '--bogus'" $SAMARL consensus --bogus
 fails "samarl-partition unknown option: exit 2" 2 2 "unknown option '--frobnicate'" $PARTITION --frobnicate
 fails "option without its value: exit 2" 2 2 "'-o' needs a value" $SAMARL consensus -o
@@ -263,5 +265,36 @@ SLURM_NTASKS=3 run_np 2 $SAMARL --version >"$TMP/sl2.out" 2>&1
 ok "on 2 ranks: warned once" test "$(grep -c 'SLURM_NTASKS = 3 but MPI started 2 ranks' "$TMP/sl2.out")" -eq 1
 SLURM_NTASKS=2 run_np 2 $SAMARL --version >"$TMP/sl3.out" 2>&1
 ok "SLURM_NTASKS = MPI size: no warning" bash -c "! grep -q SLURM_NTASKS $TMP/sl3.out"
+
+# --- real inputs as users have them ---------------------------------------
+# Paths in an INI are relative to its folder, so a config runs from anywhere.
+mkdir -p "$TMP/cfgdir/data" "$TMP/elsewhere"
+printf '5 5\n2 5\n1 3\n2 4\n3 5\n4 1\n' >"$TMP/cfgdir/data/g.graph"
+printf '[graph]\ntype = file\npath = data/g.graph\n[consensus]\nrounds = 5\n' >"$TMP/cfgdir/g.ini"
+SAMARL_ABS=$(realpath "$SAMARL")
+(cd "$TMP/elsewhere" && run_np 2 "$SAMARL_ABS" consensus -q -c ../cfgdir/g.ini -o "$TMP/g.h5") >"$TMP/g.out" 2>&1
+ok "an INI's relative graph.path is found from another working directory" test -s "$TMP/g.h5"
+$SAMARL config -c "$TMP/cfgdir/g.ini" >"$TMP/g.cfg" 2>&1
+like "samarl config shows the path resolved against the INI's folder" "$TMP/g.cfg" \
+  "^path = $TMP/cfgdir/data/g.graph "
+# run and eval take the graph and [env] from the policy file.
+run_np 2 $SAMARL train -q --set graph.agents=12 --set graph.type=ring --set train.iterations=2 \
+  --set train.copies=1 --set env.kappa=0.07 -o "$TMP/pol.h5" >/dev/null 2>&1
+run_np 2 $SAMARL run --policy "$TMP/pol.h5" --set run.days=1 -o "$TMP/pol-run.h5" >"$TMP/pi.out" 2>&1
+like "run --policy takes graph and environment from the policy file, in one line" "$TMP/pi.out" \
+  "^samarl: 3 .* settings taken from .*pol.h5, which it was trained on"
+ok "  and runs on its 12-agent ring" grep -q "ring(N=12" "$TMP/pi.out"
+fails "  a --set that contradicts the policy still wins (and is refused by the policy check)" \
+  2 1 "made for the number of agents .* = 12, but this configuration has 13" \
+  $SAMARL run --policy "$TMP/pol.h5" --set graph.agents=13 -o "$TMP/pol-run2.h5"
+run_np 1 $SAMARL eval -q --policy "$TMP/pol.h5" --lambda 0 -o "$TMP/pol.csv" >"$TMP/pe.out" 2>&1
+ok "eval --policy needs no --set either" test -s "$TMP/pol.csv"
+# A --set key the command does not read gets one warning.
+run_np 2 $SAMARL run -q --policy "$TMP/pol.h5" --set run.days=1 --set train.iterations=9 \
+  -o "$TMP/pol-run3.h5" >"$TMP/w.out" 2>&1
+ok "a --set key run does not read is warned about once" \
+  test "$(grep -c 'warning: --set train.iterations: samarl run does not read this key' "$TMP/w.out")" -eq 1
+run_np 1 $SAMARL consensus -q "${Q[@]}" --set graph.agents=20 -o "$TMP/nw.h5" >"$TMP/nw.out" 2>&1
+ok "keys the command reads: no warning" bash -c "! grep -q 'does not read' $TMP/nw.out"
 
 done_testing

@@ -401,6 +401,39 @@ static void syntax_accepted(void)
     config_free(&cfg);
 }
 
+/* File paths in an INI file are relative to its folder (config_parse_ini);
+ * overrides, absolute paths, files in the working directory and stored
+ * configs (config_parse) keep what was written. */
+static void ini_relative_paths(void)
+{
+    const char *text = "[graph]\ntype = file\npath = g.graph\n[partition]\nfile = ../p.h5\n"
+                       "[env]\nnodes = /abs/n.csv\nprofiles = data/p.csv\nlevels = 0,1\n";
+    char *ov[] = {"env.nodes=rel/n.csv"};
+    config_t a, b, c, d;
+    int ra = config_parse_ini(&a, "cfgs/sub/x.ini", text, NULL, 0);
+    TAP_OK(ra == SAMARL_OK && strcmp(a.graph.path, "cfgs/sub/g.graph") == 0 &&
+               strcmp(a.partition.file, "cfgs/sub/../p.h5") == 0 &&
+               strcmp(a.env.nodes, "/abs/n.csv") == 0 &&
+               strcmp(a.env.profiles, "cfgs/sub/data/p.csv") == 0 &&
+               strcmp(a.env.levels, "0,1") == 0,
+           "relative file paths in dir/x.ini resolve against dir, absolute ones and other strings "
+           "stay (%s)",
+           ra ? samarl_errmsg() : a.graph.path);
+    int rb = config_parse_ini(&b, "/x.ini", text, ov, 1);
+    TAP_OK(rb == SAMARL_OK && strcmp(b.graph.path, "/g.graph") == 0 &&
+               strcmp(b.env.nodes, "rel/n.csv") == 0,
+           "an INI in / resolves to /NAME; a --set path stays relative to the working directory");
+    int rc = config_parse_ini(&c, "x.ini", text, NULL, 0);
+    int rd = config_parse(&d, "cfgs/sub/x.ini", text, NULL, 0);
+    TAP_OK(rc == SAMARL_OK && strcmp(c.graph.path, "g.graph") == 0 && rd == SAMARL_OK &&
+               strcmp(d.graph.path, "g.graph") == 0,
+           "an INI in the working directory and a stored config keep paths as written");
+    config_free(&a);
+    config_free(&b);
+    config_free(&c);
+    config_free(&d);
+}
+
 static void round_trip(void)
 {
     config_t a, b, c;
@@ -595,6 +628,7 @@ int main(int argc, char **argv)
     strings();
     syntax_accepted();
     round_trip();
+    ini_relative_paths();
     files();
     registered_sections();
     int rc = tap_done();

@@ -269,7 +269,7 @@ int main(int argc, char **argv)
         const int wtd = cases[k].shares;
         make_config_mixing(&cfg, rule, wtd == 2 ? "weighted" : "plain");
         dual_t *d;
-        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, &d);
+        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, NULL, NULL, &d);
         ref_t r;
         memset(&r, 0, sizeof r);
         r.nu = wtd ? NU : NULL;
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
         dual_write_state(d, f, bm, N_AGENTS);
         comm_check(h5io_commit(&f));
         dual_t *d2;
-        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, &d2);
+        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, NULL, NULL, &d2);
         comm_check(h5io_open(path, &f));
         int st = dual_read_stats(d2, f);
         if (st == SAMARL_OK) st = dual_check_state(f, path, N_AGENTS);
@@ -341,7 +341,7 @@ int main(int argc, char **argv)
     for (int wm = 0; wm < 2; wm++) {
         make_config_mixing(&cfg, "consensus", wm ? "weighted" : "plain");
         dual_t *d;
-        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, shares, &d);
+        dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, shares, NULL, NULL, &d);
         /* Break W: a third of the rows put more weight on themselves than
          * what makes their row sum one. */
         double *ws = (double *)consensus_self_weights(dual_consensus(d));

@@ -47,6 +47,33 @@ for d in /params /adam_m /adam_v /train/aug_reward /train/eval_return; do same "
 if [[ -z $bad ]]; then pass "--resume after 2 iterations (on another rank count) = 4 iterations straight"
 else fail "--resume differs in:$bad"; sed 's/^/#   /' "$TMP/resume.log" | tail; fi
 like "resume says where it continues" "$TMP/resume.log" 'resuming .* after 2 iterations'
+# OUTPUT.train.csv: the curve line by line as it trains, the same numbers
+# as /train; a resumed training's file holds every iteration once.
+csv_matches() {
+  /usr/bin/python3 - "$1" "$1.train.csv" <<'PY'
+import csv, sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+rows = list(csv.DictReader(open(sys.argv[2])))
+t = f["/train"]
+n = len(t["aug_reward"])
+assert len(rows) == n, (len(rows), n)
+assert [int(r["iteration"]) for r in rows] == list(range(1, n + 1))
+for k in ("aug_reward", "entropy", "approx_kl", "clip_frac", "value_loss"):
+    assert np.array_equal(np.array([float(r[k]) for r in rows]), t[k][:]), k
+lam = t["eval_lambda"][:]
+for e, it in enumerate(t["eval_iteration"][:]):
+    r = rows[it - 1]
+    for j, l in enumerate(lam):
+        assert float(r["return_at_%g" % l]) == t["eval_return"][e, j]
+        assert float(r["usage_at_%g" % l]) == t["eval_usage"][e, j]
+evald = set(int(i) for i in t["eval_iteration"][:])
+for r in rows:
+    if int(r["iteration"]) not in evald:
+        assert r["return_at_%g" % lam[0]] == "", r
+PY
+}
+ok "train writes OUTPUT.train.csv, the same numbers as /train" csv_matches "$TMP/r4.h5"
+ok "  a resumed training's CSV has every iteration once" csv_matches "$TMP/r22.h5"
 
 # Per-agent tables move through the file in slabs of columns; with tiny slabs
 # (8 columns, many collective passes) the file and a resume are the same.
@@ -107,8 +134,8 @@ expect_error "policy with another network shape" 2 "policy.hidden = 8, but this 
   $SAMARL eval "${SMALL[@]}" --set policy.hidden=16 --policy "$TMP/r4.h5"
 expect_error "policy for another environment names the key" 2 "different environment.*kappa" \
   $SAMARL eval "${SMALL[@]}" --set env.kappa=0.1 --policy "$TMP/r4.h5"
-expect_error "shared policy file for per-agent sharing" 2 "policy.sharing = shared, but this configuration has agent" \
-  $SAMARL eval "${SMALL[@]}" --policy "$TMP/shared.1.h5"
+expect_error "shared policy file run with --set policy.sharing=agent" 2 "policy.sharing = shared, but this configuration has agent" \
+  $SAMARL eval "${SMALL[@]}" --set policy.sharing=agent --policy "$TMP/shared.1.h5"
 expect_error "resume from a mismatched file" 2 "number of agents" \
   $SAMARL train "${SMALL[@]}" --set graph.agents=5 --resume "$TMP/r4.h5" -o "$TMP/x.h5"
 expect_error "mlp eval without --policy" 1 "needs --policy" $SAMARL eval "${SMALL[@]}"
@@ -134,7 +161,11 @@ expect_error "negative load under env.negative_loads = error" 2 "agent 2: pd_mw 
 run_np 2 $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/neg.csv" \
   >"$TMP/neg.log" 2>&1
 like "a negative load counts as zero by default, with a note" "$TMP/neg.log" \
-  '1 agents have a negative pd_mw [(]-3 in all.*counted as zero load' 
+  '1 agents have a negative pd_mw [(]-3 in all.*clipped to zero load' 
+run_np 1 $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/neg.csv" \
+  --set env.negative_loads=zero >"$TMP/neg0.log" 2>&1
+like "env.negative_loads = zero, the former name of clip, is still read" "$TMP/neg0.log" \
+  'clipped to zero load'
 printf 'id,load\n0,1\n1,2\n2,3\n3,1\n4,1\n5,1\n' >"$TMP/nocol.csv"
 expect_error "nodes CSV without the load column" 2 "no column 'pd_mw'.*id, load" \
   $SAMARL eval "${SMALL[@]}" --set policy.type=bestresponse --set env.nodes="$TMP/nocol.csv"

@@ -103,6 +103,9 @@ typedef struct cli_command {
     const char *default_output; /* without -o; NULL: no output file */
     int env;                    /* its inputs include env.nodes and env.profiles */
     int banner;                 /* "PROG VERSION on P ranks" (not with -q); TIMER_TOTAL runs */
+    /* The keys it reads ("section" or "section.key", comma-separated): a
+     * key the user sets outside them gets one warning. NULL: no check. */
+    const char *reads;
     /* Collective (may be NULL). The command's own checks of its options
      * against the configuration, after the dry run and before the input
      * checks; it may fill in options (a restart's --policy). ctx: the one
@@ -140,5 +143,13 @@ const char *cli_duration(double seconds, char *buf, size_t n);
  * order), once, before any configuration is made: each program's main does
  * it first, and loading a configuration makes sure of it. */
 void cli_register_sections(void);
+
+/* Rank 0: a progress line of a long sigma estimate, every ~2 s (a
+ * consensus_sigma progress callback; ctx: a cli_sigma_progress_t started
+ * with both times at comm_wtime()). */
+typedef struct {
+    double t0, last;
+} cli_sigma_progress_t;
+void cli_sigma_progress(int64_t iter, int64_t max_iter, double sigma, double residual, void *ctx);
 
 #endif

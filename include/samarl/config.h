@@ -24,6 +24,8 @@ typedef enum { HALO_P2P, HALO_NEIGHBOR } halo_method_t;
 typedef enum { WEIGHTS_METROPOLIS, WEIGHTS_MAXDEGREE } weights_t;
 typedef enum { SHARE_DEMAND, SHARE_EQUAL } share_t;
 typedef enum { MIXING_PLAIN, MIXING_WEIGHTED } mixing_t;
+/* env.negative_loads: "zero" is the former name of "clip". */
+typedef enum { NEGATIVE_LOADS_CLIP, NEGATIVE_LOADS_ERROR, NEGATIVE_LOADS_ZERO } negative_loads_t;
 typedef enum { INIT_UNIFORM, INIT_NORMAL } init_t;
 typedef enum { POLICY_MLP, POLICY_BESTRESPONSE } policy_type_t;
 typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
@@ -74,7 +76,7 @@ typedef struct config {
         int64_t peak_start, peak_end;
         char *levels; /* "0,0.5,1,..." */
         char *nodes, *nodes_column, *profiles;
-        int negative_loads; /* 0: count as zero, 1: refuse */
+        int negative_loads; /* NEGATIVE_LOADS_ERROR: refuse; else clip to zero */
     } env;
     struct {
         int type;    /* policy_type_t */
@@ -132,12 +134,13 @@ typedef struct config {
     } faults;
 
     /* Where each key's value came from: 0 default, > 0 line in `path`,
-     * -1 a --set override. Indexed like the key table (built-in keys, then
-     * the registered sections'). */
+     * -1 a --set override, CONFIG_ORIGIN_INHERITED config_inherit. Indexed
+     * like the key table (built-in keys, then the registered sections'). */
     int *origin;
     /* The values of the registered sections, one struct each. */
     void **ext;
-    char *path; /* the config file, or NULL for built-in defaults only */
+    char *path;           /* the config file, or NULL for built-in defaults only */
+    char *inherited_from; /* the file config_inherit took keys from, or NULL */
 } config_t;
 
 /* ---- sections owned by the modules that read them ----------------------------
@@ -200,6 +203,30 @@ void config_defaults(config_t *cfg);
  * Returns SAMARL_OK, or SAMARL_ERR with a message naming file/line/key. */
 int config_parse(config_t *cfg, const char *path, const char *text, char *const *overrides,
                  int n_overrides);
+/* config_parse for the contents of the INI file `path` as the user wrote it
+ * (-c): where `path` names a folder (dir/x.ini), a relative path in a key
+ * that holds a file path (graph.path, partition.file, env.nodes,
+ * env.profiles) is taken relative to that folder, so a config works from any
+ * working directory. Overrides are left as given (relative to the working
+ * directory); a stored config (a checkpoint's) goes through config_parse. */
+int config_parse_ini(config_t *cfg, const char *path, const char *text, char *const *overrides,
+                     int n_overrides);
+
+/* The keys set with --set, among the built-in sections, that `reads`
+ * (comma-separated "section" or "section.key" entries) does not name, as
+ * "a.b, c.d" in out (truncated to n). Keys from an INI file are not judged
+ * (one file may serve train, run and eval), nor keys of registered sections
+ * (a trainer's, an environment's). Returns how many. */
+int config_unread_keys(const config_t *cfg, const char *reads, char *out, size_t n);
+
+#define CONFIG_ORIGIN_INHERITED (-2)
+/* Take, from the config stored in `from_path` (its text), the values of the
+ * keys named by `picks` that cfg left at their defaults: a section name
+ * ("graph") picks its keys, "section.key" one key, "-section.key" drops one
+ * from a picked section. Keys the user set (file or --set) stay. *n_taken:
+ * how many values changed. Validates cfg again; SAMARL_ERR with a message. */
+int config_inherit(config_t *cfg, const char *from_path, const char *text, const char *const *picks,
+                   int n_picks, int *n_taken);
 
 /* Read a whole file into a malloc'd string (for rank 0 to broadcast). */
 int config_read_file(const char *path, char **text);

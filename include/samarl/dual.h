@@ -93,9 +93,11 @@ typedef struct dual_stats {
  * rules with uses_shares step against under dual.share = demand (and mix
  * with under dual.mixing = weighted). Rules that mix create their
  * consensus engine on `halo` (its width at least the rule's) and estimate
- * sigma (consensus.sigma_iters > 0; rank 0 warns when it did not converge). */
+ * sigma (consensus.sigma_iters > 0; rank 0 warns when it did not converge;
+ * `progress`, if not NULL, is called as consensus_sigma describes). */
 void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n_global,
-                 double capacity, const double *shares, dual_t **out);
+                 double capacity, const double *shares, sigma_progress_fn progress,
+                 void *progress_ctx, dual_t **out);
 void dual_destroy(dual_t **d);
 
 const dual_rule_t *dual_rule(const dual_t *d);

@@ -31,6 +31,7 @@
 #define SAMARL_POLICYFILE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "samarl/config.h"
 #include "samarl/env.h"
@@ -54,6 +55,13 @@ void curve_init(train_curve_t *c, const double *lambda, int n_lambda);
 void curve_free(train_curve_t *c);
 void curve_add_stats(train_curve_t *c, double aug, double ent, double kl, double clip, double vl);
 void curve_add_eval(train_curve_t *c, int64_t it, const double *ret, const double *usage);
+/* The training curve as CSV, for watching a long training (samarl train
+ * writes OUTPUT.train.csv as it goes): the header, then one line per
+ * iteration k in [k0, c->n) (1-based iteration k + 1) with the return and
+ * usage at each evaluation multiplier where that iteration was evaluated
+ * (empty fields elsewhere). Values in %.17g: the same bits as /train. */
+void curve_csv_header(FILE *f, const train_curve_t *c);
+void curve_csv_rows(FILE *f, const train_curve_t *c, int64_t k0);
 
 /* The open policy file that policyfile_write and policyfile_read hand to a
  * trainer's save and load (trainer.h), for the state only the trainer

@@ -17,4 +17,8 @@ void sb_json_string(strbuf_t *sb, const char *s);
 char *sb_take(strbuf_t *sb);
 void sb_free(strbuf_t *sb);
 
+/* Levenshtein distance of a and b, ignoring case (99 for strings over 40
+ * characters): for "did you mean" hints. */
+int str_edit_distance(const char *a, const char *b);
+
 #endif

@@ -32,7 +32,7 @@ for f in "$GRIDS"/*.graph; do
     nodes="${f%.graph}.nodes.csv"
     if [ -e "$nodes" ]; then
         # negative loads (buses that inject power) count as zero
-        # (env.negative_loads = zero), then are raised to env.min_scale
+        # (env.negative_loads = clip), then are raised to env.min_scale
         graphs+=("gridload|$g|--set graph.type=file --set graph.path=$f --set env.nodes=$nodes")
     fi
 done

@@ -2,6 +2,7 @@
 #include "samarl/cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +159,7 @@ void cli_load_config(const cli_opts_t *o, config_t *cfg)
         free(text);
         text = all;
     }
-    st = config_parse(cfg, o->config, text, o->sets, o->n_sets);
+    st = config_parse_ini(cfg, o->config, text, o->sets, o->n_sets);
     free(text);
     comm_check(st);
     check_registered_names(cfg);
@@ -411,6 +412,37 @@ void setup_free(setup_t *s)
 
 /* ---- command prologue -------------------------------------------------------- */
 
+/* Collective. A policy belongs to the graph and environment it was trained
+ * on: what the user left at its default in [graph] (but its seed, which
+ * follows run.seed), [env] and the network's shape is taken from the
+ * policy file's stored config, with one line saying so. A file that is not
+ * a readable policy is left to policyfile_read, which says what is wrong. */
+static void inherit_from_policy(const cli_opts_t *o, config_t *cfg)
+{
+    static const char *const picks[] = {"graph",          "-graph.seed",   "env",
+                                        "policy.sharing", "policy.hidden", "policy.normalize"};
+    comm_check_root(comm_rank() == 0 ? check_input("policy file", "--policy", o->policy, NULL, 0)
+                                     : SAMARL_OK,
+                    0);
+    h5file_t *f;
+    if (h5io_open(o->policy, &f) != SAMARL_OK) return;
+    char *fmt = NULL, *text = NULL;
+    const int ok = h5io_attr_read_str(f, "/", "format", &fmt) == SAMARL_OK &&
+                   strcmp(fmt, "samarl-policy") == 0 &&
+                   h5io_attr_read_str(f, "/", "config", &text) == SAMARL_OK;
+    h5io_close(&f);
+    free(fmt);
+    int taken = 0;
+    if (ok && config_inherit(cfg, o->policy, text, picks, (int)(sizeof picks / sizeof picks[0]),
+                             &taken) != SAMARL_OK)
+        comm_check(samarl_adderr("--policy: "));
+    free(text);
+    if (taken > 0 && comm_rank() == 0 && !o->quiet)
+        printf("samarl: %d [graph]/[env]/[policy] setting%s taken from %s, which it was trained "
+               "on (-c or --set override them)\n",
+               taken, taken == 1 ? "" : "s", o->policy);
+}
+
 const char *cli_prologue(int argc, char **argv, const cli_command_t *c, void *ctx, cli_opts_t *o,
                          config_t *cfg, char **ck_out, setup_t *s)
 {
@@ -430,6 +462,15 @@ const char *cli_prologue(int argc, char **argv, const cli_command_t *c, void *ct
         SAMARL_ASSERT(restart_out); /* or it had exited */
     } else {
         cli_load_config(o, cfg);
+        if (o->policy) inherit_from_policy(o, cfg);
+    }
+    if (c->reads && comm_rank() == 0) {
+        char names[512];
+        const int k = config_unread_keys(cfg, c->reads, names, sizeof names);
+        if (k > 0)
+            fprintf(stderr,
+                    "%s: warning: --set %s: %s does not read %s (-h lists the keys it reads)\n",
+                    c->prog, names, c->prog, k == 1 ? "this key" : "these keys");
     }
     if (o->dry_run) cli_dry_run(o, cfg);
     if (o->restart && o->output && strcmp(o->output, restart_out) != 0)
@@ -577,4 +618,19 @@ const char *cli_duration(double s, char *buf, size_t n)
     else
         snprintf(buf, n, "%.3g us", s * 1e6);
     return buf;
+}
+
+void cli_sigma_progress(int64_t it, int64_t max_iter, double sigma, double res, void *ctx)
+{
+    cli_sigma_progress_t *p = ctx;
+    double now = comm_wtime();
+    if (comm_rank() != 0 || now - p->last < 2.0) return;
+    p->last = now;
+    char b[32];
+    printf("  sigma: iteration %" PRId64 " of %" PRId64
+           ", estimate %.10f, residual %.2g, %.3g it/s, "
+           "at most %s left\n",
+           it, max_iter, sigma, res, (double)it / (now - p->t0),
+           cli_duration((now - p->t0) / (double)it * (double)(max_iter - it), b, sizeof b));
+    fflush(stdout);
 }

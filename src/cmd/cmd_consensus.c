@@ -140,30 +140,14 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
     timer_stop(TIMER_IO);
 }
 
-/* A progress line during a long sigma estimate: rank 0, every ~2 s. */
-typedef struct {
-    double t0, last;
-} sigma_progress_t;
-
-static void sigma_progress(int64_t it, int64_t max_iter, double sigma, double res, void *ctx)
-{
-    sigma_progress_t *p = ctx;
-    double now = comm_wtime();
-    if (comm_rank() != 0 || now - p->last < 2.0) return;
-    p->last = now;
-    char b[32];
-    printf("  sigma: iteration %" PRId64 " of %" PRId64
-           ", estimate %.10f, residual %.2g, %.3g it/s, "
-           "at most %s left\n",
-           it, max_iter, sigma, res, (double)it / (now - p->t0),
-           cli_duration((now - p->t0) / (double)it * (double)(max_iter - it), b, sizeof b));
-    fflush(stdout);
-}
-
 int cmd_consensus(int argc, char **argv)
 {
-    const cli_command_t cmd = {
-        .prog = "samarl consensus", .help = consensus_help, .accept = CLI_OUTPUT, .banner = 1};
+    const cli_command_t cmd = {.prog = "samarl consensus",
+                               .help = consensus_help,
+                               .accept = CLI_OUTPUT,
+                               .banner = 1,
+                               .reads =
+                                   "run.seed,graph,partition,halo,dual.weights,consensus,faults"};
     cli_opts_t o;
     config_t cfg;
     setup_t s;
@@ -177,9 +161,9 @@ int cmd_consensus(int argc, char **argv)
     double sigma = NAN, sres = 0.0;
     int64_t sit = 0;
     if (cfg.consensus.sigma_iters > 0) {
-        sigma_progress_t sp = {comm_wtime(), comm_wtime()};
+        cli_sigma_progress_t sp = {comm_wtime(), comm_wtime()};
         sigma = consensus_sigma(c, cfg.run.seed, cfg.consensus.sigma_iters, cfg.consensus.sigma_tol,
-                                &sit, &sres, verbose ? sigma_progress : NULL, &sp);
+                                &sit, &sres, verbose ? cli_sigma_progress : NULL, &sp);
         if (me == 0 && verbose)
             printf("sigma: %.10g (%s after %" PRId64 " power iterations, residual %.2g)\n", sigma,
                    sres <= cfg.consensus.sigma_tol * sigma * sigma ? "converged" : "NOT converged",

@@ -101,7 +101,8 @@ int cmd_eval(int argc, char **argv)
                                .help = eval_help,
                                .accept = CLI_OUTPUT | CLI_POLICY | CLI_LAMBDA,
                                .env = 1,
-                               .check = eval_check};
+                               .check = eval_check,
+                               .reads = "run.seed,graph,partition,halo,env,policy,eval"};
     cli_opts_t o;
     config_t cfg;
     setup_t s;

@@ -1,4 +1,5 @@
 /* samarl train: state-augmented PPO for every agent (DESIGN.md §4). */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -105,7 +106,9 @@ int cmd_train(int argc, char **argv)
                                .default_output = "policy.h5",
                                .env = 1,
                                .banner = 1,
-                               .check = train_check};
+                               .check = train_check,
+                               .reads = "run.seed,run.progress_every,graph,partition,halo,env,"
+                                        "policy,train,dual.lambda0"};
     cli_opts_t o;
     config_t cfg;
     setup_t s;
@@ -159,6 +162,27 @@ int cmd_train(int argc, char **argv)
         fflush(stdout);
     }
 
+    /* The curve as it grows, for watching (python3 -m samarl plot): rank 0
+     * rewrites what a resumed or restarted file holds, then appends a
+     * flushed line per iteration. */
+    FILE *csv = NULL;
+    char *csv_path = NULL;
+    if (me == 0) {
+        const size_t m = strlen(out) + 16;
+        csv_path = xmalloc(m);
+        snprintf(csv_path, m, "%s.train.csv", out);
+        csv = fopen(csv_path, "w");
+        if (!csv)
+            fprintf(stderr,
+                    "samarl train: warning: cannot write %s (%s); training goes on "
+                    "without it\n",
+                    csv_path, strerror(errno));
+        else {
+            curve_csv_header(csv, &curve);
+            curve_csv_rows(csv, &curve, 0);
+            fflush(csv);
+        }
+    }
     const int64_t E = cfg.train.eval_every, iters = cfg.train.iterations;
     const int64_t esteps = cfg.env.horizon;
     double t_start = comm_wtime(), last_print = 0;
@@ -190,6 +214,10 @@ int cmd_train(int argc, char **argv)
             curve_add_eval(&curve, it + 1, ret, use);
             timer_stop(TIMER_EVAL);
         }
+        if (csv) {
+            curve_csv_rows(csv, &curve, curve.n - 1);
+            fflush(csv);
+        }
         /* Checkpoint: the complete training state (Adam included), written
          * atomically; --restart continues from it bit for bit. */
         if (ce > 0 && (it + 1) % ce == 0 && it + 1 < iters) {
@@ -218,6 +246,8 @@ int cmd_train(int argc, char **argv)
         }
     }
     double wall = comm_wtime() - t_start;
+    if (csv) fclose(csv);
+    free(csv_path);
 
     st.iterations = iters > it0 ? iters : it0;
     st.weights_only = !cfg.train.save_adam;

@@ -11,6 +11,7 @@
 #include "samarl/error.h"
 #include "samarl/h5io.h"
 #include "samarl/partition.h"
+#include "samarl/strbuf.h"
 #include "samarl/version.h"
 
 static const char *const main_help =
@@ -179,6 +180,25 @@ static const command_t *find_command(const char *name)
     return NULL;
 }
 
+/* Rank 0: "unknown command", with the nearest command's name when one is
+ * within two edits ("runn" -> run). */
+static void unknown_command(const char *prefix, const char *name)
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        const int d = str_edit_distance(name, commands[k].name);
+        if (d < bd) {
+            bd = d;
+            best = commands[k].name;
+        }
+    }
+    fprintf(stderr, "%s: unknown command '%s'", prefix, name);
+    if (best) fprintf(stderr, "; did you mean '%s'?", best);
+    fprintf(stderr, " (commands: train, run, eval, consensus, list, config, info)\nTry 'samarl "
+                    "--help'.\n");
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -196,11 +216,7 @@ int main(int argc, char **argv)
         const char *topic = argc > 2 ? argv[2] : NULL;
         const command_t *c = topic ? find_command(topic) : NULL;
         if (topic && !c) {
-            if (root)
-                fprintf(stderr,
-                        "samarl help: unknown command '%s' (commands: train, run, eval, consensus, "
-                        "list, config, info)\nTry 'samarl --help'.\n",
-                        topic);
+            if (root) unknown_command("samarl help", topic);
             comm_exit(2);
         }
         if (root) {
@@ -212,7 +228,7 @@ int main(int argc, char **argv)
     } else {
         const command_t *c = find_command(cmd);
         if (!c) {
-            if (root) fprintf(stderr, "samarl: unknown command '%s'\nTry 'samarl --help'.\n", cmd);
+            if (root) unknown_command("samarl", cmd);
             comm_exit(2);
         }
         rc = c->run(argc, argv);

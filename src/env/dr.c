@@ -162,9 +162,9 @@ static int load_scales(const config_t *cfg, gidx_t n_global, double *scale)
     double sum = 0, neg = 0;
     gidx_t n_neg = 0;
     for (gidx_t i = 0; i < n_global; i++) {
-        if (load[i] < 0 && cfg->env.negative_loads) {
+        if (load[i] < 0 && cfg->env.negative_loads == NEGATIVE_LOADS_ERROR) {
             rc = samarl_seterr("%s: agent %" PRIdG ": %s = %g is negative (loads must be >= 0 "
-                               "under env.negative_loads = error; 'zero' counts them as zero)",
+                               "under env.negative_loads = error; 'clip' counts them as zero)",
                                cfg->env.nodes, i, cfg->env.nodes_column, load[i]);
             goto done;
         }
@@ -179,7 +179,7 @@ static int load_scales(const config_t *cfg, gidx_t n_global, double *scale)
     if (n_neg > 0 && !noted++)
         fprintf(stderr,
                 "samarl: note: %s: %" PRIdG " agents have a negative %s (%.4g in all, generators "
-                "at load buses); counted as zero load (env.negative_loads = zero)\n",
+                "at load buses); clipped to zero load (env.negative_loads = clip)\n",
                 cfg->env.nodes, n_neg, cfg->env.nodes_column, neg);
     if (!(sum > 0)) {
         rc = samarl_seterr("%s: every %s is zero (expected some load)", cfg->env.nodes,

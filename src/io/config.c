@@ -135,9 +135,10 @@ static const key_spec_t builtin_keys[] = {
      "mean, gives the scales a_i"},
     {"env", "nodes_column", KT_STR, OFF(env.nodes_column), "pd_mw", 0, 0, 0, 0, NULL,
      "env.nodes: the column holding each agent's load"},
-    {"env", "negative_loads", KT_ENUM, OFF(env.negative_loads), "zero", 0, 0, 0, 0, "zero|error",
-     "env.nodes: a negative load (a generator at a load bus) counts as zero load, with a note "
-     "of how many (zero), or is refused (error)"},
+    {"env", "negative_loads", KT_ENUM, OFF(env.negative_loads), "clip", 0, 0, 0, 0,
+     "clip|error|zero",
+     "env.nodes: a negative load (a generator at a load bus) is clipped to zero load, with a "
+     "note of how many (clip; zero is its former name), or is refused (error)"},
     {"env", "profiles", KT_STR, OFF(env.profiles), "", 0, 0, 0, 0, NULL,
      "a CityLearn-format profile CSV (columns price, load_b1..load_bK): agent gid follows "
      "building gid mod K with its own day offset, and prices follow the price column"},
@@ -334,6 +335,16 @@ static char *key_base(const config_t *cfg, const key_spec_t *k)
 
 /* ---- small helpers --------------------------------------------------------- */
 
+/* Keys whose values are file paths (config_parse_ini resolves them). */
+static int is_path_key(const key_spec_t *k)
+{
+    static const char *const paths[][2] = {
+        {"graph", "path"}, {"partition", "file"}, {"env", "nodes"}, {"env", "profiles"}};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (strcmp(k->section, paths[i][0]) == 0 && strcmp(k->name, paths[i][1]) == 0) return 1;
+    return 0;
+}
+
 static int find_key(const char *section, const char *name)
 {
     for (int i = 0; i < N_KEYS; i++)
@@ -346,24 +357,6 @@ static int known_section(const char *s)
     for (int i = 0; i < N_SECTIONS; i++)
         if (strcmp(sections[i], s) == 0) return 1;
     return 0;
-}
-
-static int edit_distance(const char *a, const char *b)
-{
-    int la = (int)strlen(a), lb = (int)strlen(b);
-    if (la > 40 || lb > 40) return 99;
-    int d[41][41];
-    for (int i = 0; i <= la; i++) d[i][0] = i;
-    for (int j = 0; j <= lb; j++) d[0][j] = j;
-    for (int i = 1; i <= la; i++)
-        for (int j = 1; j <= lb; j++) {
-            int c = d[i - 1][j - 1] +
-                    (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
-            d[i][j] = c;
-        }
-    return d[la][lb];
 }
 
 /* Where a comment starts in s[0, len): ';' or '#' at the start or after a
@@ -381,7 +374,7 @@ static void suggest_key(const char *section, const char *name, char *out, size_t
 {
     int best = -1, bestd = 3;
     for (int i = 0; i < N_KEYS; i++) {
-        int dd = edit_distance(name, keys[i].name) + (strcmp(keys[i].section, section) != 0);
+        int dd = str_edit_distance(name, keys[i].name) + (strcmp(keys[i].section, section) != 0);
         if (dd < bestd) {
             bestd = dd;
             best = i;
@@ -401,7 +394,7 @@ static void suggest_key(const char *section, const char *name, char *out, size_t
 static void suggest_section(const char *s, char *out, size_t n)
 {
     for (int i = 0; i < N_SECTIONS; i++)
-        if (edit_distance(s, sections[i]) <= 2) {
+        if (str_edit_distance(s, sections[i]) <= 2) {
             snprintf(out, n, " (did you mean [%s]?)", sections[i]);
             return;
         }
@@ -596,6 +589,7 @@ typedef struct {
     char **long_values; /* values too long for inih's line buffer */
     int n_long;
     int long_line; /* line whose value line_reader set aside (0: none) */
+    char *base;    /* folder relative file paths resolve against (NULL: as written) */
 } parse_state_t;
 
 static void fail_at(parse_state_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -743,6 +737,20 @@ static int on_key(void *user, const char *section, const char *name, const char 
         fail_at(st, "%s:%d: [%s] %s: %s", st->path, st->line, section, name, why);
         return 0;
     }
+    char **s = (char **)key_base(st->cfg, &keys[i]);
+    if (st->base && is_path_key(&keys[i]) && (*s)[0] && (*s)[0] != '/') {
+        const char *sep = strcmp(st->base, "/") == 0 ? "" : "/";
+        const size_t n = strlen(st->base) + strlen(sep) + strlen(*s) + 1;
+        if (n - 1 > CONFIG_VALUE_MAX) {
+            fail_at(st, "%s:%d: [%s] %s: '%s%s%s' is longer than %d characters", st->path, st->line,
+                    section, name, st->base, sep, *s, CONFIG_VALUE_MAX);
+            return 0;
+        }
+        char *full = xmalloc(n);
+        snprintf(full, n, "%s%s%s", st->base, sep, *s);
+        free(*s);
+        *s = full;
+    }
     st->cfg->origin[i] = st->line;
     return 1;
 }
@@ -803,6 +811,8 @@ static void origin_text(const config_t *cfg, int i, char *out, size_t n)
 {
     if (cfg->origin[i] > 0)
         snprintf(out, n, "%s:%d", cfg->path ? cfg->path : "(config)", cfg->origin[i]);
+    else if (cfg->origin[i] == CONFIG_ORIGIN_INHERITED)
+        snprintf(out, n, "from %s", cfg->inherited_from ? cfg->inherited_from : "a stored config");
     else if (cfg->origin[i] < 0)
         snprintf(out, n, "--set %s.%s", keys[i].section, keys[i].name);
     else
@@ -902,7 +912,9 @@ static int validate(config_t *cfg)
         if (cpu_kernel_resolve(cfg->policy.kernel, &kernel))
             return samarl_adderr("[policy] kernel: ");
     }
-    if (!cfg->env.nodes_column[0])
+    /* config_defaults sets every string key (the analyzer cannot see that
+     * the key table is not empty). */
+    if (!cfg->env.nodes_column[0]) // NOLINT(clang-analyzer-core.NullDereference)
         return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");
     {
         const char *a = cfg->output.agents;
@@ -965,13 +977,20 @@ void config_defaults(config_t *cfg)
     cfg->partition.seed = cfg->run.seed;
 }
 
-int config_parse(config_t *cfg, const char *path, const char *text, char *const *overrides,
-                 int n_overrides)
+static int parse_text(config_t *cfg, const char *path, const char *text, char *const *overrides,
+                      int n_overrides, int resolve)
 {
     config_defaults(cfg);
     if (path) cfg->path = samarl_strdup(path);
     if (text) {
         parse_state_t st = {.cfg = cfg, .path = path ? path : "(config)", .text = text};
+        const char *slash = resolve && path ? strrchr(path, '/') : NULL;
+        if (slash) {
+            const size_t n = slash == path ? 1 : (size_t)(slash - path);
+            st.base = xmalloc(n + 1);
+            memcpy(st.base, path, n);
+            st.base[n] = '\0';
+        }
         /* Skip a UTF-8 byte-order mark. */
         if ((unsigned char)st.text[0] == 0xEF && (unsigned char)st.text[1] == 0xBB &&
             (unsigned char)st.text[2] == 0xBF)
@@ -979,6 +998,7 @@ int config_parse(config_t *cfg, const char *path, const char *text, char *const 
         int rc = ini_parse_stream(line_reader, &st, on_key, &st);
         for (int i = 0; i < st.n_long; i++) free(st.long_values[i]);
         free(st.long_values);
+        free(st.base);
         if (rc == -2) SAMARL_FATAL("out of memory parsing %s", st.path);
         if (st.err_line && (rc <= 0 || st.err_line <= rc)) return samarl_seterr("%s", st.err);
         if (rc > 0)
@@ -989,6 +1009,18 @@ int config_parse(config_t *cfg, const char *path, const char *text, char *const 
     for (int i = 0; i < n_overrides; i++)
         if (apply_override(cfg, overrides[i]) != SAMARL_OK) return SAMARL_ERR;
     return validate(cfg);
+}
+
+int config_parse(config_t *cfg, const char *path, const char *text, char *const *overrides,
+                 int n_overrides)
+{
+    return parse_text(cfg, path, text, overrides, n_overrides, 0);
+}
+
+int config_parse_ini(config_t *cfg, const char *path, const char *text, char *const *overrides,
+                     int n_overrides)
+{
+    return parse_text(cfg, path, text, overrides, n_overrides, 1);
 }
 
 int config_read_file(const char *path, char **text)
@@ -1034,6 +1066,105 @@ int config_read_file(const char *path, char **text)
     }
     *text = buf;
     return SAMARL_OK;
+}
+
+/* Key k's value in a and b is the same. */
+static int same_value(const config_t *a, const config_t *b, const key_spec_t *k)
+{
+    const char *va = key_base(a, k), *vb = key_base(b, k);
+    switch (k->type) {
+    case KT_INT:
+        return *(const int64_t *)va == *(const int64_t *)vb;
+    case KT_U64:
+        return *(const uint64_t *)va == *(const uint64_t *)vb;
+    case KT_REAL:
+        return memcmp(va, vb, sizeof(double)) == 0;
+    case KT_BOOL:
+    case KT_ENUM:
+        return *(const int *)va == *(const int *)vb;
+    case KT_STR:
+        return strcmp(*(char *const *)va, *(char *const *)vb) == 0;
+    }
+    return 0;
+}
+
+static void copy_value(config_t *to, const config_t *from, const key_spec_t *k)
+{
+    char *d = key_base(to, k);
+    const char *s = key_base(from, k);
+    switch (k->type) {
+    case KT_INT:
+    case KT_U64:
+    case KT_REAL:
+        memcpy(d, s, 8);
+        break;
+    case KT_BOOL:
+    case KT_ENUM:
+        memcpy(d, s, sizeof(int));
+        break;
+    case KT_STR:
+        free(*(char **)d);
+        *(char **)d = samarl_strdup(*(char *const *)s);
+        break;
+    }
+}
+
+int config_inherit(config_t *cfg, const char *from_path, const char *text, const char *const *picks,
+                   int n_picks, int *n_taken)
+{
+    config_t from;
+    *n_taken = 0;
+    if (config_parse(&from, from_path, text, NULL, 0) != SAMARL_OK)
+        return samarl_adderr("%s: its stored configuration: ", from_path);
+    for (int i = 0; i < N_KEYS; i++) {
+        if (cfg->origin[i] != 0) continue; /* the user's own */
+        int picked = 0;
+        char full[192];
+        snprintf(full, sizeof full, "%s.%s", keys[i].section, keys[i].name);
+        for (int p = 0; p < n_picks && !picked; p++)
+            picked = strcmp(picks[p], keys[i].section) == 0 || strcmp(picks[p], full) == 0;
+        for (int p = 0; p < n_picks && picked; p++)
+            if (picks[p][0] == '-' && strcmp(picks[p] + 1, full) == 0) picked = 0;
+        if (!picked || same_value(cfg, &from, &keys[i])) continue;
+        copy_value(cfg, &from, &keys[i]);
+        cfg->origin[i] = CONFIG_ORIGIN_INHERITED;
+        (*n_taken)++;
+    }
+    config_free(&from);
+    free(cfg->inherited_from);
+    cfg->inherited_from = samarl_strdup(from_path);
+    return validate(cfg);
+}
+
+/* "a,b.c,d" names keys[i]: its section or "section.key" is an entry. */
+static int listed(const char *list, int i)
+{
+    const size_t ls = strlen(keys[i].section), lk = strlen(keys[i].name);
+    for (const char *p = list; *p;) {
+        const size_t len = strcspn(p, ",");
+        if (len == ls && strncmp(p, keys[i].section, ls) == 0) return 1;
+        if (len == ls + 1 + lk && strncmp(p, keys[i].section, ls) == 0 && p[ls] == '.' &&
+            strncmp(p + ls + 1, keys[i].name, lk) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+int config_unread_keys(const config_t *cfg, const char *reads, char *out, size_t n)
+{
+    int count = 0;
+    size_t used = 0;
+    if (n) out[0] = '\0';
+    for (int i = 0; i < n_builtin; i++) {
+        if (cfg->origin[i] != -1) continue; /* only --set */
+        if (listed(reads, i)) continue;
+        if (used < n)
+            used += (size_t)snprintf(out + used, n - used, "%s%s.%s", count ? ", " : "",
+                                     keys[i].section, keys[i].name);
+        count++;
+    }
+    return count;
 }
 
 int config_is_set(const config_t *cfg, const char *section, const char *key)
@@ -1137,6 +1268,8 @@ void config_free(config_t *cfg)
         }
     free(cfg->path);
     cfg->path = NULL;
+    free(cfg->inherited_from);
+    cfg->inherited_from = NULL;
     for (int k = 0; cfg->ext && k < n_ext; k++) free(cfg->ext[k]);
     free(cfg->ext);
     cfg->ext = NULL;

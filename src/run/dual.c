@@ -280,7 +280,8 @@ const dual_rule_t *dual_rule_of(const config_t *cfg)
 /* ---- the state ---------------------------------------------------------------- */
 
 void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n_global,
-                 double capacity, const double *shares, dual_t **out)
+                 double capacity, const double *shares, sigma_progress_fn progress,
+                 void *progress_ctx, dual_t **out)
 {
     dual_t *d = XZNEW(dual_t, 1);
     d->rule = dual_rule_of(cfg);
@@ -308,9 +309,9 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
         d->cons = consensus_create(lg, halo, (weights_t)cfg->dual.weights);
         if (d->wmix) consensus_weight_nodes(d->cons, d->nu);
         if (cfg->consensus.sigma_iters > 0) {
-            d->sigma =
-                consensus_sigma(d->cons, cfg->run.seed, cfg->consensus.sigma_iters,
-                                cfg->consensus.sigma_tol, &d->sigma_it, &d->sigma_res, NULL, NULL);
+            d->sigma = consensus_sigma(d->cons, cfg->run.seed, cfg->consensus.sigma_iters,
+                                       cfg->consensus.sigma_tol, &d->sigma_it, &d->sigma_res,
+                                       progress, progress_ctx);
             if (comm_rank() == 0 &&
                 !(d->sigma_res <= cfg->consensus.sigma_tol * d->sigma * d->sigma))
                 fprintf(stderr,

@@ -35,8 +35,9 @@ static const struct {
     [RUNFILE_DIS] = {"disagreement", "$/kWh",
                      "||lambda - mean 1|| / sqrt(N) of the multipliers acted on in the step"},
     [RUNFILE_BOUND] = {"disagreement_bound", "$/kWh",
-                       "eta G sigma^K / (1 - sigma^K), G the largest RMS deviation of the agents' "
-                       "epoch usage from its mean so far (NaN where sigma is unknown)"},
+                       "B <- sigma^K (B + eta G_e) from B = 0, G_e the RMS disagreement of the "
+                       "epoch's dual step: above the disagreement of the carried multiplier at "
+                       "every epoch (docs/theory.md; NaN where the rule does not mix)"},
     [RUNFILE_SLACK] = {"slack", "kWh", "total_usage - capacity (positive: over capacity)"},
     [RUNFILE_CAPACITY] = {"capacity", "kWh", "grid capacity C per step (constant in DR-v1)"},
 };

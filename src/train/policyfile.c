@@ -69,6 +69,34 @@ void curve_add_stats(train_curve_t *c, double aug, double ent, double kl, double
     c->n++;
 }
 
+void curve_csv_header(FILE *f, const train_curve_t *c)
+{
+    fprintf(f, "iteration,aug_reward,entropy,approx_kl,clip_frac,value_loss");
+    for (int k = 0; k < c->n_lambda; k++) fprintf(f, ",return_at_%g", c->lambda[k]);
+    for (int k = 0; k < c->n_lambda; k++) fprintf(f, ",usage_at_%g", c->lambda[k]);
+    fprintf(f, "\n");
+}
+
+void curve_csv_rows(FILE *f, const train_curve_t *c, int64_t k0)
+{
+    int64_t e = 0;
+    for (int64_t k = k0; k < c->n; k++) {
+        fprintf(f, "%" PRId64 ",%.17g,%.17g,%.17g,%.17g,%.17g", k + 1, c->aug_reward[k],
+                c->entropy[k], c->approx_kl[k], c->clip_frac[k], c->value_loss[k]);
+        while (e < c->n_eval && c->eval_iteration[e] < k + 1) e++;
+        const int has = e < c->n_eval && c->eval_iteration[e] == k + 1;
+        for (int q = 0; q < 2; q++) {
+            const double *v = q ? c->eval_usage : c->eval_return;
+            for (int j = 0; j < c->n_lambda; j++)
+                if (has)
+                    fprintf(f, ",%.17g", v[(size_t)e * (size_t)c->n_lambda + (size_t)j]);
+                else
+                    fprintf(f, ",");
+        }
+        fprintf(f, "\n");
+    }
+}
+
 void curve_add_eval(train_curve_t *c, int64_t it, const double *ret, const double *usage)
 {
     curve_reserve_eval(c, c->n_eval + 1);
@@ -289,8 +317,15 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
                    "mean log pi_old - log pi in the last epoch");
         put_series(f, "/train/clip_frac", c->n, c->clip_frac, "1",
                    "share of samples with a clipped ratio in the last epoch");
-        put_series(f, "/train/value_loss", c->n, c->value_loss, "$^2",
-                   "mean squared value error in the last epoch");
+        /* The value head's targets: PopArt-normalised (train.value_norm),
+         * else returns in $ divided by a_i (train.reward_scale = agent). */
+        put_series(f, "/train/value_loss", c->n, c->value_loss,
+                   cfg->train.value_norm                          ? "1"
+                   : cfg->train.reward_scale == REWARD_SCALE_NONE ? "$^2"
+                                                                  : "($/a_i)^2",
+                   "mean squared value error in the last epoch, in the units of the value "
+                   "targets (normalised under train.value_norm; returns divided by each agent's "
+                   "demand scale a_i under train.reward_scale = agent)");
         put_series(f, "/train/eval_lambda", c->n_lambda, c->lambda, "$/kWh",
                    "fixed multipliers of the evaluations (train.eval_lambdas)");
         const int root = comm_rank() == 0;
