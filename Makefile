@@ -1,6 +1,7 @@
 # samarl — build, test, run.
 #
-#   make          build build/samarl and build/samarl-partition
+#   make          build build/samarl, build/samarl-partition and build/libsamarl.so
+#                 (the step API, include/samarl/api.h)
 #   make run      install missing dependencies, build, run the main job
 #   make test     install missing dependencies, build, run the test suite
 #   make bench    run the standard benchmarks into results/bench/ (a few minutes)
@@ -35,6 +36,12 @@ LIB_SRC  = $(filter-out src/cmd/main.c,$(wildcard src/*/*.c)) \
            $(filter-out partition/samarl_partition.c,$(wildcard partition/*.c))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 LIB      = $(BUILD)/libsamarl.a
+# The shared library of the step API (include/samarl/api.h, python/samarl/env.py):
+# the same sources compiled again with -fPIC into $(BUILD)/pic, so that the
+# static library and the programs stay as they are; it exports samarl_env_*,
+# samarl_api_version and samarl_errmsg only (src/api/libsamarl.map).
+PIC_OBJ  = $(patsubst %.c,$(BUILD)/pic/%.o,$(LIB_SRC))
+SO       = $(BUILD)/libsamarl.so
 
 TEST_SRC   = $(wildcard tests/test_*.c)
 TEST_BIN   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -53,11 +60,15 @@ endif
         asan memcheck cppcheck \
         fuzz fuzz-build fuzz-bins
 .SECONDARY:
-all: $(BUILD)/samarl $(BUILD)/samarl-partition
+all: $(BUILD)/samarl $(BUILD)/samarl-partition $(SO)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
 
 # The version object records the commit and flags it was built from; the
 # generated header changes only when they do, so nothing relinks needlessly.
@@ -66,24 +77,26 @@ $(BUILD)/gen/build_info.h: .FORCE
 	@printf '#define SAMARL_GIT_SHA "%s"\n#define SAMARL_BUILD_CC "%s"\n#define SAMARL_BUILD_CFLAGS "%s"\n' \
 	  '$(GIT_SHA)' '$(CC)' '$(CFLAGS)' > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
-$(BUILD)/obj/src/core/version.o: CPPFLAGS += -I$(BUILD)/gen
-$(BUILD)/obj/src/core/version.o: $(BUILD)/gen/build_info.h
+$(BUILD)/obj/src/core/version.o $(BUILD)/pic/src/core/version.o: CPPFLAGS += -I$(BUILD)/gen
+$(BUILD)/obj/src/core/version.o $(BUILD)/pic/src/core/version.o: $(BUILD)/gen/build_info.h
 .PHONY: .FORCE
 .FORCE:
 
 # The consensus kernel gains from -O3's unrolling of its lockstep loops.
-$(BUILD)/obj/src/graph/consensus.o: CFLAGS += -O3
+# (The shared library's objects in $(BUILD)/pic get the same flags: the same bits.)
+$(BUILD)/obj/src/graph/consensus.o $(BUILD)/pic/src/graph/consensus.o: CFLAGS += -O3
 # ... and the element-wise loops of the policy (tanh, log-softmax, Adam), of
 # the environment (log1p) and of the PPO trainer and loss vectorise at -O3.
-$(BUILD)/obj/src/nn/policy.o: CFLAGS += -O3 -fno-trapping-math
-$(BUILD)/obj/src/env/dr.o: CFLAGS += -O3 -fno-trapping-math
-$(BUILD)/obj/src/train/ppo.o: CFLAGS += -O3 -fno-trapping-math
-$(BUILD)/obj/src/train/ppo_common.o: CFLAGS += -O3 -fno-trapping-math
-$(BUILD)/obj/src/train/rollout.o: CFLAGS += -O3 -fno-trapping-math
+O3_OBJ = src/nn/policy.o src/env/dr.o src/train/ppo.o src/train/ppo_common.o src/train/rollout.o
+$(foreach o,$(O3_OBJ),$(BUILD)/obj/$(o) $(BUILD)/pic/$(o)): CFLAGS += -O3 -fno-trapping-math
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(SO): $(PIC_OBJ) src/api/libsamarl.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,libsamarl.so -Wl,--version-script=src/api/libsamarl.map \
+	  -Wl,-z,defs -o $@ $(PIC_OBJ) $(ALL_LIBS)
 
 $(BUILD)/samarl: $(BUILD)/obj/src/cmd/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
@@ -235,4 +248,4 @@ cppcheck: $(BUILD)/gen/build_info.h
 	  --inline-suppr --std=c11 --platform=unix64 -D__GNUC__ -D__x86_64__ \
 	  $(filter -I% -D%,$(ANALYSE_FLAGS)) $(ANALYSE_SRC)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pic -name '*.d' 2>/dev/null)

@@ -16,8 +16,15 @@
 
 /* Collective. Initialises MPI (errors returned, not fatal inside MPI). */
 void comm_init(int *argc, char ***argv);
-/* Collective. Finalises MPI. */
+/* Collective. Finalises MPI (not an MPI that comm_adopt took over). */
 void comm_finalize(void);
+/* Whether MPI is not started yet, running, or finalised in this process
+ * (for a library inside a host program, such as the step API). */
+enum { COMM_MPI_NONE, COMM_MPI_UP, COMM_MPI_DOWN };
+int comm_mpi_state(void);
+/* Use an MPI the host program started (comm_init without MPI_Init): rank,
+ * size and the error handling; the host finalises it. */
+void comm_adopt(void);
 int comm_rank(void);
 int comm_size(void);
 /* Seconds since an arbitrary origin (MPI_Wtime). */

@@ -40,6 +40,24 @@ void comm_init(int *argc, char ***argv)
         &(error_runtime_t){comm_rank, comm_wtime, comm_cleanup_run, comm_abort});
 }
 
+int comm_mpi_state(void)
+{
+    int up = 0, down = 0;
+    MPI_CHECK(MPI_Finalized(&down));
+    if (down) return COMM_MPI_DOWN;
+    MPI_CHECK(MPI_Initialized(&up));
+    return up ? COMM_MPI_UP : COMM_MPI_NONE;
+}
+
+void comm_adopt(void)
+{
+    MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+    MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &world_rank));
+    MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &world_size));
+    samarl_error_set_runtime(
+        &(error_runtime_t){comm_rank, comm_wtime, comm_cleanup_run, comm_abort});
+}
+
 void comm_finalize(void)
 {
     if (!initialised) return;
