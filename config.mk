@@ -21,7 +21,8 @@ LDFLAGS     ?=
 # Recursively expanded on purpose: pkg-config runs when a rule needs the flags,
 # after 'make deps' has had a chance to install the packages.
 HDF5_CFLAGS  = $(shell pkg-config --cflags hdf5-openmpi 2>/dev/null)
-HDF5_LIBS    = $(shell pkg-config --libs hdf5-openmpi 2>/dev/null)
+# libhdf5_hl: the dimension scales (H5DS) that make the outputs self-describing.
+HDF5_LIBS    = $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(shell pkg-config --libs hdf5-openmpi 2>/dev/null))
 BLAS_CFLAGS  = $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS    = $(shell pkg-config --libs openblas 2>/dev/null)
 INIH_CFLAGS  = $(shell pkg-config --cflags inih 2>/dev/null)

@@ -10,6 +10,16 @@ import sys
 import numpy as np
 
 
+def resolved(f, name, v):
+    """Dimension-scale attributes hold object references, i.e. file
+    addresses that differ between equal files: compare what they name."""
+    if name == "DIMENSION_LIST":
+        return repr([[f[r].name for r in refs] for refs in v])
+    if name == "REFERENCE_LIST":
+        return repr(sorted((f[r[0]].name, int(r[1])) for r in v))
+    return v
+
+
 def digest(b):
     return hashlib.sha256(b).hexdigest()[:16]
 
@@ -38,12 +48,13 @@ def h5lines(fn, skip):
     import h5py
 
     out = []
+    f = None
 
     def attrs(path, obj):
         for k in obj.attrs:
             key = f"{path}@{k}"
             if not skipped(key, skip):
-                b, t, s = value_bytes(obj.attrs[k])
+                b, t, s = value_bytes(resolved(f, k, obj.attrs[k]))
                 out.append(f"{key} {digest(b)} {t} {list(s)}")
 
     def visit(name, obj):

@@ -8,13 +8,23 @@ import h5py
 import numpy as np
 
 
+def resolved(f, name, v):
+    """Dimension-scale attributes hold object references, i.e. file
+    addresses that differ between equal files: compare what they name."""
+    if name == "DIMENSION_LIST":
+        return repr([[f[r].name for r in refs] for refs in v])
+    if name == "REFERENCE_LIST":
+        return repr(sorted((f[r[0]].name, int(r[1])) for r in v))
+    return v
+
+
 def items(f, skip):
     out = {}
 
     def attrs(path, obj):
         for k, v in obj.attrs.items():
             if f"{path}@{k}" not in skip:
-                out[f"{path}@{k}"] = v
+                out[f"{path}@{k}"] = resolved(f, k, v)
 
     def visit(name, obj):
         path = "/" + name

@@ -53,6 +53,14 @@ void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v);
 void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global, gidx_t offset,
                    gidx_t count, const void *data, const char *units, const char *description);
 
+/* Collective. A dimension scale (HDF5 H5DS, what netCDF and xarray read as
+ * a dimension and its coordinate): a 1-D int64 dataset at `path` holding
+ * first, first + stride, ... (n values), named by its last path component.
+ * h5io_dim_attach makes it dimension `dim` of dataset `dset`. */
+void h5io_dim_scale(h5file_t *f, const char *path, gidx_t n, int64_t first, int64_t stride,
+                    const char *units, const char *description);
+void h5io_dim_attach(h5file_t *f, const char *dset, int dim, const char *scale);
+
 /* Collective. A 2-D dataset [n_rows][width]; this rank writes rows
  * [offset, offset+count) from data[count][width]. */
 void h5io_write_2d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_rows, gidx_t width,

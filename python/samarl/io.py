@@ -100,16 +100,16 @@ def _read_run(f):
     coords = _step_coords("step", np.arange(n_steps))
     coords["gid"] = _gid_coord("agent", np.arange(n_agents))
     data_vars = {}
-    for name, d in series.items():
+    for name, d in _data(series):
         _put(data_vars, name, _variable(d, ("step",)))
     for group in ("agents", "graph"):
-        for name, d in f[group].items():
+        for name, d in _data(f[group]):
             _put(data_vars, name, _variable(d, ("agent",)))
     traj = f.get("traj")
     if traj is None:  # output.agents = none
         return data_vars, coords, False
     step_stride, agent_stride = int(_attr(traj, "step_stride")), int(_attr(traj, "agent_stride"))
-    rows, cols = next(iter(traj.values())).shape
+    rows, cols = next(iter(_data(traj)))[1].shape
     step_dim, agent_dim = "step", "agent"
     if step_stride != 1 or rows != n_steps:
         step_dim = "traj_step"
@@ -117,7 +117,7 @@ def _read_run(f):
     if agent_stride != 1 or cols != n_agents:
         agent_dim = "traj_agent"
         coords["traj_gid"] = _gid_coord(agent_dim, np.arange(cols) * agent_stride)
-    for name, d in traj.items():
+    for name, d in _data(traj):
         _put(data_vars, "traj_" + name, _variable(d, (step_dim, agent_dim), lazy=True))
     return data_vars, coords, True
 
@@ -142,7 +142,7 @@ def _read_policy(f):
             _put(data_vars, name, _variable(d, ("eval_iteration", "eval_lambda")))
         elif d.shape == (n_iter,):
             _put(data_vars, name, _variable(d, ("iteration",)))
-    for name, d in f["agents"].items():
+    for name, d in _data(f["agents"]):
         _put(data_vars, name, _variable(d, ("agent",)))
     return data_vars, coords, False
 
@@ -157,7 +157,7 @@ def _read_consensus(f):
     for name in ("disagreement", "bound"):
         _put(data_vars, name, _variable(c[name], ("round",)))
     _put(data_vars, "final", _variable(c["final"], ("agent",)))
-    for name, d in f["graph"].items():
+    for name, d in _data(f["graph"]):
         _put(data_vars, name, _variable(d, ("agent",)))
     return data_vars, coords, False
 
@@ -268,8 +268,24 @@ def _attr(obj, name):
     return obj.attrs[name]
 
 
+# What HDF5 dimension scales add to a dataset: structure, not metadata (the
+# Dataset's own dimensions and coordinates say it).
+_SCALE_ATTRS = {"CLASS", "NAME", "DIMENSION_LIST", "REFERENCE_LIST", "_Netcdf4Dimid"}
+
+
 def _attrs(obj):
-    return {k: _text(v) for k, v in obj.attrs.items()}
+    return {k: _text(v) for k, v in obj.attrs.items() if k not in _SCALE_ATTRS}
+
+
+def _data(group):
+    """A group's datasets but its dimension scales (the step and agent axes
+    samarl run writes for netCDF tools: here they are coordinates)."""
+    return [(name, d) for name, d in group.items()
+            if isinstance(d, h5py.Dataset) and not _is_scale(d)]
+
+
+def _is_scale(d):
+    return _text(d.attrs.get("CLASS", "")) == "DIMENSION_SCALE"
 
 
 def _text(v):
@@ -278,5 +294,6 @@ def _text(v):
 
 def _datasets(f):
     out = []
-    f.visititems(lambda _, o: out.append(o) if isinstance(o, h5py.Dataset) else None)
+    f.visititems(lambda _, o: out.append(o) if isinstance(o, h5py.Dataset) and not _is_scale(o)
+                 else None)
     return out

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <hdf5_hl.h>
 #include <hdf5.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -546,6 +547,29 @@ void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global
                    gidx_t count, const void *data, const char *units, const char *description)
 {
     write_rows(f, path, t, n_global, 0, offset, count, data, units, description);
+}
+
+void h5io_dim_scale(h5file_t *f, const char *path, gidx_t n, int64_t first, int64_t stride,
+                    const char *units, const char *description)
+{
+    const int root = comm_rank() == 0;
+    int64_t *v = XNEW(int64_t, root && n > 0 ? (size_t)n : 1);
+    for (gidx_t k = 0; root && k < n; k++) v[k] = first + stride * (int64_t)k;
+    h5io_write_1d(f, path, H5IO_I64, n, 0, root ? n : 0, v, units, description);
+    free(v);
+    const char *slash = strrchr(path, '/');
+    hid_t d = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
+    H5OK(H5DSset_scale(d, slash ? slash + 1 : path));
+    H5OK(H5Dclose(d));
+}
+
+void h5io_dim_attach(h5file_t *f, const char *dset, int dim, const char *scale)
+{
+    hid_t d = H5ID(H5Dopen2(f->id, dset, H5P_DEFAULT));
+    hid_t s = H5ID(H5Dopen2(f->id, scale, H5P_DEFAULT));
+    H5OK(H5DSattach_scale(d, s, (unsigned)dim));
+    H5OK(H5Dclose(s));
+    H5OK(H5Dclose(d));
 }
 
 /* ---- extendible datasets --------------------------------------------------- */

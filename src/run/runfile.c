@@ -170,11 +170,19 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
     h5io_attr_int64(f, "/graph", "n_edges", s->m);
     h5io_attr_int64(f, "/graph", "edge_cut", s->edge_cut);
     h5io_attr_double(f, "/graph", "sigma", sigma);
+    /* Dimension scales: each group's agent axis (the gids), /series's step
+     * axis and /traj's recorded steps and agents, so that netCDF tools and
+     * xarray open any group with named dimensions and coordinates. */
+    h5io_dim_scale(f, "/graph/agent", s->n, 0, 1, "1", "agent gid");
+    h5io_dim_attach(f, "/graph/partition", 0, "/graph/agent");
+    h5io_dim_attach(f, "/graph/degree", 0, "/graph/agent");
     env_table_t tb;
     for (int k = 0; env_table(env, k, &tb); k++) {
         char name[96];
         snprintf(name, sizeof name, "/agents/%s", tb.name);
         blockmap_write_h5(o->bm, f, name, H5IO_F32, s->n, tb.data, tb.units, tb.description);
+        if (k == 0) h5io_dim_scale(f, "/agents/agent", s->n, 0, 1, "1", "agent gid");
+        h5io_dim_attach(f, name, 0, "/agents/agent");
     }
     free(iv);
 
@@ -184,6 +192,12 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
         snprintf(p, sizeof p, "/series/%s", series_info[k].name);
         o->ser[k] = h5io_series_create(f, p, H5IO_F64, 0, o->cap_s, o->total_s,
                                        series_info[k].units, series_info[k].description);
+    }
+    h5io_dim_scale(f, "/series/step", o->total_s, 0, 1, "1", "step (hour) of the run, from 0");
+    for (int k = 0; k < RUNFILE_SERIES; k++) {
+        char p[64];
+        snprintf(p, sizeof p, "/series/%s", series_info[k].name);
+        h5io_dim_attach(f, p, 0, "/series/step");
     }
     h5io_attr_double(f, "/series", "capacity", env->capacity);
     h5io_attr_str(f, "/series", "capacity_units", "kWh per step");
@@ -196,6 +210,16 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
             snprintf(p, sizeof p, "/traj/%s", traj_info[k].name);
             o->traj[k] = h5io_series_create(f, p, H5IO_F32, o->width, o->cap, o->total_t,
                                             traj_info[k].units, traj_info[k].description);
+        }
+        h5io_dim_scale(f, "/traj/step", o->total_t, 0, o->every, "1",
+                       "the step (hour) of each recorded row: r * step_stride");
+        h5io_dim_scale(f, "/traj/agent", o->width, 0, M, "1",
+                       "the gid of each recorded column: c * agent_stride");
+        for (int k = 0; k < T_COUNT; k++) {
+            char p[64];
+            snprintf(p, sizeof p, "/traj/%s", traj_info[k].name);
+            h5io_dim_attach(f, p, 0, "/traj/step");
+            h5io_dim_attach(f, p, 1, "/traj/agent");
         }
         h5io_attr_int64(f, "/traj", "agent_stride", M);
         h5io_attr_int64(f, "/traj", "step_stride", o->every);
