@@ -26,6 +26,7 @@ packages=(
   clang-format  # make format-check, part of make test
   python3-h5py python3-matplotlib python3-numpy
   python3-xarray python3-h5netcdf  # the samarl Python package (python/)
+  python3-cffi  # samarl.env: the step API over build/libsamarl.so
   iproute2  # tests/netns.t: two network namespaces as two nodes
   slurm-wlm munge  # tests/slurm.t brings up a one-node SLURM cluster
 )

@@ -44,4 +44,53 @@ $SAMARL config | sed 's/ *;.*//' >"$TMP/b"
 ok "configs/default.ini equals the built-in defaults" diff "$TMP/a" "$TMP/b"
 $SAMARL config -c configs/default.ini --set run.seed=9 | grep -A12 '^\[graph\]' | grep '^seed' >"$TMP/s"
 like "configs/default.ini leaves graph.seed to follow run.seed" "$TMP/s" "^seed = 9 "
+# The README's command blocks run as written, in order, in a scratch
+# directory with a small my.ini: the 100000-agent example on 2000 agents,
+# the test's launcher for mpirun, the build under test for build/. Only
+# 'make' lines (the two commands, checked by CI itself) are left out.
+ROOT=$(pwd)
+BIN=$(realpath "$SAMARL_BUILD")
+mkdir -p "$TMP/readme"
+printf '[graph]\nagents = 200\n[consensus]\nrounds = 20\n' >"$TMP/readme/my.ini"
+/usr/bin/python3 - README.md "$TMP/readme" <<'PY'
+import re, sys
+text, out = open(sys.argv[1]).read(), sys.argv[2]
+k = 0
+for lang, body in re.findall(r"^```(sh|python)\n(.*?)^```", text, flags=re.M | re.S):
+    if lang == "python":
+        k += 1
+        open(f"{out}/cmd{k:03d}.py", "w").write(body)
+        continue
+    for cmd in body.replace("\\\n", " ").splitlines():
+        cmd = cmd.strip()
+        if not cmd or cmd.startswith("make"):
+            continue
+        k += 1
+        open(f"{out}/cmd{k:03d}.sh", "w").write(cmd + "\n")
+PY
+n=0
+for c in "$TMP"/readme/cmd*; do
+  n=$((n + 1))
+  cmd=$(cat "$c")
+  case $c in
+    *.sh)
+      run=$(printf '%s' "$cmd" | sed -e "s#build/#$BIN/#g" -e 's#^mpirun #$MPIRUN #' \
+        -e 's#graph.agents=100000#graph.agents=2000#' -e "s#PYTHONPATH=python #PYTHONPATH=$ROOT/python #")
+      (cd "$TMP/readme" && eval "$run") >"$c.log" 2>&1 ;;
+    *.py)
+      if [[ ! -e $BIN/libsamarl.so ]] && grep -q samarl.env "$c"; then
+        pass "README python block $(basename "$c") (skipped: no libsamarl.so in this build)"; continue
+      fi
+      (cd "$TMP/readme" && SAMARL_LIB=$BIN/libsamarl.so PYTHONPATH=$ROOT/python /usr/bin/python3 "$c") >"$c.log" 2>&1 ;;
+  esac
+  st=$?
+  if [[ $st -eq 0 ]]; then
+    pass "README runs as written: ${cmd%%$'\n'*}"
+  else
+    fail "README runs as written: ${cmd%%$'\n'*} (exit $st)"
+    sed 's/^/#   /' "$c.log" | tail -8
+  fi
+done
+ok "found the README's command blocks ($n commands)" test "$n" -ge 15
+
 done_testing
