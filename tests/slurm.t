@@ -8,7 +8,10 @@
 # (a job that does launch the wrong rank count shows that it would). The
 # mpirun fallback, a bad command line, and both sweeps of
 # scripts/slurm/sweep.sh (steps inside one allocation; one job per size)
-# are checked too. Skipped where slurm-wlm/munge are not installed.
+# are checked too. Requeue: a job requeued by scontrol, and one (--name)
+# that requeues itself on USR1 twice, continue from their checkpoints, bit
+# for bit; scripts/slurm/array.sh runs a 6-row manifest as a job array and
+# gathers one table. Skipped where slurm-wlm/munge are not installed.
 source "$(dirname "$0")/lib.sh"
 PATH=$PATH:/usr/sbin:/sbin
 for b in munged munge slurmctld slurmd sbatch srun scontrol sinfo scancel; do
@@ -229,6 +232,26 @@ t_jobs=$((SECONDS - t0))
 like "the check can fail: 1 rank in 2 tasks is flagged" "$TMP/jobs/wrong-$wrong.out" \
   'SLURM_NTASKS = 2 but MPI started 1 rank'
 
+# start_requeued ID OUTPUT: slurmctld holds a requeued job back (BeginTime a
+# while ahead) so that the old one can finish tearing down; once it is
+# pending, the node idle and no process of the old run (OUTPUT in its
+# command line) left, start it now. Not within the second of the requeue:
+# slurmd refuses a credential issued in the second it revoked the old one
+# ("Job credential revoked", the job then FAILS), so the clock's second
+# must have moved on by 2 from when the job was seen pending.
+start_requeued() {
+  local id=$1 out=$2 i t=''
+  for ((i = 0; i < $(tlimit 600); i++)); do
+    if [[ $(scontrol -o show job "$id" 2>/dev/null) == *JobState=PENDING* ]]; then
+      [[ -n $t ]] || t=$(date +%s)
+      [[ $(sinfo -h -o %t 2>/dev/null) == idle ]] && ! pgrep -f "$out" >/dev/null &&
+        [[ $(date +%s) -ge $((t + 2)) ]] && break
+    fi
+    sleep 0.1
+  done
+  scontrol update JobId="$id" StartTime=now 2>/dev/null || diag "scontrol update StartTime failed"
+}
+
 # ---- a requeued job continues from its checkpoint ----------------------------------
 cat >"$TMP/long.ini" <<'EOF'
 ; tests/slurm.t: a run long enough to be requeued halfway
@@ -250,16 +273,7 @@ JR=$OUT/run-$rq
 for ((i = 0; i < $(tlimit 600); i++)); do [[ -s $JR/run.h5.ckpt ]] && break; sleep 0.1; done
 if [[ -s $JR/run.h5.ckpt ]] && scontrol requeue "$rq" 2>"$TMP/requeue.err"; then
   pass "job $rq wrote a checkpoint and was requeued while running"
-  # slurmctld holds a requeued job back (BeginTime a while ahead) so that
-  # the old one can finish tearing down; once it is pending and the node
-  # is idle again (started earlier, slurmd kills it: "credential revoked"),
-  # start it now.
-  for ((i = 0; i < $(tlimit 600); i++)); do
-    [[ $(scontrol -o show job "$rq" 2>/dev/null) == *JobState=PENDING* &&
-       $(sinfo -h -o %t 2>/dev/null) == idle ]] && ! pgrep -f "$JR/run.h5" >/dev/null && break
-    sleep 0.1
-  done
-  scontrol update JobId="$rq" StartTime=now 2>/dev/null || diag "scontrol update StartTime failed"
+  start_requeued "$rq" "$JR/run.h5"
 else
   fail "job $rq: no checkpoint to requeue from, or scontrol requeue failed: $(cat "$TMP/requeue.err" 2>/dev/null)"
 fi
@@ -269,6 +283,118 @@ like "job.log: the second start restarted from the checkpoint" "$JR/job.log" \
 like "samarl continued from a step after 0" "$JR/samarl.log" 'restarting from .* at step [1-9][0-9]*/144'
 same "requeued and restarted = one uninterrupted run, bit for bit" "$JR/run.h5" "$TMP/long.h5"
 ok "the finished job removed its checkpoint" test ! -e "$JR/run.h5.ckpt"
+
+# ---- USR1 before the time limit: requeue and restart, twice ------------------------
+# sbatch --signal=B:USR1@T sends USR1 to the batch shell T seconds before the
+# limit; scancel --signal=USR1 --batch does the same at a moment of our
+# choosing (once a new checkpoint exists), so no timing is involved. The job
+# runs in three allocations, by --name in one directory, and must equal the
+# uninterrupted run of the same config ($TMP/long.h5 above).
+ckpt_id() { stat -c '%i %s %Y' "$1" 2>/dev/null || echo none; }
+# restart_now ID N: start the requeued job (start_requeued); returns when
+# its Nth start is in job.log.
+restart_now() {
+  local id=$1 n=$2 i
+  start_requeued "$id" "$JU/run.h5"
+  for ((i = 0; i < $(tlimit 600); i++)); do
+    [[ $(grep -c '^started ' "$JU/job.log" 2>/dev/null) -ge $n ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+t0=$SECONDS
+submit usr1 -n 2 scripts/slurm/samarl.sbatch --name longrun run "$TMP/long.ini" "$OUT"
+u=$jid
+JU=$OUT/longrun
+ck=none sent=0
+for round in 1 2; do
+  # a checkpoint written in this allocation (not the one it started from)
+  for ((i = 0; i < $(tlimit 600); i++)); do
+    c=$(ckpt_id "$JU/run.h5.ckpt")
+    [[ $c != none && $c != "$ck" && $(grep -c '^started ' "$JU/job.log" 2>/dev/null) -eq $round ]] && break
+    sleep 0.1
+  done
+  [[ $c != none && $c != "$ck" ]] || { diag "allocation $round: no new checkpoint"; break; }
+  scancel --signal=USR1 --batch "$u" 2>"$TMP/scancel.err" || { diag "scancel: $(cat "$TMP/scancel.err")"; break; }
+  # the script stops samarl and requeues: wait for its log line, then start it again
+  for ((i = 0; i < $(tlimit 600); i++)); do
+    [[ $(grep -c '^requeue ' "$JU/job.log" 2>/dev/null) -ge $round ]] && break
+    sleep 0.1
+  done
+  [[ $(grep -c '^requeue ' "$JU/job.log" 2>/dev/null) -ge $round ]] || { diag "allocation $round: no requeue"; break; }
+  sent=$round
+  ck=$(ckpt_id "$JU/run.h5.ckpt")
+  restart_now "$u" $((round + 1)) || { diag "allocation $((round + 1)) did not start"; break; }
+done
+if [[ $sent == 2 ]]; then pass "USR1 to the batch shell after a checkpoint, twice: job $u requeued itself twice"
+else fail "USR1 requeue: only $sent of 2 rounds"; sed 's/^/#   /' "$JU/job.log" 2>/dev/null | tail -20; fi
+completed "the job $u finished in its third allocation, COMPLETED, exit 0:0" "$u"
+t_usr1=$((SECONDS - t0))
+n=$(grep -c '^signal  *USR1 .*stopping samarl and requeueing' "$JU/job.log" 2>/dev/null)
+if [[ $n == 2 ]]; then pass "job.log: 2 USR1 signals, each stopping samarl for a requeue"; else fail "job.log: $n USR1 requeue lines, not 2"; fi
+like "job.log: the requeue went through scontrol" "$JU/job.log" "^requeue +scontrol requeue $u\$"
+like "job.log: the third start restarted from the checkpoint (restart 2)" "$JU/job.log" \
+  "^restart +from $JU/run.h5.ckpt \(restart 2 of this job\)"
+like "job.log: the last start ended with exit 0" <(grep '^exit' "$JU/job.log" | tail -1) '^exit +0$'
+n=$(grep -c '^restarting from .* at step [1-9][0-9]*/144' "$JU/samarl.log" 2>/dev/null)
+if [[ $n == 2 ]]; then pass "samarl.log is appended: both restarts in it"; else fail "samarl.log: $n restarts, not 2 (truncated?)"; fi
+n=$(grep -c '^started ' "$TMP/jobs/usr1-$u.out" 2>/dev/null)
+if [[ $n == 3 ]]; then pass "the job's stdout is appended (--open-mode=append): 3 starts"; else fail "stdout: $n starts, not 3"; fi
+same "3 allocations, requeued on USR1 = one uninterrupted run, bit for bit" "$JU/run.h5" "$TMP/long.h5"
+ok "the finished job removed its checkpoint" test ! -e "$JU/run.h5.ckpt"
+# The same --name again: the output is complete, nothing is rerun.
+cp "$JU/run.h5" "$TMP/usr1.h5"
+submit usr1again -n 2 scripts/slurm/samarl.sbatch --name longrun run "$TMP/long.ini" "$OUT"
+completed "resubmitted with the same --name: job $jid COMPLETED" "$jid"
+like "... it found the output complete and did not run samarl" "$JU/job.log" "^job +$jid: .*run.h5 is complete"
+ok "... run.h5 untouched" cmp "$JU/run.h5" "$TMP/usr1.h5"
+
+# ---- a job array from a manifest, and its table ---------------------------------------
+cat >"$TMP/sweep.csv" <<CSV
+id,command,config,args,graph.agents,dual.eta,dual.mode,policy.type
+a40,run,$TMP/small.ini,-q,40,,,
+a64,run,$TMP/small.ini,-q,64,0.2,,
+local,run,$TMP/small.ini,-q,48,,local,
+# a comment line, skipped
+central,run,-,-q --set run.days=1 --set graph.type=ring --set graph.k=2,32,,central,bestresponse
+cons,consensus,-,-q --set graph.type=ring --set graph.k=2,64,,,
+ev,eval,-,"--lambda 0,0.1",32,,,bestresponse
+CSV
+t0=$SECONDS
+rc=0
+SWEEP_POLL_S=0.3 timeout "$(tlimit 120)" scripts/slurm/array.sh "$TMP/sweep.csv" --sbatch "-n 1" --wait \
+  >"$TMP/array.log" 2>&1 || rc=$?
+t_array=$((SECONDS - t0))
+while read -r k id; do case $k in array | gather) jobids+=("$id") ;; esac; done < <(cat "$TMP/sweep/array.txt" 2>/dev/null)
+if [[ $rc -eq 0 ]]; then pass "array.sh: a 6-row manifest as a job array, then the gather job (--wait)"
+else fail "array.sh: exit $rc"; sed 's/^/#   /' "$TMP/array.log" | tail -15; logs; fi
+like "array.sh: one --array task per row" "$TMP/array.log" '^array.sh: array [0-9]+ \(6 tasks\)'
+T=$TMP/sweep-results.csv
+# column EXPR: EXPR of each table row x (a dict), space-separated
+column() { /usr/bin/python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(*[eval(sys.argv[2]) for x in r])' "$T" "$1" 2>&1; }
+r=$(column 'x["id"]')
+if [[ $r == "a40 a64 local central cons ev" ]]; then pass "the table beside the manifest has the 6 rows, in order"; else fail "table rows: '$r'"; fi
+r=$(column 'x["status"]')
+if [[ $r == "ok ok ok ok ok ok" ]]; then pass "every row ok"; else fail "statuses: '$r'"; fi
+r=$(column 'x["agents"] or "-"')
+if [[ $r == "40 64 48 32 64 -" ]]; then pass "each row ran with its graph.agents (eval: no JSON)"; else fail "agents: '$r'"; fi
+r=$(column 'x["graph.agents"] == x["agents"] or x["command"] == "eval"')
+if [[ $r == "True True True True True True" ]]; then pass "the manifest's columns sit beside the results"; else fail "manifest columns: '$r'"; fi
+r=$(column 'bool(x["avg_slack_ratio"])')
+if [[ $r == "True True True True False False" ]]; then pass "the run rows have their results (avg_slack_ratio), the others not"; else fail "avg_slack_ratio present: '$r'"; fi
+r=$(column 'bool(x["checksum"])')
+if [[ $r == "False False False False True False" ]]; then pass "the consensus row has its results (checksum)"; else fail "checksum present: '$r'"; fi
+like "the local row ran dual.mode = local" "$TMP/sweep/local/run.json" 'mode = local'
+ok "the eval row wrote ev/eval.csv with 2 multipliers" test "$(wc -l <"$TMP/sweep/ev/eval.csv" 2>/dev/null)" = 3
+ok "array.sh gather rewrites the same table" bash -c "cp '$T' '$TMP/t0.csv' && scripts/slurm/array.sh gather '$TMP/sweep.csv' >/dev/null && cmp '$T' '$TMP/t0.csv'"
+printf 'id,command\nx,run\nx,train\n' >"$TMP/dup.csv"
+rc=0; scripts/slurm/array.sh "$TMP/dup.csv" >"$TMP/bad" 2>&1 || rc=$?
+if [[ $rc == 2 ]] && grep -q "id 'x' already on line 2" "$TMP/bad" && [[ ! -e $TMP/dup ]]; then pass "a duplicate id: exit 2, the line named, nothing submitted"
+else fail "duplicate id: exit $rc"; sed 's/^/#   /' "$TMP/bad"; fi
+printf 'id,command,graph.agent s\nx,run,3\n' >"$TMP/col.csv"
+rc=0; scripts/slurm/array.sh "$TMP/col.csv" >"$TMP/bad" 2>&1 || rc=$?
+if [[ $rc == 2 ]] && grep -q "column 'graph.agent s' is neither" "$TMP/bad"; then pass "a bad column name: exit 2"
+else fail "bad column: exit $rc"; sed 's/^/#   /' "$TMP/bad"; fi
 
 # ---- bad command lines, run directly -------------------------------------------------
 bad() { # DESC PATTERN ARGS...: bash samarl.sbatch ARGS exits 2 with PATTERN
@@ -285,6 +411,7 @@ bad "no arguments: usage, exit 2" 'need COMMAND CONFIG OUTDIR'
 bad "an unknown command" "unknown COMMAND 'fly'" fly "$TMP/small.ini" "$TMP/badout"
 bad "-o is refused (the script names the output)" 'do not pass -o' run "$TMP/small.ini" "$TMP/badout" -o x.h5
 bad "outside SLURM: says to use sbatch" 'not inside a SLURM job' run "$TMP/small.ini" "$TMP/badout"
+bad "--name with a slash is refused" "--name 'a/b'" --name a/b run - "$TMP/badout"
 SLURM_JOB_ID=1 SAMARL=$TMP/none bad "a missing samarl binary is named" "samarl binary '$TMP/none' not found" \
   run - "$TMP/badout" || true
 
@@ -336,6 +463,6 @@ ok "dry run: 1024 ranks on full nodes of 64, no job, no directory" bash -c \
   "scripts/slurm/sweep.sh strong - '$TMP/dry' --ranks 1024 --tasks-per-node 64 --dry-run | grep -q -- '--nodes=16 --ntasks-per-node=64' && test ! -e '$TMP/dry'"
 ok "a rank count beyond the allocation is refused" bash -c \
   "SLURM_JOB_ID=1 SLURM_NTASKS=2 scripts/slurm/sweep.sh strong - '$TMP/dry' --inside --ranks 4 --dry-run 2>&1 | grep -q 'more than the allocation'"
-diag "times: cluster up ${t_up}s, 3 jobs ${t_jobs}s, sweeps inside one job ${t_inside}s, 2 sweep jobs ${t_submit}s, all $SECONDS s"
+diag "times: cluster up ${t_up}s, 3 jobs ${t_jobs}s, USR1 requeues ${t_usr1}s, array of 6 ${t_array}s, sweeps inside one job ${t_inside}s, 2 sweep jobs ${t_submit}s, all $SECONDS s"
 
 done_testing
