@@ -241,14 +241,20 @@ like "import samarl and samarl.env work without the library; make() says where i
   "$TMP/nolib" "^refused: cannot load samarl's shared library .*missing\.so.*SAMARL_LIB"
 
 # ---- one rank only ----------------------------------------------------------------------
+# Each rank writes its own file: two ranks' output through mpirun can
+# interleave in one stream when the machine is busy.
+rm -f "$TMP"/np2.*
 run_np 2 /usr/bin/python3 -c '
-import samarl.env
+import os, sys, samarl.env
+out = open(sys.argv[1] + "." + os.environ.get("OMPI_COMM_WORLD_RANK", "x"), "w")
 try:
     samarl.env.make(overrides={"graph.agents": 10})
+    print("not refused", file=out)
 except samarl.env.SamarlError as e:
-    print("refused:", e)
-' >"$TMP/np2" 2>&1
-if [[ $(grep -c "^refused: this process is one of 2 MPI ranks (started by mpirun)" "$TMP/np2") -eq 2 ]]; then
+    print("refused:", e, file=out)
+' "$TMP/np2" >"$TMP/np2" 2>&1
+cat "$TMP"/np2.* >>"$TMP/np2" 2>/dev/null
+if [[ $(cat "$TMP"/np2.[01] 2>/dev/null | grep -c "^refused: this process is one of 2 MPI ranks (started by mpirun)") -eq 2 ]]; then
   pass "under mpirun -np 2 each rank is refused: the step API runs on one rank"
 else
   fail "under mpirun -np 2 each rank is refused"; sed 's/^/#   /' "$TMP/np2" | tail -5

@@ -194,6 +194,22 @@ expect_error "a policy file that is not HDF5 refused" 2 'not an HDF5 file' \
   $SAMARL run -q "${SMALL[@]}" --policy "$TMP/junk.h5" -o "$TMP/b.h5"
 ok "no output after refused runs" test ! -e "$TMP/b.h5" -a ! -e "$TMP/b.h5.partial"
 
+# output.compress: the same trajectories, gzip-filtered, on 1 and 2 ranks;
+# refused beside checkpoints.
+run_np 1 $SAMARL run -q "${BR[@]}" --set run.days=2 -o "$TMP/plain.h5" >/dev/null 2>&1
+for np in 1 2; do
+  run_np $np $SAMARL run -q "${BR[@]}" --set run.days=2 --set output.compress=1 -o "$TMP/gz$np.h5" >/dev/null 2>&1
+  ok "output.compress = 1 on $np rank(s): /traj equal to the uncompressed run" \
+    h5diff "$TMP/plain.h5" "$TMP/gz$np.h5" /traj /traj
+done
+ok "  and /traj is stored shuffled and gzip-compressed" $PY -c "
+import h5py, sys
+d = h5py.File(sys.argv[1], 'r')['traj/usage']
+sys.exit(0 if d.compression == 'gzip' and d.shuffle and
+         h5py.File(sys.argv[2], 'r')['traj/usage'].compression is None else 1)" "$TMP/gz2.h5" "$TMP/plain.h5"
+expect_error "output.compress with checkpoints refused" 2 'output.compress = 1 with run.checkpoint_every = 5' \
+  $SAMARL run -q "${BR[@]}" --set output.compress=1 --set run.checkpoint_every=5 -o "$TMP/gzc.h5"
+
 # A run killed half way leaves no file that looks finished.
 $MPIRUN -np 2 $SAMARL run -q "${BR[@]}" --set run.days=100000 -o "$TMP/killed.h5" >/dev/null 2>&1 &
 pid=$!

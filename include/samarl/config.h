@@ -118,7 +118,7 @@ typedef struct config {
     struct {
         char *agents;       /* all | none | every:M */
         int64_t agent_step; /* parsed: 1 all, 0 none, M */
-        int64_t every, buffer;
+        int64_t every, buffer, compress;
         double buffer_mb;
     } output;
     struct {

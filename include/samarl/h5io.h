@@ -87,10 +87,12 @@ void h5io_read_cols(h5file_t *f, const char *path, h5io_type_t t, gidx_t offset,
  * created at that size with all space allocated up front, so that
  * appending writes raw data only and never metadata: a
  * file flushed with h5io_flush stays readable however the job dies later,
- * which is what a checkpointed run continues from. */
+ * which is what a checkpointed run continues from. deflate > 0: shuffle and
+ * gzip at that level (chunks then change size as they are written, which
+ * is metadata: not for a file a checkpoint continues). */
 typedef struct h5series h5series_t;
 h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
-                               gidx_t chunk_rows, gidx_t total_rows, const char *units,
+                               int deflate, gidx_t chunk_rows, gidx_t total_rows, const char *units,
                                const char *description);
 /* Collective. A series created with total_rows > 0, in a reopened file (h5io_reopen_partial)
  * with its first `rows` rows already written. */

@@ -272,6 +272,8 @@ static const key_spec_t builtin_keys[] = {
      "record every S-th step in /traj (the /series scalars keep every step)"},
     {"output", "buffer", KT_INT, OFF(output.buffer), "24", 1, 1e6, 0, 0, NULL,
      "at most this many recorded steps buffered per collective write (and the chunk height)"},
+    {"output", "compress", KT_INT, OFF(output.compress), "0", 0, 9, 0, 0, NULL,
+     "gzip level of /traj (0: none); written collectively by every rank"},
     {"output", "buffer_mb", KT_REAL, OFF(output.buffer_mb), "16", 0, 1e6, 0, 0, NULL,
      "trajectory buffer over all ranks in MiB: fewer steps are buffered when output.buffer "
      "steps of every recorded agent would not fit (at least one step)"},
@@ -914,6 +916,12 @@ static int validate(config_t *cfg)
     }
     /* config_defaults sets every string key (the analyzer cannot see that
      * the key table is not empty). */
+    if (cfg->output.compress > 0 && cfg->run.checkpoint_every > 0)
+        return samarl_seterr(
+            "output.compress = %" PRId64 " with run.checkpoint_every = %" PRId64
+            ": a compressed /traj rewrites its chunk index as it grows, so a killed run's file "
+            "could not be continued (expected output.compress = 0 when checkpointing)",
+            cfg->output.compress, cfg->run.checkpoint_every);
     if (!cfg->env.nodes_column[0]) // NOLINT(clang-analyzer-core.NullDereference)
         return samarl_seterr("[env] nodes_column is empty (expected a column name, e.g. pd_mw)");
     {

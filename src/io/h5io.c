@@ -586,7 +586,7 @@ struct h5series {
 /* Chunks of about 1 MiB: chunk_rows rows by as many columns as fit. */
 
 h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gidx_t width,
-                               gidx_t chunk_rows, gidx_t total_rows, const char *units,
+                               int deflate, gidx_t chunk_rows, gidx_t total_rows, const char *units,
                                const char *description)
 {
     SAMARL_ASSERT(width >= 0 && chunk_rows >= 1 && total_rows >= 0);
@@ -602,6 +602,10 @@ h5series_t *h5io_series_create(h5file_t *f, const char *path, h5io_type_t t, gid
     hid_t dcpl = H5ID(H5Pcreate(H5P_DATASET_CREATE));
     H5OK(H5Pset_chunk(dcpl, rank, chunk));
     H5OK(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER)); /* every element gets written */
+    if (deflate > 0) {
+        H5OK(H5Pset_shuffle(dcpl)); /* float bytes grouped: they compress far better */
+        H5OK(H5Pset_deflate(dcpl, (unsigned)deflate));
+    }
     if (total_rows > 0) H5OK(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY));
     h5series_t *s = XZNEW(h5series_t, 1);
     s->f = f;

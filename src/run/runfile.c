@@ -190,7 +190,7 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
     for (int k = 0; k < RUNFILE_SERIES; k++) {
         char p[64];
         snprintf(p, sizeof p, "/series/%s", series_info[k].name);
-        o->ser[k] = h5io_series_create(f, p, H5IO_F64, 0, o->cap_s, o->total_s,
+        o->ser[k] = h5io_series_create(f, p, H5IO_F64, 0, 0, o->cap_s, o->total_s,
                                        series_info[k].units, series_info[k].description);
     }
     h5io_dim_scale(f, "/series/step", o->total_s, 0, 1, "1", "step (hour) of the run, from 0");
@@ -208,8 +208,9 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
         for (int k = 0; k < T_COUNT; k++) {
             char p[64];
             snprintf(p, sizeof p, "/traj/%s", traj_info[k].name);
-            o->traj[k] = h5io_series_create(f, p, H5IO_F32, o->width, o->cap, o->total_t,
-                                            traj_info[k].units, traj_info[k].description);
+            o->traj[k] =
+                h5io_series_create(f, p, H5IO_F32, o->width, (int)cfg->output.compress, o->cap,
+                                   o->total_t, traj_info[k].units, traj_info[k].description);
         }
         h5io_dim_scale(f, "/traj/step", o->total_t, 0, o->every, "1",
                        "the step (hour) of each recorded row: r * step_stride");
