@@ -75,7 +75,7 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part, con
                       "ghosts of each part (row) at exactly h hops from its agents (column h-1, "
                       "h = 1..hops): the kappa-hop halo's layers; one exchange of one double per "
                       "agent receives 8 x (row sum) bytes");
-        h5io_attr_int64(f, "/halo/ghosts_per_hop", "hops", hops);
+        h5io_attr_int64(f, "/halo/ghosts_per_hop", "hops", hops, "1");
     }
     char fp[32];
     snprintf(fp, sizeof fp, "%016" PRIx64, (uint64_t)hdr[4]);
@@ -83,14 +83,14 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part, con
     h5io_write_identity(f, "samarl-partition", SAMARL_PARTITION_FORMAT_VERSION);
     h5io_attr_str(f, "/", "graph", gname);
     h5io_attr_str(f, "/", "graph_fingerprint", fp);
-    h5io_attr_int64(f, "/", "n_agents", n);
-    h5io_attr_int64(f, "/", "n_edges", hdr[1]);
-    h5io_attr_int64(f, "/", "n_parts", nparts);
-    h5io_attr_int64(f, "/", "edge_cut", hdr[3]);
-    h5io_attr_double(f, "/", "imbalance", imb);
+    h5io_attr_int64(f, "/", "n_agents", n, "1");
+    h5io_attr_int64(f, "/", "n_edges", hdr[1], "1");
+    h5io_attr_int64(f, "/", "n_parts", nparts, "1");
+    h5io_attr_int64(f, "/", "edge_cut", hdr[3], "1");
+    h5io_attr_double(f, "/", "imbalance", imb, "1");
     h5io_attr_str(f, "/", "method", config_enum_name("partition", "method", cfg->partition.method));
-    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->partition.seed);
-    h5io_attr_int64(f, "/", "ufactor", cfg->partition.ufactor);
+    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->partition.seed, NULL);
+    h5io_attr_int64(f, "/", "ufactor", cfg->partition.ufactor, "1");
     h5io_attr_str(f, "/", "config", text);
     free(text);
     free(gname);

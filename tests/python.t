@@ -216,6 +216,29 @@ cf = plot.figure(st)
 check("consensus figure: log-scale disagreement against round",
       cf.axes[0].get_yscale() == "log" and cf.axes[0].get_xlabel() == "consensus round")
 
+# -- units beside every number: each numeric attribute NAME of every file
+# samarl writes has a string attribute NAME_units (HDF5 has no attributes on
+# attributes); identifiers (seed, format_version) are not quantities.
+NOT_QUANTITIES = {"seed", "format_version"}
+for name in ("run", "policy", "study", "part"):
+    missing, n = [], 0
+    with h5py.File(os.path.join(tmp, name + ".h5"), "r") as h:
+        objs = [("/", h)]
+        h.visititems(lambda p, o: objs.append(("/" + p, o)))
+        for p, o in objs:
+            for k, v in o.attrs.items():
+                if k in NOT_QUANTITIES or not isinstance(v, (np.integer, np.floating)):
+                    continue
+                n += 1
+                u = o.attrs.get(k + "_units")
+                if not (isinstance(u, (str, bytes)) and len(u) > 0):
+                    missing.append(f"{p}@{k}")
+    check(f"{name}: all {n} numeric attributes have NAME_units", n >= 5 and not missing, missing)
+with h5py.File(os.path.join(tmp, "run.h5"), "r") as h:
+    su = {k: h["summary"].attrs[k + "_units"] for k in ("fulfilled", "reward", "lambda_mean", "wall_s")}
+check("run: /summary units (fulfilled 1, reward $/agent/step, lambda_mean $/kWh, wall_s s)",
+      su == {"fulfilled": "1", "reward": "$/agent/step", "lambda_mean": "$/kWh", "wall_s": "s"}, su)
+
 # -- files that are not samarl output
 h5py.File(os.path.join(tmp, "plain.h5"), "w")["x"] = [1, 2]
 for name, what in (("junk.h5", "not a readable HDF5 file"), ("plain.h5", "no root attribute format"),

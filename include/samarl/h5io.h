@@ -45,8 +45,11 @@ void h5io_keep_partial(h5file_t *f);
  * missing groups on the way are created. */
 void h5io_group(h5file_t *f, const char *path);
 void h5io_attr_str(h5file_t *f, const char *obj, const char *name, const char *value);
-void h5io_attr_double(h5file_t *f, const char *obj, const char *name, double v);
-void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v);
+/* A number with its units: they are written beside it as the string
+ * attribute NAME_units ("1" for counts and ratios); NULL writes none (for
+ * identifiers such as seeds, and a checkpoint's internal state). */
+void h5io_attr_double(h5file_t *f, const char *obj, const char *name, double v, const char *units);
+void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v, const char *units);
 
 /* Collective. A 1-D dataset of n_global elements; this rank writes
  * data[0..count) at [offset, offset+count). Blocks must not overlap. */

@@ -356,14 +356,26 @@ void h5io_attr_str(h5file_t *f, const char *obj, const char *name, const char *v
     H5OK(H5Tclose(t));
 }
 
-void h5io_attr_double(h5file_t *f, const char *obj, const char *name, double v)
+/* HDF5 has no attributes on attributes: a number's units go beside it as
+ * the string attribute NAME_units. */
+static void attr_units(h5file_t *f, const char *obj, const char *name, const char *units)
 {
-    write_attr(f, obj, name, H5T_NATIVE_DOUBLE, &v);
+    if (!units) return;
+    char n[256];
+    SAMARL_ASSERT((size_t)snprintf(n, sizeof n, "%s_units", name) < sizeof n);
+    h5io_attr_str(f, obj, n, units);
 }
 
-void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v)
+void h5io_attr_double(h5file_t *f, const char *obj, const char *name, double v, const char *units)
+{
+    write_attr(f, obj, name, H5T_NATIVE_DOUBLE, &v);
+    attr_units(f, obj, name, units);
+}
+
+void h5io_attr_int64(h5file_t *f, const char *obj, const char *name, int64_t v, const char *units)
 {
     write_attr(f, obj, name, H5T_NATIVE_INT64, &v);
+    attr_units(f, obj, name, units);
 }
 
 /* Collective transfer of rows [offset, offset+count), columns [col0,
@@ -924,7 +936,7 @@ int h5io_describe(const char *path, FILE *out)
 void h5io_write_identity(h5file_t *f, const char *format, int64_t version)
 {
     h5io_attr_str(f, "/", "format", format);
-    h5io_attr_int64(f, "/", "format_version", version);
+    h5io_attr_int64(f, "/", "format_version", version, NULL);
     h5io_attr_str(f, "/", "samarl_version", SAMARL_VERSION);
     h5io_attr_str(f, "/", "git_sha", samarl_git_sha());
 }

@@ -427,7 +427,7 @@ void dual_write_stats(const dual_t *d, h5file_t *f)
     for (int k = 0; k < N_STATS; k++) {
         double v;
         memcpy(&v, (const char *)&d->st + stat_fields[k].off, sizeof v);
-        h5io_attr_double(f, "/", stat_fields[k].name, v);
+        h5io_attr_double(f, "/", stat_fields[k].name, v, NULL);
     }
 }
 

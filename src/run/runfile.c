@@ -143,17 +143,17 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
     h5io_write_identity(f, "samarl-run", SAMARL_RUN_FORMAT_VERSION);
-    h5io_attr_int64(f, "/", "n_agents", s->n);
-    h5io_attr_int64(f, "/", "n_ranks", comm_size());
-    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
-    h5io_attr_int64(f, "/", "steps", cfg->run.n_steps);
-    h5io_attr_double(f, "/", "capacity", env->capacity);
+    h5io_attr_int64(f, "/", "n_agents", s->n, "1");
+    h5io_attr_int64(f, "/", "n_ranks", comm_size(), "1");
+    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed, NULL);
+    h5io_attr_int64(f, "/", "steps", cfg->run.n_steps, "1");
+    h5io_attr_double(f, "/", "capacity", env->capacity, "kWh");
     h5io_attr_str(f, "/", "dual_mode", cfg->dual.mode);
     h5io_attr_str(f, "/", "policy_type", config_enum_name("policy", "type", cfg->policy.type));
-    h5io_attr_double(f, "/", "faults_link_drop", cfg->faults.link_drop);
-    h5io_attr_double(f, "/", "faults_agent_dropout", cfg->faults.agent_dropout);
-    h5io_attr_int64(f, "/", "faults_dropout_rounds", cfg->faults.dropout_rounds);
-    h5io_attr_double(f, "/", "faults_stale", cfg->faults.stale);
+    h5io_attr_double(f, "/", "faults_link_drop", cfg->faults.link_drop, "1");
+    h5io_attr_double(f, "/", "faults_agent_dropout", cfg->faults.agent_dropout, "1");
+    h5io_attr_int64(f, "/", "faults_dropout_rounds", cfg->faults.dropout_rounds, "1");
+    h5io_attr_double(f, "/", "faults_stale", cfg->faults.stale, "1");
     h5io_attr_str(f, "/", "config", text);
     free(text);
 
@@ -167,9 +167,9 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
                       "number of neighbours of each agent");
     h5io_attr_str(f, "/graph", "name", s->graph_name);
     h5io_attr_str(f, "/graph", "fingerprint", fp);
-    h5io_attr_int64(f, "/graph", "n_edges", s->m);
-    h5io_attr_int64(f, "/graph", "edge_cut", s->edge_cut);
-    h5io_attr_double(f, "/graph", "sigma", sigma);
+    h5io_attr_int64(f, "/graph", "n_edges", s->m, "1");
+    h5io_attr_int64(f, "/graph", "edge_cut", s->edge_cut, "1");
+    h5io_attr_double(f, "/graph", "sigma", sigma, "1");
     /* Dimension scales: each group's agent axis (the gids), /series's step
      * axis and /traj's recorded steps and agents, so that netCDF tools and
      * xarray open any group with named dimensions and coordinates. */
@@ -199,8 +199,7 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
         snprintf(p, sizeof p, "/series/%s", series_info[k].name);
         h5io_dim_attach(f, p, 0, "/series/step");
     }
-    h5io_attr_double(f, "/series", "capacity", env->capacity);
-    h5io_attr_str(f, "/series", "capacity_units", "kWh per step");
+    h5io_attr_double(f, "/series", "capacity", env->capacity, "kWh");
 
     /* /traj: recorded agents are the gids that are multiples of the stride. */
     if (o->step > 0) {
@@ -222,14 +221,14 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
             h5io_dim_attach(f, p, 0, "/traj/step");
             h5io_dim_attach(f, p, 1, "/traj/agent");
         }
-        h5io_attr_int64(f, "/traj", "agent_stride", M);
-        h5io_attr_int64(f, "/traj", "step_stride", o->every);
+        h5io_attr_int64(f, "/traj", "agent_stride", M, "1");
+        h5io_attr_int64(f, "/traj", "step_stride", o->every, "1");
         h5io_attr_str(f, "/traj", "layout",
                       "[recorded step][recorded agent]: row r is step r * step_stride, column c "
                       "is agent gid c * agent_stride");
     }
-    h5io_attr_int64(f, "/graph", "sigma_iterations", sigma_it);
-    h5io_attr_double(f, "/graph", "sigma_residual", sigma_res);
+    h5io_attr_int64(f, "/graph", "sigma_iterations", sigma_it, "1");
+    h5io_attr_double(f, "/graph", "sigma_residual", sigma_res, "1");
     if (cfg->run.checkpoint_every > 0) h5io_flush(f); /* from here on, only raw data is written */
     return o;
 }
@@ -412,41 +411,42 @@ static void write_summary(runfile_t *o, const runfile_summary_t *m, const timer_
     const struct {
         const char *k;
         double v;
-    } a[] = {{"avg_slack_ratio", m->avg_slack_ratio},
-             {"violation_ratio", m->violation_ratio},
-             {"fulfilled", m->fulfilled},
-             {"postponers", m->postponers},
-             {"backlog_growth", m->backlog_growth},
-             {"energy_cost", m->energy_cost},
-             {"reward", m->reward},
-             {"lambda_final_mean", m->lambda_mean},
-             {"lambda_final_min", m->lambda_min},
-             {"lambda_final_max", m->lambda_max},
-             {"lambda_final_disagreement", m->disagreement},
-             {"disagreement_mean", m->disagreement_mean},
-             {"disagreement_bound", m->bound},
-             {"lambda_mean", m->lambda_mean2},
-             {"contraction_max", m->contraction_max},
-             {"contraction_bound", m->contraction_bound},
-             {"mixing_drift_max", m->mixing_drift_max},
-             {"step_disagreement_max", m->gmax},
-             {"sigma", m->sigma},
-             {"wall_s", m->wall},
-             {"agent_steps_per_s", m->rate}};
+        const char *units;
+    } a[] = {{"avg_slack_ratio", m->avg_slack_ratio, "1"},
+             {"violation_ratio", m->violation_ratio, "1"},
+             {"fulfilled", m->fulfilled, "1"},
+             {"postponers", m->postponers, "1"},
+             {"backlog_growth", m->backlog_growth, "kWh/agent/h"},
+             {"energy_cost", m->energy_cost, "$/agent/step"},
+             {"reward", m->reward, "$/agent/step"},
+             {"lambda_final_mean", m->lambda_mean, "$/kWh"},
+             {"lambda_final_min", m->lambda_min, "$/kWh"},
+             {"lambda_final_max", m->lambda_max, "$/kWh"},
+             {"lambda_final_disagreement", m->disagreement, "$/kWh"},
+             {"disagreement_mean", m->disagreement_mean, "$/kWh"},
+             {"disagreement_bound", m->bound, "$/kWh"},
+             {"lambda_mean", m->lambda_mean2, "$/kWh"},
+             {"contraction_max", m->contraction_max, "1"},
+             {"contraction_bound", m->contraction_bound, "1"},
+             {"mixing_drift_max", m->mixing_drift_max, "$/kWh"},
+             {"step_disagreement_max", m->gmax, "kWh"},
+             {"sigma", m->sigma, "1"},
+             {"wall_s", m->wall, "s"},
+             {"agent_steps_per_s", m->rate, "1/s"}};
     for (size_t k = 0; k < sizeof a / sizeof a[0]; k++)
-        h5io_attr_double(f, "/summary", a[k].k, a[k].v);
-    h5io_attr_int64(f, "/summary", "steps", m->steps);
-    h5io_attr_int64(f, "/summary", "agent_steps", m->agent_steps);
+        h5io_attr_double(f, "/summary", a[k].k, a[k].v, a[k].units);
+    h5io_attr_int64(f, "/summary", "steps", m->steps, "1");
+    h5io_attr_int64(f, "/summary", "agent_steps", m->agent_steps, "1");
     h5io_group(f, "/timers");
     for (int t = 0; t < TIMER_COUNT; t++) {
         if (ts[t].calls == 0 && ts[t].max == 0) continue;
         char n[64];
         snprintf(n, sizeof n, "%s_min_s", timer_names[t]);
-        h5io_attr_double(f, "/timers", n, ts[t].min);
+        h5io_attr_double(f, "/timers", n, ts[t].min, "s");
         snprintf(n, sizeof n, "%s_avg_s", timer_names[t]);
-        h5io_attr_double(f, "/timers", n, ts[t].avg);
+        h5io_attr_double(f, "/timers", n, ts[t].avg, "s");
         snprintf(n, sizeof n, "%s_max_s", timer_names[t]);
-        h5io_attr_double(f, "/timers", n, ts[t].max);
+        h5io_attr_double(f, "/timers", n, ts[t].max, "s");
     }
 }
 
@@ -561,16 +561,16 @@ static void checkpoint_write(const char *path, const char *out, const char *poli
     h5io_attr_str(f, "/", "checkpoint_for", out);
     if (policy) h5io_attr_str(f, "/", "policy", policy); /* --restart's default --policy */
     h5io_attr_str(f, "/", "graph_fingerprint", fp);
-    h5io_attr_int64(f, "/", "n_agents", s->n);
-    h5io_attr_int64(f, "/", "step", t);
-    h5io_attr_int64(f, "/", "series_rows", rows_s);
-    h5io_attr_int64(f, "/", "traj_rows", rows_t);
-    h5io_attr_int64(f, "/", "over2", m->over2);
+    h5io_attr_int64(f, "/", "n_agents", s->n, "1");
+    h5io_attr_int64(f, "/", "step", t, "1");
+    h5io_attr_int64(f, "/", "series_rows", rows_s, "1");
+    h5io_attr_int64(f, "/", "traj_rows", rows_t, "1");
+    h5io_attr_int64(f, "/", "over2", m->over2, "1");
     dual_write_stats(d, f);
     for (int k = 0; k < N_SUMS_FIELDS; k++) {
         double v;
         memcpy(&v, (const char *)m + sums_fields[k].off, sizeof v);
-        h5io_attr_double(f, "/", sums_fields[k].name, v);
+        h5io_attr_double(f, "/", sums_fields[k].name, v, NULL);
     }
     env_field_t fd;
     for (int k = 0; env_field(env, k, &fd); k++) {

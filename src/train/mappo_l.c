@@ -395,12 +395,12 @@ static void mappo_save(void *self, pfio_t *io)
                   "mappo-l: the critic's Adam first moments");
     h5io_write_1d(f, "/critic/adam_v", H5IO_F32, (gidx_t)n, 0, cnt, p->cv, "1",
                   "mappo-l: the critic's Adam second moments");
-    h5io_attr_int64(f, "/critic", "critic_step", p->c_step);
+    h5io_attr_int64(f, "/critic", "critic_step", p->c_step, "1");
     pfio_put_series(io, "/train/lambda", p->n_hist, p->lam_hist, "$/kWh",
                     "mappo-l: the global multiplier after each iteration (dual ascent)");
     h5io_attr_str(f, "/", "algo", "mappo-l");
     h5io_attr_double(f, "/", "lambda_final",
-                     p->n_hist > 0 ? p->lam_hist[p->n_hist - 1] : p->cfg->dual.lambda0);
+                     p->n_hist > 0 ? p->lam_hist[p->n_hist - 1] : p->cfg->dual.lambda0, "$/kWh");
 }
 
 static int mappo_load(void *self, pfio_t *io)

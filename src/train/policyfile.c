@@ -344,21 +344,21 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
         pfio_t io = {f, bm, path, N, ps, st->iterations, st->weights_only};
         trainer_save(st->trainer, &io);
     } else {
-        h5io_attr_int64(f, "/", "adam_step", 0);
+        h5io_attr_int64(f, "/", "adam_step", 0, "1");
     }
     char *text = config_format(cfg, 0), fp[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
     h5io_write_identity(f, "samarl-policy", SAMARL_POLICY_FORMAT_VERSION);
-    h5io_attr_int64(f, "/", "n_agents", N);
-    h5io_attr_int64(f, "/", "n_nets", ps->shared ? 1 : N);
+    h5io_attr_int64(f, "/", "n_agents", N, "1");
+    h5io_attr_int64(f, "/", "n_nets", ps->shared ? 1 : N, "1");
     h5io_attr_str(f, "/", "sharing", ps->shared ? "shared" : "agent");
-    h5io_attr_int64(f, "/", "hidden", net->hidden);
-    h5io_attr_int64(f, "/", "n_inputs", net->in);
-    h5io_attr_int64(f, "/", "n_actions", net->actions);
-    h5io_attr_int64(f, "/", "n_params", P);
+    h5io_attr_int64(f, "/", "hidden", net->hidden, "1");
+    h5io_attr_int64(f, "/", "n_inputs", net->in, "1");
+    h5io_attr_int64(f, "/", "n_actions", net->actions, "1");
+    h5io_attr_int64(f, "/", "n_params", P, "1");
     h5io_attr_str(f, "/", "env_fingerprint", fp);
-    h5io_attr_int64(f, "/", "iterations", st ? st->iterations : 0);
-    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed);
+    h5io_attr_int64(f, "/", "iterations", st ? st->iterations : 0, "1");
+    h5io_attr_int64(f, "/", "seed", (int64_t)cfg->run.seed, NULL);
     h5io_attr_str(f, "/", "config", text);
     if (st && st->checkpoint_for) h5io_attr_str(f, "/", "checkpoint_for", st->checkpoint_for);
     free(text);

@@ -478,7 +478,7 @@ void ppo_adam_save(pfio_t *io, const float *m, const float *v, int64_t step)
         pfio_put_rows(io, "/adam_m", m, "1", "Adam first moments, like /params");
         pfio_put_rows(io, "/adam_v", v, "1", "Adam second moments, like /params");
     }
-    h5io_attr_int64(pfio_h5(io), "/", "adam_step", step);
+    h5io_attr_int64(pfio_h5(io), "/", "adam_step", step, "1");
 }
 
 int ppo_adam_load(pfio_t *io, float *m, float *v, int64_t *step)
