@@ -83,6 +83,11 @@ typedef struct env_ops {
      * (registered by env_register_config). */
     const config_section_t *config;
     void *(*create)(const config_t *cfg, env_t *e);
+    /* Optional: read and check the environment's input files (on the
+     * calling rank alone) without building it, returning an error that names
+     * the file and what was expected. create ends the job on such an error;
+     * a caller that must survive it (the step API) asks here first. */
+    int (*check_inputs)(const config_t *cfg, gidx_t n_global);
     void (*destroy)(void *impl);
     void (*begin_episode)(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode);
     void (*reset_agent)(env_t *e, lidx_t i);
@@ -141,6 +146,9 @@ void env_register_config(void);
 /* SAMARL_OK when name is registered, else SAMARL_ERR with a message naming
  * the environments there are (for a command to refuse early). */
 int env_check_name(const char *name);
+/* The environment's check_inputs (SAMARL_OK where it has none); the name
+ * must be registered. */
+int env_check_inputs(const config_t *cfg, gidx_t n_global);
 
 /* Collective. The environment env.name for the rank's agents gid[0..n), with
  * `copies` parallel copies. Bad input: a message naming the file and what was

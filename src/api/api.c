@@ -19,10 +19,8 @@
 #include "samarl/config.h"
 #include "samarl/dual.h"
 #include "samarl/env.h"
-#include "samarl/env_dr.h"
 #include "samarl/error.h"
 #include "samarl/graph.h"
-#include "samarl/nodes.h"
 #include "samarl/trainer.h"
 
 /* samarl run's batch of agents (cmd_run.c). */
@@ -88,60 +86,6 @@ static int mpi_ready(void)
     return SAMARL_OK;
 }
 
-/* ---- what env_create would refuse ------------------------------------------- */
-
-/* dr.c's load_scales, checks only (it runs inside env_create, where a bad
- * file ends the process): the same reader and the same messages. */
-static int check_nodes(const config_t *cfg, gidx_t n)
-{
-    nodes_t *nd;
-    if (nodes_load(cfg->env.nodes, n, &nd) != SAMARL_OK) return SAMARL_ERR;
-    int rc = SAMARL_OK;
-    const double *load = nodes_column(nd, cfg->env.nodes_column);
-    if (!load) {
-        char cols[512];
-        size_t used = 0;
-        cols[0] = '\0';
-        for (int c = 0; c < nd->ncols && used < sizeof cols; c++)
-            used += (size_t)snprintf(cols + used, sizeof cols - used, "%s%s", c ? ", " : "",
-                                     nd->names[c]);
-        rc = samarl_seterr("%s: no column '%s' (env.nodes_column); the file has: %s",
-                           cfg->env.nodes, cfg->env.nodes_column, cols);
-        goto done;
-    }
-    double sum = 0;
-    for (gidx_t i = 0; i < n; i++) {
-        if (load[i] < 0 && cfg->env.negative_loads == NEGATIVE_LOADS_ERROR) {
-            rc = samarl_seterr("%s: agent %" PRIdG ": %s = %g is negative (loads must be >= 0 "
-                               "under env.negative_loads = error; 'clip' counts them as zero)",
-                               cfg->env.nodes, i, cfg->env.nodes_column, load[i]);
-            goto done;
-        }
-        if (load[i] > 0) sum += load[i];
-    }
-    if (!(sum > 0))
-        rc = samarl_seterr("%s: every %s is zero (expected some load)", cfg->env.nodes,
-                           cfg->env.nodes_column);
-done:
-    nodes_destroy(&nd);
-    return rc;
-}
-
-/* The inputs of env.name = dr: the profile and nodes files. */
-static int check_dr_inputs(const config_t *cfg, gidx_t n)
-{
-    if (cfg->env.profiles[0]) {
-        dr_env_t tmp;
-        memset(&tmp, 0, sizeof tmp);
-        int rc = env_load_profiles(cfg->env.profiles, &tmp);
-        free(tmp.shape);
-        free(tmp.price);
-        if (rc != SAMARL_OK) return rc;
-    }
-    if (cfg->env.nodes[0]) return check_nodes(cfg, n);
-    return SAMARL_OK;
-}
-
 /* The names the registries decide, as samarl's commands check them. */
 static int check_names(const config_t *cfg)
 {
@@ -193,7 +137,8 @@ int samarl_env_create(const char *config_path, const char *const *overrides, int
         if (s->n > INT32_MAX)
             rc = samarl_seterr("%" PRIdG " agents: one process holds at most %d", s->n, INT32_MAX);
     }
-    if (rc == SAMARL_OK && strcmp(s->cfg.env.name, "dr") == 0) rc = check_dr_inputs(&s->cfg, s->n);
+    /* env_create ends the process on a bad input file: ask the environment first. */
+    if (rc == SAMARL_OK) rc = env_check_inputs(&s->cfg, s->n);
     if (rc == SAMARL_OK)
         rc = config_parse_list(s->cfg.env.levels, s->levels, ENV_MAX_LEVELS, &s->n_levels);
     if (rc != SAMARL_OK) {

@@ -196,6 +196,25 @@ done:
     return rc;
 }
 
+/* The profile and nodes files, read and checked as dr_create reads them. */
+static int dr_check_inputs(const config_t *cfg, gidx_t n_global)
+{
+    int rc = SAMARL_OK;
+    if (cfg->env.profiles[0]) {
+        dr_env_t tmp;
+        memset(&tmp, 0, sizeof tmp);
+        rc = env_load_profiles(cfg->env.profiles, &tmp);
+        free(tmp.shape);
+        free(tmp.price);
+    }
+    if (rc == SAMARL_OK && cfg->env.nodes[0]) {
+        double *scale = XNEW(double, n_global);
+        rc = load_scales(cfg, n_global, scale);
+        free(scale);
+    }
+    return rc;
+}
+
 /* ---- creation --------------------------------------------------------------- */
 
 static void *dr_create(const config_t *cfg, env_t *env)
@@ -680,6 +699,7 @@ const env_ops_t env_dr_ops = {
     .summary = "DR-v1 demand response: households defer essential demand under a shared grid "
                "capacity (DESIGN.md 3)",
     .create = dr_create,
+    .check_inputs = dr_check_inputs,
     .destroy = dr_destroy,
     .begin_episode = dr_begin_episode,
     .reset_agent = dr_reset_agent,

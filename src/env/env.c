@@ -47,6 +47,13 @@ int env_check_name(const char *name)
     return samarl_seterr_unknown("env.name", name, "an environment", names, N_ENVS);
 }
 
+int env_check_inputs(const config_t *cfg, gidx_t n_global)
+{
+    const env_ops_t *ops = env_find(cfg->env.name);
+    SAMARL_ASSERT(ops);
+    return ops->check_inputs ? ops->check_inputs(cfg, n_global) : SAMARL_OK;
+}
+
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out)
 {
