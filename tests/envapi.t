@@ -177,6 +177,14 @@ refused("a missing profiles file", lambda: se.make(overrides={"env.profiles": f"
 refused("a nodes file for another number of agents",
         lambda: se.make(overrides={"env.nodes": f"{tmp}/nodes.csv", "graph.agents": 299}),
         se.SamarlError, "300 agent rows, but the graph has 299 agents")
+refused("a nodes column that is not there, naming the columns it has",
+        lambda: se.make(overrides={"env.nodes": f"{tmp}/nodes.csv", "graph.agents": 300,
+                                   "env.nodes_column": "qd"}),
+        se.SamarlError, "no column 'qd' (env.nodes_column); the file has:")
+refused("negative loads under env.negative_loads = error",
+        lambda: se.make(overrides={"env.nodes": f"{tmp}/nodes.csv", "graph.agents": 300,
+                                   "env.negative_loads": "error"}),
+        se.SamarlError, "is negative (loads must be >= 0 under env.negative_loads = error")
 refused("an action beyond the levels", lambda: env.step(np.full(20, 3)), se.SamarlError,
         "agent 0: action 3 is not one of the 3 levels of env.levels (expected 0 .. 2)")
 refused("a negative action", lambda: env.step(np.full(20, -1)), se.SamarlError,
