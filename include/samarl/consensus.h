@@ -89,16 +89,23 @@ double consensus_mean(const consensus_t *c, const double *x);
 /* sqrt(sum nu_i (x_i - mean)^2 / sum nu_i); *mean gets the mean if not NULL. */
 double consensus_disagreement(const consensus_t *c, const double *x, double *mean);
 
-/* Collective. sigma = max |eigenvalue| of W - J, by power iteration on
- * (W - J)^2 from a random start keyed by (seed, gid). Stops when the
- * residual of sigma^2 falls below tol * sigma^2 or after max_iter
- * iterations (each two products). *iters and *residual (of sigma^2) report
- * how far it got; the estimate approaches sigma from below. `progress`, if
- * not NULL, is called on every rank every 64 iterations. */
+/* Collective. sigma = max |eigenvalue| of W - J, by Lanczos from a random
+ * start keyed by (seed, gid): the extreme Ritz values of the tridiagonal
+ * it builds approach W - J's extreme eigenvalues from inside, in about
+ * 1/sqrt(gap) steps of one product each (the power iteration needs 1/gap).
+ * Stops when the Ritz residual ||(W - J) y - sigma y|| of the unit Ritz
+ * vector y falls below tol * sigma (consensus_sigma_converged), or after
+ * max_iter steps. *iters and *residual report how far it got; the estimate
+ * approaches sigma from below, and there is an eigenvalue within *residual
+ * of it. Same bits on any number of ranks. `progress`, if not NULL, is
+ * called on every rank every 64 steps. */
 typedef void (*sigma_progress_fn)(int64_t iter, int64_t max_iter, double sigma, double residual,
                                   void *ctx);
 double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol, int64_t *iters,
                        double *residual, sigma_progress_fn progress, void *ctx);
+/* Whether consensus_sigma's estimate met tol: residual <= tol * sigma, or at
+ * rounding level (W's spectrum lies in [-1, 1]; sigma = 0 when W = J). */
+int consensus_sigma_converged(double sigma, double residual, double tol);
 
 /* The weights (for tests and reports): self weight per owned row, and the
  * weight of entry e of the local adjacency (lg->col order). */

@@ -110,8 +110,8 @@ const double *dual_lambda(const dual_t *d);
  * step's grid draw; the epoch update takes it and starts it again. */
 double *dual_usage(dual_t *d);
 const dual_stats_t *dual_stats(const dual_t *d);
-/* sigma of the mixing matrix (NaN where not estimated), its power
- * iterations and residual. */
+/* sigma of the mixing matrix (NaN where not estimated), its Lanczos
+ * steps and residual. */
 double dual_sigma(const dual_t *d, int64_t *iterations, double *residual);
 /* B, the bound on the disagreement of the carried multiplier (see above);
  * NaN for rules that do not mix or where sigma is unknown. */

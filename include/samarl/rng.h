@@ -19,7 +19,7 @@ enum rng_stream {
     RNG_STREAM_GRAPH_REWIRE,   /* small-world rewiring decisions */
     RNG_STREAM_GRAPH_TARGET,   /* small-world rewiring targets */
     RNG_STREAM_CONSENSUS_INIT, /* initial values of the consensus study */
-    RNG_STREAM_SIGMA,          /* start vector of the sigma power iteration */
+    RNG_STREAM_SIGMA,          /* start vector of the sigma (Lanczos) estimate */
     RNG_STREAM_ENV_AGENT,      /* agents' parameters (env.seed) */
     RNG_STREAM_ENV_START,      /* episode start days (gid = copy) */
     RNG_STREAM_NOISE_TRAIN,    /* demand noise: training episodes */

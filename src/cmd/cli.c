@@ -627,8 +627,8 @@ void cli_sigma_progress(int64_t it, int64_t max_iter, double sigma, double res, 
     if (comm_rank() != 0 || now - p->last < 2.0) return;
     p->last = now;
     char b[32];
-    printf("  sigma: iteration %" PRId64 " of %" PRId64
-           ", estimate %.10f, residual %.2g, %.3g it/s, "
+    printf("  sigma: Lanczos step %" PRId64 " of at most %" PRId64
+           ", estimate %.10f, residual %.2g, %.3g steps/s, "
            "at most %s left\n",
            it, max_iter, sigma, res, (double)it / (now - p->t0),
            cli_duration((now - p->t0) / (double)it * (double)(max_iter - it), b, sizeof b));

@@ -166,8 +166,9 @@ int cmd_consensus(int argc, char **argv)
         sigma = consensus_sigma(c, cfg.run.seed, cfg.consensus.sigma_iters, cfg.consensus.sigma_tol,
                                 &sit, &sres, verbose ? cli_sigma_progress : NULL, &sp);
         if (me == 0 && verbose)
-            printf("sigma: %.10g (%s after %" PRId64 " power iterations, residual %.2g)\n", sigma,
-                   sres <= cfg.consensus.sigma_tol * sigma * sigma ? "converged" : "NOT converged",
+            printf("sigma: %.10g (%s after %" PRId64 " Lanczos steps, residual %.2g)\n", sigma,
+                   consensus_sigma_converged(sigma, sres, cfg.consensus.sigma_tol) ? "converged"
+                                                                                   : "NOT converged",
                    sit, sres);
     }
 

@@ -1,6 +1,7 @@
 /* Consensus engine (see consensus.h). */
 #include "samarl/consensus.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,70 +456,201 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
     return d;
 }
 
-/* With node weights, W is self-adjoint in <x, y> = sum nu_i x_i y_i, so the
- * power iteration runs in that inner product and J is the nu-weighted mean:
- * the same code, nu = 1 without weights. */
+/* ---- sigma by Lanczos ---------------------------------------------------------
+
+ * Lanczos on A = W - J over mean-zero vectors builds the tridiagonal T_k
+ * (diagonal alpha, off-diagonal beta) whose extreme eigenvalues (Ritz values)
+ * approach A's from inside the spectrum, in O(1/sqrt(gap)) products where
+ * the power iteration needs O(1/gap). T_k is the same on every rank (its
+ * entries come from reproducible sums), so everything below is too. */
+
+/* Eigenvalues of T_k below x (Sturm sequence of the LDL' pivots). */
+static int64_t sturm_below(const double *al, const double *be, int64_t k, double x)
+{
+    int64_t cnt = 0;
+    double d = 1.0;
+    for (int64_t j = 0; j < k; j++) {
+        d = al[j] - x - (j > 0 ? be[j - 1] * be[j - 1] / d : 0.0);
+        if (d == 0.0) d = -DBL_MIN; /* x is an eigenvalue of the leading block: nudge */
+        cnt += d < 0;
+    }
+    return cnt;
+}
+
+/* The largest (top) or smallest eigenvalue of T_k by bisection, to the last
+ * few bits: T_k's spectrum lies in its Gershgorin interval [lo, hi]. */
+static double tridiag_extreme(const double *al, const double *be, int64_t k, int top)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t j = 0; j < k; j++) {
+        double r = (j > 0 ? fabs(be[j - 1]) : 0.0) + (j + 1 < k ? fabs(be[j]) : 0.0);
+        lo = fmin(lo, al[j] - r);
+        hi = fmax(hi, al[j] + r);
+    }
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) break;
+        /* top: is there an eigenvalue above mid? bottom: one below mid? */
+        const int64_t below = sturm_below(al, be, k, mid);
+        /* top: an eigenvalue lies above mid; bottom: none lies below it */
+        if (top ? below < k : below == 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return top ? hi : lo;
+}
+
+/* |last component| of the unit eigenvector of T_k for its extreme
+ * eigenvalue theta: inverse iteration with a shift just outside the
+ * spectrum, so the shifted matrix is definite and the tridiagonal solve
+ * needs no pivoting. beta_k times this is the Ritz residual ||A y - theta y||. */
+static double tridiag_last_component(const double *al, const double *be, int64_t k, double theta,
+                                     int top, double *x, double *cp)
+{
+    if (k == 1) return 1.0;
+    const double sgn = top ? -1.0 : 1.0; /* M = sgn (T - mu I), positive definite */
+    const double mu = theta - sgn * (1e-12 * (fabs(theta) + 1.0));
+    for (int64_t j = 0; j < k; j++) x[j] = 1.0;
+    double last = 1.0;
+    for (int pass = 0; pass < 3; pass++) {
+        /* Thomas: M = tridiag(sgn be, sgn (al - mu), sgn be). */
+        double d = sgn * (al[0] - mu);
+        cp[0] = sgn * be[0] / d;
+        x[0] /= d;
+        for (int64_t j = 1; j < k; j++) {
+            const double e = sgn * be[j - 1];
+            d = sgn * (al[j] - mu) - e * cp[j - 1];
+            if (j + 1 < k) cp[j] = sgn * be[j] / d;
+            x[j] = (x[j] - e * x[j - 1]) / d;
+        }
+        for (int64_t j = k - 2; j >= 0; j--) x[j] -= cp[j] * x[j + 1];
+        double nrm = 0.0;
+        for (int64_t j = 0; j < k; j++) nrm = fmax(nrm, fabs(x[j]));
+        for (int64_t j = 0; j < k; j++) x[j] /= nrm;
+        double s2 = 0.0;
+        for (int64_t j = 0; j < k; j++) s2 += x[j] * x[j];
+        last = fabs(x[k - 1]) / sqrt(s2);
+    }
+    return last;
+}
+
+/* sigma and its residual from T_k and beta_k: the Ritz value of largest
+ * magnitude, and the residual of every Ritz value that could still be it. */
+static double lanczos_ritz(const double *al, const double *be, int64_t k, double beta_k,
+                           double *work, double *residual)
+{
+    const double top = tridiag_extreme(al, be, k, 1), bot = tridiag_extreme(al, be, k, 0);
+    const double r_top = beta_k * tridiag_last_component(al, be, k, top, 1, work, work + k);
+    const double r_bot = beta_k * tridiag_last_component(al, be, k, bot, 0, work, work + k);
+    const int top_wins = top >= -bot;
+    const double sigma = top_wins ? top : -bot;
+    double res = top_wins ? r_top : r_bot;
+    const double other = top_wins ? -bot : top, r_other = top_wins ? r_bot : r_top;
+    if (other + r_other > sigma) res = fmax(res, r_other);
+    *residual = res;
+    return sigma > 0 ? sigma : 0.0;
+}
+
+#define SIGMA_FLOOR (64 * DBL_EPSILON)
+
+int consensus_sigma_converged(double sigma, double residual, double tol)
+{
+    return residual <= tol * sigma || residual <= SIGMA_FLOOR;
+}
+
+static void grow(double **p, int64_t used, int64_t cap)
+{
+    double *n = XNEW(double, cap);
+    memcpy(n, *p, sizeof(double) * (size_t)used);
+    free(*p);
+    *p = n;
+}
+
+/* With node weights, W is self-adjoint in <x, y> = sum nu_i x_i y_i, so
+ * Lanczos runs in that inner product and J is the nu-weighted mean: the
+ * same code, nu = 1 without weights. */
 double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol, int64_t *iters,
                        double *residual, sigma_progress_fn progress, void *ctx)
 {
     const lgraph_t *lg = c->lg;
     const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
     const double N = nu_total(c);
-    double *v = XZNEW(double, nl > 0 ? nl : 1), *z = XZNEW(double, nl > 0 ? nl : 1);
-    double *r = XZNEW(double, n > 0 ? n : 1);
+    double *q = XZNEW(double, nl > 0 ? nl : 1), *z = XZNEW(double, nl > 0 ? nl : 1);
+    double *qp = XZNEW(double, n > 0 ? n : 1);
+    int64_t cap = 64;
+    double *al = XNEW(double, cap), *be = XNEW(double, cap), *work = XNEW(double, 2 * cap);
     timer_start(TIMER_SIGMA);
     for (lidx_t i = 0; i < n; i++)
-        v[i] = rng_uniform(seed, RNG_STREAM_SIGMA, (uint64_t)lg->gid[i], 0) - 0.5;
-    /* v <- (v - mean) / norm */
+        q[i] = rng_uniform(seed, RNG_STREAM_SIGMA, (uint64_t)lg->gid[i], 0) - 0.5;
+    /* q <- (q - mean) / norm */
     double sv[2];
     {
-        const double *a[1] = {v}, *b[1] = {NULL};
+        const double *a[1] = {q}, *b[1] = {NULL};
         wsums(c, 1, a, b, sv);
     }
-    for (lidx_t i = 0; i < n; i++) v[i] -= sv[0] / N;
+    for (lidx_t i = 0; i < n; i++) q[i] -= sv[0] / N;
     {
-        const double *a[1] = {v}, *b[1] = {v};
+        const double *a[1] = {q}, *b[1] = {q};
         wsums(c, 1, a, b, sv);
     }
-    double nv = sqrt(sv[0]);
-    for (lidx_t i = 0; i < n; i++) v[i] /= nv > 0 ? nv : 1.0;
+    double nq = sqrt(sv[0]);
+    for (lidx_t i = 0; i < n; i++) q[i] /= nq > 0 ? nq : 1.0;
 
-    double rho = 0.0, res = INFINITY;
-    int64_t it = 0;
-    while (it < max_iter) {
-        it++;
-        memcpy(z, v, sizeof(double) * (size_t)n);
-        consensus_mix(c, z, 1, 2); /* z = W^2 v; on mean-zero v, (W-J)^2 v = W^2 v - mean */
+    double sigma = 0.0, res = INFINITY, beta_prev = 0.0;
+    int64_t k = 0;
+    while (k < max_iter) {
+        if (k == cap) {
+            cap *= 2;
+            grow(&al, k, cap);
+            grow(&be, k, cap);
+            free(work);
+            work = XNEW(double, 2 * cap);
+        }
+        memcpy(z, q, sizeof(double) * (size_t)n);
+        consensus_mix(c, z, 1, 1); /* z = W q */
         double s2[2];
-        const double *a2[2] = {z, z}, *b2[2] = {NULL, v};
+        const double *a2[2] = {z, z}, *b2[2] = {NULL, q};
         wsums(c, 2, a2, b2, s2);
-        double zbar = s2[0] / N;
-        rho = s2[1]; /* <v, (W-J)^2 v>, as v has mean 0 */
+        /* (W - J) q = W q - mean(W q); <(W - J) q, q> = <W q, q> as q has mean 0 */
+        const double zbar = s2[0] / N, alpha = s2[1];
+        for (lidx_t i = 0; i < n; i++) z[i] -= zbar + alpha * q[i] + beta_prev * qp[i];
+        /* Back onto mean zero: the recurrence turns rounding in the mean into
+         * a component along the constants that grows from step to step. */
+        const double *a3[2] = {z, z}, *b3[2] = {NULL, z};
+        wsums(c, 2, a3, b3, s2);
+        const double m = s2[0] / N;
+        for (lidx_t i = 0; i < n; i++) z[i] -= m;
+        const double beta = sqrt(fmax(s2[1] - N * m * m, 0.0));
+        al[k] = alpha;
+        be[k] = beta;
+        k++;
+        /* Ritz values every step at first, then at every ~3% more steps (each
+         * look costs O(k)). W's spectrum lies in [-1, 1]: a residual at
+         * rounding level is as converged as it gets (sigma = 0 has W = J). */
+        const int64_t every = k <= 64 ? 1 : (k / 256 + 1) * 8;
+        const int done = !(beta > SIGMA_FLOOR) || k == max_iter;
+        if (done || k % every == 0) {
+            sigma = lanczos_ritz(al, be, k, beta, work, &res);
+            if (done || consensus_sigma_converged(sigma, res, tol)) break;
+        }
+        if (progress && k % 64 == 0) progress(k, max_iter, sigma, res, ctx);
         for (lidx_t i = 0; i < n; i++) {
-            z[i] -= zbar;
-            r[i] = z[i] - rho * v[i];
+            qp[i] = q[i];
+            q[i] = z[i] / beta;
         }
-        double t2[2];
-        const double *a3[2] = {r, z}, *b3[2] = {r, z};
-        wsums(c, 2, a3, b3, t2);
-        res = sqrt(t2[0]);
-        double nz = sqrt(t2[1]);
-        if (!(nz > 0)) { /* W = J on this start vector: sigma 0 */
-            rho = 0.0;
-            res = 0.0;
-            break;
-        }
-        for (lidx_t i = 0; i < n; i++) v[i] = z[i] / nz;
-        if (res <= tol * rho) break;
-        if (progress && it % 64 == 0) progress(it, max_iter, sqrt(rho), res, ctx);
+        beta_prev = beta;
     }
     timer_stop(TIMER_SIGMA);
-    free(v);
+    free(q);
     free(z);
-    free(r);
-    if (iters) *iters = it;
+    free(qp);
+    free(al);
+    free(be);
+    free(work);
+    if (iters) *iters = k;
     if (residual) *residual = res;
-    return sqrt(rho > 0 ? rho : 0.0);
+    return sigma;
 }
 
 void consensus_weight_nodes(consensus_t *c, const double *nu)

@@ -313,10 +313,10 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
                                        cfg->consensus.sigma_tol, &d->sigma_it, &d->sigma_res,
                                        progress, progress_ctx);
             if (comm_rank() == 0 &&
-                !(d->sigma_res <= cfg->consensus.sigma_tol * d->sigma * d->sigma))
+                !consensus_sigma_converged(d->sigma, d->sigma_res, cfg->consensus.sigma_tol))
                 fprintf(stderr,
                         "samarl run: warning: sigma = %.6f did not converge in %" PRId64
-                        " power iterations (residual %.2g); it approaches from below, so the "
+                        " Lanczos steps (residual %.2g); it approaches from below, so the "
                         "disagreement bound may be too small. Raise consensus.sigma_iters.\n",
                         d->sigma, d->sigma_it, d->sigma_res);
         }
