@@ -1,5 +1,6 @@
 # Documentation and examples stay true: every config key and command is in
-# the README, every test file is in its table, every example config parses.
+# the README, every test file is in docs/development.md's table, every
+# example config parses.
 source "$(dirname "$0")/lib.sh"
 
 # Every key the program knows, as section.key, is documented in README.md.
@@ -19,10 +20,29 @@ for c in train run eval consensus list config info; do
 done
 like "samarl-partition --help explains --parts" <($PARTITION --help) "--parts P"
 
-# Every test file is in the README's table.
+# Every test file is in the test table of docs/development.md.
 for t in tests/*.t; do
   b=$(basename "$t")
-  if grep -q "\`$b\`" README.md; then pass "README lists $b"; else fail "README lists $b"; fi
+  if grep -q "\`$b\`" docs/development.md; then pass "docs/development.md lists $b"; else fail "docs/development.md lists $b"; fi
+done
+
+# Every relative link in the README and docs/ points at a file that exists
+# (the docs moved between pages once; a stale link is a dead end).
+for md in README.md docs/*.md python/README.md; do
+  bad=$(/usr/bin/python3 - "$md" <<'PY'
+import os, re, sys
+md = sys.argv[1]
+text = re.sub(r"```.*?```", "", open(md).read(), flags=re.S)
+for target in re.findall(r"\]\(([^)\s]+)\)", text):
+    path = target.split("#")[0]
+    if not path or re.match(r"[a-z]+:", path):
+        continue
+    if not os.path.exists(os.path.join(os.path.dirname(md), path)):
+        print(target)
+PY
+)
+  if [[ -z $bad ]]; then pass "$md: every relative link resolves"
+  else fail "$md: links to missing files: $(echo $bad)"; fi
 done
 
 # Every registered environment and trainer is named in the README, and the
