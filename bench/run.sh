@@ -2,11 +2,14 @@
 # Execution throughput of samarl run (DESIGN.md §5): agent-steps/s per core
 # with per-agent networks, one shared network and the best response; the
 # consensus share of the step time; HDF5 trajectory write bandwidth beside
-# dd to the same disk. Writes results/bench/run.csv and the table in
-# results/README.md. Run on an otherwise idle machine.
+# dd to the same disk; the run file's size and write rate with and without
+# trajectory compression (output.compress). Writes results/bench/run.csv,
+# results/bench/run_compress.csv and their tables in results/README.md. Run
+# on an otherwise idle machine.
 #
 #   bench/run.sh                      sizes 1e4 1e5 1e6, 1 and 2 ranks
 #   SIZES="10000" RANKS="1" bench/run.sh
+#   COMPRESS_SIZES="100000"            sizes of the compression runs (default SIZES)
 #
 # The networks are initialised, not trained (train.iterations = 0,
 # train.save_adam = false: weights only): throughput does not depend on the
@@ -51,10 +54,10 @@ dd_rate() {
 
 for N in $SIZES; do
   steps=48; [[ $N -ge 1000000 ]] && steps=24
-  G=(--set graph.agents="$N" --set graph.type=grid2d
-     --set env.horizon=24 --set train.copies=1 --set train.minibatches=1 --set train.epochs=1
-     --set train.iterations=0 --set train.save_adam=false --set train.eval_every=0
+  G=(--set graph.agents="$N" --set graph.type=grid2d --set env.horizon=24
      --set consensus.sigma_iters=0)
+  T=(--set train.copies=1 --set train.minibatches=1 --set train.epochs=1
+     --set train.iterations=0 --set train.save_adam=false --set train.eval_every=0)
   policies="bestresponse shared"
   [[ $N -le $PER_AGENT_MAX ]] && policies="$policies agent"
   for pol in $policies; do
@@ -62,7 +65,7 @@ for N in $SIZES; do
     case $pol in
       bestresponse) P=(--set policy.type=bestresponse) ;;
       shared|agent)
-        mpirun -np 2 "$S" train -q "${G[@]}" --set policy.sharing=$pol -o "$tmpd/p.h5" >/dev/null
+        mpirun -np 2 "$S" train -q "${G[@]}" "${T[@]}" --set policy.sharing=$pol -o "$tmpd/p.h5" >/dev/null
         P=(--set policy.sharing=$pol --policy "$tmpd/p.h5") ;;
     esac
     for np in $RANKS; do
@@ -99,4 +102,32 @@ PY
 done
 mv "$csv.partial" "$csv"
 $PY scripts/bench_run_table.py "$csv" results/README.md
-echo "wrote $csv and the table in results/README.md"
+
+# Trajectory compression (output.compress): the best response with every
+# trajectory recorded, raw and at gzip levels 1 and 6, in this run: the run
+# file's size, and the /traj write rate as raw bytes over the io time.
+ccsv=results/bench/run_compress.csv
+echo "agents,ranks,compress,steps,file_bytes,traj_bytes,io_s,traj_MBps,agent_steps_per_s" >"$ccsv.partial"
+for N in ${COMPRESS_SIZES:-$SIZES}; do
+  steps=48; [[ $N -ge 1000000 ]] && steps=24
+  for np in $RANKS; do
+    for level in 0 1 6; do
+      mpirun -np "$np" "$S" run -q --set graph.agents="$N" --set graph.type=grid2d \
+        --set consensus.sigma_iters=0 --set policy.type=bestresponse --set run.steps=$steps \
+        --set output.compress=$level -o "$tmpd/c.h5" >/dev/null
+      $PY - "$tmpd/c.json" "$tmpd/c.h5" "$N" "$np" "$level" "$steps" >>"$ccsv.partial" <<'PY'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+N, np_, level, steps = int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+io = r["timers"].get("io", {}).get("max_s", 0.0)
+raw = 5 * 4 * N * steps  # five float32 /traj datasets, every agent and step
+print(f"{N},{np_},{level},{steps},{os.path.getsize(sys.argv[2])},{raw},{io:.4f},"
+      f"{raw / io / 1e6 if io else 0:.0f},{r['results']['agent_steps_per_s']:.0f}")
+PY
+      tail -1 "$ccsv.partial"
+    done
+  done
+done
+mv "$ccsv.partial" "$ccsv"
+$PY scripts/bench_run_table.py --compress "$ccsv" results/README.md
+echo "wrote $csv, $ccsv and their tables in results/README.md"
