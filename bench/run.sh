@@ -54,8 +54,7 @@ dd_rate() {
 
 for N in $SIZES; do
   steps=48; [[ $N -ge 1000000 ]] && steps=24
-  G=(--set graph.agents="$N" --set graph.type=grid2d --set env.horizon=24
-     --set consensus.sigma_iters=0)
+  G=(--set graph.agents="$N" --set graph.type=grid2d --set env.horizon=24)
   T=(--set train.copies=1 --set train.minibatches=1 --set train.epochs=1
      --set train.iterations=0 --set train.save_adam=false --set train.eval_every=0)
   policies="bestresponse shared"
@@ -69,7 +68,7 @@ for N in $SIZES; do
         P=(--set policy.sharing=$pol --policy "$tmpd/p.h5") ;;
     esac
     for np in $RANKS; do
-      mpirun -np "$np" "$S" run -q "${G[@]}" "${P[@]}" --set run.steps=$steps -o "$tmpd/r.h5" >/dev/null
+      mpirun -np "$np" "$S" run -q "${G[@]}" "${P[@]}" --set consensus.sigma_iters=0 --set run.steps=$steps -o "$tmpd/r.h5" >/dev/null
       bytes=$((5 * 4 * N * steps))
       mb=$(( bytes / 1000000 + 1 ))
       dd=$(dd_rate "$mb")
