@@ -141,8 +141,8 @@ int main(int argc, char **argv)
             double sig = consensus_sigma(c, 17, 200000, 1e-12, &it, &res, NULL, NULL);
             TAP_OK(fabs(sig - sig_exact) < 1e-10 && sig <= sig_exact + 1e-12 &&
                        (res <= 1e-12 * sig || res <= 64 * DBL_EPSILON),
-                   "%s %s: sigma %.12f vs exact %.12f (%" PRId64 " steps, residual %.2g)",
-                   g->name, wn, sig, sig_exact, it, res);
+                   "%s %s: sigma %.12f vs exact %.12f (%" PRId64 " steps, residual %.2g)", g->name,
+                   wn, sig, sig_exact, it, res);
             {
                 consensus_t *cw = consensus_create(lg, h, (weights_t)wt);
                 double *nu = malloc(sizeof(double) * (lg->n_owned > 0 ? lg->n_owned : 1));

@@ -167,8 +167,9 @@ int cmd_consensus(int argc, char **argv)
                                 &sit, &sres, verbose ? cli_sigma_progress : NULL, &sp);
         if (me == 0 && verbose)
             printf("sigma: %.10g (%s after %" PRId64 " Lanczos steps, residual %.2g)\n", sigma,
-                   consensus_sigma_converged(sigma, sres, cfg.consensus.sigma_tol) ? "converged"
-                                                                                   : "NOT converged",
+                   consensus_sigma_converged(sigma, sres, cfg.consensus.sigma_tol)
+                       ? "converged"
+                       : "NOT converged",
                    sit, sres);
     }
 

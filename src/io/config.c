@@ -285,7 +285,8 @@ static const key_spec_t builtin_keys[] = {
     {"consensus", "init", KT_ENUM, OFF(consensus.init), "uniform", 0, 0, 0, 0, "uniform|normal",
      "samarl consensus: initial values, U(0,1) or N(0,1), keyed by (run.seed, gid)"},
     {"consensus", "sigma_iters", KT_INT, OFF(consensus.sigma_iters), "2000", 0, 1e9, 0, 0, NULL,
-     "Lanczos steps (one product with W each) to estimate sigma = max |eigenvalue of W - J| (0 skips the estimate)"},
+     "Lanczos steps (one product with W each) to estimate sigma = max |eigenvalue of W - J| (0 "
+     "skips the estimate)"},
     {"consensus", "sigma_tol", KT_REAL, OFF(consensus.sigma_tol), "1e-9", 0, 1, 1, 1, NULL,
      "the sigma estimate stops when its Ritz residual is below sigma_tol * sigma"},
 
