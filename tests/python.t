@@ -236,6 +236,11 @@ for name in ("run", "policy", "study", "part"):
     check(f"{name}: all {n} numeric attributes have NAME_units", n >= 5 and not missing, missing)
 with h5py.File(os.path.join(tmp, "run.h5"), "r") as h:
     su = {k: h["summary"].attrs[k + "_units"] for k in ("fulfilled", "reward", "lambda_mean", "wall_s")}
+    wall = float(h["summary"].attrs["wall_s"])
+import json
+jwall = json.load(open(os.path.join(tmp, "run.json")))["results"]["wall_s"]
+check("run on 2 ranks: /summary wall_s is the JSON record's (rank 0's)",
+      abs(wall - jwall) <= 1e-9 * jwall, (wall, jwall))
 check("run: /summary units (fulfilled 1, reward $/agent/step, lambda_mean $/kWh, wall_s s)",
       su == {"fulfilled": "1", "reward": "$/agent/step", "lambda_mean": "$/kWh", "wall_s": "s"}, su)
 

@@ -368,6 +368,9 @@ void runfile_summarise(runfile_summary_t *m, const runfile_sums_t *rs, const set
     m->mixing_ok = !(m->contraction_max > m->contraction_bound * (1 + 1e-9)) &&
                    !(m->mixing_drift_max > 1e-9 * (1 + fabs(m->lambda_max)));
     m->sigma = dual_sigma(d, &m->sigma_it, &m->sigma_res);
+    /* Rank 0's wall time on every rank, so the file (written collectively),
+     * the printed summary and the JSON record hold the same number. */
+    comm_bcast_double(&wall, 1, 0);
     m->wall = wall;
     m->rate = wall > 0 ? (double)done / wall : 0;
 }
