@@ -160,6 +160,11 @@ config: --set on a key of another section | 2 | unknown key 'agents' in section 
 config: a typo in a choice | 2 | --set policy\.kernel: expected one of auto\|avx512\|blas, got 'avx' | $S consensus --set policy.kernel=avx
 config: copies x horizon beyond 32 bits | 2 | \[train\] copies x \[env\] horizon = 2048 x 1048576 .*more than 2147483647 | $S train $R8 --set env.horizon=1048576 --set train.copies=2048
 config: levels that do not increase | 2 | \[env\] levels = '0,1,1' \(--set env\.levels\): values must increase | $S train $R8 $TR --set env.levels=0,1,1
+env: an episode longer than dr numbers (run.steps) | 2 | run\.steps asks for an episode of 1048576 steps; env\.name = dr numbers at most 1048575 steps in an episode \(expected run\.steps <= 1048575\) | $S run $R8 --set policy.type=bestresponse --set run.steps=1048576
+env: an episode longer than dr numbers (run.days) | 2 | run\.days x 24 asks for an episode of 1200000 steps; env\.name = dr numbers at most 1048575 | $S run $R8 --set policy.type=bestresponse --set run.days=50000
+env: an episode longer than dr numbers (env.horizon, train) | 2 | env\.horizon asks for an episode of 1048576 steps; env\.name = dr numbers at most 1048575 | $S train $R8 $TR --set env.horizon=1048576
+env: an episode longer than dr numbers (eval.steps) | 2 | eval\.steps asks for an episode of 1048576 steps; env\.name = dr numbers at most 1048575 | $S eval $R8 --set policy.type=bestresponse --set eval.steps=1048576
+env: an episode longer than toy numbers | 2 | run\.steps asks for an episode of 1048576 steps; env\.name = toy numbers at most 1048575 | $S run $R8 --set env.name=toy --set policy.type=bestresponse --set run.steps=1048576
 metis: truncated (fewer vertex lines) | 2 | few_lines\.graph:1: the header announces 4 vertices but the file has 3 vertex lines | $S consensus $G=$BAD/few_lines.graph
 metis: header edge count wrong | 2 | m_mismatch\.graph:2: the header announces 3 edges but the vertex lines hold 2 | $S consensus $G=$BAD/m_mismatch.graph
 metis: header with one field | 2 | header_short\.graph:2: bad header: expected 'n m \[fmt \[ncon\]\]', got 1 fields | $S consensus $G=$BAD/header_short.graph

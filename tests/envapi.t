@@ -177,6 +177,17 @@ refused("a missing profiles file", lambda: se.make(overrides={"env.profiles": f"
 refused("a nodes file for another number of agents",
         lambda: se.make(overrides={"env.nodes": f"{tmp}/nodes.csv", "graph.agents": 299}),
         se.SamarlError, "300 agent rows, but the graph has 299 agents")
+# Demand is floored at 0: with env.noise = 1 (clip 3) one draw in six would
+# make 1 + noise eps negative.
+loud = se.make(overrides={"graph.agents": 64, "env.noise": 1, "run.seed": 3})
+loud.reset()
+rng = np.random.default_rng(0)
+low = np.inf
+for _ in range(48):
+    _, _, _, _, _, inf = loud.step(rng.integers(0, loud.action_levels, loud.agents))
+    low = min(low, float(inf["arrived"].min()), float(inf["served"].min()))
+check("env.noise = 1: arrived and served demand never negative (48 steps x 64 agents)", low >= 0, low)
+loud.close()
 refused("a nodes column that is not there, naming the columns it has",
         lambda: se.make(overrides={"env.nodes": f"{tmp}/nodes.csv", "graph.agents": 300,
                                    "env.nodes_column": "qd"}),

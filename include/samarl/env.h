@@ -82,6 +82,9 @@ typedef struct env_ops {
     /* The environment's own [section] of the configuration, or NULL
      * (registered by env_register_config). */
     const config_section_t *config;
+    /* The longest episode it can number, in steps (0: no limit); checked by
+     * env_check_steps before an episode that long is asked for. */
+    int64_t max_steps;
     void *(*create)(const config_t *cfg, env_t *e);
     /* Optional: read and check the environment's input files (on the
      * calling rank alone) without building it, returning an error that names
@@ -149,6 +152,9 @@ int env_check_name(const char *name);
 /* The environment's check_inputs (SAMARL_OK where it has none); the name
  * must be registered. */
 int env_check_inputs(const config_t *cfg, gidx_t n_global);
+/* SAMARL_OK if env.name can run an episode of `steps` steps; else an error
+ * naming `what` (the key that asked for them) and the limit. */
+int env_check_steps(const config_t *cfg, int64_t steps, const char *what);
 
 /* Collective. The environment env.name for the rank's agents gid[0..n), with
  * `copies` parallel copies. Bad input: a message naming the file and what was

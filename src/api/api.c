@@ -25,9 +25,8 @@
 
 /* samarl run's batch of agents (cmd_run.c). */
 enum { RUN_BATCH = 256 };
-/* The noise keys hold the step in 20 bits (dr.c STEP_BITS, toy.c
- * TOY_STEP_BITS), and the episode with the copy above them. */
-#define API_STEP_LIMIT (((int64_t)1 << 20) - 1)
+/* The noise keys hold the episode (with the copy) above the step's 20 bits
+ * (dr.c STEP_BITS, toy.c TOY_STEP_BITS). */
 #define API_EPISODE_LIMIT ((uint64_t)1 << 28)
 
 _Static_assert(SAMARL_NOISE_TRAIN == (int)ENV_NOISE_TRAIN &&
@@ -139,6 +138,7 @@ int samarl_env_create(const char *config_path, const char *const *overrides, int
     }
     /* env_create ends the process on a bad input file: ask the environment first. */
     if (rc == SAMARL_OK) rc = env_check_inputs(&s->cfg, s->n);
+    if (rc == SAMARL_OK) rc = env_check_steps(&s->cfg, s->cfg.env.horizon, "env.horizon");
     if (rc == SAMARL_OK)
         rc = config_parse_list(s->cfg.env.levels, s->levels, ENV_MAX_LEVELS, &s->n_levels);
     if (rc != SAMARL_OK) {
@@ -287,10 +287,11 @@ int samarl_env_step(samarl_env_t *s, const uint8_t *actions, const float *lambda
                     float *reward, float *cost, float *served, float *arrived, float *pending)
 {
     if (!actions) return samarl_seterr("samarl_env_step: actions is NULL");
-    if (s->t >= API_STEP_LIMIT)
-        return samarl_seterr("step %" PRId64 ": an episode has at most %" PRId64
-                             " steps (the noise keys hold the step in 20 bits); reset",
-                             s->t, API_STEP_LIMIT);
+    const int64_t limit = s->env->ops->max_steps;
+    if (limit > 0 && s->t >= limit)
+        return samarl_seterr("step %" PRId64 ": env.name = %s numbers at most %" PRId64
+                             " steps in an episode; reset",
+                             s->t, s->env->ops->name, limit);
     for (gidx_t i = 0; i < s->n; i++)
         if (actions[i] >= s->env->n_levels)
             return samarl_seterr("agent %" PRIdG ": action %d is not one of the %d levels of "

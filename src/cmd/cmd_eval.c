@@ -112,6 +112,8 @@ int cmd_eval(int argc, char **argv)
     const double *lam = el.lam;
     const lgraph_t *lg = s.lg;
     env_t *env;
+    comm_check(env_check_steps(&cfg, cfg.eval.steps > 0 ? cfg.eval.steps : cfg.env.horizon,
+                               cfg.eval.steps > 0 ? "eval.steps" : "env.horizon"));
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.eval.copies, &env);
     policyset_t ps, br;
     policyset_init(&ps, &cfg, &env->spec, lg->n_owned, (int)cfg.eval.copies);

@@ -150,6 +150,8 @@ int cmd_run(int argc, char **argv)
     const lidx_t n = lg->n_owned;
     const double N = (double)s.n;
     env_t *env;
+    comm_check(
+        env_check_steps(&cfg, cfg.run.n_steps, cfg.run.steps > 0 ? "run.steps" : "run.days x 24"));
     env_create(&cfg, s.n, n, lg->gid, 1, &env);
     policyset_t ps;
     policyset_init(&ps, &cfg, &env->spec, n, RUN_BATCH);

@@ -120,6 +120,7 @@ int cmd_train(int argc, char **argv)
     const int verbose = !o.quiet;
     const lgraph_t *lg = s.lg;
     env_t *env, *eenv;
+    comm_check(env_check_steps(&cfg, cfg.env.horizon, "env.horizon"));
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.copies, &env);
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.eval_copies, &eenv);
     policyset_t ps;

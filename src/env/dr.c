@@ -432,8 +432,10 @@ static void demand_block(dr_env_t *e, lidx_t i0, int m, int j0, int nj, int64_t 
             if (x < -e->noise_clip) x = -e->noise_clip;
             int64_t row = h[c] + e->offset[i]; /* both in [0, n_hours) */
             if (row >= nh) row -= nh;
+            /* floored at 0: demand cannot be negative when noise x noise_clip > 1 */
+            const float f = 1.0f + e->noise * x;
             e->d[(size_t)i * (size_t)B + (size_t)(j0 + c)] =
-                e->a[i] * e->shape[col + (size_t)row] * (1.0f + e->noise * x);
+                e->a[i] * e->shape[col + (size_t)row] * (f > 0.0f ? f : 0.0f);
         }
     }
 }
@@ -699,6 +701,8 @@ const env_ops_t env_dr_ops = {
     .summary = "DR-v1 demand response: households defer essential demand under a shared grid "
                "capacity (DESIGN.md 3)",
     .create = dr_create,
+    /* demand_block numbers steps in STEP_BITS bits and draws step t + 1's demand at step t */
+    .max_steps = ((int64_t)1 << STEP_BITS) - 1,
     .check_inputs = dr_check_inputs,
     .destroy = dr_destroy,
     .begin_episode = dr_begin_episode,

@@ -54,6 +54,17 @@ int env_check_inputs(const config_t *cfg, gidx_t n_global)
     return ops->check_inputs ? ops->check_inputs(cfg, n_global) : SAMARL_OK;
 }
 
+int env_check_steps(const config_t *cfg, int64_t steps, const char *what)
+{
+    const env_ops_t *ops = env_find(cfg->env.name);
+    SAMARL_ASSERT(ops);
+    if (ops->max_steps > 0 && steps > ops->max_steps)
+        return samarl_seterr("%s asks for an episode of %" PRId64 " steps; env.name = %s numbers "
+                             "at most %" PRId64 " steps in an episode (expected %s <= %" PRId64 ")",
+                             what, steps, ops->name, ops->max_steps, what, ops->max_steps);
+    return SAMARL_OK;
+}
+
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out)
 {

@@ -177,6 +177,7 @@ const env_ops_t env_toy_ops = {
     .summary = "template: each agent's need for a shared resource, r = u ln(1 + c), g = c "
                "(docs/architecture.md)",
     .create = toy_create,
+    .max_steps = ((int64_t)1 << TOY_STEP_BITS) - 1,
     .destroy = toy_destroy,
     .begin_episode = toy_begin_episode,
     .reset_agent = toy_reset_agent,
