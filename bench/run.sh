@@ -10,6 +10,7 @@
 #   bench/run.sh                      sizes 1e4 1e5 1e6, 1 and 2 ranks
 #   SIZES="10000" RANKS="1" bench/run.sh
 #   COMPRESS_SIZES="100000"            sizes of the compression runs (default SIZES)
+#   PARTS=compress bench/run.sh        only the compression runs
 #
 # The networks are initialised, not trained (train.iterations = 0,
 # train.save_adam = false: weights only): throughput does not depend on the
@@ -33,6 +34,11 @@ S=$BUILD/samarl
 tmpd=$(mktemp -d "$TMPDIR_BENCH/samarl-bench-run.XXXXXX"); trap 'rm -rf "$tmpd"' EXIT
 mkdir -p results/bench
 csv=results/bench/run.csv
+# PARTS picks what to measure: throughput (run.csv), compress (run_compress.csv).
+PARTS=${PARTS:-"throughput compress"}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
+
+if has throughput; then # (bodies not indented: they hold heredocs)
 echo "agents,ranks,policy,steps,agent_steps_per_s,per_core,policy_s,env_s,consensus_s,dual_s,reduce_s,io_s,consensus_share,traj_bytes,h5_write_MBps,dd_write_MBps,rss_bytes_sum,rss_bytes_per_agent,weights_GBps_per_rank,read_GBps_per_rank,read_fraction" >"$csv.partial"
 
 # Read bandwidth per rank with all ranks reading at once: the limit of the
@@ -101,7 +107,9 @@ PY
 done
 mv "$csv.partial" "$csv"
 $PY scripts/bench_run_table.py "$csv" results/README.md
+fi
 
+if has compress; then
 # Trajectory compression (output.compress): the best response with every
 # trajectory recorded, raw and at gzip levels 1 and 6, in this run: the run
 # file's size, and the /traj write rate as raw bytes over the io time.
@@ -129,4 +137,5 @@ PY
 done
 mv "$ccsv.partial" "$ccsv"
 $PY scripts/bench_run_table.py --compress "$ccsv" results/README.md
-echo "wrote $csv, $ccsv and their tables in results/README.md"
+fi
+echo "wrote the tables of $PARTS in results/README.md (results/bench/run*.csv)"
