@@ -48,6 +48,9 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part, con
     comm_scatterv_int32(part, counts, blk, cnt, 0);
     h5io_write_1d(f, "/partition", H5IO_I32, n, lo, cnt, blk, "rank",
                   "part (MPI rank) that owns each agent, indexed by gid");
+    /* Dimension scales, for netCDF tools and xarray: agents by gid, parts, hops. */
+    h5io_dim_scale(f, "/agent", n, 0, 1, "1", "agent gid");
+    h5io_dim_attach(f, "/partition", 0, "/agent");
     free(blk);
     free(counts);
 
@@ -65,6 +68,8 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part, con
         snprintf(dpath, sizeof dpath, "/stats/%s", names[k]);
         h5io_write_1d(f, dpath, H5IO_I64, nparts, 0, me == 0 ? nparts : 0, v,
                       k == 3 ? "ranks" : "agents", desc[k]);
+        if (k == 0) h5io_dim_scale(f, "/stats/part", nparts, 0, 1, "1", "part (MPI rank)");
+        h5io_dim_attach(f, dpath, 0, "/stats/part");
     }
     /* kappa-hop layers, only when asked for (samarl-partition --hops). */
     int64_t hops = me == 0 ? s->hops : 0;
@@ -76,6 +81,10 @@ int partition_write(const char *path, const graph_t *g, const int32_t *part, con
                       "h = 1..hops): the kappa-hop halo's layers; one exchange of one double per "
                       "agent receives 8 x (row sum) bytes");
         h5io_attr_int64(f, "/halo/ghosts_per_hop", "hops", hops, "1");
+        h5io_dim_scale(f, "/halo/part", nparts, 0, 1, "1", "part (MPI rank)");
+        h5io_dim_scale(f, "/halo/hop", hops, 1, 1, "1", "hops from the part's agents");
+        h5io_dim_attach(f, "/halo/ghosts_per_hop", 0, "/halo/part");
+        h5io_dim_attach(f, "/halo/ghosts_per_hop", 1, "/halo/hop");
     }
     char fp[32];
     snprintf(fp, sizeof fp, "%016" PRIx64, (uint64_t)hdr[4]);

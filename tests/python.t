@@ -26,11 +26,13 @@ run_np 1 $SAMARL run -q "${BR[@]}" --set output.agents=none -o "$TMP/notraj.h5" 
 run_np 2 $SAMARL consensus -q --set graph.agents=64 --set consensus.rounds=55 \
   --set consensus.report_every=10 -o "$TMP/study.h5" >>"$TMP/make.log" 2>&1
 $PARTITION "${SMALL[@]}" --parts 2 -o "$TMP/part.h5" >>"$TMP/make.log" 2>&1
+run_np 1 $SAMARL train -q "${SMALL[@]}" --set train.iterations=2 --set train.algo=mappo-l \
+  --set policy.sharing=shared -o "$TMP/mappo.h5" >>"$TMP/make.log" 2>&1
 echo "not hdf5" >"$TMP/junk.h5"
 made=1
-for f in policy run central thin notraj study part; do [[ -s $TMP/$f.h5 ]] || made=0; done
-if [[ $made -eq 1 ]]; then pass "samarl train, run (x4), consensus and samarl-partition wrote their files"
-else fail "samarl train, run (x4), consensus and samarl-partition wrote their files"; tail -20 "$TMP/make.log" | sed 's/^/#   /'; fi
+for f in policy run central thin notraj study part mappo; do [[ -s $TMP/$f.h5 ]] || made=0; done
+if [[ $made -eq 1 ]]; then pass "samarl train (x2), run (x4), consensus and samarl-partition wrote their files"
+else fail "samarl train (x2), run (x4), consensus and samarl-partition wrote their files"; tail -20 "$TMP/make.log" | sed 's/^/#   /'; fi
 
 # ---- samarl.open: layout and values against h5py --------------------------------------
 $PY - "$TMP" >"$TMP/py.out" 2>&1 <<'EOF'
@@ -215,6 +217,27 @@ check("consensus: nothing left unloaded", "datasets_not_loaded" not in st.attrs)
 cf = plot.figure(st)
 check("consensus figure: log-scale disagreement against round",
       cf.axes[0].get_yscale() == "log" and cf.axes[0].get_xlabel() == "consensus round")
+
+# -- every group of every kind of file opens with xarray's h5netcdf engine as
+# it is: each dataset has HDF5 dimension scales (no phony_dims needed).
+import xarray as xr
+for name in ("run", "thin", "policy", "mappo", "study", "part"):
+    fn = os.path.join(tmp, name + ".h5")
+    with h5py.File(fn, "r") as h:
+        groups = ["/"]
+        h.visititems(lambda p, o: groups.append("/" + p) if isinstance(o, h5py.Group) else None)
+    failed = []
+    for g in groups:
+        try:
+            xr.open_dataset(fn, engine="h5netcdf", group=g).close()
+        except Exception as e:  # noqa: BLE001 - any failure is the finding
+            failed.append(f"{g}: {str(e).splitlines()[0]}")
+    check(f"{name}: all {len(groups)} groups open with engine='h5netcdf' without phony_dims",
+          len(groups) >= 2 and not failed, failed)
+with xr.open_dataset(os.path.join(tmp, "policy.h5"), engine="h5netcdf", group="train") as tr:
+    check("policy /train: iteration 1..n, evaluations on (eval_iteration, eval_lambda)",
+          list(tr.iteration.values) == [1, 2, 3, 4] and tr.eval_return.dims == ("eval_iteration", "eval_lambda"),
+          tr)
 
 # -- units beside every number: each numeric attribute NAME of every file
 # samarl writes has a string attribute NAME_units (HDF5 has no attributes on

@@ -63,6 +63,12 @@ void h5io_write_1d(h5file_t *f, const char *path, h5io_type_t t, gidx_t n_global
 void h5io_dim_scale(h5file_t *f, const char *path, gidx_t n, int64_t first, int64_t stride,
                     const char *units, const char *description);
 void h5io_dim_attach(h5file_t *f, const char *dset, int dim, const char *scale);
+/* Collective. Makes the 1-D dataset at `path` a dimension scale of its own
+ * values (e.g. the rounds a study reported at), named by its last path
+ * component. */
+void h5io_dim_make_scale(h5file_t *f, const char *path);
+/* Collective. Whether an object exists at `path` (its parent groups must). */
+int h5io_exists(h5file_t *f, const char *path);
 
 /* Collective. A 2-D dataset [n_rows][width]; this rank writes rows
  * [offset, offset+count) from data[count][width]. */

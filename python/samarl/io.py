@@ -138,6 +138,8 @@ def _read_policy(f):
     for name, d in train.items():
         if name in ("eval_iteration", "eval_lambda"):
             coords[name] = _variable(d, (name,))
+        elif _is_scale(d):  # /train/iteration: the coordinate above
+            continue
         elif name in ("eval_return", "eval_usage"):
             _put(data_vars, name, _variable(d, ("eval_iteration", "eval_lambda")))
         elif d.shape == (n_iter,):

@@ -104,6 +104,16 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
                   "||x - mean||/sqrt(N) after each reported round");
     h5io_write_1d(f, "/consensus/bound", H5IO_F64, nrep, 0, root ? nrep : 0, bound, "1",
                   "sigma^round * initial disagreement (the theoretical envelope)");
+    /* Dimension scales (what netCDF tools and xarray read as dimensions):
+     * the reported rounds, and each group's agents by gid. */
+    h5io_dim_make_scale(f, "/consensus/round");
+    h5io_dim_attach(f, "/consensus/disagreement", 0, "/consensus/round");
+    h5io_dim_attach(f, "/consensus/bound", 0, "/consensus/round");
+    h5io_dim_scale(f, "/consensus/agent", s->n, 0, 1, "1", "agent gid");
+    h5io_dim_attach(f, "/consensus/final", 0, "/consensus/agent");
+    h5io_dim_scale(f, "/graph/agent", s->n, 0, 1, "1", "agent gid");
+    h5io_dim_attach(f, "/graph/partition", 0, "/graph/agent");
+    h5io_dim_attach(f, "/graph/degree", 0, "/graph/agent");
     char *text = config_format(cfg, 0), fp[24], cs[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
     snprintf(cs, sizeof cs, "%016" PRIx64, sum);

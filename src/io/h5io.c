@@ -569,10 +569,22 @@ void h5io_dim_scale(h5file_t *f, const char *path, gidx_t n, int64_t first, int6
     for (gidx_t k = 0; root && k < n; k++) v[k] = first + stride * (int64_t)k;
     h5io_write_1d(f, path, H5IO_I64, n, 0, root ? n : 0, v, units, description);
     free(v);
+    h5io_dim_make_scale(f, path);
+}
+
+void h5io_dim_make_scale(h5file_t *f, const char *path)
+{
     const char *slash = strrchr(path, '/');
     hid_t d = H5ID(H5Dopen2(f->id, path, H5P_DEFAULT));
     H5OK(H5DSset_scale(d, slash ? slash + 1 : path));
     H5OK(H5Dclose(d));
+}
+
+int h5io_exists(h5file_t *f, const char *path)
+{
+    htri_t e = H5Lexists(f->id, path, H5P_DEFAULT);
+    H5OK(e < 0 ? -1 : 0);
+    return e > 0;
 }
 
 void h5io_dim_attach(h5file_t *f, const char *dset, int dim, const char *scale)

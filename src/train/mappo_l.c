@@ -396,6 +396,11 @@ static void mappo_save(void *self, pfio_t *io)
     h5io_write_1d(f, "/critic/adam_v", H5IO_F32, (gidx_t)n, 0, cnt, p->cv, "1",
                   "mappo-l: the critic's Adam second moments");
     h5io_attr_int64(f, "/critic", "critic_step", p->c_step, "1");
+    h5io_dim_scale(f, "/critic/param", (gidx_t)n, 0, 1, "1",
+                   "index into the critic's flat parameter vector");
+    h5io_dim_attach(f, "/critic/params", 0, "/critic/param");
+    h5io_dim_attach(f, "/critic/adam_m", 0, "/critic/param");
+    h5io_dim_attach(f, "/critic/adam_v", 0, "/critic/param");
     pfio_put_series(io, "/train/lambda", p->n_hist, p->lam_hist, "$/kWh",
                     "mappo-l: the global multiplier after each iteration (dual ascent)");
     h5io_attr_str(f, "/", "algo", "mappo-l");

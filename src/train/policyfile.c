@@ -180,11 +180,42 @@ static void move_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policy
     free(packed);
 }
 
+#define PARAM_DESC "index into a network's flat parameter vector (the layout of /params)"
+
+/* ---- dimension scales (what netCDF tools and xarray read as dimensions) ---- */
+
+/* The scale at `path` (values first, first + 1, ...), made the first time it is asked for. */
+static void dim_scale_once(h5file_t *f, const char *path, gidx_t n, int64_t first, const char *desc)
+{
+    if (!h5io_exists(f, path)) h5io_dim_scale(f, path, n, first, 1, "1", desc);
+}
+
+/* A [rows][width] dataset's dimensions: /net (the networks) and `col`. */
+static void row_dims(h5file_t *f, const policyset_t *ps, gidx_t n_global, const char *path,
+                     int width, const char *col, const char *col_desc)
+{
+    dim_scale_once(f, "/net", ps->shared ? 1 : n_global, 0,
+                   "network: the gid of the agent it acts for (0: the one shared network)");
+    dim_scale_once(f, col, width, 0, col_desc);
+    h5io_dim_attach(f, path, 0, "/net");
+    h5io_dim_attach(f, path, 1, col);
+}
+
+/* A per-iteration series' dimension, /train/iteration: iterations completed, 1 .. n. */
+static void iteration_dim(h5file_t *f, const char *path, int64_t n)
+{
+    dim_scale_once(f, "/train/iteration", n, 1, "iterations completed");
+    gidx_t len = -1;
+    SAMARL_ASSERT(h5io_length_1d(f, "/train/iteration", &len) == SAMARL_OK && len == n);
+    h5io_dim_attach(f, path, 0, "/train/iteration");
+}
+
 static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
                      const char *path, const float *src, size_t stride, int width,
-                     const char *units, const char *desc)
+                     const char *units, const char *desc, const char *col, const char *col_desc)
 {
     move_rows(f, bm, n_global, ps, path, (float *)src, stride, width, 1, units, desc);
+    row_dims(f, ps, n_global, path, width, col, col_desc);
 }
 
 static void get_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
@@ -202,6 +233,8 @@ static void put_agents(h5file_t *f, blockmap_t *bm, gidx_t n_global, const char 
     blockmap_forward(bm, v, blk, sizeof(float));
     h5io_write_1d(f, path, H5IO_F32, n_global, blockmap_lo(bm), cnt, blk, units, desc);
     free(blk);
+    dim_scale_once(f, "/agents/agent", n_global, 0, "agent gid");
+    h5io_dim_attach(f, path, 0, "/agents/agent");
 }
 
 static void put_series(h5file_t *f, const char *path, int64_t n, const double *v, const char *units,
@@ -247,7 +280,7 @@ void pfio_put_rows(pfio_t *io, const char *name, const float *rows, const char *
 {
     const mlp_t *net = &io->ps->net;
     put_rows(io->f, io->bm, io->n_global, io->ps, name, rows, net->stride, (int)net->n_params,
-             units, desc);
+             units, desc, "/param", PARAM_DESC);
 }
 
 int pfio_check_rows(pfio_t *io, const char *name)
@@ -265,7 +298,10 @@ void pfio_get_rows(pfio_t *io, const char *name, float *rows)
 void pfio_put_table(pfio_t *io, const char *name, const float *rows, int width, const char *units,
                     const char *desc)
 {
-    put_rows(io->f, io->bm, io->n_global, io->ps, name, rows, (size_t)width, width, units, desc);
+    char col[128];
+    snprintf(col, sizeof col, "%s_column", name);
+    put_rows(io->f, io->bm, io->n_global, io->ps, name, rows, (size_t)width, width, units, desc,
+             col, "column of the table beside it");
 }
 
 int pfio_check_table(pfio_t *io, const char *name, int width)
@@ -282,6 +318,7 @@ void pfio_put_series(pfio_t *io, const char *name, int64_t n, const double *v, c
                      const char *desc)
 {
     put_series(io->f, name, n, v, units, desc);
+    iteration_dim(io->f, name, n);
 }
 
 int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
@@ -295,11 +332,13 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     const int P = (int)net->n_params;
     put_rows(f, bm, N, ps, "/params", ps->params, net->stride, P, "1",
              "network parameters: W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1] "
-             "(row = agent gid, or the one shared network)");
+             "(row = agent gid, or the one shared network)",
+             "/param", PARAM_DESC);
     put_rows(f, bm, N, ps, "/obs_mean", ps->obs_mean, net->in, net->in, "1",
-             "observation shift: x' = (x - obs_mean) * obs_scale");
+             "observation shift: x' = (x - obs_mean) * obs_scale", "/feature",
+             "observation feature (the multiplier last)");
     put_rows(f, bm, N, ps, "/obs_scale", ps->obs_istd, net->in, net->in, "1",
-             "observation scale: x' = (x - obs_mean) * obs_scale");
+             "observation scale: x' = (x - obs_mean) * obs_scale", "/feature", NULL);
     env_table_t tb;
     for (int k = 0; env_table(e, k, &tb); k++) {
         char name[96];
@@ -338,6 +377,18 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
             h5io_write_2d(f, "/train/eval_usage", H5IO_F64, c->n_eval, c->n_lambda, 0,
                           root ? c->n_eval : 0, c->eval_usage, "kWh/agent/step",
                           "grid draw per agent per step at each fixed lambda");
+        }
+        static const char *const per_iteration[] = {"/train/aug_reward", "/train/entropy",
+                                                    "/train/approx_kl", "/train/clip_frac",
+                                                    "/train/value_loss"};
+        for (size_t k = 0; k < sizeof per_iteration / sizeof per_iteration[0]; k++)
+            iteration_dim(f, per_iteration[k], c->n);
+        h5io_dim_make_scale(f, "/train/eval_iteration");
+        h5io_dim_make_scale(f, "/train/eval_lambda");
+        for (int k = 0; k < 2 && c->n_eval > 0; k++) {
+            const char *p = k ? "/train/eval_usage" : "/train/eval_return";
+            h5io_dim_attach(f, p, 0, "/train/eval_iteration");
+            h5io_dim_attach(f, p, 1, "/train/eval_lambda");
         }
     }
     if (st && st->trainer) {
