@@ -127,6 +127,7 @@ int main(int argc, char **argv)
     const int nparts = o.parts ? o.parts : comm_size();
     /* The kappa-hop report is opt-in: without it the output is as before. */
     const int hops = o.hops ? o.hops : config_is_set(&cfg, "halo", "hops") ? (int)cfg.halo.hops : 0;
+    if (o.hops) cfg.halo.hops = o.hops; /* --hops sets halo.hops: the file's config says so */
     timer_start(TIMER_TOTAL);
 
     graph_t *g = NULL;

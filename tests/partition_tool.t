@@ -124,6 +124,7 @@ ok "/halo/ghosts_per_hop holds 4 x 3 values = an independent BFS per part" \
 like "h5ls shows /halo/ghosts_per_hop as 4 x 3" <(h5ls "$TMP/k4.h5/halo/ghosts_per_hop") '^ghosts_per_hop +Dataset \{4(/4)?, 3(/3)?\}'
 ok "its 'hops' attribute is 3" eq "$(h5dump -a /halo/ghosts_per_hop/hops "$TMP/k4.h5" | sed -n 's/^ *(0): *//p')" 3
 like "its description says what it holds" <(h5dump -a /halo/ghosts_per_hop/description "$TMP/k4.h5") 'exactly h hops.*one double per agent'
+like "--hops 3 is recorded as halo.hops = 3 in the file's config" <(h5dump -a /config "$TMP/k4.h5") 'hops = 3'
 ok "hop 1 is the one-hop halo (/stats/ghosts)" \
   eq "$(cut -d' ' -f2 "$TMP/k4.layers" | tr '\n' ' ')" "$(values "$TMP/k4.h5" /stats/ghosts | tr '\n' ' ')"
 # The printed table: part, hop 1..3, ghosts, bytes (8 per ghost: one double).
