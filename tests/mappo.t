@@ -118,6 +118,15 @@ ok "the comparison can fail: the critic moved between 2 and 4 iterations" bash -
   "h5diff -q $TMP/m2.h5 $TMP/m4.h5 /critic/params /critic/params >/dev/null 2>&1; [[ \$? -eq 1 ]]"
 run_np 2 $SAMARL train -q "${TINY[@]}" --set train.iterations=4 --set train.checkpoint_every=3 -o "$TMP/mc.h5" >/dev/null 2>&1
 ok "checkpoints change nothing in mappo-l training" same "$TMP/m4.h5" "$TMP/mc.h5" /critic/params
+# A --resume with other train.eval_lambdas starts a new curve (iterations
+# 3-4) while the multiplier's history keeps all 4: each gets its own
+# iteration axis, and the file is written.
+run_np 2 $SAMARL train -q "${TINY[@]}" --set train.iterations=4 --set train.eval_lambdas=0,0.5 \
+  --resume "$TMP/m2.h5" -o "$TMP/mel.h5" >"$TMP/mel.log" 2>&1
+ok "mappo-l --resume with other eval_lambdas writes its file" test -s "$TMP/mel.h5"
+like "its /train opens with xarray: the curve on iterations 3-4, lambda on 1-4" \
+  <(/usr/bin/python3 -c "import sys, xarray as xr; t = xr.open_dataset(sys.argv[1], engine='h5netcdf', group='train'); print(list(t.iteration.values), list(t.lambda_iteration.values))" "$TMP/mel.h5" 2>&1) \
+  '^\[3, 4\] \[1, 2, 3, 4\]$'
 
 # Bad input.
 expect_error "mappo-l with the analytic policy" 2 "needs no training" \

@@ -97,8 +97,10 @@ double consensus_disagreement(const consensus_t *c, const double *x, double *mea
  * vector y falls below tol * sigma (consensus_sigma_converged), or after
  * max_iter steps. *iters and *residual report how far it got; the estimate
  * approaches sigma from below, and there is an eigenvalue within *residual
- * of it. Same bits on any number of ranks. `progress`, if not NULL, is
- * called on every rank every 64 steps. */
+ * of it (as with any Krylov method, not necessarily the extreme one when the
+ * random start holds almost none of its eigenvector). Same bits on any
+ * number of ranks. `progress`, if not NULL, is called on every rank about
+ * every 64 steps. */
 typedef void (*sigma_progress_fn)(int64_t iter, int64_t max_iter, double sigma, double residual,
                                   void *ctx);
 double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double tol, int64_t *iters,

@@ -256,7 +256,7 @@ def do_sweep(rows, out, md, grids_dir):
         return
     eta = float(cfg_value(runs[0]["config"], "dual", "eta"))
 
-    # sigma: reported by the runs (2000 power iterations), converged (many
+    # sigma: reported by the runs (at most 2000 Lanczos steps), converged (many
     # iterations), exact eigenvalue where the graph can be rebuilt here
     graphs = []
     for r in runs:
@@ -544,7 +544,7 @@ def do_sweep(rows, out, md, grids_dir):
               f"max {ratio.max():.2e}.\n")
     md.append(f"\nMean disagreement below the bound (converged σ) in {nb}/{len(cr)} consensus "
               f"runs, final disagreement in {nbf}/{len(cr)}; below the bound as printed by "
-              f"samarl (the run's recursion B, σ from its power iterations) in {nbr}/{len(cr)}.\n")
+              f"samarl (the run's recursion B, σ from its Lanczos estimate) in {nbr}/{len(cr)}.\n")
     mix = [r for r in runs if r["mode"] in MIXING]
     nc = sum(1 for r in mix if r["res"]["contraction_max"] <= r["res"]["contraction_bound"] * (1 + 1e-9))
     dm = max(r["res"]["mixing_drift_max"] for r in mix)

@@ -2,7 +2,7 @@
 # (b)-(d) consensus rounds K x graph connectivity, best-response policy.
 # For every graph: the central oracle once, and dual.mode consensus (and
 # tracking, SWEEP_MODES) for K = dual.rounds in KS. One extra short run per
-# graph with many power iterations gives a converged sigma for (c).
+# graph with many Lanczos steps gives a converged sigma for (c).
 # Graphs (1000 agents unless from a file):
 #   ring k=1..5; rgg radius in RGG_RADII; smallworld k=3, p in SW_PS;
 #   the grids $GRIDS/*.graph (synthetic demand scales: only the

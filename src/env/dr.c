@@ -379,7 +379,7 @@ enum { ENV_BATCH = 64 };
 
 /* The demand arriving at step t for agents i0 .. i0+m-1 x copies j0 ..
  * j0+nj-1 (m = 1 or nj = 1, m nj <= ENV_BATCH), into e->d:
- *   d = a_i shape(column_i, hour + offset_i) (1 + noise clip(eps, +-noise_clip)),
+ *   d = a_i shape(column_i, hour + offset_i) max(0, 1 + noise clip(eps, +-noise_clip)),
  * eps standard normal from a Philox block keyed by (gid, episode, copy,
  * t / 2): Box-Muller gives two normals per block, for steps 2u and 2u + 1,
  * and the second is kept with its counter for the odd step. The blocks

@@ -490,7 +490,6 @@ static double tridiag_extreme(const double *al, const double *be, int64_t k, int
     for (int it = 0; it < 200; it++) {
         double mid = 0.5 * (lo + hi);
         if (mid <= lo || mid >= hi) break;
-        /* top: is there an eigenvalue above mid? bottom: one below mid? */
         const int64_t below = sturm_below(al, be, k, mid);
         /* top: an eigenvalue lies above mid; bottom: none lies below it */
         if (top ? below < k : below == 0)
@@ -598,7 +597,7 @@ double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double t
     for (lidx_t i = 0; i < n; i++) q[i] /= nq > 0 ? nq : 1.0;
 
     double sigma = 0.0, res = INFINITY, beta_prev = 0.0;
-    int64_t k = 0;
+    int64_t k = 0, reported = 0;
     while (k < max_iter) {
         if (k == cap) {
             cap *= 2;
@@ -633,8 +632,12 @@ double consensus_sigma(consensus_t *c, uint64_t seed, int64_t max_iter, double t
         if (done || k % every == 0) {
             sigma = lanczos_ritz(al, be, k, beta, work, &res);
             if (done || consensus_sigma_converged(sigma, res, tol)) break;
+            /* progress from a fresh look, every 64 steps or more */
+            if (progress && k - reported >= 64) {
+                progress(k, max_iter, sigma, res, ctx);
+                reported = k;
+            }
         }
-        if (progress && k % 64 == 0) progress(k, max_iter, sigma, res, ctx);
         for (lidx_t i = 0; i < n; i++) {
             qp[i] = q[i];
             q[i] = z[i] / beta;

@@ -116,7 +116,7 @@ static const key_spec_t builtin_keys[] = {
     {"env", "kappa", KT_REAL, OFF(env.kappa), "0.05", 0, 100, 0, 0, NULL,
      "cost of pending essential demand ($/kWh/h)"},
     {"env", "noise", KT_REAL, OFF(env.noise), "0.1", 0, 1, 0, 0, NULL,
-     "relative sd of the hourly demand noise: d = a shape (1 + noise eps)"},
+     "relative sd of the hourly demand noise: d = a shape max(0, 1 + noise eps)"},
     {"env", "noise_clip", KT_REAL, OFF(env.noise_clip), "3", 0, 100, 0, 0, NULL,
      "the standard normal eps is clipped to [-noise_clip, noise_clip]"},
     {"env", "price_low", KT_REAL, OFF(env.price_low), "0.22", 0, 100, 0, 0, NULL,

@@ -201,13 +201,18 @@ static void row_dims(h5file_t *f, const policyset_t *ps, gidx_t n_global, const 
     h5io_dim_attach(f, path, 1, col);
 }
 
-/* A per-iteration series' dimension, /train/iteration: iterations completed, 1 .. n. */
-static void iteration_dim(h5file_t *f, const char *path, int64_t n)
+/* A per-iteration series' dimension: the iterations completed, last - n + 1
+ * .. last (a curve that a --resume could not continue restarts there). Series
+ * of one length share /train/iteration; one of another length gets its own
+ * scale, PATH_iteration. */
+static void iteration_dim(h5file_t *f, const char *path, int64_t n, int64_t last)
 {
-    dim_scale_once(f, "/train/iteration", n, 1, "iterations completed");
+    char scale[160] = "/train/iteration";
     gidx_t len = -1;
-    SAMARL_ASSERT(h5io_length_1d(f, "/train/iteration", &len) == SAMARL_OK && len == n);
-    h5io_dim_attach(f, path, 0, "/train/iteration");
+    if (h5io_exists(f, scale) && (h5io_length_1d(f, scale, &len) != SAMARL_OK || len != n))
+        snprintf(scale, sizeof scale, "%s_iteration", path);
+    dim_scale_once(f, scale, n, last - n + 1, "iterations completed");
+    h5io_dim_attach(f, path, 0, scale);
 }
 
 static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
@@ -318,7 +323,7 @@ void pfio_put_series(pfio_t *io, const char *name, int64_t n, const double *v, c
                      const char *desc)
 {
     put_series(io->f, name, n, v, units, desc);
-    iteration_dim(io->f, name, n);
+    iteration_dim(io->f, name, n, io->iterations);
 }
 
 int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, const env_t *e,
@@ -382,7 +387,7 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
                                                     "/train/approx_kl", "/train/clip_frac",
                                                     "/train/value_loss"};
         for (size_t k = 0; k < sizeof per_iteration / sizeof per_iteration[0]; k++)
-            iteration_dim(f, per_iteration[k], c->n);
+            iteration_dim(f, per_iteration[k], c->n, st->iterations);
         h5io_dim_make_scale(f, "/train/eval_iteration");
         h5io_dim_make_scale(f, "/train/eval_lambda");
         for (int k = 0; k < 2 && c->n_eval > 0; k++) {
