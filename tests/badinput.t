@@ -165,6 +165,7 @@ env: an episode longer than dr numbers (run.days) | 2 | run\.days x 24 asks for 
 env: an episode longer than dr numbers (env.horizon, train) | 2 | env\.horizon asks for an episode of 1048576 steps; env\.name = dr numbers at most 1048575 | $S train $R8 $TR --set env.horizon=1048576
 env: an episode longer than dr numbers (eval.steps) | 2 | eval\.steps asks for an episode of 1048576 steps; env\.name = dr numbers at most 1048575 | $S eval $R8 --set policy.type=bestresponse --set eval.steps=1048576
 env: an episode longer than toy numbers | 2 | run\.steps asks for an episode of 1048576 steps; env\.name = toy numbers at most 1048575 | $S run $R8 --set env.name=toy --set policy.type=bestresponse --set run.steps=1048576
+env: more training episode copies than dr numbers | 2 | train\.iterations x train\.copies = 8192 x 65536 episode copies; env\.name = dr numbers at most 536870911 .*lower train\.iterations or train\.copies | $S train $R8 --set train.copies=65536 --set train.iterations=8192 --set env.horizon=1
 metis: truncated (fewer vertex lines) | 2 | few_lines\.graph:1: the header announces 4 vertices but the file has 3 vertex lines | $S consensus $G=$BAD/few_lines.graph
 metis: header edge count wrong | 2 | m_mismatch\.graph:2: the header announces 3 edges but the vertex lines hold 2 | $S consensus $G=$BAD/m_mismatch.graph
 metis: header with one field | 2 | header_short\.graph:2: bad header: expected 'n m \[fmt \[ncon\]\]', got 1 fields | $S consensus $G=$BAD/header_short.graph

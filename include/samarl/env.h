@@ -85,6 +85,9 @@ typedef struct env_ops {
     /* The longest episode it can number, in steps (0: no limit); checked by
      * env_check_steps before an episode that long is asked for. */
     int64_t max_steps;
+    /* The most (episode + 1) x copies its noise keys can number (0: no
+     * limit); checked by env_check_episodes before training asks for more. */
+    int64_t max_episode_copies;
     void *(*create)(const config_t *cfg, env_t *e);
     /* Optional: read and check the environment's input files (on the
      * calling rank alone) without building it, returning an error that names
@@ -155,6 +158,9 @@ int env_check_inputs(const config_t *cfg, gidx_t n_global);
 /* SAMARL_OK if env.name can run an episode of `steps` steps; else an error
  * naming `what` (the key that asked for them) and the limit. */
 int env_check_steps(const config_t *cfg, int64_t steps, const char *what);
+/* SAMARL_OK if env.name can number `episodes` episodes of `copies` copies;
+ * else an error naming `what` and the limit. */
+int env_check_episodes(const config_t *cfg, int64_t episodes, int64_t copies, const char *what);
 
 /* Collective. The environment env.name for the rank's agents gid[0..n), with
  * `copies` parallel copies. Bad input: a message naming the file and what was

@@ -121,6 +121,9 @@ int cmd_train(int argc, char **argv)
     const lgraph_t *lg = s.lg;
     env_t *env, *eenv;
     comm_check(env_check_steps(&cfg, cfg.env.horizon, "env.horizon"));
+    /* iteration k is training episode k of train.copies copies */
+    comm_check(env_check_episodes(&cfg, cfg.train.iterations, cfg.train.copies,
+                                  "train.iterations x train.copies"));
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.copies, &env);
     env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.eval_copies, &eenv);
     policyset_t ps;

@@ -703,6 +703,8 @@ const env_ops_t env_dr_ops = {
     .create = dr_create,
     /* demand_block numbers steps in STEP_BITS bits and draws step t + 1's demand at step t */
     .max_steps = ((int64_t)1 << STEP_BITS) - 1,
+    /* dr_begin_episode: (episode + 1) x copies below 2^(48 - STEP_BITS + 1) */
+    .max_episode_copies = ((int64_t)1 << (48 - STEP_BITS + 1)) - 1,
     .check_inputs = dr_check_inputs,
     .destroy = dr_destroy,
     .begin_episode = dr_begin_episode,

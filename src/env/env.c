@@ -3,6 +3,7 @@
  * folder and one line in `registry`. */
 #include "samarl/env.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,19 @@ int env_check_steps(const config_t *cfg, int64_t steps, const char *what)
         return samarl_seterr("%s asks for an episode of %" PRId64 " steps; env.name = %s numbers "
                              "at most %" PRId64 " steps in an episode (expected %s <= %" PRId64 ")",
                              what, steps, ops->name, ops->max_steps, what, ops->max_steps);
+    return SAMARL_OK;
+}
+
+int env_check_episodes(const config_t *cfg, int64_t episodes, int64_t copies, const char *what)
+{
+    const env_ops_t *ops = env_find(cfg->env.name);
+    SAMARL_ASSERT(ops && copies >= 1);
+    if (ops->max_episode_copies > 0 && episodes > ops->max_episode_copies / copies)
+        return samarl_seterr("%s = %" PRId64 " x %" PRId64 " episode copies; env.name = %s numbers "
+                             "at most %" PRId64 " (its noise keys hold them in %d bits): lower "
+                             "train.iterations or train.copies",
+                             what, episodes, copies, ops->name, ops->max_episode_copies,
+                             (int)log2((double)ops->max_episode_copies + 1.0));
     return SAMARL_OK;
 }
 

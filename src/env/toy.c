@@ -178,6 +178,7 @@ const env_ops_t env_toy_ops = {
                "(docs/architecture.md)",
     .create = toy_create,
     .max_steps = ((int64_t)1 << TOY_STEP_BITS) - 1,
+    .max_episode_copies = ((int64_t)1 << (64 - TOY_STEP_BITS)) - 1,
     .destroy = toy_destroy,
     .begin_episode = toy_begin_episode,
     .reset_agent = toy_reset_agent,
