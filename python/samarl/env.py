@@ -28,43 +28,44 @@ PettingZoo.
 
 The library is found at $SAMARL_LIB, else at build/libsamarl.so beside this
 package's python/ folder (``make`` builds it), else by the system's loader;
-it is loaded on first use, so ``import samarl`` works without it. Needs
-cffi (Debian: python3-cffi).
+it is loaded on first use, so ``import samarl`` works without it. Its C
+declarations are read from include/samarl/api.h beside the library's build
+(or $SAMARL_INCLUDE/samarl/api.h), so they are stated once. Needs cffi
+(Debian: python3-cffi).
 """
 import os
+import re
 
 import numpy as np
 
 __all__ = ["SamarlError", "Env", "make", "ParallelEnv", "parallel_env", "Box", "Discrete",
            "library_path"]
 
-_CDEF = """
-typedef struct samarl_env samarl_env_t;
-int samarl_api_version(void);
-const char *samarl_errmsg(void);
-int samarl_env_create(const char *config_path, const char *const *overrides, int n_overrides,
-                      samarl_env_t **out);
-void samarl_env_destroy(samarl_env_t *env);
-int64_t samarl_env_agents(const samarl_env_t *env);
-int samarl_env_obs_size(const samarl_env_t *env);
-int samarl_env_action_levels(const samarl_env_t *env);
-int64_t samarl_env_horizon(const samarl_env_t *env);
-int64_t samarl_env_run_steps(const samarl_env_t *env);
-double samarl_env_capacity(const samarl_env_t *env);
-double samarl_env_lambda0(const samarl_env_t *env);
-uint64_t samarl_env_seed(const samarl_env_t *env);
-const char *samarl_env_name(const samarl_env_t *env);
-char *samarl_env_config(const samarl_env_t *env);
-void samarl_env_levels(const samarl_env_t *env, double *out);
-void samarl_env_scales(const samarl_env_t *env, float *out);
-int64_t samarl_env_step_count(const samarl_env_t *env);
-float samarl_env_price(const samarl_env_t *env);
-int samarl_env_reset(samarl_env_t *env, uint64_t seed, int noise, uint64_t episode);
-int samarl_env_observe(const samarl_env_t *env, const float *lambda, float *obs);
-int samarl_env_step(samarl_env_t *env, const uint8_t *actions, const float *lambda, float *obs,
-                    float *reward, float *cost, float *served, float *arrived, float *pending);
-void free(void *);
-"""
+def header_path():
+    """include/samarl/api.h, the one statement of the C API: $SAMARL_INCLUDE/samarl/api.h,
+    else the header in the repository this package sits in."""
+    inc = os.environ.get("SAMARL_INCLUDE")
+    if inc:
+        return os.path.join(inc, "samarl", "api.h")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(root, "include", "samarl", "api.h")
+
+
+def _cdef():
+    """api.h as cffi reads it: its declarations without comments, preprocessor
+    lines and the C++ guard."""
+    path = header_path()
+    try:
+        text = open(path).read()
+    except OSError as e:
+        raise ImportError(f"samarl.env reads the C API from {path} ({e.strerror}); point "
+                          "SAMARL_INCLUDE at the folder that holds samarl/api.h") from None
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    keep = [line for line in text.splitlines()
+            if not line.lstrip().startswith("#") and line.strip() not in ('extern "C" {', "}")]
+    return "\n".join(keep) + "\nvoid free(void *);\n"
+
+
 API_VERSION = 1
 NOISE = {"train": 0, "eval": 1, "run": 2, "probe": 3}
 
@@ -95,7 +96,7 @@ def _load():
     except ImportError as e:  # pragma: no cover - depends on the machine
         raise ImportError("samarl.env needs cffi (Debian: apt-get install python3-cffi)") from e
     ffi = cffi.FFI()
-    ffi.cdef(_CDEF)
+    ffi.cdef(_cdef())
     path = library_path()
     if not os.environ.get("SAMARL_LIB") and not os.path.exists(path):
         path = "libsamarl.so"  # installed somewhere the loader looks
