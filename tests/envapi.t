@@ -238,14 +238,7 @@ refused("parallel_env: a missing action", lambda: (pe.reset(), pe.step({ag[0]: 1
 print("DONE")
 EOF
 rc=$?
-while IFS= read -r line; do
-  case $line in
-  PASS\ *) pass "${line#PASS }" ;;
-  FAIL\ *) fail "${line#FAIL }" ;;
-  DONE) ;;
-  *) diag "$line" ;;
-  esac
-done <"$TMP/py.out"
+relay <"$TMP/py.out"
 ok "the Python checks ran to the end" test $rc -eq 0 -a "$(tail -1 "$TMP/py.out")" = DONE
 
 # ---- import samarl without the library --------------------------------------------------

@@ -112,24 +112,13 @@ except Exception as e:
 print("DONE")
 EOF
 }
-report() {
-  local line
-  while IFS= read -r line; do
-    case $line in
-    PASS\ *) pass "$1: ${line#PASS }" ;;
-    FAIL\ *) fail "$1: ${line#FAIL }" ;;
-    DONE) ;;
-    *) diag "$line" ;;
-    esac
-  done
-}
 
 # An 8 x 8 torus on 3 ranks, 100 rounds reported every 10.
 run_np 3 $SAMARL consensus -q --set graph.type=grid2d --set graph.agents=64 \
   --set consensus.rounds=100 --set consensus.report_every=10 -o "$TMP/grid.h5" >"$TMP/grid.log" 2>&1
 ok "samarl consensus -o on 3 ranks (grid2d, 64 agents)" test -s "$TMP/grid.h5"
 check "$TMP/grid.h5" 100 10 3 64 >"$TMP/py.out" 2>&1; rc=$?
-report grid <"$TMP/py.out"
+relay grid <"$TMP/py.out"
 ok "grid: the h5py checks ran to the end" test $rc -eq 0 -a "$(tail -1 "$TMP/py.out")" = DONE
 
 # An irregular graph on 2 ranks with rounds not a multiple of report_every:
@@ -138,7 +127,7 @@ run_np 2 $SAMARL consensus -q --set graph.type=er --set graph.agents=150 --set c
   --set consensus.rounds=55 --set consensus.report_every=10 -o "$TMP/er.h5" >"$TMP/er.log" 2>&1
 ok "samarl consensus -o on 2 ranks (er, 150 agents, 55 rounds)" test -s "$TMP/er.h5"
 check "$TMP/er.h5" 55 10 2 150 >"$TMP/py.out" 2>&1; rc=$?
-report er <"$TMP/py.out"
+relay er <"$TMP/py.out"
 ok "er: the h5py checks ran to the end" test $rc -eq 0 -a "$(tail -1 "$TMP/py.out")" = DONE
 
 done_testing

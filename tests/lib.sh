@@ -11,6 +11,20 @@ _t=0 _failed=0
 pass() { _t=$((_t + 1)); echo "ok $_t - $*"; }
 fail() { _t=$((_t + 1)); _failed=$((_failed + 1)); echo "not ok $_t - $*"; }
 diag() { echo "# $*"; }
+# relay [PREFIX] < FILE: a helper script's "PASS desc" / "FAIL desc: why"
+# lines as checks (PREFIX: before each description), other lines as
+# diagnostics; its closing "DONE" is the caller's to check.
+relay() {
+  local line p=${1:+$1: }
+  while IFS= read -r line; do
+    case $line in
+    PASS\ *) pass "$p${line#PASS }" ;;
+    FAIL\ *) fail "$p${line#FAIL }" ;;
+    DONE) ;;
+    *) diag "$line" ;;
+    esac
+  done
+}
 # ok DESC COMMAND...: passes when the command exits 0.
 ok() { local d=$1; shift; if "$@" >"$TMP/out" 2>&1; then pass "$d"; else fail "$d"; sed 's/^/#   /' "$TMP/out" | tail -20; fi; }
 # run_np NP ARGS...: samarl under mpirun with NP ranks.

@@ -311,14 +311,7 @@ check("command line: no figure from the refused commands",
 print("DONE")
 EOF
 rc=$?
-while IFS= read -r line; do
-  case $line in
-  PASS\ *) pass "${line#PASS }" ;;
-  FAIL\ *) fail "${line#FAIL }" ;;
-  DONE) ;;
-  *) diag "$line" ;;
-  esac
-done <"$TMP/py.out"
+relay <"$TMP/py.out"
 ok "the samarl.open checks ran to the end" test $rc -eq 0 -a "$(tail -1 "$TMP/py.out")" = DONE
 
 # ---- python3 -m samarl -------------------------------------------------------------------
