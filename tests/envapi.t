@@ -170,6 +170,10 @@ refused("a bad value", lambda: se.make(overrides=["graph.agents=0"]), se.SamarlE
         "--set graph.agents: expected an integer in [1, 2147483647], got '0'")
 refused("an unknown environment", lambda: se.make(overrides={"env.name": "nope"}), se.SamarlError,
         "env.name = 'nope' is not an environment; expected one of: dr, toy")
+refused("an environment whose costs read graph neighbours (drnet), naming what runs it",
+        lambda: se.make(overrides={"env.name": "drnet"}), se.SamarlError,
+        "env.name = drnet reads its graph neighbours, and the step API steps agents without a "
+        "graph: run it with samarl run")
 refused("a missing config file", lambda: se.make(f"{tmp}/none.ini"), se.SamarlError,
         "cannot open config file")
 refused("a missing profiles file", lambda: se.make(overrides={"env.profiles": f"{tmp}/none.csv"}),

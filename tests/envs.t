@@ -15,7 +15,7 @@ while IFS= read -r line; do
   elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then fail "${BASH_REMATCH[1]}"
   elif [[ $line =~ ^# ]]; then echo "$line"; fi
 done <"$TMP/contract"
-for env in dr toy; do
+for env in dr toy drnet; do
   like "$env: the same fingerprint on 1, 2, 3 and 4 ranks" \
     <(grep "fingerprint $env " "$TMP/contract" | awk '{print $NF}' | sort | uniq -c) '^ *4 [0-9a-f]{16}$'
 done
@@ -143,7 +143,7 @@ expect_error "an unknown train.algo is refused before any set-up, naming the tra
   "train.algo = 'nope' is not a trainer; expected one of: ppo, mappo-l, reinforce" \
   $SAMARL train "${TT[@]}" --set train.algo=nope -o "$TMP/x.h5"
 expect_error "an unknown dual.mode is refused on every rank, naming the rules" 2 \
-  "dual.mode = 'pushsum' is not a dual rule; expected one of: consensus, consensus-paper, tracking, local, central, fixed, none" \
+  "dual.mode = 'pushsum' is not a dual rule; expected one of: consensus, consensus-paper, tracking, local, central, feeder, fixed, none" \
   $SAMARL run "${TOY[@]}" --set dual.mode=pushsum -o "$TMP/x.h5"
 
 done_testing

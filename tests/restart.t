@@ -1,4 +1,5 @@
-# Checkpoint/restart: a run (with communication faults) or a training
+# Checkpoint/restart: a run (with communication faults, or on DR-net's
+# local constraints) or a training
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
 # and a restart on another rank count); a killed rank ends the job with a
@@ -83,6 +84,18 @@ ok "run: a 3-rank checkpoint restarted on 2 ranks = uninterrupted" \
   same "$TMP/ref.h5" "$TMP/x.h5" "${VOLATILE[@]}" "${PARTS[@]}"
 ok "the comparison can fail: another seed differs" bash -c \
   "$MPIRUN -np 2 $SAMARL run -q ${RUN[*]} --set run.seed=7 -o $TMP/s7.h5 >/dev/null 2>&1; ! $PY $here/h5same.py $TMP/ref.h5 $TMP/s7.h5 ${VOLATILE[*]} /@config /@seed >/dev/null"
+
+# DR-net with the feeder rule: the per-agent second-half cost sums and the
+# carried multipliers (the prices are built from them) are in the checkpoint.
+NET=(--set env.name=drnet --set policy.type=bestresponse --set graph.agents=200000
+     --set graph.type=ring --set graph.k=2 --set run.days=4 --set dual.mode=feeder
+     --set dual.eta=0.05 --set dual.epoch=2 --set output.agents=every:997
+     --set run.progress_every=1 --set run.checkpoint_every=5)
+run_np 2 $SAMARL run -q "${NET[@]}" -o "$TMP/nref.h5" >/dev/null 2>&1
+kill_job 2 run 'step +' $((50 + RANDOM % 12)) "$TMP/n.h5" "${NET[@]}"
+run_np 3 $SAMARL run -q --restart "$TMP/n.h5.ckpt" >"$TMP/n.log" 2>&1
+ok "drnet + feeder: a 2-rank run killed after the half and restarted on 3 ranks = uninterrupted" \
+  same "$TMP/nref.h5" "$TMP/n.h5" "${VOLATILE[@]}" "${PARTS[@]}"
 
 # ---- samarl train ----------------------------------------------------------------
 run_np 3 $SAMARL train -q "${TRAIN[@]}" -o "$TMP/tref.h5" >"$TMP/tref.log" 2>&1

@@ -200,9 +200,9 @@ int main(int argc, char **argv)
     const int P = comm_size(), me = comm_rank();
 
     /* ---- registry ---- */
-    static const char *const names[] = {"none",      "fixed",           "local",   "central",
-                                        "consensus", "consensus-paper", "tracking"};
-    enum { N_NAMES = 7 };
+    static const char *const names[] = {"none",      "fixed",           "local",    "central",
+                                        "consensus", "consensus-paper", "tracking", "feeder"};
+    enum { N_NAMES = 8 };
     int n_rules = 0, found = 1;
     while (dual_rule_at(n_rules)) n_rules++;
     for (int k = 0; k < N_NAMES; k++) {
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
         found &= r != NULL && !strcmp(r->name, names[k]) && r->start != NULL && r->summary != NULL;
     }
     TAP_OK(n_rules == N_NAMES && found,
-           "the registry lists the seven rules (%d), each found by name", n_rules);
+           "the registry lists the eight rules (%d), each found by name", n_rules);
     TAP_OK(!dual_rule_find("pushsum") && !dual_rule_find("") && !dual_rule_find("Consensus"),
            "an unknown rule name is refused");
     int every = 1;
@@ -230,7 +230,12 @@ int main(int argc, char **argv)
         const dual_rule_t *r = dual_rule_find(names[k]);
         shape &= r->width == 1 && !r->needs_consensus && !r->uses_shares;
     }
-    TAP_OK(shape, "widths (2 for tracking), which rules mix, which step against shares");
+    const dual_rule_t *fe = dual_rule_find("feeder");
+    shape &= fe->width == 1 && !fe->needs_consensus && !fe->uses_shares && fe->channel == 1 &&
+             fe->price_hops == 1;
+    for (int k = 0; k < 7; k++) shape &= dual_rule_find(names[k])->channel == 0;
+    TAP_OK(shape, "widths (2 for tracking), which rules mix, which step against shares, which "
+                  "step on a local cost and act on the neighbourhood's price (feeder)");
 
     /* ---- updates against the formulas ---- */
     graph_t *g = NULL;

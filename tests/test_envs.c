@@ -11,19 +11,34 @@
 #include "samarl/comm.h"
 #include "samarl/config.h"
 #include "samarl/env.h"
+#include "samarl/error.h"
+#include "samarl/graph.h"
+#include "samarl/halo.h"
+#include "samarl/partition.h"
 #include "samarl/rng.h"
 #include "tap.h"
 
 enum { N_GLOBAL = 300, T = 30 };
 
-/* Block partition of N_GLOBAL agents over the ranks, as the engine's gid
- * lists are: any partition must give the same per-agent bits. */
-static lidx_t my_agents(gidx_t *gid)
+/* The agents on a graph (a ring, each agent with 3 neighbours a side),
+ * scattered over the ranks: any partition must give the same per-agent
+ * bits. Environments are created on it (env_create_on_graph), as the
+ * commands create them. */
+static lgraph_t *my_graph(halo_t **halo)
 {
-    const int P = comm_size(), r = comm_rank();
-    const gidx_t lo = (gidx_t)r * N_GLOBAL / P, hi = (gidx_t)(r + 1) * N_GLOBAL / P;
-    for (gidx_t g = lo; g < hi; g++) gid[g - lo] = (g * 7919) % N_GLOBAL; /* not in order */
-    return (lidx_t)(hi - lo);
+    const int P = comm_size(), me = comm_rank();
+    graph_t *g = NULL;
+    int32_t *part = NULL;
+    if (me == 0) {
+        if (graph_ring(N_GLOBAL, 3, &g) != SAMARL_OK) SAMARL_FATAL("%s", samarl_errmsg());
+        part = malloc(sizeof(int32_t) * N_GLOBAL);
+        for (gidx_t v = 0; v < N_GLOBAL; v++) part[v] = (int32_t)((v * 7919) % N_GLOBAL % P);
+    }
+    lgraph_t *lg = partition_distribute(g, part);
+    if (me == 0) graph_destroy(&g);
+    free(part);
+    *halo = halo_create(lg, HALO_P2P, 1);
+    return lg;
 }
 
 static void contract(const env_ops_t *ops, uint64_t *fp)
@@ -33,10 +48,12 @@ static void contract(const env_ops_t *ops, uint64_t *fp)
     char *ov[] = {set};
     config_t cfg;
     comm_check(config_parse(&cfg, NULL, NULL, ov, 1));
-    gidx_t gid[N_GLOBAL];
-    const lidx_t n = my_agents(gid);
+    halo_t *halo;
+    lgraph_t *lg = my_graph(&halo);
+    const gidx_t *gid = lg->gid;
+    const lidx_t n = lg->n_owned;
     env_t *e[2];
-    for (int k = 0; k < 2; k++) env_create(&cfg, N_GLOBAL, n, gid, 1, &e[k]);
+    for (int k = 0; k < 2; k++) env_create_on_graph(&cfg, lg, halo, 1, &e[k]);
     const env_spec_t *sp = &e[0]->spec;
     TAP_OK(sp->obs_dim > 0 && sp->obs_dim <= ENV_OBS_MAX && sp->n_costs >= 1 &&
                (sp->action_kind != ENV_ACTION_DISCRETE ||
@@ -53,6 +70,9 @@ static void contract(const env_ops_t *ops, uint64_t *fp)
           *o1 = malloc(sizeof(float) * (n + 1) * D);
     float *out0 = malloc(sizeof(float) * (n + 1) * 4), *out1 = malloc(sizeof(float) * (n + 1) * 4);
     uint8_t *act = malloc((size_t)n + 1);
+    const int nc = sp->n_costs - 1;
+    double *usage = calloc((size_t)(n + lg->n_ghost) + 1, sizeof(double));
+    double *cost = calloc((size_t)nc * (size_t)n + 1, sizeof(double));
     int same_obs = 1, same_step = 1, finite = 1;
     for (int t = 0; t < T; t++) {
         for (lidx_t i = 0; i < n; i++) {
@@ -73,13 +93,22 @@ static void contract(const env_ops_t *ops, uint64_t *fp)
         env_step_agents(e[1], cut, n - cut, t, act + cut, g1 + cut, r1 + cut, s1 + cut, d1 + cut);
         same_step &= memcmp(out0, out1, sizeof(float) * (size_t)n * 4) == 0;
         for (lidx_t q = 0; q < 4 * n; q++) finite &= isfinite(out0[q]);
+        if (nc > 0) { /* the costs read the neighbours' usage */
+            for (lidx_t i = 0; i < n; i++) usage[i] = g0[i];
+            halo_exchange(halo, usage, 1);
+            env_costs(e[0], t, usage, cost);
+            for (size_t q = 0; q < (size_t)nc * (size_t)n; q++) finite &= isfinite(cost[q]);
+        }
     }
     TAP_OK(same_obs, "%s: observing a block of agents gives the bits of observing each", ops->name);
     TAP_OK(same_step,
            "%s: stepping a block of agents gives the bits of stepping each (usage, "
            "reward, served, arrived)",
            ops->name);
-    TAP_OK(finite, "%s: every output of %d steps is finite", ops->name, T);
+    TAP_OK(finite, "%s: every output of %d steps is finite (and %d cost channel(s) beyond g)",
+           ops->name, T, nc);
+    TAP_OK(sp->hops == 0 || sp->hops == 1, "%s: its costs read %d hop(s) of neighbours", ops->name,
+           sp->hops);
     env_table_t tb;
     int tables = 0, tables_ok = 1;
     for (int k = 0; env_table(e[0], k, &tb); k++, tables++)
@@ -93,26 +122,32 @@ static void contract(const env_ops_t *ops, uint64_t *fp)
     *fp = env_fingerprint(e[0]);
     for (int k = 0; k < 2; k++) env_destroy(&e[k]);
     TAP_OK(e[0] == NULL && e[1] == NULL, "%s: env_destroy clears the caller's pointer", ops->name);
-    free(lam), free(o0), free(o1), free(out0), free(out1), free(act);
+    free(lam), free(o0), free(o1), free(out0), free(out1), free(act), free(usage), free(cost);
+    halo_destroy(&halo);
+    lgraph_destroy(&lg);
     config_free(&cfg);
 }
 
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
-    TAP_OK(env_find("dr") != NULL && env_find("toy") != NULL && env_find("nope") == NULL,
-           "the registry finds dr and toy, and not an unknown name");
-    /* The fingerprints of a 300-agent run, computed once on one rank: any
-     * rank count must give the same. */
-    static const char *const want_names[] = {"dr", "toy"};
-    uint64_t fps[8];
-    int n_envs = 0;
+    TAP_OK(env_find("dr") != NULL && env_find("toy") != NULL && env_find("drnet") != NULL &&
+               env_find("nope") == NULL,
+           "the registry finds dr, toy and drnet, and not an unknown name");
+    /* The fingerprints of a 300-agent run: printed for the .t file to
+     * compare across rank counts. */
+    uint64_t fps[16];
+    int n_envs = 0, differ = 1;
     const env_ops_t *ops;
-    for (int k = 0; (ops = env_registered(k)); k++) contract(ops, &fps[n_envs++]);
-    TAP_OK(n_envs >= 2 && fps[0] != fps[1], "%d environments, with different fingerprints", n_envs);
-    /* Printed for the .t file to compare across rank counts. */
-    for (int k = 0; k < n_envs && k < 2; k++)
-        tap_diag("fingerprint %s %016llx", want_names[k], (unsigned long long)fps[k]);
+    for (int k = 0; (ops = env_registered(k)) && k < 16; k++) {
+        contract(ops, &fps[n_envs]);
+        for (int j = 0; j < n_envs; j++) differ &= fps[j] != fps[n_envs];
+        tap_diag("fingerprint %s %016llx", ops->name, (unsigned long long)fps[n_envs]);
+        n_envs++;
+    }
+    TAP_OK(n_envs >= 3 && differ, "%d environments, with different fingerprints", n_envs);
+    /* Without a graph, an environment whose costs read neighbours is
+     * refused (checked by envs.t through the step API). */
     comm_finalize();
     return tap_done();
 }

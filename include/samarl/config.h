@@ -71,7 +71,7 @@ typedef struct config {
         uint64_t seed;
         int64_t horizon;
         double heterogeneity, min_scale, beta_min, beta_max;
-        double capacity_ratio, kappa, noise, noise_clip;
+        double capacity_ratio, feeder_ratio, kappa, noise, noise_clip;
         double price_low, price_high;
         int64_t peak_start, peak_end;
         char *levels; /* "0,0.5,1,..." */

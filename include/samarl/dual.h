@@ -20,6 +20,10 @@
  *                    keeps sum_i nu_i mu_i instead, with the same effect)
  *   consensus-paper  lambda = max(0, W^K (lambda + eta (u - s))): the paper's
  *                    rule as written (nu = 1, projected after mixing)
+ *   feeder           lambda_i = max(0, lambda_i + eta c_i), c_i the mean over
+ *                    the epoch of cost channel 1 (DR-net's l_i - F), and
+ *                    agent i acts on p_i = sum_{j in Nbar_i} lambda_j: local
+ *                    dual ascent on local constraints, one-hop messages
  *   tracking         v_i = y_i + g_i - (the same of the last epoch),
  *                    y = W^K v, mu = W^K (mu + eta v), lambda = max(0, mu):
  *                    consensus with the slack replaced by y, a dynamic-average
@@ -66,6 +70,15 @@ typedef struct dual_rule {
      * multipliers (acted on from step t + 1) and their statistics. NULL:
      * the multipliers never move. */
     void (*epoch_update)(dual_t *d, int64_t t);
+    /* The cost channel the rule steps on: 0, the usage g against the shares
+     * of capacity (dual_usage sums g); c >= 1, the environment's channel c
+     * against 0 (dual_usage sums it; env.h: a quantity minus its bound). */
+    int channel;
+    /* 0: agent i acts on its own multiplier; 1: on the price
+     * p_i = sum_{j in Nbar_i} lambda_j (i and its graph neighbours, one
+     * halo exchange per epoch), the price of its usage in the constraints
+     * of its whole neighbourhood. */
+    int price_hops;
 } dual_rule_t;
 
 /* The rule named `name`, or NULL. */
@@ -104,10 +117,12 @@ const dual_rule_t *dual_rule(const dual_t *d);
 /* The consensus engine of a rule that mixes (NULL otherwise): for reports
  * and tests. */
 consensus_t *dual_consensus(const dual_t *d);
-/* [n_owned] the multipliers the agents act on. */
+/* [n_owned] the multipliers the agents act on (the prices p_i of a rule
+ * with price_hops; the carried lambda_i is /state/mu in a checkpoint). */
 const double *dual_lambda(const dual_t *d);
 /* [n_owned] each agent's usage so far in the epoch: the caller adds every
- * step's grid draw; the epoch update takes it and starts it again. */
+ * step's grid draw (or cost channel rule->channel's value); the epoch
+ * update takes it and starts it again. */
 double *dual_usage(dual_t *d);
 const dual_stats_t *dual_stats(const dual_t *d);
 /* sigma of the mixing matrix (NaN where not estimated), its Lanczos

@@ -27,6 +27,11 @@
 
 #define ENV_OBS_MAX 16    /* observation features, at most */
 #define ENV_MAX_LEVELS 16 /* discrete actions, at most */
+#define ENV_COSTS_MAX 4   /* cost channels, at most (usage g is channel 0) */
+
+/* The agents' distributed graph and a halo on it (partition.h, halo.h). */
+typedef struct lgraph lgraph_t;
+typedef struct halo halo_t;
 
 /* Where the noise of an episode comes from: training, evaluation and
  * execution never share draws. */
@@ -46,7 +51,7 @@ typedef struct env_spec {
     int n_levels, action_dim;
     int n_costs;                   /* cost channels per agent (usage g is channel 0) */
     env_reward_kind_t reward_kind; /* a reward per agent, or one team reward */
-    int hops;                      /* hops of neighbours a step reads (0: separable) */
+    int hops;                      /* hops of neighbours the costs read (0: separable; at most 1) */
     env_split_t split;
     int analytic; /* whether it has an analytic policy (set by env_create) */
 } env_spec_t;
@@ -121,6 +126,16 @@ typedef struct env_ops {
      * trainers divide its rewards by it (train.reward_scale), and the dual
      * rules share the capacity in proportion to it (dual.share). NULL: 1. */
     float (*scale)(const env_t *e, lidx_t i);
+    /* Required when spec.hops > 0. Collective: the agents' graph, before
+     * any episode; halo (on lg, width >= 1) may be used here and is not
+     * kept. Where a cost channel reads neighbours, its values come from lg. */
+    void (*attach_graph)(env_t *e, const lgraph_t *lg, halo_t *halo);
+    /* Required when spec.n_costs > 1: channels 1 .. n_costs-1 of every
+     * owned agent and copy after step t, cost[c - 1][i * copies + j], from
+     * the step's usage g of the agents and their graph neighbours,
+     * usage[(n_owned + n_ghost) * copies] in lg's local numbering (the
+     * caller fills the ghosts by a halo exchange). */
+    void (*costs)(const env_t *e, int64_t t, const double *usage, double *cost);
     /* Optional: an analytic policy (policy.type = bestresponse): actions of
      * agent i at step t in every copy, softmax with temperature tau (0: argmax)
      * drawn with the uniforms u[copy]. */
@@ -140,6 +155,13 @@ struct env {
     int n_levels;     /* spec.n_levels, read in many places */
     uint64_t episode; /* the episode begun last (env_begin_episode) */
     double capacity;  /* the bound C on the total usage sum_i g_i per step */
+    /* Cost channels 1 .. spec.n_costs-1: each is a quantity minus the bound
+     * it must stay under on average (the constraint: mean cost <= 0); their
+     * names (a series' word) and bounds (violations are reported relative
+     * to them) and units. */
+    const char *cost_name[ENV_COSTS_MAX], *cost_units[ENV_COSTS_MAX];
+    double cost_bound[ENV_COSTS_MAX];
+    const lgraph_t *lg; /* env_create_on_graph's graph (NULL from env_create) */
 };
 
 /* The registry: env_find(name) or NULL; env_registered(k) for k = 0, 1, ...
@@ -155,6 +177,9 @@ int env_check_name(const char *name);
 /* The environment's check_inputs (SAMARL_OK where it has none); the name
  * must be registered. */
 int env_check_inputs(const config_t *cfg, gidx_t n_global);
+/* SAMARL_OK if env.name can be made without a graph (env_create); else an
+ * error naming `who` (the caller) and what it needs. */
+int env_check_graphless(const config_t *cfg, const char *who);
 /* SAMARL_OK if env.name can run an episode of `steps` steps; else an error
  * naming `what` (the key that asked for them) and the limit. */
 int env_check_steps(const config_t *cfg, int64_t steps, const char *what);
@@ -167,6 +192,14 @@ int env_check_episodes(const config_t *cfg, int64_t episodes, int64_t copies, co
  * expected, every rank exits 1. */
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out);
+/* Collective. The same for lg's owned agents, with the graph attached
+ * (env_ops_t.attach_graph, on `halo`, a halo of lg of width >= 1): the
+ * only way to make an environment whose costs read neighbours (spec.hops
+ * > 0), which env_create refuses. */
+void env_create_on_graph(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
+                         env_t **out);
+/* Channels 1 .. n_costs-1 after step t (env_ops_t.costs). */
+void env_costs(const env_t *e, int64_t t, const double *usage, double *cost);
 void env_destroy(env_t **e);
 
 /* Start episode `episode` of noise source `src` (seeded by run_seed). Call

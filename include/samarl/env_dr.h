@@ -53,9 +53,43 @@ typedef struct dr_env {
      * the second is kept for its step with the counter it came from. */
     float *z_spare;
     uint64_t *z_ctr; /* counter + 1; 0: none kept */
+
+    /* The state of an environment built on DR-v1 (env.name = drnet,
+     * src/env/drnet.c), NULL for dr itself. */
+    void *ext;
 } dr_env_t;
 
-extern const env_ops_t env_dr_ops;
+extern const env_ops_t env_dr_ops, env_drnet_ops;
+
+/* Steps are numbered in DR_STEP_BITS bits of the noise keys. */
+#define DR_STEP_BITS 20
+#define DR_MAX_STEPS (((int64_t)1 << DR_STEP_BITS) - 1)
+/* (episode + 1) x copies below 2^(48 - DR_STEP_BITS + 1) */
+#define DR_MAX_EPISODE_COPIES (((int64_t)1 << (48 - DR_STEP_BITS + 1)) - 1)
+
+/* DR-v1's operations (env_dr_ops), for environments built on it, which
+ * keep their own state in dr_env_t.ext (drnet.c). */
+int dr_check_inputs(const config_t *cfg, gidx_t n_global);
+void *dr_create(const config_t *cfg, env_t *env);
+void dr_destroy(void *impl);
+void dr_begin_episode(env_t *env, uint64_t run_seed, env_noise_t src, uint64_t episode);
+float dr_price(const env_t *env, int j, int64_t t);
+void dr_reset_agent(env_t *env, lidx_t i);
+void dr_observe(const env_t *env, lidx_t i, int64_t t, const float *lambda, float *obs);
+void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, float *usage, float *reward,
+             float *served, float *arrived);
+float dr_scale(const env_t *env, lidx_t i);
+void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t, const float *lambda,
+                       float *obs);
+void dr_step_agents(env_t *env, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
+                    float *reward, float *served, float *arrived);
+void dr_bestresponse(const env_t *env, lidx_t i, int64_t t, const float *lambda, double tau,
+                     double defer_hours, const double *u, uint8_t *action);
+uint64_t dr_fingerprint(const env_t *env);
+int dr_table(const env_t *env, int k, env_table_t *out);
+int dr_field(env_t *env, int k, env_field_t *out);
+void dr_pending_agents(const env_t *env, lidx_t i0, int m, float *out);
+int dr_stuck(const env_t *env, lidx_t i);
 
 /* The DR-v1 state of an environment made with env.name = dr (asserted). */
 dr_env_t *env_dr(const env_t *e);

@@ -43,7 +43,16 @@ typedef struct runfile_sums {
     double usage2, served2, arrived2, cost2, reward2, dis2, lmean2;
     double backlog_half, backlog_end;
     int64_t over2; /* steps over capacity */
+    /* The environment's cost channels 1 .. n_cost (0 without): each owned
+     * agent's sum over the second half, chan2[(c - 1) * n_owned + i]
+     * (the caller allocates it; the checkpoint holds it). */
+    int n_cost;
+    double *chan2;
 } runfile_sums_t;
+
+/* Step t of T: add the step's costs, cost[(c - 1) * n + i] for the n
+ * owned agents (env_costs with one copy), to rs->chan2. */
+void runfile_costs_add(runfile_sums_t *rs, const double *cost, lidx_t n, int64_t t, int64_t T);
 
 /* Step t of T, with the step's series values v. */
 void runfile_sums_add(runfile_sums_t *rs, const double v[RUNFILE_SERIES], int64_t t, int64_t T);
@@ -90,8 +99,15 @@ typedef struct runfile_summary {
     double contraction_bound; /* sigma^K, which it must not exceed */
     double mixing_drift_max;  /* largest move of the weighted mean by mixing */
     double gmax;              /* largest disagreement of a step direction */
-    int mixing_ok;            /* contraction_max <= sigma^K (1 + 1e-9) and the mean kept (drift <=
-                               * 1e-9 (1 + lambda_max)); 1 where nothing mixes */
+    /* Per cost channel c = 1 .. n_cost (index c - 1), over the second half:
+     * the mean over agents of the time-averaged cost, and of and the largest
+     * max(0, time-averaged cost) / the channel's bound (env_t.cost_bound). */
+    int n_cost;
+    double cost_mean[ENV_COSTS_MAX], cost_violation_mean[ENV_COSTS_MAX],
+        cost_violation_max[ENV_COSTS_MAX];
+    const char *cost_name[ENV_COSTS_MAX], *cost_units[ENV_COSTS_MAX];
+    int mixing_ok; /* contraction_max <= sigma^K (1 + 1e-9) and the mean kept (drift <=
+                    * 1e-9 (1 + lambda_max)); 1 where nothing mixes */
     int64_t steps, agent_steps, sigma_it;
 } runfile_summary_t;
 

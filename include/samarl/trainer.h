@@ -36,9 +36,17 @@ typedef struct trainer_stats {
     int64_t agent_steps; /* samples collected (all ranks) */
 } trainer_stats_t;
 
+/* What a trainer can train beyond a separable environment whose one cost
+ * channel is the usage g (trainer_ops_t.env_caps). */
+enum {
+    TRAINER_CAN_HOPS = 1, /* costs that read graph neighbours (env spec.hops > 0) */
+    TRAINER_CAN_COSTS = 2 /* cost channels beyond g (env spec.n_costs > 1) */
+};
+
 typedef struct trainer_ops {
     const char *name;    /* the train.algo value */
     const char *summary; /* one line for listings */
+    unsigned env_caps;   /* TRAINER_CAN_*: environments it can train (0: separable, g only) */
     /* The trainer's own [section] of the configuration, or NULL (registered
      * by trainer_register_config). */
     const config_section_t *config;
@@ -82,8 +90,14 @@ int trainer_check_name(const char *name);
 
 typedef struct trainer trainer_t;
 
-/* Collective. The trainer called name (train.algo); an unknown name is an
- * error on every rank, naming the trainers there are. */
+/* SAMARL_OK when the trainer called name can train an environment of
+ * `spec` (env.name env_name), else SAMARL_ERR with a message naming what
+ * it cannot and the trainers that can. */
+int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_name);
+
+/* Collective. The trainer called name (train.algo); an unknown name, or an
+ * environment it cannot train (trainer_check_env), is an error on every
+ * rank. */
 trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, policyset_t *ps);
 void trainer_destroy(trainer_t **t);
 const trainer_ops_t *trainer_type(const trainer_t *t);

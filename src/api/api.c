@@ -137,6 +137,7 @@ int samarl_env_create(const char *config_path, const char *const *overrides, int
             rc = samarl_seterr("%" PRIdG " agents: one process holds at most %d", s->n, INT32_MAX);
     }
     /* env_create ends the process on a bad input file: ask the environment first. */
+    if (rc == SAMARL_OK) rc = env_check_graphless(&s->cfg, "the step API");
     if (rc == SAMARL_OK) rc = env_check_inputs(&s->cfg, s->n);
     if (rc == SAMARL_OK) rc = env_check_steps(&s->cfg, s->cfg.env.horizon, "env.horizon");
     if (rc == SAMARL_OK)

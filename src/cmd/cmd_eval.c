@@ -114,7 +114,13 @@ int cmd_eval(int argc, char **argv)
     env_t *env;
     comm_check(env_check_steps(&cfg, cfg.eval.steps > 0 ? cfg.eval.steps : cfg.env.horizon,
                                cfg.eval.steps > 0 ? "eval.steps" : "env.horizon"));
-    env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.eval.copies, &env);
+    env_create_on_graph(&cfg, lg, s.halo, (int)cfg.eval.copies, &env);
+    if (env->spec.hops > 0 || env->spec.n_costs > 1)
+        comm_check(samarl_seterr("samarl eval evaluates policies agent by agent on one cost "
+                                 "channel; env.name = %s has costs that read graph neighbours: "
+                                 "evaluate it with samarl run (its summary reports the "
+                                 "violations of every cost channel)",
+                                 env->ops->name));
     policyset_t ps, br;
     policyset_init(&ps, &cfg, &env->spec, lg->n_owned, (int)cfg.eval.copies);
     /* The best response beside it, where the environment has one (else its

@@ -13,6 +13,7 @@
 #include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/h5io.h"
+#include "samarl/halo.h"
 #include "samarl/policy.h"
 #include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
@@ -40,6 +41,10 @@ const char *const run_help =
     "  local            no communication: lambda_i = max(0, lambda_i + eta (u_i -\n"
     "                   C/N))  [independent learners]\n"
     "  central          one exact multiplier from a reproducible all-reduce\n"
+    "  feeder           local dual ascent on each agent's local cost (env.name =\n"
+    "                   drnet: lambda_i = max(0, lambda_i + eta (l_i - F)), l_i its\n"
+    "                   neighbourhood's load ratio), acting on the price\n"
+    "                   p_i = lambda_i + its neighbours' lambda_j (one halo exchange)\n"
     "  fixed            lambda = dual.lambda0 throughout; none: lambda = 0\n"
     "C = env.capacity_ratio x the agents' total demand scale is the grid capacity.\n"
     "\n"
@@ -152,7 +157,23 @@ int cmd_run(int argc, char **argv)
     env_t *env;
     comm_check(
         env_check_steps(&cfg, cfg.run.n_steps, cfg.run.steps > 0 ? "run.steps" : "run.days x 24"));
-    env_create(&cfg, s.n, n, lg->gid, 1, &env);
+    env_create_on_graph(&cfg, lg, s.halo, 1, &env);
+    if (rule->channel >= env->spec.n_costs)
+        comm_check(samarl_seterr("dual.mode = %s steps on cost channel %d, a local constraint; "
+                                 "env.name = %s has none beyond the usage g: use env.name = "
+                                 "drnet, or a dual.mode that steps on the shared capacity",
+                                 rule->name, rule->channel, env->ops->name));
+    /* Cost channels beyond g: each step's usage with the neighbours' (one
+     * halo exchange), the costs, and their second-half sums per agent. */
+    const int nc = env->spec.n_costs - 1;
+    double *ubuf = NULL, *cbuf = NULL;
+    runfile_sums_t rs = {0};
+    if (nc > 0) {
+        ubuf = XZNEW(double, (size_t)(n + lg->n_ghost) + 1);
+        cbuf = XZNEW(double, (size_t)nc *(size_t)n + 1);
+        rs.n_cost = nc;
+        rs.chan2 = XZNEW(double, (size_t)nc *(size_t)n + 1);
+    }
     policyset_t ps;
     policyset_init(&ps, &cfg, &env->spec, n, RUN_BATCH);
     if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
@@ -167,7 +188,6 @@ int cmd_run(int argc, char **argv)
     const double *lam = dual_lambda(dual);
     double *gsum = dual_usage(dual);
 
-    runfile_sums_t rs = {0};
     int64_t t0 = 0;
     env_begin_episode(env, cfg.run.seed, ENV_NOISE_RUN, 0);
     for (lidx_t i = 0; i < n; i++) env_reset_agent(env, i);
@@ -245,7 +265,8 @@ int cmd_run(int argc, char **argv)
             env_pending_agents(env, i0, m, pb);
             for (int q = 0; q < m; q++) {
                 const lidx_t i = i0 + q;
-                gsum[i] += gb[q];
+                if (rule->channel == 0) gsum[i] += gb[q];
+                if (ubuf) ubuf[i] = gb[q];
                 reprosum_f_add(&fac[F_USAGE], gb[q]);
                 reprosum_f_add(&fac[F_SERVED], svb[q]);
                 reprosum_f_add(&fac[F_ARRIVED], db[q]);
@@ -253,6 +274,17 @@ int cmd_run(int argc, char **argv)
                 reprosum_f_add(&fac[F_REWARD], rb[q]);
             }
             if (rec) runfile_stage(ro, i0, m, gb, pb, actb, rb, lfb);
+            timer_stop(TIMER_ENV);
+        }
+        if (nc > 0) {
+            halo_exchange(s.halo, ubuf, 1); /* timed as TIMER_HALO */
+            timer_start(TIMER_ENV);
+            env_costs(env, t, ubuf, cbuf);
+            if (rule->channel > 0) {
+                const double *c = cbuf + (size_t)(rule->channel - 1) * (size_t)n;
+                for (lidx_t i = 0; i < n; i++) gsum[i] += c[i];
+            }
+            runfile_costs_add(&rs, cbuf, n, t, T);
             timer_stop(TIMER_ENV);
         }
         timer_start(TIMER_REDUCE);
@@ -343,6 +375,9 @@ int cmd_run(int argc, char **argv)
     }
     free(obsb);
     free(fac);
+    free(ubuf);
+    free(cbuf);
+    free(rs.chan2);
     dual_destroy(&dual);
     policyset_free(&ps);
     env_destroy(&env);

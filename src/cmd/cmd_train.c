@@ -124,8 +124,8 @@ int cmd_train(int argc, char **argv)
     /* iteration k is training episode k of train.copies copies */
     comm_check(env_check_episodes(&cfg, cfg.train.iterations, cfg.train.copies,
                                   "train.iterations x train.copies"));
-    env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.copies, &env);
-    env_create(&cfg, s.n, lg->n_owned, lg->gid, (int)cfg.train.eval_copies, &eenv);
+    env_create_on_graph(&cfg, lg, s.halo, (int)cfg.train.copies, &env);
+    env_create_on_graph(&cfg, lg, s.halo, (int)cfg.train.eval_copies, &eenv);
     policyset_t ps;
     int batch =
         (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies : cfg.train.eval_copies);

@@ -17,7 +17,6 @@
 #define TWO_PI 6.283185307179586
 /* Noise counter: (episode * copies + copy) in the high bits, step pairs in
  * the low 19 (each Philox block gives the normals of two steps). */
-#define STEP_BITS 20
 
 /* ---- tables ----------------------------------------------------------------- */
 
@@ -197,7 +196,7 @@ done:
 }
 
 /* The profile and nodes files, read and checked as dr_create reads them. */
-static int dr_check_inputs(const config_t *cfg, gidx_t n_global)
+int dr_check_inputs(const config_t *cfg, gidx_t n_global)
 {
     int rc = SAMARL_OK;
     if (cfg->env.profiles[0]) {
@@ -217,7 +216,7 @@ static int dr_check_inputs(const config_t *cfg, gidx_t n_global)
 
 /* ---- creation --------------------------------------------------------------- */
 
-static void *dr_create(const config_t *cfg, env_t *env)
+void *dr_create(const config_t *cfg, env_t *env)
 {
     dr_env_t *e = XZNEW(dr_env_t, 1);
     const lidx_t n = env->n;
@@ -312,7 +311,7 @@ static void *dr_create(const config_t *cfg, env_t *env)
     return e;
 }
 
-static void dr_destroy(void *impl)
+void dr_destroy(void *impl)
 {
     dr_env_t *e = impl;
     free(e->a);
@@ -335,14 +334,14 @@ static void dr_destroy(void *impl)
 static const uint32_t noise_streams[] = {RNG_STREAM_NOISE_TRAIN, RNG_STREAM_NOISE_EVAL,
                                          RNG_STREAM_NOISE_RUN, RNG_STREAM_NOISE_PROBE};
 
-static void dr_begin_episode(env_t *env, uint64_t run_seed, env_noise_t src, uint64_t episode)
+void dr_begin_episode(env_t *env, uint64_t run_seed, env_noise_t src, uint64_t episode)
 {
     dr_env_t *e = env->impl;
     e->seed = run_seed;
     e->stream = noise_streams[src];
     e->episode = episode;
     memset(e->z_ctr, 0, sizeof(uint64_t) * (size_t)(e->n > 0 ? e->n : 1) * (size_t)e->copies);
-    SAMARL_ASSERT((episode + 1) * (uint64_t)e->copies < ((uint64_t)1 << (48 - STEP_BITS + 1)));
+    SAMARL_ASSERT((episode + 1) * (uint64_t)e->copies < ((uint64_t)1 << (48 - DR_STEP_BITS + 1)));
     const int days = e->n_hours / 24;
     for (int j = 0; j < e->copies; j++)
         e->start[j] =
@@ -357,7 +356,7 @@ static inline int64_t hour_index(const dr_env_t *e, int j, int64_t t)
     return (e->start[j] + t) % e->n_hours;
 }
 
-static float dr_price(const env_t *env, int j, int64_t t)
+float dr_price(const env_t *env, int j, int64_t t)
 {
     const dr_env_t *e = env->impl;
     return e->price[hour_index(e, j, t)];
@@ -386,7 +385,7 @@ enum { ENV_BATCH = 64 };
  * still to draw are drawn together (rng_blocks). */
 static void demand_block(dr_env_t *e, lidx_t i0, int m, int j0, int nj, int64_t t)
 {
-    SAMARL_ASSERT(t < ((int64_t)1 << STEP_BITS) && (m == 1 || nj == 1) && m * nj <= ENV_BATCH);
+    SAMARL_ASSERT(t < ((int64_t)1 << DR_STEP_BITS) && (m == 1 || nj == 1) && m * nj <= ENV_BATCH);
     const int B = e->copies, odd = (int)(t & 1);
     const int64_t nh = e->n_hours;
     int need[ENV_BATCH], nd = 0;
@@ -400,7 +399,7 @@ static void demand_block(dr_env_t *e, lidx_t i0, int m, int j0, int nj, int64_t 
             const int k = a * nj + c;
             const size_t q = (size_t)(i0 + a) * (size_t)B + (size_t)(j0 + c);
             const uint64_t cc =
-                ((e->episode * (uint64_t)B + (uint64_t)(j0 + c)) << (STEP_BITS - 1)) |
+                ((e->episode * (uint64_t)B + (uint64_t)(j0 + c)) << (DR_STEP_BITS - 1)) |
                 ((uint64_t)t >> 1);
             if (odd && e->z_ctr[q] == cc + 1) {
                 eps[k] = e->z_spare[q];
@@ -440,7 +439,7 @@ static void demand_block(dr_env_t *e, lidx_t i0, int m, int j0, int nj, int64_t 
     }
 }
 
-static void dr_reset_agent(env_t *env, lidx_t i)
+void dr_reset_agent(env_t *env, lidx_t i)
 {
     dr_env_t *e = env->impl;
     const int B = e->copies;
@@ -449,7 +448,7 @@ static void dr_reset_agent(env_t *env, lidx_t i)
         demand_block(e, i, 1, j0, B - j0 < ENV_BATCH ? B - j0 : ENV_BATCH, 0);
 }
 
-static void dr_observe(const env_t *env, lidx_t i, int64_t t, const float *lambda, float *obs)
+void dr_observe(const env_t *env, lidx_t i, int64_t t, const float *lambda, float *obs)
 {
     const dr_env_t *e = env->impl;
     const int B = e->copies;
@@ -472,8 +471,8 @@ static void dr_observe(const env_t *env, lidx_t i, int64_t t, const float *lambd
     }
 }
 
-static void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, float *usage,
-                    float *reward, float *served, float *arrived)
+void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, float *usage, float *reward,
+             float *served, float *arrived)
 {
     dr_env_t *e = env->impl;
     const int B = e->copies;
@@ -507,7 +506,7 @@ static void dr_step(env_t *env, lidx_t i, int64_t t, const uint8_t *action, floa
 
 /* Rewards and usage grow as a_i: with the observations divided by a_i, r / a_i is the same
  * problem for every household, and a_i is its fair share of the capacity. */
-static float dr_scale(const env_t *env, lidx_t i)
+float dr_scale(const env_t *env, lidx_t i)
 {
     const dr_env_t *e = env->impl;
     return e->a[i];
@@ -515,8 +514,8 @@ static float dr_scale(const env_t *env, lidx_t i)
 
 /* ---- one copy, a run of agents (samarl run's inner loop) ------------------- */
 
-static void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t, const float *lambda,
-                              float *obs)
+void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t, const float *lambda,
+                       float *obs)
 {
     const dr_env_t *e = env->impl;
     SAMARL_ASSERT(e->copies == 1 && i0 >= 0 && i0 + m <= e->n);
@@ -537,8 +536,8 @@ static void dr_observe_agents(const env_t *env, lidx_t i0, int m, int64_t t, con
     }
 }
 
-static void dr_step_agents(env_t *env, lidx_t i0, int m, int64_t t, const uint8_t *action,
-                           float *usage, float *reward, float *served, float *arrived)
+void dr_step_agents(env_t *env, lidx_t i0, int m, int64_t t, const uint8_t *action, float *usage,
+                    float *reward, float *served, float *arrived)
 {
     dr_env_t *e = env->impl;
     SAMARL_ASSERT(e->copies == 1 && i0 >= 0 && i0 + m <= e->n);
@@ -572,8 +571,8 @@ static void dr_step_agents(env_t *env, lidx_t i0, int m, int64_t t, const uint8_
 /* The analytic best-response policy (DESIGN.md §3): level scores with a
  * convex cost for what is left pending; softmax with temperature tau * a_i
  * sampled with the uniforms u[copy] (tau = 0: argmax). */
-static void dr_bestresponse(const env_t *env, lidx_t i, int64_t t, const float *lambda, double tau,
-                            double defer_hours, const double *u, uint8_t *action)
+void dr_bestresponse(const env_t *env, lidx_t i, int64_t t, const float *lambda, double tau,
+                     double defer_hours, const double *u, uint8_t *action)
 {
     const dr_env_t *e = env->impl;
     const int B = e->copies, K = e->n_levels;
@@ -611,7 +610,7 @@ static void dr_bestresponse(const env_t *env, lidx_t i, int64_t t, const float *
 
 /* ---- fingerprint ------------------------------------------------------------ */
 
-static uint64_t dr_fingerprint(const env_t *env)
+uint64_t dr_fingerprint(const env_t *env)
 {
     const dr_env_t *e = env->impl;
     uint64_t h = 0;
@@ -638,7 +637,7 @@ static uint64_t dr_fingerprint(const env_t *env)
 
 /* ---- what the rest of samarl sees -------------------------------------------- */
 
-static int dr_table(const env_t *env, int k, env_table_t *out)
+int dr_table(const env_t *env, int k, env_table_t *out)
 {
     const dr_env_t *e = env->impl;
     switch (k) {
@@ -656,7 +655,7 @@ static int dr_table(const env_t *env, int k, env_table_t *out)
 
 /* The checkpoint holds the backlog, the demand drawn for the next step and
  * Box-Muller's kept normal with its counter, in this order. */
-static int dr_field(env_t *env, int k, env_field_t *out)
+int dr_field(env_t *env, int k, env_field_t *out)
 {
     dr_env_t *e = env->impl;
     switch (k) {
@@ -677,14 +676,14 @@ static int dr_field(env_t *env, int k, env_field_t *out)
     }
 }
 
-static void dr_pending_agents(const env_t *env, lidx_t i0, int m, float *out)
+void dr_pending_agents(const env_t *env, lidx_t i0, int m, float *out)
 {
     const dr_env_t *e = env->impl;
     for (int q = 0; q < m; q++) out[q] = e->b[(size_t)(i0 + q) * (size_t)e->copies];
 }
 
 /* A postponer: a backlog above 24 hours of the agent's demand scale. */
-static int dr_stuck(const env_t *env, lidx_t i)
+int dr_stuck(const env_t *env, lidx_t i)
 {
     const dr_env_t *e = env->impl;
     return e->b[(size_t)i * (size_t)e->copies] > 24.0f * e->a[i];
@@ -692,7 +691,7 @@ static int dr_stuck(const env_t *env, lidx_t i)
 
 dr_env_t *env_dr(const env_t *e)
 {
-    SAMARL_ASSERT(e->ops == &env_dr_ops);
+    SAMARL_ASSERT(e->ops == &env_dr_ops || e->ops == &env_drnet_ops);
     return e->impl;
 }
 
@@ -701,10 +700,10 @@ const env_ops_t env_dr_ops = {
     .summary = "DR-v1 demand response: households defer essential demand under a shared grid "
                "capacity (DESIGN.md 3)",
     .create = dr_create,
-    /* demand_block numbers steps in STEP_BITS bits and draws step t + 1's demand at step t */
-    .max_steps = ((int64_t)1 << STEP_BITS) - 1,
-    /* dr_begin_episode: (episode + 1) x copies below 2^(48 - STEP_BITS + 1) */
-    .max_episode_copies = ((int64_t)1 << (48 - STEP_BITS + 1)) - 1,
+    /* demand_block numbers steps in DR_STEP_BITS bits and draws step t + 1's demand at step t */
+    .max_steps = DR_MAX_STEPS,
+    /* dr_begin_episode: (episode + 1) x copies below 2^(48 - DR_STEP_BITS + 1) */
+    .max_episode_copies = DR_MAX_EPISODE_COPIES,
     .check_inputs = dr_check_inputs,
     .destroy = dr_destroy,
     .begin_episode = dr_begin_episode,

@@ -10,12 +10,14 @@
 
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/partition.h"
 
-extern const env_ops_t env_dr_ops, env_toy_ops;
+extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops;
 
 static const env_ops_t *const registry[] = {
     &env_dr_ops,
     &env_toy_ops,
+    &env_drnet_ops,
 };
 enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
 
@@ -55,6 +57,17 @@ int env_check_inputs(const config_t *cfg, gidx_t n_global)
     return ops->check_inputs ? ops->check_inputs(cfg, n_global) : SAMARL_OK;
 }
 
+int env_check_graphless(const config_t *cfg, const char *who)
+{
+    const env_ops_t *ops = env_find(cfg->env.name);
+    SAMARL_ASSERT(ops);
+    if (ops->attach_graph)
+        return samarl_seterr("env.name = %s reads its graph neighbours, and %s steps agents "
+                             "without a graph: run it with samarl run",
+                             ops->name, who);
+    return SAMARL_OK;
+}
+
 int env_check_steps(const config_t *cfg, int64_t steps, const char *what)
 {
     const env_ops_t *ops = env_find(cfg->env.name);
@@ -79,8 +92,9 @@ int env_check_episodes(const config_t *cfg, int64_t episodes, int64_t copies, co
     return SAMARL_OK;
 }
 
-void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
-                env_t **out)
+/* Collective. env_create with an optional graph. */
+static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
+                     const lgraph_t *lg, halo_t *halo, env_t **out)
 {
     comm_check(env_check_name(cfg->env.name));
     const env_ops_t *ops = env_find(cfg->env.name);
@@ -91,25 +105,55 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
     e->n_global = n_global;
     e->gid = gid;
     e->impl = ops->create(cfg, e);
-    SAMARL_ASSERT(e->spec.obs_dim > 0 && e->spec.obs_dim <= ENV_OBS_MAX);
-    SAMARL_ASSERT(e->spec.action_kind != ENV_ACTION_DISCRETE ||
-                  (e->spec.n_levels > 0 && e->spec.n_levels <= ENV_MAX_LEVELS));
-    /* What the interface can declare but the engine does not run yet is
-     * refused, not run as if it were separable, discrete, per-agent. */
     const env_spec_t *sp = &e->spec;
+    SAMARL_ASSERT(sp->obs_dim > 0 && sp->obs_dim <= ENV_OBS_MAX);
+    SAMARL_ASSERT(sp->action_kind != ENV_ACTION_DISCRETE ||
+                  (sp->n_levels > 0 && sp->n_levels <= ENV_MAX_LEVELS));
+    SAMARL_ASSERT(sp->n_costs >= 1 && sp->n_costs <= ENV_COSTS_MAX);
+    SAMARL_ASSERT(sp->n_costs == 1 || ops->costs);
+    SAMARL_ASSERT(sp->hops == 0 || ops->attach_graph);
+    for (int c = 1; c < sp->n_costs; c++) SAMARL_ASSERT(e->cost_name[c]);
+    /* What the interface can declare but the engine does not run yet is
+     * refused, not run as if it were discrete or split by agents. */
     const char *unsupported = sp->action_kind != ENV_ACTION_DISCRETE ? "continuous actions"
-                              : sp->reward_kind != ENV_REWARD_AGENT  ? "a team reward"
-                              : sp->hops != 0                        ? "steps that read neighbours"
+                              : sp->hops > 1 ? "costs that read more than one hop of neighbours"
                               : sp->split != ENV_SPLIT_AGENTS ? "joint copies split across ranks"
-                              : sp->n_costs != 1              ? "more than one cost channel"
                                                               : NULL;
     if (unsupported)
         comm_check(samarl_seterr("env.name = %s declares %s, which this version of samarl's "
                                  "policies, trainers and run loop do not support yet",
                                  ops->name, unsupported));
+    if (sp->hops > 0 && !lg)
+        comm_check(samarl_seterr("env.name = %s reads its graph neighbours' usage (hops = %d), "
+                                 "and this caller gives it no graph: samarl run, samarl train "
+                                 "and samarl eval do",
+                                 ops->name, sp->hops));
     e->n_levels = e->spec.n_levels;
     e->spec.analytic = ops->analytic != NULL;
+    if (lg) {
+        e->lg = lg;
+        if (ops->attach_graph) ops->attach_graph(e, lg, halo);
+    }
     *out = e;
+}
+
+void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
+                env_t **out)
+{
+    env_make(cfg, n_global, n, gid, copies, NULL, NULL, out);
+}
+
+void env_create_on_graph(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
+                         env_t **out)
+{
+    SAMARL_ASSERT(lg && halo);
+    env_make(cfg, lg->n_global, lg->n_owned, lg->gid, copies, lg, halo, out);
+}
+
+void env_costs(const env_t *e, int64_t t, const double *usage, double *cost)
+{
+    SAMARL_ASSERT(e->ops->costs);
+    e->ops->costs(e, t, usage, cost);
 }
 
 void env_destroy(env_t **ep)

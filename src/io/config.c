@@ -113,6 +113,10 @@ static const key_spec_t builtin_keys[] = {
      "upper end of the utility weights ($/kWh)"},
     {"env", "capacity_ratio", KT_REAL, OFF(env.capacity_ratio), "1.3", 0, 100, 1, 0, NULL,
      "grid capacity C = capacity_ratio * sum_i a_i (kWh per hour)"},
+    {"env", "feeder_ratio", KT_REAL, OFF(env.feeder_ratio), "1.3", 0, 100, 1, 0, NULL,
+     "env.name = drnet: the local feeder limit F, in the neighbourhood's demand scales: agent "
+     "i's constraint is that its load ratio l_i = sum_{j in i and its neighbours} g_j / sum_j a_j "
+     "stay at most F on average"},
     {"env", "kappa", KT_REAL, OFF(env.kappa), "0.05", 0, 100, 0, 0, NULL,
      "cost of pending essential demand ($/kWh/h)"},
     {"env", "noise", KT_REAL, OFF(env.noise), "0.1", 0, 1, 0, 0, NULL,
@@ -253,7 +257,8 @@ static const key_spec_t builtin_keys[] = {
      "how agents set their multipliers: dual step + K consensus rounds on the unprojected "
      "multiplier (consensus), the paper's rule as written (consensus-paper), plus gradient "
      "tracking of the slack (tracking), own slack only (local), one exact global multiplier "
-     "(central, the oracle), dual.lambda0 always (fixed), or 0 (none); 'samarl list' "
+     "(central, the oracle), local dual ascent on a local cost at the neighbourhood's price "
+     "(feeder, env.name = drnet), dual.lambda0 always (fixed), or 0 (none); 'samarl list' "
      "explains each"},
     {"dual", "eta", KT_REAL, OFF(dual.eta), "0.01", 0, 1e6, 1, 0, NULL,
      "dual step size: mu_i += eta (u_i - s_i), u_i the mean usage over the epoch, s_i its "

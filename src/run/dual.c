@@ -34,6 +34,8 @@ struct dual {
     double *dev;  /* [n] the epoch's mean usage u_i, then the step slack g_i */
     double *col;  /* [n] scratch: x's first column */
     consensus_t *cons;
+    const lgraph_t *lg; /* rules with price_hops: the neighbourhoods */
+    halo_t *halo;       /* and the exchange of lambda */
     consensus_faults_t faults;
     double sigma, sigma_res, rhoK; /* sigma, its estimate's residual, sigma^K */
     int64_t sigma_it;
@@ -230,23 +232,60 @@ static void tracking_update(dual_t *d, int64_t t)
     stats_spread(d);
 }
 
+/* The prices of a rule with price_hops: p_i = lambda_i + the sum of the
+ * neighbours' lambda_j in gid order (x holds lambda, ghosts after one
+ * exchange). Collective. */
+static void neighbourhood_price(dual_t *d)
+{
+    const lgraph_t *lg = d->lg;
+    halo_exchange(d->halo, d->x, 1); /* timed as TIMER_HALO */
+    timer_start(TIMER_DUAL);
+    for (lidx_t i = 0; i < d->n; i++) {
+        double p = d->x[i];
+        for (int64_t k = lg->rowptr[i]; k < lg->rowptr[i + 1]; k++) p += d->x[lg->col[k]];
+        d->lam[i] = p;
+    }
+    timer_stop(TIMER_DUAL);
+}
+
+/* Local dual ascent on the local constraints of cost channel 1 (DR-net's
+ * feeder limits): lambda_i = max(0, lambda_i + eta c_i), c_i = mean_epoch
+ * (l_i - F); the agents act on their neighbourhood's price. */
+static void feeder_update(dual_t *d, int64_t t)
+{
+    (void)t;
+    epoch_usage(d);
+    timer_start(TIMER_DUAL);
+    for (lidx_t i = 0; i < d->n; i++) {
+        const double l = d->x[i] + d->eta * d->dev[i];
+        d->x[i] = l > 0 ? l : 0;
+    }
+    timer_stop(TIMER_DUAL);
+    neighbourhood_price(d);
+    stats_spread(d);
+}
+
 static const dual_rule_t rules[] = {
     {"consensus",
      "dual step + K rounds of averaging with the graph neighbours, on the unprojected "
      "multiplier, each agent stepping against its share of capacity (the default)",
-     1, 1, 1, start_lambda0, consensus_update},
+     1, 1, 1, start_lambda0, consensus_update, 0, 0},
     {"consensus-paper",
      "the paper's rule as written: dual step, K rounds of plain averaging, max(0, .) after "
      "mixing (drifts where agents differ)",
-     1, 1, 0, start_lambda0, consensus_paper_update},
+     1, 1, 0, start_lambda0, consensus_paper_update, 0, 0},
     {"tracking", "consensus with the slack replaced by a gradient-tracking estimate", 2, 1, 1,
-     start_lambda0, tracking_update},
+     start_lambda0, tracking_update, 0, 0},
     {"local", "own slack only, no communication (independent learners)", 1, 0, 0, start_lambda0,
-     local_update},
+     local_update, 0, 0},
     {"central", "one exact multiplier from a reproducible all-reduce (the oracle)", 1, 0, 0,
-     start_lambda0, central_update},
-    {"fixed", "dual.lambda0 throughout", 1, 0, 0, start_lambda0, NULL},
-    {"none", "lambda = 0 throughout", 1, 0, 0, start_zero, NULL},
+     start_lambda0, central_update, 0, 0},
+    {"feeder",
+     "local dual ascent on each agent's local cost (cost channel 1, DR-net's feeder limit), "
+     "acting on the neighbourhood's price sum_{j in Nbar_i} lambda_j (one-hop messages)",
+     1, 0, 0, start_lambda0, feeder_update, 1, 1},
+    {"fixed", "dual.lambda0 throughout", 1, 0, 0, start_lambda0, NULL, 0, 0},
+    {"none", "lambda = 0 throughout", 1, 0, 0, start_zero, NULL, 0, 0},
 };
 enum { N_RULES = (int)(sizeof rules / sizeof rules[0]) };
 
@@ -333,6 +372,13 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     d->st = (dual_stats_t){.lmean = l0, .lmin = l0, .lmax = l0};
     if (!d->cons) d->st.bound = d->st.cmax = d->st.drift = d->st.gmax = NAN;
     for (lidx_t i = 0; i < n; i++) d->lam[i] = d->x[(size_t)i * d->width] = l0;
+    if (d->rule->price_hops) {
+        SAMARL_ASSERT(d->rule->price_hops == 1 && d->width == 1 && halo_max_width(halo) >= 1);
+        d->lg = lg;
+        d->halo = halo;
+        neighbourhood_price(d);
+        stats_spread(d);
+    }
     *out = d;
 }
 

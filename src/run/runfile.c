@@ -14,6 +14,7 @@
 #include "samarl/consensus.h"
 #include "samarl/error.h"
 #include "samarl/h5io.h"
+#include "samarl/reprosum.h"
 #include "samarl/strbuf.h"
 #include "samarl/version.h"
 
@@ -328,6 +329,38 @@ void runfile_sums_add(runfile_sums_t *rs, const double v[RUNFILE_SERIES], int64_
     if (t == T - 1) rs->backlog_end = v[RUNFILE_BACKLOG];
 }
 
+void runfile_costs_add(runfile_sums_t *rs, const double *cost, lidx_t n, int64_t t, int64_t T)
+{
+    if (t < T / 2) return;
+    const size_t len = (size_t)rs->n_cost * (size_t)n;
+    for (size_t k = 0; k < len; k++) rs->chan2[k] += cost[k];
+}
+
+/* Collective. The cost channels' summary (see runfile_summary_t). */
+static void summarise_costs(runfile_summary_t *m, const runfile_sums_t *rs, const env_t *env,
+                            lidx_t n, double N, double nh)
+{
+    m->n_cost = rs->n_cost;
+    double *mean = XNEW(double, n > 0 ? n : 1), *viol = XNEW(double, n > 0 ? n : 1);
+    for (int c = 1; c <= rs->n_cost; c++) {
+        const double *sum = rs->chan2 + (size_t)(c - 1) * (size_t)n, bound = env->cost_bound[c];
+        double vmax = 0;
+        for (lidx_t i = 0; i < n; i++) {
+            mean[i] = sum[i] / nh;
+            viol[i] = (mean[i] > 0 ? mean[i] : 0) / bound;
+            if (viol[i] > vmax) vmax = viol[i];
+        }
+        comm_allreduce_double(&vmax, 1, COMM_MAX);
+        m->cost_mean[c - 1] = reprosum_global(mean, (size_t)n) / N;
+        m->cost_violation_mean[c - 1] = reprosum_global(viol, (size_t)n) / N;
+        m->cost_violation_max[c - 1] = vmax;
+        m->cost_name[c - 1] = env->cost_name[c];
+        m->cost_units[c - 1] = env->cost_units[c];
+    }
+    free(mean);
+    free(viol);
+}
+
 void runfile_summarise(runfile_summary_t *m, const runfile_sums_t *rs, const setup_t *s,
                        const env_t *env, const dual_t *d, int64_t T, int64_t t0, double wall)
 {
@@ -368,6 +401,7 @@ void runfile_summarise(runfile_summary_t *m, const runfile_sums_t *rs, const set
     m->mixing_ok = !(m->contraction_max > m->contraction_bound * (1 + 1e-9)) &&
                    !(m->mixing_drift_max > 1e-9 * (1 + fabs(m->lambda_max)));
     m->sigma = dual_sigma(d, &m->sigma_it, &m->sigma_res);
+    if (rs->n_cost > 0) summarise_costs(m, rs, env, n, N, nh);
     /* Rank 0's wall time on every rank, so the file (written collectively),
      * the printed summary and the JSON record hold the same number. */
     comm_bcast_double(&wall, 1, 0);
@@ -388,6 +422,10 @@ void runfile_print_summary(const runfile_summary_t *m, const dual_t *d, const co
     printf("  lambda final           mean %.4f  min %.4f  max %.4f  $/kWh\n", m->lambda_mean,
            m->lambda_min, m->lambda_max);
     printf("  lambda mean            %.4f $/kWh over the second half\n", m->lambda_mean2);
+    for (int c = 0; c < m->n_cost; c++)
+        printf("  %-22s mean %+.4f  violation mean %.4f  max %.4f   (of the bound, per agent)\n",
+               m->cost_name[c], m->cost_mean[c], m->cost_violation_mean[c],
+               m->cost_violation_max[c]);
     printf("  disagreement           final %.3g  mean %.3g", m->disagreement, m->disagreement_mean);
     if (dual_rule(d)->needs_consensus)
         printf("  bound %.3g (sigma %.4f, K %" PRId64 ")", m->bound, m->sigma, cfg->dual.rounds);
@@ -438,6 +476,15 @@ static void write_summary(runfile_t *o, const runfile_summary_t *m, const timer_
              {"agent_steps_per_s", m->rate, "1/s"}};
     for (size_t k = 0; k < sizeof a / sizeof a[0]; k++)
         h5io_attr_double(f, "/summary", a[k].k, a[k].v, a[k].units);
+    for (int c = 0; c < m->n_cost; c++) {
+        char k[96];
+        snprintf(k, sizeof k, "%s_cost_mean", m->cost_name[c]);
+        h5io_attr_double(f, "/summary", k, m->cost_mean[c], m->cost_units[c]);
+        snprintf(k, sizeof k, "%s_violation_mean", m->cost_name[c]);
+        h5io_attr_double(f, "/summary", k, m->cost_violation_mean[c], "1");
+        snprintf(k, sizeof k, "%s_violation_max", m->cost_name[c]);
+        h5io_attr_double(f, "/summary", k, m->cost_violation_max[c], "1");
+    }
     h5io_attr_int64(f, "/summary", "steps", m->steps, "1");
     h5io_attr_int64(f, "/summary", "agent_steps", m->agent_steps, "1");
     h5io_group(f, "/timers");
@@ -484,6 +531,15 @@ static void json_summary(strbuf_t *sb, const runfile_summary_t *m)
     json_num(sb, "contraction_bound", m->contraction_bound);
     json_num(sb, "mixing_drift_max", m->mixing_drift_max);
     json_num(sb, "step_disagreement_max", m->gmax);
+    for (int c = 0; c < m->n_cost; c++) {
+        char k[96];
+        snprintf(k, sizeof k, "%s_cost_mean", m->cost_name[c]);
+        json_num(sb, k, m->cost_mean[c]);
+        snprintf(k, sizeof k, "%s_violation_mean", m->cost_name[c]);
+        json_num(sb, k, m->cost_violation_mean[c]);
+        snprintf(k, sizeof k, "%s_violation_max", m->cost_name[c]);
+        json_num(sb, k, m->cost_violation_max[c]);
+    }
     json_num(sb, "sigma", m->sigma);
     json_num(sb, "sigma_residual", m->sigma_res);
     sb_printf(sb, ", \"sigma_iterations\": %" PRId64, m->sigma_it);
@@ -547,6 +603,12 @@ static void field_path(const env_field_t *fd, char *p, size_t n)
     snprintf(p, n, "/state/%s", fd->name);
 }
 
+/* Cost channel c's second-half sums in a checkpoint. */
+static void cost_path(const env_t *env, int c, char *p, size_t n)
+{
+    snprintf(p, n, "/state/cost2_%s", env->cost_name[c]);
+}
+
 /* Collective. Everything step t continues from; the run file has been
  * flushed up to the rows recorded here. */
 static void checkpoint_write(const char *path, const char *out, const char *policy,
@@ -580,6 +642,13 @@ static void checkpoint_write(const char *path, const char *out, const char *poli
         char p[96];
         field_path(&fd, p, sizeof p);
         blockmap_write_h5(bm, f, p, field_type[fd.type], s->n, fd.data, "", "checkpointed state");
+    }
+    for (int c = 1; c <= m->n_cost; c++) {
+        char p[96];
+        cost_path(env, c, p, sizeof p);
+        blockmap_write_h5(bm, f, p, H5IO_F64, s->n,
+                          m->chan2 + (size_t)(c - 1) * (size_t)s->lg->n_owned, "",
+                          "checkpointed state");
     }
     dual_write_state(d, f, bm, s->n);
     comm_check(h5io_commit(&f));
@@ -626,6 +695,15 @@ static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, 
             st = samarl_seterr("%s: %s has %" PRIdG " entries, expected %" PRIdG, path, p, len,
                                s->n);
     }
+    for (int c = 1; st == SAMARL_OK && c <= m->n_cost; c++) {
+        char p[96];
+        gidx_t len = -1;
+        cost_path(env, c, p, sizeof p);
+        st = h5io_length_1d(f, p, &len);
+        if (st == SAMARL_OK && len != s->n)
+            st = samarl_seterr("%s: %s has %" PRIdG " entries, expected %" PRIdG, path, p, len,
+                               s->n);
+    }
     if (st == SAMARL_OK) st = dual_check_state(f, path, s->n);
     if (st != SAMARL_OK) h5io_close(&f);
     comm_check(st);
@@ -633,6 +711,11 @@ static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, 
         char p[96];
         field_path(&fd, p, sizeof p);
         blockmap_read_h5(bm, f, p, field_type[fd.type], fd.data);
+    }
+    for (int c = 1; c <= m->n_cost; c++) {
+        char p[96];
+        cost_path(env, c, p, sizeof p);
+        blockmap_read_h5(bm, f, p, H5IO_F64, m->chan2 + (size_t)(c - 1) * (size_t)s->lg->n_owned);
     }
     dual_read_state(d, f, bm);
     h5io_close(&f);

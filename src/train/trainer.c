@@ -2,6 +2,7 @@
  * trainer.h). A new trainer adds one line to the table below. */
 #include "samarl/trainer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,11 +60,41 @@ int trainer_check_name(const char *name)
     return trainer_find(name) ? SAMARL_OK : unknown_trainer(name);
 }
 
+/* The capabilities an environment of `spec` asks of its trainer. */
+static unsigned env_needs(const env_spec_t *spec)
+{
+    return (spec->hops > 0 ? TRAINER_CAN_HOPS : 0u) | (spec->n_costs > 1 ? TRAINER_CAN_COSTS : 0u);
+}
+
+int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_name)
+{
+    const trainer_ops_t *ops = trainer_find(name);
+    if (!ops) return unknown_trainer(name);
+    const unsigned need = env_needs(spec);
+    if ((ops->env_caps & need) == need) return SAMARL_OK;
+    char can[256] = "";
+    size_t len = 0;
+    for (int k = 0; k < trainer_count(); k++)
+        if ((registry[k]->env_caps & need) == need && len < sizeof can)
+            len += (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "",
+                                    registry[k]->name);
+    const char *what = (need & ~ops->env_caps & TRAINER_CAN_HOPS)
+                           ? "costs that read its graph neighbours (hops > 0)"
+                           : "cost channels beyond the usage g";
+    return samarl_seterr("train.algo = %s cannot train env.name = %s: the environment has %s, "
+                         "which %s's updates do not take into account (trainers that can: %s)",
+                         name, env_name, what, name,
+                         len ? can
+                             : "none in this build; samarl run runs it with "
+                               "policy.type = bestresponse");
+}
+
 trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, policyset_t *ps)
 {
     const trainer_ops_t *ops = trainer_find(name);
     comm_check(ops ? SAMARL_OK : unknown_trainer(name));
     SAMARL_ASSERT(ops != NULL); /* comm_check returns only when every rank found it */
+    comm_check(trainer_check_env(name, &env->spec, env->ops->name));
     trainer_t *t = XZNEW(trainer_t, 1);
     t->ops = ops;
     t->self = ops->create(cfg, env, ps);
