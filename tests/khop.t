@@ -1,5 +1,6 @@
 # The kappa-hop halo (tests/test_khop.c) on 1..4 ranks, and its memory guard:
-# a small-world graph at kappa = 4 is refused on every rank with one message.
+# a small-world graph at kappa = 4 is refused on every rank with one message;
+# the kappa-hop policy inputs built on it (tests/test_kinput.c).
 source "$(dirname "$0")/lib.sh"
 MPIRUN="timeout -k 5 $(tlimit 300) $MPIRUN"
 
@@ -10,6 +11,15 @@ while IFS= read -r line; do
   elif [[ $line == \#* ]]; then echo "$line"
   fi
 done < <(MPIRUN="$MPIRUN" "$(dirname "$0")/tap-mpi" "$SAMARL_BUILD/tests/test_khop" 1 2 3 4)
+
+# kappa-hop policy inputs (tests/test_kinput.c): x_i = a serial
+# construction, bit for bit, on 1..4 ranks.
+while IFS= read -r line; do
+  if [[ $line =~ ^ok\ [0-9]+\ -\ (.*)$ ]]; then pass "kinput: ${BASH_REMATCH[1]}"
+  elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then fail "kinput: ${BASH_REMATCH[1]}"
+  elif [[ $line == \#* ]]; then echo "$line"
+  fi
+done < <(MPIRUN="$MPIRUN" "$(dirname "$0")/tap-mpi" "$SAMARL_BUILD/tests/test_kinput" 1 2 3 4)
 
 # guard NP SHARE: run the guard mode; every rank's status is in $TMP/out.
 KHOP=$SAMARL_BUILD/tests/test_khop

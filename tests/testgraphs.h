@@ -54,4 +54,38 @@ __attribute__((unused)) static graph_t *test_graph(int k)
     return g;
 }
 
+/* Serial BFS from `src` to depth hops, levels in gid order: out[] gets the
+ * gids, hop[] their distances; returns the count. mark[] starts at 0 and
+ * each call stamps it with a new value. */
+__attribute__((unused)) static gidx_t serial_ball(const graph_t *g, gidx_t src, int hops,
+                                                  int32_t *mark, gidx_t *out, int *hop)
+{
+    static int32_t stamp = 0;
+    stamp++;
+    gidx_t n = 0;
+    out[n] = src;
+    hop[n++] = 0;
+    mark[src] = stamp;
+    gidx_t lo = 0;
+    for (int h = 1; h <= hops; h++) {
+        gidx_t hi = n;
+        for (gidx_t k = lo; k < hi; k++)
+            for (gidx_t e = g->xadj[out[k]]; e < g->xadj[out[k] + 1]; e++)
+                if (mark[g->adj[e]] != stamp) {
+                    mark[g->adj[e]] = stamp;
+                    hop[n] = h;
+                    out[n++] = g->adj[e];
+                }
+        /* sort the new level by gid (insertion sort: levels are small) */
+        for (gidx_t a = hi + 1; a < n; a++)
+            for (gidx_t b = a; b > hi && out[b - 1] > out[b]; b--) {
+                gidx_t t = out[b];
+                out[b] = out[b - 1];
+                out[b - 1] = t;
+            }
+        lo = hi;
+    }
+    return n;
+}
+
 #endif
