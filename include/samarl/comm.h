@@ -102,6 +102,12 @@ void comm_allgather_int64(int64_t v, int64_t *all);
  * packed in rank order in recv; counts[r] (rank r's n) known on every rank. */
 void comm_allgatherv_bytes(const void *send, int64_t n, void *recv, const int64_t *counts,
                            size_t elem);
+/* Point to point (not collective): n int64 to rank `dest` with `tag`, and
+ * from rank `src`; messages between a pair with one tag arrive in order
+ * (the sequential trainers pass their factor along the agent order). */
+void comm_send_int64(const int64_t *buf, int64_t n, int dest, int tag);
+void comm_recv_int64(int64_t *buf, int64_t n, int src, int tag);
+
 /* Collective. Whether the `need` bytes more of every rank on this node fit
  * in 90% of the node's MemAvailable (/proc/meminfo; SAMARL_MEM_AVAILABLE, in
  * bytes, overrides it for tests). *node_need gets the sum over the node's

@@ -97,6 +97,11 @@ typedef struct config {
         int64_t checkpoint_every; /* iterations; 0: none */
         int64_t critic_hidden;    /* mappo-l */
         double dual_lr;           /* mappo-l */
+        int64_t kappa;            /* scal-mappo-l, happo: input hops */
+        int kappa_input;          /* kinput_kind_t less one: 0 shellmean, 1 slots */
+        int order;                /* 0 random, 1 fixed */
+        int factor;               /* 0 prod, 1 clip1, 2 none */
+        int lagrangian;           /* 0 neighbourhood, 1 own */
         int reward_scale;         /* reward_scale_t */
         int64_t lambda_power;     /* lambda = lambda_max u^k */
         double lr_halflife;       /* iterations; 0: constant */

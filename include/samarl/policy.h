@@ -110,6 +110,10 @@ void policyset_free(policyset_t *ps);
  * exactly over every agent for a shared network. Every trainer starts its
  * actors here, so they start the same under every train.algo. */
 void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg);
+/* The same for networks whose input is wider than the observation (a
+ * kappa-hop input, kinput.h): `blocks` copies of the observation's
+ * features, normalised alike, then features left as they are. */
+void policyset_init_fresh_blocks(policyset_t *ps, env_t *e, const config_t *cfg, int blocks);
 /* The network of local agent i. */
 static inline float *policyset_params(const policyset_t *ps, lidx_t i)
 {

@@ -50,6 +50,10 @@ typedef struct trainer_ops {
     /* The trainer's own [section] of the configuration, or NULL (registered
      * by trainer_register_config). */
     const config_section_t *config;
+    /* Optional, collective: the actors' input features for env (NULL: its
+     * observation's, spec.obs_dim); the caller shapes the policy set with
+     * it before create (a kappa-hop input is wider). */
+    int (*input_dim)(const config_t *cfg, env_t *env);
     /* Collective. The trainer's state beside ps (whose networks it trains);
      * env has train.copies copies. Refuses on every rank, before allocating,
      * what would not fit in memory. */
@@ -64,6 +68,12 @@ typedef struct trainer_ops {
      * same verdict on every rank). */
     void (*save)(void *self, pfio_t *io);
     int (*load)(void *self, pfio_t *io);
+    /* Optional, collective: the evaluation of the training curve (NULL:
+     * evaluate() at each of train.eval_lambdas). A trainer whose actors
+     * read more than their observation evaluates its own way: one episode
+     * of `steps` steps of eval_env, return and usage per agent per step,
+     * the same for every column of the curve. */
+    void (*evaluate)(void *self, env_t *eval_env, int64_t steps, double *ret, double *usage);
     /* Rank 0's text, each optional: a line under the run's header; what
      * follows the common fields of a progress line; lines after the final
      * evaluation (n_it iterations were run); the JSON record's fields after
@@ -105,6 +115,11 @@ void trainer_init_fresh(trainer_t *t);
 void trainer_iteration(trainer_t *t, int64_t it, trainer_stats_t *st);
 void trainer_save(trainer_t *t, pfio_t *io);
 int trainer_load(trainer_t *t, pfio_t *io);
+/* The input features of train.algo = name's actors (input_dim, or
+ * spec.obs_dim); collective. */
+int trainer_input_dim(const char *name, const config_t *cfg, env_t *env);
+/* 1 and the evaluation where the trainer has its own (trainer_ops_t.evaluate). */
+int trainer_evaluate(trainer_t *t, env_t *eval_env, int64_t steps, double *ret, double *usage);
 void trainer_print_setup(trainer_t *t, FILE *out);
 void trainer_print_progress(trainer_t *t, FILE *out);
 void trainer_print_summary(trainer_t *t, FILE *out, int64_t n_it);

@@ -129,7 +129,10 @@ int cmd_train(int argc, char **argv)
     policyset_t ps;
     int batch =
         (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies : cfg.train.eval_copies);
-    policyset_init(&ps, &cfg, &env->spec, lg->n_owned, batch);
+    comm_check(trainer_check_env(cfg.train.algo, &env->spec, env->ops->name));
+    env_spec_t in_spec = env->spec; /* the actors' input: the observation, or wider */
+    in_spec.obs_dim = trainer_input_dim(cfg.train.algo, &cfg, env);
+    policyset_init(&ps, &cfg, &in_spec, lg->n_owned, batch);
     /* Refuses what cannot fit. */
     trainer_t *tr = trainer_create(cfg.train.algo, &cfg, env, &ps);
 
@@ -209,12 +212,16 @@ int cmd_train(int argc, char **argv)
         int do_eval = it == iters - 1 || (E > 0 && (it + 1) % E == 0);
         if (do_eval) {
             timer_start(TIMER_EVAL);
-            for (int k = 0; k < nl; k++) {
-                eval_result_t r;
-                evaluate(&ps, eenv, cfg.run.seed, lams[k], esteps, 0, 0, &r);
-                ret[k] = r.ret;
-                use[k] = r.usage;
-            }
+            double r1, u1;
+            if (trainer_evaluate(tr, eenv, esteps, &r1, &u1))
+                for (int k = 0; k < nl; k++) ret[k] = r1, use[k] = u1;
+            else
+                for (int k = 0; k < nl; k++) {
+                    eval_result_t r;
+                    evaluate(&ps, eenv, cfg.run.seed, lams[k], esteps, 0, 0, &r);
+                    ret[k] = r.ret;
+                    use[k] = r.usage;
+                }
             curve_add_eval(&curve, it + 1, ret, use);
             timer_stop(TIMER_EVAL);
         }

@@ -363,6 +363,18 @@ void comm_allgather_int64(int64_t v, int64_t *all)
     MPI_CHECK(MPI_Allgather(&v, 1, MPI_INT64_T, all, 1, MPI_INT64_T, MPI_COMM_WORLD));
 }
 
+void comm_send_int64(const int64_t *buf, int64_t n, int dest, int tag)
+{
+    if (n > INT_MAX) SAMARL_FATAL("a message of %" PRId64 " int64 is not supported", n);
+    MPI_CHECK(MPI_Send(buf, (int)n, MPI_INT64_T, dest, tag, MPI_COMM_WORLD));
+}
+
+void comm_recv_int64(int64_t *buf, int64_t n, int src, int tag)
+{
+    if (n > INT_MAX) SAMARL_FATAL("a message of %" PRId64 " int64 is not supported", n);
+    MPI_CHECK(MPI_Recv(buf, (int)n, MPI_INT64_T, src, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+}
+
 void comm_allgatherv_bytes(const void *send, int64_t n, void *recv, const int64_t *counts,
                            size_t elem)
 {

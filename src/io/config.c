@@ -170,7 +170,9 @@ static const key_spec_t builtin_keys[] = {
      "training algorithm, by its registered name ('samarl list' shows them): ppo, samarl's "
      "state-augmented PPO with GAE on r - lambda g (lambda drawn per copy); mappo-l, the "
      "centralised-critic baseline MAPPO-Lagrangian (one critic on the global state, one "
-     "multiplier by dual ascent); reinforce, the template trainer of docs/architecture.md"},
+     "multiplier by dual ascent); reinforce, the template trainer of docs/architecture.md; "
+     "scal-mappo-l, happo and ippo-l, the networked trainers of env.name = drnet (kappa-hop "
+     "actors and critics, local multipliers, sequential updates)"},
     {"train", "iterations", KT_INT, OFF(train.iterations), "300", 0, 1e9, 0, 0, NULL,
      "PPO iterations in total (--resume continues up to this number); 0 writes the "
      "initialised networks untrained (for benchmarks and tests)"},
@@ -229,10 +231,34 @@ static const key_spec_t builtin_keys[] = {
     {"train", "eval_copies", KT_INT, OFF(train.eval_copies), "8", 1, 65536, 0, 0, NULL,
      "copies per agent in those evaluations"},
     {"train", "critic_hidden", KT_INT, OFF(train.critic_hidden), "64", 1, 4096, 0, 0, NULL,
-     "mappo-l: units in each of the centralised critic's two tanh hidden layers"},
+     "mappo-l: units in each of the centralised critic's two tanh hidden layers; "
+     "scal-mappo-l, ippo-l, happo: of each agent's critics"},
     {"train", "dual_lr", KT_REAL, OFF(train.dual_lr), "0.1", 0, 1e6, 0, 0, NULL,
      "mappo-l: dual ascent step once per iteration, lambda = max(0, lambda + dual_lr (mean "
-     "sum_i g_i - C) / N), starting from dual.lambda0"},
+     "sum_i g_i - C) / N), starting from dual.lambda0; scal-mappo-l, ippo-l: each agent's "
+     "lambda_i = max(0, lambda_i + dual_lr x its mean local cost over the iteration)"},
+    {"train", "kappa", KT_INT, OFF(train.kappa), "1", 0, 8, 0, 0, NULL,
+     "scal-mappo-l, happo: the actors and critics read the observations of the agents within "
+     "kappa hops (one exchange per step over the kappa-hop halo); 0: own observation only"},
+    {"train", "kappa_input", KT_ENUM, OFF(train.kappa_input), "shellmean", 0, 0, 0, 0,
+     "shellmean|slots",
+     "how the kappa-hop input is built: own observation and the mean over each hop shell "
+     "((kappa + 1) x the observation), or every neighbour's observation in (hop, gid) order in "
+     "slots padded to the largest neighbourhood, with a mask"},
+    {"train", "order", KT_ENUM, OFF(train.order), "random", 0, 0, 0, 0, "random|fixed",
+     "sequential trainers: the order agents update in each iteration, a permutation of all "
+     "agents keyed by (run.seed, iteration), or gid order"},
+    {"train", "lagrangian", KT_ENUM, OFF(train.lagrangian), "neighbourhood", 0, 0, 0, 0,
+     "neighbourhood|own",
+     "scal-mappo-l, ippo-l: what an agent's cost critic learns and its advantage subtracts: the "
+     "costs of its whole neighbourhood priced by their multipliers, sum_{j in i and its "
+     "neighbours} lambda_j c_j (the price of its usage in every constraint it enters, as in the "
+     "localised policy gradient; one more exchange per step), or its own cost priced by its "
+     "own multiplier, lambda_i c_i (measured not to converge on DR-net, docs/training.md)"},
+    {"train", "factor", KT_ENUM, OFF(train.factor), "prod", 0, 0, 0, 0, "prod|clip1|none",
+     "sequential trainers: each sample's weight in an agent's surrogate, the product of the "
+     "ratios pi_new / pi_old of the agents updated before it (HAPPO), the same capped at 1, or "
+     "1 (independent updates)"},
 
     {"eval", "lambdas", KT_STR, OFF(eval.lambdas), "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", 0, 0,
      0, 0, NULL, "samarl eval: the fixed multipliers to evaluate (--lambda overrides)"},

@@ -321,17 +321,33 @@ static void probe_agent(env_t *e, const config_t *cfg, lidx_t i, float *lam, flo
     }
 }
 
+/* The statistics of D observation features into an input of `in`
+ * features: `blocks` copies of them, then features left as they are. */
 static void set_normalisation(float *mean, float *istd, const double *sum, const double *sq,
-                              double n, int D)
+                              double n, int D, int blocks, int in)
 {
     for (int c = 0; c < D; c++) {
         double mu = sum[c] / n, var = sq[c] / n - mu * mu;
         mean[c] = (float)mu;
         istd[c] = var > 1e-12 ? (float)(1.0 / sqrt(var)) : 1.0f;
     }
+    for (int b = 1; b < blocks; b++)
+        for (int c = 0; c < D; c++) {
+            mean[b * D + c] = mean[c];
+            istd[b * D + c] = istd[c];
+        }
+    for (int c = blocks * D; c < in; c++) {
+        mean[c] = 0.0f;
+        istd[c] = 1.0f;
+    }
 }
 
 void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg)
+{
+    policyset_init_fresh_blocks(ps, e, cfg, 1);
+}
+
+void policyset_init_fresh_blocks(policyset_t *ps, env_t *e, const config_t *cfg, int blocks)
 {
     const uint64_t seed = cfg->run.seed;
     if (ps->shared)
@@ -341,7 +357,8 @@ void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg)
             mlp_init(&ps->net, policyset_params(ps, i), seed, (uint64_t)e->gid[i]);
     if (!cfg->policy.normalize) return;
 
-    const int B = e->copies, D = e->spec.obs_dim;
+    const int B = e->copies, D = e->spec.obs_dim, in = ps->net.in;
+    SAMARL_ASSERT(blocks >= 1 && blocks * D <= in);
     float *lam = alloc_floats((size_t)B), *obs = alloc_floats((size_t)B * (size_t)D);
     uint8_t *a = XNEW(uint8_t, B);
     env_begin_episode(e, seed, ENV_NOISE_PROBE, 0);
@@ -350,8 +367,8 @@ void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg)
         for (lidx_t i = 0; i < e->n; i++) {
             double sum[ENV_OBS_MAX] = {0}, sq[ENV_OBS_MAX] = {0};
             probe_agent(e, cfg, i, lam, obs, a, sum, sq);
-            set_normalisation(ps->obs_mean + (size_t)i * D, ps->obs_istd + (size_t)i * D, sum, sq,
-                              n, D);
+            set_normalisation(ps->obs_mean + (size_t)i * in, ps->obs_istd + (size_t)i * in, sum, sq,
+                              n, D, blocks, in);
         }
     } else {
         /* Shared: exact sums over all agents on all ranks. */
@@ -371,7 +388,8 @@ void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg)
             sum[c] = reprosum_value(&acc[c]);
             sq[c] = reprosum_value(&acc[D + c]);
         }
-        set_normalisation(ps->obs_mean, ps->obs_istd, sum, sq, n * (double)e->n_global, D);
+        set_normalisation(ps->obs_mean, ps->obs_istd, sum, sq, n * (double)e->n_global, D, blocks,
+                          in);
     }
     free(lam);
     free(obs);

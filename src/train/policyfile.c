@@ -534,7 +534,9 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
                              path, version, SAMARL_VERSION, SAMARL_POLICY_FORMAT_VERSION);
     if (expect_int(f, path, "n_agents", e->n_global, "the number of agents (graph.agents)") ||
         expect_int(f, path, "hidden", ps->net.hidden, "policy.hidden") ||
-        expect_int(f, path, "n_inputs", ps->net.in, "the observation size") ||
+        expect_int(f, path, "n_inputs", ps->net.in,
+                   "the input size (the observation's features; a kappa-hop input has more: "
+                   "train.kappa, train.kappa_input)") ||
         expect_int(f, path, "n_actions", ps->net.actions, "the number of actions (env.levels)") ||
         expect_int(f, path, "n_params", (int64_t)ps->net.n_params, "the parameter count"))
         return SAMARL_ERR;

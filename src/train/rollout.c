@@ -36,7 +36,7 @@ void rollouts_init(rollouts_t *rs, const config_t *cfg, env_t *env, policyset_t 
     rs->T = (int)cfg->env.horizon;
     rs->B = env->copies;
     rs->S = rs->T * rs->B;
-    rs->D = env->spec.obs_dim;
+    rs->D = ps->net.in; /* the observation, or a trainer's kappa-hop input */
     rs->n = n;
     rs->ro = XZNEW(rollout_t, n);
     /* Two pools (floats and actions): a shared network keeps a rollout per
@@ -134,6 +134,12 @@ void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int d
 
 void rollout_advantages(rollout_t *ro, int T, int B, double gamma, double gae_lambda)
 {
+    rollout_gae(ro, T, B, gamma, gae_lambda);
+    rollout_normalise(ro->adv, T * B);
+}
+
+void rollout_gae(rollout_t *ro, int T, int B, double gamma, double gae_lambda)
+{
     const double gl = gamma * gae_lambda;
     const float *val = ro->val, *rew = ro->rew;
     float *adv = ro->adv, *ret = ro->ret;
@@ -148,7 +154,10 @@ void rollout_advantages(rollout_t *ro, int T, int B, double gamma, double gae_la
             ret[s] = (float)(last + val[s]);
         }
     }
-    const int S = T * B;
+}
+
+void rollout_normalise(float *adv, int S)
+{
     double sum = 0, sq = 0;
     for (int s = 0; s < S; s++) sum += adv[s];
     const double mean = sum / S;

@@ -24,7 +24,7 @@ typedef struct rollouts {
     env_t *env;
     policyset_t *ps;
     int T, B, S;
-    int D;         /* observation features */
+    int D;         /* input features (ps->net.in) */
     int n;         /* rollouts kept */
     rollout_t *ro; /* [n] */
     float *floats; /* their float arrays, 64-byte aligned per array */
@@ -55,5 +55,9 @@ void rollouts_collect(rollouts_t *rs, lidx_t i, rollout_t *ro, int64_t it, int d
 /* GAE per copy (the last step bootstraps with its own value) into ro->adv
  * and ro->ret, then the advantages normalised per agent (unbiased sd). */
 void rollout_advantages(rollout_t *ro, int T, int B, double gamma, double gae_lambda);
+/* Its two halves: GAE into ro->adv and ro->ret; advantages to mean 0 and
+ * unit (unbiased) sd. */
+void rollout_gae(rollout_t *ro, int T, int B, double gamma, double gae_lambda);
+void rollout_normalise(float *adv, int S);
 
 #endif

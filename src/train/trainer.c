@@ -9,12 +9,12 @@
 #include "samarl/comm.h"
 #include "samarl/error.h"
 
-extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce;
+extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce, trainer_scal_mappo_l,
+    trainer_ippo_l, trainer_happo;
 
 static const trainer_ops_t *const registry[] = {
-    &trainer_ppo,
-    &trainer_mappo_l,
-    &trainer_reinforce,
+    &trainer_ppo,          &trainer_mappo_l, &trainer_reinforce,
+    &trainer_scal_mappo_l, &trainer_ippo_l,  &trainer_happo,
 };
 
 void trainer_register_config(void)
@@ -99,6 +99,19 @@ trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, pol
     t->ops = ops;
     t->self = ops->create(cfg, env, ps);
     return t;
+}
+
+int trainer_input_dim(const char *name, const config_t *cfg, env_t *env)
+{
+    const trainer_ops_t *ops = trainer_find(name);
+    return ops && ops->input_dim ? ops->input_dim(cfg, env) : env->spec.obs_dim;
+}
+
+int trainer_evaluate(trainer_t *t, env_t *eval_env, int64_t steps, double *ret, double *usage)
+{
+    if (!t->ops->evaluate) return 0;
+    t->ops->evaluate(t->self, eval_env, steps, ret, usage);
+    return 1;
 }
 
 void trainer_destroy(trainer_t **tp)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# DR-net's yardstick (issue 20): the best response acting on the local
+# feeder prices of dual.mode = feeder, beside the unpriced grid (none) and
+# the rules that price the shared capacity instead (central, consensus), on
+# a ring (k = 2) and a random geometric graph of 256 agents and on the four
+# real grids with their bus loads and the CityLearn 2022 profiles; feeder
+# at step sizes ETAS, SEEDS seeds (run.seed = env.seed), DAYS days.
+# Then yardstick.csv, the table and the figure (yardstick_analyze.py).
+#   SAMARL=build/samarl bash scripts/experiments/scal-mappo-l/yardstick.sh
+# Runs whose JSON is already in $WORK are reused (FORCE=1 reruns them).
+source "$(dirname "$0")/../common.sh"
+OUT=${OUT_SCAL:-results/scal-mappo-l}
+SEEDS=${SEEDS:-"1 2 3"}
+DAYS=${DAYS:-28}
+ETAS=${ETAS:-"0.005 0.01 0.02 0.05"}
+FLAT_MODES=${FLAT_MODES:-"none central consensus"}
+GRID_NAMES=${GRID_NAMES:-"case118 case300 case2383wp case_ACTIVSg2000"}
+PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
+mkdir -p "$OUT"
+MAN=$OUT/yardstick_manifest.csv
+echo "id,tags,status,wall_s,json" >"$MAN"
+graphs="ring rgg"
+for g in $GRID_NAMES; do [ -s "$GRIDS/$g.graph" ] && graphs="$graphs $g"; done
+for g in $graphs; do
+    case $g in
+        ring) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=256) ;;
+        rgg) G=(--set graph.type=rgg --set graph.agents=256 --set graph.allow_disconnected=true) ;;
+        *) G=(--set graph.type=file --set graph.path="$GRIDS/$g.graph"
+              --set env.nodes="$GRIDS/$g.nodes.csv" --set env.profiles="$PROFILES") ;;
+    esac
+    G+=(--set env.name=drnet --set policy.type=bestresponse --set run.days="$DAYS"
+        --set output.agents=none)
+    for s in $SEEDS; do
+        S=(--set run.seed=$s --set env.seed=$s)
+        for m in $FLAT_MODES; do
+            samarl_run "$MAN" exp=yardstick graph=$g seed=$s mode=$m eta=0 -- \
+                "${G[@]}" "${S[@]}" --set dual.mode=$m
+        done
+        for eta in $ETAS; do
+            samarl_run "$MAN" exp=yardstick graph=$g seed=$s mode=feeder eta=$eta -- \
+                "${G[@]}" "${S[@]}" --set dual.mode=feeder --set dual.eta=$eta
+        done
+    done
+done
+"$PYTHON" "$(dirname "$0")/yardstick_analyze.py" --manifest "$MAN" --out "$OUT"

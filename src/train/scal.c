@@ -1,0 +1,898 @@
+/* train.algo = scal-mappo-l, ippo-l and happo: decentralised trainers on an
+ * environment whose costs read graph neighbours (seed 001, Scal-MAPPO-L;
+ * docs/training.md). One engine, three presets:
+ *
+ *   scal-mappo-l  kappa-hop actors and critics (train.kappa), a reward and a
+ *                 cost critic per agent, a multiplier lambda_i >= 0 per agent
+ *                 on its local cost, the sequential update
+ *   ippo-l        the same with kappa = 0 and independent updates (no factor)
+ *   happo         the sequential update on the reward alone (no cost critic,
+ *                 lambda = 0), kappa-hop per-agent critics (HAPPO's critic is
+ *                 centralised: a deviation, docs/training.md)
+ *
+ * Each iteration: a joint episode of train.copies copies, step by step over
+ * every agent (one exchange of the observations over the kappa-hop halo for
+ * the inputs x_i, kinput.h, and one of the usage over the one-hop halo for
+ * the costs); per agent GAE advantages of the reward A_i and of the cost
+ * A_i^c from its critics, normalised per agent, and the Lagrangian advantage
+ * A_i - lambda_i A_i^c; the actors' update in the order of train.order, each
+ * agent's clipped surrogate weighted per sample by the factor, the product of
+ * pi_new(a_j) / pi_old(a_j) over the agents j updated before it
+ * (train.factor = prod; clip1 caps it at 1; none: 1, and the agents update
+ * independently); the critics (mean squared error to the GAE returns, own
+ * Adam); then lambda_i <- max(0, lambda_i + train.dual_lr x the mean cost
+ * of agent i over the iteration's samples).
+ *
+ * Determinism: the factor is carried as an exact fixed-point sum of log
+ * ratios (int64, 2^-32 units) from agent to agent along the order, passed
+ * between ranks with the order; the order is the same permutation of all
+ * gids on every rank; every other computation is per agent and keyed by its
+ * gid. So the trained networks, critics and multipliers are bit-identical on
+ * any number of ranks. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/comm.h"
+#include "samarl/critic.h"
+#include "samarl/error.h"
+#include "samarl/h5io.h"
+#include "samarl/halo.h"
+#include "samarl/kinput.h"
+#include "samarl/partition.h"
+#include "samarl/policyfile.h"
+#include "samarl/reprosum.h"
+#include "samarl/timer.h"
+#include "samarl/trainer.h"
+
+#include "ppo_common.h"
+
+typedef enum { PRESET_SCAL, PRESET_IPPO, PRESET_HAPPO } preset_t;
+enum { FACTOR_PROD, FACTOR_CLIP1, FACTOR_NONE };
+enum { ORDER_RANDOM, ORDER_FIXED };
+enum { SOURCE_EVAL = 4, TAG_FACTOR = 7101 };
+/* Keys of the order's permutation and of the critics' draws: no gid uses them. */
+#define ORDER_KEY (UINT64_MAX - 7)
+#define CRITIC_SALT 0x5ca1c417ULL
+/* The factor's fixed point: log ratios in units of 2^-32, sums saturated. */
+#define FX_ONE 4294967296.0
+#define FX_MAX ((int64_t)1 << 62)
+
+typedef struct scal {
+    const config_t *cfg;
+    env_t *env;
+    policyset_t *ps;
+    preset_t preset;
+    const char *name;
+    int kappa, constrained, factor, order, nbhd;
+    int D, Dk, B, T, S, Beval;
+    lidx_t n;
+    gidx_t N;
+    kinput_t *ki;
+    ppo_actors_t a;
+    rollouts_t rs;
+    /* Costs [n][S]: the samples, the cost critic's values, advantages, returns. */
+    float *cost, *cval, *cadv, *cret;
+    /* Critics: reward (and cost), per agent, with Adam. */
+    critic_t cn;
+    int n_crit;
+    size_t ldx, Pc;
+    float *cp, *cm, *cv, *cgrad; /* [n][n_crit][Pc], gradient [Pc] */
+    float *xs, *xc, *ct;         /* [S][ldx] an agent's inputs, [mb][ldx], [mb] a minibatch */
+    int32_t *cperm;              /* [S] */
+    critic_work_t cw;
+    int64_t c_step;
+    float *lambda; /* [n] */
+    /* The joint episode's scratch. */
+    float *obs_all, *xb, *lam_b, *g_b, *r_b; /* [n][B][D], [B][Dk], [B] x 3 */
+    uint8_t *act_b;
+    double *usage, *costb; /* [n + ghosts][B], [n][B] */
+    double *costx, *lamx; /* neighbourhood Lagrangian: [n + ghosts][B] costs, [n + ghosts] lambda */
+    halo_t *uhalo;
+    /* The sequential update. */
+    int32_t *sigma, *owner, *local_of; /* [N] order, owner rank, local index (or -1) */
+    int64_t *L;                        /* [S] the factor's log, 2^-32 units */
+    float *w, *lp0, *lp1;              /* [S] */
+    /* This iteration's and the run's statistics. */
+    double team_reward, viol_mean, viol_max, cost_mean, lam_mean, lam_max;
+    double ev_reward, ev_viol_mean, ev_viol_max;
+    int64_t bytes_step, handoffs, clamps;
+    double wait_s, wait_total;
+} scal_t;
+
+/* ---- presets and sizes ------------------------------------------------------------- */
+
+static int preset_kappa(preset_t p, const config_t *cfg)
+{
+    return p == PRESET_IPPO ? 0 : (int)cfg->train.kappa;
+}
+
+static kinput_kind_t input_kind(const config_t *cfg, int kappa)
+{
+    return kappa == 0 ? KINPUT_OWN : cfg->train.kappa_input == 1 ? KINPUT_SLOTS : KINPUT_SHELLMEAN;
+}
+
+/* Collective. The kappa-hop input of cfg on env's graph; refused on every
+ * rank when its halo would not fit (halo.max_ghost_share). */
+static kinput_t *make_input(const config_t *cfg, env_t *env, int kappa, int copies)
+{
+    kinput_t *ki = NULL;
+    SAMARL_ASSERT(env->lg);
+    int rc = kinput_create(env->lg, kappa, input_kind(cfg, kappa), env->spec.obs_dim, copies,
+                           cfg->halo.max_ghost_share, &ki);
+    if (rc != SAMARL_OK) { /* the halo's guard speaks of halo.hops: here it is train.kappa */
+        char msg[1024], out[1200];
+        snprintf(msg, sizeof msg, "%s", samarl_errmsg());
+        size_t o = 0;
+        for (const char *c = msg; *c && o + 16 < sizeof out;) {
+            if (strncmp(c, "halo.hops", 9) == 0) {
+                o += (size_t)snprintf(out + o, sizeof out - o, "train.kappa");
+                c += 9;
+            } else {
+                out[o++] = *c++;
+            }
+        }
+        out[o] = '\0';
+        rc = samarl_seterr("%s", out);
+    }
+    comm_check(rc);
+    return ki;
+}
+
+static int copies_max(const config_t *cfg)
+{
+    return (int)(cfg->train.copies > cfg->train.eval_copies ? cfg->train.copies
+                                                            : cfg->train.eval_copies);
+}
+
+static size_t round16(size_t n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+/* Bytes training adds on a rank beside the actors: every agent's rollout
+ * and costs, critics with Adam, the actors' Adam, the halos' buffers. */
+static double scal_bytes(const config_t *cfg, int Dk, int D, int n_crit, int hidden, lidx_t n,
+                         lidx_t ghosts, int actor_stride)
+{
+    const double S = (double)cfg->train.copies * (double)cfg->env.horizon, B = copies_max(cfg);
+    const double Pc = (double)Dk * hidden + (double)hidden * hidden + 3.0 * hidden + 1;
+    double b = (double)n * rollout_bytes((size_t)S, Dk); /* rollouts */
+    b += (double)n * S * 4 * 4;                          /* costs */
+    b += (double)n * n_crit * Pc * 4 * 3;                /* critics, Adam */
+    b += (double)n * actor_stride * 4 * 2;               /* actors' Adam */
+    b += S * round16((size_t)Dk) * 4 * 2 + S * 8 * 2;    /* an agent's inputs, factor */
+    b += (double)n * B * D * 4 + ((double)n + ghosts) * B * (8 + 4.0 * D); /* halos */
+    return b;
+}
+
+/* ---- the trainer's own keys and its refusals ---------------------------------------- */
+
+static int check_config(preset_t preset, const char *name, const config_t *cfg, const env_t *env)
+{
+    if (cfg->policy.sharing == SHARING_SHARED)
+        return samarl_seterr("train.algo = %s trains one network per agent (the paper's "
+                             "setting); policy.sharing = shared is not supported by it yet",
+                             name);
+    if (preset != PRESET_HAPPO && env->spec.n_costs < 2)
+        return samarl_seterr("train.algo = %s constrains each agent's local cost (cost channel "
+                             "1), and env.name = %s has none beyond the usage g: use env.name "
+                             "= drnet, or train.algo = happo (no constraint)",
+                             name, env->ops->name);
+    if (!env->lg)
+        return samarl_seterr("train.algo = %s needs the agents' graph (env_create_on_graph)", name);
+    return SAMARL_OK;
+}
+
+static const char *const preset_names[] = {"scal-mappo-l", "ippo-l", "happo"};
+
+static int scal_input_dim(preset_t preset, const config_t *cfg, env_t *env)
+{
+    comm_check(check_config(preset, preset_names[preset], cfg, env));
+    const int kappa = preset_kappa(preset, cfg);
+    if (kappa == 0 || !env->lg) return env->spec.obs_dim;
+    kinput_t *ki = make_input(cfg, env, kappa, 1);
+    const int d = kinput_dim(ki);
+    kinput_destroy(&ki);
+    return d;
+}
+
+/* ---- creation --------------------------------------------------------------------- */
+
+static void *scal_create(preset_t preset, const char *name, const config_t *cfg, env_t *env,
+                         policyset_t *ps)
+{
+    comm_check(check_config(preset, name, cfg, env));
+    const int kappa = preset_kappa(preset, cfg);
+    kinput_t *ki = make_input(cfg, env, kappa, copies_max(cfg));
+    SAMARL_ASSERT(kinput_dim(ki) == ps->net.in);
+    const int constrained = preset != PRESET_HAPPO, n_crit = constrained ? 2 : 1;
+    const lidx_t ghosts = env->lg->n_ghost;
+    {
+        const double need =
+            scal_bytes(cfg, ps->net.in, env->spec.obs_dim, n_crit, (int)cfg->train.critic_hidden,
+                       env->n, ghosts, (int)ps->net.stride);
+        double node_need, avail;
+        int node_ranks, rc = SAMARL_OK;
+        if (!comm_memory_fits(need, &node_need, &node_ranks, &avail))
+            rc = samarl_seterr(
+                "train.algo = %s with train.kappa = %d needs about %.3g GB more memory on this "
+                "node (%d rank%s, %.3g GB on this one: every agent's rollout of %d inputs, its "
+                "critics and Adam state), but MemAvailable is %.3g GB: lower train.kappa, "
+                "train.copies or env.horizon, or spread the agents over more nodes",
+                name, kappa, node_need / 1e9, node_ranks, node_ranks > 1 ? "s" : "", need / 1e9,
+                ps->net.in, avail / 1e9);
+        if (rc != SAMARL_OK) kinput_destroy(&ki);
+        comm_check(rc);
+    }
+    scal_t *p = XZNEW(scal_t, 1);
+    p->cfg = cfg;
+    p->env = env;
+    p->ps = ps;
+    p->preset = preset;
+    p->name = name;
+    p->kappa = kappa;
+    p->ki = ki;
+    p->constrained = constrained;
+    p->n_crit = n_crit;
+    p->factor = preset == PRESET_IPPO ? FACTOR_NONE : cfg->train.factor;
+    p->order = cfg->train.order;
+    p->nbhd = constrained && cfg->train.lagrangian == 0;
+    p->n = env->n;
+    p->N = env->n_global;
+    p->D = env->spec.obs_dim;
+    p->Dk = ps->net.in;
+    p->B = env->copies;
+    p->Beval = copies_max(cfg);
+    ppo_actors_init(&p->a, cfg, env, ps, 0, FXSUM_NEAREST_32);
+    rollouts_init(&p->rs, cfg, env, ps, p->n > 0 ? p->n : 1);
+    p->T = p->rs.T;
+    p->S = p->rs.S;
+    const size_t n1 = (size_t)(p->n > 0 ? p->n : 1), S = (size_t)p->S;
+    p->cost = alloc_floats(n1 * S * 4);
+    p->cval = p->cost + n1 * S;
+    p->cadv = p->cval + n1 * S;
+    p->cret = p->cadv + n1 * S;
+    critic_shape(&p->cn, p->Dk, (int)cfg->train.critic_hidden);
+    p->Pc = p->cn.n_params;
+    p->ldx = round16((size_t)p->Dk);
+    const size_t nc = n1 * (size_t)n_crit * p->Pc;
+    p->cp = alloc_floats(nc);
+    p->cm = alloc_floats(nc);
+    p->cv = alloc_floats(nc);
+    p->cgrad = alloc_floats(p->Pc);
+    p->xs = alloc_floats(S * p->ldx);
+    p->xc = alloc_floats((size_t)p->a.mb * p->ldx);
+    p->ct = alloc_floats((size_t)p->a.mb);
+    p->cperm = XNEW(int32_t, S);
+    critic_work_init(&p->cw, &p->cn, p->a.mb);
+    p->lambda = alloc_floats(n1);
+    const size_t Bm = (size_t)p->Beval;
+    p->obs_all = alloc_floats(n1 * Bm * (size_t)p->D);
+    p->xb = alloc_floats(Bm * (size_t)p->Dk);
+    p->lam_b = alloc_floats(Bm);
+    p->g_b = alloc_floats(Bm);
+    p->r_b = alloc_floats(Bm);
+    p->act_b = XNEW(uint8_t, Bm);
+    p->usage = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
+    p->costb = XZNEW(double, n1 *Bm);
+    if (constrained) p->uhalo = halo_create(env->lg, HALO_P2P, p->Beval);
+    if (p->nbhd) {
+        p->costx = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
+        p->lamx = XZNEW(double, (size_t)p->n + (size_t)ghosts + 1);
+    }
+    /* The order's bookkeeping: every gid's owner and local index. */
+    const size_t N = (size_t)p->N;
+    p->sigma = XNEW(int32_t, N);
+    p->owner = XNEW(int32_t, N);
+    p->local_of = XNEW(int32_t, N);
+    int64_t *own = XZNEW(int64_t, N);
+    for (lidx_t i = 0; i < p->n; i++) own[env->gid[i]] = comm_rank() + 1;
+    comm_allreduce_int64(own, N, COMM_SUM);
+    for (size_t g = 0; g < N; g++) {
+        p->owner[g] = (int32_t)(own[g] - 1);
+        p->local_of[g] = -1;
+    }
+    free(own);
+    for (lidx_t i = 0; i < p->n; i++) p->local_of[env->gid[i]] = i;
+    p->L = XZNEW(int64_t, S);
+    p->w = alloc_floats(S);
+    p->lp0 = alloc_floats(S);
+    p->lp1 = alloc_floats(S);
+    return p;
+}
+
+static void scal_destroy(void *self)
+{
+    scal_t *p = self;
+    kinput_destroy(&p->ki);
+    ppo_actors_free(&p->a);
+    rollouts_free(&p->rs);
+    free(p->cost);
+    free(p->cp);
+    free(p->cm);
+    free(p->cv);
+    free(p->cgrad);
+    free(p->xs);
+    free(p->xc);
+    free(p->ct);
+    free(p->cperm);
+    critic_work_free(&p->cw);
+    free(p->lambda);
+    free(p->obs_all);
+    free(p->xb);
+    free(p->lam_b);
+    free(p->g_b);
+    free(p->r_b);
+    free(p->act_b);
+    free(p->usage);
+    free(p->costb);
+    free(p->costx);
+    free(p->lamx);
+    halo_destroy(&p->uhalo);
+    free(p->sigma);
+    free(p->owner);
+    free(p->local_of);
+    free(p->L);
+    free(p->w);
+    free(p->lp0);
+    free(p->lp1);
+    free(p);
+}
+
+static float *critic_params(const scal_t *p, float *base, lidx_t i, int k)
+{
+    return base + ((size_t)i * (size_t)p->n_crit + (size_t)k) * p->Pc;
+}
+
+static void scal_init_fresh(void *self)
+{
+    scal_t *p = self;
+    const int blocks = p->kappa == 0 ? 1
+                       : input_kind(p->cfg, p->kappa) == KINPUT_SLOTS
+                           ? 1 + (int)kinput_max_neighbours(p->ki)
+                           : p->kappa + 1;
+    policyset_init_fresh_blocks(p->ps, p->env, p->cfg, blocks);
+    for (lidx_t i = 0; i < p->n; i++) {
+        for (int k = 0; k < p->n_crit; k++)
+            critic_init(&p->cn, critic_params(p, p->cp, i, k), p->cfg->run.seed,
+                        ((uint64_t)p->env->gid[i] << 2 | (uint64_t)k) ^ CRITIC_SALT);
+        p->lambda[i] = p->constrained ? (float)p->cfg->dual.lambda0 : 0.0f;
+    }
+    const size_t nc = (size_t)p->n * (size_t)p->n_crit * p->Pc;
+    memset(p->cm, 0, sizeof(float) * nc);
+    memset(p->cv, 0, sizeof(float) * nc);
+    p->a.adam_step = p->c_step = 0;
+}
+
+/* ---- the joint episode -------------------------------------------------------------- */
+
+/* Collective. The neighbourhood Lagrangian's cost samples of the step at
+ * s0: q_i = lambda_i c_i + sum over the neighbours j in gid order of
+ * lambda_j c_j (one exchange of the costs). */
+static void priced_costs(scal_t *p, int B, size_t s0)
+{
+    const lgraph_t *lg = p->env->lg;
+    const size_t S = (size_t)p->S, Bz = (size_t)B;
+    memcpy(p->costx, p->costb, sizeof(double) * (size_t)p->n * Bz);
+    halo_exchange(p->uhalo, p->costx, B); /* timed as TIMER_HALO */
+    for (lidx_t i = 0; i < p->n; i++)
+        for (size_t j = 0; j < Bz; j++) {
+            double q = p->lamx[i] * p->costx[(size_t)i * Bz + j];
+            for (int64_t k = lg->rowptr[i]; k < lg->rowptr[i + 1]; k++)
+                q += p->lamx[lg->col[k]] * p->costx[(size_t)lg->col[k] * Bz + j];
+            p->cost[(size_t)i * S + s0 + j] = (float)q;
+        }
+}
+
+/* Collective. One episode of env (copies B) with every agent acting on its
+ * kappa-hop input and its multiplier: with keep, into the rollouts and the
+ * cost samples (training); without, only the sums (evaluation). Per-agent
+ * sums of the reward and the cost channel into rsum[i], csum[i]. */
+static void joint_episode(scal_t *p, env_t *e, int64_t T, env_noise_t src, uint64_t episode,
+                          int keep, double *rsum, double *csum, double *gsum)
+{
+    const config_t *cfg = p->cfg;
+    policyset_t *ps = p->ps;
+    const int B = e->copies, D = p->D, Dk = p->Dk;
+    const size_t S = (size_t)p->S, BD = (size_t)B * (size_t)D;
+    const uint64_t seed = cfg->run.seed;
+    const int source = keep ? PPO_SOURCE_TRAIN : SOURCE_EVAL;
+    env_begin_episode(e, seed, src, episode);
+    for (lidx_t i = 0; i < p->n; i++) {
+        env_reset_agent(e, i);
+        rsum[i] = csum[i] = gsum[i] = 0;
+    }
+    if (p->nbhd && keep) { /* the neighbours' multipliers, for the priced costs */
+        for (lidx_t i = 0; i < p->n; i++) p->lamx[i] = p->lambda[i];
+        halo_exchange(p->uhalo, p->lamx, 1);
+    }
+    for (int64_t t = 0; t < T; t++) {
+        timer_start(TIMER_POLICY);
+        for (lidx_t i = 0; i < p->n; i++) {
+            for (int j = 0; j < B; j++) p->lam_b[j] = p->lambda[i];
+            env_observe(e, i, t, p->lam_b, p->obs_all + (size_t)i * BD);
+        }
+        timer_stop(TIMER_POLICY);
+        kinput_exchange(p->ki, p->obs_all, B);
+        for (lidx_t i = 0; i < p->n; i++) {
+            timer_start(TIMER_POLICY);
+            rollout_t *ro = &p->rs.ro[i];
+            const size_t s0 = (size_t)t * (size_t)B;
+            for (int j = 0; j < B; j++) p->lam_b[j] = p->lambda[i];
+            kinput_build(p->ki, i, B, p->xb);
+            uint8_t *act = keep ? ro->act + s0 : p->act_b;
+            policyset_act(ps, e, i, t, p->xb, p->lam_b, seed, source, 0, act,
+                          keep ? ro->logp + s0 : NULL, NULL);
+            if (keep)
+                for (int c = 0; c < Dk; c++)
+                    memcpy(ro->x + (size_t)c * S + s0, ps->work.x + (size_t)c * ps->work.ld,
+                           sizeof(float) * (size_t)B);
+            timer_stop(TIMER_POLICY);
+            timer_start(TIMER_ENV);
+            env_step(e, i, t, act, p->g_b, p->r_b, NULL, NULL);
+            const float inv_scale =
+                cfg->train.reward_scale == REWARD_SCALE_AGENT ? 1.0f / env_scale(e, i) : 1.0f;
+            for (int j = 0; j < B; j++) {
+                if (keep) ro->rew[s0 + (size_t)j] = p->r_b[j] * inv_scale;
+                p->usage[(size_t)i * (size_t)B + (size_t)j] = p->g_b[j];
+                rsum[i] += p->r_b[j];
+                gsum[i] += p->g_b[j];
+            }
+            timer_stop(TIMER_ENV);
+        }
+        if (p->constrained) {
+            halo_exchange(p->uhalo, p->usage, B); /* timed as TIMER_HALO */
+            timer_start(TIMER_ENV);
+            env_costs(e, t, p->usage, p->costb);
+            for (lidx_t i = 0; i < p->n; i++)
+                for (int j = 0; j < B; j++) {
+                    const double c = p->costb[(size_t)i * (size_t)B + (size_t)j];
+                    if (keep && !p->nbhd)
+                        p->cost[(size_t)i * S + (size_t)t * (size_t)B + (size_t)j] = (float)c;
+                    csum[i] += c;
+                }
+            timer_stop(TIMER_ENV);
+            if (p->nbhd && keep) priced_costs(p, B, (size_t)t * (size_t)B);
+        }
+    }
+}
+
+/* Collective. Mean over agents of max(0, mean cost) / F and its largest,
+ * and the mean cost, from per-agent sums over n samples each. */
+static void violations(const scal_t *p, const double *csum, double n, double *vmean, double *vmax,
+                       double *cmean)
+{
+    const size_t nl = (size_t)p->n;
+    double *v = XNEW(double, nl + 1), *c = XNEW(double, nl + 1), mx = 0;
+    const double F = p->env->cost_bound[1] > 0 ? p->env->cost_bound[1] : 1.0;
+    for (size_t i = 0; i < nl; i++) {
+        c[i] = csum[i] / n;
+        v[i] = (c[i] > 0 ? c[i] : 0) / F;
+        if (v[i] > mx) mx = v[i];
+    }
+    comm_allreduce_double(&mx, 1, COMM_MAX);
+    *vmean = reprosum_global(v, nl) / (double)p->N;
+    *cmean = reprosum_global(c, nl) / (double)p->N;
+    *vmax = mx;
+    free(v);
+    free(c);
+}
+
+/* ---- critics ---------------------------------------------------------------------- */
+
+/* Agent i's inputs, sample-major, into p->xs. */
+static void inputs_rows(scal_t *p, const rollout_t *ro)
+{
+    const size_t S = (size_t)p->S;
+    for (int c = 0; c < p->Dk; c++) {
+        const float *src = ro->x + (size_t)c * S;
+        for (size_t s = 0; s < S; s++) p->xs[s * p->ldx + (size_t)c] = src[s];
+    }
+}
+
+/* Critic k of agent i on every sample (chunks of a minibatch's size, so the
+ * shapes never depend on the rank count) into v[S]; p->xs holds the inputs. */
+static void critic_values(scal_t *p, lidx_t i, int k, float *v)
+{
+    const size_t S = (size_t)p->S, mb = (size_t)p->a.mb;
+    const float *cp = critic_params(p, p->cp, i, k);
+    for (size_t c0 = 0; c0 < S; c0 += mb) {
+        const int m = (int)(S - c0 < mb ? S - c0 : mb);
+        critic_forward(&p->cn, cp, p->xs + c0 * p->ldx, p->ldx, m, &p->cw);
+        memcpy(v + c0, p->cw.v, sizeof(float) * (size_t)m);
+    }
+}
+
+/* All epochs of critic k of agent i on the returns ret[S] (p->xs holds the
+ * inputs); returns the last epoch's summed squared error. */
+static double critic_update(scal_t *p, lidx_t i, int k, const float *ret, int64_t it, double lr)
+{
+    const config_t *cfg = p->cfg;
+    const int epochs = (int)cfg->train.epochs, mb = p->a.mb, n_mb = p->a.n_mb;
+    const uint64_t gid = (uint64_t)p->env->gid[i];
+    float *cp = critic_params(p, p->cp, i, k), *cm = critic_params(p, p->cm, i, k),
+          *cv = critic_params(p, p->cv, i, k);
+    double vl = 0;
+    int64_t step = p->c_step;
+    for (int ep = 0; ep < epochs; ep++) {
+        ppo_shuffle(p->cperm, p->S, cfg->run.seed, (gid << 2 | (uint64_t)k) ^ CRITIC_SALT,
+                    (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
+        for (int b = 0; b < n_mb; b++) {
+            const int32_t *ix = p->cperm + (size_t)b * (size_t)mb;
+            for (int r = 0; r < mb; r++) {
+                memcpy(p->xc + (size_t)r * p->ldx, p->xs + (size_t)ix[r] * p->ldx,
+                       sizeof(float) * (size_t)p->Dk);
+                p->ct[r] = ret[ix[r]];
+            }
+            critic_forward(&p->cn, cp, p->xc, p->ldx, mb, &p->cw);
+            const float k2 = 2.0f / (float)mb;
+            for (int r = 0; r < mb; r++) {
+                const float d = p->cw.v[r] - p->ct[r];
+                p->cw.dv[r] = k2 * d;
+                if (ep == epochs - 1) vl += (double)d * d;
+            }
+            critic_backward(&p->cn, cp, p->xc, p->ldx, mb, &p->cw, p->cgrad);
+            ppo_clip_grad(p->cgrad, p->Pc, cfg->train.max_grad_norm);
+            adam_update(cp, p->cgrad, cm, cv, p->Pc, ++step, lr);
+        }
+    }
+    return vl;
+}
+
+/* ---- the sequential update --------------------------------------------------------- */
+
+/* log pi_i(a_s | x_s) of agent i's current network on every sample of ro
+ * (chunks of a minibatch's size) into lp[S]. */
+static void log_probs(scal_t *p, lidx_t i, const rollout_t *ro, float *lp)
+{
+    ppo_actors_t *a = &p->a;
+    const size_t S = (size_t)p->S, mb = (size_t)a->mb, ld = (size_t)a->work.ld;
+    const float *par = policyset_params(p->ps, i);
+    const int K = a->net.actions;
+    for (size_t c0 = 0; c0 < S; c0 += mb) {
+        const int m = (int)(S - c0 < mb ? S - c0 : mb);
+        for (int c = 0; c < p->Dk; c++)
+            memcpy(a->work.x + (size_t)c * ld, ro->x + (size_t)c * S + c0,
+                   sizeof(float) * (size_t)m);
+        mlp_forward(&a->net, par, m, &a->work);
+        log_softmax_cols(a->work.out, ld, m, K, a->lsm, a->psm, NULL);
+        for (int r = 0; r < m; r++) lp[c0 + (size_t)r] = a->lsm[(size_t)ro->act[c0 + r] * ld + r];
+    }
+}
+
+/* Agent i's update weighted by the factor in p->L, then the factor times
+ * its ratios. */
+static void update_in_sequence(scal_t *p, lidx_t i, int64_t it, double lr)
+{
+    rollout_t *ro = &p->rs.ro[i];
+    const size_t S = (size_t)p->S;
+    for (size_t s = 0; s < S; s++) {
+        double lw = (double)p->L[s] / FX_ONE;
+        if (lw > 80) lw = 80;
+        if (lw < -80) lw = -80;
+        const double w = exp(lw);
+        p->w[s] = (float)(p->factor == FACTOR_CLIP1 && w > 1 ? 1 : w);
+    }
+    log_probs(p, i, ro, p->lp0);
+    ppo_update_agent(&p->a, i, ro, p->w, it, lr);
+    log_probs(p, i, ro, p->lp1);
+    for (size_t s = 0; s < S; s++) {
+        const int64_t d = llround((double)(p->lp1[s] - p->lp0[s]) * FX_ONE);
+        int64_t v = p->L[s] + d;
+        if (v > FX_MAX || v < -FX_MAX) {
+            v = v > 0 ? FX_MAX : -FX_MAX;
+            p->clamps++;
+        }
+        p->L[s] = v;
+    }
+}
+
+/* Collective (along the order). The actors: independent updates (factor
+ * none), or one agent after another in the order of the iteration, the
+ * factor passed to the next agent's rank with the order. */
+static void update_actors(scal_t *p, int64_t it, double lr)
+{
+    const int me = comm_rank();
+    p->handoffs = 0;
+    p->wait_s = 0;
+    if (p->factor == FACTOR_NONE) {
+        for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], NULL, it, lr);
+        ppo_actors_agents_done(&p->a);
+        return;
+    }
+    const gidx_t N = p->N;
+    if (p->order == ORDER_RANDOM)
+        ppo_shuffle(p->sigma, (int)N, p->cfg->run.seed, ORDER_KEY, (uint64_t)it);
+    else
+        for (gidx_t m = 0; m < N; m++) p->sigma[m] = (int32_t)m;
+    memset(p->L, 0, sizeof(int64_t) * (size_t)p->S);
+    for (gidx_t m = 0; m < N; m++) {
+        const int32_t g = p->sigma[m];
+        if (p->owner[g] != me) continue;
+        if (m > 0 && p->owner[p->sigma[m - 1]] != me) {
+            const double t0 = comm_wtime();
+            comm_recv_int64(p->L, p->S, p->owner[p->sigma[m - 1]], TAG_FACTOR);
+            p->wait_s += comm_wtime() - t0;
+        }
+        update_in_sequence(p, p->local_of[g], it, lr);
+        if (m + 1 < N && p->owner[p->sigma[m + 1]] != me) {
+            comm_send_int64(p->L, p->S, p->owner[p->sigma[m + 1]], TAG_FACTOR);
+            p->handoffs++;
+        }
+    }
+    ppo_actors_agents_done(&p->a);
+    int64_t h = p->handoffs;
+    comm_allreduce_int64(&h, 1, COMM_SUM);
+    p->handoffs = h;
+}
+
+/* ---- an iteration ---------------------------------------------------------------------- */
+
+static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
+{
+    scal_t *p = self;
+    const config_t *cfg = p->cfg;
+    const double lr = ppo_lr_at(cfg, it);
+    const size_t S = (size_t)p->S, n1 = (size_t)(p->n > 0 ? p->n : 1);
+    double *rsum = XZNEW(double, n1), *csum = XZNEW(double, n1), *gsum = XZNEW(double, n1);
+    ppo_actors_begin(&p->a);
+
+    timer_start(TIMER_COLLECT);
+    joint_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, rsum, csum, gsum);
+    /* Values, advantages, the Lagrangian advantage; the critics' targets. */
+    for (lidx_t i = 0; i < p->n; i++) {
+        rollout_t *ro = &p->rs.ro[i];
+        inputs_rows(p, ro);
+        critic_values(p, i, 0, ro->val);
+        rollout_gae(ro, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
+        if (p->constrained) {
+            /* A_i - lambda_i A_i^c (own), or A_i - A_i^q (neighbourhood: the
+             * multipliers are in q), in their units, then normalised. */
+            rollout_t c = {.val = p->cval + (size_t)i * S,
+                           .rew = p->cost + (size_t)i * S,
+                           .adv = p->cadv + (size_t)i * S,
+                           .ret = p->cret + (size_t)i * S};
+            critic_values(p, i, 1, c.val);
+            rollout_gae(&c, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
+            const float l = p->nbhd ? 1.0f : p->lambda[i];
+            for (size_t s = 0; s < S; s++) ro->adv[s] -= l * c.adv[s];
+        }
+        rollout_normalise(ro->adv, p->S);
+        p->rs.rew[i] = rsum[i] - (double)p->lambda[i] * csum[i];
+        p->rs.usage[i] = gsum[i];
+    }
+    timer_stop(TIMER_COLLECT);
+
+    timer_start(TIMER_UPDATE);
+    update_actors(p, it, lr);
+    for (lidx_t i = 0; i < p->n; i++) {
+        inputs_rows(p, &p->rs.ro[i]);
+        double vl = critic_update(p, i, 0, p->rs.ro[i].ret, it, lr);
+        if (p->constrained) vl += critic_update(p, i, 1, p->cret + (size_t)i * S, it, lr);
+        p->a.st_vl[i] += vl;
+    }
+    p->c_step += cfg->train.epochs * p->a.n_mb;
+    timer_stop(TIMER_UPDATE);
+    ppo_warn_clamps(p->clamps, it);
+    p->clamps = 0;
+
+    /* Statistics (exact sums), then the multipliers' step. */
+    ppo_actors_stats(&p->a, &p->rs, st);
+    const double NS = (double)p->N * (double)S;
+    p->team_reward = reprosum_global(rsum, (size_t)p->n) / NS;
+    if (p->constrained) {
+        violations(p, csum, (double)S, &p->viol_mean, &p->viol_max, &p->cost_mean);
+        double lm[2] = {0, 0};
+        for (lidx_t i = 0; i < p->n; i++) {
+            const double l = p->lambda[i] + cfg->train.dual_lr * (csum[i] / (double)S);
+            p->lambda[i] = (float)(l > 0 ? l : 0);
+            if (p->lambda[i] > lm[1]) lm[1] = p->lambda[i];
+        }
+        comm_allreduce_double(&lm[1], 1, COMM_MAX);
+        double *lv = XNEW(double, n1);
+        for (lidx_t i = 0; i < p->n; i++) lv[i] = p->lambda[i];
+        lm[0] = reprosum_global(lv, (size_t)p->n) / (double)p->N;
+        free(lv);
+        p->lam_mean = lm[0];
+        p->lam_max = lm[1];
+    }
+    int64_t b =
+        kinput_bytes_per_exchange(p->ki, p->B) +
+        (p->uhalo ? (1 + p->nbhd) * halo_send_count(p->uhalo) * p->B * (int64_t)sizeof(double) : 0);
+    comm_allreduce_int64(&b, 1, COMM_SUM);
+    p->bytes_step = b;
+    p->wait_total += p->wait_s;
+    free(rsum);
+    free(csum);
+    free(gsum);
+}
+
+/* The training curve's evaluation: one joint episode of the evaluation
+ * environment at the agents' multipliers; the team reward and the usage
+ * per agent per step (and the violations, for the reports). */
+static void scal_evaluate(void *self, env_t *ee, int64_t steps, double *ret, double *usage)
+{
+    scal_t *p = self;
+    const size_t n1 = (size_t)(p->n > 0 ? p->n : 1);
+    double *rsum = XZNEW(double, n1), *csum = XZNEW(double, n1), *gsum = XZNEW(double, n1);
+    joint_episode(p, ee, steps, ENV_NOISE_EVAL, 0, 0, rsum, csum, gsum);
+    const double n = (double)steps * (double)ee->copies, NS = (double)p->N * n;
+    *ret = reprosum_global(rsum, (size_t)p->n) / NS;
+    *usage = reprosum_global(gsum, (size_t)p->n) / NS;
+    p->ev_reward = *ret;
+    if (p->constrained) {
+        double cm;
+        violations(p, csum, n, &p->ev_viol_mean, &p->ev_viol_max, &cm);
+    }
+    free(rsum);
+    free(csum);
+    free(gsum);
+}
+
+/* ---- the trainer's state in the policy file, and its reports ------------------------ */
+
+/* The actors' Adam state (as ppo's), every agent's critics with their Adam
+ * state (/critic_local/params, adam_m, adam_v: [agents][critics x params],
+ * reward critic first; attribute critic_step), the multipliers
+ * (/lambda_local) and root attributes algo, kappa, kappa_input. */
+static void scal_save(void *self, pfio_t *io)
+{
+    const scal_t *p = self;
+    h5file_t *f = pfio_h5(io);
+    const int width = p->n_crit * (int)p->Pc;
+    ppo_adam_save(io, p->a.m, p->a.v, p->a.adam_step);
+    h5io_group(f, "/critic_local");
+    pfio_put_table(io, "/critic_local/params", p->cp, width, "1",
+                   "each agent's critics' parameters: reward critic, then cost critic");
+    if (!pfio_weights_only(io)) {
+        pfio_put_table(io, "/critic_local/adam_m", p->cm, width, "1",
+                       "the critics' Adam first moments");
+        pfio_put_table(io, "/critic_local/adam_v", p->cv, width, "1",
+                       "the critics' Adam second moments");
+    }
+    h5io_attr_int64(f, "/critic_local", "critic_step", p->c_step, "1");
+    pfio_put_table(io, "/lambda_local", p->lambda, 1, "1",
+                   "each agent's multiplier on its local cost");
+    h5io_attr_str(f, "/", "algo", p->name);
+    h5io_attr_int64(f, "/", "kappa", p->kappa, "hops");
+    h5io_attr_str(f, "/", "kappa_input",
+                  p->kappa == 0                                  ? "own"
+                  : input_kind(p->cfg, p->kappa) == KINPUT_SLOTS ? "slots"
+                                                                 : "shellmean");
+}
+
+static int scal_load(void *self, pfio_t *io)
+{
+    scal_t *p = self;
+    h5file_t *f = pfio_h5(io);
+    const int width = p->n_crit * (int)p->Pc;
+    if (ppo_adam_load(io, p->a.m, p->a.v, &p->a.adam_step) != SAMARL_OK) return SAMARL_ERR;
+    int64_t kappa = -1;
+    if (h5io_attr_read_int64(f, "/", "kappa", &kappa) != SAMARL_OK) {
+        samarl_clearerr();
+        return samarl_seterr("%s was not trained with train.algo = %s (no kappa, no local "
+                             "critics): continue it with the trainer that wrote it",
+                             pfio_path(io), p->name);
+    }
+    if (kappa != p->kappa)
+        return samarl_seterr("%s was trained with train.kappa = %" PRId64 ", this configuration "
+                             "has %d: --set train.kappa=%" PRId64,
+                             pfio_path(io), kappa, p->kappa, kappa);
+    if (pfio_check_table(io, "/critic_local/params", width) ||
+        pfio_check_table(io, "/critic_local/adam_m", width) ||
+        pfio_check_table(io, "/critic_local/adam_v", width) ||
+        pfio_check_table(io, "/lambda_local", 1) ||
+        h5io_attr_read_int64(f, "/critic_local", "critic_step", &p->c_step))
+        return SAMARL_ERR;
+    pfio_get_table(io, "/critic_local/params", p->cp, width);
+    pfio_get_table(io, "/critic_local/adam_m", p->cm, width);
+    pfio_get_table(io, "/critic_local/adam_v", p->cv, width);
+    pfio_get_table(io, "/lambda_local", p->lambda, 1);
+    return SAMARL_OK;
+}
+
+static const char *factor_name(int f)
+{
+    return f == FACTOR_PROD ? "prod" : f == FACTOR_CLIP1 ? "clip1" : "none";
+}
+
+static void scal_print_setup(void *self, FILE *out)
+{
+    const scal_t *p = self;
+    fprintf(out,
+            "%s: kappa %d (%s input, %d features, up to %" PRId64 " neighbours), %s critic%s "
+            "%d-%d-%d-1 per agent, factor %s, order %s%s; about %.4g MB of buffers on rank 0\n",
+            p->name, p->kappa,
+            p->kappa == 0                                  ? "own"
+            : input_kind(p->cfg, p->kappa) == KINPUT_SLOTS ? "slots"
+                                                           : "shellmean",
+            p->Dk, kinput_max_neighbours(p->ki), p->constrained ? "reward and cost" : "reward",
+            p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden, factor_name(p->factor),
+            p->order == ORDER_RANDOM ? "random" : "gid",
+            p->constrained ? ", a multiplier per agent on its local cost" : "",
+            scal_bytes(p->cfg, p->Dk, p->D, p->n_crit, p->cn.hidden, p->n, p->env->lg->n_ghost,
+                       (int)p->ps->net.stride) /
+                1e6);
+}
+
+static void scal_print_progress(void *self, FILE *out)
+{
+    const scal_t *p = self;
+    fprintf(out, "  team-r %+.4f", p->team_reward);
+    if (p->constrained)
+        fprintf(out, "  viol %.4f (max %.3f)  lambda %.4f (max %.3f)", p->viol_mean, p->viol_max,
+                p->lam_mean, p->lam_max);
+    if (p->factor != FACTOR_NONE) fprintf(out, "  wait %.2fs", p->wait_s);
+}
+
+static void scal_print_summary(void *self, FILE *out, int64_t n_it)
+{
+    const scal_t *p = self;
+    fprintf(out, "%s: after %" PRId64 " iterations, evaluation team reward %.6g $/agent/step",
+            p->name, n_it, p->ev_reward);
+    if (p->constrained)
+        fprintf(out, ", feeder violation mean %.4f max %.4f (of F), lambda mean %.4g",
+                p->ev_viol_mean, p->ev_viol_max, p->lam_mean);
+    fprintf(out, "; %" PRId64 " bytes per step over all ranks\n", p->bytes_step);
+}
+
+static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
+{
+    const scal_t *p = self;
+    (void)n_list;
+    sb_printf(sb,
+              ", \"kappa\": %d, \"inputs\": %d, \"factor\": \"%s\", \"order\": \"%s\", "
+              "\"team_reward\": %.10g, \"eval_team_reward\": %.10g, "
+              "\"violation_mean\": %.10g, \"violation_max\": %.10g, "
+              "\"eval_violation_mean\": %.10g, \"eval_violation_max\": %.10g, "
+              "\"lambda_local_mean\": %.10g, \"lambda_local_max\": %.10g, "
+              "\"bytes_per_step\": %" PRId64 ", \"bytes_per_iteration\": %.10g, "
+              "\"handoffs\": %" PRId64 ", \"seq_wait_s_per_iteration\": %.6g",
+              p->kappa, p->Dk, factor_name(p->factor),
+              p->order == ORDER_RANDOM ? "random" : "fixed", p->team_reward, p->ev_reward,
+              p->viol_mean, p->viol_max, p->ev_viol_mean, p->ev_viol_max, p->lam_mean, p->lam_max,
+              p->bytes_step,
+              (double)p->bytes_step * (double)p->T + (double)p->handoffs * p->S * 8.0, p->handoffs,
+              n_it > 0 ? p->wait_total / (double)n_it : 0.0);
+}
+
+/* ---- the presets ------------------------------------------------------------------------ */
+
+#define PRESET(fn, P, NAME)                                                                        \
+    static void *fn##_create(const config_t *cfg, env_t *env, policyset_t *ps)                     \
+    {                                                                                              \
+        return scal_create(P, NAME, cfg, env, ps);                                                 \
+    }                                                                                              \
+    static int fn##_input_dim(const config_t *cfg, env_t *env)                                     \
+    {                                                                                              \
+        return scal_input_dim(P, cfg, env);                                                        \
+    }
+PRESET(smappo, PRESET_SCAL, "scal-mappo-l")
+PRESET(ippo, PRESET_IPPO, "ippo-l")
+PRESET(happo, PRESET_HAPPO, "happo")
+
+#define OPS(fn, NAME, SUMMARY)                                                                     \
+    {                                                                                              \
+        .name = NAME, .summary = SUMMARY, .env_caps = TRAINER_CAN_HOPS | TRAINER_CAN_COSTS,        \
+        .input_dim = fn##_input_dim, .create = fn##_create, .destroy = scal_destroy,               \
+        .init_fresh = scal_init_fresh, .iteration = scal_iteration, .save = scal_save,             \
+        .load = scal_load, .evaluate = scal_evaluate, .print_setup = scal_print_setup,             \
+        .print_progress = scal_print_progress, .print_summary = scal_print_summary,                \
+        .record = scal_record                                                                      \
+    }
+
+const trainer_ops_t trainer_scal_mappo_l =
+    OPS(smappo, "scal-mappo-l",
+        "Scal-MAPPO-L (seed 001): kappa-hop actors and critics, a multiplier per agent on its "
+        "local cost, sequential updates with the HAPPO factor");
+const trainer_ops_t trainer_ippo_l =
+    OPS(ippo, "ippo-l",
+        "independent PPO-Lagrangian: own observation, own critics and multiplier, simultaneous "
+        "updates (kappa = 0, no factor)");
+const trainer_ops_t trainer_happo =
+    OPS(happo, "happo",
+        "HAPPO: sequential updates with the factor on the reward alone (no constraint), "
+        "kappa-hop per-agent critics");

@@ -1,0 +1,84 @@
+# The networked trainers (src/train/scal.c): scal-mappo-l, happo and ippo-l
+# on DR-net through samarl train. Bit-identical on 1-4 ranks (both orders,
+# each factor, shell-mean and slot inputs, and a random partition with the
+# most hand-offs of the factor); --resume on another rank count = one run;
+# the factor is passed between ranks only where the order crosses them;
+# bytes per step grow with kappa; scal-mappo-l learns to hold the feeder
+# limits; bad input refused on every rank.
+source "$(dirname "$0")/lib.sh"
+MPIRUN="timeout -k 5 $(tlimit 300) $MPIRUN"
+PY=/usr/bin/python3
+VOLATILE=(/timers /@n_ranks /@config)
+jq_() { $PY -c "import json, sys; r = json.load(open('$1'))['results']; v = $2; print(v); sys.exit(0 if v is not False else 1)"; }
+NET=(--set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=48
+     --set env.horizon=24 --set train.copies=4 --set train.eval_copies=2 --set train.eval_every=2
+     --set train.critic_hidden=16 --set policy.hidden=16 --set train.iterations=3)
+
+# ---- bits on 1-4 ranks --------------------------------------------------------------
+cases=("scal-k2:--set train.algo=scal-mappo-l --set train.kappa=2"
+       "scal-k1-slots-fixed-clip1:--set train.algo=scal-mappo-l --set train.kappa_input=slots --set train.order=fixed --set train.factor=clip1"
+       "scal-own:--set train.algo=scal-mappo-l --set train.lagrangian=own"
+       "happo-k1:--set train.algo=happo"
+       "ippo-l:--set train.algo=ippo-l")
+for c in "${cases[@]}"; do
+  tag=${c%%:*}; read -ra args <<<"${c#*:}"
+  for np in 1 2 3 4; do
+    run_np $np $SAMARL train -q "${NET[@]}" "${args[@]}" -o "$TMP/$tag.$np.h5" >"$TMP/$tag.$np.log" 2>&1 ||
+      { diag "$tag np=$np failed"; tail -3 "$TMP/$tag.$np.log"; }
+  done
+  for np in 2 3 4; do
+    ok "$tag: policy.h5 (actors, critics, multipliers, curve) on $np ranks = 1 rank, bit for bit" \
+      $PY "$here/h5same.py" "$TMP/$tag.1.h5" "$TMP/$tag.$np.h5" "${VOLATILE[@]}"
+  done
+done
+run_np 4 $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.kappa=2 \
+  --set partition.method=block -o "$TMP/blk.h5" >"$TMP/blk.log" 2>&1
+ok "scal-mappo-l: block partition on 4 ranks (other hand-offs of the factor) = METIS on 1 rank" \
+  $PY "$here/h5same.py" "$TMP/scal-k2.1.h5" "$TMP/blk.h5" "${VOLATILE[@]}" /graph
+ok "the comparison can fail: kappa 2 and kappa 1 differ" \
+  bash -c "! $PY $here/h5same.py $TMP/scal-k2.1.h5 $TMP/happo-k1.1.h5 ${VOLATILE[*]} >/dev/null"
+
+# ---- the factor's hand-offs and the bytes -----------------------------------------------
+ok "1 rank: the factor never leaves the rank" jq_ "$TMP/scal-k2.1.json" "r['handoffs'] == 0"
+ok "3 ranks: the factor is handed between ranks" jq_ "$TMP/scal-k2.3.json" "r['handoffs'] > 0"
+ok "ippo-l: independent updates hand nothing" jq_ "$TMP/ippo-l.3.json" "r['handoffs'] == 0"
+b0=$(jq_ "$TMP/ippo-l.3.json" "r['bytes_per_step']")
+b1=$(jq_ "$TMP/scal-own.3.json" "r['bytes_per_step']")
+b2=$(jq_ "$TMP/scal-k2.3.json" "r['bytes_per_step']")
+if [[ -n $b0 && -n $b1 && -n $b2 ]] && ((b0 < b1 && b1 < b2)); then
+  pass "bytes per step grow with kappa on 3 ranks: kappa 0 $b0 < kappa 1 (own) $b1 < kappa 2 $b2"
+else fail "bytes per step grow with kappa: '$b0' '$b1' '$b2'"; fi
+
+# ---- resume -----------------------------------------------------------------------------
+run_np 2 $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.kappa=2 \
+  --set train.iterations=2 -o "$TMP/half.h5" >/dev/null 2>&1
+run_np 3 $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.kappa=2 \
+  --set train.iterations=3 --resume "$TMP/half.h5" -o "$TMP/resumed.h5" >"$TMP/resumed.log" 2>&1
+ok "scal-mappo-l: 2 iterations on 2 ranks, --resume to 3 on 3 ranks = 3 at once, bit for bit" \
+  $PY "$here/h5same.py" "$TMP/scal-k2.1.h5" "$TMP/resumed.h5" "${VOLATILE[@]}" /train/eval_iteration /train/eval_return /train/eval_usage
+
+# ---- learning ------------------------------------------------------------------------------
+run_np 2 $SAMARL train -q --set env.name=drnet --set graph.type=ring --set graph.k=2 \
+  --set graph.agents=32 --set env.horizon=48 --set train.copies=8 --set train.iterations=40 \
+  --set train.eval_every=40 --set train.eval_copies=4 --set train.algo=scal-mappo-l \
+  --set train.dual_lr=2 -o "$TMP/learn.h5" >"$TMP/learn.log" 2>&1
+ok "scal-mappo-l, 32 agents, 40 iterations: evaluation violation mean <= 2% of F, reward within 10% of the yardstick's -0.259" \
+  jq_ "$TMP/learn.json" "r['eval_violation_mean'] <= 0.02 and r['eval_team_reward'] >= -0.285"
+
+# ---- refusals -------------------------------------------------------------------------------
+expect_error "scal-mappo-l on an environment without a local cost" 2 \
+  "train.algo = scal-mappo-l constrains each agent's local cost.*env.name = dr has none.*train.algo = happo" \
+  $SAMARL train -q --set train.algo=scal-mappo-l --set graph.agents=16 -o "$TMP/x.h5"
+expect_error "a shared network is refused by name" 2 "policy.sharing = shared is not supported" \
+  $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set policy.sharing=shared -o "$TMP/x.h5"
+expect_error "kappa whose halo would not fit is refused, naming train.kappa" 2 \
+  "train.kappa = 2: rank [0-9]+ would hold .*Lower train.kappa" \
+  $SAMARL train -q "${NET[@]}" --set graph.agents=24 --set train.algo=scal-mappo-l --set train.kappa=2 -o "$TMP/x.h5"
+expect_error "--resume with another kappa names the input size and train.kappa" 2 "made for the input size .*train.kappa.* = 18, but this configuration has 12" \
+  $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.kappa=1 --set train.iterations=4 \
+  --resume "$TMP/half.h5" -o "$TMP/x.h5"
+ok "... and none of them left output" test ! -e "$TMP/x.h5"
+run_np 2 $SAMARL train -q --set train.algo=happo --set graph.agents=32 --set graph.type=ring \
+  --set env.horizon=24 --set train.copies=4 --set train.iterations=2 -o "$TMP/hdr.h5" >"$TMP/hdr.log" 2>&1
+ok "happo (no constraint) trains on DR-v1, whose only cost is the shared usage" test -s "$TMP/hdr.h5"
+done_testing
