@@ -65,6 +65,19 @@ run_np 2 $SAMARL train -q --set env.name=drnet --set graph.type=ring --set graph
 ok "scal-mappo-l, 32 agents, 40 iterations: evaluation violation mean <= 2% of F, reward within 10% of the yardstick's -0.259" \
   jq_ "$TMP/learn.json" "r['eval_violation_mean'] <= 0.02 and r['eval_team_reward'] >= -0.285"
 
+# ---- samarl run executes the kappa-hop policies ----------------------------------------------
+RUNK=(--set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=48
+      --set run.days=2 --set dual.mode=local-cost --set dual.eta=0.05)
+for np in 1 3; do
+  run_np $np $SAMARL run -q "${RUNK[@]}" --policy "$TMP/scal-k2.1.h5" -o "$TMP/krun$np.h5" \
+    >"$TMP/krun$np.log" 2>&1 || { diag "run np=$np failed"; tail -3 "$TMP/krun$np.log"; }
+done
+ok "samarl run: a kappa = 2 policy (one exchange of observations per step) on 3 ranks = 1 rank" \
+  $PY "$here/h5same.py" "$TMP/krun1.h5" "$TMP/krun3.h5" /timers /summary@wall_s \
+  /summary@agent_steps_per_s /@n_ranks /graph/partition /graph@edge_cut
+ok "... with the feeder summary of DR-net" \
+  bash -c "h5dump -a /summary/feeder_violation_mean $TMP/krun1.h5 | grep -q '(0)'"
+
 # ---- refusals -------------------------------------------------------------------------------
 expect_error "scal-mappo-l on an environment without a local cost" 2 \
   "train.algo = scal-mappo-l constrains each agent's local cost.*env.name = dr has none.*train.algo = happo" \

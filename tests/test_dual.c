@@ -200,9 +200,10 @@ int main(int argc, char **argv)
     const int P = comm_size(), me = comm_rank();
 
     /* ---- registry ---- */
-    static const char *const names[] = {"none",      "fixed",           "local",    "central",
-                                        "consensus", "consensus-paper", "tracking", "feeder"};
-    enum { N_NAMES = 8 };
+    static const char *const names[] = {"none",     "fixed",     "local",
+                                        "central",  "consensus", "consensus-paper",
+                                        "tracking", "feeder",    "local-cost"};
+    enum { N_NAMES = 9 };
     int n_rules = 0, found = 1;
     while (dual_rule_at(n_rules)) n_rules++;
     for (int k = 0; k < N_NAMES; k++) {
@@ -210,7 +211,7 @@ int main(int argc, char **argv)
         found &= r != NULL && !strcmp(r->name, names[k]) && r->start != NULL && r->summary != NULL;
     }
     TAP_OK(n_rules == N_NAMES && found,
-           "the registry lists the eight rules (%d), each found by name", n_rules);
+           "the registry lists the nine rules (%d), each found by name", n_rules);
     TAP_OK(!dual_rule_find("pushsum") && !dual_rule_find("") && !dual_rule_find("Consensus"),
            "an unknown rule name is refused");
     int every = 1;

@@ -24,6 +24,8 @@
  *                    the epoch of cost channel 1 (DR-net's l_i - F), and
  *                    agent i acts on p_i = sum_{j in Nbar_i} lambda_j: local
  *                    dual ascent on local constraints, one-hop messages
+ *   local-cost       lambda_i = max(0, lambda_i + eta c_i) as feeder, acting on
+ *                    lambda_i itself (no messages)
  *   tracking         v_i = y_i + g_i - (the same of the last epoch),
  *                    y = W^K v, mu = W^K (mu + eta v), lambda = max(0, mu):
  *                    consensus with the slack replaced by y, a dynamic-average

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "samarl/cli.h"
@@ -14,6 +15,7 @@
 #include "samarl/error.h"
 #include "samarl/h5io.h"
 #include "samarl/halo.h"
+#include "samarl/kinput.h"
 #include "samarl/policy.h"
 #include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
@@ -45,6 +47,8 @@ const char *const run_help =
     "                   drnet: lambda_i = max(0, lambda_i + eta (l_i - F)), l_i its\n"
     "                   neighbourhood's load ratio), acting on the price\n"
     "                   p_i = lambda_i + its neighbours' lambda_j (one halo exchange)\n"
+    "  local-cost       the same acting on lambda_i itself, no messages (as the\n"
+    "                   networked trainers train; run their policies with it)\n"
     "  fixed            lambda = dual.lambda0 throughout; none: lambda = 0\n"
     "C = env.capacity_ratio x the agents' total demand scale is the grid capacity.\n"
     "\n"
@@ -174,8 +178,31 @@ int cmd_run(int argc, char **argv)
         rs.n_cost = nc;
         rs.chan2 = XZNEW(double, (size_t)nc *(size_t)n + 1);
     }
+    /* A policy trained on kappa-hop inputs (train.algo = scal-mappo-l, happo)
+     * reads its neighbours' observations: one exchange per step. */
+    kinput_t *ki = NULL;
+    env_spec_t in_spec = env->spec;
+    if (mlp) {
+        int64_t kk[2] = {0, 0}; /* kappa, slots */
+        h5file_t *pf;
+        if (h5io_open(o.policy, &pf) == SAMARL_OK) { /* collective */
+            char *kind = NULL;
+            if (h5io_attr_read_int64(pf, "/", "kappa", &kk[0]) != SAMARL_OK) kk[0] = 0;
+            if (kk[0] > 0 && h5io_attr_read_str(pf, "/", "kappa_input", &kind) == SAMARL_OK)
+                kk[1] = strcmp(kind, "slots") == 0;
+            free(kind);
+            h5io_close(&pf);
+        }
+        samarl_clearerr(); /* policyfile_read says what is wrong with the file */
+        comm_bcast_int64(kk, 2, 0);
+        if (kk[0] > 0) {
+            comm_check(kinput_create(lg, (int)kk[0], kk[1] ? KINPUT_SLOTS : KINPUT_SHELLMEAN,
+                                     env->spec.obs_dim, 1, cfg.halo.max_ghost_share, &ki));
+            in_spec.obs_dim = kinput_dim(ki);
+        }
+    }
     policyset_t ps;
-    policyset_init(&ps, &cfg, &env->spec, n, RUN_BATCH);
+    policyset_init(&ps, &cfg, &in_spec, n, RUN_BATCH);
     if (mlp) comm_check(policyfile_read(o.policy, &cfg, lg, env, &ps, NULL));
     dual_t *dual;
     double *shares = XNEW(double, n > 0 ? n : 1);
@@ -222,8 +249,11 @@ int cmd_run(int argc, char **argv)
         fflush(stdout);
     }
 
-    const int D = env->spec.obs_dim;
+    const int D = env->spec.obs_dim, Dk = in_spec.obs_dim;
     float *obsb = XNEW(float, (size_t)RUN_BATCH *(size_t)D), lfb[RUN_BATCH];
+    /* kappa-hop: every agent's observation, then the inputs of a batch. */
+    float *obs_all = ki ? XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)D) : NULL;
+    float *xb = ki ? XNEW(float, (size_t)RUN_BATCH *(size_t)Dk) : NULL;
     float gb[RUN_BATCH], rb[RUN_BATCH], svb[RUN_BATCH], db[RUN_BATCH], pb[RUN_BATCH];
     uint8_t actb[RUN_BATCH];
     const int batched = mlp; /* best response: agent by agent */
@@ -247,18 +277,35 @@ int cmd_run(int argc, char **argv)
         for (int k = 0; k < RUNFILE_N_SUMS; k++) reprosum_init(&acc[k]);
         for (int k = 0; k < F_COUNT; k++) reprosum_f_init(&fac[k]);
         const int rec = runfile_records(ro, t);
+        if (ki) {
+            timer_start(TIMER_POLICY);
+            for (lidx_t i0 = 0; i0 < n; i0 += RUN_BATCH) {
+                const int m = n - i0 < RUN_BATCH ? (int)(n - i0) : RUN_BATCH;
+                for (int q = 0; q < m; q++) lfb[q] = (float)lam[i0 + q];
+                env_observe_agents(env, i0, m, t, lfb, obs_all + (size_t)i0 * (size_t)D);
+            }
+            timer_stop(TIMER_POLICY);
+            kinput_exchange(ki, obs_all, 1);
+        }
         for (lidx_t i0 = 0; i0 < n; i0 += RUN_BATCH) {
             const int m = n - i0 < RUN_BATCH ? (int)(n - i0) : RUN_BATCH;
             timer_start(TIMER_POLICY);
             for (int q = 0; q < m; q++) lfb[q] = (float)lam[i0 + q];
-            env_observe_agents(env, i0, m, t, lfb, obsb);
-            if (batched)
-                policyset_act_agents(&ps, env, i0, m, t, obsb, cfg.run.seed, SOURCE_RUN,
+            if (ki) { /* the kappa-hop inputs of the batch */
+                for (int q = 0; q < m; q++) kinput_build(ki, i0 + q, 1, xb + (size_t)q * Dk);
+                policyset_act_agents(&ps, env, i0, m, t, xb, cfg.run.seed, SOURCE_RUN,
                                      cfg.run.greedy, actb);
-            else
-                for (int q = 0; q < m; q++)
-                    policyset_act(&ps, env, i0 + q, t, obsb + (size_t)q * D, &lfb[q], cfg.run.seed,
-                                  SOURCE_RUN, cfg.run.greedy, &actb[q], NULL, NULL);
+            } else {
+                env_observe_agents(env, i0, m, t, lfb, obsb);
+                if (batched)
+                    policyset_act_agents(&ps, env, i0, m, t, obsb, cfg.run.seed, SOURCE_RUN,
+                                         cfg.run.greedy, actb);
+                else
+                    for (int q = 0; q < m; q++)
+                        policyset_act(&ps, env, i0 + q, t, obsb + (size_t)q * D, &lfb[q],
+                                      cfg.run.seed, SOURCE_RUN, cfg.run.greedy, &actb[q], NULL,
+                                      NULL);
+            }
             timer_stop(TIMER_POLICY);
             timer_start(TIMER_ENV);
             env_step_agents(env, i0, m, t, actb, gb, rb, svb, db);
@@ -374,6 +421,9 @@ int cmd_run(int argc, char **argv)
         runfile_write_json(out, &cfg, &s, &m, ts);
     }
     free(obsb);
+    free(obs_all);
+    free(xb);
+    kinput_destroy(&ki);
     free(fac);
     free(ubuf);
     free(cbuf);

@@ -284,7 +284,8 @@ static const key_spec_t builtin_keys[] = {
      "multiplier (consensus), the paper's rule as written (consensus-paper), plus gradient "
      "tracking of the slack (tracking), own slack only (local), one exact global multiplier "
      "(central, the oracle), local dual ascent on a local cost at the neighbourhood's price "
-     "(feeder, env.name = drnet), dual.lambda0 always (fixed), or 0 (none); 'samarl list' "
+     "(feeder, env.name = drnet), the same on the own multiplier (local-cost), dual.lambda0 "
+     "always (fixed), or 0 (none); 'samarl list' "
      "explains each"},
     {"dual", "eta", KT_REAL, OFF(dual.eta), "0.01", 0, 1e6, 1, 0, NULL,
      "dual step size: mu_i += eta (u_i - s_i), u_i the mean usage over the epoch, s_i its "

@@ -248,6 +248,22 @@ static void neighbourhood_price(dual_t *d)
     timer_stop(TIMER_DUAL);
 }
 
+/* Local dual ascent on each agent's local cost acting on its own
+ * multiplier: lambda_i = max(0, lambda_i + eta c_i), no messages (how the
+ * networked trainers' multipliers move, and what their actors observe). */
+static void local_cost_update(dual_t *d, int64_t t)
+{
+    (void)t;
+    epoch_usage(d);
+    timer_start(TIMER_DUAL);
+    for (lidx_t i = 0; i < d->n; i++) {
+        const double l = d->x[i] + d->eta * d->dev[i];
+        d->x[i] = d->lam[i] = l > 0 ? l : 0;
+    }
+    timer_stop(TIMER_DUAL);
+    stats_spread(d);
+}
+
 /* Local dual ascent on the local constraints of cost channel 1 (DR-net's
  * feeder limits): lambda_i = max(0, lambda_i + eta c_i), c_i = mean_epoch
  * (l_i - F); the agents act on their neighbourhood's price. */
@@ -284,6 +300,10 @@ static const dual_rule_t rules[] = {
      "local dual ascent on each agent's local cost (cost channel 1, DR-net's feeder limit), "
      "acting on the neighbourhood's price sum_{j in Nbar_i} lambda_j (one-hop messages)",
      1, 0, 0, start_lambda0, feeder_update, 1, 1},
+    {"local-cost",
+     "local dual ascent on each agent's local cost (cost channel 1), acting on its own "
+     "multiplier, no messages (as the networked trainers train their actors)",
+     1, 0, 0, start_lambda0, local_cost_update, 1, 0},
     {"fixed", "dual.lambda0 throughout", 1, 0, 0, start_lambda0, NULL, 0, 0},
     {"none", "lambda = 0 throughout", 1, 0, 0, start_zero, NULL, 0, 0},
 };

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Table and figures of scripts/experiments/scal-mappo-l/kappa.sh: kappa.csv
+(one row per training; the issue's columns), kappa_table.md (means over
+seeds, the worst seed, and the yardstick of the same graph and seed) and
+fig_kappa.png (reward and violation against kappa)."""
+import argparse
+import csv
+import json
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLS = ["graph", "n_agents", "algo", "kappa", "seed", "reward", "yardstick_reward",
+        "violation_mean", "violation_max", "bytes_per_step", "seconds_per_iteration"]
+
+
+def yardsticks(path, eta):
+    """(graph, seed) -> the yardstick's reward: best response + feeder at eta."""
+    out = {}
+    try:
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                if r["mode"] == "feeder" and float(r["eta"]) == eta:
+                    out[(r["graph"], r["seed"])] = float(r["reward"])
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--manifest", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--yardstick", default="")
+    ap.add_argument("--eta", type=float, default=0.02, help="the yardstick's dual.eta")
+    a = ap.parse_args()
+    ys = yardsticks(a.yardstick, a.eta) if a.yardstick else {}
+    rows = []
+    with open(a.manifest) as f:
+        for m in csv.DictReader(f):
+            if m["status"] != "ok":
+                continue
+            t = dict(kv.split("=", 1) for kv in m["tags"].split(";"))
+            r = json.load(open(m["json"]))["results"]
+            n = r["agent_steps"] // r["iterations"] // (8 * 48)
+            rows.append({"graph": t["graph"], "n_agents": n, "algo": t["algo"],
+                         "kappa": int(t["kappa"]), "seed": t["seed"],
+                         "reward": r["eval_team_reward"],
+                         "yardstick_reward": ys.get((t["graph"], t["seed"]), float("nan")),
+                         "violation_mean": r["eval_violation_mean"],
+                         "violation_max": r["eval_violation_max"],
+                         "bytes_per_step": r["bytes_per_step"],
+                         "seconds_per_iteration": r["s_per_iteration"]})
+    with open(f"{a.out}/kappa.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLS)
+        w.writeheader()
+        w.writerows(rows)
+    g = defaultdict(list)
+    for r in rows:
+        g[(r["graph"], r["n_agents"], r["algo"], r["kappa"])].append(r)
+    lines = ["| graph | N | algo | kappa | reward (mean; worst seed) | yardstick | gap | "
+             "violation mean (worst seed) | violation max | bytes/step | s/iter |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for k in sorted(g, key=lambda k: (k[0], k[2] != "scal-mappo-l", k[2], k[3])):
+        rs = g[k]
+        mean = lambda f: sum(r[f] for r in rs) / len(rs)  # noqa: E731
+        worst_gap = max(1 - r["reward"] / r["yardstick_reward"] if r["yardstick_reward"] < 0
+                        else float("nan") for r in rs)
+        lines.append(
+            f"| {k[0]} | {k[1]} | {k[2]} | {k[3]} | {mean('reward'):.4f}; "
+            f"{min(r['reward'] for r in rs):.4f} | {mean('yardstick_reward'):.4f} | "
+            f"{100 * worst_gap:+.1f}% | {100 * mean('violation_mean'):.2f}% "
+            f"({100 * max(r['violation_mean'] for r in rs):.2f}%) | "
+            f"{100 * max(r['violation_max'] for r in rs):.1f}% | {mean('bytes_per_step'):.0f} | "
+            f"{mean('seconds_per_iteration'):.2f} |")
+    with open(f"{a.out}/kappa_table.md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    graphs = sorted({r["graph"] for r in rows})
+    fig, ax = plt.subplots(2, len(graphs), figsize=(4 * len(graphs), 6), squeeze=False)
+    for c, gr in enumerate(graphs):
+        for algo, mk in (("scal-mappo-l", "o-"), ("ippo-l", "s"), ("happo", "^")):
+            ks = sorted({k[3] for k in g if k[0] == gr and k[2] == algo})
+            if not ks:
+                continue
+            rew = [sum(r["reward"] for r in g[(gr, n, algo, k)]) / len(g[(gr, n, algo, k)])
+                   for (gg, n, al, k) in sorted(g) if gg == gr and al == algo]
+            vio = [100 * sum(r["violation_mean"] for r in g[(gr, n, algo, k)]) /
+                   len(g[(gr, n, algo, k)]) for (gg, n, al, k) in sorted(g) if gg == gr and al == algo]
+            ax[0][c].plot(ks, rew, mk, label=algo)
+            ax[1][c].plot(ks, vio, mk, label=algo)
+        y = [r["yardstick_reward"] for r in rows if r["graph"] == gr]
+        if y and y[0] == y[0]:
+            ax[0][c].axhline(sum(y) / len(y), color="k", lw=0.8, ls="--", label="yardstick")
+        ax[0][c].set_title(gr)
+        ax[0][c].set_ylabel("team reward ($/agent/step)")
+        ax[1][c].set_ylabel("feeder violation, mean (% of F)")
+        ax[1][c].set_xlabel("kappa")
+        ax[0][c].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(f"{a.out}/fig_kappa.png", dpi=150)
+    print(f"wrote {a.out}/kappa.csv, kappa_table.md, fig_kappa.png ({len(rows)} trainings)")
+
+
+if __name__ == "__main__":
+    main()
