@@ -1,5 +1,6 @@
 # Reference digests: every output of run, train (ppo and mappo-l, shared and
-# per-agent, with --resume), eval and consensus on a set of configurations
+# per-agent, with --resume; the networked trainers and DR-net's runs since
+# issue 20), eval and consensus on a set of configurations
 # must keep the bits it had when tests/reference/ was generated (main at
 # 5cb75d6, before the engine's interfaces were redesigned). Each output is
 # reduced to one line per dataset and attribute (tests/h5digest.py) and
@@ -96,6 +97,21 @@ case_ run_mlp_shared 3 "$TMP/rs.h5" run -q "${POL[@]}" --set policy.sharing=shar
   --policy "$TMP/t_ppo_shared.h5" --set dual.mode=tracking -o "$TMP/rs.h5"
 case_ run_mlp_mappo 1 "$TMP/rm.h5" run -q "${POL[@]}" --policy "$TMP/t_mappo-l_agent.h5" \
   --set dual.mode=central -o "$TMP/rm.h5"
+
+# ---- DR-net: the yardstick, the networked trainers, a kappa-hop run ----------------
+NET=(--set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=48
+     --set env.horizon=24 --set train.copies=4 --set train.minibatches=2 --set train.epochs=2
+     --set train.eval_every=2 --set train.eval_copies=2 --set policy.hidden=8
+     --set train.critic_hidden=8 --set train.iterations=2)
+case_ run_br_drnet_feeder 2 "$TMP/rdf.h5" run -q "${BR[@]}" --set env.name=drnet \
+  --set dual.mode=feeder --set dual.eta=0.05 -o "$TMP/rdf.h5"
+case_ train_scal_k2 3 "$TMP/ts.h5" train -q "${NET[@]}" --set train.algo=scal-mappo-l \
+  --set train.kappa=2 -o "$TMP/ts.h5"
+case_ train_happo 2 "$TMP/th.h5" train -q "${NET[@]}" --set train.algo=happo -o "$TMP/th.h5"
+case_ train_ippo_l 2 "$TMP/ti.h5" train -q "${NET[@]}" --set train.algo=ippo-l -o "$TMP/ti.h5"
+case_ run_scal_k2 2 "$TMP/rsk.h5" run -q --set env.name=drnet --set graph.type=ring \
+  --set graph.k=2 --set graph.agents=48 --set policy.hidden=8 --set run.days=2 \
+  --set dual.mode=local-cost --policy "$TMP/ts.h5" -o "$TMP/rsk.h5"
 
 # ---- real inputs (tests may read ../shared; the program does not need it) --------
 grid=$SAMARL_SHARED/data/grids/case118.nodes.csv

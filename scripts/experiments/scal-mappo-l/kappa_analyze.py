@@ -17,17 +17,28 @@ COLS = ["graph", "n_agents", "algo", "kappa", "seed", "reward", "yardstick_rewar
         "violation_mean", "violation_max", "bytes_per_step", "seconds_per_iteration"]
 
 
-def yardsticks(path, eta):
-    """(graph, seed) -> the yardstick's reward: best response + feeder at eta."""
-    out = {}
+def yardsticks(path):
+    """(graph, seed) -> the yardstick's reward: best response + feeder at the
+    dual.eta of yardstick.sh whose mean violation over seeds is at most 1%
+    with the best mean reward (chosen once per graph); and graph -> eta."""
+    runs = []
     try:
         with open(path) as f:
-            for r in csv.DictReader(f):
-                if r["mode"] == "feeder" and float(r["eta"]) == eta:
-                    out[(r["graph"], r["seed"])] = float(r["reward"])
+            runs = [r for r in csv.DictReader(f) if r["mode"] == "feeder"]
     except FileNotFoundError:
-        pass
-    return out
+        return {}, {}
+    by = defaultdict(list)
+    for r in runs:
+        by[(r["graph"], r["eta"])].append(r)
+    best = {}
+    for (g, eta), rs in by.items():
+        v = sum(float(r["feeder_violation_mean"]) for r in rs) / len(rs)
+        rew = sum(float(r["reward"]) for r in rs) / len(rs)
+        if v <= 0.01 and (g not in best or rew > best[g][1]):
+            best[g] = (eta, rew)
+    out = {(r["graph"], r["seed"]): float(r["reward"]) for r in runs
+           if r["graph"] in best and r["eta"] == best[r["graph"]][0]}
+    return out, {g: b[0] for g, b in best.items()}
 
 
 def main():
@@ -35,9 +46,10 @@ def main():
     ap.add_argument("--manifest", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--yardstick", default="")
-    ap.add_argument("--eta", type=float, default=0.02, help="the yardstick's dual.eta")
     a = ap.parse_args()
-    ys = yardsticks(a.yardstick, a.eta) if a.yardstick else {}
+    ys, etas = yardsticks(a.yardstick) if a.yardstick else ({}, {})
+    for g, e in sorted(etas.items()):
+        print(f"yardstick of {g}: feeder at dual.eta = {e}")
     rows = []
     with open(a.manifest) as f:
         for m in csv.DictReader(f):
