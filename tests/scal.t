@@ -1,5 +1,5 @@
 # The networked trainers (src/train/scal.c): scal-mappo-l, happo and ippo-l
-# on DR-net through samarl train. Bit-identical on 1-4 ranks (both orders,
+# on DR-net through samarl train. Bit-identical on 1-4 ranks (the three orders,
 # each factor, shell-mean and slot inputs, and a random partition with the
 # most hand-offs of the factor); --resume on another rank count = one run;
 # the factor is passed between ranks only where the order crosses them;
@@ -18,6 +18,7 @@ NET=(--set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agen
 cases=("scal-k2:--set train.algo=scal-mappo-l --set train.kappa=2"
        "scal-k1-slots-fixed-clip1:--set train.algo=scal-mappo-l --set train.kappa_input=slots --set train.order=fixed --set train.factor=clip1"
        "scal-own:--set train.algo=scal-mappo-l --set train.lagrangian=own"
+       "scal-colour:--set train.algo=scal-mappo-l --set train.order=colour"
        "happo-k1:--set train.algo=happo"
        "ippo-l:--set train.algo=ippo-l")
 for c in "${cases[@]}"; do
@@ -42,6 +43,8 @@ ok "the comparison can fail: kappa 2 and kappa 1 differ" \
 ok "1 rank: the factor never leaves the rank" jq_ "$TMP/scal-k2.1.json" "r['handoffs'] == 0"
 ok "3 ranks: the factor is handed between ranks" jq_ "$TMP/scal-k2.3.json" "r['handoffs'] > 0"
 ok "ippo-l: independent updates hand nothing" jq_ "$TMP/ippo-l.3.json" "r['handoffs'] == 0"
+ok "colour order: no hand-offs, and at least 5 classes (the 2-hop graph of a ring with 2 neighbours a side needs 5)" \
+  jq_ "$TMP/scal-colour.3.json" "r['handoffs'] == 0 and r['colours'] >= 5 and r['order'] == 'colour'"
 b0=$(jq_ "$TMP/ippo-l.3.json" "r['bytes_per_step']")
 b1=$(jq_ "$TMP/scal-own.3.json" "r['bytes_per_step']")
 b2=$(jq_ "$TMP/scal-k2.3.json" "r['bytes_per_step']")

@@ -99,7 +99,7 @@ typedef struct config {
         double dual_lr;           /* mappo-l */
         int64_t kappa;            /* scal-mappo-l, happo: input hops */
         int kappa_input;          /* kinput_kind_t less one: 0 shellmean, 1 slots */
-        int order;                /* 0 random, 1 fixed */
+        int order;                /* 0 random, 1 fixed, 2 colour */
         int factor;               /* 0 prod, 1 clip1, 2 none */
         int lagrangian;           /* 0 neighbourhood, 1 own */
         int reward_scale;         /* reward_scale_t */

@@ -245,9 +245,12 @@ static const key_spec_t builtin_keys[] = {
      "how the kappa-hop input is built: own observation and the mean over each hop shell "
      "((kappa + 1) x the observation), or every neighbour's observation in (hop, gid) order in "
      "slots padded to the largest neighbourhood, with a mask"},
-    {"train", "order", KT_ENUM, OFF(train.order), "random", 0, 0, 0, 0, "random|fixed",
+    {"train", "order", KT_ENUM, OFF(train.order), "random", 0, 0, 0, 0, "random|fixed|colour",
      "sequential trainers: the order agents update in each iteration, a permutation of all "
-     "agents keyed by (run.seed, iteration), or gid order"},
+     "agents keyed by (run.seed, iteration), gid order, or colour: a variant, not the paper's "
+     "scheme, in which the classes of a colouring of the 2 kappa-hop graph (agents that share "
+     "no input) update in a keyed order, each class at once, the factor carried from class to "
+     "class"},
     {"train", "lagrangian", KT_ENUM, OFF(train.lagrangian), "neighbourhood", 0, 0, 0, 0,
      "neighbourhood|own",
      "scal-mappo-l, ippo-l: what an agent's cost critic learns and its advantage subtracts: the "

@@ -40,7 +40,9 @@
 #include "samarl/error.h"
 #include "samarl/h5io.h"
 #include "samarl/halo.h"
+#include "samarl/khop.h"
 #include "samarl/kinput.h"
+#include "samarl/rng.h"
 #include "samarl/partition.h"
 #include "samarl/policyfile.h"
 #include "samarl/reprosum.h"
@@ -51,7 +53,7 @@
 
 typedef enum { PRESET_SCAL, PRESET_IPPO, PRESET_HAPPO } preset_t;
 enum { FACTOR_PROD, FACTOR_CLIP1, FACTOR_NONE };
-enum { ORDER_RANDOM, ORDER_FIXED };
+enum { ORDER_RANDOM, ORDER_FIXED, ORDER_COLOUR };
 enum { SOURCE_EVAL = 4, TAG_FACTOR = 7101 };
 /* Keys of the order's permutation and of the critics' draws: no gid uses them. */
 #define ORDER_KEY (UINT64_MAX - 7)
@@ -94,7 +96,11 @@ typedef struct scal {
     /* The sequential update. */
     int32_t *sigma, *owner, *local_of; /* [N] order, owner rank, local index (or -1) */
     int64_t *L;                        /* [S] the factor's log, 2^-32 units */
-    float *w, *lp0, *lp1;              /* [S] */
+    int64_t *dL;                       /* [S] colour order: a class's log ratios */
+    int64_t *w_fx;                     /* [S] an agent's log ratios */
+    int32_t *colour;                   /* [n] colour order: each agent's class */
+    int n_colours;
+    float *w, *lp0, *lp1; /* [S] */
     /* This iteration's and the run's statistics. */
     double team_reward, viol_mean, viol_max, cost_mean, lam_mean, lam_max;
     double ev_reward, ev_viol_mean, ev_viol_max;
@@ -199,6 +205,82 @@ static int scal_input_dim(preset_t preset, const config_t *cfg, env_t *env)
     return d;
 }
 
+/* ---- the colour order: a colouring of the 2 kappa-hop graph --------------------------- */
+
+/* Collective. Colour every owned agent so that no two agents within `hops`
+ * hops share a colour (agents further apart share no input), by
+ * Jones-Plassmann rounds: an uncoloured agent whose priority (a hash of
+ * run.seed and its gid, ties by gid) is the highest among its uncoloured
+ * neighbours within `hops` takes the smallest colour none of them has; one
+ * exchange of the colours per round. The colours are a function of the
+ * graph and the seed, the same on any number of ranks. Returns the number
+ * of colours. */
+static int colour_graph(scal_t *p, const lgraph_t *lg, int hops, const config_t *cfg)
+{
+    if (hops == 0) return 1; /* no shared inputs: one class */
+    khop_t *k = NULL;
+    int rc = khop_create(lg, hops, KHOP_METHOD_DEFAULT, 1, cfg->halo.max_ghost_share, 0, &k);
+    if (rc != SAMARL_OK)
+        rc = samarl_seterr("train.order = colour colours the %d-hop graph (2 x train.kappa): %s",
+                           hops, samarl_errmsg());
+    comm_check(rc);
+    const lidx_t n = k->n_owned, nl = n + k->n_ghost;
+    double *col = XNEW(double, (size_t)nl + 1), *pri = XNEW(double, (size_t)nl + 1);
+    for (lidx_t i = 0; i < n; i++) {
+        col[i] = -1;
+        const rng_block_t b =
+            rng_block(cfg->run.seed, RNG_STREAM_PERM, (uint64_t)k->gid[i], UINT64_MAX - 3);
+        pri[i] = (double)((((uint64_t)b.v[0] << 32) | b.v[1]) >> 11); /* 53 bits: exact */
+    }
+    khop_exchange_doubles(k, pri, 1);
+    int64_t left = n, maxc = 0;
+    comm_allreduce_int64(&left, 1, COMM_SUM);
+    uint8_t *used = XZNEW(uint8_t, (size_t)(k->nb_ptr[n] + 2));
+    while (left > 0) {
+        khop_exchange_doubles(k, col, 1);
+        int64_t mine = 0;
+        for (lidx_t i = 0; i < n; i++) {
+            if (col[i] >= 0) continue;
+            int top = 1;
+            const int64_t lo = k->nb_ptr[i] + 1, hi = k->nb_ptr[i + 1];
+            for (int64_t e = lo; e < hi && top; e++) {
+                const lidx_t j = k->nb_idx[e];
+                if (col[j] < 0 && (pri[j] > pri[i] || (pri[j] == pri[i] && k->gid[j] > k->gid[i])))
+                    top = 0;
+            }
+            if (!top) {
+                mine++;
+                continue;
+            }
+            const int64_t deg = hi - lo;
+            memset(used, 0, (size_t)deg + 2);
+            for (int64_t e = lo; e < hi; e++) {
+                const double c = col[k->nb_idx[e]];
+                if (c >= 0 && c <= (double)deg) used[(int64_t)c] = 1;
+            }
+            int64_t c = 0;
+            while (used[c]) c++;
+            col[i] = (double)c;
+            if (c > maxc) maxc = c;
+        }
+        left = mine;
+        comm_allreduce_int64(&left, 1, COMM_SUM);
+    }
+    /* The invariant, checked: no two agents within `hops` share a colour. */
+    khop_exchange_doubles(k, col, 1);
+    for (lidx_t i = 0; i < n; i++) {
+        for (int64_t e = k->nb_ptr[i] + 1; e < k->nb_ptr[i + 1]; e++)
+            SAMARL_ASSERT(col[k->nb_idx[e]] != col[i]);
+        p->colour[i] = (int32_t)col[i];
+    }
+    comm_allreduce_int64(&maxc, 1, COMM_MAX);
+    free(used);
+    free(col);
+    free(pri);
+    khop_destroy(&k);
+    return (int)maxc + 1;
+}
+
 /* ---- creation --------------------------------------------------------------------- */
 
 static void *scal_create(preset_t preset, const char *name, const config_t *cfg, env_t *env,
@@ -298,6 +380,12 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     free(own);
     for (lidx_t i = 0; i < p->n; i++) p->local_of[env->gid[i]] = i;
     p->L = XZNEW(int64_t, S);
+    p->w_fx = XZNEW(int64_t, S);
+    if (p->order == ORDER_COLOUR && p->factor != FACTOR_NONE) {
+        p->dL = XZNEW(int64_t, S);
+        p->colour = XZNEW(int32_t, n1);
+        p->n_colours = colour_graph(p, env->lg, 2 * kappa, cfg);
+    }
     p->w = alloc_floats(S);
     p->lp0 = alloc_floats(S);
     p->lp1 = alloc_floats(S);
@@ -336,6 +424,9 @@ static void scal_destroy(void *self)
     free(p->owner);
     free(p->local_of);
     free(p->L);
+    free(p->dL);
+    free(p->w_fx);
+    free(p->colour);
     free(p->w);
     free(p->lp0);
     free(p->lp1);
@@ -563,9 +654,20 @@ static void log_probs(scal_t *p, lidx_t i, const rollout_t *ro, float *lp)
     }
 }
 
-/* Agent i's update weighted by the factor in p->L, then the factor times
- * its ratios. */
-static void update_in_sequence(scal_t *p, lidx_t i, int64_t it, double lr)
+/* The factor's fixed-point sum a + b, saturated (counted). */
+static int64_t fx_add(scal_t *p, int64_t a, int64_t b)
+{
+    int64_t v = a + b;
+    if (v > FX_MAX || v < -FX_MAX) {
+        v = v > 0 ? FX_MAX : -FX_MAX;
+        p->clamps++;
+    }
+    return v;
+}
+
+/* Agent i's update weighted by the factor in p->L; its log ratios
+ * log pi_new - log pi_old per sample, in the factor's fixed point, into d. */
+static void update_weighted(scal_t *p, lidx_t i, int64_t it, double lr, int64_t *d)
 {
     rollout_t *ro = &p->rs.ro[i];
     const size_t S = (size_t)p->S;
@@ -579,15 +681,21 @@ static void update_in_sequence(scal_t *p, lidx_t i, int64_t it, double lr)
     log_probs(p, i, ro, p->lp0);
     ppo_update_agent(&p->a, i, ro, p->w, it, lr);
     log_probs(p, i, ro, p->lp1);
-    for (size_t s = 0; s < S; s++) {
-        const int64_t d = llround((double)(p->lp1[s] - p->lp0[s]) * FX_ONE);
-        int64_t v = p->L[s] + d;
-        if (v > FX_MAX || v < -FX_MAX) {
-            v = v > 0 ? FX_MAX : -FX_MAX;
-            p->clamps++;
-        }
-        p->L[s] = v;
-    }
+    for (size_t s = 0; s < S; s++) d[s] = llround((double)(p->lp1[s] - p->lp0[s]) * FX_ONE);
+}
+
+/* Strict order: the factor times agent i's ratios, for the next agent. */
+static void update_in_sequence(scal_t *p, lidx_t i, int64_t it, double lr)
+{
+    update_weighted(p, i, it, lr, p->w_fx);
+    for (int s = 0; s < p->S; s++) p->L[s] = fx_add(p, p->L[s], p->w_fx[s]);
+}
+
+/* Colour order: agent i's ratios join its class's, for the next class. */
+static void update_in_class(scal_t *p, lidx_t i, int64_t it, double lr)
+{
+    update_weighted(p, i, it, lr, p->w_fx);
+    for (int s = 0; s < p->S; s++) p->dL[s] = fx_add(p, p->dL[s], p->w_fx[s]);
 }
 
 /* Collective (along the order). The actors: independent updates (factor
@@ -600,6 +708,23 @@ static void update_actors(scal_t *p, int64_t it, double lr)
     p->wait_s = 0;
     if (p->factor == FACTOR_NONE) {
         for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], NULL, it, lr);
+        ppo_actors_agents_done(&p->a);
+        return;
+    }
+    if (p->order == ORDER_COLOUR) { /* classes in a keyed order, each all at once */
+        int32_t *cls = XNEW(int32_t, (size_t)p->n_colours);
+        ppo_shuffle(cls, p->n_colours, p->cfg->run.seed, ORDER_KEY - 1, (uint64_t)it);
+        memset(p->L, 0, sizeof(int64_t) * (size_t)p->S);
+        for (int c = 0; c < p->n_colours; c++) {
+            memset(p->dL, 0, sizeof(int64_t) * (size_t)p->S);
+            for (lidx_t i = 0; i < p->n; i++)
+                if (p->colour[i] == cls[c]) update_in_class(p, i, it, lr);
+            const double t0 = comm_wtime();
+            comm_allreduce_int64(p->dL, (size_t)p->S, COMM_SUM); /* exact: order-free */
+            p->wait_s += comm_wtime() - t0;
+            for (int s = 0; s < p->S; s++) p->L[s] = fx_add(p, p->L[s], p->dL[s]);
+        }
+        free(cls);
         ppo_actors_agents_done(&p->a);
         return;
     }
@@ -811,7 +936,9 @@ static void scal_print_setup(void *self, FILE *out)
                                                            : "shellmean",
             p->Dk, kinput_max_neighbours(p->ki), p->constrained ? "reward and cost" : "reward",
             p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden, factor_name(p->factor),
-            p->order == ORDER_RANDOM ? "random" : "gid",
+            p->order == ORDER_RANDOM  ? "random"
+            : p->order == ORDER_FIXED ? "gid"
+                                      : "colour",
             p->constrained ? ", a multiplier per agent on its local cost" : "",
             scal_bytes(p->cfg, p->Dk, p->D, p->n_crit, p->cn.hidden, p->n, p->env->lg->n_ghost,
                        (int)p->ps->net.stride) /
@@ -850,13 +977,16 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               "\"eval_violation_mean\": %.10g, \"eval_violation_max\": %.10g, "
               "\"lambda_local_mean\": %.10g, \"lambda_local_max\": %.10g, "
               "\"bytes_per_step\": %" PRId64 ", \"bytes_per_iteration\": %.10g, "
-              "\"handoffs\": %" PRId64 ", \"seq_wait_s_per_iteration\": %.6g",
+              "\"handoffs\": %" PRId64 ", \"seq_wait_s_per_iteration\": %.6g, "
+              "\"colours\": %d",
               p->kappa, p->Dk, factor_name(p->factor),
-              p->order == ORDER_RANDOM ? "random" : "fixed", p->team_reward, p->ev_reward,
-              p->viol_mean, p->viol_max, p->ev_viol_mean, p->ev_viol_max, p->lam_mean, p->lam_max,
-              p->bytes_step,
+              p->order == ORDER_RANDOM  ? "random"
+              : p->order == ORDER_FIXED ? "fixed"
+                                        : "colour",
+              p->team_reward, p->ev_reward, p->viol_mean, p->viol_max, p->ev_viol_mean,
+              p->ev_viol_max, p->lam_mean, p->lam_max, p->bytes_step,
               (double)p->bytes_step * (double)p->T + (double)p->handoffs * p->S * 8.0, p->handoffs,
-              n_it > 0 ? p->wait_total / (double)n_it : 0.0);
+              n_it > 0 ? p->wait_total / (double)n_it : 0.0, p->n_colours);
 }
 
 /* ---- the presets ------------------------------------------------------------------------ */

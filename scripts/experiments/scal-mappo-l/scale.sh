@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Seconds per iteration against N (issue 20): scal-mappo-l (kappa 2, random
-# and gid order) on DR-net on a random geometric graph of N agents, NS
+# order, gid order, and the colour variant) on DR-net on a random geometric graph of N agents, NS
 # sizes from 64 to 10^4 (halo.max_ghost_share = 1: at 64 agents two hops
 # reach more than half of the other rank), and mappo-l (the centralised critic, on DR-v1: it
 # does not train DR-net's local costs) until its memory guard refuses;
@@ -30,7 +30,7 @@ one() { # ALGO ORDER N ARGS...
     printf '  %-40s %s\n' "$id" "$status"
     [ "$status" = ok ]
 }
-for order in random fixed; do
+for order in ${ORDERS:-random fixed colour}; do
     for n in $NS; do
         one scal-mappo-l $order "$n" --set env.name=drnet --set train.algo=scal-mappo-l \
             --set train.kappa=2 --set train.order=$order || break
