@@ -106,6 +106,11 @@ typedef struct scal {
     double ev_reward, ev_viol_mean, ev_viol_max;
     int64_t bytes_step, handoffs, clamps;
     double wait_s, wait_total;
+    /* The factor's weights: the sum over this iteration's updates of their
+     * effective sample share (sum w)^2 / (S sum w^2), the updates counted,
+     * and the largest |log w|. */
+    double ess_sum, logw_max, ess_mean;
+    int64_t ess_n;
 } scal_t;
 
 /* ---- presets and sizes ------------------------------------------------------------- */
@@ -671,13 +676,19 @@ static void update_weighted(scal_t *p, lidx_t i, int64_t it, double lr, int64_t 
 {
     rollout_t *ro = &p->rs.ro[i];
     const size_t S = (size_t)p->S;
+    double sw = 0, sw2 = 0;
     for (size_t s = 0; s < S; s++) {
         double lw = (double)p->L[s] / FX_ONE;
+        if (fabs(lw) > p->logw_max) p->logw_max = fabs(lw);
         if (lw > 80) lw = 80;
         if (lw < -80) lw = -80;
         const double w = exp(lw);
         p->w[s] = (float)(p->factor == FACTOR_CLIP1 && w > 1 ? 1 : w);
+        sw += p->w[s];
+        sw2 += (double)p->w[s] * p->w[s];
     }
+    p->ess_sum += sw2 > 0 ? sw * sw / ((double)S * sw2) : 0;
+    p->ess_n++;
     log_probs(p, i, ro, p->lp0);
     ppo_update_agent(&p->a, i, ro, p->w, it, lr);
     log_probs(p, i, ro, p->lp1);
@@ -706,6 +717,8 @@ static void update_actors(scal_t *p, int64_t it, double lr)
     const int me = comm_rank();
     p->handoffs = 0;
     p->wait_s = 0;
+    p->ess_sum = p->logw_max = 0;
+    p->ess_n = 0;
     if (p->factor == FACTOR_NONE) {
         for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], NULL, it, lr);
         ppo_actors_agents_done(&p->a);
@@ -830,6 +843,13 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
     comm_allreduce_int64(&b, 1, COMM_SUM);
     p->bytes_step = b;
     p->wait_total += p->wait_s;
+    {
+        double e[2] = {p->ess_sum, (double)p->ess_n}, mx = p->logw_max;
+        comm_allreduce_double(e, 2, COMM_SUM); /* diagnostics: not part of the state */
+        comm_allreduce_double(&mx, 1, COMM_MAX);
+        p->ess_mean = e[1] > 0 ? e[0] / e[1] : 1.0;
+        p->logw_max = mx;
+    }
     free(rsum);
     free(csum);
     free(gsum);
@@ -952,7 +972,8 @@ static void scal_print_progress(void *self, FILE *out)
     if (p->constrained)
         fprintf(out, "  viol %.4f (max %.3f)  lambda %.4f (max %.3f)", p->viol_mean, p->viol_max,
                 p->lam_mean, p->lam_max);
-    if (p->factor != FACTOR_NONE) fprintf(out, "  wait %.2fs", p->wait_s);
+    if (p->factor != FACTOR_NONE)
+        fprintf(out, "  ESS %.3f  |log w| %.2f  wait %.2fs", p->ess_mean, p->logw_max, p->wait_s);
 }
 
 static void scal_print_summary(void *self, FILE *out, int64_t n_it)
@@ -978,7 +999,7 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               "\"lambda_local_mean\": %.10g, \"lambda_local_max\": %.10g, "
               "\"bytes_per_step\": %" PRId64 ", \"bytes_per_iteration\": %.10g, "
               "\"handoffs\": %" PRId64 ", \"seq_wait_s_per_iteration\": %.6g, "
-              "\"colours\": %d",
+              "\"colours\": %d, \"factor_ess_mean\": %.6g, \"factor_log_max\": %.6g",
               p->kappa, p->Dk, factor_name(p->factor),
               p->order == ORDER_RANDOM  ? "random"
               : p->order == ORDER_FIXED ? "fixed"
@@ -986,7 +1007,8 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               p->team_reward, p->ev_reward, p->viol_mean, p->viol_max, p->ev_viol_mean,
               p->ev_viol_max, p->lam_mean, p->lam_max, p->bytes_step,
               (double)p->bytes_step * (double)p->T + (double)p->handoffs * p->S * 8.0, p->handoffs,
-              n_it > 0 ? p->wait_total / (double)n_it : 0.0, p->n_colours);
+              n_it > 0 ? p->wait_total / (double)n_it : 0.0, p->n_colours, p->ess_mean,
+              p->logw_max);
 }
 
 /* ---- the presets ------------------------------------------------------------------------ */
