@@ -43,6 +43,8 @@ ok "the comparison can fail: kappa 2 and kappa 1 differ" \
 ok "1 rank: the factor never leaves the rank" jq_ "$TMP/scal-k2.1.json" "r['handoffs'] == 0"
 ok "3 ranks: the factor is handed between ranks" jq_ "$TMP/scal-k2.3.json" "r['handoffs'] > 0"
 ok "ippo-l: independent updates hand nothing" jq_ "$TMP/ippo-l.3.json" "r['handoffs'] == 0"
+ok "happo (unconstrained) still measures DR-net's violations, and has no multipliers" \
+  jq_ "$TMP/happo-k1.3.json" "r['eval_violation_mean'] > 0 and r['lambda_local_max'] == 0"
 ok "colour order: no hand-offs, and at least 5 classes (the 2-hop graph of a ring with 2 neighbours a side needs 5)" \
   jq_ "$TMP/scal-colour.3.json" "r['handoffs'] == 0 and r['colours'] >= 5 and r['order'] == 'colour'"
 b0=$(jq_ "$TMP/ippo-l.3.json" "r['bytes_per_step']")

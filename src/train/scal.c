@@ -69,6 +69,7 @@ typedef struct scal {
     preset_t preset;
     const char *name;
     int kappa, constrained, factor, order, nbhd;
+    int has_costs; /* the environment has a local cost: measured even where not constrained */
     int D, Dk, B, T, S, Beval;
     lidx_t n;
     gidx_t N;
@@ -327,6 +328,7 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->factor = preset == PRESET_IPPO ? FACTOR_NONE : cfg->train.factor;
     p->order = cfg->train.order;
     p->nbhd = constrained && cfg->train.lagrangian == 0;
+    p->has_costs = env->spec.n_costs > 1;
     p->n = env->n;
     p->N = env->n_global;
     p->D = env->spec.obs_dim;
@@ -365,7 +367,7 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->act_b = XNEW(uint8_t, Bm);
     p->usage = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
     p->costb = XZNEW(double, n1 *Bm);
-    if (constrained) p->uhalo = halo_create(env->lg, HALO_P2P, p->Beval);
+    if (p->has_costs) p->uhalo = halo_create(env->lg, HALO_P2P, p->Beval);
     if (p->nbhd) {
         p->costx = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
         p->lamx = XZNEW(double, (size_t)p->n + (size_t)ghosts + 1);
@@ -539,7 +541,7 @@ static void joint_episode(scal_t *p, env_t *e, int64_t T, env_noise_t src, uint6
             }
             timer_stop(TIMER_ENV);
         }
-        if (p->constrained) {
+        if (p->has_costs) {
             halo_exchange(p->uhalo, p->usage, B); /* timed as TIMER_HALO */
             timer_start(TIMER_ENV);
             env_costs(e, t, p->usage, p->costb);
@@ -821,8 +823,8 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
     ppo_actors_stats(&p->a, &p->rs, st);
     const double NS = (double)p->N * (double)S;
     p->team_reward = reprosum_global(rsum, (size_t)p->n) / NS;
+    if (p->has_costs) violations(p, csum, (double)S, &p->viol_mean, &p->viol_max, &p->cost_mean);
     if (p->constrained) {
-        violations(p, csum, (double)S, &p->viol_mean, &p->viol_max, &p->cost_mean);
         double lm[2] = {0, 0};
         for (lidx_t i = 0; i < p->n; i++) {
             const double l = p->lambda[i] + cfg->train.dual_lr * (csum[i] / (double)S);
@@ -868,7 +870,7 @@ static void scal_evaluate(void *self, env_t *ee, int64_t steps, double *ret, dou
     *ret = reprosum_global(rsum, (size_t)p->n) / NS;
     *usage = reprosum_global(gsum, (size_t)p->n) / NS;
     p->ev_reward = *ret;
-    if (p->constrained) {
+    if (p->has_costs) {
         double cm;
         violations(p, csum, n, &p->ev_viol_mean, &p->ev_viol_max, &cm);
     }
@@ -969,9 +971,8 @@ static void scal_print_progress(void *self, FILE *out)
 {
     const scal_t *p = self;
     fprintf(out, "  team-r %+.4f", p->team_reward);
-    if (p->constrained)
-        fprintf(out, "  viol %.4f (max %.3f)  lambda %.4f (max %.3f)", p->viol_mean, p->viol_max,
-                p->lam_mean, p->lam_max);
+    if (p->has_costs) fprintf(out, "  viol %.4f (max %.3f)", p->viol_mean, p->viol_max);
+    if (p->constrained) fprintf(out, "  lambda %.4f (max %.3f)", p->lam_mean, p->lam_max);
     if (p->factor != FACTOR_NONE)
         fprintf(out, "  ESS %.3f  |log w| %.2f  wait %.2fs", p->ess_mean, p->logw_max, p->wait_s);
 }
@@ -981,9 +982,10 @@ static void scal_print_summary(void *self, FILE *out, int64_t n_it)
     const scal_t *p = self;
     fprintf(out, "%s: after %" PRId64 " iterations, evaluation team reward %.6g $/agent/step",
             p->name, n_it, p->ev_reward);
-    if (p->constrained)
-        fprintf(out, ", feeder violation mean %.4f max %.4f (of F), lambda mean %.4g",
-                p->ev_viol_mean, p->ev_viol_max, p->lam_mean);
+    if (p->has_costs)
+        fprintf(out, ", feeder violation mean %.4f max %.4f (of F)", p->ev_viol_mean,
+                p->ev_viol_max);
+    if (p->constrained) fprintf(out, ", lambda mean %.4g", p->lam_mean);
     fprintf(out, "; %" PRId64 " bytes per step over all ranks\n", p->bytes_step);
 }
 
