@@ -4,7 +4,7 @@
 # none (independent updates) beside kappa.sh's prod, on the same graphs,
 # seeds and budget; rows join kappa.csv with algo scal-mappo-l/FACTOR.
 #   SAMARL=build/samarl bash scripts/experiments/scal-mappo-l/factor.sh
-# Run kappa.sh first: kappa_analyze.py reads both manifests.
+# kappa_analyze.py (called by kappa.sh, or as below) reads both manifests.
 source "$(dirname "$0")/../common.sh"
 OUT=${OUT_SCAL:-results/scal-mappo-l}
 SEEDS=${SEEDS:-"1 2 3"}
@@ -38,3 +38,5 @@ for g in $GRAPHS; do
         done
     done
 done
+"$PYTHON" "$(dirname "$0")/kappa_analyze.py" --manifest "$OUT/kappa_manifest.csv" "$MAN" \
+    --out "$OUT" --yardstick "$OUT/yardstick.csv"

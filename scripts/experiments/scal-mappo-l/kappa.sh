@@ -5,7 +5,8 @@
 # with its bus loads and the CityLearn profiles; SEEDS seeds (run.seed =
 # env.seed), ITERS iterations of train.copies x env.horizon samples.
 # Then kappa.csv, the table and the figures (kappa_analyze.py), with the
-# yardstick's reward from yardstick.sh's runs where they exist.
+# yardstick's reward from yardstick.sh's runs and factor.sh's trainings
+# where they exist.
 #   SAMARL=build/samarl bash scripts/experiments/scal-mappo-l/kappa.sh
 # Trainings whose JSON is already in $WORK are reused (FORCE=1 reruns them).
 source "$(dirname "$0")/../common.sh"
@@ -55,5 +56,5 @@ for g in $GRAPHS; do
             "${COMMON[@]}" "${G[@]}" "${S[@]}" --set train.algo=happo --set train.kappa=1
     done
 done
-"$PYTHON" "$(dirname "$0")/kappa_analyze.py" --manifest "$MAN" --out "$OUT" \
-    --yardstick "$OUT/yardstick.csv"
+"$PYTHON" "$(dirname "$0")/kappa_analyze.py" --manifest "$MAN" "$OUT/factor_manifest.csv" \
+    --out "$OUT" --yardstick "$OUT/yardstick.csv"
