@@ -1,4 +1,5 @@
-# The networked trainers (src/train/scal.c): scal-mappo-l, happo and ippo-l
+# The networked trainers (src/train/scal.c): scal-mappo-l, happo, ippo-l and
+# mappo-l-local
 # on DR-net through samarl train. Bit-identical on 1-4 ranks (the three orders,
 # each factor, shell-mean and slot inputs, and a random partition with the
 # most hand-offs of the factor); --resume on another rank count = one run;
@@ -20,7 +21,8 @@ cases=("scal-k2:--set train.algo=scal-mappo-l --set train.kappa=2"
        "scal-own:--set train.algo=scal-mappo-l --set train.lagrangian=own"
        "scal-colour:--set train.algo=scal-mappo-l --set train.order=colour"
        "happo-k1:--set train.algo=happo"
-       "ippo-l:--set train.algo=ippo-l")
+       "ippo-l:--set train.algo=ippo-l"
+       "mlocal:--set train.algo=mappo-l-local")
 for c in "${cases[@]}"; do
   tag=${c%%:*}; read -ra args <<<"${c#*:}"
   for np in 1 2 3 4; do
@@ -47,6 +49,11 @@ ok "happo (unconstrained) still measures DR-net's violations, and has no multipl
   jq_ "$TMP/happo-k1.3.json" "r['eval_violation_mean'] > 0 and r['lambda_local_max'] == 0"
 ok "colour order: no hand-offs, and at least 5 classes (the 2-hop graph of a ring with 2 neighbours a side needs 5)" \
   jq_ "$TMP/scal-colour.3.json" "r['handoffs'] == 0 and r['colours'] >= 5 and r['order'] == 'colour'"
+ok "mappo-l-local: each agent's critics read the global state (48 agents x 6 features), scal-mappo-l's its 2-hop input (3 x 6)" \
+  jq_ "$TMP/mlocal.3.json" "r['critic_inputs'] == 288 and r['kappa'] == 1 and r['handoffs'] > 0"
+ok "... and the global state's all-gather is counted in the bytes per iteration" \
+  jq_ "$TMP/mlocal.3.json" "r['bytes_per_iteration'] > r['bytes_per_step'] * 24 + r['handoffs'] * 96 * 8"
+ok "scal-mappo-l's critics read the kappa-hop input" jq_ "$TMP/scal-k2.3.json" "r['critic_inputs'] == 18"
 b0=$(jq_ "$TMP/ippo-l.3.json" "r['bytes_per_step']")
 b1=$(jq_ "$TMP/scal-own.3.json" "r['bytes_per_step']")
 b2=$(jq_ "$TMP/scal-k2.3.json" "r['bytes_per_step']")
@@ -95,6 +102,14 @@ expect_error "kappa whose halo would not fit is refused, naming train.kappa" 2 \
 expect_error "--resume with another kappa names the input size and train.kappa" 2 "made for the input size .*train.kappa.* = 18, but this configuration has 12" \
   $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.kappa=1 --set train.iterations=4 \
   --resume "$TMP/half.h5" -o "$TMP/x.h5"
+expect_error "--resume of a scal-mappo-l file by mappo-l-local names both trainers" 2 \
+  "was trained with train.algo = scal-mappo-l, this configuration has mappo-l-local" \
+  $SAMARL train -q "${NET[@]}" --set train.algo=mappo-l-local --set train.kappa=2 --set train.iterations=4 \
+  --resume "$TMP/half.h5" -o "$TMP/x.h5"
+expect_error "mappo-l-local's memory guard refuses 16384 agents (about 2.6 TB) before allocating (critics of N x D inputs)" 2 \
+  "mappo-l-local with train.kappa = 1 needs about [0-9.e+]+ GB more memory.*98304 inputs.*growing as N\\^2.*MemAvailable" \
+  $SAMARL train -q --set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=16384 \
+  --set train.algo=mappo-l-local -o "$TMP/x.h5"
 ok "... and none of them left output" test ! -e "$TMP/x.h5"
 run_np 2 $SAMARL train -q --set train.algo=happo --set graph.agents=32 --set graph.type=ring \
   --set env.horizon=24 --set train.copies=4 --set train.iterations=2 -o "$TMP/hdr.h5" >"$TMP/hdr.log" 2>&1

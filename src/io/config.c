@@ -232,14 +232,16 @@ static const key_spec_t builtin_keys[] = {
      "copies per agent in those evaluations"},
     {"train", "critic_hidden", KT_INT, OFF(train.critic_hidden), "64", 1, 4096, 0, 0, NULL,
      "mappo-l: units in each of the centralised critic's two tanh hidden layers; "
-     "scal-mappo-l, ippo-l, happo: of each agent's critics"},
+     "scal-mappo-l, ippo-l, happo, mappo-l-local: of each agent's critics"},
     {"train", "dual_lr", KT_REAL, OFF(train.dual_lr), "0.1", 0, 1e6, 0, 0, NULL,
      "mappo-l: dual ascent step once per iteration, lambda = max(0, lambda + dual_lr (mean "
-     "sum_i g_i - C) / N), starting from dual.lambda0; scal-mappo-l, ippo-l: each agent's "
+     "sum_i g_i - C) / N), starting from dual.lambda0; scal-mappo-l, ippo-l, mappo-l-local: each "
+     "agent's "
      "lambda_i = max(0, lambda_i + dual_lr x its mean local cost over the iteration)"},
     {"train", "kappa", KT_INT, OFF(train.kappa), "1", 0, 8, 0, 0, NULL,
      "scal-mappo-l, happo: the actors and critics read the observations of the agents within "
-     "kappa hops (one exchange per step over the kappa-hop halo); 0: own observation only"},
+     "kappa hops (one exchange per step over the kappa-hop halo); 0: own observation only; "
+     "mappo-l-local: the actors (its critics read every agent)"},
     {"train", "kappa_input", KT_ENUM, OFF(train.kappa_input), "shellmean", 0, 0, 0, 0,
      "shellmean|slots",
      "how the kappa-hop input is built: own observation and the mean over each hop shell "
@@ -253,7 +255,8 @@ static const key_spec_t builtin_keys[] = {
      "class"},
     {"train", "lagrangian", KT_ENUM, OFF(train.lagrangian), "neighbourhood", 0, 0, 0, 0,
      "neighbourhood|own",
-     "scal-mappo-l, ippo-l: what an agent's cost critic learns and its advantage subtracts: the "
+     "scal-mappo-l, ippo-l, mappo-l-local: what an agent's cost critic learns and its advantage "
+     "subtracts: the "
      "costs of its whole neighbourhood priced by their multipliers, sum_{j in i and its "
      "neighbours} lambda_j c_j (the price of its usage in every constraint it enters, as in the "
      "localised policy gradient; one more exchange per step), or its own cost priced by its "

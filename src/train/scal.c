@@ -9,6 +9,13 @@
  *   happo         the sequential update on the reward alone (no cost critic,
  *                 lambda = 0), kappa-hop per-agent critics (HAPPO's critic is
  *                 centralised: a deviation, docs/training.md)
+ *   mappo-l-local MAPPO-L as the paper compares against it (the MACPO code's
+ *                 separated runner): scal-mappo-l's actors, multipliers and
+ *                 sequential update, but each agent's reward and cost critics
+ *                 read the global state, every agent's own observation
+ *                 (N x D inputs, gid order), all-gathered once per iteration;
+ *                 O(N^2) arithmetic and critic memory, refused by the memory
+ *                 guard before it allocates
  *
  * Each iteration: a joint episode of train.copies copies, step by step over
  * every agent (one exchange of the observations over the kappa-hop halo for
@@ -51,7 +58,7 @@
 
 #include "ppo_common.h"
 
-typedef enum { PRESET_SCAL, PRESET_IPPO, PRESET_HAPPO } preset_t;
+typedef enum { PRESET_SCAL, PRESET_IPPO, PRESET_HAPPO, PRESET_MAPPO_LOCAL } preset_t;
 enum { FACTOR_PROD, FACTOR_CLIP1, FACTOR_NONE };
 enum { ORDER_RANDOM, ORDER_FIXED, ORDER_COLOUR };
 enum { SOURCE_EVAL = 4, TAG_FACTOR = 7101 };
@@ -71,6 +78,8 @@ typedef struct scal {
     int kappa, constrained, factor, order, nbhd;
     int has_costs; /* the environment has a local cost: measured even where not constrained */
     int D, Dk, B, T, S, Beval;
+    int central; /* mappo-l-local: the critics read the global state */
+    int Dc;      /* the critics' inputs: Dk, or N x D when central */
     lidx_t n;
     gidx_t N;
     kinput_t *ki;
@@ -83,8 +92,14 @@ typedef struct scal {
     int n_crit;
     size_t ldx, Pc;
     float *cp, *cm, *cv, *cgrad; /* [n][n_crit][Pc], gradient [Pc] */
-    float *xs, *xc, *ct;         /* [S][ldx] an agent's inputs, [mb][ldx], [mb] a minibatch */
-    int32_t *cperm;              /* [S] */
+    float *xs, *xc,
+        *ct; /* [S][ldx] an agent's (or the global) inputs, [mb][ldx], [mb] a minibatch */
+    /* Central critics: one all-gather of every agent's own observations. */
+    size_t rec;                       /* bytes per agent: gid, then its D x S floats */
+    unsigned char *sendrec, *recvrec; /* [n][rec], [N][rec] */
+    int64_t *counts;                  /* [ranks] agents per rank */
+    double gather_bytes;              /* received over all ranks per iteration */
+    int32_t *cperm;                   /* [S] */
     critic_work_t cw;
     int64_t c_step;
     float *lambda; /* [n] */
@@ -166,17 +181,19 @@ static size_t round16(size_t n)
 
 /* Bytes training adds on a rank beside the actors: every agent's rollout
  * and costs, critics with Adam, the actors' Adam, the halos' buffers. */
-static double scal_bytes(const config_t *cfg, int Dk, int D, int n_crit, int hidden, lidx_t n,
-                         lidx_t ghosts, int actor_stride)
+static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, int n_crit,
+                         int hidden, lidx_t n, lidx_t ghosts, int actor_stride)
 {
     const double S = (double)cfg->train.copies * (double)cfg->env.horizon, B = copies_max(cfg);
-    const double Pc = (double)Dk * hidden + (double)hidden * hidden + 3.0 * hidden + 1;
-    double b = (double)n * rollout_bytes((size_t)S, Dk); /* rollouts */
-    b += (double)n * S * 4 * 4;                          /* costs */
-    b += (double)n * n_crit * Pc * 4 * 3;                /* critics, Adam */
-    b += (double)n * actor_stride * 4 * 2;               /* actors' Adam */
-    b += S * round16((size_t)Dk) * 4 * 2 + S * 8 * 2;    /* an agent's inputs, factor */
+    const double Pc = (double)Dc * hidden + (double)hidden * hidden + 3.0 * hidden + 1;
+    double b = (double)n * rollout_bytes((size_t)S, Dk);                   /* rollouts */
+    b += (double)n * S * 4 * 4;                                            /* costs */
+    b += (double)n * n_crit * Pc * 4 * 3;                                  /* critics, Adam */
+    b += (double)n * actor_stride * 4 * 2;                                 /* actors' Adam */
+    b += S * round16((size_t)(Dc > Dk ? Dc : Dk)) * 4 * 2;                 /* an agent's inputs */
+    b += S * 8 * 2;                                                        /* the factor */
     b += (double)n * B * D * 4 + ((double)n + ghosts) * B * (8 + 4.0 * D); /* halos */
+    if (Dc != Dk) b += ((double)n + (double)N) * (8 + 4.0 * D * S);        /* the all-gather */
     return b;
 }
 
@@ -198,7 +215,7 @@ static int check_config(preset_t preset, const char *name, const config_t *cfg, 
     return SAMARL_OK;
 }
 
-static const char *const preset_names[] = {"scal-mappo-l", "ippo-l", "happo"};
+static const char *const preset_names[] = {"scal-mappo-l", "ippo-l", "happo", "mappo-l-local"};
 
 static int scal_input_dim(preset_t preset, const config_t *cfg, env_t *env)
 {
@@ -298,20 +315,28 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     SAMARL_ASSERT(kinput_dim(ki) == ps->net.in);
     const int constrained = preset != PRESET_HAPPO, n_crit = constrained ? 2 : 1;
     const lidx_t ghosts = env->lg->n_ghost;
+    const int central = preset == PRESET_MAPPO_LOCAL;
+    const double G = (double)env->spec.obs_dim * (double)env->n_global;
     {
+        const int Dc = central ? (G < 2147483647.0 ? (int)G : INT32_MAX) : ps->net.in;
         const double need =
-            scal_bytes(cfg, ps->net.in, env->spec.obs_dim, n_crit, (int)cfg->train.critic_hidden,
-                       env->n, ghosts, (int)ps->net.stride);
+            scal_bytes(cfg, ps->net.in, Dc, env->spec.obs_dim, env->n_global, n_crit,
+                       (int)cfg->train.critic_hidden, env->n, ghosts, (int)ps->net.stride);
         double node_need, avail;
         int node_ranks, rc = SAMARL_OK;
         if (!comm_memory_fits(need, &node_need, &node_ranks, &avail))
             rc = samarl_seterr(
                 "train.algo = %s with train.kappa = %d needs about %.3g GB more memory on this "
                 "node (%d rank%s, %.3g GB on this one: every agent's rollout of %d inputs, its "
-                "critics and Adam state), but MemAvailable is %.3g GB: lower train.kappa, "
-                "train.copies or env.horizon, or spread the agents over more nodes",
+                "critics of %d inputs%s and their Adam state), but MemAvailable is %.3g GB: "
+                "%s",
                 name, kappa, node_need / 1e9, node_ranks, node_ranks > 1 ? "s" : "", need / 1e9,
-                ps->net.in, avail / 1e9);
+                ps->net.in, Dc, central ? " (the global state, N x D: growing as N^2)" : "",
+                avail / 1e9,
+                central ? "use fewer agents, train.copies or env.horizon, or the kappa-hop "
+                          "critics of train.algo = scal-mappo-l"
+                        : "lower train.kappa, train.copies or env.horizon, or spread the agents "
+                          "over more nodes");
         if (rc != SAMARL_OK) kinput_destroy(&ki);
         comm_check(rc);
     }
@@ -329,6 +354,7 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->order = cfg->train.order;
     p->nbhd = constrained && cfg->train.lagrangian == 0;
     p->has_costs = env->spec.n_costs > 1;
+    p->central = central;
     p->n = env->n;
     p->N = env->n_global;
     p->D = env->spec.obs_dim;
@@ -344,9 +370,18 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->cval = p->cost + n1 * S;
     p->cadv = p->cval + n1 * S;
     p->cret = p->cadv + n1 * S;
-    critic_shape(&p->cn, p->Dk, (int)cfg->train.critic_hidden);
+    p->Dc = central ? (int)G : p->Dk;
+    critic_shape(&p->cn, p->Dc, (int)cfg->train.critic_hidden);
     p->Pc = p->cn.n_params;
-    p->ldx = round16((size_t)p->Dk);
+    p->ldx = round16((size_t)p->Dc);
+    if (central) {
+        p->rec = 8 + sizeof(float) * (size_t)p->D * S;
+        p->sendrec = XNEW(unsigned char, n1 * p->rec);
+        p->recvrec = XNEW(unsigned char, (size_t)p->N * p->rec);
+        p->counts = XNEW(int64_t, comm_size());
+        comm_allgather_int64((int64_t)p->n, p->counts);
+        p->gather_bytes = (double)(comm_size() - 1) * (double)p->N * (double)p->rec;
+    }
     const size_t nc = n1 * (size_t)n_crit * p->Pc;
     p->cp = alloc_floats(nc);
     p->cm = alloc_floats(nc);
@@ -414,6 +449,9 @@ static void scal_destroy(void *self)
     free(p->xc);
     free(p->ct);
     free(p->cperm);
+    free(p->sendrec);
+    free(p->recvrec);
+    free(p->counts);
     critic_work_free(&p->cw);
     free(p->lambda);
     free(p->obs_all);
@@ -581,9 +619,37 @@ static void violations(const scal_t *p, const double *csum, double n, double *vm
 
 /* ---- critics ---------------------------------------------------------------------- */
 
-/* Agent i's inputs, sample-major, into p->xs. */
+/* Collective. Central critics: every agent's own observations (the first D
+ * of its inputs, as its actor saw them) all-gathered, laid out as the global
+ * state of each sample, xs[s][D gid + c]: the same rows on every rank. */
+static void global_state(scal_t *p)
+{
+    const size_t S = (size_t)p->S, rec = p->rec, D = (size_t)p->D;
+    for (lidx_t i = 0; i < p->n; i++) {
+        const int64_t gid = (int64_t)p->env->gid[i];
+        unsigned char *r = p->sendrec + (size_t)i * rec;
+        memcpy(r, &gid, sizeof gid);
+        memcpy(r + 8, p->rs.ro[i].x, sizeof(float) * D * S);
+    }
+    comm_allgatherv_bytes(p->sendrec, (int64_t)p->n, p->recvrec, p->counts, rec);
+    for (gidx_t k = 0; k < p->N; k++) {
+        const unsigned char *r = p->recvrec + (size_t)k * rec;
+        int64_t gid;
+        memcpy(&gid, r, sizeof gid);
+        SAMARL_ASSERT(gid >= 0 && gid < p->N);
+        for (size_t c = 0; c < D; c++) {
+            float *dst = p->xs + (size_t)gid * D + c;
+            for (size_t s = 0; s < S; s++)
+                memcpy(dst + s * p->ldx, r + 8 + sizeof(float) * (c * S + s), sizeof(float));
+        }
+    }
+}
+
+/* Agent i's inputs, sample-major, into p->xs (central critics: the global
+ * state, already there). */
 static void inputs_rows(scal_t *p, const rollout_t *ro)
 {
+    if (p->central) return;
     const size_t S = (size_t)p->S;
     for (int c = 0; c < p->Dk; c++) {
         const float *src = ro->x + (size_t)c * S;
@@ -622,7 +688,7 @@ static double critic_update(scal_t *p, lidx_t i, int k, const float *ret, int64_
             const int32_t *ix = p->cperm + (size_t)b * (size_t)mb;
             for (int r = 0; r < mb; r++) {
                 memcpy(p->xc + (size_t)r * p->ldx, p->xs + (size_t)ix[r] * p->ldx,
-                       sizeof(float) * (size_t)p->Dk);
+                       sizeof(float) * (size_t)p->Dc);
                 p->ct[r] = ret[ix[r]];
             }
             critic_forward(&p->cn, cp, p->xc, p->ldx, mb, &p->cw);
@@ -782,6 +848,7 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
 
     timer_start(TIMER_COLLECT);
     joint_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, rsum, csum, gsum);
+    if (p->central) global_state(p);
     /* Values, advantages, the Lagrangian advantage; the critics' targets. */
     for (lidx_t i = 0; i < p->n; i++) {
         rollout_t *ro = &p->rs.ro[i];
@@ -924,6 +991,17 @@ static int scal_load(void *self, pfio_t *io)
                              "critics): continue it with the trainer that wrote it",
                              pfio_path(io), p->name);
     }
+    char *algo = NULL;
+    if (h5io_attr_read_str(f, "/", "algo", &algo) != SAMARL_OK) return SAMARL_ERR;
+    const int same = strcmp(algo, p->name) == 0;
+    if (!same) {
+        samarl_seterr("%s was trained with train.algo = %s, this configuration has %s: continue "
+                      "it with --set train.algo=%s (the critics differ)",
+                      pfio_path(io), algo, p->name, algo);
+        free(algo);
+        return SAMARL_ERR;
+    }
+    free(algo);
     if (kappa != p->kappa)
         return samarl_seterr("%s was trained with train.kappa = %" PRId64 ", this configuration "
                              "has %d: --set train.kappa=%" PRId64,
@@ -951,19 +1029,20 @@ static void scal_print_setup(void *self, FILE *out)
     const scal_t *p = self;
     fprintf(out,
             "%s: kappa %d (%s input, %d features, up to %" PRId64 " neighbours), %s critic%s "
-            "%d-%d-%d-1 per agent, factor %s, order %s%s; about %.4g MB of buffers on rank 0\n",
+            "%d-%d-%d-1 per agent%s, factor %s, order %s%s; about %.4g MB of buffers on rank 0\n",
             p->name, p->kappa,
             p->kappa == 0                                  ? "own"
             : input_kind(p->cfg, p->kappa) == KINPUT_SLOTS ? "slots"
                                                            : "shellmean",
             p->Dk, kinput_max_neighbours(p->ki), p->constrained ? "reward and cost" : "reward",
-            p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden, factor_name(p->factor),
+            p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden,
+            p->central ? " on the global state" : "", factor_name(p->factor),
             p->order == ORDER_RANDOM  ? "random"
             : p->order == ORDER_FIXED ? "gid"
                                       : "colour",
             p->constrained ? ", a multiplier per agent on its local cost" : "",
-            scal_bytes(p->cfg, p->Dk, p->D, p->n_crit, p->cn.hidden, p->n, p->env->lg->n_ghost,
-                       (int)p->ps->net.stride) /
+            scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
+                       p->env->lg->n_ghost, (int)p->ps->net.stride) /
                 1e6);
 }
 
@@ -1001,16 +1080,20 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               "\"lambda_local_mean\": %.10g, \"lambda_local_max\": %.10g, "
               "\"bytes_per_step\": %" PRId64 ", \"bytes_per_iteration\": %.10g, "
               "\"handoffs\": %" PRId64 ", \"seq_wait_s_per_iteration\": %.6g, "
-              "\"colours\": %d, \"factor_ess_mean\": %.6g, \"factor_log_max\": %.6g",
+              "\"colours\": %d, \"factor_ess_mean\": %.6g, \"factor_log_max\": %.6g, "
+              "\"critic_inputs\": %d, \"critic_params\": %zu, \"buffer_bytes_rank0\": %.6g",
               p->kappa, p->Dk, factor_name(p->factor),
               p->order == ORDER_RANDOM  ? "random"
               : p->order == ORDER_FIXED ? "fixed"
                                         : "colour",
               p->team_reward, p->ev_reward, p->viol_mean, p->viol_max, p->ev_viol_mean,
               p->ev_viol_max, p->lam_mean, p->lam_max, p->bytes_step,
-              (double)p->bytes_step * (double)p->T + (double)p->handoffs * p->S * 8.0, p->handoffs,
-              n_it > 0 ? p->wait_total / (double)n_it : 0.0, p->n_colours, p->ess_mean,
-              p->logw_max);
+              (double)p->bytes_step * (double)p->T + (double)p->handoffs * p->S * 8.0 +
+                  p->gather_bytes,
+              p->handoffs, n_it > 0 ? p->wait_total / (double)n_it : 0.0, p->n_colours, p->ess_mean,
+              p->logw_max, p->Dc, p->Pc,
+              scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
+                         p->env->lg->n_ghost, (int)p->ps->net.stride));
 }
 
 /* ---- the presets ------------------------------------------------------------------------ */
@@ -1027,6 +1110,7 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
 PRESET(smappo, PRESET_SCAL, "scal-mappo-l")
 PRESET(ippo, PRESET_IPPO, "ippo-l")
 PRESET(happo, PRESET_HAPPO, "happo")
+PRESET(mlocal, PRESET_MAPPO_LOCAL, "mappo-l-local")
 
 #define OPS(fn, NAME, SUMMARY)                                                                     \
     {                                                                                              \
@@ -1050,3 +1134,7 @@ const trainer_ops_t trainer_happo =
     OPS(happo, "happo",
         "HAPPO: sequential updates with the factor on the reward alone (no constraint), "
         "kappa-hop per-agent critics");
+const trainer_ops_t trainer_mappo_l_local =
+    OPS(mlocal, "mappo-l-local",
+        "MAPPO-L with a multiplier per agent on its local cost (Scal-MAPPO-L's baseline): "
+        "kappa-hop actors, sequential updates, each agent's critics on the global state");

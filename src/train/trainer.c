@@ -10,11 +10,11 @@
 #include "samarl/error.h"
 
 extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce, trainer_scal_mappo_l,
-    trainer_ippo_l, trainer_happo;
+    trainer_ippo_l, trainer_happo, trainer_mappo_l_local;
 
 static const trainer_ops_t *const registry[] = {
-    &trainer_ppo,          &trainer_mappo_l, &trainer_reinforce,
-    &trainer_scal_mappo_l, &trainer_ippo_l,  &trainer_happo,
+    &trainer_ppo,    &trainer_mappo_l, &trainer_reinforce,     &trainer_scal_mappo_l,
+    &trainer_ippo_l, &trainer_happo,   &trainer_mappo_l_local,
 };
 
 void trainer_register_config(void)
