@@ -1,5 +1,5 @@
 # Checkpoint/restart: a run (with communication faults, or on DR-net's
-# local constraints) or a training
+# local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local)
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
 # and a restart on another rank count); a killed rank ends the job with a
@@ -117,6 +117,21 @@ run_np 2 $SAMARL train -q "${MAPPO[@]}" -o "$TMP/mpref.h5" >/dev/null 2>&1
 kill_job 2 train 'iter +' $((3 + RANDOM % 10)) "$TMP/mp.h5" "${MAPPO[@]}"
 run_np 2 $SAMARL train --restart "$TMP/mp.h5.ckpt" >"$TMP/mpr.log" 2>&1
 ok "mappo-l: killed and restarted = uninterrupted, bit for bit" same "$TMP/mpref.h5" "$TMP/mp.h5"
+
+# The networked trainers on DR-net: every agent's critics, their Adam state
+# and multipliers are in the checkpoint; the order and the factor restart
+# from the iteration. scal-mappo-l (kappa 2) killed on 2 ranks, restarted
+# on 3; mappo-l-local (critics on the global state) on 2.
+for algo in scal-mappo-l mappo-l-local; do
+  SC=("${TRAIN[@]}" --set env.name=drnet --set train.algo=$algo --set train.kappa=2
+      --set train.critic_hidden=16 --set train.iterations=60)
+  run_np 2 $SAMARL train -q "${SC[@]}" -o "$TMP/$algo-ref.h5" >/dev/null 2>&1
+  kill_job 2 train 'iter +' $((3 + RANDOM % 20)) "$TMP/$algo.h5" "${SC[@]}"
+  np=$([[ $algo == scal-mappo-l ]] && echo 3 || echo 2)
+  run_np $np $SAMARL train --restart "$TMP/$algo.h5.ckpt" >"$TMP/$algo-r.log" 2>&1
+  ok "$algo: killed on 2 ranks and restarted on $np = uninterrupted, bit for bit" \
+    same "$TMP/$algo-ref.h5" "$TMP/$algo.h5" /@n_ranks
+done
 
 # A trained policy: --restart finds the policy file in the checkpoint.
 MLP=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48
