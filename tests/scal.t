@@ -22,7 +22,8 @@ cases=("scal-k2:--set train.algo=scal-mappo-l --set train.kappa=2"
        "scal-colour:--set train.algo=scal-mappo-l --set train.order=colour"
        "happo-k1:--set train.algo=happo"
        "ippo-l:--set train.algo=ippo-l"
-       "mlocal:--set train.algo=mappo-l-local")
+       "mlocal:--set train.algo=mappo-l-local"
+       "shared:--set train.algo=scal-mappo-l --set train.kappa=2 --set policy.sharing=shared")
 for c in "${cases[@]}"; do
   tag=${c%%:*}; read -ra args <<<"${c#*:}"
   for np in 1 2 3 4; do
@@ -53,6 +54,10 @@ ok "mappo-l-local: each agent's critics read the global state (48 agents x 6 fea
   jq_ "$TMP/mlocal.3.json" "r['critic_inputs'] == 288 and r['kappa'] == 1 and r['handoffs'] > 0"
 ok "... and the global state's all-gather is counted in the bytes per iteration" \
   jq_ "$TMP/mlocal.3.json" "r['bytes_per_iteration'] > r['bytes_per_step'] * 24 + r['handoffs'] * 96 * 8"
+ok "shared actor: one network, no factor and no hand-offs; critics and multipliers per agent" \
+  bash -c "$PY -c \"import h5py, sys; f = h5py.File('$TMP/shared.3.h5'); sys.exit(not (f['/params'].shape[0] == 1 and f['/critic_local/params'].shape[0] == 48 and f['/lambda_local'].shape == (48, 1)))\" && $PY -c \"import json, sys; r = json.load(open('$TMP/shared.3.json'))['results']; sys.exit(not (r['factor'] == 'none' and r['handoffs'] == 0))\""
+ok "the comparison can fail: a shared actor and one per agent differ" \
+  bash -c "! $PY $here/h5same.py $TMP/scal-k2.1.h5 $TMP/shared.1.h5 ${VOLATILE[*]} >/dev/null"
 ok "scal-mappo-l's critics read the kappa-hop input" jq_ "$TMP/scal-k2.3.json" "r['critic_inputs'] == 18"
 b0=$(jq_ "$TMP/ippo-l.3.json" "r['bytes_per_step']")
 b1=$(jq_ "$TMP/scal-own.3.json" "r['bytes_per_step']")
@@ -94,14 +99,15 @@ ok "... with the feeder summary of DR-net" \
 expect_error "scal-mappo-l on an environment without a local cost" 2 \
   "train.algo = scal-mappo-l constrains each agent's local cost.*env.name = dr has none.*train.algo = happo" \
   $SAMARL train -q --set train.algo=scal-mappo-l --set graph.agents=16 -o "$TMP/x.h5"
-expect_error "a shared network is refused by name" 2 "policy.sharing = shared is not supported" \
-  $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set policy.sharing=shared -o "$TMP/x.h5"
 expect_error "kappa whose halo would not fit is refused, naming train.kappa" 2 \
   "train.kappa = 2: rank [0-9]+ would hold .*Lower train.kappa" \
   $SAMARL train -q "${NET[@]}" --set graph.agents=24 --set train.algo=scal-mappo-l --set train.kappa=2 -o "$TMP/x.h5"
 expect_error "--resume with another kappa names the input size and train.kappa" 2 "made for the input size .*train.kappa.* = 18, but this configuration has 12" \
   $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.kappa=1 --set train.iterations=4 \
   --resume "$TMP/half.h5" -o "$TMP/x.h5"
+expect_error "--resume of a per-agent file with a shared actor names the sharing" 2 "shar" \
+  $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.kappa=2 --set train.iterations=4 \
+  --set policy.sharing=shared --resume "$TMP/half.h5" -o "$TMP/x.h5"
 expect_error "--resume of a scal-mappo-l file by mappo-l-local names both trainers" 2 \
   "was trained with train.algo = scal-mappo-l, this configuration has mappo-l-local" \
   $SAMARL train -q "${NET[@]}" --set train.algo=mappo-l-local --set train.kappa=2 --set train.iterations=4 \

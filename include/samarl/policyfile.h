@@ -92,6 +92,13 @@ void pfio_put_table(pfio_t *io, const char *name, const float *rows, int width, 
 /* SAMARL_ERR with a message unless name is such a table of `width`. */
 int pfio_check_table(pfio_t *io, const char *name, int width);
 void pfio_get_table(pfio_t *io, const char *name, float *rows, int width);
+/* Per-agent tables whatever policy.sharing: rows [n local agents][width]
+ * in memory, [n_global][width] at row gid in the file (a trainer's
+ * per-agent critics and multipliers beside a shared actor). */
+void pfio_put_agent_table(pfio_t *io, const char *name, const float *rows, lidx_t n, int width,
+                          const char *units, const char *desc);
+int pfio_check_agent_table(pfio_t *io, const char *name, int width);
+void pfio_get_agent_table(pfio_t *io, const char *name, float *rows, lidx_t n, int width);
 /* A series of n doubles, the same on every rank (like /train/...). */
 void pfio_put_series(pfio_t *io, const char *name, int64_t n, const double *v, const char *units,
                      const char *desc);

@@ -309,6 +309,46 @@ void pfio_put_table(pfio_t *io, const char *name, const float *rows, int width, 
              col, "column of the table beside it");
 }
 
+/* Per-agent tables whatever the sharing: where the networks are per agent
+ * they lie like pfio_put_table's (dimension /net); beside one shared
+ * network, on the agents' dimension /agents/agent. */
+static void agent_rows(pfio_t *io, const char *name, float *rows, lidx_t n, int width, int writing,
+                       const char *units, const char *desc)
+{
+    policyset_t ps = *io->ps;
+    ps.shared = 0;
+    ps.n_nets = n;
+    move_rows(io->f, io->bm, io->n_global, &ps, name, rows, (size_t)width, width, writing, units,
+              desc);
+    if (!writing) return;
+    char col[128];
+    snprintf(col, sizeof col, "%s_column", name);
+    if (!io->ps->shared) {
+        row_dims(io->f, &ps, io->n_global, name, width, col, "column of the table beside it");
+        return;
+    }
+    dim_scale_once(io->f, "/agents/agent", io->n_global, 0, "agent gid");
+    dim_scale_once(io->f, col, width, 0, "column of the table beside it");
+    h5io_dim_attach(io->f, name, 0, "/agents/agent");
+    h5io_dim_attach(io->f, name, 1, col);
+}
+
+void pfio_put_agent_table(pfio_t *io, const char *name, const float *rows, lidx_t n, int width,
+                          const char *units, const char *desc)
+{
+    agent_rows(io, name, (float *)rows, n, width, 1, units, desc);
+}
+
+int pfio_check_agent_table(pfio_t *io, const char *name, int width)
+{
+    return check_dataset(io->f, io->path, name, io->n_global, width);
+}
+
+void pfio_get_agent_table(pfio_t *io, const char *name, float *rows, lidx_t n, int width)
+{
+    agent_rows(io, name, rows, n, width, 0, NULL, NULL);
+}
+
 int pfio_check_table(pfio_t *io, const char *name, int width)
 {
     return check_dataset(io->f, io->path, name, io->ps->shared ? 1 : io->n_global, width);

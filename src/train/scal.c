@@ -30,6 +30,11 @@
  * Adam); then lambda_i <- max(0, lambda_i + train.dual_lr x the mean cost
  * of agent i over the iteration's samples).
  *
+ * policy.sharing = shared: one actor for every agent, updated each minibatch
+ * on the exact mean of every agent's gradient (as ppo's shared network), so
+ * there is no order and no factor; the critics and multipliers stay per
+ * agent. An option; the paper's setting is a network per agent.
+ *
  * Determinism: the factor is carried as an exact fixed-point sum of log
  * ratios (int64, 2^-32 units) from agent to agent along the order, passed
  * between ranks with the order; the order is the same permutation of all
@@ -201,10 +206,7 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
 
 static int check_config(preset_t preset, const char *name, const config_t *cfg, const env_t *env)
 {
-    if (cfg->policy.sharing == SHARING_SHARED)
-        return samarl_seterr("train.algo = %s trains one network per agent (the paper's "
-                             "setting); policy.sharing = shared is not supported by it yet",
-                             name);
+    (void)cfg; /* every key of the trainers is valid with every environment it accepts */
     if (preset != PRESET_HAPPO && env->spec.n_costs < 2)
         return samarl_seterr("train.algo = %s constrains each agent's local cost (cost channel "
                              "1), and env.name = %s has none beyond the usage g: use env.name "
@@ -350,7 +352,8 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->ki = ki;
     p->constrained = constrained;
     p->n_crit = n_crit;
-    p->factor = preset == PRESET_IPPO ? FACTOR_NONE : cfg->train.factor;
+    /* One shared actor has no sequence: it updates on every agent's samples at once. */
+    p->factor = preset == PRESET_IPPO || ps->shared ? FACTOR_NONE : cfg->train.factor;
     p->order = cfg->train.order;
     p->nbhd = constrained && cfg->train.lagrangian == 0;
     p->has_costs = env->spec.n_costs > 1;
@@ -787,6 +790,10 @@ static void update_actors(scal_t *p, int64_t it, double lr)
     p->wait_s = 0;
     p->ess_sum = p->logw_max = 0;
     p->ess_n = 0;
+    if (p->ps->shared) { /* one network: every minibatch one step on all agents' samples */
+        ppo_update_shared(&p->a, p->rs.ro, it, lr);
+        return;
+    }
     if (p->factor == FACTOR_NONE) {
         for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], NULL, it, lr);
         ppo_actors_agents_done(&p->a);
@@ -959,17 +966,17 @@ static void scal_save(void *self, pfio_t *io)
     const int width = p->n_crit * (int)p->Pc;
     ppo_adam_save(io, p->a.m, p->a.v, p->a.adam_step);
     h5io_group(f, "/critic_local");
-    pfio_put_table(io, "/critic_local/params", p->cp, width, "1",
-                   "each agent's critics' parameters: reward critic, then cost critic");
+    pfio_put_agent_table(io, "/critic_local/params", p->cp, p->n, width, "1",
+                         "each agent's critics' parameters: reward critic, then cost critic");
     if (!pfio_weights_only(io)) {
-        pfio_put_table(io, "/critic_local/adam_m", p->cm, width, "1",
-                       "the critics' Adam first moments");
-        pfio_put_table(io, "/critic_local/adam_v", p->cv, width, "1",
-                       "the critics' Adam second moments");
+        pfio_put_agent_table(io, "/critic_local/adam_m", p->cm, p->n, width, "1",
+                             "the critics' Adam first moments");
+        pfio_put_agent_table(io, "/critic_local/adam_v", p->cv, p->n, width, "1",
+                             "the critics' Adam second moments");
     }
     h5io_attr_int64(f, "/critic_local", "critic_step", p->c_step, "1");
-    pfio_put_table(io, "/lambda_local", p->lambda, 1, "1",
-                   "each agent's multiplier on its local cost");
+    pfio_put_agent_table(io, "/lambda_local", p->lambda, p->n, 1, "1",
+                         "each agent's multiplier on its local cost");
     h5io_attr_str(f, "/", "algo", p->name);
     h5io_attr_int64(f, "/", "kappa", p->kappa, "hops");
     h5io_attr_str(f, "/", "kappa_input",
@@ -1006,16 +1013,16 @@ static int scal_load(void *self, pfio_t *io)
         return samarl_seterr("%s was trained with train.kappa = %" PRId64 ", this configuration "
                              "has %d: --set train.kappa=%" PRId64,
                              pfio_path(io), kappa, p->kappa, kappa);
-    if (pfio_check_table(io, "/critic_local/params", width) ||
-        pfio_check_table(io, "/critic_local/adam_m", width) ||
-        pfio_check_table(io, "/critic_local/adam_v", width) ||
-        pfio_check_table(io, "/lambda_local", 1) ||
+    if (pfio_check_agent_table(io, "/critic_local/params", width) ||
+        pfio_check_agent_table(io, "/critic_local/adam_m", width) ||
+        pfio_check_agent_table(io, "/critic_local/adam_v", width) ||
+        pfio_check_agent_table(io, "/lambda_local", 1) ||
         h5io_attr_read_int64(f, "/critic_local", "critic_step", &p->c_step))
         return SAMARL_ERR;
-    pfio_get_table(io, "/critic_local/params", p->cp, width);
-    pfio_get_table(io, "/critic_local/adam_m", p->cm, width);
-    pfio_get_table(io, "/critic_local/adam_v", p->cv, width);
-    pfio_get_table(io, "/lambda_local", p->lambda, 1);
+    pfio_get_agent_table(io, "/critic_local/params", p->cp, p->n, width);
+    pfio_get_agent_table(io, "/critic_local/adam_m", p->cm, p->n, width);
+    pfio_get_agent_table(io, "/critic_local/adam_v", p->cv, p->n, width);
+    pfio_get_agent_table(io, "/lambda_local", p->lambda, p->n, 1);
     return SAMARL_OK;
 }
 
@@ -1027,23 +1034,27 @@ static const char *factor_name(int f)
 static void scal_print_setup(void *self, FILE *out)
 {
     const scal_t *p = self;
-    fprintf(out,
-            "%s: kappa %d (%s input, %d features, up to %" PRId64 " neighbours), %s critic%s "
-            "%d-%d-%d-1 per agent%s, factor %s, order %s%s; about %.4g MB of buffers on rank 0\n",
-            p->name, p->kappa,
-            p->kappa == 0                                  ? "own"
-            : input_kind(p->cfg, p->kappa) == KINPUT_SLOTS ? "slots"
-                                                           : "shellmean",
-            p->Dk, kinput_max_neighbours(p->ki), p->constrained ? "reward and cost" : "reward",
-            p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden,
-            p->central ? " on the global state" : "", factor_name(p->factor),
-            p->order == ORDER_RANDOM  ? "random"
-            : p->order == ORDER_FIXED ? "gid"
-                                      : "colour",
-            p->constrained ? ", a multiplier per agent on its local cost" : "",
-            scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
-                       p->env->lg->n_ghost, (int)p->ps->net.stride) /
-                1e6);
+    fprintf(
+        out,
+        "%s: kappa %d (%s input, %d features, up to %" PRId64 " neighbours), %s critic%s "
+        "%d-%d-%d-1 per agent%s, %s, factor %s, order %s%s; about %.4g MB of buffers on rank 0\n",
+        p->name, p->kappa,
+        p->kappa == 0                                  ? "own"
+        : input_kind(p->cfg, p->kappa) == KINPUT_SLOTS ? "slots"
+                                                       : "shellmean",
+        p->Dk, kinput_max_neighbours(p->ki), p->constrained ? "reward and cost" : "reward",
+        p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden,
+        p->central ? " on the global state" : "",
+        p->ps->shared ? "one shared actor updated on every agent's samples at once"
+                      : "an actor per agent",
+        factor_name(p->factor),
+        p->order == ORDER_RANDOM  ? "random"
+        : p->order == ORDER_FIXED ? "gid"
+                                  : "colour",
+        p->constrained ? ", a multiplier per agent on its local cost" : "",
+        scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
+                   p->env->lg->n_ghost, (int)p->ps->net.stride) /
+            1e6);
 }
 
 static void scal_print_progress(void *self, FILE *out)

@@ -10,7 +10,7 @@ OUT=${OUT_SCAL:-results/scal-mappo-l}
 SEEDS=${SEEDS:-"1 2 3"}
 FACTORS=${FACTORS:-"clip1 none"}
 ITERS=${ITERS:-80}
-GRAPHS=${GRAPHS:-"ring case118"}
+GRAPHS=${GRAPHS:-"ring case118 ring64"}
 PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
 COMMON=(--set env.name=drnet --set env.horizon=48 --set train.copies=8 --set train.eval_copies=8
         --set train.iterations="$ITERS" --set train.eval_every="$ITERS" --set train.dual_lr=2)
@@ -19,6 +19,7 @@ echo "id,tags,status,wall_s,json" >"$MAN"
 for g in $GRAPHS; do
     case $g in
         ring) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=256) ;;
+        ring64) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=64) ;;
         *) G=(--set graph.type=file --set graph.path="$GRIDS/$g.graph"
               --set env.nodes="$GRIDS/$g.nodes.csv" --set env.profiles="$PROFILES") ;;
     esac

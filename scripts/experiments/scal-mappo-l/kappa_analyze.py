@@ -103,7 +103,8 @@ def main():
     fig, ax = plt.subplots(2, len(graphs), figsize=(4 * len(graphs), 6), squeeze=False)
     for c, gr in enumerate(graphs):
         for algo, mk in (("scal-mappo-l", "o-"), ("scal-mappo-l/clip1", "D"),
-                         ("scal-mappo-l/none", "v"), ("ippo-l", "s"), ("happo", "^")):
+                         ("scal-mappo-l/none", "v"), ("ippo-l", "s"), ("happo", "^"),
+                         ("mappo-l-local", "*")):
             ks = sorted({k[3] for k in g if k[0] == gr and k[2] == algo})
             if not ks:
                 continue

@@ -2,8 +2,8 @@
 # Seconds per iteration against N (issue 20): scal-mappo-l (kappa 2, random
 # order, gid order, and the colour variant) on DR-net on a random geometric graph of N agents, NS
 # sizes from 64 to 10^4 (halo.max_ghost_share = 1: at 64 agents two hops
-# reach more than half of the other rank), and mappo-l (the centralised critic, on DR-v1: it
-# does not train DR-net's local costs) until its memory guard refuses;
+# reach more than half of the other rank), and mappo-l-local (MAPPO-L: the
+# same actors, critics on the global state) until its memory guard refuses;
 # ITERS iterations each on NP ranks, peak memory from the JSON record.
 # Then scale.csv with the fitted log-log slopes (scale_analyze.py).
 #   SAMARL=build/samarl bash scripts/experiments/scal-mappo-l/scale.sh
@@ -37,6 +37,7 @@ for order in ${ORDERS:-random fixed colour}; do
     done
 done
 for n in $MAPPO_NS; do
-    one mappo-l none "$n" --set env.name=dr --set train.algo=mappo-l || break
+    one mappo-l-local random "$n" --set env.name=drnet --set train.algo=mappo-l-local \
+        --set train.kappa=2 || break
 done
 "$PYTHON" "$(dirname "$0")/scale_analyze.py" --manifest "$MAN" --out "$OUT"

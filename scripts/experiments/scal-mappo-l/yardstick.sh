@@ -2,7 +2,8 @@
 # DR-net's yardstick (issue 20): the best response acting on the local
 # feeder prices of dual.mode = feeder, beside the unpriced grid (none) and
 # the rules that price the shared capacity instead (central, consensus), on
-# a ring (k = 2) and a random geometric graph of 256 agents and on the four
+# a ring (k = 2) and a random geometric graph of 256 agents, a ring of 64
+# (ring64: where mappo-l-local's central critics fit), and on the four
 # real grids with their bus loads and the CityLearn 2022 profiles; feeder
 # at step sizes ETAS, SEEDS seeds (run.seed = env.seed), DAYS days.
 # Then yardstick.csv, the table and the figure (yardstick_analyze.py).
@@ -19,11 +20,12 @@ PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv
 mkdir -p "$OUT"
 MAN=$OUT/yardstick_manifest.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
-graphs="ring rgg"
+graphs="ring rgg ring64"
 for g in $GRID_NAMES; do [ -s "$GRIDS/$g.graph" ] && graphs="$graphs $g"; done
 for g in $graphs; do
     case $g in
         ring) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=256) ;;
+        ring64) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=64) ;;
         rgg) G=(--set graph.type=rgg --set graph.agents=256 --set graph.allow_disconnected=true) ;;
         *) G=(--set graph.type=file --set graph.path="$GRIDS/$g.graph"
               --set env.nodes="$GRIDS/$g.nodes.csv" --set env.profiles="$PROFILES") ;;
