@@ -116,7 +116,19 @@ expect_error "mappo-l-local's memory guard refuses 16384 agents (about 2.6 TB) b
   "mappo-l-local with train.kappa = 1 needs about [0-9.e+]+ GB more memory.*98304 inputs.*growing as N\\^2.*MemAvailable" \
   $SAMARL train -q --set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=16384 \
   --set train.algo=mappo-l-local -o "$TMP/x.h5"
+expect_error "scal-mappo-l's memory guard refuses a rollout that would not fit, before allocating" 2 \
+  "scal-mappo-l with train.kappa = 2 needs about [0-9.e+]+ GB more memory.*MemAvailable.*lower train.kappa, train.copies or env.horizon" \
+  $SAMARL train -q --set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=8192 \
+  --set train.algo=scal-mappo-l --set train.kappa=2 --set train.copies=4096 -o "$TMP/x.h5"
+expect_error "kappa hops on a disconnected graph are refused, naming the components and the key that allows them" 2 \
+  "is disconnected: [0-9]+ connected components.*graph.allow_disconnected = true" \
+  $SAMARL train -q "${NET[@]}" --set graph.type=rgg --set graph.radius=0.05 --set train.algo=scal-mappo-l \
+  --set train.kappa=2 -o "$TMP/x.h5"
 ok "... and none of them left output" test ! -e "$TMP/x.h5"
+run_np 2 $SAMARL train -q "${NET[@]}" --set graph.type=rgg --set graph.radius=0.05 \
+  --set graph.allow_disconnected=true --set train.algo=scal-mappo-l --set train.kappa=2 \
+  -o "$TMP/disc.h5" >"$TMP/disc.log" 2>&1
+ok "... allowed, an agent without neighbours reads empty shells and trains" test -s "$TMP/disc.h5"
 run_np 2 $SAMARL train -q --set train.algo=happo --set graph.agents=32 --set graph.type=ring \
   --set env.horizon=24 --set train.copies=4 --set train.iterations=2 -o "$TMP/hdr.h5" >"$TMP/hdr.log" 2>&1
 ok "happo (no constraint) trains on DR-v1, whose only cost is the shared usage" test -s "$TMP/hdr.h5"
