@@ -12,7 +12,7 @@ FACTORS=${FACTORS:-"clip1 none"}
 ITERS=${ITERS:-80}
 GRAPHS=${GRAPHS:-"ring case118 ring64"}
 PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
-COMMON=(--set env.name=drnet --set env.horizon=48 --set train.copies=8 --set train.eval_copies=8
+COMMON=(--set env.name=drnet --set env.horizon=48 --set train.copies=8 --set train.eval_copies=64
         --set train.iterations="$ITERS" --set train.eval_every="$ITERS" --set train.dual_lr=2)
 MAN=$OUT/factor_manifest.csv
 echo "id,tags,status,wall_s,json" >"$MAN"

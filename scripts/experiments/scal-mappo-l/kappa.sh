@@ -19,7 +19,7 @@ ITERS=${ITERS:-80}
 GRAPHS=${GRAPHS:-"ring case118 ring64"}
 MAPPO_GRAPHS=${MAPPO_GRAPHS:-"ring64 case118"}
 PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
-COMMON=(--set env.name=drnet --set env.horizon=48 --set train.copies=8 --set train.eval_copies=8
+COMMON=(--set env.name=drnet --set env.horizon=48 --set train.copies=8 --set train.eval_copies=64
         --set train.iterations="$ITERS" --set train.eval_every="$ITERS" --set train.dual_lr=2)
 mkdir -p "$OUT"
 MAN=$OUT/kappa_manifest.csv
