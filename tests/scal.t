@@ -94,6 +94,27 @@ ok "samarl run: a kappa = 2 policy (one exchange of observations per step) on 3 
   /summary@agent_steps_per_s /@n_ranks /graph/partition /graph@edge_cut
 ok "... with the feeder summary of DR-net" \
   bash -c "h5dump -a /summary/feeder_violation_mean $TMP/krun1.h5 | grep -q '(0)'"
+for np in 1 3; do
+  run_np $np $SAMARL run -q "${RUNK[@]}" --set dual.mode=fixed --set dual.start=policy \
+    --policy "$TMP/scal-k2.1.h5" -o "$TMP/lrun$np.h5" >"$TMP/lrun$np.log" 2>&1 ||
+    { diag "dual.start=policy np=$np failed"; tail -3 "$TMP/lrun$np.log"; }
+done
+ok "dual.start = policy: every agent holds the multiplier its trainer left (mean of /lambda_local)" \
+  $PY -c "import h5py, json, sys; l = h5py.File('$TMP/scal-k2.1.h5')['/lambda_local'][:]; r = json.load(open('$TMP/lrun3.json'))['results']; print(l.mean(), r['lambda_mean']); sys.exit(not (l.max() > 0 and abs(r['lambda_mean'] - l.astype('f8').mean()) < 1e-6))"
+ok "... the same on 3 ranks as on 1" \
+  $PY "$here/h5same.py" "$TMP/lrun1.h5" "$TMP/lrun3.h5" /timers /summary@wall_s \
+  /summary@agent_steps_per_s /@n_ranks /graph/partition /graph@edge_cut
+ok "the comparison can fail: starting from dual.lambda0 differs" \
+  bash -c "! $PY $here/h5same.py $TMP/lrun1.h5 $TMP/krun1.h5 /timers /summary@wall_s /summary@agent_steps_per_s /@config >/dev/null"
+cp "$TMP/scal-k2.1.h5" "$TMP/nolam.h5"
+$PY -c "import h5py; f = h5py.File('$TMP/nolam.h5', 'r+'); del f['/lambda_local']"
+expect_error "dual.start = policy with a policy file without per-agent multipliers" 2 \
+  "has no multiplier per agent for 48 agents.*dual.start = lambda0" \
+  $SAMARL run -q "${RUNK[@]}" --set dual.mode=fixed --set dual.start=policy --policy "$TMP/nolam.h5" -o "$TMP/x.h5"
+expect_error "dual.start = policy with a consensus rule" 2 "dual.mode = consensus mixes its multipliers.*fixed, local-cost and feeder" \
+  $SAMARL run -q "${RUNK[@]}" --set dual.mode=consensus --set dual.start=policy --policy "$TMP/scal-k2.1.h5" -o "$TMP/x.h5"
+expect_error "dual.start = policy without --policy" 2 "dual.start = policy starts each agent.*pass --policy FILE" \
+  $SAMARL run -q --set env.name=drnet --set dual.mode=fixed --set dual.start=policy --set policy.type=bestresponse -o "$TMP/x.h5"
 
 # ---- refusals -------------------------------------------------------------------------------
 expect_error "scal-mappo-l on an environment without a local cost" 2 \

@@ -119,6 +119,7 @@ typedef struct config {
         char *mode;  /* a registered dual rule (dual.h) */
         double eta, lambda0;
         int64_t epoch, rounds;
+        int start; /* 0: dual.lambda0, 1: the policy file's /lambda_local */
     } dual;
     struct {
         char *agents;       /* all | none | every:M */

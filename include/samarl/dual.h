@@ -114,6 +114,11 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
                  double capacity, const double *shares, sigma_progress_fn progress,
                  void *progress_ctx, dual_t **out);
 void dual_destroy(dual_t **d);
+/* Collective. Each owned agent's multiplier lambda[i] (projected on >= 0)
+ * instead of dual.lambda0, before the first step (dual.start = policy: the
+ * multipliers a trainer left per agent). SAMARL_ERR with a message for the
+ * rules that mix with consensus (their state is not one lambda per agent). */
+int dual_set_start(dual_t *d, const double *lambda);
 
 const dual_rule_t *dual_rule(const dual_t *d);
 /* The consensus engine of a rule that mixes (NULL otherwise): for reports

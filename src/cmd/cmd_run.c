@@ -123,6 +123,36 @@ static void run_check(cli_opts_t *o, const config_t *cfg, void *ctx)
         comm_check(samarl_seterr("--policy %s given but policy.type = bestresponse (which needs "
                                  "no file); drop --policy or set policy.type = mlp",
                                  o->policy));
+    if (cfg->dual.start == 1 && !o->policy)
+        comm_check(samarl_seterr("dual.start = policy starts each agent from the multiplier in "
+                                 "the --policy file: pass --policy FILE (a networked trainer's, "
+                                 "e.g. train.algo = scal-mappo-l), or dual.start = lambda0"));
+}
+
+/* Collective. Each owned agent's multiplier from the policy file's
+ * /lambda_local ([N][1], row gid), into lam[n]. */
+static int policy_lambdas(const char *path, const env_t *env, gidx_t N, double *lam)
+{
+    h5file_t *f;
+    if (h5io_open(path, &f) != SAMARL_OK) return SAMARL_ERR;
+    int nd = 0;
+    gidx_t dims[2] = {0, 0};
+    int rc = h5io_shape(f, "/lambda_local", &nd, dims);
+    if (rc != SAMARL_OK || nd != 2 || dims[0] != N || dims[1] != 1) {
+        samarl_clearerr();
+        h5io_close(&f);
+        return samarl_seterr("%s has no multiplier per agent for %" PRIdG " agents (/lambda_local "
+                             "[%" PRIdG "][1]) for dual.start = policy: it was not trained by a "
+                             "networked trainer (scal-mappo-l, ippo-l, mappo-l-local) on this "
+                             "graph; use dual.start = lambda0",
+                             path, N, N);
+    }
+    float *all = XNEW(float, (size_t)N);
+    h5io_read_2d(f, "/lambda_local", H5IO_F32, 1, 0, N, all);
+    h5io_close(&f);
+    for (lidx_t i = 0; i < env->n; i++) lam[i] = all[env->gid[i]];
+    free(all);
+    return SAMARL_OK;
 }
 
 /* The halo carries what the dual rule exchanges. */
@@ -211,6 +241,14 @@ int cmd_run(int argc, char **argv)
     dual_create(&cfg, lg, s.halo, s.n, env->capacity, shares, verbose ? cli_sigma_progress : NULL,
                 &sp, &dual);
     free(shares);
+    if (cfg.dual.start == 1) { /* each agent from the multiplier its trainer left */
+        double *l0 = XNEW(double, n > 0 ? n : 1);
+        int rc = policy_lambdas(o.policy, env, s.n, l0);
+        comm_check(rc);
+        rc = dual_set_start(dual, l0);
+        free(l0);
+        comm_check(rc);
+    }
     const dual_stats_t *ds = dual_stats(dual);
     const double *lam = dual_lambda(dual);
     double *gsum = dual_usage(dual);

@@ -303,6 +303,11 @@ static const key_spec_t builtin_keys[] = {
      "consensus rounds K per dual epoch (one halo exchange each)"},
     {"dual", "lambda0", KT_REAL, OFF(dual.lambda0), "0", 0, 1e6, 0, 0, NULL,
      "initial multiplier of every agent ($/kWh), and the constant one in mode fixed"},
+    {"dual", "start", KT_ENUM, OFF(dual.start), "lambda0", 0, 0, 0, 0, "lambda0|policy",
+     "where each agent's multiplier starts: dual.lambda0 (lambda0), or the multiplier its "
+     "trainer left for it in the --policy file's /lambda_local (policy; train.algo = "
+     "scal-mappo-l, ippo-l, mappo-l-local), then held (dual.mode = fixed) or moved by "
+     "local-cost or feeder"},
 
     {"output", "agents", KT_STR, OFF(output.agents), "all", 0, 0, 0, 0, NULL,
      "which agents' trajectories /traj holds: all, none, or every:M (gids 0, M, 2M, ...)"},

@@ -402,6 +402,19 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     *out = d;
 }
 
+int dual_set_start(dual_t *d, const double *lambda)
+{
+    if (d->width != 1 || d->cons)
+        return samarl_seterr("dual.mode = %s mixes its multipliers with consensus: it starts "
+                             "from one dual.lambda0, not from each agent's own (dual.start = "
+                             "policy suits fixed, local-cost and feeder)",
+                             d->rule->name);
+    for (lidx_t i = 0; i < d->n; i++) d->lam[i] = d->x[i] = lambda[i] > 0 ? lambda[i] : 0.0;
+    if (d->rule->price_hops) neighbourhood_price(d);
+    stats_spread(d);
+    return SAMARL_OK;
+}
+
 void dual_destroy(dual_t **dp)
 {
     dual_t *d = *dp;
