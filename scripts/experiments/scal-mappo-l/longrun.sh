@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The trained actors on the yardstick's horizon (issue 20): every training
-# of kappa.sh and factor.sh run by samarl run for DAYS days on its graph and
+# of kappa.sh, factor.sh and horizon.sh run by samarl run for DAYS days on its graph and
 # seed, each agent starting from the multiplier its trainer left
 # (dual.start = policy), held (dual.mode = fixed) or moved by local dual
 # ascent on its own cost (local-cost, dual.eta = ETA); summaries over the
 # second half, as yardstick.sh's. Then longrun.csv and longrun_table.md
 # (longrun_analyze.py) beside the yardstick of the same graph and seed.
 #   SAMARL=build/samarl bash scripts/experiments/scal-mappo-l/longrun.sh
-# Run kappa.sh (and factor.sh) first: their policy files are in $WORK.
+# Run kappa.sh (and factor.sh, horizon.sh) first: their policy files are
+# in $WORK. Runs whose JSON is already there are reused (FORCE=1 reruns).
 source "$(dirname "$0")/../common.sh"
 OUT=${OUT_SCAL:-results/scal-mappo-l}
 DAYS=${DAYS:-28}
@@ -16,7 +17,8 @@ MODES=${MODES:-"fixed local-cost"}
 PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
 MAN=$OUT/longrun_manifest.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
-for m in "$OUT/kappa_manifest.csv" "$OUT/factor_manifest.csv"; do
+MANIFESTS=${MANIFESTS:-"$OUT/kappa_manifest.csv $OUT/factor_manifest.csv $OUT/horizon_manifest.csv"}
+for m in $MANIFESTS; do
     [ -s "$m" ] || continue
     mapfile -t lines < <(tail -n +2 "$m") # mpirun reads stdin: not from the manifest
     for line in "${lines[@]}"; do
