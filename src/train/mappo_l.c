@@ -63,13 +63,11 @@ typedef struct mappo {
     rollouts_t rs;  /* this iteration's samples of every agent of the rank */
     /* The centralised critic. */
     critic_t cn;
-    size_t ldx;    /* floats per share_obs row: cn.in rounded up to 16 */
-    float *share;  /* [n][S][ldx] share_obs: global state, then own observation */
-    float *gstate; /* [S][G] the global state of every sample */
-    size_t rec;    /* bytes of one agent's record: gid, then its x */
-    unsigned char *sendrec, *recvrec; /* [n][rec], [N][rec] */
-    int64_t *counts;                  /* [ranks] agents per rank */
-    float *cp, *cm, *cv, *cgrad;      /* critic parameters, Adam moments, gradient */
+    size_t ldx;                  /* floats per share_obs row: cn.in rounded up to 16 */
+    float *share;                /* [n][S][ldx] share_obs: global state, then own observation */
+    float *gstate;               /* [S][G] the global state of every sample */
+    state_gather_t gather;       /* its all-gather */
+    float *cp, *cm, *cv, *cgrad; /* critic parameters, Adam moments, gradient */
     int64_t c_step;
     float *xc, *cret; /* [mb][ldx], [mb] a critic minibatch */
     critic_work_t cw;
@@ -153,11 +151,7 @@ static void *mappo_create(const config_t *cfg, env_t *env, policyset_t *ps)
     p->ldx = round16((size_t)p->cn.in);
     p->share = alloc_floats(n1 * S * p->ldx);
     p->gstate = alloc_floats(S * (size_t)p->G);
-    p->rec = 8 + sizeof(float) * (size_t)p->D * S;
-    p->sendrec = XNEW(unsigned char, n1 * p->rec);
-    p->recvrec = XNEW(unsigned char, (size_t)p->N * p->rec);
-    p->counts = XNEW(int64_t, comm_size());
-    comm_allgather_int64((int64_t)p->n, p->counts);
+    state_gather_init(&p->gather, p->n, p->N, p->D, S);
     const size_t Pc = p->cn.n_params;
     p->cp = alloc_floats(Pc);
     p->cm = alloc_floats(Pc);
@@ -182,9 +176,7 @@ static void mappo_destroy(void *self)
     free(p->perm);
     free(p->share);
     free(p->gstate);
-    free(p->sendrec);
-    free(p->recvrec);
-    free(p->counts);
+    state_gather_free(&p->gather);
     free(p->cp);
     free(p->cm);
     free(p->cv);
@@ -213,29 +205,9 @@ static void mappo_init_fresh(void *self)
  * rows: the global state, then the agent's own observation. */
 static void build_share_obs(mappo_t *p)
 {
-    const size_t S = (size_t)p->S, G = (size_t)p->G, rec = p->rec;
+    const size_t S = (size_t)p->S, G = (size_t)p->G;
     const int D = p->D;
-    for (lidx_t i = 0; i < p->n; i++) {
-        const int64_t gid = (int64_t)p->env->gid[i];
-        unsigned char *r = p->sendrec + (size_t)i * rec;
-        memcpy(r, &gid, sizeof gid);
-        memcpy(r + 8, p->rs.ro[i].x, sizeof(float) * (size_t)D * S);
-    }
-    comm_allgatherv_bytes(p->sendrec, (int64_t)p->n, p->recvrec, p->counts, rec);
-    for (gidx_t k = 0; k < p->N; k++) {
-        const unsigned char *r = p->recvrec + (size_t)k * rec;
-        int64_t gid;
-        memcpy(&gid, r, sizeof gid);
-        SAMARL_ASSERT(gid >= 0 && gid < p->N);
-        /* Records are floats after an int64 (rec is a multiple of 4): aligned. */
-        // cppcheck-suppress invalidPointerCast ; the bytes are floats, copied in as such
-        const float *xk = (const float *)(r + 8);
-        for (int c = 0; c < D; c++) {
-            const float *src = xk + (size_t)c * S;
-            float *dst = p->gstate + (size_t)gid * (size_t)D + c;
-            for (size_t s = 0; s < S; s++) dst[s * G] = src[s];
-        }
-    }
+    state_gather(&p->gather, p->rs.ro, p->n, p->env->gid, p->N, p->gstate, G);
     for (lidx_t i = 0; i < p->n; i++) {
         float *sh = p->share + (size_t)i * S * p->ldx;
         const float *xi = p->rs.ro[i].x;

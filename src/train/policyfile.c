@@ -144,18 +144,18 @@ double policyfile_move_bytes(gidx_t n_local, gidx_t n_global, int width)
 /* Per-net rows [n_nets][stride] <-> the file's [rows][width] at gid, one
  * slab of columns at a time (writing: create the dataset, then pack,
  * redistribute, write; reading: the reverse). */
-static void move_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
+static void move_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, int shared, lidx_t n_nets,
                       const char *path, float *net_rows, size_t stride, int width, int writing,
                       const char *units, const char *desc)
 {
-    if (ps->shared) {
+    if (shared) {
         if (writing)
             h5io_write_2d(f, path, H5IO_F32, 1, width, 0, comm_rank() == 0, net_rows, units, desc);
         else
             h5io_read_2d(f, path, H5IO_F32, width, 0, 1, net_rows);
         return;
     }
-    const lidx_t n = ps->n_nets;
+    const lidx_t n = n_nets;
     const gidx_t cnt = blockmap_count(bm);
     const int sc = slab_cols(n_global, width);
     float *packed = XNEW(float, (size_t)(n > 0 ? n : 1) * (size_t)sc);
@@ -191,10 +191,10 @@ static void dim_scale_once(h5file_t *f, const char *path, gidx_t n, int64_t firs
 }
 
 /* A [rows][width] dataset's dimensions: /net (the networks) and `col`. */
-static void row_dims(h5file_t *f, const policyset_t *ps, gidx_t n_global, const char *path,
-                     int width, const char *col, const char *col_desc)
+static void row_dims(h5file_t *f, int shared, gidx_t n_global, const char *path, int width,
+                     const char *col, const char *col_desc)
 {
-    dim_scale_once(f, "/net", ps->shared ? 1 : n_global, 0,
+    dim_scale_once(f, "/net", shared ? 1 : n_global, 0,
                    "network: the gid of the agent it acts for (0: the one shared network)");
     dim_scale_once(f, col, width, 0, col_desc);
     h5io_dim_attach(f, path, 0, "/net");
@@ -219,14 +219,15 @@ static void put_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policys
                      const char *path, const float *src, size_t stride, int width,
                      const char *units, const char *desc, const char *col, const char *col_desc)
 {
-    move_rows(f, bm, n_global, ps, path, (float *)src, stride, width, 1, units, desc);
-    row_dims(f, ps, n_global, path, width, col, col_desc);
+    move_rows(f, bm, n_global, ps->shared, ps->n_nets, path, (float *)src, stride, width, 1, units,
+              desc);
+    row_dims(f, ps->shared, n_global, path, width, col, col_desc);
 }
 
 static void get_rows(h5file_t *f, blockmap_t *bm, gidx_t n_global, const policyset_t *ps,
                      const char *path, float *dst, size_t stride, int width)
 {
-    move_rows(f, bm, n_global, ps, path, dst, stride, width, 0, NULL, NULL);
+    move_rows(f, bm, n_global, ps->shared, ps->n_nets, path, dst, stride, width, 0, NULL, NULL);
 }
 
 static void put_agents(h5file_t *f, blockmap_t *bm, gidx_t n_global, const char *path,
@@ -315,16 +316,13 @@ void pfio_put_table(pfio_t *io, const char *name, const float *rows, int width, 
 static void agent_rows(pfio_t *io, const char *name, float *rows, lidx_t n, int width, int writing,
                        const char *units, const char *desc)
 {
-    policyset_t ps = *io->ps;
-    ps.shared = 0;
-    ps.n_nets = n;
-    move_rows(io->f, io->bm, io->n_global, &ps, name, rows, (size_t)width, width, writing, units,
+    move_rows(io->f, io->bm, io->n_global, 0, n, name, rows, (size_t)width, width, writing, units,
               desc);
     if (!writing) return;
     char col[128];
     snprintf(col, sizeof col, "%s_column", name);
     if (!io->ps->shared) {
-        row_dims(io->f, &ps, io->n_global, name, width, col, "column of the table beside it");
+        row_dims(io->f, 0, io->n_global, name, width, col, "column of the table beside it");
         return;
     }
     dim_scale_once(io->f, "/agents/agent", io->n_global, 0, "agent gid");

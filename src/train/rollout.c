@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "samarl/comm.h"
 #include "samarl/error.h"
 #include "samarl/rng.h"
 
@@ -164,4 +165,51 @@ void rollout_normalise(float *adv, int S)
     for (int s = 0; s < S; s++) sq += (adv[s] - mean) * (adv[s] - mean);
     const double sd = S > 1 ? sqrt(sq / (S - 1)) : 0.0;
     for (int s = 0; s < S; s++) adv[s] = (float)((adv[s] - mean) / (sd + 1e-8));
+}
+
+/* ---- the global state of the centralised critics -------------------------------- */
+
+void state_gather_init(state_gather_t *g, lidx_t n, gidx_t N, int D, size_t S)
+{
+    g->D = D;
+    g->S = S;
+    g->rec = 8 + sizeof(float) * (size_t)D * S;
+    g->send = XNEW(unsigned char, (size_t)(n > 0 ? n : 1) * g->rec);
+    g->recv = XNEW(unsigned char, (size_t)N * g->rec);
+    g->counts = XNEW(int64_t, comm_size());
+    comm_allgather_int64((int64_t)n, g->counts);
+}
+
+void state_gather_free(state_gather_t *g)
+{
+    free(g->send);
+    free(g->recv);
+    free(g->counts);
+}
+
+void state_gather(state_gather_t *g, const rollout_t *ro, lidx_t n, const gidx_t *gid, gidx_t N,
+                  float *dst, size_t ld)
+{
+    const size_t S = g->S, rec = g->rec, D = (size_t)g->D;
+    for (lidx_t i = 0; i < n; i++) {
+        const int64_t id = (int64_t)gid[i];
+        unsigned char *r = g->send + (size_t)i * rec;
+        memcpy(r, &id, sizeof id);
+        memcpy(r + 8, ro[i].x, sizeof(float) * D * S);
+    }
+    comm_allgatherv_bytes(g->send, (int64_t)n, g->recv, g->counts, rec);
+    for (gidx_t k = 0; k < N; k++) {
+        const unsigned char *r = g->recv + (size_t)k * rec;
+        int64_t id;
+        memcpy(&id, r, sizeof id);
+        SAMARL_ASSERT(id >= 0 && id < N);
+        /* Records are floats after an int64 (rec is a multiple of 4): aligned. */
+        // cppcheck-suppress invalidPointerCast ; the bytes are floats, copied in as such
+        const float *xk = (const float *)(r + 8);
+        for (size_t c = 0; c < D; c++) {
+            const float *src = xk + c * S;
+            float *out = dst + (size_t)id * D + c;
+            for (size_t s = 0; s < S; s++) out[s * ld] = src[s];
+        }
+    }
 }

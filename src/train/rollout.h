@@ -60,4 +60,23 @@ void rollout_advantages(rollout_t *ro, int T, int B, double gamma, double gae_la
 void rollout_gae(rollout_t *ro, int T, int B, double gamma, double gae_lambda);
 void rollout_normalise(float *adv, int S);
 
+/* The global state of the centralised critics (mappo-l, mappo-l-local):
+ * every agent's first D input features of its S samples, all-gathered
+ * once per iteration. */
+typedef struct state_gather {
+    int D;
+    size_t S, rec;              /* rec: bytes per agent, its gid then D x S floats */
+    unsigned char *send, *recv; /* [n][rec], [N][rec] */
+    int64_t *counts;            /* [ranks] agents per rank */
+} state_gather_t;
+
+/* Collective (an all-gather of the agent counts). */
+void state_gather_init(state_gather_t *g, lidx_t n, gidx_t N, int D, size_t S);
+void state_gather_free(state_gather_t *g);
+/* Collective. ro[0..n) of the rank's agents (gids gid[]) into every rank's
+ * dst[s * ld + D * gid + c], s < S, c < D: the same rows on any number of
+ * ranks. */
+void state_gather(state_gather_t *g, const rollout_t *ro, lidx_t n, const gidx_t *gid, gidx_t N,
+                  float *dst, size_t ld);
+
 #endif

@@ -100,11 +100,9 @@ typedef struct scal {
     float *xs, *xc,
         *ct; /* [S][ldx] an agent's (or the global) inputs, [mb][ldx], [mb] a minibatch */
     /* Central critics: one all-gather of every agent's own observations. */
-    size_t rec;                       /* bytes per agent: gid, then its D x S floats */
-    unsigned char *sendrec, *recvrec; /* [n][rec], [N][rec] */
-    int64_t *counts;                  /* [ranks] agents per rank */
-    double gather_bytes;              /* received over all ranks per iteration */
-    int32_t *cperm;                   /* [S] */
+    state_gather_t gather;
+    double gather_bytes; /* received over all ranks per iteration */
+    int32_t *cperm;      /* [S] */
     critic_work_t cw;
     int64_t c_step;
     float *lambda; /* [n] */
@@ -204,9 +202,8 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
 
 /* ---- the trainer's own keys and its refusals ---------------------------------------- */
 
-static int check_config(preset_t preset, const char *name, const config_t *cfg, const env_t *env)
+static int check_config(preset_t preset, const char *name, const env_t *env)
 {
-    (void)cfg; /* every key of the trainers is valid with every environment it accepts */
     if (preset != PRESET_HAPPO && env->spec.n_costs < 2)
         return samarl_seterr("train.algo = %s constrains each agent's local cost (cost channel "
                              "1), and env.name = %s has none beyond the usage g: use env.name "
@@ -221,7 +218,7 @@ static const char *const preset_names[] = {"scal-mappo-l", "ippo-l", "happo", "m
 
 static int scal_input_dim(preset_t preset, const config_t *cfg, env_t *env)
 {
-    comm_check(check_config(preset, preset_names[preset], cfg, env));
+    comm_check(check_config(preset, preset_names[preset], env));
     const int kappa = preset_kappa(preset, cfg);
     if (kappa == 0 || !env->lg) return env->spec.obs_dim;
     kinput_t *ki = make_input(cfg, env, kappa, 1);
@@ -311,7 +308,7 @@ static int colour_graph(scal_t *p, const lgraph_t *lg, int hops, const config_t 
 static void *scal_create(preset_t preset, const char *name, const config_t *cfg, env_t *env,
                          policyset_t *ps)
 {
-    comm_check(check_config(preset, name, cfg, env));
+    comm_check(check_config(preset, name, env));
     const int kappa = preset_kappa(preset, cfg);
     kinput_t *ki = make_input(cfg, env, kappa, copies_max(cfg));
     SAMARL_ASSERT(kinput_dim(ki) == ps->net.in);
@@ -378,12 +375,8 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->Pc = p->cn.n_params;
     p->ldx = round16((size_t)p->Dc);
     if (central) {
-        p->rec = 8 + sizeof(float) * (size_t)p->D * S;
-        p->sendrec = XNEW(unsigned char, n1 * p->rec);
-        p->recvrec = XNEW(unsigned char, (size_t)p->N * p->rec);
-        p->counts = XNEW(int64_t, comm_size());
-        comm_allgather_int64((int64_t)p->n, p->counts);
-        p->gather_bytes = (double)(comm_size() - 1) * (double)p->N * (double)p->rec;
+        state_gather_init(&p->gather, p->n, p->N, p->D, S);
+        p->gather_bytes = (double)(comm_size() - 1) * (double)p->N * (double)p->gather.rec;
     }
     const size_t nc = n1 * (size_t)n_crit * p->Pc;
     p->cp = alloc_floats(nc);
@@ -452,9 +445,7 @@ static void scal_destroy(void *self)
     free(p->xc);
     free(p->ct);
     free(p->cperm);
-    free(p->sendrec);
-    free(p->recvrec);
-    free(p->counts);
+    if (p->central) state_gather_free(&p->gather);
     critic_work_free(&p->cw);
     free(p->lambda);
     free(p->obs_all);
@@ -621,32 +612,6 @@ static void violations(const scal_t *p, const double *csum, double n, double *vm
 }
 
 /* ---- critics ---------------------------------------------------------------------- */
-
-/* Collective. Central critics: every agent's own observations (the first D
- * of its inputs, as its actor saw them) all-gathered, laid out as the global
- * state of each sample, xs[s][D gid + c]: the same rows on every rank. */
-static void global_state(scal_t *p)
-{
-    const size_t S = (size_t)p->S, rec = p->rec, D = (size_t)p->D;
-    for (lidx_t i = 0; i < p->n; i++) {
-        const int64_t gid = (int64_t)p->env->gid[i];
-        unsigned char *r = p->sendrec + (size_t)i * rec;
-        memcpy(r, &gid, sizeof gid);
-        memcpy(r + 8, p->rs.ro[i].x, sizeof(float) * D * S);
-    }
-    comm_allgatherv_bytes(p->sendrec, (int64_t)p->n, p->recvrec, p->counts, rec);
-    for (gidx_t k = 0; k < p->N; k++) {
-        const unsigned char *r = p->recvrec + (size_t)k * rec;
-        int64_t gid;
-        memcpy(&gid, r, sizeof gid);
-        SAMARL_ASSERT(gid >= 0 && gid < p->N);
-        for (size_t c = 0; c < D; c++) {
-            float *dst = p->xs + (size_t)gid * D + c;
-            for (size_t s = 0; s < S; s++)
-                memcpy(dst + s * p->ldx, r + 8 + sizeof(float) * (c * S + s), sizeof(float));
-        }
-    }
-}
 
 /* Agent i's inputs, sample-major, into p->xs (central critics: the global
  * state, already there). */
@@ -855,7 +820,8 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
 
     timer_start(TIMER_COLLECT);
     joint_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, rsum, csum, gsum);
-    if (p->central) global_state(p);
+    if (p->central) /* the global state: every agent's own observation, as its actor saw it */
+        state_gather(&p->gather, p->rs.ro, p->n, p->env->gid, p->N, p->xs, p->ldx);
     /* Values, advantages, the Lagrangian advantage; the critics' targets. */
     for (lidx_t i = 0; i < p->n; i++) {
         rollout_t *ro = &p->rs.ro[i];
