@@ -12,42 +12,20 @@
 #   SAMARL=build/samarl bash scripts/experiments/scal-mappo-l/kappa.sh
 # Trainings whose JSON is already in $WORK are reused (FORCE=1 reruns them).
 source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/lib.sh"
 OUT=${OUT_SCAL:-results/scal-mappo-l}
 SEEDS=${SEEDS:-"1 2 3"}
 KAPPAS=${KAPPAS:-"0 1 2 3"}
 ITERS=${ITERS:-80}
 GRAPHS=${GRAPHS:-"ring case118 ring64"}
 MAPPO_GRAPHS=${MAPPO_GRAPHS:-"ring64 case118"}
-PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
 COMMON=(--set env.name=drnet --set env.horizon=48 --set train.copies=8 --set train.eval_copies=64
         --set train.iterations="$ITERS" --set train.eval_every="$ITERS" --set train.dual_lr=2)
 mkdir -p "$OUT"
 MAN=$OUT/kappa_manifest.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
-# samarl_train MANIFEST KEY=VAL... -- ARGS: as samarl_run, for samarl train.
-samarl_train() {
-    local manifest=$1; shift
-    local tags=() id
-    while [ "$1" != "--" ]; do tags+=("$1"); shift; done
-    shift
-    id=$(printf '%s' "${tags[*]}" | tr ' =/' '_-_')
-    local h5="$WORK/$id.h5" json="$WORK/$id.json" status=ok
-    if [ "${FORCE:-0}" = 1 ] || [ ! -s "$json" ]; then
-        rm -f "$json"
-        $MPIRUN -np "$NP" "$SAMARL" train -q "$@" -o "$h5" >"$WORK/$id.log" 2>&1 || status=failed
-    fi
-    [ -s "$json" ] || status=failed
-    local IFS=';'
-    echo "$id,${tags[*]},$status,0,$json" >>"$manifest"
-    printf '  %-60s %s\n' "$id" "$status"
-}
 for g in $GRAPHS; do
-    case $g in
-        ring) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=256) ;;
-        ring64) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=64) ;;
-        *) G=(--set graph.type=file --set graph.path="$GRIDS/$g.graph"
-              --set env.nodes="$GRIDS/$g.nodes.csv" --set env.profiles="$PROFILES") ;;
-    esac
+    graph_args "$g"
     for s in $SEEDS; do
         S=(--set run.seed=$s --set env.seed=$s)
         for k in $KAPPAS; do

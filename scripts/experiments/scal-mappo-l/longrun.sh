@@ -10,11 +10,11 @@
 # Run kappa.sh (and factor.sh, horizon.sh) first: their policy files are
 # in $WORK. Runs whose JSON is already there are reused (FORCE=1 reruns).
 source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/lib.sh"
 OUT=${OUT_SCAL:-results/scal-mappo-l}
 DAYS=${DAYS:-28}
 ETA=${ETA:-0.05}
 MODES=${MODES:-"fixed local-cost"}
-PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
 MAN=$OUT/longrun_manifest.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
 MANIFESTS=${MANIFESTS:-"$OUT/kappa_manifest.csv $OUT/factor_manifest.csv $OUT/horizon_manifest.csv"}
@@ -28,12 +28,7 @@ for m in $MANIFESTS; do
         IFS=';' read -ra kv <<<"$tags"
         for x in "${kv[@]}"; do T[${x%%=*}]=${x#*=}; done
         g=${T[graph]} s=${T[seed]}
-        case $g in
-            ring) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=256) ;;
-            ring64) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=64) ;;
-            *) G=(--set graph.type=file --set graph.path="$GRIDS/$g.graph"
-                  --set env.nodes="$GRIDS/$g.nodes.csv" --set env.profiles="$PROFILES") ;;
-        esac
+        graph_args "$g"
         for mode in $MODES; do
             samarl_run "$MAN" exp=longrun graph=$g algo=${T[algo]} kappa=${T[kappa]} seed=$s \
                 mode=$mode -- "${G[@]}" --set env.name=drnet --set run.seed=$s --set env.seed=$s \

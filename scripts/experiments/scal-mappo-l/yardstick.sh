@@ -10,26 +10,20 @@
 #   SAMARL=build/samarl bash scripts/experiments/scal-mappo-l/yardstick.sh
 # Runs whose JSON is already in $WORK are reused (FORCE=1 reruns them).
 source "$(dirname "$0")/../common.sh"
+source "$(dirname "$0")/lib.sh"
 OUT=${OUT_SCAL:-results/scal-mappo-l}
 SEEDS=${SEEDS:-"1 2 3"}
 DAYS=${DAYS:-28}
 ETAS=${ETAS:-"0.005 0.01 0.02 0.05"}
 FLAT_MODES=${FLAT_MODES:-"none central consensus"}
 GRID_NAMES=${GRID_NAMES:-"case118 case300 case2383wp case_ACTIVSg2000"}
-PROFILES=${PROFILES:-${SAMARL_SHARED:-../shared}/data/citylearn2022/profiles.csv}
 mkdir -p "$OUT"
 MAN=$OUT/yardstick_manifest.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
 graphs="ring rgg ring64"
 for g in $GRID_NAMES; do [ -s "$GRIDS/$g.graph" ] && graphs="$graphs $g"; done
 for g in $graphs; do
-    case $g in
-        ring) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=256) ;;
-        ring64) G=(--set graph.type=ring --set graph.k=2 --set graph.agents=64) ;;
-        rgg) G=(--set graph.type=rgg --set graph.agents=256 --set graph.allow_disconnected=true) ;;
-        *) G=(--set graph.type=file --set graph.path="$GRIDS/$g.graph"
-              --set env.nodes="$GRIDS/$g.nodes.csv" --set env.profiles="$PROFILES") ;;
-    esac
+    graph_args "$g"
     G+=(--set env.name=drnet --set policy.type=bestresponse --set run.days="$DAYS"
         --set output.agents=none)
     for s in $SEEDS; do
