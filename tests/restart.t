@@ -1,5 +1,5 @@
 # Checkpoint/restart: a run (with communication faults, or on DR-net's
-# local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local)
+# local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo)
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
 # and a restart on another rank count); a killed rank ends the job with a
@@ -121,8 +121,9 @@ ok "mappo-l: killed and restarted = uninterrupted, bit for bit" same "$TMP/mpref
 # The networked trainers on DR-net: every agent's critics, their Adam state
 # and multipliers are in the checkpoint; the order and the factor restart
 # from the iteration. scal-mappo-l (kappa 2) killed on 2 ranks, restarted
-# on 3; mappo-l-local (critics on the global state) on 2.
-for algo in scal-mappo-l mappo-l-local; do
+# on 3; mappo-l-local (critics on the global state) and clip-hatrpo (trust-region
+# steps, the clipped factor, the per-position record) on 2.
+for algo in scal-mappo-l mappo-l-local clip-hatrpo; do
   SC=("${TRAIN[@]}" --set env.name=drnet --set train.algo=$algo --set train.kappa=2
       --set train.critic_hidden=16 --set train.iterations=60)
   run_np 2 $SAMARL train -q "${SC[@]}" -o "$TMP/$algo-ref.h5" >/dev/null 2>&1

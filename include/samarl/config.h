@@ -101,6 +101,7 @@ typedef struct config {
         int kappa_input;          /* kinput_kind_t less one: 0 shellmean, 1 slots */
         int order;                /* 0 random, 1 fixed, 2 colour */
         int factor;               /* 0 prod, 1 clip1, 2 none */
+        double kl_threshold;      /* hatrpo, clip-hatrpo: the trust region's radius */
         int lagrangian;           /* 0 neighbourhood, 1 own */
         int reward_scale;         /* reward_scale_t */
         int64_t lambda_power;     /* lambda = lambda_max u^k */

@@ -263,8 +263,12 @@ static const key_spec_t builtin_keys[] = {
      "own multiplier, lambda_i c_i (measured not to converge on DR-net, docs/training.md)"},
     {"train", "factor", KT_ENUM, OFF(train.factor), "prod", 0, 0, 0, 0, "prod|clip1|none",
      "sequential trainers: each sample's weight in an agent's surrogate, the product of the "
-     "ratios pi_new / pi_old of the agents updated before it (HAPPO), the same capped at 1, or "
-     "1 (independent updates)"},
+     "ratios pi_new / pi_old of the agents updated before it (HAPPO), the same capped at 1 "
+     "(seed 003's clip, torch.clamp(factor, max=1); clip-happo and clip-hatrpo always use it, "
+     "the unclipped product carried on), or 1 (independent updates)"},
+    {"train", "kl_threshold", KT_REAL, OFF(train.kl_threshold), "0.01", 1e-8, 10, 0, 0, NULL,
+     "hatrpo, clip-hatrpo: the trust region's radius delta, the largest mean KL(pi_old || pi_new) "
+     "a step may take (HARL's kl_threshold)"},
 
     {"eval", "lambdas", KT_STR, OFF(eval.lambdas), "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1", 0, 0,
      0, 0, NULL, "samarl eval: the fixed multipliers to evaluate (--lambda overrides)"},

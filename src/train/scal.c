@@ -62,17 +62,25 @@
 #include "samarl/trainer.h"
 
 #include "ppo_common.h"
+#include "seqfactor.h"
+#include "trpo.h"
 
-typedef enum { PRESET_SCAL, PRESET_IPPO, PRESET_HAPPO, PRESET_MAPPO_LOCAL } preset_t;
-enum { FACTOR_PROD, FACTOR_CLIP1, FACTOR_NONE };
+typedef enum {
+    PRESET_SCAL,
+    PRESET_IPPO,
+    PRESET_HAPPO,
+    PRESET_MAPPO_LOCAL,
+    PRESET_HATRPO,
+    PRESET_CLIP_HAPPO,
+    PRESET_CLIP_HATRPO
+} preset_t;
+/* The config's order (train.factor = prod|clip1|none|clip). */
+enum { FACTOR_PROD = SEQF_PROD, FACTOR_CLIP1 = SEQF_CLIP1, FACTOR_NONE = SEQF_NONE };
 enum { ORDER_RANDOM, ORDER_FIXED, ORDER_COLOUR };
 enum { SOURCE_EVAL = 4, TAG_FACTOR = 7101 };
 /* Keys of the order's permutation and of the critics' draws: no gid uses them. */
 #define ORDER_KEY (UINT64_MAX - 7)
 #define CRITIC_SALT 0x5ca1c417ULL
-/* The factor's fixed point: log ratios in units of 2^-32, sums saturated. */
-#define FX_ONE 4294967296.0
-#define FX_MAX ((int64_t)1 << 62)
 
 typedef struct scal {
     const config_t *cfg;
@@ -130,9 +138,50 @@ typedef struct scal {
      * and the largest |log w|. */
     double ess_sum, logw_max, ess_mean;
     int64_t ess_n;
+    /* hatrpo, clip-hatrpo: one trust-region step per agent (trpo.h) instead
+     * of PPO's epochs; this iteration's steps accepted and their mean KL. */
+    int trust;
+    trpo_t tr;
+    trpo_opts_t tro;
+    int64_t trpo_acc, trpo_n;
+    double trpo_kl;
+    /* Per position in the order (the strict orders: N positions; colour:
+     * one per class, the class's largest value): this iteration's
+     * variance of the weighted advantage w_s A_s, largest weight used,
+     * largest factor before any clip, and the update's KL (the k3
+     * estimate, mean of r - 1 - log r over the samples); then the whole
+     * run's, [4][rows][n_pos], as /train/positions holds them. */
+    int n_pos;
+    double *pos; /* [4][n_pos] */
+    float *hist;
+    int64_t hist_rows, hist_cap;
 } scal_t;
 
+enum { POS_VAR, POS_WEIGHT, POS_FACTOR, POS_KL, POS_N };
+static const char *const pos_names[POS_N] = {"adv_variance", "max_weight", "max_factor", "kl"};
+static const char *const pos_desc[POS_N] = {
+    "per iteration (row) and position in the update order (column): the variance over the "
+    "agent's samples of its weighted advantage w_s A_s",
+    "the largest weight w_s the agent's surrogate used (the factor after any clip)",
+    "the largest factor, the product of the earlier agents' ratios, before any clip",
+    "the agent's update's KL(pi_old || pi_new), the mean over its samples of r - 1 - log r"};
+
 /* ---- presets and sizes ------------------------------------------------------------- */
+
+static int preset_constrained(preset_t p)
+{
+    return p == PRESET_SCAL || p == PRESET_IPPO || p == PRESET_MAPPO_LOCAL;
+}
+
+static int preset_trust(preset_t p)
+{
+    return p == PRESET_HATRPO || p == PRESET_CLIP_HATRPO;
+}
+
+static int preset_clipped(preset_t p)
+{
+    return p == PRESET_CLIP_HAPPO || p == PRESET_CLIP_HATRPO;
+}
 
 static int preset_kappa(preset_t p, const config_t *cfg)
 {
@@ -185,7 +234,7 @@ static size_t round16(size_t n)
 /* Bytes training adds on a rank beside the actors: every agent's rollout
  * and costs, critics with Adam, the actors' Adam, the halos' buffers. */
 static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, int n_crit,
-                         int hidden, lidx_t n, lidx_t ghosts, int actor_stride)
+                         int hidden, lidx_t n, lidx_t ghosts, int actor_stride, int positions)
 {
     const double S = (double)cfg->train.copies * (double)cfg->env.horizon, B = copies_max(cfg);
     const double Pc = (double)Dc * hidden + (double)hidden * hidden + 3.0 * hidden + 1;
@@ -197,6 +246,7 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
     b += S * 8 * 2;                                                        /* the factor */
     b += (double)n * B * D * 4 + ((double)n + ghosts) * B * (8 + 4.0 * D); /* halos */
     if (Dc != Dk) b += ((double)n + (double)N) * (8 + 4.0 * D * S);        /* the all-gather */
+    b += (double)positions * (POS_N * 8.0 + POS_N * 4.0 * (double)cfg->train.iterations);
     return b;
 }
 
@@ -204,7 +254,7 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
 
 static int check_config(preset_t preset, const char *name, const env_t *env)
 {
-    if (preset != PRESET_HAPPO && env->spec.n_costs < 2)
+    if (preset_constrained(preset) && env->spec.n_costs < 2)
         return samarl_seterr("train.algo = %s constrains each agent's local cost (cost channel "
                              "1), and env.name = %s has none beyond the usage g: use env.name "
                              "= drnet, or train.algo = happo (no constraint)",
@@ -214,7 +264,8 @@ static int check_config(preset_t preset, const char *name, const env_t *env)
     return SAMARL_OK;
 }
 
-static const char *const preset_names[] = {"scal-mappo-l", "ippo-l", "happo", "mappo-l-local"};
+static const char *const preset_names[] = {
+    "scal-mappo-l", "ippo-l", "happo", "mappo-l-local", "hatrpo", "clip-happo", "clip-hatrpo"};
 
 static int scal_input_dim(preset_t preset, const config_t *cfg, env_t *env)
 {
@@ -312,15 +363,23 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     const int kappa = preset_kappa(preset, cfg);
     kinput_t *ki = make_input(cfg, env, kappa, copies_max(cfg));
     SAMARL_ASSERT(kinput_dim(ki) == ps->net.in);
-    const int constrained = preset != PRESET_HAPPO, n_crit = constrained ? 2 : 1;
+    const int constrained = preset_constrained(preset), n_crit = constrained ? 2 : 1;
+    if (preset_trust(preset) && ps->shared)
+        comm_check(samarl_seterr("train.algo = %s takes a trust-region step per agent's network, "
+                                 "and policy.sharing = shared has one network for every agent: "
+                                 "use policy.sharing = none (the paper's setting), or "
+                                 "train.algo = %s",
+                                 name, preset == PRESET_HATRPO ? "happo" : "clip-happo"));
     const lidx_t ghosts = env->lg->n_ghost;
     const int central = preset == PRESET_MAPPO_LOCAL;
     const double G = (double)env->spec.obs_dim * (double)env->n_global;
     {
         const int Dc = central ? (G < 2147483647.0 ? (int)G : INT32_MAX) : ps->net.in;
-        const double need =
-            scal_bytes(cfg, ps->net.in, Dc, env->spec.obs_dim, env->n_global, n_crit,
-                       (int)cfg->train.critic_hidden, env->n, ghosts, (int)ps->net.stride);
+        const int seq = preset != PRESET_IPPO && !ps->shared &&
+                        (preset_clipped(preset) || cfg->train.factor != FACTOR_NONE);
+        const double need = scal_bytes(cfg, ps->net.in, Dc, env->spec.obs_dim, env->n_global,
+                                       n_crit, (int)cfg->train.critic_hidden, env->n, ghosts,
+                                       (int)ps->net.stride, seq ? (int)env->n_global : 0);
         double node_need, avail;
         int node_ranks, rc = SAMARL_OK;
         if (!comm_memory_fits(need, &node_need, &node_ranks, &avail))
@@ -350,7 +409,10 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->constrained = constrained;
     p->n_crit = n_crit;
     /* One shared actor has no sequence: it updates on every agent's samples at once. */
-    p->factor = preset == PRESET_IPPO || ps->shared ? FACTOR_NONE : cfg->train.factor;
+    p->factor = preset == PRESET_IPPO || ps->shared ? FACTOR_NONE
+                : preset_clipped(preset)            ? FACTOR_CLIP1
+                                                    : cfg->train.factor;
+    p->trust = preset_trust(preset);
     p->order = cfg->train.order;
     p->nbhd = constrained && cfg->train.lagrangian == 0;
     p->has_costs = env->spec.n_costs > 1;
@@ -427,6 +489,15 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->w = alloc_floats(S);
     p->lp0 = alloc_floats(S);
     p->lp1 = alloc_floats(S);
+    if (p->trust) {
+        trpo_init(&p->tr, &ps->net, p->S, p->a.mb);
+        p->tro = trpo_defaults();
+        p->tro.delta = cfg->train.kl_threshold;
+    }
+    if (p->factor != FACTOR_NONE) {
+        p->n_pos = p->order == ORDER_COLOUR ? p->n_colours : (int)p->N;
+        p->pos = XZNEW(double, (size_t)POS_N *(size_t)p->n_pos);
+    }
     return p;
 }
 
@@ -469,6 +540,9 @@ static void scal_destroy(void *self)
     free(p->w);
     free(p->lp0);
     free(p->lp1);
+    if (p->trust) trpo_free(&p->tr);
+    free(p->pos);
+    free(p->hist);
     free(p);
 }
 
@@ -695,54 +769,91 @@ static void log_probs(scal_t *p, lidx_t i, const rollout_t *ro, float *lp)
     }
 }
 
-/* The factor's fixed-point sum a + b, saturated (counted). */
-static int64_t fx_add(scal_t *p, int64_t a, int64_t b)
-{
-    int64_t v = a + b;
-    if (v > FX_MAX || v < -FX_MAX) {
-        v = v > 0 ? FX_MAX : -FX_MAX;
-        p->clamps++;
-    }
-    return v;
-}
-
-/* Agent i's update weighted by the factor in p->L; its log ratios
- * log pi_new - log pi_old per sample, in the factor's fixed point, into d. */
-static void update_weighted(scal_t *p, lidx_t i, int64_t it, double lr, int64_t *d)
+/* Agent i's update, at position pos of the order, weighted by the factor
+ * in p->L (seqfactor.h): PPO's epochs, or one trust-region step; its log
+ * ratios log pi_new - log pi_old per sample, in the factor's fixed point,
+ * into d; its diagnostics into p->pos (the largest at a position). */
+static void update_weighted(scal_t *p, lidx_t i, int pos, int64_t it, double lr, int64_t *d)
 {
     rollout_t *ro = &p->rs.ro[i];
     const size_t S = (size_t)p->S;
-    double sw = 0, sw2 = 0;
+    double mf, mw, sw = 0, sw2 = 0, wa = 0, wa2 = 0;
+    seqf_weights(p->factor, p->L, p->S, p->w, &mf, &mw);
     for (size_t s = 0; s < S; s++) {
-        double lw = (double)p->L[s] / FX_ONE;
-        if (fabs(lw) > p->logw_max) p->logw_max = fabs(lw);
-        if (lw > 80) lw = 80;
-        if (lw < -80) lw = -80;
-        const double w = exp(lw);
-        p->w[s] = (float)(p->factor == FACTOR_CLIP1 && w > 1 ? 1 : w);
+        const double lw = fabs((double)p->L[s] / SEQF_ONE), x = (double)p->w[s] * ro->adv[s];
+        if (lw > p->logw_max) p->logw_max = lw;
         sw += p->w[s];
         sw2 += (double)p->w[s] * p->w[s];
+        wa += x;
+        wa2 += x * x;
     }
     p->ess_sum += sw2 > 0 ? sw * sw / ((double)S * sw2) : 0;
     p->ess_n++;
     log_probs(p, i, ro, p->lp0);
-    ppo_update_agent(&p->a, i, ro, p->w, it, lr);
+    if (p->trust) {
+        const trpo_batch_t b = {
+            .x = ro->x, .ldx = S, .S = p->S, .act = ro->act, .adv = ro->adv, .weight = p->w};
+        trpo_result_t r;
+        trpo_step(&p->tr, policyset_params(p->ps, i), &b, &p->tro, &r);
+        p->trpo_acc += r.accepted;
+        p->trpo_n++;
+        p->trpo_kl += r.kl;
+    } else {
+        ppo_update_agent(&p->a, i, ro, p->w, it, lr);
+    }
     log_probs(p, i, ro, p->lp1);
-    for (size_t s = 0; s < S; s++) d[s] = llround((double)(p->lp1[s] - p->lp0[s]) * FX_ONE);
+    double kl = 0;
+    for (size_t s = 0; s < S; s++) {
+        const double dl = (double)(p->lp1[s] - p->lp0[s]);
+        d[s] = seqf_log(dl);
+        kl += expm1(dl) - dl;
+    }
+    const double v[POS_N] = {[POS_VAR] = wa2 / (double)S - (wa / (double)S) * (wa / (double)S),
+                             [POS_WEIGHT] = mw,
+                             [POS_FACTOR] = mf,
+                             [POS_KL] = kl / (double)S};
+    for (int k = 0; k < POS_N; k++) {
+        double *q = p->pos + (size_t)k * (size_t)p->n_pos + (size_t)pos;
+        if (v[k] > *q) *q = v[k];
+    }
 }
 
 /* Strict order: the factor times agent i's ratios, for the next agent. */
-static void update_in_sequence(scal_t *p, lidx_t i, int64_t it, double lr)
+static void update_in_sequence(scal_t *p, lidx_t i, int pos, int64_t it, double lr)
 {
-    update_weighted(p, i, it, lr, p->w_fx);
-    for (int s = 0; s < p->S; s++) p->L[s] = fx_add(p, p->L[s], p->w_fx[s]);
+    update_weighted(p, i, pos, it, lr, p->w_fx);
+    for (int s = 0; s < p->S; s++) p->L[s] = seqf_add(p->L[s], p->w_fx[s], &p->clamps);
 }
 
 /* Colour order: agent i's ratios join its class's, for the next class. */
-static void update_in_class(scal_t *p, lidx_t i, int64_t it, double lr)
+static void update_in_class(scal_t *p, lidx_t i, int pos, int64_t it, double lr)
 {
-    update_weighted(p, i, it, lr, p->w_fx);
-    for (int s = 0; s < p->S; s++) p->dL[s] = fx_add(p, p->dL[s], p->w_fx[s]);
+    update_weighted(p, i, pos, it, lr, p->w_fx);
+    for (int s = 0; s < p->S; s++) p->dL[s] = seqf_add(p->dL[s], p->w_fx[s], &p->clamps);
+}
+
+/* Collective. This iteration's per-position diagnostics, the same on
+ * every rank (one agent per position, or a class's largest: maxima of
+ * non-negative values, exact), appended as row it of the run's. */
+static void positions_record(scal_t *p, int64_t it)
+{
+    const size_t np = (size_t)p->n_pos;
+    comm_allreduce_double(p->pos, POS_N * np, COMM_MAX);
+    if (it + 1 > p->hist_cap) {
+        const int64_t cap = it + 1 > 2 * p->hist_cap ? it + 1 : 2 * p->hist_cap;
+        float *h = XZNEW(float, (size_t)POS_N *(size_t)cap *np);
+        for (int k = 0; k < POS_N; k++)
+            memcpy(h + (size_t)k * (size_t)cap * np, p->hist + (size_t)k * (size_t)p->hist_cap * np,
+                   sizeof(float) * (size_t)p->hist_rows * np);
+        free(p->hist);
+        p->hist = h;
+        p->hist_cap = cap;
+    }
+    for (int k = 0; k < POS_N; k++)
+        for (size_t m = 0; m < np; m++)
+            p->hist[((size_t)k * (size_t)p->hist_cap + (size_t)it) * np + m] =
+                (float)p->pos[(size_t)k * np + m];
+    if (it + 1 > p->hist_rows) p->hist_rows = it + 1;
 }
 
 /* Collective (along the order). The actors: independent updates (factor
@@ -755,6 +866,9 @@ static void update_actors(scal_t *p, int64_t it, double lr)
     p->wait_s = 0;
     p->ess_sum = p->logw_max = 0;
     p->ess_n = 0;
+    p->trpo_acc = p->trpo_n = 0;
+    p->trpo_kl = 0;
+    if (p->pos) memset(p->pos, 0, sizeof(double) * POS_N * (size_t)p->n_pos);
     if (p->ps->shared) { /* one network: every minibatch one step on all agents' samples */
         ppo_update_shared(&p->a, p->rs.ro, it, lr);
         return;
@@ -771,11 +885,11 @@ static void update_actors(scal_t *p, int64_t it, double lr)
         for (int c = 0; c < p->n_colours; c++) {
             memset(p->dL, 0, sizeof(int64_t) * (size_t)p->S);
             for (lidx_t i = 0; i < p->n; i++)
-                if (p->colour[i] == cls[c]) update_in_class(p, i, it, lr);
+                if (p->colour[i] == cls[c]) update_in_class(p, i, c, it, lr);
             const double t0 = comm_wtime();
             comm_allreduce_int64(p->dL, (size_t)p->S, COMM_SUM); /* exact: order-free */
             p->wait_s += comm_wtime() - t0;
-            for (int s = 0; s < p->S; s++) p->L[s] = fx_add(p, p->L[s], p->dL[s]);
+            for (int s = 0; s < p->S; s++) p->L[s] = seqf_add(p->L[s], p->dL[s], &p->clamps);
         }
         free(cls);
         ppo_actors_agents_done(&p->a);
@@ -795,7 +909,7 @@ static void update_actors(scal_t *p, int64_t it, double lr)
             comm_recv_int64(p->L, p->S, p->owner[p->sigma[m - 1]], TAG_FACTOR);
             p->wait_s += comm_wtime() - t0;
         }
-        update_in_sequence(p, p->local_of[g], it, lr);
+        update_in_sequence(p, p->local_of[g], (int)m, it, lr);
         if (m + 1 < N && p->owner[p->sigma[m + 1]] != me) {
             comm_send_int64(p->L, p->S, p->owner[p->sigma[m + 1]], TAG_FACTOR);
             p->handoffs++;
@@ -848,6 +962,13 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
 
     timer_start(TIMER_UPDATE);
     update_actors(p, it, lr);
+    if (p->pos) positions_record(p, it);
+    if (p->trust) {
+        int64_t t[2] = {p->trpo_acc, p->trpo_n};
+        comm_allreduce_int64(t, 2, COMM_SUM);
+        p->trpo_acc = t[0];
+        p->trpo_n = t[1];
+    }
     for (lidx_t i = 0; i < p->n; i++) {
         inputs_rows(p, &p->rs.ro[i]);
         double vl = critic_update(p, i, 0, p->rs.ro[i].ret, it, lr);
@@ -945,6 +1066,22 @@ static void scal_save(void *self, pfio_t *io)
                          "each agent's multiplier on its local cost");
     h5io_attr_str(f, "/", "algo", p->name);
     h5io_attr_int64(f, "/", "kappa", p->kappa, "hops");
+    if (p->n_pos > 0 && p->hist_rows > 0) { /* rows of the history are contiguous */
+        const size_t np = (size_t)p->n_pos;
+        h5io_group(f, "/positions");
+        for (int k = 0; k < POS_N; k++) {
+            char path[64];
+            snprintf(path, sizeof path, "/positions/%s", pos_names[k]);
+            h5io_write_2d(f, path, H5IO_F32, p->hist_rows, p->n_pos, 0,
+                          comm_rank() == 0 ? p->hist_rows : 0,
+                          p->hist + (size_t)k * (size_t)p->hist_cap * np,
+                          k == POS_KL ? "nats" : "1", pos_desc[k]);
+        }
+        h5io_attr_str(f, "/positions", "columns",
+                      p->order == ORDER_COLOUR ? "the colour classes in the order they updated "
+                                                 "(each value the class's largest)"
+                                               : "positions in the update order");
+    }
     h5io_attr_str(f, "/", "kappa_input",
                   p->kappa == 0                                  ? "own"
                   : input_kind(p->cfg, p->kappa) == KINPUT_SLOTS ? "slots"
@@ -989,6 +1126,32 @@ static int scal_load(void *self, pfio_t *io)
     pfio_get_agent_table(io, "/critic_local/adam_m", p->cm, p->n, width);
     pfio_get_agent_table(io, "/critic_local/adam_v", p->cv, p->n, width);
     pfio_get_agent_table(io, "/lambda_local", p->lambda, p->n, 1);
+    p->hist_rows = 0;
+    if (p->n_pos > 0 && h5io_exists(f, "/positions")) {
+        for (int k = 0; k < POS_N; k++) {
+            char path[64];
+            int nd;
+            gidx_t dims[2];
+            snprintf(path, sizeof path, "/positions/%s", pos_names[k]);
+            if (h5io_shape(f, path, &nd, dims) != SAMARL_OK) return SAMARL_ERR;
+            if (nd != 2 || dims[1] != p->n_pos)
+                return samarl_seterr("%s: %s has %" PRId64 " columns, this run has %d positions "
+                                     "(train.order or the agents differ)",
+                                     pfio_path(io), path, (int64_t)dims[1], p->n_pos);
+            if (k == 0) { /* room for the rows read and this run's */
+                const int64_t cap =
+                    dims[0] > p->cfg->train.iterations ? dims[0] : p->cfg->train.iterations;
+                free(p->hist);
+                p->hist = XZNEW(float, (size_t)POS_N *(size_t)cap *(size_t)p->n_pos);
+                p->hist_cap = cap;
+                p->hist_rows = dims[0];
+            }
+            if (dims[0] != p->hist_rows)
+                return samarl_seterr("%s: the /positions tables differ in length", pfio_path(io));
+            h5io_read_2d(f, path, H5IO_F32, p->n_pos, 0, dims[0],
+                         p->hist + (size_t)k * (size_t)p->hist_cap * (size_t)p->n_pos);
+        }
+    }
     return SAMARL_OK;
 }
 
@@ -1019,7 +1182,7 @@ static void scal_print_setup(void *self, FILE *out)
                                   : "colour",
         p->constrained ? ", a multiplier per agent on its local cost" : "",
         scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
-                   p->env->lg->n_ghost, (int)p->ps->net.stride) /
+                   p->env->lg->n_ghost, (int)p->ps->net.stride, p->n_pos) /
             1e6);
 }
 
@@ -1031,6 +1194,7 @@ static void scal_print_progress(void *self, FILE *out)
     if (p->constrained) fprintf(out, "  lambda %.4f (max %.3f)", p->lam_mean, p->lam_max);
     if (p->factor != FACTOR_NONE)
         fprintf(out, "  ESS %.3f  |log w| %.2f  wait %.2fs", p->ess_mean, p->logw_max, p->wait_s);
+    if (p->trust) fprintf(out, "  TR steps %" PRId64 "/%" PRId64, p->trpo_acc, p->trpo_n);
 }
 
 static void scal_print_summary(void *self, FILE *out, int64_t n_it)
@@ -1058,7 +1222,9 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               "\"bytes_per_step\": %" PRId64 ", \"bytes_per_iteration\": %.10g, "
               "\"handoffs\": %" PRId64 ", \"seq_wait_s_per_iteration\": %.6g, "
               "\"colours\": %d, \"factor_ess_mean\": %.6g, \"factor_log_max\": %.6g, "
-              "\"critic_inputs\": %d, \"critic_params\": %zu, \"buffer_bytes_rank0\": %.6g",
+              "\"critic_inputs\": %d, \"critic_params\": %zu, \"buffer_bytes_rank0\": %.6g, "
+              "\"update\": \"%s\", \"trpo_accepted\": %" PRId64 ", \"trpo_steps\": %" PRId64
+              ", \"positions\": %d",
               p->kappa, p->Dk, factor_name(p->factor),
               p->order == ORDER_RANDOM  ? "random"
               : p->order == ORDER_FIXED ? "fixed"
@@ -1070,7 +1236,23 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               p->handoffs, n_it > 0 ? p->wait_total / (double)n_it : 0.0, p->n_colours, p->ess_mean,
               p->logw_max, p->Dc, p->Pc,
               scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
-                         p->env->lg->n_ghost, (int)p->ps->net.stride));
+                         p->env->lg->n_ghost, (int)p->ps->net.stride, p->n_pos),
+              p->trust ? "trpo" : "ppo", p->trpo_acc, p->trpo_n, p->n_pos);
+    /* The last iteration per position (up to 1024 of them; /positions has all). */
+    if (p->n_pos > 0 && p->n_pos <= 1024 && p->hist_rows > 0) {
+        const size_t np = (size_t)p->n_pos, row = (size_t)(p->hist_rows - 1);
+        for (int k = 0; k < POS_N; k++) {
+            sb_printf(sb, ", \"last_%s\": [", pos_names[k]);
+            for (size_t m = 0; m < np; m++) {
+                const double v = p->hist[((size_t)k * (size_t)p->hist_cap + row) * np + m];
+                if (isfinite(v))
+                    sb_printf(sb, "%s%.6g", m ? ", " : "", v);
+                else
+                    sb_printf(sb, "%snull", m ? ", " : "");
+            }
+            sb_printf(sb, "]");
+        }
+    }
 }
 
 /* ---- the presets ------------------------------------------------------------------------ */
@@ -1088,6 +1270,9 @@ PRESET(smappo, PRESET_SCAL, "scal-mappo-l")
 PRESET(ippo, PRESET_IPPO, "ippo-l")
 PRESET(happo, PRESET_HAPPO, "happo")
 PRESET(mlocal, PRESET_MAPPO_LOCAL, "mappo-l-local")
+PRESET(hatrpo, PRESET_HATRPO, "hatrpo")
+PRESET(chappo, PRESET_CLIP_HAPPO, "clip-happo")
+PRESET(chatrpo, PRESET_CLIP_HATRPO, "clip-hatrpo")
 
 #define OPS(fn, NAME, SUMMARY)                                                                     \
     {                                                                                              \
@@ -1115,3 +1300,15 @@ const trainer_ops_t trainer_mappo_l_local =
     OPS(mlocal, "mappo-l-local",
         "MAPPO-L with a multiplier per agent on its local cost (Scal-MAPPO-L's baseline): "
         "kappa-hop actors, sequential updates, each agent's critics on the global state");
+const trainer_ops_t trainer_hatrpo =
+    OPS(hatrpo, "hatrpo",
+        "HATRPO: happo's sequential update with one trust-region step per agent (conjugate "
+        "gradient on the Fisher matrix of the mean KL, line search within train.kl_threshold)");
+const trainer_ops_t trainer_clip_happo =
+    OPS(chappo, "clip-happo",
+        "clip-HAPPO (seed 003): happo with each sample's factor clipped at 1, min(factor, 1), "
+        "the unclipped factor carried on");
+const trainer_ops_t trainer_clip_hatrpo =
+    OPS(chatrpo, "clip-hatrpo",
+        "clip-HATRPO (seed 003): hatrpo with each sample's factor clipped at 1, min(factor, 1), "
+        "the unclipped factor carried on");

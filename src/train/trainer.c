@@ -10,11 +10,13 @@
 #include "samarl/error.h"
 
 extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce, trainer_scal_mappo_l,
-    trainer_ippo_l, trainer_happo, trainer_mappo_l_local;
+    trainer_ippo_l, trainer_happo, trainer_mappo_l_local, trainer_hatrpo, trainer_clip_happo,
+    trainer_clip_hatrpo;
 
 static const trainer_ops_t *const registry[] = {
-    &trainer_ppo,    &trainer_mappo_l, &trainer_reinforce,     &trainer_scal_mappo_l,
-    &trainer_ippo_l, &trainer_happo,   &trainer_mappo_l_local,
+    &trainer_ppo,        &trainer_mappo_l,     &trainer_reinforce,     &trainer_scal_mappo_l,
+    &trainer_ippo_l,     &trainer_happo,       &trainer_mappo_l_local, &trainer_hatrpo,
+    &trainer_clip_happo, &trainer_clip_hatrpo,
 };
 
 void trainer_register_config(void)
