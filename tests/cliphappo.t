@@ -1,7 +1,7 @@
 # The sequential trust-region trainers of seed 003 (src/train/scal.c presets
 # on src/train/trpo.c): hatrpo, clip-happo and clip-hatrpo on DR-net through
 # samarl train. Bit-identical on 1-4 ranks (random order; clip-happo also in
-# the colour order); --resume on another rank count = one run; the
+# the colour order and with the factored critic's team advantage); --resume on another rank count = one run; the
 # per-position record (/positions) has a row per iteration and a column per
 # position, the first position's factor is 1, the clipped trainers' weights
 # never exceed 1 while their factors do, HAPPO's weights are its factors;
@@ -21,6 +21,7 @@ cases=("hatrpo:--set train.algo=hatrpo"
        "clip-happo:--set train.algo=clip-happo"
        "clip-hatrpo:--set train.algo=clip-hatrpo --set train.kl_threshold=0.005"
        "clip-happo-colour:--set train.algo=clip-happo --set train.order=colour"
+       "clip-happo-factored:--set train.algo=clip-happo --set train.critic=factored"
        "happo:--set train.algo=happo")
 for c in "${cases[@]}"; do
   tag=${c%%:*}; read -ra args <<<"${c#*:}"
@@ -55,6 +56,8 @@ ok "happo: the weights are the factors (no clip)" \
   h5_ "$TMP/happo.1.h5" "np.allclose(f['/positions/max_weight'][:], f['/positions/max_factor'][:], rtol=1e-6)"
 ok "the variance of the weighted advantage at the last position: clip-happo's below happo's in every iteration" \
   h5_ "$TMP/happo.1.h5" "np.all(h5py.File('$TMP/clip-happo.1.h5')['/positions/adv_variance'][:, -1] < f['/positions/adv_variance'][:, -1])"
+ok "factored critic: the team advantage, and it trains otherwise than the local critics" \
+  bash -c "$PY -c \"import json, sys; sys.exit(json.load(open('$TMP/clip-happo-factored.3.json'))['results']['critic'] != 'factored')\" && ! $PY $here/h5same.py $TMP/clip-happo.1.h5 $TMP/clip-happo-factored.1.h5 ${VOLATILE[*]} >/dev/null"
 ok "colour order: a column per colour class" \
   h5_ "$TMP/clip-happo-colour.1.h5" "f['/positions/kl'].shape[1] >= 5 and f['/positions/kl'].shape[1] < 48"
 

@@ -125,7 +125,11 @@ typedef struct scal {
     int64_t *L;                        /* [S] the factor's log, 2^-32 units */
     int64_t *dL;                       /* [S] colour order: a class's log ratios */
     int64_t *w_fx;                     /* [S] an agent's log ratios */
-    int32_t *colour;                   /* [n] colour order: each agent's class */
+    /* train.critic = factored: the team's advantage, the exact sum over
+     * every agent of its critic's advantage (SEQF_ONE units) [S]. */
+    int factored;
+    int64_t *team;
+    int32_t *colour; /* [n] colour order: each agent's class */
     int n_colours;
     float *w, *lp0, *lp1; /* [S] */
     /* This iteration's and the run's statistics. */
@@ -481,6 +485,8 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     for (lidx_t i = 0; i < p->n; i++) p->local_of[env->gid[i]] = i;
     p->L = XZNEW(int64_t, S);
     p->w_fx = XZNEW(int64_t, S);
+    p->factored = cfg->train.critic == 1;
+    if (p->factored) p->team = XZNEW(int64_t, S);
     if (p->order == ORDER_COLOUR && p->factor != FACTOR_NONE) {
         p->dL = XZNEW(int64_t, S);
         p->colour = XZNEW(int32_t, n1);
@@ -536,6 +542,7 @@ static void scal_destroy(void *self)
     free(p->L);
     free(p->dL);
     free(p->w_fx);
+    free(p->team);
     free(p->colour);
     free(p->w);
     free(p->lp0);
@@ -937,22 +944,37 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
     if (p->central) /* the global state: every agent's own observation, as its actor saw it */
         state_gather(&p->gather, p->rs.ro, p->n, p->env->gid, p->N, p->xs, p->ldx);
     /* Values, advantages, the Lagrangian advantage; the critics' targets. */
+    if (p->factored) memset(p->team, 0, sizeof(int64_t) * S);
     for (lidx_t i = 0; i < p->n; i++) {
         rollout_t *ro = &p->rs.ro[i];
         inputs_rows(p, ro);
         critic_values(p, i, 0, ro->val);
         rollout_gae(ro, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
+        if (p->factored)
+            for (size_t s = 0; s < S; s++) p->team[s] += seqf_log((double)ro->adv[s]);
         if (p->constrained) {
-            /* A_i - lambda_i A_i^c (own), or A_i - A_i^q (neighbourhood: the
-             * multipliers are in q), in their units, then normalised. */
             rollout_t c = {.val = p->cval + (size_t)i * S,
                            .rew = p->cost + (size_t)i * S,
                            .adv = p->cadv + (size_t)i * S,
                            .ret = p->cret + (size_t)i * S};
             critic_values(p, i, 1, c.val);
             rollout_gae(&c, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
+        }
+    }
+    if (p->factored) { /* the team's advantage (1/N) sum_i A_i, an exact sum */
+        comm_allreduce_int64(p->team, S, COMM_SUM);
+        for (lidx_t i = 0; i < p->n; i++)
+            for (size_t s = 0; s < S; s++)
+                p->rs.ro[i].adv[s] = (float)((double)p->team[s] / SEQF_ONE / (double)p->N);
+    }
+    for (lidx_t i = 0; i < p->n; i++) {
+        rollout_t *ro = &p->rs.ro[i];
+        if (p->constrained) {
+            /* A_i - lambda_i A_i^c (own), or A_i - A_i^q (neighbourhood: the
+             * multipliers are in q), in their units, then normalised. */
+            const float *cadv = p->cadv + (size_t)i * S;
             const float l = p->nbhd ? 1.0f : p->lambda[i];
-            for (size_t s = 0; s < S; s++) ro->adv[s] -= l * c.adv[s];
+            for (size_t s = 0; s < S; s++) ro->adv[s] -= l * cadv[s];
         }
         rollout_normalise(ro->adv, p->S);
         p->rs.rew[i] = rsum[i] - (double)p->lambda[i] * csum[i];
@@ -1173,7 +1195,9 @@ static void scal_print_setup(void *self, FILE *out)
                                                        : "shellmean",
         p->Dk, kinput_max_neighbours(p->ki), p->constrained ? "reward and cost" : "reward",
         p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden,
-        p->central ? " on the global state" : "",
+        p->central    ? " on the global state"
+        : p->factored ? " (factored: the team advantage)"
+                      : "",
         p->ps->shared ? "one shared actor updated on every agent's samples at once"
                       : "an actor per agent",
         factor_name(p->factor),
@@ -1224,7 +1248,7 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               "\"colours\": %d, \"factor_ess_mean\": %.6g, \"factor_log_max\": %.6g, "
               "\"critic_inputs\": %d, \"critic_params\": %zu, \"buffer_bytes_rank0\": %.6g, "
               "\"update\": \"%s\", \"trpo_accepted\": %" PRId64 ", \"trpo_steps\": %" PRId64
-              ", \"positions\": %d",
+              ", \"positions\": %d, \"critic\": \"%s\"",
               p->kappa, p->Dk, factor_name(p->factor),
               p->order == ORDER_RANDOM  ? "random"
               : p->order == ORDER_FIXED ? "fixed"
@@ -1237,7 +1261,8 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               p->logw_max, p->Dc, p->Pc,
               scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
                          p->env->lg->n_ghost, (int)p->ps->net.stride, p->n_pos),
-              p->trust ? "trpo" : "ppo", p->trpo_acc, p->trpo_n, p->n_pos);
+              p->trust ? "trpo" : "ppo", p->trpo_acc, p->trpo_n, p->n_pos,
+              p->factored ? "factored" : "local");
     /* The last iteration per position (up to 1024 of them; /positions has all). */
     if (p->n_pos > 0 && p->n_pos <= 1024 && p->hist_rows > 0) {
         const size_t np = (size_t)p->n_pos, row = (size_t)(p->hist_rows - 1);
