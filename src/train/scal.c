@@ -156,8 +156,8 @@ typedef struct scal {
      * estimate, mean of r - 1 - log r over the samples); then the whole
      * run's, [4][rows][n_pos], as /train/positions holds them. */
     int n_pos;
-    double *pos; /* [4][n_pos] */
-    float *hist;
+    double *pos;  /* [4][n_pos] */
+    double *hist; /* [POS_N][hist_cap][n_pos] */
     int64_t hist_rows, hist_cap;
 } scal_t;
 
@@ -250,7 +250,7 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
     b += S * 8 * 2;                                                        /* the factor */
     b += (double)n * B * D * 4 + ((double)n + ghosts) * B * (8 + 4.0 * D); /* halos */
     if (Dc != Dk) b += ((double)n + (double)N) * (8 + 4.0 * D * S);        /* the all-gather */
-    b += (double)positions * (POS_N * 8.0 + POS_N * 4.0 * (double)cfg->train.iterations);
+    b += (double)positions * (POS_N * 8.0 + POS_N * 8.0 * (double)cfg->train.iterations);
     return b;
 }
 
@@ -848,10 +848,10 @@ static void positions_record(scal_t *p, int64_t it)
     comm_allreduce_double(p->pos, POS_N * np, COMM_MAX);
     if (it + 1 > p->hist_cap) {
         const int64_t cap = it + 1 > 2 * p->hist_cap ? it + 1 : 2 * p->hist_cap;
-        float *h = XZNEW(float, (size_t)POS_N *(size_t)cap *np);
+        double *h = XZNEW(double, (size_t)POS_N *(size_t)cap *np);
         for (int k = 0; k < POS_N; k++)
             memcpy(h + (size_t)k * (size_t)cap * np, p->hist + (size_t)k * (size_t)p->hist_cap * np,
-                   sizeof(float) * (size_t)p->hist_rows * np);
+                   sizeof(double) * (size_t)p->hist_rows * np);
         free(p->hist);
         p->hist = h;
         p->hist_cap = cap;
@@ -859,7 +859,7 @@ static void positions_record(scal_t *p, int64_t it)
     for (int k = 0; k < POS_N; k++)
         for (size_t m = 0; m < np; m++)
             p->hist[((size_t)k * (size_t)p->hist_cap + (size_t)it) * np + m] =
-                (float)p->pos[(size_t)k * np + m];
+                p->pos[(size_t)k * np + m];
     if (it + 1 > p->hist_rows) p->hist_rows = it + 1;
 }
 
@@ -1094,7 +1094,7 @@ static void scal_save(void *self, pfio_t *io)
         for (int k = 0; k < POS_N; k++) {
             char path[64];
             snprintf(path, sizeof path, "/positions/%s", pos_names[k]);
-            h5io_write_2d(f, path, H5IO_F32, p->hist_rows, p->n_pos, 0,
+            h5io_write_2d(f, path, H5IO_F64, p->hist_rows, p->n_pos, 0,
                           comm_rank() == 0 ? p->hist_rows : 0,
                           p->hist + (size_t)k * (size_t)p->hist_cap * np,
                           k == POS_KL ? "nats" : "1", pos_desc[k]);
@@ -1164,13 +1164,13 @@ static int scal_load(void *self, pfio_t *io)
                 const int64_t cap =
                     dims[0] > p->cfg->train.iterations ? dims[0] : p->cfg->train.iterations;
                 free(p->hist);
-                p->hist = XZNEW(float, (size_t)POS_N *(size_t)cap *(size_t)p->n_pos);
+                p->hist = XZNEW(double, (size_t)POS_N *(size_t)cap *(size_t)p->n_pos);
                 p->hist_cap = cap;
                 p->hist_rows = dims[0];
             }
             if (dims[0] != p->hist_rows)
                 return samarl_seterr("%s: the /positions tables differ in length", pfio_path(io));
-            h5io_read_2d(f, path, H5IO_F32, p->n_pos, 0, dims[0],
+            h5io_read_2d(f, path, H5IO_F64, p->n_pos, 0, dims[0],
                          p->hist + (size_t)k * (size_t)p->hist_cap * (size_t)p->n_pos);
         }
     }
