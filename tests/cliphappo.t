@@ -1,7 +1,8 @@
 # The sequential trust-region trainers of seed 003 (src/train/scal.c presets
 # on src/train/trpo.c): hatrpo, clip-happo and clip-hatrpo on DR-net through
 # samarl train. Bit-identical on 1-4 ranks (random order; clip-happo also in
-# the colour order and with the factored critic's team advantage); --resume on another rank count = one run; the
+# the colour order and with the factored critic's team advantage, and
+# clip-hatrpo with the central critic on the global state); --resume on another rank count = one run; the
 # per-position record (/positions) has a row per iteration and a column per
 # position, the first position's factor is 1, the clipped trainers' weights
 # never exceed 1 while their factors do, HAPPO's weights are its factors;
@@ -22,6 +23,7 @@ cases=("hatrpo:--set train.algo=hatrpo"
        "clip-hatrpo:--set train.algo=clip-hatrpo --set train.kl_threshold=0.005"
        "clip-happo-colour:--set train.algo=clip-happo --set train.order=colour"
        "clip-happo-factored:--set train.algo=clip-happo --set train.critic=factored"
+       "clip-hatrpo-central:--set train.algo=clip-hatrpo --set train.critic=central --set train.kappa=0"
        "happo:--set train.algo=happo")
 for c in "${cases[@]}"; do
   tag=${c%%:*}; read -ra args <<<"${c#*:}"
@@ -58,6 +60,8 @@ ok "the variance of the weighted advantage at the last position: clip-happo's be
   h5_ "$TMP/happo.1.h5" "np.all(h5py.File('$TMP/clip-happo.1.h5')['/positions/adv_variance'][:, -1] < f['/positions/adv_variance'][:, -1])"
 ok "factored critic: the team advantage, and it trains otherwise than the local critics" \
   bash -c "$PY -c \"import json, sys; sys.exit(json.load(open('$TMP/clip-happo-factored.3.json'))['results']['critic'] != 'factored')\" && ! $PY $here/h5same.py $TMP/clip-happo.1.h5 $TMP/clip-happo-factored.1.h5 ${VOLATILE[*]} >/dev/null"
+ok "central critic: one network on the global state (48 agents x 6 features, 16 units), in the file" \
+  h5_ "$TMP/clip-hatrpo-central.3.h5" "f['/critic_central/params'].shape[0] == 288 * 16 + 16 * 16 + 3 * 16 + 1"
 ok "colour order: a column per colour class" \
   h5_ "$TMP/clip-happo-colour.1.h5" "f['/positions/kl'].shape[1] >= 5 and f['/positions/kl'].shape[1] < 48"
 
@@ -69,7 +73,20 @@ run_np 3 $SAMARL train -q "${NET[@]}" --set train.algo=hatrpo --set train.iterat
 ok "hatrpo: 2 iterations on 2 ranks, --resume to 3 on 3 ranks = 3 at once, bit for bit (the record included)" \
   $PY "$here/h5same.py" "$TMP/hatrpo.1.h5" "$TMP/resumed.h5" "${VOLATILE[@]}" /train/eval_iteration /train/eval_return /train/eval_usage
 
+run_np 2 $SAMARL train -q "${NET[@]}" --set train.algo=clip-hatrpo --set train.critic=central \
+  --set train.kappa=0 --set train.iterations=2 -o "$TMP/chalf.h5" >/dev/null 2>&1
+run_np 3 $SAMARL train -q "${NET[@]}" --set train.algo=clip-hatrpo --set train.critic=central \
+  --set train.kappa=0 --set train.iterations=3 --resume "$TMP/chalf.h5" -o "$TMP/cresumed.h5" >/dev/null 2>&1
+ok "clip-hatrpo, central critic: --resume on 3 ranks from 2 = one run of 3 (the critic and its Adam state saved)" \
+  $PY "$here/h5same.py" "$TMP/clip-hatrpo-central.1.h5" "$TMP/cresumed.h5" "${VOLATILE[@]}" /train/eval_iteration /train/eval_return /train/eval_usage
+
 # ---- refusals -----------------------------------------------------------------------------
+expect_error "a central critic for a constrained trainer" 2 \
+  "train.critic = central is one critic on the team reward.*train.algo = scal-mappo-l keeps a critic per agent for its local cost" \
+  $SAMARL train -q "${NET[@]}" --set train.algo=scal-mappo-l --set train.critic=central -o "$TMP/bad.h5"
+expect_error "--resume of a central-critic file with local critics" 2 \
+  "trained with train.critic = central: continue it with --set train.critic=central" \
+  $SAMARL train -q "${NET[@]}" --set train.algo=clip-hatrpo --set train.kappa=0 --set train.iterations=4 --resume "$TMP/chalf.h5" -o "$TMP/bad.h5"
 expect_error "hatrpo with one shared network" 2 \
   "train.algo = hatrpo takes a trust-region step per agent's network.*policy.sharing = none.*train.algo = happo" \
   $SAMARL train -q "${NET[@]}" --set train.algo=hatrpo --set policy.sharing=shared -o "$TMP/bad.h5"

@@ -102,7 +102,7 @@ typedef struct config {
         int order;                /* 0 random, 1 fixed, 2 colour */
         int factor;               /* 0 prod, 1 clip1, 2 none */
         double kl_threshold;      /* hatrpo, clip-hatrpo: the trust region's radius */
-        int critic;               /* scal presets: 0 local, 1 factored (team advantage) */
+        int critic;               /* scal presets: 0 local, 1 factored, 2 central */
         int lagrangian;           /* 0 neighbourhood, 1 own */
         int reward_scale;         /* reward_scale_t */
         int64_t lambda_power;     /* lambda = lambda_max u^k */

@@ -266,12 +266,14 @@ static const key_spec_t builtin_keys[] = {
      "ratios pi_new / pi_old of the agents updated before it (HAPPO), the same capped at 1 "
      "(seed 003's clip, torch.clamp(factor, max=1); clip-happo and clip-hatrpo always use it, "
      "the unclipped product carried on), or 1 (independent updates)"},
-    {"train", "critic", KT_ENUM, OFF(train.critic), "local", 0, 0, 0, 0, "local|factored",
+    {"train", "critic", KT_ENUM, OFF(train.critic), "local", 0, 0, 0, 0, "local|factored|central",
      "scal-mappo-l, ippo-l, happo, hatrpo, clip-happo, clip-hatrpo, mappo-l-local: each agent's "
-     "actor learns from its own reward critic's advantage (local), or from the team's, "
-     "(1/N) sum_i A_i, the advantage of the factored critic V = (1/N) sum_i V_i whose terms "
-     "learn each agent's share of the team reward (exact when the team reward is the mean of "
-     "the agents' rewards, as DR's; one exact all-reduce of the samples per iteration)"},
+     "actor learns from its own reward critic's advantage (local), or from the team's: "
+     "factored, (1/N) sum_i A_i, the advantage of the factored critic V = (1/N) sum_i V_i whose "
+     "terms learn each agent's share of the team reward (exact when the team reward is the mean "
+     "of the agents' rewards, as DR's; one exact all-reduce of the samples per iteration), or "
+     "central (happo, hatrpo, clip-happo, clip-hatrpo: HAPPO's one critic on the global state, "
+     "every agent's own observation all-gathered, trained on the team reward; O(N) inputs)"},
     {"train", "kl_threshold", KT_REAL, OFF(train.kl_threshold), "0.01", 1e-8, 10, 0, 0, NULL,
      "hatrpo, clip-hatrpo: the trust region's radius delta, the largest mean KL(pi_old || pi_new) "
      "a step may take (HARL's kl_threshold)"},

@@ -129,7 +129,17 @@ typedef struct scal {
      * every agent of its critic's advantage (SEQF_ONE units) [S]. */
     int factored;
     int64_t *team;
-    int32_t *colour; /* [n] colour order: each agent's class */
+    /* train.critic = central: one critic on the global state (every
+     * agent's own observation, all-gathered; N x D inputs), replicated on
+     * every rank and trained on the team reward, the mean of the agents'
+     * rewards; its advantage is every agent's. */
+    int cc;
+    critic_t ccn;
+    critic_work_t ccw;
+    float *ccp, *ccm, *ccv, *ccgrad, *gxs, *gxc; /* params, Adam, gradient, [S][ldg], [mb][ldg] */
+    size_t ldg;
+    float *tval, *trew, *tadv, *tret; /* [S] the team's values, rewards, advantages, returns */
+    int32_t *colour;                  /* [n] colour order: each agent's class */
     int n_colours;
     float *w, *lp0, *lp1; /* [S] */
     /* This iteration's and the run's statistics. */
@@ -251,6 +261,11 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
     b += (double)n * B * D * 4 + ((double)n + ghosts) * B * (8 + 4.0 * D); /* halos */
     if (Dc != Dk) b += ((double)n + (double)N) * (8 + 4.0 * D * S);        /* the all-gather */
     b += (double)positions * (POS_N * 8.0 + POS_N * 8.0 * (double)cfg->train.iterations);
+    if (cfg->train.critic == 2) { /* the central critic: the all-gather, its state, its inputs */
+        const double G = (double)D * (double)N;
+        b += ((double)n + (double)N) * (8 + 4.0 * D * S) + S * G * 4 * 2;
+        b += (G * hidden + (double)hidden * hidden + 3.0 * hidden + 1) * 4 * 4;
+    }
     return b;
 }
 
@@ -368,6 +383,12 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     kinput_t *ki = make_input(cfg, env, kappa, copies_max(cfg));
     SAMARL_ASSERT(kinput_dim(ki) == ps->net.in);
     const int constrained = preset_constrained(preset), n_crit = constrained ? 2 : 1;
+    if (cfg->train.critic == 2 && (constrained || preset == PRESET_MAPPO_LOCAL))
+        comm_check(samarl_seterr("train.critic = central is one critic on the team reward for the "
+                                 "unconstrained sequential trainers (happo, hatrpo, clip-happo, "
+                                 "clip-hatrpo); train.algo = %s keeps a critic per agent%s: use "
+                                 "train.critic = local or factored",
+                                 name, constrained ? " for its local cost" : ""));
     if (preset_trust(preset) && ps->shared)
         comm_check(samarl_seterr("train.algo = %s takes a trust-region step per agent's network, "
                                  "and policy.sharing = shared has one network for every agent: "
@@ -486,7 +507,26 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->L = XZNEW(int64_t, S);
     p->w_fx = XZNEW(int64_t, S);
     p->factored = cfg->train.critic == 1;
-    if (p->factored) p->team = XZNEW(int64_t, S);
+    p->cc = cfg->train.critic == 2;
+    if (p->factored || p->cc) p->team = XZNEW(int64_t, S);
+    if (p->cc) {
+        const int G = (int)((gidx_t)p->D * p->N);
+        critic_shape(&p->ccn, G, (int)cfg->train.critic_hidden);
+        critic_work_init(&p->ccw, &p->ccn, p->a.mb);
+        p->ccp = alloc_floats(p->ccn.n_params);
+        p->ccm = alloc_floats(p->ccn.n_params);
+        p->ccv = alloc_floats(p->ccn.n_params);
+        p->ccgrad = alloc_floats(p->ccn.n_params);
+        p->ldg = round16((size_t)G);
+        p->gxs = alloc_floats(S * p->ldg);
+        p->gxc = alloc_floats((size_t)p->a.mb * p->ldg);
+        p->tval = alloc_floats(4 * S);
+        p->trew = p->tval + S;
+        p->tadv = p->trew + S;
+        p->tret = p->tadv + S;
+        state_gather_init(&p->gather, p->n, p->N, p->D, S);
+        p->gather_bytes = (double)(comm_size() - 1) * (double)p->N * (double)p->gather.rec;
+    }
     if (p->order == ORDER_COLOUR && p->factor != FACTOR_NONE) {
         p->dL = XZNEW(int64_t, S);
         p->colour = XZNEW(int32_t, n1);
@@ -543,6 +583,17 @@ static void scal_destroy(void *self)
     free(p->dL);
     free(p->w_fx);
     free(p->team);
+    if (p->cc) {
+        critic_work_free(&p->ccw);
+        free(p->ccp);
+        free(p->ccm);
+        free(p->ccv);
+        free(p->ccgrad);
+        free(p->gxs);
+        free(p->gxc);
+        free(p->tval);
+        state_gather_free(&p->gather);
+    }
     free(p->colour);
     free(p->w);
     free(p->lp0);
@@ -571,6 +622,11 @@ static void scal_init_fresh(void *self)
             critic_init(&p->cn, critic_params(p, p->cp, i, k), p->cfg->run.seed,
                         ((uint64_t)p->env->gid[i] << 2 | (uint64_t)k) ^ CRITIC_SALT);
         p->lambda[i] = p->constrained ? (float)p->cfg->dual.lambda0 : 0.0f;
+    }
+    if (p->cc) { /* the central critic: keyed by no agent's gid */
+        critic_init(&p->ccn, p->ccp, p->cfg->run.seed, ((uint64_t)p->N << 2) ^ CRITIC_SALT);
+        memset(p->ccm, 0, sizeof(float) * p->ccn.n_params);
+        memset(p->ccv, 0, sizeof(float) * p->ccn.n_params);
     }
     const size_t nc = (size_t)p->n * (size_t)p->n_crit * p->Pc;
     memset(p->cm, 0, sizeof(float) * nc);
@@ -706,53 +762,104 @@ static void inputs_rows(scal_t *p, const rollout_t *ro)
     }
 }
 
-/* Critic k of agent i on every sample (chunks of a minibatch's size, so the
- * shapes never depend on the rank count) into v[S]; p->xs holds the inputs. */
-static void critic_values(scal_t *p, lidx_t i, int k, float *v)
+/* A critic and what it reads: the shape, its work, the inputs of every
+ * sample xs[S][ldx] (in features each), a minibatch's buffer xc[mb][ldx]
+ * and the gradient [n_params]. The agents' critics share one; the
+ * central critic (train.critic = central) has its own. */
+typedef struct critic_on {
+    const critic_t *cn;
+    critic_work_t *cw;
+    const float *xs;
+    size_t ldx;
+    int in;
+    float *xc, *grad;
+} critic_on_t;
+
+/* The critic with parameters cp on every sample (chunks of a minibatch's
+ * size, so the shapes never depend on the rank count) into v[S]. */
+static void values_on(scal_t *p, const critic_on_t *c, const float *cp, float *v)
 {
     const size_t S = (size_t)p->S, mb = (size_t)p->a.mb;
-    const float *cp = critic_params(p, p->cp, i, k);
     for (size_t c0 = 0; c0 < S; c0 += mb) {
         const int m = (int)(S - c0 < mb ? S - c0 : mb);
-        critic_forward(&p->cn, cp, p->xs + c0 * p->ldx, p->ldx, m, &p->cw);
-        memcpy(v + c0, p->cw.v, sizeof(float) * (size_t)m);
+        critic_forward(c->cn, cp, c->xs + c0 * c->ldx, c->ldx, m, c->cw);
+        memcpy(v + c0, c->cw->v, sizeof(float) * (size_t)m);
     }
 }
 
-/* All epochs of critic k of agent i on the returns ret[S] (p->xs holds the
- * inputs); returns the last epoch's summed squared error. */
-static double critic_update(scal_t *p, lidx_t i, int k, const float *ret, int64_t it, double lr)
+/* All epochs of the critic (cp with Adam moments cm, cv; minibatches
+ * keyed by key) on the returns ret[S]; returns the last epoch's summed
+ * squared error. */
+static double update_on(scal_t *p, const critic_on_t *c, float *cp, float *cm, float *cv,
+                        uint64_t key, const float *ret, int64_t it, double lr)
 {
     const config_t *cfg = p->cfg;
     const int epochs = (int)cfg->train.epochs, mb = p->a.mb, n_mb = p->a.n_mb;
-    const uint64_t gid = (uint64_t)p->env->gid[i];
-    float *cp = critic_params(p, p->cp, i, k), *cm = critic_params(p, p->cm, i, k),
-          *cv = critic_params(p, p->cv, i, k);
+    const size_t P = c->cn->n_params;
     double vl = 0;
     int64_t step = p->c_step;
     for (int ep = 0; ep < epochs; ep++) {
-        ppo_shuffle(p->cperm, p->S, cfg->run.seed, (gid << 2 | (uint64_t)k) ^ CRITIC_SALT,
+        ppo_shuffle(p->cperm, p->S, cfg->run.seed, key,
                     (uint64_t)it * (uint64_t)epochs + (uint64_t)ep);
         for (int b = 0; b < n_mb; b++) {
             const int32_t *ix = p->cperm + (size_t)b * (size_t)mb;
             for (int r = 0; r < mb; r++) {
-                memcpy(p->xc + (size_t)r * p->ldx, p->xs + (size_t)ix[r] * p->ldx,
-                       sizeof(float) * (size_t)p->Dc);
+                memcpy(c->xc + (size_t)r * c->ldx, c->xs + (size_t)ix[r] * c->ldx,
+                       sizeof(float) * (size_t)c->in);
                 p->ct[r] = ret[ix[r]];
             }
-            critic_forward(&p->cn, cp, p->xc, p->ldx, mb, &p->cw);
+            critic_forward(c->cn, cp, c->xc, c->ldx, mb, c->cw);
             const float k2 = 2.0f / (float)mb;
             for (int r = 0; r < mb; r++) {
-                const float d = p->cw.v[r] - p->ct[r];
-                p->cw.dv[r] = k2 * d;
+                const float d = c->cw->v[r] - p->ct[r];
+                c->cw->dv[r] = k2 * d;
                 if (ep == epochs - 1) vl += (double)d * d;
             }
-            critic_backward(&p->cn, cp, p->xc, p->ldx, mb, &p->cw, p->cgrad);
-            ppo_clip_grad(p->cgrad, p->Pc, cfg->train.max_grad_norm);
-            adam_update(cp, p->cgrad, cm, cv, p->Pc, ++step, lr);
+            critic_backward(c->cn, cp, c->xc, c->ldx, mb, c->cw, c->grad);
+            ppo_clip_grad(c->grad, P, cfg->train.max_grad_norm);
+            adam_update(cp, c->grad, cm, cv, P, ++step, lr);
         }
     }
     return vl;
+}
+
+/* The agents' critics: critic k of agent i (p->xs holds its inputs). */
+static critic_on_t local_on(scal_t *p)
+{
+    return (critic_on_t){.cn = &p->cn,
+                         .cw = &p->cw,
+                         .xs = p->xs,
+                         .ldx = p->ldx,
+                         .in = p->Dc,
+                         .xc = p->xc,
+                         .grad = p->cgrad};
+}
+
+/* The central critic (train.critic = central; p->gxs holds the state). */
+static critic_on_t central_on(scal_t *p)
+{
+    return (critic_on_t){.cn = &p->ccn,
+                         .cw = &p->ccw,
+                         .xs = p->gxs,
+                         .ldx = p->ldg,
+                         .in = p->ccn.in,
+                         .xc = p->gxc,
+                         .grad = p->ccgrad};
+}
+
+static void critic_values(scal_t *p, lidx_t i, int k, float *v)
+{
+    const critic_on_t c = local_on(p);
+    values_on(p, &c, critic_params(p, p->cp, i, k), v);
+}
+
+static double critic_update(scal_t *p, lidx_t i, int k, const float *ret, int64_t it, double lr)
+{
+    const critic_on_t c = local_on(p);
+    const uint64_t gid = (uint64_t)p->env->gid[i];
+    return update_on(p, &c, critic_params(p, p->cp, i, k), critic_params(p, p->cm, i, k),
+                     critic_params(p, p->cv, i, k), (gid << 2 | (uint64_t)k) ^ CRITIC_SALT, ret, it,
+                     lr);
 }
 
 /* ---- the sequential update --------------------------------------------------------- */
@@ -944,8 +1051,8 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
     if (p->central) /* the global state: every agent's own observation, as its actor saw it */
         state_gather(&p->gather, p->rs.ro, p->n, p->env->gid, p->N, p->xs, p->ldx);
     /* Values, advantages, the Lagrangian advantage; the critics' targets. */
-    if (p->factored) memset(p->team, 0, sizeof(int64_t) * S);
-    for (lidx_t i = 0; i < p->n; i++) {
+    if (p->team) memset(p->team, 0, sizeof(int64_t) * S);
+    for (lidx_t i = 0; i < p->n && !p->cc; i++) { /* the agents' critics */
         rollout_t *ro = &p->rs.ro[i];
         inputs_rows(p, ro);
         critic_values(p, i, 0, ro->val);
@@ -960,6 +1067,19 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
             critic_values(p, i, 1, c.val);
             rollout_gae(&c, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
         }
+    }
+    if (p->cc) { /* the team reward's advantage from the central critic on the state */
+        for (lidx_t i = 0; i < p->n; i++)
+            for (size_t s = 0; s < S; s++) p->team[s] += seqf_log((double)p->rs.ro[i].rew[s]);
+        comm_allreduce_int64(p->team, S, COMM_SUM);
+        for (size_t s = 0; s < S; s++)
+            p->trew[s] = (float)((double)p->team[s] / SEQF_ONE / (double)p->N);
+        state_gather(&p->gather, p->rs.ro, p->n, p->env->gid, p->N, p->gxs, p->ldg);
+        const critic_on_t c = central_on(p);
+        values_on(p, &c, p->ccp, p->tval);
+        rollout_t tr = {.val = p->tval, .rew = p->trew, .adv = p->tadv, .ret = p->tret};
+        rollout_gae(&tr, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
+        for (lidx_t i = 0; i < p->n; i++) memcpy(p->rs.ro[i].adv, p->tadv, sizeof(float) * S);
     }
     if (p->factored) { /* the team's advantage (1/N) sum_i A_i, an exact sum */
         comm_allreduce_int64(p->team, S, COMM_SUM);
@@ -991,7 +1111,13 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
         p->trpo_acc = t[0];
         p->trpo_n = t[1];
     }
-    for (lidx_t i = 0; i < p->n; i++) {
+    if (p->cc) { /* replicated: the same state, returns and steps on every rank */
+        const critic_on_t c = central_on(p);
+        const double vl = update_on(p, &c, p->ccp, p->ccm, p->ccv,
+                                    ((uint64_t)p->N << 2) ^ CRITIC_SALT, p->tret, it, lr);
+        for (lidx_t i = 0; i < p->n; i++) p->a.st_vl[i] += vl;
+    }
+    for (lidx_t i = 0; i < p->n && !p->cc; i++) {
         inputs_rows(p, &p->rs.ro[i]);
         double vl = critic_update(p, i, 0, p->rs.ro[i].ret, it, lr);
         if (p->constrained) vl += critic_update(p, i, 1, p->cret + (size_t)i * S, it, lr);
@@ -1086,6 +1212,17 @@ static void scal_save(void *self, pfio_t *io)
     h5io_attr_int64(f, "/critic_local", "critic_step", p->c_step, "1");
     pfio_put_agent_table(io, "/lambda_local", p->lambda, p->n, 1, "1",
                          "each agent's multiplier on its local cost");
+    if (p->cc) { /* replicated: rank 0 writes it */
+        const gidx_t P = (gidx_t)p->ccn.n_params, cnt = comm_rank() == 0 ? P : 0;
+        h5io_group(f, "/critic_central");
+        h5io_write_1d(f, "/critic_central/params", H5IO_F32, P, 0, cnt, p->ccp, "1",
+                      "the central critic's parameters (train.critic = central: the team "
+                      "reward's value on the global state)");
+        h5io_write_1d(f, "/critic_central/adam_m", H5IO_F32, P, 0, cnt, p->ccm, "1",
+                      "its Adam first moments");
+        h5io_write_1d(f, "/critic_central/adam_v", H5IO_F32, P, 0, cnt, p->ccv, "1",
+                      "its Adam second moments");
+    }
     h5io_attr_str(f, "/", "algo", p->name);
     h5io_attr_int64(f, "/", "kappa", p->kappa, "hops");
     if (p->n_pos > 0 && p->hist_rows > 0) { /* rows of the history are contiguous */
@@ -1148,6 +1285,29 @@ static int scal_load(void *self, pfio_t *io)
     pfio_get_agent_table(io, "/critic_local/adam_m", p->cm, p->n, width);
     pfio_get_agent_table(io, "/critic_local/adam_v", p->cv, p->n, width);
     pfio_get_agent_table(io, "/lambda_local", p->lambda, p->n, 1);
+    if (p->cc) {
+        const char *const names[3] = {"/critic_central/params", "/critic_central/adam_m",
+                                      "/critic_central/adam_v"};
+        float *const dst[3] = {p->ccp, p->ccm, p->ccv};
+        for (int k = 0; k < 3; k++) {
+            gidx_t len = 0;
+            if (h5io_length_1d(f, names[k], &len) != SAMARL_OK) {
+                samarl_clearerr();
+                return samarl_seterr("%s has no central critic (%s): it was trained with another "
+                                     "train.critic; continue it with that one",
+                                     pfio_path(io), names[k]);
+            }
+            if (len != (gidx_t)p->ccn.n_params)
+                return samarl_seterr("%s: %s has %" PRId64 " parameters, this run's central critic "
+                                     "%zu (train.critic_hidden or the agents differ)",
+                                     pfio_path(io), names[k], (int64_t)len, p->ccn.n_params);
+            h5io_read_1d(f, names[k], H5IO_F32, 0, len, dst[k]);
+        }
+    } else if (h5io_exists(f, "/critic_central")) {
+        return samarl_seterr("%s was trained with train.critic = central: continue it with "
+                             "--set train.critic=central",
+                             pfio_path(io));
+    }
     p->hist_rows = 0;
     if (p->n_pos > 0 && h5io_exists(f, "/positions")) {
         for (int k = 0; k < POS_N; k++) {
@@ -1197,6 +1357,7 @@ static void scal_print_setup(void *self, FILE *out)
         p->constrained ? "s" : "", p->cn.in, p->cn.hidden, p->cn.hidden,
         p->central    ? " on the global state"
         : p->factored ? " (factored: the team advantage)"
+        : p->cc       ? " unused: one central critic on the global state learns the team reward"
                       : "",
         p->ps->shared ? "one shared actor updated on every agent's samples at once"
                       : "an actor per agent",
@@ -1262,7 +1423,9 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
                          p->env->lg->n_ghost, (int)p->ps->net.stride, p->n_pos),
               p->trust ? "trpo" : "ppo", p->trpo_acc, p->trpo_n, p->n_pos,
-              p->factored ? "factored" : "local");
+              p->cc         ? "central"
+              : p->factored ? "factored"
+                            : "local");
     /* The last iteration per position (up to 1024 of them; /positions has all). */
     if (p->n_pos > 0 && p->n_pos <= 1024 && p->hist_rows > 0) {
         const size_t np = (size_t)p->n_pos, row = (size_t)(p->hist_rows - 1);
