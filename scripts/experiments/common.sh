@@ -54,3 +54,23 @@ samarl_run() {
     echo "$id,${tags[*]},$status,$wall,$json" >>"$manifest"
     printf '  %-60s %s %ss%s\n' "$id" "$status" "$wall" "$note"
 }
+
+# samarl_train MANIFEST KEY=VAL... -- ARGS: as samarl_run, for
+# samarl train; a training whose JSON is in $WORK is reused (FORCE=1 reruns).
+samarl_train() {
+    local manifest=$1; shift
+    local tags=() id
+    while [ "$1" != "--" ]; do tags+=("$1"); shift; done
+    shift
+    id=$(printf '%s' "${tags[*]}" | tr ' =/' '_-_')
+    local h5="$WORK/$id.h5" json="$WORK/$id.json" status=ok
+    if [ "${FORCE:-0}" = 1 ] || [ ! -s "$json" ]; then
+        rm -f "$json"
+        $MPIRUN -np "$NP" "$SAMARL" train -q "$@" -o "$h5" >"$WORK/$id.log" 2>&1 </dev/null ||
+            status=failed
+    fi
+    [ -s "$json" ] || status=failed
+    local IFS=';'
+    echo "$id,${tags[*]},$status,0,$json" >>"$manifest"
+    printf '  %-60s %s\n' "$id" "$status"
+}

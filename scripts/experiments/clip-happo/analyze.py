@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Tables and figures of the seed-003 experiments (issue 21) from their
+manifests: variance.csv (every happo / clip-happo training's per-position
+record, /positions in its policy file), returns.csv (every training's final
+evaluation), claims.md (the variance and return claims, measured),
+fig_variance.png and fig_returns.png."""
+import argparse
+import csv
+import json
+import math
+from collections import defaultdict
+
+import h5py
+import matplotlib
+import numpy as np
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+VAR_COLS = ["env", "n_agents", "algo", "seed", "iteration", "position", "adv_variance",
+            "max_factor"]
+RET_COLS = ["env", "n_agents", "algo", "seed", "final_return", "final_cost", "seconds"]
+ALGOS = ["happo", "clip-happo", "hatrpo", "clip-hatrpo", "mappo"]
+
+
+def trainings(paths):
+    for path in paths:
+        try:
+            with open(path) as f:
+                rows = list(csv.DictReader(f))
+        except FileNotFoundError:
+            print(f"no {path}: left out")
+            continue
+        for m in rows:
+            if m["status"] != "ok":
+                print(f"{m['id']}: {m['status']}, left out")
+                continue
+            t = dict(kv.split("=", 1) for kv in m["tags"].split(";"))
+            yield t, json.load(open(m["json"]))["results"], m["json"][:-len(".json")] + ".h5"
+
+
+def fmt(x):
+    return f"{x:.4g}" if math.isfinite(x) else "inf"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--manifest", required=True, nargs="+")
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    var_rows, ret_rows = [], []
+    curves = {}  # (env, n, algo, seed) -> adv_variance [iterations][positions]
+    for t, r, h5 in trainings(a.manifest):
+        key = (t["env"], int(t["n"]), t["algo"], int(t["seed"]))
+        ret_rows.append({"env": key[0], "n_agents": key[1], "algo": key[2], "seed": key[3],
+                         "final_return": r["eval_team_reward"],
+                         "final_cost": r.get("eval_violation_mean", float("nan")),
+                         "seconds": r["s_per_iteration"] * r["iterations"]})
+        if key[2] not in ("happo", "clip-happo"):
+            continue
+        with h5py.File(h5, "r") as f:
+            v = f["/positions/adv_variance"][:].astype(float)
+            mf = f["/positions/max_factor"][:].astype(float)
+        curves[key] = v
+        for it in range(v.shape[0]):
+            for p in range(v.shape[1]):
+                var_rows.append({"env": key[0], "n_agents": key[1], "algo": key[2],
+                                 "seed": key[3], "iteration": it, "position": p,
+                                 "adv_variance": v[it, p], "max_factor": mf[it, p]})
+    with open(f"{a.out}/variance.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=VAR_COLS)
+        w.writeheader()
+        w.writerows(var_rows)
+    with open(f"{a.out}/returns.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=RET_COLS)
+        w.writeheader()
+        w.writerows(ret_rows)
+
+    lines = ["## The variance claim", "",
+             "At the last position of the order, per iteration: the share of iterations in "
+             "which clip-HAPPO's weighted-advantage variance is at most HAPPO's (same task, N, "
+             "seed and iteration); the median over iterations of the variance at the first and "
+             "last positions; the largest anywhere.", "",
+             "| env | N | seeds | clip <= happo at the last position | happo median var, first "
+             "/ last position | clip-happo median var, first / last | happo largest | "
+             "clip-happo largest |", "|---|---|---|---|---|---|---|---|"]
+    tasks = sorted({(k[0], k[1]) for k in curves})
+    for env, n in tasks:
+        seeds = sorted({k[3] for k in curves if k[:2] == (env, n)})
+        both = [s for s in seeds if (env, n, "happo", s) in curves and
+                (env, n, "clip-happo", s) in curves]
+        le = tot = 0
+        for s in both:
+            h, c = curves[(env, n, "happo", s)], curves[(env, n, "clip-happo", s)]
+            m = min(h.shape[0], c.shape[0])
+            le += int(np.sum(c[:m, -1] <= h[:m, -1]))
+            tot += m
+        med = {}
+        for algo in ("happo", "clip-happo"):
+            vs = [curves[(env, n, algo, s)] for s in seeds if (env, n, algo, s) in curves]
+            if vs:
+                allv = np.concatenate(vs)
+                med[algo] = (np.median(allv[:, 0]), np.median(allv[:, -1]), np.max(allv))
+        share = f"{100 * le / tot:.1f}% ({le}/{tot})" if tot else "n/a"
+        h, c = med.get("happo"), med.get("clip-happo")
+        lines.append(f"| {env} | {n} | {len(both)} | {share} | "
+                     + (f"{fmt(h[0])} / {fmt(h[1])}" if h else "") + " | "
+                     + (f"{fmt(c[0])} / {fmt(c[1])}" if c else "") + " | "
+                     + (fmt(h[2]) if h else "") + " | " + (fmt(c[2]) if c else "") + " |")
+    lines += ["", "## Final returns (mean over seeds, with the seeds' standard deviation)", "",
+              "| env | N | " + " | ".join(ALGOS) + " | clip-happo vs happo | "
+              "clip-hatrpo vs hatrpo |", "|---|---|" + "---|" * (len(ALGOS) + 2)]
+    by = defaultdict(list)
+    for r in ret_rows:
+        by[(r["env"], r["n_agents"], r["algo"])].append(r["final_return"])
+    for env, n in sorted({(r["env"], r["n_agents"]) for r in ret_rows}):
+        cells, mean = [], {}
+        for algo in ALGOS:
+            v = by.get((env, n, algo))
+            if v:
+                mean[algo] = float(np.mean(v))
+                cells.append(f"{np.mean(v):.4f} ± {np.std(v):.4f}")
+            else:
+                cells.append("")
+
+        def rel(x, y):
+            if x not in mean or y not in mean:
+                return ""
+            return f"{100 * (mean[x] - mean[y]) / abs(mean[y]):+.1f}%"
+        lines.append(f"| {env} | {n} | " + " | ".join(cells) +
+                     f" | {rel('clip-happo', 'happo')} | {rel('clip-hatrpo', 'hatrpo')} |")
+    with open(f"{a.out}/claims.md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    # Figures: the variance against the position (median over iterations and
+    # seeds) and at the last position against the iteration.
+    if tasks:
+        fig, ax = plt.subplots(2, len(tasks), figsize=(4.2 * len(tasks), 6.4), squeeze=False)
+        for c, (env, n) in enumerate(tasks):
+            for algo, col in (("happo", "C3"), ("clip-happo", "C0")):
+                vs = [curves[k] for k in sorted(curves) if k[:3] == (env, n, algo)]
+                if not vs:
+                    continue
+                allv = np.concatenate(vs)
+                ax[0][c].semilogy(np.arange(allv.shape[1]), np.median(allv, axis=0), color=col,
+                                  label=algo)
+                for i, v in enumerate(vs):
+                    ax[1][c].semilogy(v[:, -1], color=col, alpha=0.7, lw=0.8,
+                                      label=algo if i == 0 else None)
+            ax[0][c].set_title(f"{env}, N = {n}")
+            ax[0][c].set_xlabel("position in the update order")
+            ax[0][c].set_ylabel("var of w A (median over iterations)")
+            ax[1][c].set_xlabel("iteration")
+            ax[1][c].set_ylabel("var of w A, last position")
+            ax[0][c].legend(fontsize=7)
+            ax[1][c].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(f"{a.out}/fig_variance.png", dpi=150)
+    tasks_r = sorted({(r["env"], r["n_agents"]) for r in ret_rows})
+    if tasks_r:
+        fig, ax = plt.subplots(1, len(tasks_r), figsize=(4.5 * len(tasks_r), 3.6), squeeze=False)
+        for c, (env, n) in enumerate(tasks_r):
+            names = [al for al in ALGOS if by.get((env, n, al))]
+            ax[0][c].bar(range(len(names)), [np.mean(by[(env, n, al)]) for al in names],
+                         yerr=[np.std(by[(env, n, al)]) for al in names], color="C2")
+            ax[0][c].set_xticks(range(len(names)))
+            ax[0][c].set_xticklabels(names, rotation=30, fontsize=7)
+            ax[0][c].set_title(f"{env}, N = {n}")
+            ax[0][c].set_ylabel("final return")
+        fig.tight_layout()
+        fig.savefig(f"{a.out}/fig_returns.png", dpi=150)
+    print(f"wrote {a.out}/variance.csv ({len(var_rows)} rows), returns.csv ({len(ret_rows)}), "
+          "claims.md, fig_variance.png, fig_returns.png")
+
+
+if __name__ == "__main__":
+    main()
