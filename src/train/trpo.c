@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "samarl/error.h"
+#include "samarl/linalg.h"
 
 trpo_opts_t trpo_defaults(void)
 {
@@ -143,37 +144,27 @@ void trpo_fvp(trpo_t *t, const float *params, const trpo_batch_t *b, const doubl
         const size_t mz = (size_t)m;
         chunk_forward(t, params, b, c0, m);
         const float *x = t->work.x, *a1 = t->work.a1, *a2 = t->work.a2;
-        /* J v, forward mode: dz1 = vW1^T x + vb1, da1 = (1 - a1^2) dz1, ... */
+        /* J v, forward mode (three products per layer through BLAS):
+         * dz1 = vW1^T x + vb1, da1 = (1 - a1^2) dz1; dz2 = vW2^T a1 + W2^T da1
+         * + vb2, da2 = (1 - a2^2) dz2; dl = vWh^T a2 + Wh^T da2 + vbh. */
+        const int Hi = (int)H, Ki = (int)K, in_i = (int)in, ldi = (int)ld;
+        linalg_sgemm(1, 0, Hi, m, in_i, 1.0f, vW1, Hi, x, ldi, 0.0f, t->dz1, ldi);
         for (size_t h = 0; h < H; h++) {
             float *z = t->dz1 + h * ld;
-            for (size_t s = 0; s < mz; s++) z[s] = vb1[h];
-            for (size_t f = 0; f < in; f++) {
-                const float c = vW1[f * H + h], *xf = x + f * ld;
-                for (size_t s = 0; s < mz; s++) z[s] += c * xf[s];
-            }
             const float *a = a1 + h * ld;
-            for (size_t s = 0; s < mz; s++) z[s] *= 1.0f - a[s] * a[s];
+            for (size_t s = 0; s < mz; s++) z[s] = (z[s] + vb1[h]) * (1.0f - a[s] * a[s]);
         }
+        linalg_sgemm(1, 0, Hi, m, Hi, 1.0f, vW2, Hi, a1, ldi, 0.0f, t->dz2, ldi);
+        linalg_sgemm(1, 0, Hi, m, Hi, 1.0f, W2, Hi, t->dz1, ldi, 1.0f, t->dz2, ldi);
         for (size_t h = 0; h < H; h++) {
             float *z = t->dz2 + h * ld;
-            for (size_t s = 0; s < mz; s++) z[s] = vb2[h];
-            for (size_t g = 0; g < H; g++) {
-                const float c = vW2[g * H + h], w = W2[g * H + h];
-                const float *ag = a1 + g * ld, *dg = t->dz1 + g * ld;
-                for (size_t s = 0; s < mz; s++) z[s] += c * ag[s] + w * dg[s];
-            }
             const float *a = a2 + h * ld;
-            for (size_t s = 0; s < mz; s++) z[s] *= 1.0f - a[s] * a[s];
+            for (size_t s = 0; s < mz; s++) z[s] = (z[s] + vb2[h]) * (1.0f - a[s] * a[s]);
         }
-        for (size_t k = 0; k < K; k++) {
-            float *z = t->dl + k * ld;
-            for (size_t s = 0; s < mz; s++) z[s] = vbh[k];
-            for (size_t g = 0; g < H; g++) {
-                const float c = vWh[g * O + k], w = Wh[g * O + k];
-                const float *ag = a2 + g * ld, *dg = t->dz2 + g * ld;
-                for (size_t s = 0; s < mz; s++) z[s] += c * ag[s] + w * dg[s];
-            }
-        }
+        linalg_sgemm(1, 0, Ki, m, Hi, 1.0f, vWh, (int)O, a2, ldi, 0.0f, t->dl, ldi);
+        linalg_sgemm(1, 0, Ki, m, Hi, 1.0f, Wh, (int)O, t->dz2, ldi, 1.0f, t->dl, ldi);
+        for (size_t k = 0; k < K; k++)
+            for (size_t s = 0; s < mz; s++) t->dl[k * ld + s] += vbh[k];
         /* u = (diag p - p p^T) J v / S, then J^T u by the backward pass. */
         for (size_t s = 0; s < mz; s++) {
             const size_t so = (size_t)c0 + s;
