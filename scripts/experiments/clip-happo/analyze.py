@@ -66,7 +66,8 @@ def main():
             for p in range(v.shape[1]):
                 var_rows.append({"env": key[0], "n_agents": key[1], "algo": key[2],
                                  "seed": key[3], "iteration": it, "position": p,
-                                 "adv_variance": v[it, p], "max_factor": mf[it, p]})
+                                 "adv_variance": f"{v[it, p]:.6g}",
+                                 "max_factor": f"{mf[it, p]:.6g}"})
     with open(f"{a.out}/variance.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=VAR_COLS)
         w.writeheader()
@@ -157,17 +158,26 @@ def main():
             ax[1][c].legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(f"{a.out}/fig_variance.png", dpi=150)
+    # Returns: each seed a line across the algorithms (the seeds' households
+    # differ, so the levels differ by seed; the comparison is within one).
     tasks_r = sorted({(r["env"], r["n_agents"]) for r in ret_rows})
     if tasks_r:
         fig, ax = plt.subplots(1, len(tasks_r), figsize=(4.5 * len(tasks_r), 3.6), squeeze=False)
         for c, (env, n) in enumerate(tasks_r):
             names = [al for al in ALGOS if by.get((env, n, al))]
-            ax[0][c].bar(range(len(names)), [np.mean(by[(env, n, al)]) for al in names],
-                         yerr=[np.std(by[(env, n, al)]) for al in names], color="C2")
+            seeds = sorted({r["seed"] for r in ret_rows if (r["env"], r["n_agents"]) == (env, n)})
+            for s in seeds:
+                ys = [next((r["final_return"] for r in ret_rows if (r["env"], r["n_agents"],
+                            r["algo"], r["seed"]) == (env, n, al, s)), float("nan"))
+                      for al in names]
+                ax[0][c].plot(range(len(names)), ys, "o-", lw=0.8, label=f"seed {s}")
+            ax[0][c].plot(range(len(names)), [np.mean(by[(env, n, al)]) for al in names], "k_",
+                          ms=18, mew=2, label="mean")
             ax[0][c].set_xticks(range(len(names)))
             ax[0][c].set_xticklabels(names, rotation=30, fontsize=7)
             ax[0][c].set_title(f"{env}, N = {n}")
-            ax[0][c].set_ylabel("final return")
+            ax[0][c].set_ylabel("final team reward (higher is better)")
+            ax[0][c].legend(fontsize=6)
         fig.tight_layout()
         fig.savefig(f"{a.out}/fig_returns.png", dpi=150)
     print(f"wrote {a.out}/variance.csv ({len(var_rows)} rows), returns.csv ({len(ret_rows)}), "
