@@ -10,13 +10,19 @@
  *   - the observation's layout;
  *   - a random policy's mean return at N = 3 against PettingZoo's
  *     published -115.6 (simple_spread_v2, its docs' "Average Total
- *     Reward": summed over agents and the 25 steps). */
+ *     Reward": summed over agents and the 25 steps);
+ *   - the environment (env.name = spread, env_create_copies): 10 copies
+ *     split across the ranks, keyed random moves, each copy's return the
+ *     same bits as the world stepped here directly, on any number of
+ *     ranks; observations carry the multiplier last; refusals. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "samarl/comm.h"
+#include "samarl/config.h"
+#include "samarl/env.h"
 #include "samarl/env_spread.h"
 #include "samarl/rng.h"
 #include "tap.h"
@@ -175,6 +181,79 @@ int main(int argc, char **argv)
            "v3 (no self-collision) returns %.2f, 30 above v2 (25 steps x 3 agents x "
            "0.5 fewer collisions)",
            m3);
+    /* ---- the environment: copies split across ranks ---- */
+    {
+        enum { N = 3, C = 10, T = 25 };
+        env_register_config();
+        config_t cfg;
+        char *sets[] = {"env.name=spread", "spread.version=3"};
+        TAP_OK(config_parse(&cfg, NULL, NULL, sets, 2) == SAMARL_OK, "config with [spread]");
+        env_t *e = NULL;
+        env_create_copies(&cfg, N, C, &e);
+        const int B = e->copies, D = e->spec.obs_dim;
+        double ret[C] = {0}, ref[C] = {0};
+        float *obs = calloc((size_t)B * (size_t)D, sizeof(float)), *lam = calloc((size_t)B, 4);
+        float *rw = calloc((size_t)B * N, sizeof(float)), *r0 = calloc((size_t)B, sizeof(float));
+        uint8_t *act = calloc((size_t)B, 1);
+        for (int j = 0; j < B; j++) lam[j] = 0.25f;
+        env_begin_episode(e, 11, ENV_NOISE_TRAIN, 4);
+        int lam_last = 1, obs_ok = 1;
+        for (int t = 0; t < T; t++) {
+            for (int i = 0; i < N; i++) {
+                env_observe(e, i, t, lam, obs);
+                for (int j = 0; j < B; j++) {
+                    lam_last &= obs[(size_t)j * D + (size_t)D - 1] == 0.25f;
+                    act[j] = (uint8_t)(rng_uniform(11, RNG_STREAM_TEST, (uint64_t)(e->copy0 + j),
+                                                   (uint64_t)(t * N + i)) *
+                                       SPREAD_ACTIONS);
+                }
+                env_step(e, i, t, act, NULL, r0, NULL, NULL);
+            }
+            env_step_world(e, t, rw, NULL);
+            for (int i = 0; i < N; i++)
+                for (int j = 0; j < B; j++) ret[e->copy0 + j] += rw[(size_t)i * B + (size_t)j];
+        }
+        comm_allreduce_double(ret, C, COMM_SUM); /* one rank adds each copy: exact */
+        for (int c = 0; c < C; c++) {            /* the same worlds, stepped here */
+            spread_world_t w;
+            spread_init(&w, N, SPREAD_V3, 0.5);
+            spread_reset(&w, 11, spread_key(ENV_NOISE_TRAIN, 4, (uint64_t)c));
+            uint8_t a[N];
+            double r[N];
+            for (int t = 0; t < T; t++) {
+                for (int i = 0; i < N; i++)
+                    a[i] = (uint8_t)(rng_uniform(11, RNG_STREAM_TEST, (uint64_t)c,
+                                                 (uint64_t)(t * N + i)) *
+                                     SPREAD_ACTIONS);
+                if (t == 0 && c >= e->copy0 && c < e->copy0 + B) {
+                    float o[6 * N];
+                    spread_observe(&w, 1, o);
+                    env_begin_episode(e, 11, ENV_NOISE_TRAIN, 4); /* back to the start */
+                    env_observe(e, 1, 0, lam, obs);
+                    obs_ok &= memcmp(o, obs + (size_t)(c - e->copy0) * D, sizeof o) == 0;
+                }
+                spread_step(&w, a, r, NULL);
+                for (int i = 0; i < N; i++) ref[c] += (float)r[i];
+            }
+            spread_free(&w);
+        }
+        int same = 1;
+        for (int c = 0; c < C; c++) same &= ret[c] == ref[c];
+        TAP_OK(same,
+               "%d copies on %d rank(s) (%d here from copy %lld): every copy's return = the "
+               "world stepped directly, bit for bit (copy 0: %.6f)",
+               C, comm_size(), B, (long long)e->copy0, ret[0]);
+        TAP_OK(lam_last && obs_ok && D == 6 * N + 1,
+               "observations: the world's 6N features, then the multiplier");
+        printf("# spread env checksum: %.17g\n", ret[0] + ret[C - 1]);
+        free(obs);
+        free(lam);
+        free(rw);
+        free(r0);
+        free(act);
+        env_destroy(&e);
+        config_free(&cfg);
+    }
     const int rc = tap_done();
     comm_finalize();
     return rc;

@@ -25,7 +25,7 @@
 #include "samarl/config.h"
 #include "samarl/types.h"
 
-#define ENV_OBS_MAX 16    /* observation features, at most */
+#define ENV_OBS_MAX 128   /* observation features, at most */
 #define ENV_MAX_LEVELS 16 /* discrete actions, at most */
 #define ENV_COSTS_MAX 4   /* cost channels, at most (usage g is channel 0) */
 
@@ -141,6 +141,12 @@ typedef struct env_ops {
      * drawn with the uniforms u[copy]. */
     void (*analytic)(const env_t *e, lidx_t i, int64_t t, const float *lambda, double tau,
                      double defer_hours, const double *u, uint8_t *action);
+    /* Required when spec.split is ENV_SPLIT_COPIES (a world whose agents
+     * move together): step() records each agent's action (its reward is 0
+     * there); after every agent has stepped at t, this moves every copy's
+     * world once and gives each agent's reward and cost channel 1,
+     * reward[i * copies + j], cost[i * copies + j] (cost may be NULL). */
+    void (*step_world)(env_t *e, int64_t t, float *reward, double *cost);
 } env_ops_t;
 
 /* An environment instance. The fields are the caller's to read, not to write. */
@@ -162,6 +168,10 @@ struct env {
     const char *cost_name[ENV_COSTS_MAX], *cost_units[ENV_COSTS_MAX];
     double cost_bound[ENV_COSTS_MAX];
     const lgraph_t *lg; /* env_create_on_graph's graph (NULL from env_create) */
+    /* env_create_copies: every rank holds all agents and copies
+     * [copy0, copy0 + copies) of copies_total (elsewhere 0 and copies). */
+    int64_t copy0, copies_total;
+    gidx_t *gid_owned; /* env_create_copies' gids 0 .. n-1 */
 };
 
 /* The registry: env_find(name) or NULL; env_registered(k) for k = 0, 1, ...
@@ -198,6 +208,16 @@ void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gi
  * > 0), which env_create refuses. */
 void env_create_on_graph(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
                          env_t **out);
+/* Collective. An environment whose whole joint copies are split across
+ * ranks (spec.split = ENV_SPLIT_COPIES, e.g. spread): every rank holds all
+ * n_agents agents (gids 0 .. n_agents-1) and a block of the copies_total
+ * copies, rank r copies [r C / P, (r + 1) C / P); each copy's draws are
+ * keyed by its global index, so a copy is the same on any number of ranks.
+ * Refused on every rank for an environment split by agents, or with fewer
+ * copies than ranks. */
+void env_create_copies(const config_t *cfg, gidx_t n_agents, int64_t copies_total, env_t **out);
+/* After every agent's env_step at t (env_ops_t.step_world). */
+void env_step_world(env_t *e, int64_t t, float *reward, double *cost);
 /* Channels 1 .. n_costs-1 after step t (env_ops_t.costs). */
 void env_costs(const env_t *e, int64_t t, const double *usage, double *cost);
 void env_destroy(env_t **e);

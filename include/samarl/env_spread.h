@@ -75,4 +75,13 @@ void spread_step(spread_world_t *w, const uint8_t *action, double *r, double *co
 /* The softplus contact force's magnitude between two agents at distance d. */
 double spread_contact(double d);
 
+/* env.name = spread (env_create_copies: whole copies split across ranks):
+ * copy c (global index) of episode e of noise source src starts from
+ * spread_reset(run.seed, spread_key(src, e, c)); observation 6N + 1
+ * features, the multiplier last; [spread] version, local_ratio. */
+static inline uint64_t spread_key(int src, uint64_t episode, uint64_t copy)
+{
+    return ((uint64_t)src << 60) ^ (episode << 24) ^ copy;
+}
+
 #endif

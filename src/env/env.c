@@ -12,12 +12,13 @@
 #include "samarl/error.h"
 #include "samarl/partition.h"
 
-extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops;
+extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops, env_spread_ops;
 
 static const env_ops_t *const registry[] = {
     &env_dr_ops,
     &env_toy_ops,
     &env_drnet_ops,
+    &env_spread_ops,
 };
 enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
 
@@ -94,7 +95,8 @@ int env_check_episodes(const config_t *cfg, int64_t episodes, int64_t copies, co
 
 /* Collective. env_create with an optional graph. */
 static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
-                     const lgraph_t *lg, halo_t *halo, env_t **out)
+                     const lgraph_t *lg, halo_t *halo, gidx_t *gid_owned, int64_t copy0,
+                     int64_t copies_total, env_t **out)
 {
     comm_check(env_check_name(cfg->env.name));
     const env_ops_t *ops = env_find(cfg->env.name);
@@ -104,6 +106,9 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     e->copies = copies;
     e->n_global = n_global;
     e->gid = gid;
+    e->gid_owned = gid_owned;
+    e->copy0 = copy0;
+    e->copies_total = copies_total;
     e->impl = ops->create(cfg, e);
     const env_spec_t *sp = &e->spec;
     SAMARL_ASSERT(sp->obs_dim > 0 && sp->obs_dim <= ENV_OBS_MAX);
@@ -115,10 +120,13 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     for (int c = 1; c < sp->n_costs; c++) SAMARL_ASSERT(e->cost_name[c]);
     /* What the interface can declare but the engine does not run yet is
      * refused, not run as if it were discrete or split by agents. */
+    const int by_copies = gid_owned != NULL; /* env_create_copies */
+    SAMARL_ASSERT(sp->split != ENV_SPLIT_COPIES || ops->step_world);
     const char *unsupported = sp->action_kind != ENV_ACTION_DISCRETE ? "continuous actions"
                               : sp->hops > 1 ? "costs that read more than one hop of neighbours"
-                              : sp->split != ENV_SPLIT_AGENTS ? "joint copies split across ranks"
-                                                              : NULL;
+                              : sp->split == ENV_SPLIT_COPIES && !by_copies
+                                  ? "joint copies split across ranks (env_create_copies)"
+                                  : NULL;
     if (unsupported)
         comm_check(samarl_seterr("env.name = %s declares %s, which this version of samarl's "
                                  "policies, trainers and run loop do not support yet",
@@ -140,14 +148,42 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out)
 {
-    env_make(cfg, n_global, n, gid, copies, NULL, NULL, out);
+    env_make(cfg, n_global, n, gid, copies, NULL, NULL, NULL, 0, copies, out);
 }
 
 void env_create_on_graph(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
                          env_t **out)
 {
     SAMARL_ASSERT(lg && halo);
-    env_make(cfg, lg->n_global, lg->n_owned, lg->gid, copies, lg, halo, out);
+    env_make(cfg, lg->n_global, lg->n_owned, lg->gid, copies, lg, halo, NULL, 0, copies, out);
+}
+
+void env_create_copies(const config_t *cfg, gidx_t n_agents, int64_t copies_total, env_t **out)
+{
+    const int64_t P = comm_size(), r = comm_rank();
+    comm_check(env_check_name(cfg->env.name));
+    if (copies_total < P)
+        comm_check(samarl_seterr("env.name = %s splits its %" PRId64 " joint copies across the "
+                                 "%" PRId64 " ranks, at least one each: ask for at least %" PRId64
+                                 " copies, or run on fewer ranks",
+                                 cfg->env.name, copies_total, P, P));
+    const int64_t c0 = r * copies_total / P, c1 = (r + 1) * copies_total / P;
+    gidx_t *gid = XNEW(gidx_t, (size_t)n_agents);
+    for (gidx_t g = 0; g < n_agents; g++) gid[g] = g;
+    env_t *e = NULL;
+    env_make(cfg, n_agents, (lidx_t)n_agents, gid, (int)(c1 - c0), NULL, NULL, gid, c0,
+             copies_total, &e);
+    if (e->spec.split != ENV_SPLIT_COPIES)
+        comm_check(samarl_seterr("env.name = %s splits its agents across ranks, not its copies: "
+                                 "create it on the agents' graph",
+                                 cfg->env.name));
+    *out = e;
+}
+
+void env_step_world(env_t *e, int64_t t, float *reward, double *cost)
+{
+    SAMARL_ASSERT(e->ops->step_world);
+    e->ops->step_world(e, t, reward, cost);
 }
 
 void env_costs(const env_t *e, int64_t t, const double *usage, double *cost)
@@ -161,6 +197,7 @@ void env_destroy(env_t **ep)
     env_t *e = *ep;
     if (!e) return;
     e->ops->destroy(e->impl);
+    free(e->gid_owned);
     free(e);
     *ep = NULL;
 }

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+
+#include "samarl/comm.h"
+#include "samarl/env.h"
 #include "samarl/error.h"
 #include "samarl/rng.h"
 
@@ -122,3 +126,148 @@ void spread_step(spread_world_t *w, const uint8_t *action, double *r, double *co
         if (cost) cost[i] = hits;
     }
 }
+
+/* ---- env.name = spread: the world as an environment of copies -------------------- */
+
+typedef struct spread_config {
+    int64_t version;
+    double local_ratio;
+} spread_config_t;
+
+static const config_key_t spread_keys[] = {
+    {"spread", "version", CONFIG_INT, offsetof(spread_config_t, version), "2", 2, 3, 0, 0, NULL,
+     "env.name = spread: PettingZoo's simple_spread as version 2 (<= 1.22.3, what the HARL and "
+     "seed-003 code ran: an agent collides with itself, the position moves with the new "
+     "velocity) or 3 (>= 1.23 and MPE2: no self-collision, the old velocity)"},
+    {"spread", "local_ratio", CONFIG_REAL, offsetof(spread_config_t, local_ratio), "0.5", 0, 1, 0,
+     0, NULL,
+     "env.name = spread: the weight of an agent's own collisions in its reward, r_i = (1 - "
+     "local_ratio) x (-sum_l min_a |p_a - p_l|) + local_ratio x (-its collisions)"},
+};
+static const config_section_t spread_section = {"spread", spread_keys,
+                                                (int)(sizeof spread_keys / sizeof spread_keys[0]),
+                                                sizeof(spread_config_t)};
+
+typedef struct spread_env {
+    spread_config_t c;
+    int copies;
+    spread_world_t *w; /* [copies] */
+    uint8_t *act;      /* [copies][n] this step's moves */
+    double *r, *cost;  /* [n] a world's step */
+} spread_env_t;
+
+static void *spread_create(const config_t *cfg, env_t *e)
+{
+    const spread_config_t *c = config_section_values(cfg, "spread");
+    const int n = (int)e->n, D = 6 * n + 1;
+    if (D > ENV_OBS_MAX)
+        comm_check(samarl_seterr("env.name = spread with %d agents observes 6N + 1 = %d features, "
+                                 "more than samarl's %d: at most %d agents",
+                                 n, D, ENV_OBS_MAX, (ENV_OBS_MAX - 1) / 6));
+    spread_env_t *s = XZNEW(spread_env_t, 1);
+    s->c = *c;
+    const int B = e->copies > 0 ? e->copies : 1;
+    s->copies = e->copies;
+    s->w = XZNEW(spread_world_t, (size_t)B);
+    for (int j = 0; j < e->copies; j++) spread_init(&s->w[j], n, (int)c->version, c->local_ratio);
+    s->act = XZNEW(uint8_t, (size_t)B * (size_t)n);
+    s->r = XZNEW(double, (size_t)n);
+    s->cost = XZNEW(double, (size_t)n);
+    e->capacity = 0;
+    e->spec = (env_spec_t){.obs_dim = D,
+                           .action_kind = ENV_ACTION_DISCRETE,
+                           .n_levels = SPREAD_ACTIONS,
+                           .n_costs = 1,
+                           .reward_kind = ENV_REWARD_AGENT,
+                           .hops = 0,
+                           .split = ENV_SPLIT_COPIES};
+    return s;
+}
+
+static void spread_destroy(void *impl)
+{
+    spread_env_t *s = impl;
+    for (int j = 0; j < s->copies; j++) spread_free(&s->w[j]);
+    free(s->act);
+    free(s->r);
+    free(s->cost);
+    free(s->w);
+    free(s);
+}
+
+static void spread_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode)
+{
+    spread_env_t *s = e->impl;
+    for (int j = 0; j < e->copies; j++)
+        spread_reset(&s->w[j], run_seed,
+                     spread_key((int)src, episode, (uint64_t)(e->copy0 + (int64_t)j)));
+}
+
+static void spread_reset_agent(env_t *e, lidx_t i)
+{
+    (void)e; /* the worlds start at begin_episode */
+    (void)i;
+}
+
+static void spread_observe_env(const env_t *e, lidx_t i, int64_t t, const float *lambda, float *obs)
+{
+    const spread_env_t *s = e->impl;
+    const int D = e->spec.obs_dim;
+    (void)t;
+    for (int j = 0; j < e->copies; j++) {
+        spread_observe(&s->w[j], (int)i, obs + (size_t)j * (size_t)D);
+        obs[(size_t)j * (size_t)D + (size_t)D - 1] = lambda[j];
+    }
+}
+
+static void spread_step_env(env_t *e, lidx_t i, int64_t t, const uint8_t *action, float *usage,
+                            float *reward, float *served, float *arrived)
+{
+    spread_env_t *s = e->impl;
+    (void)t;
+    for (int j = 0; j < e->copies; j++) {
+        s->act[(size_t)j * (size_t)e->n + (size_t)i] = action[j];
+        if (usage) usage[j] = 0;
+        if (reward) reward[j] = 0; /* step_world gives it */
+        if (served) served[j] = 0;
+        if (arrived) arrived[j] = 0;
+    }
+}
+
+static void spread_step_world(env_t *e, int64_t t, float *reward, double *cost)
+{
+    spread_env_t *s = e->impl;
+    const size_t n = (size_t)e->n, B = (size_t)e->copies;
+    (void)t;
+    for (size_t j = 0; j < B; j++) {
+        spread_step(&s->w[j], s->act + j * n, s->r, s->cost);
+        for (size_t i = 0; i < n; i++) {
+            reward[i * B + j] = (float)s->r[i];
+            if (cost) cost[i * B + j] = s->cost[i];
+        }
+    }
+}
+
+static uint64_t spread_fingerprint(const env_t *e)
+{
+    const spread_env_t *s = e->impl;
+    uint64_t h = env_hash_bytes(0, "spread", 6);
+    h = env_hash_bytes(h, &e->n_global, sizeof e->n_global);
+    h = env_hash_bytes(h, &s->c.version, sizeof s->c.version);
+    return env_hash_bytes(h, &s->c.local_ratio, sizeof s->c.local_ratio);
+}
+
+const env_ops_t env_spread_ops = {
+    .name = "spread",
+    .summary = "MPE simple_spread: N agents cover N landmarks without colliding, one world per "
+               "copy, whole copies split across ranks (docs/environment.md)",
+    .config = &spread_section,
+    .create = spread_create,
+    .destroy = spread_destroy,
+    .begin_episode = spread_begin_episode,
+    .reset_agent = spread_reset_agent,
+    .observe = spread_observe_env,
+    .step = spread_step_env,
+    .fingerprint = spread_fingerprint,
+    .step_world = spread_step_world,
+};
