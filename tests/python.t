@@ -28,11 +28,14 @@ run_np 2 $SAMARL consensus -q --set graph.agents=64 --set consensus.rounds=55 \
 $PARTITION "${SMALL[@]}" --parts 2 -o "$TMP/part.h5" >>"$TMP/make.log" 2>&1
 run_np 1 $SAMARL train -q "${SMALL[@]}" --set train.iterations=2 --set train.algo=mappo-l \
   --set policy.sharing=shared -o "$TMP/mappo.h5" >>"$TMP/make.log" 2>&1
+run_np 2 $SAMARL train -q --set env.name=drnet --set graph.type=ring --set graph.k=2 \
+  --set graph.agents=16 --set train.algo=happo --set train.iterations=3 --set train.copies=2 \
+  --set env.horizon=8 --set train.eval_copies=2 -o "$TMP/happo.h5" >>"$TMP/make.log" 2>&1
 echo "not hdf5" >"$TMP/junk.h5"
 made=1
-for f in policy run central thin notraj study part mappo; do [[ -s $TMP/$f.h5 ]] || made=0; done
-if [[ $made -eq 1 ]]; then pass "samarl train (x2), run (x4), consensus and samarl-partition wrote their files"
-else fail "samarl train (x2), run (x4), consensus and samarl-partition wrote their files"; tail -20 "$TMP/make.log" | sed 's/^/#   /'; fi
+for f in policy run central thin notraj study part mappo happo; do [[ -s $TMP/$f.h5 ]] || made=0; done
+if [[ $made -eq 1 ]]; then pass "samarl train (x3), run (x4), consensus and samarl-partition wrote their files"
+else fail "samarl train (x3), run (x4), consensus and samarl-partition wrote their files"; tail -20 "$TMP/make.log" | sed 's/^/#   /'; fi
 
 # ---- samarl.open: layout and values against h5py --------------------------------------
 $PY - "$TMP" >"$TMP/py.out" 2>&1 <<'EOF'
@@ -201,6 +204,22 @@ check("policy: root attributes (iterations, sharing, config)",
 pf = plot.figure(pol)
 check("policy figure: the evaluation panel and one panel per statistic, x = iteration",
       len([a for a in pf.axes if a.get_visible()]) == 6 and all(a.get_xlabel() == "iteration" for a in pf.axes[:6]))
+
+# -- a sequential trainer's policy: the per-position record
+path = os.path.join(tmp, "happo.h5")
+hp = samarl.open(path)
+hg = h5py.File(path, "r")
+pv = ["position_adv_variance", "position_max_weight", "position_max_factor", "position_kl"]
+check("happo: /positions as position_* on (iteration 3, position 16)",
+      all(v in hp and hp[v].dims == ("iteration", "position") for v in pv)
+      and hp.sizes["position"] == 16 and hp.sizes["iteration"] == 3, dict(hp.sizes))
+check("happo: their values are the file's, bit for bit",
+      all(np.array_equal(hp[v].values, hg["positions/" + v[len("position_"):]][()]) for v in pv))
+hf = plot.figure(hp)
+titles = [a.get_title() for a in hf.axes if a.get_visible()]
+check("happo figure: the variance of the weighted advantage by iteration and by position",
+      "variance of the weighted advantage" in titles and "by position in the update order" in titles,
+      titles)
 
 # -- a consensus study
 path = os.path.join(tmp, "study.h5")

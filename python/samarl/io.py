@@ -125,8 +125,10 @@ def _read_run(f):
 def _read_policy(f):
     """A policy file: the training curve (/train datasets with one entry per
     iteration) on ``iteration``, the evaluations at fixed multipliers on
-    (``eval_iteration``, ``eval_lambda``), /agents on ``agent``. The weights
-    stay in the file."""
+    (``eval_iteration``, ``eval_lambda``), /agents on ``agent``, and a
+    sequential trainer's per-position record (/positions: the update order's
+    positions, or colour classes) as ``position_<name>`` on (``iteration``,
+    ``position``). The weights stay in the file."""
     n_iter = int(_attr(f, "iterations"))
     coords = {
         "iteration": xr.Variable("iteration", np.arange(1, n_iter + 1),
@@ -146,6 +148,16 @@ def _read_policy(f):
             _put(data_vars, name, _variable(d, ("iteration",)))
     for name, d in _data(f["agents"]):
         _put(data_vars, name, _variable(d, ("agent",)))
+    pos = f.get("positions")
+    if pos is not None:
+        tables = [(n, d) for n, d in pos.items() if d.ndim == 2 and d.shape[0] == n_iter]
+        if tables:
+            n_pos = tables[0][1].shape[1]
+            coords["position"] = xr.Variable(
+                "position", np.arange(n_pos),
+                {"units": "1", "description": str(pos.attrs.get("columns", "positions"))})
+            for name, d in tables:
+                _put(data_vars, "position_" + name, _variable(d, ("iteration", "position")))
     return data_vars, coords, False
 
 

@@ -82,7 +82,8 @@ def policy_figure(ds):
     statistic of the file, one panel each."""
     stats = sorted((v for v in ds.data_vars if ds[v].dims == ("iteration",)),
                    key=lambda v: list(STATS).index(v) if v in STATS else len(STATS))
-    n = len(stats) + 1
+    seq = "position_adv_variance" in ds  # a sequential trainer's per-position record
+    n = len(stats) + 1 + 2 * seq
     ncols = min(n, 3)
     nrows = -(-n // ncols)
     fig = Figure(figsize=(3.6 * ncols, 2.9 * nrows), layout="constrained")
@@ -104,7 +105,22 @@ def policy_figure(ds):
         ax.plot(ds.iteration, ds[name], color=COLORS[0], marker=_marker(ds.sizes["iteration"]))
         ax.set_title(STATS.get(name, name), fontsize=9)
         ax.set_ylabel(_units(ds[name]))
-    for ax in axes[:n]:
+    if seq:  # what the factor does: the weighted advantage's variance by position
+        v = ds.position_adv_variance
+        ax = axes[len(stats) + 1]
+        ax.semilogy(ds.iteration, v.isel(position=0), color=COLORS[0], label="first position")
+        ax.semilogy(ds.iteration, v.isel(position=-1), color=COLORS[1], ls="--",
+                    label="last position")
+        ax.set_title("variance of the weighted advantage", fontsize=9)
+        ax.legend(fontsize=7)
+        ax = axes[len(stats) + 2]
+        ax.semilogy(ds.position, v.median("iteration"), color=COLORS[0], label="variance (median)")
+        ax.semilogy(ds.position, ds.position_max_factor.max("iteration"), color=COLORS[1],
+                    ls="--", label="largest factor")
+        ax.set_title("by position in the update order", fontsize=9)
+        ax.set_xlabel("position")
+        ax.legend(fontsize=7)
+    for ax in axes[:len(stats) + 1 + seq]:
         ax.set_xlabel("iteration")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
