@@ -916,11 +916,18 @@ static void update_weighted(scal_t *p, lidx_t i, int pos, int64_t it, double lr,
         ppo_update_agent(&p->a, i, ro, p->w, it, lr);
     }
     log_probs(p, i, ro, p->lp1);
-    double kl = 0;
+    double kl = 0, k1 = 0;
     for (size_t s = 0; s < S; s++) {
         const double dl = (double)(p->lp1[s] - p->lp0[s]);
         d[s] = seqf_log(dl);
         kl += expm1(dl) - dl;
+        k1 -= dl;
+    }
+    if (p->trust) { /* the training statistics PPO's epochs would keep: per sample of an epoch */
+        const trpo_batch_t b = {.x = ro->x, .ldx = S, .S = p->S, .act = ro->act, .adv = ro->adv};
+        const double per_epoch = (double)p->a.n_mb * p->a.mb;
+        p->a.st_ent[i] = trpo_entropy(&p->tr, policyset_params(p->ps, i), &b) * per_epoch;
+        p->a.st_kl[i] = k1 / (double)S * per_epoch;
     }
     const double v[POS_N] = {[POS_VAR] = wa2 / (double)S - (wa / (double)S) * (wa / (double)S),
                              [POS_WEIGHT] = mw,

@@ -202,6 +202,24 @@ void trpo_eval(trpo_t *t, const float *params, const trpo_batch_t *b, double *su
     *kl = KL / (double)t->S;
 }
 
+double trpo_entropy(trpo_t *t, const float *params, const trpo_batch_t *b)
+{
+    const mlp_t *net = t->net;
+    const size_t ld = (size_t)t->work.ld;
+    float *ent = t->dz1; /* [ld] scratch, free outside a product */
+    double H = 0;
+    for (int c0 = 0; c0 < t->S; c0 += t->chunk) {
+        const int m = t->S - c0 < t->chunk ? t->S - c0 : t->chunk;
+        for (int c = 0; c < net->in; c++)
+            memcpy(t->work.x + (size_t)c * ld, b->x + (size_t)c * b->ldx + (size_t)c0,
+                   sizeof(float) * (size_t)m);
+        mlp_forward(net, params, m, &t->work);
+        log_softmax_cols(t->work.out, ld, m, t->K, t->lsm, t->psm, ent);
+        for (int r = 0; r < m; r++) H += ent[r];
+    }
+    return H / (double)t->S;
+}
+
 int trpo_cg(void (*av)(void *ctx, const double *v, double *out), void *ctx, const double *rhs,
             double *x, size_t n, int iters, double tol, double *work)
 {

@@ -90,6 +90,9 @@ void trpo_grad(trpo_t *t, const float *params, const trpo_batch_t *b, double *g)
  * from theta_old at params. */
 void trpo_eval(trpo_t *t, const float *params, const trpo_batch_t *b, double *surr, double *kl);
 
+/* The mean entropy of the policy at params over the batch's samples. */
+double trpo_entropy(trpo_t *t, const float *params, const trpo_batch_t *b);
+
 /* Conjugate gradient for A x = rhs (A symmetric positive definite, given
  * by its product av(ctx, v, out)), from x = 0, at most iters iterations or
  * until r.r < tol; work holds 3n doubles. Returns the iterations done. */
