@@ -44,6 +44,8 @@ ok "the comparison can fail: hatrpo and clip-hatrpo differ" \
 # ---- the trust-region steps and the per-position record ---------------------------------
 ok "hatrpo: one trust-region step per agent per iteration, most accepted" \
   jq_ "$TMP/hatrpo.3.json" "r['update'] == 'trpo' and r['trpo_steps'] == 48 and r['trpo_accepted'] >= 24"
+ok "hatrpo: the training curve has each step's entropy and approximate KL (no PPO epochs to measure them)" \
+  h5_ "$TMP/hatrpo.1.h5" "np.all(f['/train/entropy'][:] > 1) and np.all(f['/train/approx_kl'][:] != 0) and np.all(f['/train/clip_frac'][:] == 0)"
 ok "clip-happo: PPO epochs, the clipped factor" \
   jq_ "$TMP/clip-happo.3.json" "r['update'] == 'ppo' and r['factor'] == 'clip1' and r['positions'] == 48"
 for tag in hatrpo clip-happo clip-hatrpo happo; do
