@@ -22,6 +22,7 @@ cases=("hatrpo:--set train.algo=hatrpo"
        "clip-happo:--set train.algo=clip-happo"
        "clip-hatrpo:--set train.algo=clip-hatrpo --set train.kl_threshold=0.005"
        "clip-happo-colour:--set train.algo=clip-happo --set train.order=colour"
+       "hatrpo-none:--set train.algo=hatrpo --set train.factor=none"
        "clip-happo-factored:--set train.algo=clip-happo --set train.critic=factored"
        "clip-hatrpo-central:--set train.algo=clip-hatrpo --set train.critic=central --set train.kappa=0"
        "happo:--set train.algo=happo")
@@ -46,6 +47,8 @@ ok "hatrpo: one trust-region step per agent per iteration, most accepted" \
   jq_ "$TMP/hatrpo.3.json" "r['update'] == 'trpo' and r['trpo_steps'] == 48 and r['trpo_accepted'] >= 24"
 ok "hatrpo: the training curve has each step's entropy and approximate KL (no PPO epochs to measure them)" \
   h5_ "$TMP/hatrpo.1.h5" "np.all(f['/train/entropy'][:] > 1) and np.all(f['/train/approx_kl'][:] != 0) and np.all(f['/train/clip_frac'][:] == 0)"
+ok "hatrpo with train.factor = none: independent trust-region steps, no order, no record" \
+  jq_ "$TMP/hatrpo-none.3.json" "r['update'] == 'trpo' and r['trpo_steps'] == 48 and r['positions'] == 0 and r['handoffs'] == 0"
 ok "clip-happo: PPO epochs, the clipped factor" \
   jq_ "$TMP/clip-happo.3.json" "r['update'] == 'ppo' and r['factor'] == 'clip1' and r['positions'] == 48"
 for tag in hatrpo clip-happo clip-hatrpo happo; do

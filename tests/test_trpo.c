@@ -291,8 +291,13 @@ int main(int argc, char **argv)
         seqf_weights(SEQF_NONE, L, NS, w, &mf, &mw);
         TAP_OK(w[0] == 1 && w[2] == 1 && w[4] == 1 && mw == 1, "none: every weight 1");
         int64_t big = SEQF_MAX - 5;
-        TAP_OK(seqf_add(big, big, &clamps) == SEQF_MAX && clamps == 1,
-               "the fixed-point sum saturates and counts it");
+        TAP_OK(seqf_add(big, big, &clamps) == SEQF_MAX && clamps == 1 &&
+                   seqf_add(SEQF_MAX, SEQF_MAX, &clamps) == SEQF_MAX &&
+                   seqf_add(-SEQF_MAX, -SEQF_MAX, &clamps) == -SEQF_MAX && clamps == 3,
+               "the fixed-point sum saturates (at its bound too, without overflow) and counts it");
+        TAP_OK(seqf_term(1e30, SEQF_MAX / 1000, &clamps) == SEQF_MAX / 1000 && clamps == 4 &&
+                   seqf_term(-0.5, SEQF_MAX / 1000, &clamps) == -(int64_t)(SEQF_ONE / 2),
+               "a term of an exact sum of 1000 stays within its share of the range");
     }
 
     free(v);

@@ -273,7 +273,9 @@ static const key_spec_t builtin_keys[] = {
      "terms learn each agent's share of the team reward (exact when the team reward is the mean "
      "of the agents' rewards, as DR's; one exact all-reduce of the samples per iteration), or "
      "central (happo, hatrpo, clip-happo, clip-hatrpo: HAPPO's one critic on the global state, "
-     "every agent's own observation all-gathered, trained on the team reward; O(N) inputs)"},
+     "every agent's own observation all-gathered, trained on the team reward; O(N) inputs); "
+     "the team reward is the mean of the rewards the trainer learns (each divided by its "
+     "agent's scale under train.reward_scale = agent)"},
     {"train", "kl_threshold", KT_REAL, OFF(train.kl_threshold), "0.01", 1e-8, 10, 0, 0, NULL,
      "hatrpo, clip-hatrpo: the trust region's radius delta, the largest mean KL(pi_old || pi_new) "
      "a step may take (HARL's kl_threshold)"},

@@ -74,7 +74,7 @@ typedef enum {
     PRESET_CLIP_HAPPO,
     PRESET_CLIP_HATRPO
 } preset_t;
-/* The config's order (train.factor = prod|clip1|none|clip). */
+/* The config's order (train.factor = prod|clip1|none). */
 enum { FACTOR_PROD = SEQF_PROD, FACTOR_CLIP1 = SEQF_CLIP1, FACTOR_NONE = SEQF_NONE };
 enum { ORDER_RANDOM, ORDER_FIXED, ORDER_COLOUR };
 enum { SOURCE_EVAL = 4, TAG_FACTOR = 7101 };
@@ -158,7 +158,6 @@ typedef struct scal {
     trpo_t tr;
     trpo_opts_t tro;
     int64_t trpo_acc, trpo_n;
-    double trpo_kl;
     /* Per position in the order (the strict orders: N positions; colour:
      * one per class, the class's largest value): this iteration's
      * variance of the weighted advantage w_s A_s, largest weight used,
@@ -373,6 +372,22 @@ static int colour_graph(scal_t *p, const lgraph_t *lg, int hops, const config_t 
     return (int)maxc + 1;
 }
 
+/* The per-position history with room for cap rows, the recorded ones
+ * kept; rows never recorded read NaN. */
+static void hist_alloc(scal_t *p, int64_t cap)
+{
+    const size_t np = (size_t)p->n_pos;
+    if (cap < 1) cap = 1;
+    double *h = XNEW(double, (size_t)POS_N *(size_t)cap *np);
+    for (size_t q = 0; q < (size_t)POS_N * (size_t)cap * np; q++) h[q] = NAN;
+    for (int k = 0; k < POS_N && p->hist; k++)
+        memcpy(h + (size_t)k * (size_t)cap * np, p->hist + (size_t)k * (size_t)p->hist_cap * np,
+               sizeof(double) * (size_t)p->hist_rows * np);
+    free(p->hist);
+    p->hist = h;
+    p->hist_cap = cap;
+}
+
 /* ---- creation --------------------------------------------------------------------- */
 
 static void *scal_create(preset_t preset, const char *name, const config_t *cfg, env_t *env,
@@ -543,6 +558,7 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     if (p->factor != FACTOR_NONE) {
         p->n_pos = p->order == ORDER_COLOUR ? p->n_colours : (int)p->N;
         p->pos = XZNEW(double, (size_t)POS_N *(size_t)p->n_pos);
+        hist_alloc(p, cfg->train.iterations);
     }
     return p;
 }
@@ -883,10 +899,11 @@ static void log_probs(scal_t *p, lidx_t i, const rollout_t *ro, float *lp)
     }
 }
 
-/* Agent i's update, at position pos of the order, weighted by the factor
- * in p->L (seqfactor.h): PPO's epochs, or one trust-region step; its log
- * ratios log pi_new - log pi_old per sample, in the factor's fixed point,
- * into d; its diagnostics into p->pos (the largest at a position). */
+/* Agent i's update, at position pos of the order (-1: none), weighted by
+ * the factor in p->L (seqfactor.h): PPO's epochs, or one trust-region
+ * step; its log ratios log pi_new - log pi_old per sample, in the factor's
+ * fixed point, into d; its diagnostics into p->pos (the largest at a
+ * position) where there is a record. */
 static void update_weighted(scal_t *p, lidx_t i, int pos, int64_t it, double lr, int64_t *d)
 {
     rollout_t *ro = &p->rs.ro[i];
@@ -911,7 +928,6 @@ static void update_weighted(scal_t *p, lidx_t i, int pos, int64_t it, double lr,
         trpo_step(&p->tr, policyset_params(p->ps, i), &b, &p->tro, &r);
         p->trpo_acc += r.accepted;
         p->trpo_n++;
-        p->trpo_kl += r.kl;
     } else {
         ppo_update_agent(&p->a, i, ro, p->w, it, lr);
     }
@@ -933,7 +949,7 @@ static void update_weighted(scal_t *p, lidx_t i, int pos, int64_t it, double lr,
                              [POS_WEIGHT] = mw,
                              [POS_FACTOR] = mf,
                              [POS_KL] = kl / (double)S};
-    for (int k = 0; k < POS_N; k++) {
+    for (int k = 0; k < POS_N && p->pos && pos >= 0; k++) {
         double *q = p->pos + (size_t)k * (size_t)p->n_pos + (size_t)pos;
         if (v[k] > *q) *q = v[k];
     }
@@ -960,16 +976,7 @@ static void positions_record(scal_t *p, int64_t it)
 {
     const size_t np = (size_t)p->n_pos;
     comm_allreduce_double(p->pos, POS_N * np, COMM_MAX);
-    if (it + 1 > p->hist_cap) {
-        const int64_t cap = it + 1 > 2 * p->hist_cap ? it + 1 : 2 * p->hist_cap;
-        double *h = XZNEW(double, (size_t)POS_N *(size_t)cap *np);
-        for (int k = 0; k < POS_N; k++)
-            memcpy(h + (size_t)k * (size_t)cap * np, p->hist + (size_t)k * (size_t)p->hist_cap * np,
-                   sizeof(double) * (size_t)p->hist_rows * np);
-        free(p->hist);
-        p->hist = h;
-        p->hist_cap = cap;
-    }
+    if (it + 1 > p->hist_cap) hist_alloc(p, it + 1 > 2 * p->hist_cap ? it + 1 : 2 * p->hist_cap);
     for (int k = 0; k < POS_N; k++)
         for (size_t m = 0; m < np; m++)
             p->hist[((size_t)k * (size_t)p->hist_cap + (size_t)it) * np + m] =
@@ -988,13 +995,18 @@ static void update_actors(scal_t *p, int64_t it, double lr)
     p->ess_sum = p->logw_max = 0;
     p->ess_n = 0;
     p->trpo_acc = p->trpo_n = 0;
-    p->trpo_kl = 0;
     if (p->pos) memset(p->pos, 0, sizeof(double) * POS_N * (size_t)p->n_pos);
     if (p->ps->shared) { /* one network: every minibatch one step on all agents' samples */
         ppo_update_shared(&p->a, p->rs.ro, it, lr);
         return;
     }
     if (p->factor == FACTOR_NONE) {
+        if (p->trust) { /* independent trust-region steps: weights 1 */
+            memset(p->L, 0, sizeof(int64_t) * (size_t)p->S);
+            for (lidx_t i = 0; i < p->n; i++) update_weighted(p, i, -1, it, lr, p->w_fx);
+            ppo_actors_agents_done(&p->a);
+            return;
+        }
         for (lidx_t i = 0; i < p->n; i++) ppo_update_agent(&p->a, i, &p->rs.ro[i], NULL, it, lr);
         ppo_actors_agents_done(&p->a);
         return;
@@ -1065,7 +1077,8 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
         critic_values(p, i, 0, ro->val);
         rollout_gae(ro, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
         if (p->factored)
-            for (size_t s = 0; s < S; s++) p->team[s] += seqf_log((double)ro->adv[s]);
+            for (size_t s = 0; s < S; s++)
+                p->team[s] += seqf_term((double)ro->adv[s], SEQF_MAX / p->N, &p->clamps);
         if (p->constrained) {
             rollout_t c = {.val = p->cval + (size_t)i * S,
                            .rew = p->cost + (size_t)i * S,
@@ -1077,7 +1090,8 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
     }
     if (p->cc) { /* the team reward's advantage from the central critic on the state */
         for (lidx_t i = 0; i < p->n; i++)
-            for (size_t s = 0; s < S; s++) p->team[s] += seqf_log((double)p->rs.ro[i].rew[s]);
+            for (size_t s = 0; s < S; s++)
+                p->team[s] += seqf_term((double)p->rs.ro[i].rew[s], SEQF_MAX / p->N, &p->clamps);
         comm_allreduce_int64(p->team, S, COMM_SUM);
         for (size_t s = 0; s < S; s++)
             p->trew[s] = (float)((double)p->team[s] / SEQF_ONE / (double)p->N);
@@ -1225,10 +1239,12 @@ static void scal_save(void *self, pfio_t *io)
         h5io_write_1d(f, "/critic_central/params", H5IO_F32, P, 0, cnt, p->ccp, "1",
                       "the central critic's parameters (train.critic = central: the team "
                       "reward's value on the global state)");
-        h5io_write_1d(f, "/critic_central/adam_m", H5IO_F32, P, 0, cnt, p->ccm, "1",
-                      "its Adam first moments");
-        h5io_write_1d(f, "/critic_central/adam_v", H5IO_F32, P, 0, cnt, p->ccv, "1",
-                      "its Adam second moments");
+        if (!pfio_weights_only(io)) {
+            h5io_write_1d(f, "/critic_central/adam_m", H5IO_F32, P, 0, cnt, p->ccm, "1",
+                          "its Adam first moments");
+            h5io_write_1d(f, "/critic_central/adam_v", H5IO_F32, P, 0, cnt, p->ccv, "1",
+                          "its Adam second moments");
+        }
     }
     h5io_attr_str(f, "/", "algo", p->name);
     h5io_attr_int64(f, "/", "kappa", p->kappa, "hops");
@@ -1316,11 +1332,19 @@ static int scal_load(void *self, pfio_t *io)
                              pfio_path(io));
     }
     p->hist_rows = 0;
+    /* The record of the file's iterations (another length: a file
+     * written otherwise; its rows are not this run's, and are left). */
+    gidx_t rows = -1, dims[2];
+    int nd = 0;
     if (p->n_pos > 0 && h5io_exists(f, "/positions")) {
+        if (h5io_shape(f, "/positions/kl", &nd, dims) == SAMARL_OK && nd == 2)
+            rows = dims[0];
+        else
+            samarl_clearerr();
+    }
+    if (p->n_pos > 0 && rows == pfio_iterations(io)) {
         for (int k = 0; k < POS_N; k++) {
             char path[64];
-            int nd;
-            gidx_t dims[2];
             snprintf(path, sizeof path, "/positions/%s", pos_names[k]);
             if (h5io_shape(f, path, &nd, dims) != SAMARL_OK) return SAMARL_ERR;
             if (nd != 2 || dims[1] != p->n_pos)
@@ -1328,11 +1352,9 @@ static int scal_load(void *self, pfio_t *io)
                                      "(train.order or the agents differ)",
                                      pfio_path(io), path, (int64_t)dims[1], p->n_pos);
             if (k == 0) { /* room for the rows read and this run's */
-                const int64_t cap =
-                    dims[0] > p->cfg->train.iterations ? dims[0] : p->cfg->train.iterations;
-                free(p->hist);
-                p->hist = XZNEW(double, (size_t)POS_N *(size_t)cap *(size_t)p->n_pos);
-                p->hist_cap = cap;
+                p->hist_rows = 0;
+                hist_alloc(p,
+                           dims[0] > p->cfg->train.iterations ? dims[0] : p->cfg->train.iterations);
                 p->hist_rows = dims[0];
             }
             if (dims[0] != p->hist_rows)

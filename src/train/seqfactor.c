@@ -13,12 +13,23 @@ int64_t seqf_log(double log_ratio)
 
 int64_t seqf_add(int64_t a, int64_t b, int64_t *clamps)
 {
-    int64_t v = a + b; /* |a|, |b| <= 2^62: no overflow */
+    int64_t v;
+    if (__builtin_add_overflow(a, b, &v)) v = a > 0 ? INT64_MAX : INT64_MIN; /* 2^62 + 2^62 */
     if (v > SEQF_MAX || v < -SEQF_MAX) {
         v = v > 0 ? SEQF_MAX : -SEQF_MAX;
         if (clamps) ++*clamps;
     }
     return v;
+}
+
+int64_t seqf_term(double x, int64_t bound, int64_t *clamps)
+{
+    const double v = x * SEQF_ONE;
+    if (v > (double)bound || v < -(double)bound) {
+        if (clamps) ++*clamps;
+        return v > 0 ? bound : -bound;
+    }
+    return llround(v);
 }
 
 void seqf_weights(int mode, const int64_t *L, int S, float *w, double *max_factor,

@@ -27,6 +27,11 @@ int64_t seqf_log(double log_ratio);
 /* a + b, saturated; a saturation counts one in *clamps. */
 int64_t seqf_add(int64_t a, int64_t b, int64_t *clamps);
 
+/* x in the fixed point, within +-bound (a saturation counts one in
+ * *clamps): a term of an exact sum of at most SEQF_MAX / bound terms,
+ * which then cannot overflow. */
+int64_t seqf_term(double x, int64_t bound, int64_t *clamps);
+
 /* The weights w[S] of factors with logs L[S] under mode; the largest factor before the clip and the
  * largest weight into *max_factor, *max_weight (exp of a log beyond +-80 is taken at
  * +-80; max_factor reports the unclipped log's exp, which may be inf). */

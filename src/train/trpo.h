@@ -102,7 +102,7 @@ int trpo_cg(void (*av)(void *ctx, const double *v, double *out), void *ctx, cons
 /* Backtracking from params = theta_old along full (expected: g . full):
  * trial k sets params = theta_old + backtrack^(k-1) full and accepts when
  * the mean KL is below delta, the improvement positive and at least
- * accept_ratio times the expected improvement (halved with the fraction);
+ * accept_ratio times the expected improvement (scaled with the fraction);
  * none accepted: params are restored bit for bit. Returns accepted. */
 int trpo_line_search(trpo_t *t, float *params, const trpo_batch_t *b, const double *full,
                      double expected, const trpo_opts_t *o, trpo_result_t *r);
