@@ -174,6 +174,10 @@ refused("an environment whose costs read graph neighbours (drnet), naming what r
         lambda: se.make(overrides={"env.name": "drnet"}), se.SamarlError,
         "env.name = drnet reads its graph neighbours, and the step API steps agents without a "
         "graph: run it with samarl run")
+refused("an environment of whole worlds (spread), saying why",
+        lambda: se.make(overrides={"env.name": "spread", "graph.agents": "8"}), se.SamarlError,
+        "env.name = spread moves whole worlds of agents at once (its copies split across ranks), "
+        "and the step API steps agents one by one")
 refused("a missing config file", lambda: se.make(f"{tmp}/none.ini"), se.SamarlError,
         "cannot open config file")
 refused("a missing profiles file", lambda: se.make(overrides={"env.profiles": f"{tmp}/none.csv"}),

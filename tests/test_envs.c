@@ -3,7 +3,11 @@
  * the bits of stepping them one by one (env_observe_agents / env_step_agents
  * against env_observe / env_step), whatever the block boundaries; its
  * per-agent tables and checkpoint fields have data; its fingerprint does not
- * depend on the rank count; and another environment's is different. */
+ * depend on the rank count; and another environment's is different. An
+ * environment of joint copies split across ranks (spread) keeps its own
+ * contract: made with env_create_copies, all agents on every rank and a
+ * block of the copies, a world step after the agents' steps, finite
+ * rewards, a fingerprint independent of the rank count. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +132,56 @@ static void contract(const env_ops_t *ops, uint64_t *fp)
     config_free(&cfg);
 }
 
+/* An environment of joint copies (env_create_copies): 3 agents, 4 copies a rank. */
+static void contract_copies(const env_ops_t *ops, uint64_t *fp)
+{
+    enum { NA = 3 };
+    char set[64];
+    snprintf(set, sizeof set, "env.name=%s", ops->name);
+    char *ov[] = {set};
+    config_t cfg;
+    comm_check(config_parse(&cfg, NULL, NULL, ov, 1));
+    const int64_t C = 4 * (int64_t)comm_size();
+    env_t *e = NULL;
+    env_create_copies(&cfg, NA, C, &e);
+    const env_spec_t *sp = &e->spec;
+    const int B = e->copies, D = sp->obs_dim;
+    TAP_OK(sp->split == ENV_SPLIT_COPIES && e->n == NA && B == 4 &&
+               e->copy0 == 4 * (int64_t)comm_rank() && e->copies_total == C && D > 0 &&
+               D <= ENV_OBS_MAX && sp->n_levels >= 2 && ops->step_world,
+           "%s: every rank holds all %d agents and its block of %lld copies; %d features, %d "
+           "actions",
+           ops->name, NA, (long long)C, D, sp->n_levels);
+    float *obs = calloc((size_t)B * (size_t)D, sizeof(float)), lam[4] = {0};
+    float r0[4], rw[NA * 4];
+    uint8_t act[4];
+    int finite = 1;
+    env_begin_episode(e, 11, ENV_NOISE_RUN, 2);
+    for (int i = 0; i < NA; i++) env_reset_agent(e, i);
+    for (int t = 0; t < T; t++) {
+        for (int i = 0; i < NA; i++) {
+            env_observe(e, i, t, lam, obs);
+            for (int q = 0; q < B * D; q++) finite &= isfinite(obs[q]);
+            for (int j = 0; j < B; j++)
+                act[j] = (uint8_t)(rng_uniform(3, RNG_STREAM_TEST, (uint64_t)(e->copy0 + j),
+                                               (uint64_t)(t * NA + i)) *
+                                   sp->n_levels);
+            env_step(e, i, t, act, NULL, r0, NULL, NULL);
+        }
+        env_step_world(e, t, rw, NULL);
+        for (int q = 0; q < NA * B; q++) finite &= isfinite(rw[q]);
+    }
+    TAP_OK(finite, "%s: %d world steps, every observation and reward finite", ops->name, T);
+    *fp = env_fingerprint(e);
+    env_destroy(&e);
+    free(obs);
+    config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
+    env_register_config(); /* the environments' own sections, as the programs do */
     TAP_OK(env_find("dr") != NULL && env_find("toy") != NULL && env_find("drnet") != NULL &&
                env_find("nope") == NULL,
            "the registry finds dr, toy and drnet, and not an unknown name");
@@ -140,7 +191,10 @@ int main(int argc, char **argv)
     int n_envs = 0, differ = 1;
     const env_ops_t *ops;
     for (int k = 0; (ops = env_registered(k)) && k < 16; k++) {
-        contract(ops, &fps[n_envs]);
+        if (ops->step_world)
+            contract_copies(ops, &fps[n_envs]);
+        else
+            contract(ops, &fps[n_envs]);
         for (int j = 0; j < n_envs; j++) differ &= fps[j] != fps[n_envs];
         tap_diag("fingerprint %s %016llx", ops->name, (unsigned long long)fps[n_envs]);
         n_envs++;

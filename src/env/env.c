@@ -66,6 +66,10 @@ int env_check_graphless(const config_t *cfg, const char *who)
         return samarl_seterr("env.name = %s reads its graph neighbours, and %s steps agents "
                              "without a graph: run it with samarl run",
                              ops->name, who);
+    if (ops->step_world)
+        return samarl_seterr("env.name = %s moves whole worlds of agents at once (its copies "
+                             "split across ranks), and %s steps agents one by one",
+                             ops->name, who);
     return SAMARL_OK;
 }
 
