@@ -878,6 +878,23 @@ static double critic_update(scal_t *p, lidx_t i, int k, const float *ret, int64_
                      lr);
 }
 
+/* ---- the team's signal ------------------------------------------------------------- */
+
+/* x[S] of one agent into the team's exact sum (p->team; each term within
+ * SEQF_MAX / N, so N of them cannot overflow; saturations counted). */
+static void team_add(scal_t *p, const float *x)
+{
+    for (int s = 0; s < p->S; s++)
+        p->team[s] += seqf_term((double)x[s], SEQF_MAX / p->N, &p->clamps);
+}
+
+/* Collective. The mean over every agent of what team_add summed, into out[S]. */
+static void team_mean(scal_t *p, float *out)
+{
+    comm_allreduce_int64(p->team, (size_t)p->S, COMM_SUM);
+    for (int s = 0; s < p->S; s++) out[s] = (float)((double)p->team[s] / SEQF_ONE / (double)p->N);
+}
+
 /* ---- the sequential update --------------------------------------------------------- */
 
 /* log pi_i(a_s | x_s) of agent i's current network on every sample of ro
@@ -1076,9 +1093,7 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
         inputs_rows(p, ro);
         critic_values(p, i, 0, ro->val);
         rollout_gae(ro, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
-        if (p->factored)
-            for (size_t s = 0; s < S; s++)
-                p->team[s] += seqf_term((double)ro->adv[s], SEQF_MAX / p->N, &p->clamps);
+        if (p->factored) team_add(p, ro->adv);
         if (p->constrained) {
             rollout_t c = {.val = p->cval + (size_t)i * S,
                            .rew = p->cost + (size_t)i * S,
@@ -1088,26 +1103,23 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
             rollout_gae(&c, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
         }
     }
+    const float *team_adv = NULL; /* every agent's advantage, where the team's */
     if (p->cc) { /* the team reward's advantage from the central critic on the state */
-        for (lidx_t i = 0; i < p->n; i++)
-            for (size_t s = 0; s < S; s++)
-                p->team[s] += seqf_term((double)p->rs.ro[i].rew[s], SEQF_MAX / p->N, &p->clamps);
-        comm_allreduce_int64(p->team, S, COMM_SUM);
-        for (size_t s = 0; s < S; s++)
-            p->trew[s] = (float)((double)p->team[s] / SEQF_ONE / (double)p->N);
+        for (lidx_t i = 0; i < p->n; i++) team_add(p, p->rs.ro[i].rew);
+        team_mean(p, p->trew);
         state_gather(&p->gather, p->rs.ro, p->n, p->env->gid, p->N, p->gxs, p->ldg);
         const critic_on_t c = central_on(p);
         values_on(p, &c, p->ccp, p->tval);
         rollout_t tr = {.val = p->tval, .rew = p->trew, .adv = p->tadv, .ret = p->tret};
         rollout_gae(&tr, p->T, p->B, cfg->train.gamma, cfg->train.gae_lambda);
-        for (lidx_t i = 0; i < p->n; i++) memcpy(p->rs.ro[i].adv, p->tadv, sizeof(float) * S);
+        team_adv = p->tadv;
     }
-    if (p->factored) { /* the team's advantage (1/N) sum_i A_i, an exact sum */
-        comm_allreduce_int64(p->team, S, COMM_SUM);
-        for (lidx_t i = 0; i < p->n; i++)
-            for (size_t s = 0; s < S; s++)
-                p->rs.ro[i].adv[s] = (float)((double)p->team[s] / SEQF_ONE / (double)p->N);
+    if (p->factored) { /* the team's advantage (1/N) sum_i A_i; p->w is free until the update */
+        team_mean(p, p->w);
+        team_adv = p->w;
     }
+    for (lidx_t i = 0; i < p->n && team_adv; i++)
+        memcpy(p->rs.ro[i].adv, team_adv, sizeof(float) * S);
     for (lidx_t i = 0; i < p->n; i++) {
         rollout_t *ro = &p->rs.ro[i];
         if (p->constrained) {
