@@ -145,7 +145,7 @@ typedef struct env_ops {
      * move together): step() records each agent's action (its reward is 0
      * there); after every agent has stepped at t, this moves every copy's
      * world once and gives each agent's reward and cost channel 1,
-     * reward[i * copies + j], cost[i * copies + j] (cost may be NULL). */
+     * reward[i * copies + j], cost[i * copies + j] (either may be NULL). */
     void (*step_world)(env_t *e, int64_t t, float *reward, double *cost);
 } env_ops_t;
 
@@ -167,11 +167,21 @@ struct env {
      * to them) and units. */
     const char *cost_name[ENV_COSTS_MAX], *cost_units[ENV_COSTS_MAX];
     double cost_bound[ENV_COSTS_MAX];
+    /* Units of a reward, a usage and a multiplier per agent per step, for
+     * the outputs (create may set them; else DR's "$/agent/step",
+     * "kWh/agent/step" and "$/kWh"). */
+    const char *reward_units, *usage_units, *lambda_units;
     const lgraph_t *lg; /* env_create_on_graph's graph (NULL from env_create) */
     /* env_create_copies: every rank holds all agents and copies
      * [copy0, copy0 + copies) of copies_total (elsewhere 0 and copies). */
     int64_t copy0, copies_total;
     gidx_t *gid_owned; /* env_create_copies' gids 0 .. n-1 */
+    /* env_create_trained on an environment of joint copies: this env is the
+     * trained agents' view (n = lg's owned agents, gid = theirs, copies =
+     * every copy, lg set), which runs nothing itself; `world` is the
+     * env_create_copies environment (all agents, this rank's block of the
+     * copies) that the trainer steps. NULL otherwise. */
+    env_t *world;
 };
 
 /* The registry: env_find(name) or NULL; env_registered(k) for k = 0, 1, ...
@@ -216,6 +226,18 @@ void env_create_on_graph(const config_t *cfg, const lgraph_t *lg, halo_t *halo, 
  * Refused on every rank for an environment split by agents, or with fewer
  * copies than ranks. */
 void env_create_copies(const config_t *cfg, gidx_t n_agents, int64_t copies_total, env_t **out);
+/* Whether env.name (registered) splits joint copies across ranks (it has
+ * step_world, as exactly those environments do). */
+int env_splits_copies(const config_t *cfg);
+/* Collective. The environment a trainer trains lg's owned agents on, with
+ * `copies` copies: env_create_on_graph's, or for an environment of joint
+ * copies its trained agents' view (env_t.world above): e->n, e->gid and
+ * e->lg are lg's, e->copies all `copies` of them, and e->world holds every
+ * agent in this rank's block of the copies (env_create_copies).
+ * env_destroy of the view destroys the world. The view's fingerprint, tables
+ * and fields are the world's; stepping a view is an error. */
+void env_create_trained(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
+                        env_t **out);
 /* After every agent's env_step at t (env_ops_t.step_world). */
 void env_step_world(env_t *e, int64_t t, float *reward, double *cost);
 /* Channels 1 .. n_costs-1 after step t (env_ops_t.costs). */

@@ -67,7 +67,7 @@ void h5io_dim_attach(h5file_t *f, const char *dset, int dim, const char *scale);
  * values (e.g. the rounds a study reported at), named by its last path
  * component. */
 void h5io_dim_make_scale(h5file_t *f, const char *path);
-/* Collective. Whether an object exists at `path` (its parent groups must). */
+/* Collective. Whether an object exists at `path` (0 where a parent group is missing). */
 int h5io_exists(h5file_t *f, const char *path);
 
 /* Collective. A 2-D dataset [n_rows][width]; this rank writes rows

@@ -39,8 +39,9 @@ typedef struct trainer_stats {
 /* What a trainer can train beyond a separable environment whose one cost
  * channel is the usage g (trainer_ops_t.env_caps). */
 enum {
-    TRAINER_CAN_HOPS = 1, /* costs that read graph neighbours (env spec.hops > 0) */
-    TRAINER_CAN_COSTS = 2 /* cost channels beyond g (env spec.n_costs > 1) */
+    TRAINER_CAN_HOPS = 1,  /* costs that read graph neighbours (env spec.hops > 0) */
+    TRAINER_CAN_COSTS = 2, /* cost channels beyond g (env spec.n_costs > 1) */
+    TRAINER_CAN_COPIES = 4 /* joint copies split across ranks (env spec.split, env.world) */
 };
 
 typedef struct trainer_ops {

@@ -41,6 +41,11 @@ const char *const train_help =
     "the policy file (attribute lambda_final) and the JSON record; run the\n"
     "actors with samarl run --set dual.mode=fixed --set dual.lambda0=LAMBDA.\n"
     "\n"
+    "The sequential trainers (happo, hatrpo, clip-happo, clip-hatrpo) also train\n"
+    "env.name = spread, MPE's cooperative navigation world: its copies are split\n"
+    "across the ranks (each runs every agent in its copies) and each agent is\n"
+    "trained on one rank; set train.kappa = 0 (every agent sees its whole world).\n"
+    "\n"
     "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"
     "train.eval_every iterations the augmented return per agent per step at the\n"
     "fixed multipliers train.eval_lambdas (the honest progress signal: the\n"
@@ -69,7 +74,9 @@ const char *const train_help =
     "  mpirun -np 2 samarl train --set graph.agents=32 -o policy.h5\n"
     "  mpirun -np 2 samarl train -c configs/train.ini --set train.iterations=600 \\\n"
     "      --resume policy.h5 -o policy.h5\n"
-    "  samarl eval --set graph.agents=32 --policy policy.h5      # judge it\n";
+    "  samarl eval --set graph.agents=32 --policy policy.h5      # judge it\n"
+    "  mpirun -np 2 samarl train --set env.name=spread --set graph.agents=3 \\\n"
+    "      --set graph.type=complete --set train.kappa=0 --set train.algo=clip-happo\n";
 
 /* CPU seconds of this process (beside wall time: on a shared machine it
  * shows what an iteration costs without the waits for a core). */
@@ -124,8 +131,8 @@ int cmd_train(int argc, char **argv)
     /* iteration k is training episode k of train.copies copies */
     comm_check(env_check_episodes(&cfg, cfg.train.iterations, cfg.train.copies,
                                   "train.iterations x train.copies"));
-    env_create_on_graph(&cfg, lg, s.halo, (int)cfg.train.copies, &env);
-    env_create_on_graph(&cfg, lg, s.halo, (int)cfg.train.eval_copies, &eenv);
+    env_create_trained(&cfg, lg, s.halo, (int)cfg.train.copies, &env);
+    env_create_trained(&cfg, lg, s.halo, (int)cfg.train.eval_copies, &eenv);
     policyset_t ps;
     int batch =
         (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies : cfg.train.eval_copies);

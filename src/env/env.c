@@ -114,6 +114,9 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     e->copy0 = copy0;
     e->copies_total = copies_total;
     e->impl = ops->create(cfg, e);
+    if (!e->reward_units) e->reward_units = "$/agent/step";
+    if (!e->usage_units) e->usage_units = "kWh/agent/step";
+    if (!e->lambda_units) e->lambda_units = "$/kWh";
     const env_spec_t *sp = &e->spec;
     SAMARL_ASSERT(sp->obs_dim > 0 && sp->obs_dim <= ENV_OBS_MAX);
     SAMARL_ASSERT(sp->action_kind != ENV_ACTION_DISCRETE ||
@@ -128,9 +131,13 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     SAMARL_ASSERT(sp->split != ENV_SPLIT_COPIES || ops->step_world);
     const char *unsupported = sp->action_kind != ENV_ACTION_DISCRETE ? "continuous actions"
                               : sp->hops > 1 ? "costs that read more than one hop of neighbours"
-                              : sp->split == ENV_SPLIT_COPIES && !by_copies
-                                  ? "joint copies split across ranks (env_create_copies)"
-                                  : NULL;
+                                             : NULL;
+    if (sp->split == ENV_SPLIT_COPIES && !by_copies)
+        comm_check(samarl_seterr("env.name = %s splits whole joint copies of its world across "
+                                 "ranks: samarl train trains it (the sequential trainers, whose "
+                                 "training curve evaluates it), but samarl eval and samarl run "
+                                 "do not run it yet",
+                                 ops->name));
     if (unsupported)
         comm_check(samarl_seterr("env.name = %s declares %s, which this version of samarl's "
                                  "policies, trainers and run loop do not support yet",
@@ -184,6 +191,34 @@ void env_create_copies(const config_t *cfg, gidx_t n_agents, int64_t copies_tota
     *out = e;
 }
 
+int env_splits_copies(const config_t *cfg)
+{
+    const env_ops_t *ops = env_find(cfg->env.name);
+    return ops && ops->step_world != NULL;
+}
+
+void env_create_trained(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
+                        env_t **out)
+{
+    if (!env_splits_copies(cfg)) {
+        env_create_on_graph(cfg, lg, halo, copies, out);
+        return;
+    }
+    env_t *w = NULL;
+    env_create_copies(cfg, lg->n_global, copies, &w);
+    env_t *v = XZNEW(env_t, 1);
+    *v = *w; /* its declarations, operations and state (fingerprint, tables) */
+    v->n = lg->n_owned;
+    v->gid = lg->gid;
+    v->lg = lg;
+    v->copies = copies;
+    v->copy0 = 0;
+    v->copies_total = copies;
+    v->gid_owned = NULL;
+    v->world = w;
+    *out = v;
+}
+
 void env_step_world(env_t *e, int64_t t, float *reward, double *cost)
 {
     SAMARL_ASSERT(e->ops->step_world);
@@ -200,6 +235,12 @@ void env_destroy(env_t **ep)
 {
     env_t *e = *ep;
     if (!e) return;
+    if (e->world) { /* a view: the world holds the state */
+        env_destroy(&e->world);
+        free(e);
+        *ep = NULL;
+        return;
+    }
     e->ops->destroy(e->impl);
     free(e->gid_owned);
     free(e);
@@ -208,12 +249,14 @@ void env_destroy(env_t **ep)
 
 void env_begin_episode(env_t *e, uint64_t run_seed, env_noise_t src, uint64_t episode)
 {
+    SAMARL_ASSERT(!e->world); /* a view of a world runs nothing: step e->world */
     e->episode = episode;
     e->ops->begin_episode(e, run_seed, src, episode);
 }
 
 void env_reset_agent(env_t *e, lidx_t i)
 {
+    SAMARL_ASSERT(!e->world);
     e->ops->reset_agent(e, i);
 }
 

@@ -174,6 +174,9 @@ static void *spread_create(const config_t *cfg, env_t *e)
     s->r = XZNEW(double, (size_t)n);
     s->cost = XZNEW(double, (size_t)n);
     e->capacity = 0;
+    e->reward_units = "1/agent/step"; /* distances in the world's units, collisions counted */
+    e->usage_units = "1/agent/step";
+    e->lambda_units = "1";
     e->spec = (env_spec_t){.obs_dim = D,
                            .action_kind = ENV_ACTION_DISCRETE,
                            .n_levels = SPREAD_ACTIONS,
@@ -240,9 +243,9 @@ static void spread_step_world(env_t *e, int64_t t, float *reward, double *cost)
     const size_t n = (size_t)e->n, B = (size_t)e->copies;
     (void)t;
     for (size_t j = 0; j < B; j++) {
-        spread_step(&s->w[j], s->act + j * n, s->r, s->cost);
-        for (size_t i = 0; i < n; i++) {
-            reward[i * B + j] = (float)s->r[i];
+        spread_step(&s->w[j], s->act + j * n, reward ? s->r : NULL, cost ? s->cost : NULL);
+        for (size_t i = 0; i < n && (reward || cost); i++) {
+            if (reward) reward[i * B + j] = (float)s->r[i];
             if (cost) cost[i * B + j] = s->cost[i];
         }
     }
@@ -262,6 +265,9 @@ const env_ops_t env_spread_ops = {
     .summary = "MPE simple_spread: N agents cover N landmarks without colliding, one world per "
                "copy, whole copies split across ranks (docs/environment.md)",
     .config = &spread_section,
+    /* spread_key keeps a copy in 24 bits and the episode above them: at most
+     * 2^24 episodes x copies keeps both in range */
+    .max_episode_copies = (int64_t)1 << 24,
     .create = spread_create,
     .destroy = spread_destroy,
     .begin_episode = spread_begin_episode,

@@ -582,9 +582,21 @@ void h5io_dim_make_scale(h5file_t *f, const char *path)
 
 int h5io_exists(h5file_t *f, const char *path)
 {
-    htri_t e = H5Lexists(f->id, path, H5P_DEFAULT);
-    H5OK(e < 0 ? -1 : 0);
-    return e > 0;
+    /* H5Lexists fails on a path whose parent is missing: ask of every
+     * component in turn ("/a", then "/a/b", ...). */
+    char buf[1024];
+    const size_t len = strlen(path);
+    SAMARL_ASSERT(len < sizeof buf);
+    memcpy(buf, path, len + 1);
+    for (size_t k = 1; k <= len; k++) {
+        if (k < len && buf[k] != '/') continue;
+        buf[k] = '\0';
+        htri_t e = H5Lexists(f->id, buf, H5P_DEFAULT);
+        H5OK(e < 0 ? -1 : 0);
+        if (k < len) buf[k] = '/';
+        if (e <= 0) return 0;
+    }
+    return 1;
 }
 
 void h5io_dim_attach(h5file_t *f, const char *dset, int dim, const char *scale)

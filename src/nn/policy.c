@@ -342,6 +342,89 @@ static void set_normalisation(float *mean, float *istd, const double *sum, const
     }
 }
 
+/* A view of an environment of joint copies (env_create_trained): every
+ * agent's statistics over one probe episode of the world, this rank's
+ * copies, time-major (the world moves once every agent has acted), random
+ * actions and multipliers keyed by the copy's global index, exact sums
+ * over the ranks: agent g's into acc[g][2 D] (sums, then squares). */
+static void probe_world(const env_t *v, const config_t *cfg, reprosum_t *acc)
+{
+    env_t *w = v->world;
+    const uint64_t seed = cfg->run.seed;
+    const int B = w->copies, T = (int)cfg->env.horizon, D = w->spec.obs_dim;
+    const lidx_t N = w->n;
+    float *lam = alloc_floats((size_t)N * (size_t)B), *obs = alloc_floats((size_t)B * (size_t)D);
+    uint8_t *a = XNEW(uint8_t, B);
+    for (lidx_t g = 0; g < N; g++)
+        for (int j = 0; j < B; j++)
+            lam[(size_t)g * B + j] =
+                (float)(cfg->train.lambda_max *
+                        rng_uniform(seed, RNG_STREAM_LAMBDA, (uint64_t)g,
+                                    ((uint64_t)1 << 47) | (uint64_t)(w->copy0 + j)));
+    env_begin_episode(w, seed, ENV_NOISE_PROBE, 0);
+    for (lidx_t g = 0; g < N; g++) env_reset_agent(w, g);
+    for (int t = 0; t < T; t++) {
+        for (lidx_t g = 0; g < N; g++) {
+            env_observe(w, g, t, lam + (size_t)g * B, obs);
+            reprosum_t *ag = acc + (size_t)g * 2 * D;
+            for (int j = 0; j < B; j++) {
+                rng_block_t blk = rng_block(seed, RNG_STREAM_ACTION, (uint64_t)g,
+                                            action_counter(3, (uint64_t)(w->copy0 + j), t));
+                a[j] = (uint8_t)rng_below(blk.v[0], blk.v[1], (uint64_t)w->n_levels);
+                for (int c = 0; c < D; c++) {
+                    const double x = obs[(size_t)j * D + c];
+                    reprosum_add(&ag[c], x);
+                    reprosum_add(&ag[D + c], x * x);
+                }
+            }
+            env_step(w, g, t, a, NULL, NULL, NULL, NULL);
+        }
+        env_step_world(w, t, NULL, NULL);
+    }
+    reprosum_allreduce(acc, (int)(N * 2 * D));
+    free(lam);
+    free(obs);
+    free(a);
+}
+
+/* The normalisation of a view's agents (or of the shared network: every
+ * agent's) from the world's probe. */
+static void normalise_from_world(policyset_t *ps, const env_t *v, const config_t *cfg, int blocks)
+{
+    const int D = v->spec.obs_dim, in = ps->net.in;
+    const lidx_t N = v->world->n;
+    reprosum_t *acc = XNEW(reprosum_t, (size_t)N * 2 * D);
+    for (size_t k = 0; k < (size_t)N * 2 * D; k++) reprosum_init(&acc[k]);
+    probe_world(v, cfg, acc);
+    const double n = (double)cfg->env.horizon * (double)v->copies;
+    double sum[ENV_OBS_MAX], sq[ENV_OBS_MAX];
+    if (ps->shared) {
+        for (int c = 0; c < D; c++) {
+            reprosum_t s1, s2;
+            reprosum_init(&s1);
+            reprosum_init(&s2);
+            for (lidx_t g = 0; g < N; g++) {
+                reprosum_add(&s1, reprosum_value(&acc[(size_t)g * 2 * D + c]));
+                reprosum_add(&s2, reprosum_value(&acc[(size_t)g * 2 * D + D + c]));
+            }
+            sum[c] = reprosum_value(&s1);
+            sq[c] = reprosum_value(&s2);
+        }
+        set_normalisation(ps->obs_mean, ps->obs_istd, sum, sq, n * (double)N, D, blocks, in);
+    } else {
+        for (lidx_t i = 0; i < v->n; i++) {
+            reprosum_t *ag = acc + (size_t)v->gid[i] * 2 * D;
+            for (int c = 0; c < D; c++) {
+                sum[c] = reprosum_value(&ag[c]);
+                sq[c] = reprosum_value(&ag[D + c]);
+            }
+            set_normalisation(ps->obs_mean + (size_t)i * in, ps->obs_istd + (size_t)i * in, sum, sq,
+                              n, D, blocks, in);
+        }
+    }
+    free(acc);
+}
+
 void policyset_init_fresh(policyset_t *ps, env_t *e, const config_t *cfg)
 {
     policyset_init_fresh_blocks(ps, e, cfg, 1);
@@ -356,6 +439,10 @@ void policyset_init_fresh_blocks(policyset_t *ps, env_t *e, const config_t *cfg,
         for (lidx_t i = 0; i < e->n; i++)
             mlp_init(&ps->net, policyset_params(ps, i), seed, (uint64_t)e->gid[i]);
     if (!cfg->policy.normalize) return;
+    if (e->world) {
+        normalise_from_world(ps, e, cfg, blocks);
+        return;
+    }
 
     const int B = e->copies, D = e->spec.obs_dim, in = ps->net.in;
     SAMARL_ASSERT(blocks >= 1 && blocks * D <= in);
@@ -447,7 +534,11 @@ void policyset_act(policyset_t *ps, const env_t *e, lidx_t i, int64_t t, const f
         const int nb = B - j0 < NB ? B - j0 : NB;
         for (int j = 0; j < nb; j++) {
             g[j] = (int64_t)gid;
-            st[j] = action_counter(source, e->episode * (uint64_t)B + (uint64_t)(j0 + j), t);
+            /* the copy's global index (an environment of copies: its rank's block) */
+            st[j] = action_counter(source,
+                                   e->episode * (uint64_t)e->copies_total + (uint64_t)e->copy0 +
+                                       (uint64_t)(j0 + j),
+                                   t);
         }
         rng_blocks(seed, RNG_STREAM_ACTION, g, st, nb, w, NULL);
         for (int j = 0; j < nb; j++) ps->u[j0 + j] = rng_u01_64(w[j]);

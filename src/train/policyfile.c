@@ -391,7 +391,7 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     }
     if (st && st->curve) {
         const train_curve_t *c = st->curve;
-        put_series(f, "/train/aug_reward", c->n, c->aug_reward, "$/agent/step",
+        put_series(f, "/train/aug_reward", c->n, c->aug_reward, e->reward_units,
                    "mean augmented reward r - lambda g while training (lambda = lambda_max u^k, k "
                    "= train.lambda_power)");
         put_series(f, "/train/entropy", c->n, c->entropy, "nats", "mean policy entropy");
@@ -408,17 +408,17 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
                    "mean squared value error in the last epoch, in the units of the value "
                    "targets (normalised under train.value_norm; returns divided by each agent's "
                    "demand scale a_i under train.reward_scale = agent)");
-        put_series(f, "/train/eval_lambda", c->n_lambda, c->lambda, "$/kWh",
+        put_series(f, "/train/eval_lambda", c->n_lambda, c->lambda, e->lambda_units,
                    "fixed multipliers of the evaluations (train.eval_lambdas)");
         const int root = comm_rank() == 0;
         h5io_write_1d(f, "/train/eval_iteration", H5IO_I64, c->n_eval, 0, root ? c->n_eval : 0,
                       c->eval_iteration, "1", "iterations completed at each evaluation");
         if (c->n_eval > 0) {
             h5io_write_2d(f, "/train/eval_return", H5IO_F64, c->n_eval, c->n_lambda, 0,
-                          root ? c->n_eval : 0, c->eval_return, "$/agent/step",
+                          root ? c->n_eval : 0, c->eval_return, e->reward_units,
                           "augmented return per agent per step at each fixed lambda");
             h5io_write_2d(f, "/train/eval_usage", H5IO_F64, c->n_eval, c->n_lambda, 0,
-                          root ? c->n_eval : 0, c->eval_usage, "kWh/agent/step",
+                          root ? c->n_eval : 0, c->eval_usage, e->usage_units,
                           "grid draw per agent per step at each fixed lambda");
         }
         static const char *const per_iteration[] = {"/train/aug_reward", "/train/entropy",

@@ -168,6 +168,23 @@ typedef struct scal {
     double *pos;  /* [4][n_pos] */
     double *hist; /* [POS_N][hist_cap][n_pos] */
     int64_t hist_rows, hist_cap;
+    /* An environment of joint copies (env->world, e.g. spread): every rank
+     * runs all N agents in its block of the copies, acting with `act`,
+     * every agent's actor, gathered from the owners before each episode
+     * (records of the gid, the parameters and the normalisation, prec
+     * bytes each); each sample then goes to its agent's owner (one
+     * all-to-all: records of D + 3 floats, the input, action, log-prob and
+     * reward), into the rollouts at t C + its copy's global index. */
+    int copies;
+    policyset_t act;
+    int64_t *own_n, *wcopies, *wcopy0; /* [ranks]: agents trained, training world's copies */
+    int64_t *sbase, *scount, *rcount;  /* [N] an agent's first record sent; [ranks] records */
+    float *sbuf, *rbuf, *wobs, *wlp, *wrew;
+    unsigned char *pbuf_s, *pbuf_r;
+    size_t prec;
+    double *wsum;    /* [3][N][copies] the episode's rewards, usage, world cost per agent, copy */
+    double *wcost;   /* [N][copies] the world's cost of a step (spread: collisions) */
+    double ev_world; /* the evaluation's world cost per agent per step */
 } scal_t;
 
 enum { POS_VAR, POS_WEIGHT, POS_FACTOR, POS_KL, POS_N };
@@ -260,6 +277,11 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
     b += (double)n * B * D * 4 + ((double)n + ghosts) * B * (8 + 4.0 * D); /* halos */
     if (Dc != Dk) b += ((double)n + (double)N) * (8 + 4.0 * D * S);        /* the all-gather */
     b += (double)positions * (POS_N * 8.0 + POS_N * 8.0 * (double)cfg->train.iterations);
+    if (env_splits_copies(cfg)) { /* every agent's actor; the samples sent and received */
+        const double Pa = (double)D * hidden + (double)hidden * hidden + 3.0 * hidden + 8;
+        b += (double)N * (Pa + 2.0 * D) * 4 * 3 + (double)N * B * D * 4;
+        b += ((double)N + (double)n) * S * (D + 3.0) * 4;
+    }
     if (cfg->train.critic == 2) { /* the central critic: the all-gather, its state, its inputs */
         const double G = (double)D * (double)N;
         b += ((double)n + (double)N) * (8 + 4.0 * D * S) + S * G * 4 * 2;
@@ -282,12 +304,29 @@ static int check_config(preset_t preset, const char *name, const env_t *env)
     return SAMARL_OK;
 }
 
+/* An environment of joint copies: every agent observes its whole world. */
+static int check_copies(preset_t preset, const config_t *cfg, const env_t *env)
+{
+    if (!env->world) return SAMARL_OK;
+    if (preset_kappa(preset, cfg) > 0)
+        return samarl_seterr("env.name = %s: every agent observes its whole world (the "
+                             "environment's joint copies are split across ranks, not its agents), "
+                             "so a kappa-hop input does not apply: --set train.kappa=0",
+                             env->ops->name);
+    if (env->world->ops->scale && cfg->train.reward_scale == REWARD_SCALE_AGENT)
+        return samarl_seterr("env.name = %s scales its agents' rewards, which training on joint "
+                             "copies does not do yet: --set train.reward_scale=none",
+                             env->ops->name);
+    return SAMARL_OK;
+}
+
 static const char *const preset_names[] = {
     "scal-mappo-l", "ippo-l", "happo", "mappo-l-local", "hatrpo", "clip-happo", "clip-hatrpo"};
 
 static int scal_input_dim(preset_t preset, const config_t *cfg, env_t *env)
 {
     comm_check(check_config(preset, preset_names[preset], env));
+    comm_check(check_copies(preset, cfg, env));
     const int kappa = preset_kappa(preset, cfg);
     if (kappa == 0 || !env->lg) return env->spec.obs_dim;
     kinput_t *ki = make_input(cfg, env, kappa, 1);
@@ -388,12 +427,199 @@ static void hist_alloc(scal_t *p, int64_t cap)
     p->hist_cap = cap;
 }
 
+/* ---- an environment of joint copies (spread) ---------------------------------------- */
+
+/* Collective. The copies' bookkeeping (scal_t.copies): the ranks' agents
+ * and copies, where each agent's samples go, the buffers. */
+static void copies_init(scal_t *p)
+{
+    const env_t *w = p->env->world;
+    const int P = comm_size(), me = comm_rank();
+    const size_t N = (size_t)p->N, T = (size_t)p->T, Bw = (size_t)w->copies, R = (size_t)p->D + 3;
+    SAMARL_ASSERT(!p->constrained && !p->has_costs && p->kappa == 0 && p->Dk == p->D);
+    p->copies = 1;
+    policyset_init(&p->act, p->cfg, &p->env->spec, (lidx_t)N, p->Beval);
+    p->own_n = XZNEW(int64_t, (size_t)P);
+    p->wcopies = XZNEW(int64_t, (size_t)P);
+    p->wcopy0 = XZNEW(int64_t, (size_t)P);
+    p->scount = XZNEW(int64_t, (size_t)P);
+    p->rcount = XZNEW(int64_t, (size_t)P);
+    p->sbase = XZNEW(int64_t, N);
+    for (size_t g = 0; g < N; g++) p->own_n[p->owner[g]]++;
+    comm_allgather_int64(w->copies, p->wcopies);
+    for (int r = 1; r < P; r++) p->wcopy0[r] = p->wcopy0[r - 1] + p->wcopies[r - 1];
+    SAMARL_ASSERT(p->wcopy0[me] == w->copy0);
+    int64_t off = 0; /* to each rank its agents in gid order, T x Bw records each */
+    for (int q = 0; q < P; q++) {
+        for (size_t g = 0; g < N; g++)
+            if (p->owner[g] == q) {
+                p->sbase[g] = off;
+                off += (int64_t)(T * Bw);
+            }
+        p->scount[q] = p->own_n[q] * (int64_t)(T * Bw);
+        p->rcount[q] = (int64_t)p->n * (int64_t)T * p->wcopies[q];
+    }
+    p->sbuf = alloc_floats(N * T * Bw * R);
+    p->rbuf = alloc_floats((size_t)(p->n > 0 ? p->n : 1) * (size_t)p->S * R);
+    p->wobs = alloc_floats((size_t)p->Beval * (size_t)p->D);
+    p->wlp = alloc_floats((size_t)p->Beval);
+    p->wrew = alloc_floats(N * (size_t)p->Beval);
+    p->wsum = XZNEW(double, 3 * N * (size_t)p->Beval);
+    p->wcost = XZNEW(double, N *(size_t)p->Beval);
+    const size_t in = (size_t)p->ps->net.in;
+    p->prec = sizeof(int64_t) + sizeof(float) * (p->ps->net.n_params + 2 * in);
+    p->pbuf_s = XNEW(unsigned char, (size_t)(p->n > 0 ? p->n : 1) * p->prec);
+    p->pbuf_r = XNEW(unsigned char, N * p->prec);
+    /* received over all ranks per iteration: the other ranks' samples and actors */
+    double away = 0; /* records of a rank's agents from the other ranks' copies */
+    for (int q = 0; q < P; q++)
+        away += (double)p->own_n[q] * (double)T * (double)(p->B - p->wcopies[q]);
+    p->gather_bytes += away * (double)R * sizeof(float) +
+                       (p->ps->shared ? 0 : (double)(P - 1) * (double)N * (double)p->prec);
+}
+
+static void copies_free(scal_t *p)
+{
+    if (!p->copies) return;
+    policyset_free(&p->act);
+    free(p->own_n);
+    free(p->wcopies);
+    free(p->wcopy0);
+    free(p->scount);
+    free(p->rcount);
+    free(p->sbase);
+    free(p->sbuf);
+    free(p->rbuf);
+    free(p->wobs);
+    free(p->wlp);
+    free(p->wrew);
+    free(p->wsum);
+    free(p->wcost);
+    free(p->pbuf_s);
+    free(p->pbuf_r);
+}
+
+/* Collective. Every agent's actor (parameters and normalisation) from its
+ * owner into p->act (a shared network: the same on every rank already). */
+static void copies_gather_actors(scal_t *p)
+{
+    const policyset_t *ps = p->ps;
+    policyset_t *act = &p->act;
+    const size_t in = (size_t)ps->net.in, np = ps->net.n_params;
+    if (ps->shared) {
+        memcpy(act->params, ps->params, sizeof(float) * np);
+        memcpy(act->obs_mean, ps->obs_mean, sizeof(float) * in);
+        memcpy(act->obs_istd, ps->obs_istd, sizeof(float) * in);
+        return;
+    }
+    for (lidx_t i = 0; i < p->n; i++) {
+        unsigned char *r = p->pbuf_s + (size_t)i * p->prec;
+        const int64_t g = (int64_t)p->env->gid[i];
+        memcpy(r, &g, sizeof g);
+        r += sizeof g;
+        memcpy(r, policyset_params(ps, i), sizeof(float) * np);
+        memcpy(r + sizeof(float) * np, ps->obs_mean + (size_t)i * in, sizeof(float) * in);
+        memcpy(r + sizeof(float) * (np + in), ps->obs_istd + (size_t)i * in, sizeof(float) * in);
+    }
+    comm_allgatherv_bytes(p->pbuf_s, p->n, p->pbuf_r, p->own_n, p->prec);
+    for (gidx_t k = 0; k < p->N; k++) {
+        const unsigned char *r = p->pbuf_r + (size_t)k * p->prec;
+        int64_t g;
+        memcpy(&g, r, sizeof g);
+        SAMARL_ASSERT(g >= 0 && g < p->N);
+        r += sizeof g;
+        memcpy(policyset_params(act, (lidx_t)g), r, sizeof(float) * np);
+        memcpy(act->obs_mean + (size_t)g * in, r + sizeof(float) * np, sizeof(float) * in);
+        memcpy(act->obs_istd + (size_t)g * in, r + sizeof(float) * (np + in), sizeof(float) * in);
+    }
+}
+
+/* Collective. One episode of an environment of joint copies (v a view; its
+ * world steps): every agent acts with its actor in each of the rank's
+ * copies, then the world moves. The sums of the reward, the usage and the
+ * world's cost over every agent and copy, exact (the same bits on any
+ * number of ranks), into tot[3]. keep (training): each sample to its agent's owner, into
+ * the rollouts at s = t C + its copy's global index. */
+static void world_episode(scal_t *p, env_t *v, int64_t T, env_noise_t src, uint64_t episode,
+                          int keep, double *tot)
+{
+    env_t *w = v->world;
+    policyset_t *act = &p->act;
+    const int B = w->copies, D = p->D;
+    const size_t N = (size_t)p->N, Bz = (size_t)B, R = (size_t)D + 3, ld = (size_t)act->work.ld;
+    const uint64_t seed = p->cfg->run.seed;
+    const int source = keep ? PPO_SOURCE_TRAIN : SOURCE_EVAL;
+    SAMARL_ASSERT(B <= p->Beval && (!keep || (B == p->wcopies[comm_rank()] && T == p->T)));
+    copies_gather_actors(p);
+    double *rs = p->wsum, *gs = p->wsum + N * Bz, *cs = p->wsum + 2 * N * Bz;
+    memset(p->wsum, 0, sizeof(double) * 3 * N * Bz);
+    memset(p->lam_b, 0, sizeof(float) * Bz); /* unconstrained: lambda = 0 */
+    env_begin_episode(w, seed, src, episode);
+    for (size_t g = 0; g < N; g++) env_reset_agent(w, (lidx_t)g);
+    for (int64_t t = 0; t < T; t++) {
+        for (size_t g = 0; g < N; g++) {
+            timer_start(TIMER_POLICY);
+            env_observe(w, (lidx_t)g, t, p->lam_b, p->wobs);
+            policyset_act(act, w, (lidx_t)g, t, p->wobs, p->lam_b, seed, source, 0, p->act_b,
+                          p->wlp, NULL);
+            if (keep) {
+                float *rec = p->sbuf + ((size_t)p->sbase[g] + (size_t)t * Bz) * R;
+                for (size_t j = 0; j < Bz; j++, rec += R) {
+                    for (int c = 0; c < D; c++) rec[c] = act->work.x[(size_t)c * ld + j];
+                    rec[D] = (float)p->act_b[j];
+                    rec[D + 1] = p->wlp[j];
+                }
+            }
+            timer_stop(TIMER_POLICY);
+            timer_start(TIMER_ENV);
+            env_step(w, (lidx_t)g, t, p->act_b, p->g_b, NULL, NULL, NULL);
+            for (size_t j = 0; j < Bz; j++) gs[g * Bz + j] += p->g_b[j];
+            timer_stop(TIMER_ENV);
+        }
+        timer_start(TIMER_ENV);
+        env_step_world(w, t, p->wrew, p->wcost);
+        for (size_t g = 0; g < N; g++)
+            for (size_t j = 0; j < Bz; j++) {
+                const float r = p->wrew[g * Bz + j];
+                rs[g * Bz + j] += r;
+                cs[g * Bz + j] += p->wcost[g * Bz + j];
+                if (keep)
+                    p->sbuf[((size_t)p->sbase[g] + (size_t)t * Bz + j) * R + (size_t)D + 2] = r;
+            }
+        timer_stop(TIMER_ENV);
+    }
+    tot[0] = reprosum_global(rs, N * Bz);
+    tot[1] = reprosum_global(gs, N * Bz);
+    tot[2] = reprosum_global(cs, N * Bz);
+    if (!keep) return;
+    timer_start(TIMER_HALO);
+    comm_alltoallv_bytes(p->sbuf, p->scount, p->rbuf, p->rcount, R * sizeof(float));
+    timer_stop(TIMER_HALO);
+    const int me = comm_rank();
+    const size_t S = (size_t)p->S, C = (size_t)p->B;
+    const float *rec = p->rbuf;
+    for (int r = 0; r < comm_size(); r++) /* rank r's copies of my agents, in gid order */
+        for (size_t g = 0; g < N; g++) {
+            if (p->owner[g] != me) continue;
+            rollout_t *ro = &p->rs.ro[p->local_of[g]];
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t j = 0; j < p->wcopies[r]; j++, rec += R) {
+                    const size_t s = (size_t)t * C + (size_t)(p->wcopy0[r] + j);
+                    for (int c = 0; c < D; c++) ro->x[(size_t)c * S + s] = rec[c];
+                    ro->act[s] = (uint8_t)rec[D];
+                    ro->logp[s] = rec[D + 1];
+                    ro->rew[s] = rec[D + 2];
+                }
+        }
+}
+
 /* ---- creation --------------------------------------------------------------------- */
 
 static void *scal_create(preset_t preset, const char *name, const config_t *cfg, env_t *env,
                          policyset_t *ps)
 {
     comm_check(check_config(preset, name, env));
+    comm_check(check_copies(preset, cfg, env));
     const int kappa = preset_kappa(preset, cfg);
     kinput_t *ki = make_input(cfg, env, kappa, copies_max(cfg));
     SAMARL_ASSERT(kinput_dim(ki) == ps->net.in);
@@ -560,6 +786,7 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
         p->pos = XZNEW(double, (size_t)POS_N *(size_t)p->n_pos);
         hist_alloc(p, cfg->train.iterations);
     }
+    if (env->world) copies_init(p);
     return p;
 }
 
@@ -617,6 +844,7 @@ static void scal_destroy(void *self)
     if (p->trust) trpo_free(&p->tr);
     free(p->pos);
     free(p->hist);
+    copies_free(p);
     free(p);
 }
 
@@ -1083,7 +1311,14 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
     ppo_actors_begin(&p->a);
 
     timer_start(TIMER_COLLECT);
-    joint_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, rsum, csum, gsum);
+    if (p->copies) { /* the world's copies, then each agent's samples at its owner */
+        double tot[3];
+        world_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, tot);
+        for (lidx_t i = 0; i < p->n; i++)
+            for (size_t s = 0; s < S; s++) rsum[i] += p->rs.ro[i].rew[s];
+    } else {
+        joint_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, rsum, csum, gsum);
+    }
     if (p->central) /* the global state: every agent's own observation, as its actor saw it */
         state_gather(&p->gather, p->rs.ro, p->n, p->env->gid, p->N, p->xs, p->ldx);
     /* Values, advantages, the Lagrangian advantage; the critics' targets. */
@@ -1205,6 +1440,15 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
 static void scal_evaluate(void *self, env_t *ee, int64_t steps, double *ret, double *usage)
 {
     scal_t *p = self;
+    if (p->copies) { /* every agent of every copy of the evaluation's world */
+        double tot[3];
+        world_episode(p, ee, steps, ENV_NOISE_EVAL, 0, 0, tot);
+        const double NS = (double)p->N * (double)steps * (double)ee->copies;
+        *ret = p->ev_reward = tot[0] / NS;
+        *usage = tot[1] / NS;
+        p->ev_world = tot[2] / NS;
+        return;
+    }
     const size_t n1 = (size_t)(p->n > 0 ? p->n : 1);
     double *rsum = XZNEW(double, n1), *csum = XZNEW(double, n1), *gsum = XZNEW(double, n1);
     joint_episode(p, ee, steps, ENV_NOISE_EVAL, 0, 0, rsum, csum, gsum);
@@ -1426,12 +1670,13 @@ static void scal_print_progress(void *self, FILE *out)
 static void scal_print_summary(void *self, FILE *out, int64_t n_it)
 {
     const scal_t *p = self;
-    fprintf(out, "%s: after %" PRId64 " iterations, evaluation team reward %.6g $/agent/step",
-            p->name, n_it, p->ev_reward);
+    fprintf(out, "%s: after %" PRId64 " iterations, evaluation team reward %.6g %s", p->name, n_it,
+            p->ev_reward, p->env->reward_units);
     if (p->has_costs)
         fprintf(out, ", feeder violation mean %.4f max %.4f (of F)", p->ev_viol_mean,
                 p->ev_viol_max);
     if (p->constrained) fprintf(out, ", lambda mean %.4g", p->lam_mean);
+    if (p->copies) fprintf(out, ", the world's cost %.6g per agent per step", p->ev_world);
     fprintf(out, "; %" PRId64 " bytes per step over all ranks\n", p->bytes_step);
 }
 
@@ -1467,6 +1712,7 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               p->cc         ? "central"
               : p->factored ? "factored"
                             : "local");
+    if (p->copies) sb_printf(sb, ", \"eval_world_cost\": %.10g", p->ev_world);
     /* The last iteration per position (up to 1024 of them; /positions has all). */
     if (p->n_pos > 0 && p->n_pos <= 1024 && p->hist_rows > 0) {
         const size_t np = (size_t)p->n_pos, row = (size_t)(p->hist_rows - 1);
@@ -1505,7 +1751,8 @@ PRESET(chatrpo, PRESET_CLIP_HATRPO, "clip-hatrpo")
 
 #define OPS(fn, NAME, SUMMARY)                                                                     \
     {                                                                                              \
-        .name = NAME, .summary = SUMMARY, .env_caps = TRAINER_CAN_HOPS | TRAINER_CAN_COSTS,        \
+        .name = NAME, .summary = SUMMARY,                                                          \
+        .env_caps = TRAINER_CAN_HOPS | TRAINER_CAN_COSTS | TRAINER_CAN_COPIES,                     \
         .input_dim = fn##_input_dim, .create = fn##_create, .destroy = scal_destroy,               \
         .init_fresh = scal_init_fresh, .iteration = scal_iteration, .save = scal_save,             \
         .load = scal_load, .evaluate = scal_evaluate, .print_setup = scal_print_setup,             \

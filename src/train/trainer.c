@@ -65,7 +65,8 @@ int trainer_check_name(const char *name)
 /* The capabilities an environment of `spec` asks of its trainer. */
 static unsigned env_needs(const env_spec_t *spec)
 {
-    return (spec->hops > 0 ? TRAINER_CAN_HOPS : 0u) | (spec->n_costs > 1 ? TRAINER_CAN_COSTS : 0u);
+    return (spec->hops > 0 ? TRAINER_CAN_HOPS : 0u) | (spec->n_costs > 1 ? TRAINER_CAN_COSTS : 0u) |
+           (spec->split == ENV_SPLIT_COPIES ? TRAINER_CAN_COPIES : 0u);
 }
 
 int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_name)
@@ -80,7 +81,11 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
         if ((registry[k]->env_caps & need) == need && len < sizeof can)
             len += (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "",
                                     registry[k]->name);
-    const char *what = (need & ~ops->env_caps & TRAINER_CAN_HOPS)
+    const unsigned lack = need & ~ops->env_caps;
+    const char *what = (lack & TRAINER_CAN_COPIES)
+                           ? "whole joint copies of one world split across ranks (every rank "
+                             "runs all its agents)"
+                       : (lack & TRAINER_CAN_HOPS)
                            ? "costs that read its graph neighbours (hops > 0)"
                            : "cost channels beyond the usage g";
     return samarl_seterr("train.algo = %s cannot train env.name = %s: the environment has %s, "

@@ -3,8 +3,10 @@
 manifests: variance.csv (every happo / clip-happo training's per-position
 record, /positions in its policy file, at every ((N - 1) // 8)-th position
 and the last), returns.csv (every training's final
-evaluation), claims.md (the variance and return claims, measured),
-fig_variance.png and fig_returns.png."""
+evaluation; final_cost: DR's mean feeder violation, spread's collisions
+per agent per step), claims.md (the variance and return claims, measured),
+fig_variance.png, fig_returns.png and fig_curves.png (the evaluation's
+return against the iteration, mean over seeds, per task and algorithm)."""
 import argparse
 import csv
 import json
@@ -51,12 +53,18 @@ def main():
     a = ap.parse_args()
     var_rows, ret_rows = [], []
     curves = {}  # (env, n, algo, seed) -> adv_variance [iterations][positions]
+    learning = {}  # (env, n, algo, seed) -> (iterations, evaluation returns)
     for t, r, h5 in trainings(a.manifest):
         key = (t["env"], int(t["n"]), t["algo"], int(t["seed"]))
         ret_rows.append({"env": key[0], "n_agents": key[1], "algo": key[2], "seed": key[3],
                          "final_return": r["eval_team_reward"],
-                         "final_cost": r.get("eval_violation_mean", float("nan")),
+                         "final_cost": r.get("eval_world_cost",
+                                             r.get("eval_violation_mean", float("nan"))),
                          "seconds": r["s_per_iteration"] * r["iterations"]})
+        with h5py.File(h5, "r") as f:
+            if "/train/eval_return" in f:
+                learning[key] = (f["/train/eval_iteration"][:],
+                                 f["/train/eval_return"][:, 0].astype(float))
         if key[2] not in ("happo", "clip-happo"):
             continue
         with h5py.File(h5, "r") as f:
@@ -136,6 +144,26 @@ def main():
             return f"{100 * (mean[x] - mean[y]) / abs(mean[y]):+.1f}%"
         lines.append(f"| {env} | {n} | " + " | ".join(cells) +
                      f" | {rel('clip-happo', 'happo')} | {rel('clip-hatrpo', 'hatrpo')} |")
+    # The return claim: on how many tasks each clipped trainer's mean is at
+    # least its unclipped one's, and how far below it is elsewhere.
+    lines += ["", "## The return claim", "",
+              "clip >= unclipped in mean final return on at least 2 of the tasks and within "
+              "5% on the rest:", ""]
+    for clip, base in (("clip-happo", "happo"), ("clip-hatrpo", "hatrpo")):
+        ge, worst, tasks_b = 0, 0.0, []
+        for env, n in sorted({(r["env"], r["n_agents"]) for r in ret_rows}):
+            x, y = by.get((env, n, clip)), by.get((env, n, base))
+            if not x or not y:
+                continue
+            d = (np.mean(x) - np.mean(y)) / abs(np.mean(y))
+            tasks_b.append(f"{env} {n}: {100 * d:+.1f}%")
+            ge += d >= 0
+            worst = min(worst, d)
+        if tasks_b:
+            met = ge >= min(2, len(tasks_b)) and worst >= -0.05
+            lines.append(f"- {clip} vs {base}: >= on {ge} of {len(tasks_b)} tasks, worst "
+                         f"{100 * worst:+.1f}% ({'; '.join(tasks_b)}): "
+                         f"{'met' if met else 'NOT met'}")
     with open(f"{a.out}/claims.md", "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -186,8 +214,29 @@ def main():
             ax[0][c].legend(fontsize=6)
         fig.tight_layout()
         fig.savefig(f"{a.out}/fig_returns.png", dpi=150)
+    # Learning curves where a task was evaluated more than once.
+    tasks_c = sorted({k[:2] for k, (it, _) in learning.items() if len(it) > 1})
+    if tasks_c:
+        fig, ax = plt.subplots(1, len(tasks_c), figsize=(4.5 * len(tasks_c), 3.4), squeeze=False)
+        for c, (env, n) in enumerate(tasks_c):
+            for k, algo in enumerate(ALGOS):
+                runs = [learning[key] for key in sorted(learning) if key[:3] == (env, n, algo)]
+                if not runs:
+                    continue
+                m = min(len(it) for it, _ in runs)
+                ys = np.array([y[:m] for _, y in runs])
+                x = runs[0][0][:m]
+                ax[0][c].plot(x, ys.mean(axis=0), color=f"C{k}", label=f"{algo} ({len(runs)})")
+                ax[0][c].fill_between(x, ys.min(axis=0), ys.max(axis=0), color=f"C{k}",
+                                      alpha=0.15, lw=0)
+            ax[0][c].set_title(f"{env}, N = {n}")
+            ax[0][c].set_xlabel("iteration")
+            ax[0][c].set_ylabel("evaluation team reward / agent / step")
+            ax[0][c].legend(fontsize=6)
+        fig.tight_layout()
+        fig.savefig(f"{a.out}/fig_curves.png", dpi=150)
     print(f"wrote {a.out}/variance.csv ({len(var_rows)} rows), returns.csv ({len(ret_rows)}), "
-          "claims.md, fig_variance.png, fig_returns.png")
+          "claims.md, fig_variance.png, fig_returns.png, fig_curves.png")
 
 
 if __name__ == "__main__":

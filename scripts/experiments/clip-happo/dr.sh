@@ -36,4 +36,4 @@ for n in $SIZES; do
         done
     done
 done
-"$PYTHON" "$(dirname "$0")/analyze.py" --manifest "$MAN" --out "$OUT"
+"$PYTHON" "$(dirname "$0")/analyze.py" --manifest "$OUT"/*_manifest.csv --out "$OUT"
