@@ -1,5 +1,6 @@
 # Checkpoint/restart: a run (with communication faults, or on DR-net's
-# local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo)
+# local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo,
+# clip-happo on spread's copies)
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
 # and a restart on another rank count); a killed rank ends the job with a
@@ -133,6 +134,20 @@ for algo in scal-mappo-l mappo-l-local clip-hatrpo; do
   ok "$algo: killed on 2 ranks and restarted on $np = uninterrupted, bit for bit" \
     same "$TMP/$algo-ref.h5" "$TMP/$algo.h5" /@n_ranks
 done
+
+# An environment of joint copies (spread): clip-happo with the central
+# critic killed on 2 ranks, restarted on 3 (the copies and the agents dealt
+# out anew).
+SPR=(--set env.name=spread --set graph.agents=4 --set graph.type=complete --set train.kappa=0
+     --set train.algo=clip-happo --set train.critic=central --set env.horizon=25
+     --set train.copies=12 --set train.eval_copies=6 --set train.eval_every=1
+     --set policy.hidden=16 --set train.critic_hidden=16 --set train.minibatches=2
+     --set train.epochs=2 --set train.iterations=200 --set train.checkpoint_every=2)
+run_np 2 $SAMARL train -q "${SPR[@]}" -o "$TMP/spr-ref.h5" >/dev/null 2>&1
+kill_job 2 train 'iter +' $((3 + RANDOM % 20)) "$TMP/spr.h5" "${SPR[@]}"
+run_np 3 $SAMARL train --restart "$TMP/spr.h5.ckpt" >"$TMP/spr-r.log" 2>&1
+ok "spread, clip-happo: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
+  same "$TMP/spr-ref.h5" "$TMP/spr.h5" /@n_ranks "${PARTS[@]}"
 
 # A trained policy: --restart finds the policy file in the checkpoint.
 MLP=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48
