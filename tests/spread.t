@@ -6,7 +6,8 @@
 # ranks, every copy the world stepped directly (tests/test_spread.c).
 # Training on it (the copies split across ranks, each agent's samples sent
 # to the rank that trains it): clip-happo, clip-hatrpo with the central
-# critic and mappo (one shared actor) bit-identical on 1-4 ranks, resumed
+# critic, mappo (one shared actor) and scal-mappo-l on the collision
+# constraint (cost channel 1) bit-identical on 1-4 ranks, resumed
 # on another rank count bit for bit, learning (the evaluation's return
 # rises); what does not fit is refused with the reason.
 source "$(dirname "$0")/lib.sh"
@@ -33,10 +34,11 @@ SP=(--set env.name=spread --set graph.agents=4 --set graph.type=complete --set t
     --set env.horizon=25 --set train.copies=12 --set train.eval_copies=8 --set train.iterations=4
     --set train.eval_every=1 --set policy.hidden=16 --set train.critic_hidden=16
     --set train.minibatches=2 --set train.epochs=2)
-for v in "clip-happo" "clip-hatrpo central" "mappo central"; do
+for v in "clip-happo" "clip-hatrpo central" "mappo central" "scal-mappo-l"; do
   set -- $v
   a=$1 A=(--set train.algo="$1")
   [[ $a == mappo ]] && A=(--set train.algo=happo --set policy.sharing=shared)
+  [[ $a == scal-mappo-l ]] && A+=(--set train.lagrangian=own --set train.dual_lr=5)
   [[ -n ${2:-} ]] && A+=(--set train.critic="$2")
   tag="$a${2:+ (critic $2)}"
   if ! run_np 1 $SAMARL train -q "${SP[@]}" "${A[@]}" -o "$TMP/t_$a.1.h5" >"$TMP/log" 2>&1; then
@@ -70,6 +72,11 @@ expect_error "a kappa-hop input on spread is refused with the reason" 2 \
   "every agent observes its whole world.*train.kappa=0" \
   $SAMARL train -q "${SP[@]}" --set train.algo=happo --set train.kappa=1 -o "$TMP/sp.h5"
 ok "... and writes nothing" test ! -e "$TMP/sp.h5"
+expect_error "the neighbourhood Lagrangian on spread (no graph neighbours) is refused" 2 \
+  "train.lagrangian = neighbourhood .* --set train.lagrangian=own" \
+  $SAMARL train -q "${SP[@]}" --set train.algo=scal-mappo-l -o "$TMP/sp.h5"
+like "the constrained training reports its collisions and their violation of the bound" \
+  "$TMP/t_scal-mappo-l.1.json" '"eval_violation_mean": [0-9.e-]+.*"eval_collisions": [0-9.e-]+'
 expect_error "a trainer that cannot train copies says so and names those that can" 2 \
   "train.algo = ppo cannot train env.name = spread: .*whole joint copies.*clip-happo" \
   $SAMARL train -q "${SP[@]}" --set train.algo=ppo -o "$TMP/sp.h5"

@@ -191,7 +191,8 @@ int main(int argc, char **argv)
         env_t *e = NULL;
         env_create_copies(&cfg, N, C, &e);
         const int B = e->copies, D = e->spec.obs_dim;
-        double ret[C] = {0}, ref[C] = {0};
+        double ret[C] = {0}, ref[C] = {0}, col[C] = {0}, rcol[C] = {0};
+        double *cw = calloc((size_t)B * N, sizeof(double));
         float *obs = calloc((size_t)B * (size_t)D, sizeof(float)), *lam = calloc((size_t)B, 4);
         float *rw = calloc((size_t)B * N, sizeof(float)), *r0 = calloc((size_t)B, sizeof(float));
         uint8_t *act = calloc((size_t)B, 1);
@@ -209,17 +210,21 @@ int main(int argc, char **argv)
                 }
                 env_step(e, i, t, act, NULL, r0, NULL, NULL);
             }
-            env_step_world(e, t, rw, NULL);
+            env_step_world(e, t, rw, cw);
             for (int i = 0; i < N; i++)
-                for (int j = 0; j < B; j++) ret[e->copy0 + j] += rw[(size_t)i * B + (size_t)j];
+                for (int j = 0; j < B; j++) {
+                    ret[e->copy0 + j] += rw[(size_t)i * B + (size_t)j];
+                    col[e->copy0 + j] += cw[(size_t)i * B + (size_t)j] + 0.05; /* the bound */
+                }
         }
         comm_allreduce_double(ret, C, COMM_SUM); /* one rank adds each copy: exact */
-        for (int c = 0; c < C; c++) {            /* the same worlds, stepped here */
+        comm_allreduce_double(col, C, COMM_SUM);
+        for (int c = 0; c < C; c++) { /* the same worlds, stepped here */
             spread_world_t w;
             spread_init(&w, N, SPREAD_V3, 0.5);
             spread_reset(&w, 11, spread_key(ENV_NOISE_TRAIN, 4, (uint64_t)c));
             uint8_t a[N];
-            double r[N];
+            double r[N], hits[N];
             for (int t = 0; t < T; t++) {
                 for (int i = 0; i < N; i++)
                     a[i] = (uint8_t)(rng_uniform(11, RNG_STREAM_TEST, (uint64_t)c,
@@ -232,13 +237,25 @@ int main(int argc, char **argv)
                     env_observe(e, 1, 0, lam, obs);
                     obs_ok &= memcmp(o, obs + (size_t)(c - e->copy0) * D, sizeof o) == 0;
                 }
-                spread_step(&w, a, r, NULL);
-                for (int i = 0; i < N; i++) ref[c] += (float)r[i];
+                spread_step(&w, a, r, hits);
+                for (int i = 0; i < N; i++) {
+                    ref[c] += (float)r[i];
+                    rcol[c] += hits[i];
+                }
             }
             spread_free(&w);
         }
-        int same = 1;
-        for (int c = 0; c < C; c++) same &= ret[c] == ref[c];
+        int same = 1, csame = 1;
+        double ncol = 0;
+        for (int c = 0; c < C; c++) {
+            same &= ret[c] == ref[c];
+            csame &= fabs(col[c] - rcol[c]) < 1e-9;
+            ncol += rcol[c];
+        }
+        TAP_OK(csame && e->spec.n_costs == 2 && e->cost_bound[1] == 0.05,
+               "cost channel 1 (the constrained task's): each agent's collisions minus "
+               "spread.collision_bound = 0.05, every copy's as the world's (%g collisions in all)",
+               ncol);
         TAP_OK(same,
                "%d copies on %d rank(s) (%d here from copy %lld): every copy's return = the "
                "world stepped directly, bit for bit (copy 0: %.6f)",
@@ -249,6 +266,7 @@ int main(int argc, char **argv)
         free(obs);
         free(lam);
         free(rw);
+        free(cw);
         free(r0);
         free(act);
         env_destroy(&e);

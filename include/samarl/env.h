@@ -130,7 +130,8 @@ typedef struct env_ops {
      * any episode; halo (on lg, width >= 1) may be used here and is not
      * kept. Where a cost channel reads neighbours, its values come from lg. */
     void (*attach_graph)(env_t *e, const lgraph_t *lg, halo_t *halo);
-    /* Required when spec.n_costs > 1: channels 1 .. n_costs-1 of every
+    /* Required when spec.n_costs > 1 (but for an environment of copies,
+     * whose step_world gives its one cost channel): channels 1 .. n_costs-1 of every
      * owned agent and copy after step t, cost[c - 1][i * copies + j], from
      * the step's usage g of the agents and their graph neighbours,
      * usage[(n_owned + n_ghost) * copies] in lg's local numbering (the
@@ -145,7 +146,9 @@ typedef struct env_ops {
      * move together): step() records each agent's action (its reward is 0
      * there); after every agent has stepped at t, this moves every copy's
      * world once and gives each agent's reward and cost channel 1,
-     * reward[i * copies + j], cost[i * copies + j] (either may be NULL). */
+     * reward[i * copies + j] and cost channel 1 (its quantity minus its bound,
+     * as env_costs gives it elsewhere), cost[i * copies + j] (either may be
+     * NULL). */
     void (*step_world)(env_t *e, int64_t t, float *reward, double *cost);
 } env_ops_t;
 

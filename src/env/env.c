@@ -122,7 +122,8 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     SAMARL_ASSERT(sp->action_kind != ENV_ACTION_DISCRETE ||
                   (sp->n_levels > 0 && sp->n_levels <= ENV_MAX_LEVELS));
     SAMARL_ASSERT(sp->n_costs >= 1 && sp->n_costs <= ENV_COSTS_MAX);
-    SAMARL_ASSERT(sp->n_costs == 1 || ops->costs);
+    SAMARL_ASSERT(sp->n_costs == 1 || ops->costs || sp->split == ENV_SPLIT_COPIES);
+    SAMARL_ASSERT(sp->n_costs <= 2 || sp->split != ENV_SPLIT_COPIES); /* step_world gives one */
     SAMARL_ASSERT(sp->hops == 0 || ops->attach_graph);
     for (int c = 1; c < sp->n_costs; c++) SAMARL_ASSERT(e->cost_name[c]);
     /* What the interface can declare but the engine does not run yet is

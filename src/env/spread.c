@@ -131,7 +131,7 @@ void spread_step(spread_world_t *w, const uint8_t *action, double *r, double *co
 
 typedef struct spread_config {
     int64_t version;
-    double local_ratio;
+    double local_ratio, collision_bound;
 } spread_config_t;
 
 static const config_key_t spread_keys[] = {
@@ -143,6 +143,11 @@ static const config_key_t spread_keys[] = {
      0, NULL,
      "env.name = spread: the weight of an agent's own collisions in its reward, r_i = (1 - "
      "local_ratio) x (-sum_l min_a |p_a - p_l|) + local_ratio x (-its collisions)"},
+    {"spread", "collision_bound", CONFIG_REAL, offsetof(spread_config_t, collision_bound), "0.05",
+     0, 1e6, 0, 0, NULL,
+     "env.name = spread: the constrained task's bound on each agent's collisions with other "
+     "agents per step, on average (cost channel 1: its collisions minus the bound; the "
+     "constrained trainers keep its mean <= 0)"},
 };
 static const config_section_t spread_section = {"spread", spread_keys,
                                                 (int)(sizeof spread_keys / sizeof spread_keys[0]),
@@ -177,10 +182,13 @@ static void *spread_create(const config_t *cfg, env_t *e)
     e->reward_units = "1/agent/step"; /* distances in the world's units, collisions counted */
     e->usage_units = "1/agent/step";
     e->lambda_units = "1";
+    e->cost_name[1] = "collisions";
+    e->cost_units[1] = "1/agent/step";
+    e->cost_bound[1] = c->collision_bound;
     e->spec = (env_spec_t){.obs_dim = D,
                            .action_kind = ENV_ACTION_DISCRETE,
                            .n_levels = SPREAD_ACTIONS,
-                           .n_costs = 1,
+                           .n_costs = 2, /* channel 1: collisions - the bound */
                            .reward_kind = ENV_REWARD_AGENT,
                            .hops = 0,
                            .split = ENV_SPLIT_COPIES};
@@ -246,7 +254,7 @@ static void spread_step_world(env_t *e, int64_t t, float *reward, double *cost)
         spread_step(&s->w[j], s->act + j * n, reward ? s->r : NULL, cost ? s->cost : NULL);
         for (size_t i = 0; i < n && (reward || cost); i++) {
             if (reward) reward[i * B + j] = (float)s->r[i];
-            if (cost) cost[i * B + j] = s->cost[i];
+            if (cost) cost[i * B + j] = s->cost[i] - s->c.collision_bound;
         }
     }
 }
@@ -257,6 +265,7 @@ static uint64_t spread_fingerprint(const env_t *e)
     uint64_t h = env_hash_bytes(0, "spread", 6);
     h = env_hash_bytes(h, &e->n_global, sizeof e->n_global);
     h = env_hash_bytes(h, &s->c.version, sizeof s->c.version);
+    h = env_hash_bytes(h, &s->c.collision_bound, sizeof s->c.collision_bound);
     return env_hash_bytes(h, &s->c.local_ratio, sizeof s->c.local_ratio);
 }
 

@@ -171,20 +171,21 @@ typedef struct scal {
     /* An environment of joint copies (env->world, e.g. spread): every rank
      * runs all N agents in its block of the copies, acting with `act`,
      * every agent's actor, gathered from the owners before each episode
-     * (records of the gid, the parameters and the normalisation, prec
-     * bytes each); each sample then goes to its agent's owner (one
-     * all-to-all: records of D + 3 floats, the input, action, log-prob and
-     * reward), into the rollouts at t C + its copy's global index. */
+     * (records of the gid, the parameters, the normalisation and the
+     * multiplier, prec bytes each); each sample then goes to its agent's
+     * owner (one all-to-all: records of D + 4 floats, the input, action,
+     * log-prob, reward and cost), into the rollouts at t C + its copy's
+     * global index. */
     int copies;
     policyset_t act;
     int64_t *own_n, *wcopies, *wcopy0; /* [ranks]: agents trained, training world's copies */
     int64_t *sbase, *scount, *rcount;  /* [N] an agent's first record sent; [ranks] records */
-    float *sbuf, *rbuf, *wobs, *wlp, *wrew;
+    float *sbuf, *rbuf, *wobs, *wlp, *wrew, *wlam; /* ..., [N] every agent's multiplier */
     unsigned char *pbuf_s, *pbuf_r;
     size_t prec;
-    double *wsum;    /* [3][N][copies] the episode's rewards, usage, world cost per agent, copy */
-    double *wcost;   /* [N][copies] the world's cost of a step (spread: collisions) */
-    double ev_world; /* the evaluation's world cost per agent per step */
+    double *wsum;    /* [3][N][copies] the episode's rewards, usage, cost per agent and copy */
+    double *wcost;   /* [N][copies] a step's cost channel 1 (spread: collisions - the bound) */
+    double ev_world; /* the evaluation's cost channel 1 + its bound per agent per step */
 } scal_t;
 
 enum { POS_VAR, POS_WEIGHT, POS_FACTOR, POS_KL, POS_N };
@@ -313,6 +314,12 @@ static int check_copies(preset_t preset, const config_t *cfg, const env_t *env)
                              "environment's joint copies are split across ranks, not its agents), "
                              "so a kappa-hop input does not apply: --set train.kappa=0",
                              env->ops->name);
+    if (preset_constrained(preset) && cfg->train.lagrangian == 0)
+        return samarl_seterr("train.lagrangian = neighbourhood prices the costs of an agent's "
+                             "graph neighbours, and env.name = %s's agents have none (its joint "
+                             "copies are split across ranks, not its agents): --set "
+                             "train.lagrangian=own",
+                             env->ops->name);
     if (env->world->ops->scale && cfg->train.reward_scale == REWARD_SCALE_AGENT)
         return samarl_seterr("env.name = %s scales its agents' rewards, which training on joint "
                              "copies does not do yet: --set train.reward_scale=none",
@@ -435,8 +442,8 @@ static void copies_init(scal_t *p)
 {
     const env_t *w = p->env->world;
     const int P = comm_size(), me = comm_rank();
-    const size_t N = (size_t)p->N, T = (size_t)p->T, Bw = (size_t)w->copies, R = (size_t)p->D + 3;
-    SAMARL_ASSERT(!p->constrained && !p->has_costs && p->kappa == 0 && p->Dk == p->D);
+    const size_t N = (size_t)p->N, T = (size_t)p->T, Bw = (size_t)w->copies, R = (size_t)p->D + 4;
+    SAMARL_ASSERT(!p->nbhd && p->kappa == 0 && p->Dk == p->D && p->env->spec.n_costs <= 2);
     p->copies = 1;
     policyset_init(&p->act, p->cfg, &p->env->spec, (lidx_t)N, p->Beval);
     p->own_n = XZNEW(int64_t, (size_t)P);
@@ -464,18 +471,19 @@ static void copies_init(scal_t *p)
     p->wobs = alloc_floats((size_t)p->Beval * (size_t)p->D);
     p->wlp = alloc_floats((size_t)p->Beval);
     p->wrew = alloc_floats(N * (size_t)p->Beval);
+    p->wlam = alloc_floats(N);
     p->wsum = XZNEW(double, 3 * N * (size_t)p->Beval);
     p->wcost = XZNEW(double, N *(size_t)p->Beval);
     const size_t in = (size_t)p->ps->net.in;
-    p->prec = sizeof(int64_t) + sizeof(float) * (p->ps->net.n_params + 2 * in);
+    p->prec = sizeof(int64_t) + sizeof(float) * (p->ps->net.n_params + 2 * in + 1);
     p->pbuf_s = XNEW(unsigned char, (size_t)(p->n > 0 ? p->n : 1) * p->prec);
     p->pbuf_r = XNEW(unsigned char, N * p->prec);
     /* received over all ranks per iteration: the other ranks' samples and actors */
     double away = 0; /* records of a rank's agents from the other ranks' copies */
     for (int q = 0; q < P; q++)
         away += (double)p->own_n[q] * (double)T * (double)(p->B - p->wcopies[q]);
-    p->gather_bytes += away * (double)R * sizeof(float) +
-                       (p->ps->shared ? 0 : (double)(P - 1) * (double)N * (double)p->prec);
+    p->gather_bytes +=
+        away * (double)R * sizeof(float) + (double)(P - 1) * (double)N * (double)p->prec;
 }
 
 static void copies_free(scal_t *p)
@@ -493,33 +501,39 @@ static void copies_free(scal_t *p)
     free(p->wobs);
     free(p->wlp);
     free(p->wrew);
+    free(p->wlam);
     free(p->wsum);
     free(p->wcost);
     free(p->pbuf_s);
     free(p->pbuf_r);
 }
 
-/* Collective. Every agent's actor (parameters and normalisation) from its
- * owner into p->act (a shared network: the same on every rank already). */
+/* Collective. Every agent's actor (parameters and normalisation; a shared
+ * network's are the same on every rank already) and multiplier from its
+ * owner into p->act and p->wlam. */
 static void copies_gather_actors(scal_t *p)
 {
     const policyset_t *ps = p->ps;
     policyset_t *act = &p->act;
-    const size_t in = (size_t)ps->net.in, np = ps->net.n_params;
-    if (ps->shared) {
-        memcpy(act->params, ps->params, sizeof(float) * np);
+    const int sh = ps->shared;
+    const size_t in = (size_t)ps->net.in, np = sh ? 0 : ps->net.n_params, ni = sh ? 0 : in;
+    if (sh) {
+        memcpy(act->params, ps->params, sizeof(float) * ps->net.n_params);
         memcpy(act->obs_mean, ps->obs_mean, sizeof(float) * in);
         memcpy(act->obs_istd, ps->obs_istd, sizeof(float) * in);
-        return;
     }
     for (lidx_t i = 0; i < p->n; i++) {
         unsigned char *r = p->pbuf_s + (size_t)i * p->prec;
         const int64_t g = (int64_t)p->env->gid[i];
         memcpy(r, &g, sizeof g);
         r += sizeof g;
-        memcpy(r, policyset_params(ps, i), sizeof(float) * np);
-        memcpy(r + sizeof(float) * np, ps->obs_mean + (size_t)i * in, sizeof(float) * in);
-        memcpy(r + sizeof(float) * (np + in), ps->obs_istd + (size_t)i * in, sizeof(float) * in);
+        if (!sh) {
+            memcpy(r, policyset_params(ps, i), sizeof(float) * np);
+            memcpy(r + sizeof(float) * np, ps->obs_mean + (size_t)i * in, sizeof(float) * in);
+            memcpy(r + sizeof(float) * (np + in), ps->obs_istd + (size_t)i * in,
+                   sizeof(float) * in);
+        }
+        memcpy(r + sizeof(float) * (np + 2 * ni), &p->lambda[i], sizeof(float));
     }
     comm_allgatherv_bytes(p->pbuf_s, p->n, p->pbuf_r, p->own_n, p->prec);
     for (gidx_t k = 0; k < p->N; k++) {
@@ -528,9 +542,13 @@ static void copies_gather_actors(scal_t *p)
         memcpy(&g, r, sizeof g);
         SAMARL_ASSERT(g >= 0 && g < p->N);
         r += sizeof g;
-        memcpy(policyset_params(act, (lidx_t)g), r, sizeof(float) * np);
-        memcpy(act->obs_mean + (size_t)g * in, r + sizeof(float) * np, sizeof(float) * in);
-        memcpy(act->obs_istd + (size_t)g * in, r + sizeof(float) * (np + in), sizeof(float) * in);
+        if (!sh) {
+            memcpy(policyset_params(act, (lidx_t)g), r, sizeof(float) * np);
+            memcpy(act->obs_mean + (size_t)g * in, r + sizeof(float) * np, sizeof(float) * in);
+            memcpy(act->obs_istd + (size_t)g * in, r + sizeof(float) * (np + in),
+                   sizeof(float) * in);
+        }
+        memcpy(&p->wlam[g], r + sizeof(float) * (np + 2 * ni), sizeof(float));
     }
 }
 
@@ -546,19 +564,19 @@ static void world_episode(scal_t *p, env_t *v, int64_t T, env_noise_t src, uint6
     env_t *w = v->world;
     policyset_t *act = &p->act;
     const int B = w->copies, D = p->D;
-    const size_t N = (size_t)p->N, Bz = (size_t)B, R = (size_t)D + 3, ld = (size_t)act->work.ld;
+    const size_t N = (size_t)p->N, Bz = (size_t)B, R = (size_t)D + 4, ld = (size_t)act->work.ld;
     const uint64_t seed = p->cfg->run.seed;
     const int source = keep ? PPO_SOURCE_TRAIN : SOURCE_EVAL;
     SAMARL_ASSERT(B <= p->Beval && (!keep || (B == p->wcopies[comm_rank()] && T == p->T)));
     copies_gather_actors(p);
     double *rs = p->wsum, *gs = p->wsum + N * Bz, *cs = p->wsum + 2 * N * Bz;
     memset(p->wsum, 0, sizeof(double) * 3 * N * Bz);
-    memset(p->lam_b, 0, sizeof(float) * Bz); /* unconstrained: lambda = 0 */
     env_begin_episode(w, seed, src, episode);
     for (size_t g = 0; g < N; g++) env_reset_agent(w, (lidx_t)g);
     for (int64_t t = 0; t < T; t++) {
         for (size_t g = 0; g < N; g++) {
             timer_start(TIMER_POLICY);
+            for (size_t j = 0; j < Bz; j++) p->lam_b[j] = p->wlam[g];
             env_observe(w, (lidx_t)g, t, p->lam_b, p->wobs);
             policyset_act(act, w, (lidx_t)g, t, p->wobs, p->lam_b, seed, source, 0, p->act_b,
                           p->wlp, NULL);
@@ -582,9 +600,13 @@ static void world_episode(scal_t *p, env_t *v, int64_t T, env_noise_t src, uint6
             for (size_t j = 0; j < Bz; j++) {
                 const float r = p->wrew[g * Bz + j];
                 rs[g * Bz + j] += r;
-                cs[g * Bz + j] += p->wcost[g * Bz + j];
-                if (keep)
-                    p->sbuf[((size_t)p->sbase[g] + (size_t)t * Bz + j) * R + (size_t)D + 2] = r;
+                const double c = p->has_costs ? p->wcost[g * Bz + j] : 0.0;
+                cs[g * Bz + j] += c;
+                if (keep) {
+                    float *rec = p->sbuf + ((size_t)p->sbase[g] + (size_t)t * Bz + j) * R;
+                    rec[D + 2] = r;
+                    rec[D + 3] = (float)c;
+                }
             }
         timer_stop(TIMER_ENV);
     }
@@ -609,6 +631,7 @@ static void world_episode(scal_t *p, env_t *v, int64_t T, env_noise_t src, uint6
                     ro->act[s] = (uint8_t)rec[D];
                     ro->logp[s] = rec[D + 1];
                     ro->rew[s] = rec[D + 2];
+                    p->cost[(size_t)p->local_of[g] * S + s] = rec[D + 3];
                 }
         }
 }
@@ -726,7 +749,7 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->act_b = XNEW(uint8_t, Bm);
     p->usage = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
     p->costb = XZNEW(double, n1 *Bm);
-    if (p->has_costs) p->uhalo = halo_create(env->lg, HALO_P2P, p->Beval);
+    if (p->has_costs && !env->world) p->uhalo = halo_create(env->lg, HALO_P2P, p->Beval);
     if (p->nbhd) {
         p->costx = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
         p->lamx = XZNEW(double, (size_t)p->n + (size_t)ghosts + 1);
@@ -1315,7 +1338,10 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
         double tot[3];
         world_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, tot);
         for (lidx_t i = 0; i < p->n; i++)
-            for (size_t s = 0; s < S; s++) rsum[i] += p->rs.ro[i].rew[s];
+            for (size_t s = 0; s < S; s++) {
+                rsum[i] += p->rs.ro[i].rew[s];
+                csum[i] += p->cost[(size_t)i * S + s];
+            }
     } else {
         joint_episode(p, p->env, p->T, ENV_NOISE_TRAIN, (uint64_t)it, 1, rsum, csum, gsum);
     }
@@ -1416,9 +1442,13 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
         p->lam_mean = lm[0];
         p->lam_max = lm[1];
     }
-    int64_t b =
-        kinput_bytes_per_exchange(p->ki, p->B) +
-        (p->uhalo ? (1 + p->nbhd) * halo_send_count(p->uhalo) * p->B * (int64_t)sizeof(double) : 0);
+    int64_t b = /* an environment of copies exchanges nothing per step */
+        p->copies
+            ? 0
+            : kinput_bytes_per_exchange(p->ki, p->B) +
+                  (p->uhalo
+                       ? (1 + p->nbhd) * halo_send_count(p->uhalo) * p->B * (int64_t)sizeof(double)
+                       : 0);
     comm_allreduce_int64(&b, 1, COMM_SUM);
     p->bytes_step = b;
     p->wait_total += p->wait_s;
@@ -1443,10 +1473,24 @@ static void scal_evaluate(void *self, env_t *ee, int64_t steps, double *ret, dou
     if (p->copies) { /* every agent of every copy of the evaluation's world */
         double tot[3];
         world_episode(p, ee, steps, ENV_NOISE_EVAL, 0, 0, tot);
-        const double NS = (double)p->N * (double)steps * (double)ee->copies;
+        const double n = (double)steps * (double)ee->copies, NS = (double)p->N * n;
         *ret = p->ev_reward = tot[0] / NS;
         *usage = tot[1] / NS;
-        p->ev_world = tot[2] / NS;
+        if (p->has_costs) { /* each agent's violation: its cost over every copy, exact */
+            const double F = p->env->cost_bound[1] > 0 ? p->env->cost_bound[1] : 1.0;
+            const size_t B = (size_t)ee->world->copies;
+            const double *cs = p->wsum + 2 * (size_t)p->N * B;
+            double vs = 0, vm = 0;
+            for (gidx_t g = 0; g < p->N; g++) {
+                const double c = reprosum_global(cs + (size_t)g * B, B) / n;
+                const double v = (c > 0 ? c : 0) / F;
+                vs += v;
+                vm = v > vm ? v : vm;
+            }
+            p->ev_viol_mean = vs / (double)p->N;
+            p->ev_viol_max = vm;
+            p->ev_world = tot[2] / NS + p->env->cost_bound[1];
+        }
         return;
     }
     const size_t n1 = (size_t)(p->n > 0 ? p->n : 1);
@@ -1673,10 +1717,11 @@ static void scal_print_summary(void *self, FILE *out, int64_t n_it)
     fprintf(out, "%s: after %" PRId64 " iterations, evaluation team reward %.6g %s", p->name, n_it,
             p->ev_reward, p->env->reward_units);
     if (p->has_costs)
-        fprintf(out, ", feeder violation mean %.4f max %.4f (of F)", p->ev_viol_mean,
-                p->ev_viol_max);
+        fprintf(out, ", %s violation mean %.4f max %.4f (of its bound)", p->env->cost_name[1],
+                p->ev_viol_mean, p->ev_viol_max);
     if (p->constrained) fprintf(out, ", lambda mean %.4g", p->lam_mean);
-    if (p->copies) fprintf(out, ", the world's cost %.6g per agent per step", p->ev_world);
+    if (p->copies && p->has_costs)
+        fprintf(out, ", %s %.6g %s", p->env->cost_name[1], p->ev_world, p->env->cost_units[1]);
     fprintf(out, "; %" PRId64 " bytes per step over all ranks\n", p->bytes_step);
 }
 
@@ -1712,7 +1757,8 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               p->cc         ? "central"
               : p->factored ? "factored"
                             : "local");
-    if (p->copies) sb_printf(sb, ", \"eval_world_cost\": %.10g", p->ev_world);
+    if (p->copies && p->has_costs) /* the cost channel's quantity: its value plus the bound */
+        sb_printf(sb, ", \"eval_%s\": %.10g", p->env->cost_name[1], p->ev_world);
     /* The last iteration per position (up to 1024 of them; /positions has all). */
     if (p->n_pos > 0 && p->n_pos <= 1024 && p->hist_rows > 0) {
         const size_t np = (size_t)p->n_pos, row = (size_t)(p->hist_rows - 1);

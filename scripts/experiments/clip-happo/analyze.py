@@ -58,8 +58,8 @@ def main():
         key = (t["env"], int(t["n"]), t["algo"], int(t["seed"]))
         ret_rows.append({"env": key[0], "n_agents": key[1], "algo": key[2], "seed": key[3],
                          "final_return": r["eval_team_reward"],
-                         "final_cost": r.get("eval_world_cost",
-                                             r.get("eval_violation_mean", float("nan"))),
+                         "final_cost": r.get("eval_collisions", r.get(
+                             "eval_world_cost", r.get("eval_violation_mean", float("nan")))),
                          "seconds": r["s_per_iteration"] * r["iterations"]})
         with h5py.File(h5, "r") as f:
             if "/train/eval_return" in f:
