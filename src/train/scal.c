@@ -1698,6 +1698,12 @@ static void scal_print_setup(void *self, FILE *out)
         scal_bytes(p->cfg, p->Dk, p->Dc, p->D, p->N, p->n_crit, p->cn.hidden, p->n,
                    p->env->lg->n_ghost, (int)p->ps->net.stride, p->n_pos) /
             1e6);
+    if (p->copies)
+        fprintf(out,
+                "%s: %d joint copies split across %d ranks (%" PRId64 " on rank 0), every "
+                "agent's actor gathered and every sample sent to its agent's rank: %.4g MB per "
+                "iteration over all ranks\n",
+                p->env->ops->name, p->B, comm_size(), p->wcopies[0], p->gather_bytes / 1e6);
 }
 
 static void scal_print_progress(void *self, FILE *out)
@@ -1717,8 +1723,8 @@ static void scal_print_summary(void *self, FILE *out, int64_t n_it)
     fprintf(out, "%s: after %" PRId64 " iterations, evaluation team reward %.6g %s", p->name, n_it,
             p->ev_reward, p->env->reward_units);
     if (p->has_costs)
-        fprintf(out, ", %s violation mean %.4f max %.4f (of its bound)", p->env->cost_name[1],
-                p->ev_viol_mean, p->ev_viol_max);
+        fprintf(out, ", violation of the %s bound mean %.4f max %.4f (of the bound)",
+                p->env->cost_name[1], p->ev_viol_mean, p->ev_viol_max);
     if (p->constrained) fprintf(out, ", lambda mean %.4g", p->lam_mean);
     if (p->copies && p->has_costs)
         fprintf(out, ", %s %.6g %s", p->env->cost_name[1], p->ev_world, p->env->cost_units[1]);
