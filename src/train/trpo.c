@@ -36,6 +36,9 @@ void trpo_init(trpo_t *t, const mlp_t *net, int S, int chunk)
     const size_t ld = (size_t)t->work.ld, K = (size_t)t->K, H = (size_t)net->hidden;
     t->lp_old = alloc_floats(K * (size_t)S);
     t->p_old = alloc_floats(K * (size_t)S);
+    const size_t chunks = ((size_t)S + (size_t)t->chunk - 1) / (size_t)t->chunk;
+    t->a1c = alloc_floats(chunks * H * ld);
+    t->a2c = alloc_floats(chunks * H * ld);
     t->lsm = alloc_floats(K * ld);
     t->psm = alloc_floats(K * ld);
     t->dz1 = alloc_floats(H * ld);
@@ -58,6 +61,8 @@ void trpo_free(trpo_t *t)
     free(t->psm);
     free(t->dz1);
     free(t->dz2);
+    free(t->a1c);
+    free(t->a2c);
     free(t->dl);
     free(t->vf);
     free(t->gradf);
@@ -81,13 +86,31 @@ static void chunk_forward(trpo_t *t, const float *params, const trpo_batch_t *b,
     log_softmax_cols(t->work.out, ld, m, t->K, t->lsm, t->psm, NULL);
 }
 
+/* The chunk at c0 (of m samples) as trpo_prepare's forward pass left it:
+ * its inputs and hidden activations (every lane of them, as the backward
+ * pass reads them) into the work, without a forward pass: what fvp and grad
+ * read at theta_old, the same bits. */
+static void chunk_cached(trpo_t *t, const trpo_batch_t *b, int c0, int m)
+{
+    const size_t ld = (size_t)t->work.ld, H = (size_t)t->net->hidden;
+    const size_t at = (size_t)(c0 / t->chunk) * H * ld;
+    for (int c = 0; c < t->net->in; c++)
+        memcpy(t->work.x + (size_t)c * ld, b->x + (size_t)c * b->ldx + (size_t)c0,
+               sizeof(float) * (size_t)m);
+    memcpy(t->work.a1, t->a1c + at, sizeof(float) * H * ld);
+    memcpy(t->work.a2, t->a2c + at, sizeof(float) * H * ld);
+}
+
 void trpo_prepare(trpo_t *t, const float *params, const trpo_batch_t *b)
 {
     SAMARL_ASSERT(b->S == t->S);
-    const size_t S = (size_t)t->S, ld = (size_t)t->work.ld;
+    const size_t S = (size_t)t->S, ld = (size_t)t->work.ld, H = (size_t)t->net->hidden;
     for (int c0 = 0; c0 < t->S; c0 += t->chunk) {
         const int m = t->S - c0 < t->chunk ? t->S - c0 : t->chunk;
         chunk_forward(t, params, b, c0, m);
+        const size_t at = (size_t)(c0 / t->chunk) * H * ld;
+        memcpy(t->a1c + at, t->work.a1, sizeof(float) * H * ld);
+        memcpy(t->a2c + at, t->work.a2, sizeof(float) * H * ld);
         for (int k = 0; k < t->K; k++) {
             memcpy(t->lp_old + (size_t)k * S + (size_t)c0, t->lsm + (size_t)k * ld,
                    sizeof(float) * (size_t)m);
@@ -114,7 +137,7 @@ void trpo_grad(trpo_t *t, const float *params, const trpo_batch_t *b, double *g)
     const float inv = 1.0f / (float)t->S;
     for (int c0 = 0; c0 < t->S; c0 += t->chunk) {
         const int m = t->S - c0 < t->chunk ? t->S - c0 : t->chunk;
-        chunk_forward(t, params, b, c0, m);
+        chunk_cached(t, b, c0, m);
         /* d L / d logit_k = 1/S w A (1[k = a] - p_k) at theta_old (ratio 1). */
         for (int r = 0; r < m; r++) {
             const size_t s = (size_t)c0 + (size_t)r;
@@ -142,7 +165,7 @@ void trpo_fvp(trpo_t *t, const float *params, const trpo_batch_t *b, const doubl
     for (int c0 = 0; c0 < t->S; c0 += t->chunk) {
         const int m = t->S - c0 < t->chunk ? t->S - c0 : t->chunk;
         const size_t mz = (size_t)m;
-        chunk_forward(t, params, b, c0, m);
+        chunk_cached(t, b, c0, m);
         const float *x = t->work.x, *a1 = t->work.a1, *a2 = t->work.a2;
         /* J v, forward mode (three products per layer through BLAS):
          * dz1 = vW1^T x + vb1, da1 = (1 - a1^2) dz1; dz2 = vW2^T a1 + W2^T da1

@@ -60,6 +60,7 @@ typedef struct trpo {
     size_t P;
     mlp_work_t work;
     float *lp_old, *p_old;  /* [K][S] the old policy's log-probabilities, probabilities */
+    float *a1c, *a2c;       /* [chunks][H][ld] its hidden activations, for fvp and grad */
     float *lsm, *psm;       /* [K][work.ld] scratch */
     float *dz1, *dz2, *dl;  /* forward-mode scratch [H][ld], [H][ld], [K][ld] */
     float *vf, *gradf, *th; /* [P]: a direction, a chunk's gradient, the old parameters */
