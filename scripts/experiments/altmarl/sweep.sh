@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Seed 002 (issue 22), the tabular task: ALTERNATING-MARL on the public
+# code's robots task, its protocol (every k trained from scratch, 15
+# evaluation seeds x 50 rollouts x 50 steps), n = 1000 local agents, k =
+# 1..50; then n = 10^6 at a few k (15 seeds x ROLLOUTS_BIG rollouts) on the
+# same 2 ranks. -> results/altmarl/reward_vs_k.csv, runtime_vs_k.csv,
+# README figures and table (analyze.py).
+#   SAMARL_BUILD=build bash scripts/experiments/altmarl/sweep.sh   # ~15 min on 2 cores
+source "$(dirname "$0")/../common.sh"
+OUT=${OUT_ALT:-results/altmarl}
+BUILD=${SAMARL_BUILD:-build}
+BIG_K=${BIG_K:-"1 10 25"}
+ROLLOUTS_BIG=${ROLLOUTS_BIG:-2}
+mkdir -p "$OUT"
+B="$BUILD/bench/bench_altmarl"
+[ -x "$B" ] || make -s "$B"
+$MPIRUN -np "$NP" "$B" 1000 1 50 15 50 50 "$WORK/alt_r1000.csv" "$WORK/alt_t1000.csv"
+$MPIRUN -np "$NP" "$B" 1000000 1 1 15 "$ROLLOUTS_BIG" 50 "$WORK/alt_r1e6.csv" "$WORK/alt_t1e6.csv" $BIG_K
+{ cat "$WORK/alt_r1000.csv"; tail -n +2 "$WORK/alt_r1e6.csv"; } >"$OUT/reward_vs_k.csv"
+{ cat "$WORK/alt_t1000.csv"; tail -n +2 "$WORK/alt_t1e6.csv"; } >"$OUT/runtime_vs_k.csv"
+"$PYTHON" "$(dirname "$0")/analyze.py" --out "$OUT"
