@@ -4,8 +4,8 @@
  *   reward CSV:  env,n_agents,k,seed,reward
  *   runtime CSV: env,n_agents,k,rounds,train_s,eval_s,agent_steps_per_s,bytes_per_step
  * (rank 0 writes them). Usage:
- *   mpirun -np 2 build/bench/bench_altmarl N KMIN KMAX SEEDS ROLLOUTS HORIZON REWARD.csv RUNTIME.csv [K...]
- * with K... the k values instead of KMIN..KMAX. */
+ *   mpirun -np 2 build/bench/bench_altmarl N KMIN KMAX SEEDS ROLLOUTS HORIZON REWARD.csv
+ * RUNTIME.csv [K...] with K... the k values instead of KMIN..KMAX. */
 #include <stdio.h>
 #include <stdlib.h>
 
