@@ -5,7 +5,9 @@
  *   runtime CSV: env,n_agents,k,rounds,train_s,eval_s,agent_steps_per_s,bytes_per_step
  * (rank 0 writes them). Usage:
  *   mpirun -np 2 build/bench/bench_altmarl N KMIN KMAX SEEDS ROLLOUTS HORIZON REWARD.csv
- * RUNTIME.csv [K...] with K... the k values instead of KMIN..KMAX. */
+ * RUNTIME.csv [K...] with K... the k values instead of KMIN..KMAX.
+ * Environment: ALTMARL_ROUNDS caps the alternation (default 5, the public
+ * code's); ALTMARL_NOSTOP=1 runs every round (no 1% stopping rule). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,6 +50,9 @@ int main(int argc, char **argv)
         altmarl_pop_t pop;
         comm_check(altmarl_init(&a, &env, ks[q], n, 1, "k"));
         comm_check(altmarl_pop_init(&pop, n, ks[q], (lidx_t)(hi - lo), gid));
+        const char *mr = getenv("ALTMARL_ROUNDS"); /* the alternation's cap (default 5) */
+        if (mr) a.max_rounds = atoi(mr);
+        if (getenv("ALTMARL_NOSTOP")) a.stop = 0; /* every round, no 1% stopping rule */
         comm_barrier();
         const double t0 = comm_wtime();
         altmarl_train(&a, &pop);
@@ -68,8 +73,10 @@ int main(int argc, char **argv)
             fflush(fr);
             fflush(ft);
             printf("n %lld k %2d: %d rounds, train %.3f s, reward %.3f (eval %.2f s, %.3g "
-                   "agent-steps/s)\n",
+                   "agent-steps/s); judged:",
                    (long long)n, ks[q], a.rounds, t1 - t0, mean, t2 - t1, steps / (t2 - t1));
+            for (int r = 0; r < a.rounds; r++) printf(" %.2f", a.history[r]);
+            printf("\n");
             fflush(stdout);
         }
         altmarl_pop_free(&pop);

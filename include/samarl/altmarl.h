@@ -40,6 +40,7 @@
 #include "samarl/types.h"
 
 enum { ROB_SG = 5, ROB_SL = 5, ROB_GA = 5, ROB_AL = 3 };
+enum { ALTMARL_ROUNDS = 5, ALTMARL_MAX_ROUNDS = 64 }; /* the public code's cap; samarl's largest */
 
 /* The robots task's tables (marl_example.py), gamma 0.95. */
 typedef struct robots {
@@ -72,8 +73,10 @@ typedef struct altmarl {
     int64_t *next;                       /* [ROB_SG][nc] the rounded next count vector */
     uint64_t seed;
     double mu[ROB_SL]; /* L-LEARN's last mean field */
+    int max_rounds;    /* the alternation's cap (the public code's 5) */
+    int stop;          /* 1: stop on two consecutive values within 1% (the public code) */
     int rounds;        /* alternation rounds run */
-    double history[8]; /* their judged values */
+    double history[ALTMARL_MAX_ROUNDS]; /* their judged values */
 } altmarl_t;
 
 /* Refused (SAMARL_ERR, naming `what`) unless 1 <= k <= n and the tables
@@ -110,8 +113,10 @@ double altmarl_evaluate(altmarl_t *a, altmarl_pop_t *p, uint64_t seed, int rollo
                         int64_t *bytes);
 
 /* Collective. The alternation: G-LEARN, L-LEARN and a judged value per
- * round, kept best, reverted, stopped as the public code (at most 5
- * rounds). Returns the rounds run. */
+ * round, kept best, reverted, stopped as the public code (at most
+ * a->max_rounds rounds, 5 from altmarl_init as the public code; each
+ * round judged with seed = its index; a->stop = 0 runs every round).
+ * Returns the rounds run. */
 int altmarl_train(altmarl_t *a, altmarl_pop_t *p);
 
 #endif

@@ -14,7 +14,7 @@
 #include "samarl/rng.h"
 
 enum { NS = 5 }; /* states a count vector counts over */
-enum { G_BACKUPS = 100, L_BACKUPS = 100, MF_ITERS = 50, L_DRAWS = 200, ROUNDS = 5 };
+enum { G_BACKUPS = 100, L_BACKUPS = 100, MF_ITERS = 50, L_DRAWS = 200 };
 #define VI_TOL 1e-6
 #define TAU_SCALE 3.0
 #define TAU_MIN 0.3
@@ -150,6 +150,8 @@ int altmarl_init(altmarl_t *a, const robots_t *env, int64_t k, gidx_t n, uint64_
     a->k = (int)k;
     a->nc = nc;
     a->seed = seed;
+    a->max_rounds = ALTMARL_ROUNDS;
+    a->stop = 1;
     a->pi_g = XZNEW(int32_t, (size_t)ROB_SG * (size_t)nc);
     a->V = XZNEW(double, (size_t)ROB_SG *(size_t)nc);
     a->Vn = XZNEW(double, (size_t)ROB_SG *(size_t)nc);
@@ -445,7 +447,8 @@ int altmarl_train(altmarl_t *a, altmarl_pop_t *p)
     double best_l[ROB_SG][ROB_SL][ROB_AL];
     double best = -INFINITY;
     a->rounds = 0;
-    for (int it = 0; it < ROUNDS; it++) {
+    SAMARL_ASSERT(a->max_rounds >= 1 && a->max_rounds <= ALTMARL_MAX_ROUNDS);
+    for (int it = 0; it < a->max_rounds; it++) {
         altmarl_glearn(a);
         altmarl_llearn(a);
         const double v = altmarl_evaluate(a, p, (uint64_t)it, 20, 30, NULL);
@@ -458,7 +461,7 @@ int altmarl_train(altmarl_t *a, altmarl_pop_t *p)
             memcpy(a->pi_g, best_g, gsz);
             memcpy(a->pi_l, best_l, sizeof best_l);
         }
-        if (it >= 1) {
+        if (a->stop && it >= 1) {
             const double prev = a->history[it - 1];
             if (fabs(v - prev) < RTOL * (fabs(prev) > 1e-6 ? fabs(prev) : 1e-6)) break;
         }

@@ -92,6 +92,21 @@ def main():
             lines.append(f"| {k} | {m1:.2f} ± {s1:.2f} | {m2:.2f} ± {s2:.2f} | {m2 - m1:+.2f} | "
                          f"{'yes' if abs(m2 - m1) <= s1 else 'no'} | "
                          f"{float(r['agent_steps_per_s']):.3g} | {r['bytes_per_step']} |")
+    # the alternation run 10 rounds without the stopping rule
+    long = defaultdict(list)
+    try:
+        for r in csv.DictReader(open(f"{a.out}/reward_vs_k_10rounds.csv")):
+            long[int(r["k"])].append(float(r["reward"]))
+    except FileNotFoundError:
+        pass
+    if long:
+        lines += ["", "## 10 rounds, no stopping rule (n = 1000)", "",
+                  "| k | the public code's rules (<= 5 rounds) | 10 rounds, no stop | public figure |",
+                  "|---|---|---|---|"]
+        for k in sorted(long):
+            m1, s1 = stat[(1000, k)]
+            lines.append(f"| {k} | {m1:.2f} ± {s1:.2f} | {np.mean(long[k]):.2f} ± {np.std(long[k]):.2f} | "
+                         + (f"{PUBLISHED[k][0]:.2f} ± {PUBLISHED[k][1]:.2f}" if k in PUBLISHED else "") + " |")
     open(f"{a.out}/claims.md", "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -105,6 +120,11 @@ def main():
         ax.errorbar([k + 0.3 for k in big], [stat[(1000000, k)][0] for k in big],
                     yerr=[stat[(1000000, k)][1] for k in big], fmt="s", ms=4, capsize=2,
                     color="C3", label="samarl, n = 10^6")
+    if long:
+        lk = sorted(long)
+        ax.errorbar([k - 0.3 for k in lk], [np.mean(long[k]) for k in lk],
+                    yerr=[np.std(long[k]) for k in lk], fmt="^", ms=4, capsize=2, color="C2",
+                    label="samarl, 10 rounds, no stopping rule")
     ax.set_xlabel("k (local agents the dispatcher samples)")
     ax.set_ylabel("cumulative discounted reward")
     ax.legend(fontsize=8)
