@@ -9,8 +9,9 @@ fig_variance.png, fig_returns.png and fig_curves.png (the evaluation's
 return against the iteration, mean over seeds, per task and algorithm)."""
 import argparse
 import csv
-import json
 import math
+import os
+import sys
 from collections import defaultdict
 
 import h5py
@@ -20,6 +21,9 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from analyze import read_manifest  # noqa: E402
+
 VAR_COLS = ["env", "n_agents", "algo", "seed", "iteration", "position", "adv_variance",
             "max_factor"]
 RET_COLS = ["env", "n_agents", "algo", "seed", "final_return", "final_cost", "seconds"]
@@ -27,19 +31,16 @@ ALGOS = ["happo", "clip-happo", "hatrpo", "clip-hatrpo", "mappo"]
 
 
 def trainings(paths):
+    """(tags, results, policy file) of every finished training in the
+    manifests (read_manifest, the experiments' common reader)."""
     for path in paths:
-        try:
-            with open(path) as f:
-                rows = list(csv.DictReader(f))
-        except FileNotFoundError:
+        if not os.path.exists(path):
             print(f"no {path}: left out")
-            continue
-        for m in rows:
+        for m in read_manifest(path):
             if m["status"] != "ok":
                 print(f"{m['id']}: {m['status']}, left out")
                 continue
-            t = dict(kv.split("=", 1) for kv in m["tags"].split(";"))
-            yield t, json.load(open(m["json"]))["results"], m["json"][:-len(".json")] + ".h5"
+            yield m, m["res"], m["h5"]
 
 
 def fmt(x):
