@@ -49,6 +49,9 @@ void ksample_draw(ksample_t *ks, uint64_t seed, uint64_t episode, int64_t step);
  * agents whose state is s, s < L, state[i] the state of owned agent i (a
  * state outside 0 .. L-1 is an internal error); one all-reduce of L int64. */
 void ksample_counts(ksample_t *ks, const int32_t *state, int L, int64_t *counts);
+/* The same, this rank's share only, added to counts[L] (no reduction): for a
+ * caller that reduces it with more of its own in one all-reduce. */
+void ksample_counts_local(ksample_t *ks, const int32_t *state, int L, int64_t *counts);
 
 /* The local index of gid on this rank, or -1 (binary search). */
 lidx_t ksample_local(const ksample_t *ks, gidx_t gid);

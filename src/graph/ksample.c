@@ -108,6 +108,12 @@ lidx_t ksample_local(const ksample_t *ks, gidx_t gid)
 void ksample_counts(ksample_t *ks, const int32_t *state, int L, int64_t *counts)
 {
     memset(counts, 0, sizeof(int64_t) * (size_t)L);
+    ksample_counts_local(ks, state, L, counts);
+    comm_allreduce_int64(counts, (size_t)L, COMM_SUM);
+}
+
+void ksample_counts_local(ksample_t *ks, const int32_t *state, int L, int64_t *counts)
+{
     ks->mine = 0;
     for (int i = 0; i < ks->k; i++) {
         const lidx_t l = ksample_local(ks, ks->draw[i]);
@@ -116,5 +122,4 @@ void ksample_counts(ksample_t *ks, const int32_t *state, int L, int64_t *counts)
         counts[state[l]]++;
         ks->mine++;
     }
-    comm_allreduce_int64(counts, (size_t)L, COMM_SUM);
 }

@@ -408,10 +408,7 @@ double altmarl_evaluate(altmarl_t *a, altmarl_pop_t *p, uint64_t seed, int rollo
             /* one reduction: the sample's counts, then (position, action) counts */
             int64_t cnt[NS + ROB_SL * ROB_AL] = {0};
             ksample_draw(&p->ks, key, ep, t);
-            for (int q = 0; q < p->ks.k; q++) {
-                const lidx_t l = ksample_local(&p->ks, p->ks.draw[q]);
-                if (l >= 0) cnt[p->s[l]]++;
-            }
+            ksample_counts_local(&p->ks, p->s, NS, cnt);
             for (lidx_t i = 0; i < p->n_owned; i++) {
                 p->act[i] = categorical(a->pi_l[sg][p->s[i]], ROB_AL,
                                         u_agent(key, ep, p->gid[i], t, D_ACT));
