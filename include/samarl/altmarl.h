@@ -36,22 +36,12 @@
 
 #include <stdint.h>
 
+#include "samarl/env_robots.h"
 #include "samarl/ksample.h"
 #include "samarl/types.h"
 
-enum { ROB_SG = 5, ROB_SL = 5, ROB_GA = 5, ROB_AL = 3 };
-enum { ALTMARL_ROUNDS = 5, ALTMARL_MAX_ROUNDS = 64 }; /* the public code's cap; samarl's largest */
-
-/* The robots task's tables (marl_example.py), gamma 0.95. */
-typedef struct robots {
-    double Pg[ROB_SG][ROB_GA][ROB_SG];         /* P(s_g' | s_g, a_g) */
-    double Pl[ROB_SL][ROB_SG][ROB_AL][ROB_SL]; /* P(s_l' | s_l, s_g, a_l) */
-    double rg[ROB_SG][ROB_GA];                 /* the dispatcher's reward (1) */
-    double rl[ROB_SL][ROB_SG][ROB_AL];         /* a local agent's reward */
-    double gamma;
-} robots_t;
-
-void robots_init(robots_t *r);
+enum { ALTMARL_ROUNDS = 5 };                          /* the public code's cap on the alternation */
+enum { ALTMARL_ROLLOUTS = 20, ALTMARL_HORIZON = 30 }; /* its judge of each round */
 
 /* Count vectors of k agents over 5 states, in the public code's order
  * (itertools.combinations_with_replacement: descending lexicographic order
@@ -66,25 +56,41 @@ void altmarl_round(int k, const double *x, int32_t *c);
 typedef struct altmarl {
     const robots_t *env;
     int k;
-    int64_t nc;                          /* count vectors, C(k + 4, 4) */
-    int32_t *pi_g;                       /* [ROB_SG][nc] the dispatcher */
+    int64_t nc;     /* count vectors, C(k + 4, 4) */
+    int64_t d0, d1; /* this rank's block of them: G-LEARN's tables are split across ranks */
+    int32_t *pi_g;  /* [nc][ROB_SG] the dispatcher's action per (count vector, zone) */
     double pi_l[ROB_SG][ROB_SL][ROB_AL]; /* the local policy, per (zone, position) */
-    double *V, *Vn;                      /* G-LEARN's values [ROB_SG][nc] */
-    int64_t *next;                       /* [ROB_SG][nc] the rounded next count vector */
+    double *V, *Vn;                      /* [nc][ROB_SG] G-LEARN's values (every rank) */
+    int64_t *next;   /* [d1 - d0][ROB_SG] the rounded next count vector (this block) */
+    double *R, *blk; /* [d1 - d0][ROB_SG] the mean local reward; a block of values */
+    int32_t *blk_g;  /* [d1 - d0][ROB_SG] a block of the dispatcher */
     uint64_t seed;
-    double mu[ROB_SL]; /* L-LEARN's last mean field */
-    int max_rounds;    /* the alternation's cap (the public code's 5) */
-    int stop;          /* 1: stop on two consecutive values within 1% (the public code) */
-    int rounds;        /* alternation rounds run */
-    double history[ALTMARL_MAX_ROUNDS]; /* their judged values */
+    double mu[ROB_SL];     /* L-LEARN's last mean field */
+    int max_rounds;        /* the alternation's cap (altmarl_train; the public code's 5) */
+    int stop;              /* 1: stop on two consecutive values within 1% (the public code) */
+    int rollouts, horizon; /* each round's judge (the public code's 20 x 30) */
+    /* The alternation's state: rounds run, their judged values, whether
+     * it has stopped, the value of the policies now held, and the best
+     * round's policies (what a value more than 1% below is reverted to). */
+    int rounds, stopped, cap;
+    double *history; /* [cap] */
+    double value, best;
+    int32_t *best_g; /* [nc][ROB_SG] */
+    double best_l[ROB_SG][ROB_SL][ROB_AL];
 } altmarl_t;
 
-/* Refused (SAMARL_ERR, naming `what`) unless 1 <= k <= n and the tables
- * fit: C(k + 4, 4) x 5 x 24 bytes. */
+/* The bytes a rank's tables take for k of n on P ranks (the guard's figure). */
+double altmarl_bytes(int64_t k, int P);
+
+/* Collective. Refused on every rank (SAMARL_ERR, naming `what`) unless
+ * 1 <= k <= n and the tables fit in memory (altmarl_bytes): C(k + 4, 4) x 5
+ * x 28 bytes on every rank, and x 24 more split across the ranks. */
 int altmarl_init(altmarl_t *a, const robots_t *env, int64_t k, gidx_t n, uint64_t seed,
                  const char *what);
 void altmarl_free(altmarl_t *a);
-/* The dispatcher's best response to the local policy. */
+/* Collective. The dispatcher's best response to the local policy: each
+ * rank backs up its block of count vectors, and the values are gathered
+ * after every backup (the same bits on any number of ranks). */
 void altmarl_glearn(altmarl_t *a);
 /* The local agents' softmax best response to the dispatcher. */
 void altmarl_llearn(altmarl_t *a);
@@ -112,11 +118,16 @@ void altmarl_pop_free(altmarl_pop_t *p);
 double altmarl_evaluate(altmarl_t *a, altmarl_pop_t *p, uint64_t seed, int rollouts, int horizon,
                         int64_t *bytes);
 
-/* Collective. The alternation: G-LEARN, L-LEARN and a judged value per
- * round, kept best, reverted, stopped as the public code (at most
- * a->max_rounds rounds, 5 from altmarl_init as the public code; each
- * round judged with seed = its index; a->stop = 0 runs every round).
- * Returns the rounds run. */
+/* Collective. One round of the alternation (a->stopped must be 0):
+ * G-LEARN, L-LEARN, and the round's value judged by a->rollouts rollouts
+ * of a->horizon steps (evaluation seed = the round's index); the best
+ * round's policies are kept and a value more than 1% below the best is
+ * reverted to them; with a->stop, two consecutive values within 1% stop
+ * the alternation (a->stopped). Returns the round's value. */
+double altmarl_alternate(altmarl_t *a, altmarl_pop_t *p);
+
+/* Collective. Rounds until stopped or a->max_rounds have run (the public
+ * code's alternation). Returns the rounds run. */
 int altmarl_train(altmarl_t *a, altmarl_pop_t *p);
 
 #endif

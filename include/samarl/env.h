@@ -53,7 +53,8 @@ typedef struct env_spec {
     env_reward_kind_t reward_kind; /* a reward per agent, or one team reward */
     int hops;                      /* hops of neighbours the costs read (0: separable; at most 1) */
     env_split_t split;
-    int analytic; /* whether it has an analytic policy (set by env_create) */
+    int global_agent; /* 1: a global agent beside the n local ones (its model: global_model) */
+    int analytic;     /* whether it has an analytic policy (set by env_create) */
 } env_spec_t;
 
 /* A per-agent table an environment publishes (the policy and run files
@@ -76,6 +77,7 @@ typedef struct env_field {
 } env_field_t;
 
 typedef struct env env_t;
+typedef struct robots robots_t; /* env_robots.h */
 
 /* One environment: its declarations come from create, which fills e->spec
  * and e->capacity and returns its private state (collective: it may read
@@ -150,6 +152,11 @@ typedef struct env_ops {
      * as env_costs gives it elsewhere), cost[i * copies + j] (either may be
      * NULL). */
     void (*step_world)(env_t *e, int64_t t, float *reward, double *cost);
+    /* Required when spec.global_agent: the tabular model of the global
+     * agent and its local agents (env_robots.h) that the trainers of a
+     * global agent plan with and simulate (train.algo = altmarl). Such an
+     * environment has no per-agent steps: only samarl train creates it. */
+    const robots_t *(*global_model)(const env_t *e);
 } env_ops_t;
 
 /* An environment instance. The fields are the caller's to read, not to write. */
@@ -238,7 +245,9 @@ int env_splits_copies(const config_t *cfg);
  * e->lg are lg's, e->copies all `copies` of them, and e->world holds every
  * agent in this rank's block of the copies (env_create_copies).
  * env_destroy of the view destroys the world. The view's fingerprint, tables
- * and fields are the world's; stepping a view is an error. */
+ * and fields are the world's; stepping a view is an error. The only way to
+ * make an environment with a global agent (spec.global_agent), which the
+ * other constructors refuse. */
 void env_create_trained(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
                         env_t **out);
 /* After every agent's env_step at t (env_ops_t.step_world). */

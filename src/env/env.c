@@ -12,13 +12,10 @@
 #include "samarl/error.h"
 #include "samarl/partition.h"
 
-extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops, env_spread_ops;
+extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops, env_spread_ops, env_robots_ops;
 
 static const env_ops_t *const registry[] = {
-    &env_dr_ops,
-    &env_toy_ops,
-    &env_drnet_ops,
-    &env_spread_ops,
+    &env_dr_ops, &env_toy_ops, &env_drnet_ops, &env_spread_ops, &env_robots_ops,
 };
 enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
 
@@ -100,7 +97,7 @@ int env_check_episodes(const config_t *cfg, int64_t episodes, int64_t copies, co
 /* Collective. env_create with an optional graph. */
 static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                      const lgraph_t *lg, halo_t *halo, gidx_t *gid_owned, int64_t copy0,
-                     int64_t copies_total, env_t **out)
+                     int64_t copies_total, int trained, env_t **out)
 {
     comm_check(env_check_name(cfg->env.name));
     const env_ops_t *ops = env_find(cfg->env.name);
@@ -125,6 +122,8 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     SAMARL_ASSERT(sp->n_costs == 1 || ops->costs || sp->split == ENV_SPLIT_COPIES);
     SAMARL_ASSERT(sp->n_costs <= 2 || sp->split != ENV_SPLIT_COPIES); /* step_world gives one */
     SAMARL_ASSERT(sp->hops == 0 || ops->attach_graph);
+    SAMARL_ASSERT(!sp->global_agent || ops->global_model);
+    SAMARL_ASSERT(sp->global_agent || (ops->begin_episode && ops->step && ops->observe));
     for (int c = 1; c < sp->n_costs; c++) SAMARL_ASSERT(e->cost_name[c]);
     /* What the interface can declare but the engine does not run yet is
      * refused, not run as if it were discrete or split by agents. */
@@ -138,6 +137,12 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
                                  "ranks: samarl train trains it (the sequential trainers, whose "
                                  "training curve evaluates it), but samarl eval and samarl run "
                                  "do not run it yet",
+                                 ops->name));
+    if (sp->global_agent && !trained)
+        comm_check(samarl_seterr("env.name = %s is a global agent beside its local agents, "
+                                 "which the trainers of a global agent simulate themselves: "
+                                 "samarl train trains it (train.algo = altmarl), but samarl eval, "
+                                 "samarl run and the step API do not step its agents",
                                  ops->name));
     if (unsupported)
         comm_check(samarl_seterr("env.name = %s declares %s, which this version of samarl's "
@@ -160,14 +165,14 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
 void env_create(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_t *gid, int copies,
                 env_t **out)
 {
-    env_make(cfg, n_global, n, gid, copies, NULL, NULL, NULL, 0, copies, out);
+    env_make(cfg, n_global, n, gid, copies, NULL, NULL, NULL, 0, copies, 0, out);
 }
 
 void env_create_on_graph(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
                          env_t **out)
 {
     SAMARL_ASSERT(lg && halo);
-    env_make(cfg, lg->n_global, lg->n_owned, lg->gid, copies, lg, halo, NULL, 0, copies, out);
+    env_make(cfg, lg->n_global, lg->n_owned, lg->gid, copies, lg, halo, NULL, 0, copies, 0, out);
 }
 
 void env_create_copies(const config_t *cfg, gidx_t n_agents, int64_t copies_total, env_t **out)
@@ -184,7 +189,7 @@ void env_create_copies(const config_t *cfg, gidx_t n_agents, int64_t copies_tota
     for (gidx_t g = 0; g < n_agents; g++) gid[g] = g;
     env_t *e = NULL;
     env_make(cfg, n_agents, (lidx_t)n_agents, gid, (int)(c1 - c0), NULL, NULL, gid, c0,
-             copies_total, &e);
+             copies_total, 1, &e);
     if (e->spec.split != ENV_SPLIT_COPIES)
         comm_check(samarl_seterr("env.name = %s splits its agents across ranks, not its copies: "
                                  "create it on the agents' graph",
@@ -202,7 +207,8 @@ void env_create_trained(const config_t *cfg, const lgraph_t *lg, halo_t *halo, i
                         env_t **out)
 {
     if (!env_splits_copies(cfg)) {
-        env_create_on_graph(cfg, lg, halo, copies, out);
+        env_make(cfg, lg->n_global, lg->n_owned, lg->gid, copies, lg, halo, NULL, 0, copies, 1,
+                 out);
         return;
     }
     env_t *w = NULL;

@@ -21,44 +21,12 @@ enum { G_BACKUPS = 100, L_BACKUPS = 100, MF_ITERS = 50, L_DRAWS = 200 };
 #define RTOL 0.01
 #define L_DRAW_KEY 999ULL /* local_agent_optimizer.py: default_rng(999), the same every call */
 
-/* ---- the task ------------------------------------------------------------------------ */
-
 static void softmax(const double *z, int n, double *p)
 {
     double m = z[0], s = 0;
     for (int i = 1; i < n; i++) m = z[i] > m ? z[i] : m;
     for (int i = 0; i < n; i++) s += p[i] = exp(z[i] - m);
     for (int i = 0; i < n; i++) p[i] /= s;
-}
-
-void robots_init(robots_t *r)
-{
-    memset(r, 0, sizeof *r);
-    r->gamma = 0.95;
-    for (int sg = 0; sg < ROB_SG; sg++)
-        for (int ag = 0; ag < ROB_GA; ag++) {
-            double z[ROB_SG] = {0};
-            z[ag] += 3.0; /* steer to zone a_g */
-            z[sg] += 0.5; /* stay */
-            for (int q = 0; q < ROB_SG; q++) z[q] += 0.1;
-            softmax(z, ROB_SG, r->Pg[sg][ag]);
-            r->rg[sg][ag] = 1.0;
-        }
-    for (int sl = 0; sl < ROB_SL; sl++)
-        for (int sg = 0; sg < ROB_SG; sg++)
-            for (int al = 0; al < ROB_AL; al++) {
-                double z[ROB_SL];
-                for (int q = 0; q < ROB_SL; q++) z[q] = 0.1;
-                z[sl] += 3.5; /* stay bias */
-                if (al == 1) z[(sl + 1) % ROB_SL] += 1.5;
-                if (al == 2) z[(sl + ROB_SL - 1) % ROB_SL] += 1.5;
-                z[sg] += 0.3; /* drift toward the zone */
-                softmax(z, ROB_SL, r->Pl[sl][sg][al]);
-                const int dd = abs(sl - sg), d = dd < ROB_SL - dd ? dd : ROB_SL - dd;
-                const double base = sl == sg ? 10.0 : 2.0 / (1.0 + d);
-                static const double bonus[ROB_AL] = {0.0, 0.5, -0.3};
-                r->rl[sl][sg][al] = base + bonus[al];
-            }
 }
 
 /* ---- count vectors --------------------------------------------------------------------- */
@@ -129,33 +97,57 @@ void altmarl_round(int k, const double *x, int32_t *c)
 
 /* ---- the learners ---------------------------------------------------------------------- */
 
+/* This rank's block [d0, d1) of nc count vectors on P ranks. */
+static void block(int64_t nc, int P, int r, int64_t *d0, int64_t *d1)
+{
+    *d0 = (int64_t)((__int128)nc * r / P);
+    *d1 = (int64_t)((__int128)nc * (r + 1) / P);
+}
+
+double altmarl_bytes(int64_t k, int P)
+{
+    const double nc = (double)altmarl_n_counts((int)k), S = ROB_SG;
+    /* V, Vn, pi_g, best_g on every rank; next, R, blk, blk_g per block */
+    return nc * S * (2 * sizeof(double) + 2 * sizeof(int32_t)) +
+           ceil(nc / P) * S * (sizeof(int64_t) + 2 * sizeof(double) + sizeof(int32_t));
+}
+
 int altmarl_init(altmarl_t *a, const robots_t *env, int64_t k, gidx_t n, uint64_t seed,
                  const char *what)
 {
     memset(a, 0, sizeof *a);
     if (k < 1 || k > n || k > 100000)
         return samarl_seterr("%s = %" PRId64 ": the global agent samples k of the n = %" PRId64
-                             " local agents, 1 <= k <= n",
-                             what, k, (int64_t)n);
+                             " local agents, expected 1 <= k <= n%s",
+                             what, k, (int64_t)n, n > 100000 ? " and k <= 100000" : "");
+    const int P = comm_size();
     const int64_t nc = altmarl_n_counts((int)k);
-    const double need = (double)nc * ROB_SG * (sizeof(int32_t) + 2 * sizeof(double) + 8.0);
     double node_need, avail;
     int node_ranks;
-    if (!comm_memory_fits(need, &node_need, &node_ranks, &avail))
-        return samarl_seterr("%s = %" PRId64 " gives C(k + 4, 4) = %" PRId64 " count vectors: "
-                             "the dispatcher's tables need %.3g GB on this node (%d ranks), "
-                             "MemAvailable is %.3g GB: lower %s",
-                             what, k, nc, node_need / 1e9, node_ranks, avail / 1e9, what);
+    if (!comm_memory_fits(altmarl_bytes(k, P), &node_need, &node_ranks, &avail))
+        return samarl_seterr("%s = %" PRId64 " gives C(k + 4, 4) = %" PRId64 " count vectors "
+                             "x %d zones: the dispatcher's tables need %.3g GB on this node (%d "
+                             "ranks), MemAvailable is %.3g GB: lower %s",
+                             what, k, nc, ROB_SG, node_need / 1e9, node_ranks, avail / 1e9, what);
     a->env = env;
     a->k = (int)k;
     a->nc = nc;
+    block(nc, P, comm_rank(), &a->d0, &a->d1);
     a->seed = seed;
     a->max_rounds = ALTMARL_ROUNDS;
     a->stop = 1;
-    a->pi_g = XZNEW(int32_t, (size_t)ROB_SG * (size_t)nc);
-    a->V = XZNEW(double, (size_t)ROB_SG *(size_t)nc);
-    a->Vn = XZNEW(double, (size_t)ROB_SG *(size_t)nc);
-    a->next = XZNEW(int64_t, (size_t)ROB_SG * (size_t)nc);
+    a->rollouts = ALTMARL_ROLLOUTS;
+    a->horizon = ALTMARL_HORIZON;
+    const size_t all = (size_t)ROB_SG * (size_t)nc, mine = (size_t)ROB_SG * (size_t)(a->d1 - a->d0);
+    a->pi_g = XZNEW(int32_t, all);
+    a->best_g = XZNEW(int32_t, all);
+    a->V = XZNEW(double, all);
+    a->Vn = XZNEW(double, all);
+    a->next = XZNEW(int64_t, mine + 1);
+    a->R = XZNEW(double, mine + 1);
+    a->blk = XZNEW(double, mine + 1);
+    a->blk_g = XZNEW(int32_t, mine + 1);
+    a->best = a->value = -INFINITY;
     for (int sg = 0; sg < ROB_SG; sg++) /* the public code starts the locals uniform */
         for (int sl = 0; sl < ROB_SL; sl++)
             for (int al = 0; al < ROB_AL; al++) a->pi_l[sg][sl][al] = 1.0 / ROB_AL;
@@ -165,9 +157,14 @@ int altmarl_init(altmarl_t *a, const robots_t *env, int64_t k, gidx_t n, uint64_
 void altmarl_free(altmarl_t *a)
 {
     free(a->pi_g);
+    free(a->best_g);
     free(a->V);
     free(a->Vn);
     free(a->next);
+    free(a->R);
+    free(a->blk);
+    free(a->blk_g);
+    free(a->history);
     memset(a, 0, sizeof *a);
 }
 
@@ -189,17 +186,29 @@ static void local_under_policy(const altmarl_t *a, double P[ROB_SL][ROB_SG][ROB_
         }
 }
 
+/* Every rank's block of count vectors, in elements of ROB_SG values. */
+static int64_t *block_counts(const altmarl_t *a)
+{
+    const int P = comm_size();
+    int64_t *cnt = XNEW(int64_t, (size_t)P);
+    for (int r = 0; r < P; r++) {
+        int64_t d0, d1;
+        block(a->nc, P, r, &d0, &d1);
+        cnt[r] = d1 - d0;
+    }
+    return cnt;
+}
+
 void altmarl_glearn(altmarl_t *a)
 {
     const robots_t *e = a->env;
-    const int64_t nc = a->nc;
+    const int64_t nc = a->nc, d0 = a->d0, m = a->d1 - a->d0;
     const int k = a->k;
     double P[ROB_SL][ROB_SG][ROB_SL], rpi[ROB_SL][ROB_SG];
     local_under_policy(a, P, rpi);
-    double *R = XNEW(double, (size_t)ROB_SG *(size_t)nc); /* r_g comes per action */
-    for (int64_t d = 0; d < nc; d++) {
+    for (int64_t d = 0; d < m; d++) { /* this block's moves and mean local rewards */
         int32_t c[NS], c2[NS];
-        altmarl_unrank(k, d, c);
+        altmarl_unrank(k, d0 + d, c);
         for (int sg = 0; sg < ROB_SG; sg++) {
             double x[NS] = {0}, rl = 0;
             for (int j = 0; j < NS; j++) {
@@ -207,41 +216,43 @@ void altmarl_glearn(altmarl_t *a)
                 for (int q = 0; q < NS; q++) x[q] += c[j] * P[j][sg][q];
             }
             altmarl_round(k, x, c2);
-            a->next[(size_t)sg * (size_t)nc + (size_t)d] = altmarl_rank(k, c2);
-            R[(size_t)sg * (size_t)nc + (size_t)d] = rl / k;
+            a->next[d * ROB_SG + sg] = altmarl_rank(k, c2);
+            a->R[d * ROB_SG + sg] = rl / k;
         }
     }
+    int64_t *cnt = block_counts(a);
     memset(a->V, 0, sizeof(double) * ROB_SG * (size_t)nc);
     for (int it = 0; it < G_BACKUPS; it++) {
         double delta = 0;
-        for (int sg = 0; sg < ROB_SG; sg++)
-            for (int64_t d = 0; d < nc; d++) {
-                const size_t at = (size_t)sg * (size_t)nc + (size_t)d;
-                double v5[ROB_SG];
-                for (int s2 = 0; s2 < ROB_SG; s2++)
-                    v5[s2] = a->V[(size_t)s2 * (size_t)nc + (size_t)a->next[at]];
+        for (int64_t d = 0; d < m; d++)
+            for (int sg = 0; sg < ROB_SG; sg++) {
+                const int64_t at = d * ROB_SG + sg;
+                const double *v5 = a->V + a->next[at] * ROB_SG;
                 double best = -INFINITY;
                 int arg = 0;
                 for (int ag = 0; ag < ROB_GA; ag++) {
                     double ev = 0;
                     for (int s2 = 0; s2 < ROB_SG; s2++) ev += e->Pg[sg][ag][s2] * v5[s2];
-                    const double q = e->rg[sg][ag] + R[at] + e->gamma * ev;
+                    const double q = e->rg[sg][ag] + a->R[at] + e->gamma * ev;
                     if (q > best) {
                         best = q;
                         arg = ag;
                     }
                 }
-                a->Vn[at] = best;
-                a->pi_g[at] = arg;
-                const double dv = fabs(best - a->V[at]);
+                a->blk[at] = best;
+                a->blk_g[at] = arg;
+                const double dv = fabs(best - a->V[(d0 + d) * ROB_SG + sg]);
                 delta = dv > delta ? dv : delta;
             }
+        comm_allgatherv_bytes(a->blk, m, a->Vn, cnt, ROB_SG * sizeof(double));
+        comm_allreduce_double(&delta, 1, COMM_MAX);
         double *t = a->V;
         a->V = a->Vn;
         a->Vn = t;
         if (delta < VI_TOL) break;
     }
-    free(R);
+    comm_allgatherv_bytes(a->blk_g, m, a->pi_g, cnt, ROB_SG * sizeof(int32_t));
+    free(cnt);
 }
 
 /* A categorical draw from p[n] with the uniform u: the first index whose
@@ -288,7 +299,7 @@ void altmarl_llearn(altmarl_t *a)
                     mu, ROB_SL,
                     rng_uniform(a->seed, RNG_STREAM_ALTMARL, (1ULL << 62) | L_DRAW_KEY, draw))]++;
             }
-            const int ag = a->pi_g[(size_t)sg * (size_t)a->nc + (size_t)altmarl_rank(a->k, c)];
+            const int ag = a->pi_g[altmarl_rank(a->k, c) * ROB_SG + sg];
             for (int q = 0; q < ROB_SG; q++) Pe[sg][q] += e->Pg[sg][ag][q];
         }
         for (int q = 0; q < ROB_SG; q++) Pe[sg][q] /= L_DRAWS;
@@ -417,7 +428,7 @@ double altmarl_evaluate(altmarl_t *a, altmarl_pop_t *p, uint64_t seed, int rollo
             comm_allreduce_int64(cnt, NS + ROB_SL * ROB_AL, COMM_SUM);
             int32_t c[NS];
             for (int q = 0; q < NS; q++) c[q] = (int32_t)cnt[q];
-            const int ag = a->pi_g[(size_t)sg * (size_t)a->nc + (size_t)altmarl_rank(a->k, c)];
+            const int ag = a->pi_g[altmarl_rank(a->k, c) * ROB_SG + sg];
             double rl = 0;
             for (int sl = 0; sl < ROB_SL; sl++)
                 for (int al = 0; al < ROB_AL; al++)
@@ -437,32 +448,39 @@ double altmarl_evaluate(altmarl_t *a, altmarl_pop_t *p, uint64_t seed, int rollo
     return total / rollouts;
 }
 
+double altmarl_alternate(altmarl_t *a, altmarl_pop_t *p)
+{
+    SAMARL_ASSERT(!a->stopped && a->rounds < (1 << 19));
+    const size_t gsz = sizeof(int32_t) * ROB_SG * (size_t)a->nc;
+    const int it = a->rounds;
+    altmarl_glearn(a);
+    altmarl_llearn(a);
+    const double v = altmarl_evaluate(a, p, (uint64_t)it, a->rollouts, a->horizon, NULL);
+    if (a->rounds == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 8;
+        a->history = xrealloc(a->history, sizeof(double) * (size_t)a->cap);
+    }
+    a->history[a->rounds++] = v;
+    a->value = v;
+    if (v > a->best) {
+        a->best = v;
+        memcpy(a->best_g, a->pi_g, gsz);
+        memcpy(a->best_l, a->pi_l, sizeof a->best_l);
+    } else if (v < a->best - fabs(a->best) * RTOL) { /* more than 1% below the best: back to it */
+        memcpy(a->pi_g, a->best_g, gsz);
+        memcpy(a->pi_l, a->best_l, sizeof a->pi_l);
+        a->value = a->best;
+    }
+    if (a->stop && it >= 1) {
+        const double prev = a->history[it - 1];
+        if (fabs(v - prev) < RTOL * (fabs(prev) > 1e-6 ? fabs(prev) : 1e-6)) a->stopped = 1;
+    }
+    return v;
+}
+
 int altmarl_train(altmarl_t *a, altmarl_pop_t *p)
 {
-    const size_t gsz = sizeof(int32_t) * ROB_SG * (size_t)a->nc;
-    int32_t *best_g = XNEW(int32_t, (size_t)ROB_SG * (size_t)a->nc);
-    double best_l[ROB_SG][ROB_SL][ROB_AL];
-    double best = -INFINITY;
-    a->rounds = 0;
-    SAMARL_ASSERT(a->max_rounds >= 1 && a->max_rounds <= ALTMARL_MAX_ROUNDS);
-    for (int it = 0; it < a->max_rounds; it++) {
-        altmarl_glearn(a);
-        altmarl_llearn(a);
-        const double v = altmarl_evaluate(a, p, (uint64_t)it, 20, 30, NULL);
-        a->history[a->rounds++] = v;
-        if (v > best) {
-            best = v;
-            memcpy(best_g, a->pi_g, gsz);
-            memcpy(best_l, a->pi_l, sizeof best_l);
-        } else if (v < best - fabs(best) * RTOL) { /* more than 1% below the best: back to it */
-            memcpy(a->pi_g, best_g, gsz);
-            memcpy(a->pi_l, best_l, sizeof best_l);
-        }
-        if (a->stop && it >= 1) {
-            const double prev = a->history[it - 1];
-            if (fabs(v - prev) < RTOL * (fabs(prev) > 1e-6 ? fabs(prev) : 1e-6)) break;
-        }
-    }
-    free(best_g);
+    SAMARL_ASSERT(a->max_rounds >= 1);
+    while (!a->stopped && a->rounds < a->max_rounds) altmarl_alternate(a, p);
     return a->rounds;
 }
