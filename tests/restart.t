@@ -1,6 +1,6 @@
 # Checkpoint/restart: a run (with communication faults, or on DR-net's
 # local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo,
-# clip-happo on spread's copies)
+# clip-happo on spread's copies, altmarl's tables)
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
 # and a restart on another rank count); a killed rank ends the job with a
@@ -148,6 +148,18 @@ kill_job 2 train 'iter +' $((3 + RANDOM % 20)) "$TMP/spr.h5" "${SPR[@]}"
 run_np 3 $SAMARL train --restart "$TMP/spr.h5.ckpt" >"$TMP/spr-r.log" 2>&1
 ok "spread, clip-happo: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
   same "$TMP/spr-ref.h5" "$TMP/spr.h5" /@n_ranks "${PARTS[@]}"
+
+# A trainer of tables (altmarl on robots): the dispatcher, the local policy,
+# the best round's copies and the rounds' values are in the checkpoint;
+# killed on 2 ranks, restarted on 3 (G-LEARN's blocks dealt out anew).
+ALT=(--set env.name=robots --set train.algo=altmarl --set graph.agents=600 --set graph.type=ring
+     --set altmarl.k=30 --set altmarl.stop=false --set train.iterations=40 --set train.eval_every=1
+     --set train.eval_copies=4 --set train.checkpoint_every=2)
+run_np 2 $SAMARL train -q "${ALT[@]}" -o "$TMP/alt-ref.h5" >/dev/null 2>&1
+kill_job 2 train 'iter +' $((3 + RANDOM % 10)) "$TMP/alt.h5" "${ALT[@]}"
+run_np 3 $SAMARL train --restart "$TMP/alt.h5.ckpt" >"$TMP/alt-r.log" 2>&1
+ok "altmarl: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
+  same "$TMP/alt-ref.h5" "$TMP/alt.h5" /@n_ranks "${PARTS[@]}"
 
 # A trained policy: --restart finds the policy file in the checkpoint.
 MLP=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48

@@ -7,7 +7,8 @@
  * environment of joint copies split across ranks (spread) keeps its own
  * contract: made with env_create_copies, all agents on every rank and a
  * block of the copies, a world step after the agents' steps, finite
- * rewards, a fingerprint independent of the rank count. */
+ * rewards, a fingerprint independent of the rank count; one with a global
+ * agent (robots) its model's tables. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "samarl/comm.h"
 #include "samarl/config.h"
 #include "samarl/env.h"
+#include "samarl/env_robots.h"
 #include "samarl/error.h"
 #include "samarl/graph.h"
 #include "samarl/halo.h"
@@ -178,6 +180,47 @@ static void contract_copies(const env_ops_t *ops, uint64_t *fp)
     config_free(&cfg);
 }
 
+/* An environment with a global agent (robots): its model, made only by
+ * env_create_trained on the agents' graph, stochastic tables with finite
+ * rewards; refused by env_create (no per-agent steps). */
+static void contract_global(const env_ops_t *ops, uint64_t *fp)
+{
+    char set[64];
+    snprintf(set, sizeof set, "env.name=%s", ops->name);
+    char *ov[] = {set};
+    config_t cfg;
+    comm_check(config_parse(&cfg, NULL, NULL, ov, 1));
+    halo_t *halo;
+    lgraph_t *lg = my_graph(&halo);
+    env_t *e = NULL;
+    env_create_trained(&cfg, lg, halo, 1, &e);
+    const robots_t *m = ops->global_model(e);
+    int rows = 1;
+    for (int z = 0; z < ROB_SG; z++)
+        for (int a = 0; a < ROB_GA; a++) {
+            double s = 0;
+            for (int q = 0; q < ROB_SG; q++) s += m->Pg[z][a][q];
+            rows &= fabs(s - 1) < 1e-12 && isfinite(m->rg[z][a]);
+        }
+    for (int sl = 0; sl < ROB_SL; sl++)
+        for (int z = 0; z < ROB_SG; z++)
+            for (int a = 0; a < ROB_AL; a++) {
+                double s = 0;
+                for (int q = 0; q < ROB_SL; q++) s += m->Pl[sl][z][a][q];
+                rows &= fabs(s - 1) < 1e-12 && isfinite(m->rl[sl][z][a]);
+            }
+    TAP_OK(e->spec.global_agent && e->n == lg->n_owned && e->n_global == N_GLOBAL && rows &&
+               m->gamma > 0 && m->gamma < 1,
+           "%s: a global agent's model on the graph's %d agents; every transition row sums to 1, "
+           "rewards finite, discount %g",
+           ops->name, N_GLOBAL, m->gamma);
+    *fp = env_fingerprint(e);
+    env_destroy(&e);
+    halo_destroy(&halo);
+    lgraph_destroy(&lg);
+    config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
     comm_init(&argc, &argv);
@@ -193,6 +236,8 @@ int main(int argc, char **argv)
     for (int k = 0; (ops = env_registered(k)) && k < 16; k++) {
         if (ops->step_world)
             contract_copies(ops, &fps[n_envs]);
+        else if (ops->global_model)
+            contract_global(ops, &fps[n_envs]);
         else
             contract(ops, &fps[n_envs]);
         for (int j = 0; j < n_envs; j++) differ &= fps[j] != fps[n_envs];

@@ -39,15 +39,20 @@ typedef struct trainer_stats {
 /* What a trainer can train beyond a separable environment whose one cost
  * channel is the usage g (trainer_ops_t.env_caps). */
 enum {
-    TRAINER_CAN_HOPS = 1,  /* costs that read graph neighbours (env spec.hops > 0) */
-    TRAINER_CAN_COSTS = 2, /* cost channels beyond g (env spec.n_costs > 1) */
-    TRAINER_CAN_COPIES = 4 /* joint copies split across ranks (env spec.split, env.world) */
+    TRAINER_CAN_HOPS = 1,   /* costs that read graph neighbours (env spec.hops > 0) */
+    TRAINER_CAN_COSTS = 2,  /* cost channels beyond g (env spec.n_costs > 1) */
+    TRAINER_CAN_COPIES = 4, /* joint copies split across ranks (env spec.split, env.world) */
+    TRAINER_CAN_GLOBAL = 8  /* a global agent beside the local ones (env spec.global_agent) */
 };
 
 typedef struct trainer_ops {
     const char *name;    /* the train.algo value */
     const char *summary; /* one line for listings */
     unsigned env_caps;   /* TRAINER_CAN_*: environments it can train (0: separable, g only) */
+    /* 1: it learns tables, not the actors' networks: samarl train gives it
+     * no policy set (create's ps is NULL) and its policy file holds no
+     * networks (n_nets = 0), only what its save writes. */
+    int no_networks;
     /* The trainer's own [section] of the configuration, or NULL (registered
      * by trainer_register_config). */
     const config_section_t *config;
@@ -64,6 +69,9 @@ typedef struct trainer_ops {
     void (*init_fresh)(void *self);
     /* Collective. Iteration it (0-based): collect, then update. */
     void (*iteration)(void *self, int64_t it, trainer_stats_t *st);
+    /* Optional: 1 when its own stopping rule has ended the training (samarl
+     * train stops before train.iterations; a resumed file stays stopped). */
+    int (*done)(void *self);
     /* Collective. The trainer's own state into / out of the open policy
      * file; load refuses a file without it (SAMARL_ERR and a message, the
      * same verdict on every rank). */
@@ -114,6 +122,9 @@ void trainer_destroy(trainer_t **t);
 const trainer_ops_t *trainer_type(const trainer_t *t);
 void trainer_init_fresh(trainer_t *t);
 void trainer_iteration(trainer_t *t, int64_t it, trainer_stats_t *st);
+int trainer_done(trainer_t *t);
+/* Whether train.algo = name trains networks (trainer_ops_t.no_networks = 0). */
+int trainer_has_networks(const char *name);
 void trainer_save(trainer_t *t, pfio_t *io);
 int trainer_load(trainer_t *t, pfio_t *io);
 /* The input features of train.algo = name's actors (input_dim, or

@@ -146,8 +146,17 @@ def _read_policy(f):
             _put(data_vars, name, _variable(d, ("eval_iteration", "eval_lambda")))
         elif d.shape == (n_iter,):
             _put(data_vars, name, _variable(d, ("iteration",)))
-    for name, d in _data(f["agents"]):
+    for name, d in _data(f.get("agents", {})):
         _put(data_vars, name, _variable(d, ("agent",)))
+    alt = f.get("altmarl")  # train.algo = altmarl: tables, not networks
+    if alt is not None:
+        dims = {"values": ("iteration",), "mean_field": ("robot_position",),
+                "dispatcher": ("count_vector", "zone"), "best_dispatcher": ("count_vector", "zone"),
+                "local_policy": ("zone_position", "robot_action"),
+                "best_local_policy": ("zone_position", "robot_action")}
+        for name, d in _data(alt):
+            if name in dims and d.ndim == len(dims[name]):
+                _put(data_vars, "altmarl_" + name, _variable(d, dims[name]))
     pos = f.get("positions")
     if pos is not None:
         tables = [(n, d) for n, d in pos.items() if d.ndim == 2 and d.shape[0] == n_iter]

@@ -46,6 +46,12 @@ const char *const train_help =
     "across the ranks (each runs every agent in its copies) and each agent is\n"
     "trained on one rank; set train.kappa = 0 (every agent sees its whole world).\n"
     "\n"
+    "train.algo = altmarl trains seed 002's ALTERNATING-MARL on env.name = robots:\n"
+    "a dispatcher that sees altmarl.k of the graph.agents robots each step; each\n"
+    "iteration is one round of its value iteration and the robots' best response,\n"
+    "stopped by the public code's 1% rule (altmarl.stop) or train.iterations. It\n"
+    "learns tables, not networks (the policy file's /altmarl group).\n"
+    "\n"
     "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"
     "train.eval_every iterations the augmented return per agent per step at the\n"
     "fixed multipliers train.eval_lambdas (the honest progress signal: the\n"
@@ -67,7 +73,8 @@ const char *const train_help =
     "  -h, --help           this text\n"
     "\n"
     "keys: [env] all; [policy] hidden, sharing, normalize; [train] all;\n"
-    "      [graph] agents (and the rest: agents are the graph's nodes); [run] seed.\n"
+    "      [graph] agents (and the rest: agents are the graph's nodes); [run] seed;\n"
+    "      the trainer's own section ([reinforce], [altmarl]).\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
     "examples:\n"
@@ -76,7 +83,9 @@ const char *const train_help =
     "      --resume policy.h5 -o policy.h5\n"
     "  samarl eval --set graph.agents=32 --policy policy.h5      # judge it\n"
     "  mpirun -np 2 samarl train --set env.name=spread --set graph.agents=3 \\\n"
-    "      --set graph.type=complete --set train.kappa=0 --set train.algo=clip-happo\n";
+    "      --set graph.type=complete --set train.kappa=0 --set train.algo=clip-happo\n"
+    "  mpirun -np 2 samarl train --set env.name=robots --set train.algo=altmarl \\\n"
+    "      --set graph.agents=1000 --set graph.type=ring --set altmarl.k=5\n";
 
 /* CPU seconds of this process (beside wall time: on a shared machine it
  * shows what an iteration costs without the waits for a core). */
@@ -133,26 +142,30 @@ int cmd_train(int argc, char **argv)
                                   "train.iterations x train.copies"));
     env_create_trained(&cfg, lg, s.halo, (int)cfg.train.copies, &env);
     env_create_trained(&cfg, lg, s.halo, (int)cfg.train.eval_copies, &eenv);
-    policyset_t ps;
+    policyset_t ps_nets, *ps = NULL; /* none for a trainer of tables */
     int batch =
         (int)(cfg.train.copies > cfg.train.eval_copies ? cfg.train.copies : cfg.train.eval_copies);
     comm_check(trainer_check_env(cfg.train.algo, &env->spec, env->ops->name));
-    env_spec_t in_spec = env->spec; /* the actors' input: the observation, or wider */
-    in_spec.obs_dim = trainer_input_dim(cfg.train.algo, &cfg, env);
-    policyset_init(&ps, &cfg, &in_spec, lg->n_owned, batch);
+    if (trainer_has_networks(cfg.train.algo)) {
+        env_spec_t in_spec = env->spec; /* the actors' input: the observation, or wider */
+        in_spec.obs_dim = trainer_input_dim(cfg.train.algo, &cfg, env);
+        policyset_init(&ps_nets, &cfg, &in_spec, lg->n_owned, batch);
+        ps = &ps_nets;
+    }
     /* Refuses what cannot fit. */
-    trainer_t *tr = trainer_create(cfg.train.algo, &cfg, env, &ps);
+    trainer_t *tr = trainer_create(cfg.train.algo, &cfg, env, ps);
 
     double lams[CONFIG_LIST_MAX];
     int nl;
     comm_check(config_parse_list(cfg.train.eval_lambdas, lams, CONFIG_LIST_MAX, &nl));
+    if (!ps) nl = 1, lams[0] = 0; /* a trainer of tables evaluates its own way, once */
     train_curve_t curve;
     curve_init(&curve, lams, nl);
     policy_state_t st = {.curve = &curve, .trainer = tr};
     int64_t it0 = 0;
     const char *from = o.restart ? o.restart : o.resume;
     if (from) {
-        comm_check(policyfile_read(from, &cfg, lg, env, &ps, &st));
+        comm_check(policyfile_read(from, &cfg, lg, env, ps, &st));
         it0 = st.iterations;
         if (me == 0 && verbose)
             printf("%s %s after %" PRId64 " iterations (Adam step %" PRId64 ")\n",
@@ -164,12 +177,16 @@ int cmd_train(int argc, char **argv)
     } else {
         trainer_init_fresh(tr);
     }
-    const mlp_t *net = &ps.net;
-    if (me == 0 && verbose) {
+    if (me == 0 && verbose && !ps) {
+        printf("training: %" PRIdG " agents (%s: no networks)\n", s.n, cfg.train.algo);
+        trainer_print_setup(tr, stdout);
+        fflush(stdout);
+    } else if (me == 0 && verbose) {
+        const mlp_t *net = &ps->net;
         printf("training: %" PRIdG " agents (%s networks, %d-%d-%d-%d+1, %zu parameters each), "
                "%" PRId64 " copies x %" PRId64 " steps, %" PRId64 " epochs x %" PRId64
                " minibatches, lambda = %g u^%" PRId64 "\n",
-               s.n, ps.shared ? "one shared" : "per-agent", net->in, net->hidden, net->hidden,
+               s.n, ps->shared ? "one shared" : "per-agent", net->in, net->hidden, net->hidden,
                net->actions, net->n_params, cfg.train.copies, cfg.env.horizon, cfg.train.epochs,
                cfg.train.minibatches, cfg.train.lambda_max, cfg.train.lambda_power);
         trainer_print_setup(tr, stdout);
@@ -203,10 +220,10 @@ int cmd_train(int argc, char **argv)
     int64_t steps_done = 0;
     trainer_stats_t stats = {0};
     enum { IT_LIST = 1000 }; /* iteration times listed in the JSON record */
-    const int64_t n_it = iters > it0 ? iters - it0 : 0;
+    int64_t it_end = it0; /* iterations done: train.iterations, or fewer where the trainer stops */
     double it_s[IT_LIST], sum_it = 0, cpu_it = 0;
     double ret[CONFIG_LIST_MAX], use[CONFIG_LIST_MAX];
-    for (int64_t it = it0; it < iters; it++) {
+    for (int64_t it = it0; it < iters && !trainer_done(tr); it++) {
         const double t_it = comm_wtime(), c_it = cpu_seconds();
         trainer_iteration(tr, it, &stats);
         const double dt = comm_wtime() - t_it;
@@ -216,7 +233,9 @@ int cmd_train(int argc, char **argv)
         steps_done += stats.agent_steps;
         curve_add_stats(&curve, stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac,
                         stats.value_loss);
-        int do_eval = it == iters - 1 || (E > 0 && (it + 1) % E == 0);
+        it_end = it + 1;
+        const int stopped = trainer_done(tr);
+        int do_eval = it == iters - 1 || stopped || (E > 0 && (it + 1) % E == 0);
         if (do_eval) {
             timer_start(TIMER_EVAL);
             double r1, u1;
@@ -225,7 +244,7 @@ int cmd_train(int argc, char **argv)
             else
                 for (int k = 0; k < nl; k++) {
                     eval_result_t r;
-                    evaluate(&ps, eenv, cfg.run.seed, lams[k], esteps, 0, 0, &r);
+                    evaluate(ps, eenv, cfg.run.seed, lams[k], esteps, 0, 0, &r);
                     ret[k] = r.ret;
                     use[k] = r.usage;
                 }
@@ -238,12 +257,12 @@ int cmd_train(int argc, char **argv)
         }
         /* Checkpoint: the complete training state (Adam included), written
          * atomically; --restart continues from it bit for bit. */
-        if (ce > 0 && (it + 1) % ce == 0 && it + 1 < iters) {
+        if (ce > 0 && (it + 1) % ce == 0 && it + 1 < iters && !stopped) {
             timer_start(TIMER_IO);
             policy_state_t ck = st;
             ck.iterations = it + 1;
             ck.checkpoint_for = out;
-            comm_check(policyfile_write(ckpt, &cfg, lg, env, &ps, &ck));
+            comm_check(policyfile_write(ckpt, &cfg, lg, env, ps, &ck));
             timer_stop(TIMER_IO);
         }
         double now = comm_wtime() - t_start;
@@ -252,11 +271,11 @@ int cmd_train(int argc, char **argv)
             char b[32];
             double rate = (double)steps_done / now;
             printf(
-                "iter %5" PRId64 "/%" PRId64 "  %8.3g agent-steps/s  ETA %8s  aug-r %+.4f  "
-                "H %.3f  kl %.4f  clip %.3f",
-                it + 1, iters, rate,
-                cli_duration(now / (double)(it + 1 - it0) * (double)(iters - it - 1), b, sizeof b),
-                stats.aug_reward, stats.entropy, stats.approx_kl, stats.clip_frac);
+                "iter %5" PRId64 "/%" PRId64 "  %8.3g agent-steps/s  ETA %8s", it + 1, iters, rate,
+                cli_duration(now / (double)(it + 1 - it0) * (double)(iters - it - 1), b, sizeof b));
+            if (ps)
+                printf("  aug-r %+.4f  H %.3f  kl %.4f  clip %.3f", stats.aug_reward, stats.entropy,
+                       stats.approx_kl, stats.clip_frac);
             trainer_print_progress(tr, stdout);
             if (curve.n_eval > 0) print_evals(&curve);
             printf("\n");
@@ -264,13 +283,14 @@ int cmd_train(int argc, char **argv)
         }
     }
     double wall = comm_wtime() - t_start;
+    const int64_t n_it = it_end - it0;
     if (csv) fclose(csv);
     free(csv_path);
 
-    st.iterations = iters > it0 ? iters : it0;
+    st.iterations = it_end;
     st.weights_only = !cfg.train.save_adam;
     timer_start(TIMER_IO);
-    comm_check(policyfile_write(out, &cfg, lg, env, &ps, &st));
+    comm_check(policyfile_write(out, &cfg, lg, env, ps, &st));
     timer_stop(TIMER_IO);
     if (me == 0 && ce > 0) remove(ckpt); /* finished: nothing left to continue */
     timer_stop(TIMER_TOTAL);
@@ -280,8 +300,11 @@ int cmd_train(int argc, char **argv)
     if (me == 0) {
         printf("trained %" PRId64 " iterations (%.3g agent-steps) in %.2f s: %.4g agent-steps/s, "
                "%.4g per rank\n",
-               iters - it0, (double)steps_done, wall, rate, rate / comm_size());
-        if (curve.n_eval > 0) {
+               n_it, (double)steps_done, wall, rate, rate / comm_size());
+        if (curve.n_eval > 0 && !ps) {
+            printf("final evaluation: %.4f %s\n", curve.eval_return[curve.n_eval - 1],
+                   env->reward_units);
+        } else if (curve.n_eval > 0) {
             printf("final augmented return per agent per step:");
             print_evals(&curve);
             printf("\n");
@@ -295,7 +318,7 @@ int cmd_train(int argc, char **argv)
                   "  \"results\": {\"iterations\": %" PRId64 ", \"agent_steps\": %" PRId64
                   ", \"wall_s\": %.6f, \"agent_steps_per_s\": %.6g, "
                   "\"agent_steps_per_s_per_rank\": %.6g",
-                  iters - it0, steps_done, wall, rate, rate / comm_size());
+                  n_it, steps_done, wall, rate, rate / comm_size());
         /* Time per iteration (collection and update, without the evaluations). */
         sb_printf(&sb,
                   ", \"algo\": \"%s\", \"s_per_iteration\": %.6g, "
@@ -324,7 +347,7 @@ int cmd_train(int argc, char **argv)
     }
     curve_free(&curve);
     trainer_destroy(&tr);
-    policyset_free(&ps);
+    if (ps) policyset_free(ps);
     env_destroy(&env);
     env_destroy(&eenv);
     setup_free(&s);

@@ -9,9 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/h5io.h"
+#include "samarl/policyfile.h"
 #include "samarl/rng.h"
+#include "samarl/trainer.h"
 
 enum { NS = 5 }; /* states a count vector counts over */
 enum { G_BACKUPS = 100, L_BACKUPS = 100, MF_ITERS = 50, L_DRAWS = 200 };
@@ -484,3 +490,271 @@ int altmarl_train(altmarl_t *a, altmarl_pop_t *p)
     while (!a->stopped && a->rounds < a->max_rounds) altmarl_alternate(a, p);
     return a->rounds;
 }
+
+/* ---- train.algo = altmarl ------------------------------------------------------------ */
+
+/* [altmarl]: the trainer's own keys. The alternation's cap is
+ * train.iterations (one iteration = one round; the public code's 5). */
+typedef struct altmarl_config {
+    int64_t k, rollouts, horizon;
+    int stop;
+} altmarl_config_t;
+
+static const config_key_t altmarl_keys[] = {
+    {"altmarl", "k", CONFIG_INT, offsetof(altmarl_config_t, k), "10", 1, 100000, 0, 0, NULL,
+     "train.algo = altmarl: the local agents the global agent samples each step, without "
+     "replacement (1 <= k <= graph.agents); its tables hold C(k + 4, 4) count vectors x 5 "
+     "zones, split across the ranks"},
+    {"altmarl", "rollouts", CONFIG_INT, offsetof(altmarl_config_t, rollouts), "20", 1, 2047, 0, 0,
+     NULL,
+     "train.algo = altmarl: rollouts that judge each round of the alternation (the public "
+     "code's 20)"},
+    {"altmarl", "horizon", CONFIG_INT, offsetof(altmarl_config_t, horizon), "30", 1, 1 << 20, 0, 0,
+     NULL,
+     "train.algo = altmarl: steps of each judging rollout, its discounted return the round's "
+     "value (the public code's 30)"},
+    {"altmarl", "stop", CONFIG_BOOL, offsetof(altmarl_config_t, stop), "true", 0, 0, 0, 0, NULL,
+     "train.algo = altmarl: stop when two consecutive rounds' values are within 1% (the public "
+     "code's rule); false: run train.iterations rounds"},
+};
+static const config_section_t altmarl_section = {
+    "altmarl", altmarl_keys, (int)(sizeof altmarl_keys / sizeof altmarl_keys[0]),
+    sizeof(altmarl_config_t)};
+
+typedef struct altmarl_trainer {
+    altmarl_t a;
+    altmarl_pop_t pop;
+    gidx_t n;
+} altmarl_trainer_t;
+
+static void *altmarl_create(const config_t *cfg, env_t *env, policyset_t *ps)
+{
+    (void)ps; /* no networks (no_networks) */
+    const altmarl_config_t *c = config_section_values(cfg, "altmarl");
+    if (!env->ops->global_model)
+        comm_check(samarl_seterr("train.algo = altmarl trains a global agent, and env.name = %s "
+                                 "has none",
+                                 env->ops->name));
+    altmarl_trainer_t *t = XZNEW(altmarl_trainer_t, 1);
+    /* the same verdict on every rank: k and the table sizes are */
+    comm_check(altmarl_init(&t->a, env->ops->global_model(env), c->k, env->n_global, cfg->run.seed,
+                            "altmarl.k"));
+    t->a.rollouts = (int)c->rollouts;
+    t->a.horizon = (int)c->horizon;
+    t->a.stop = c->stop;
+    t->a.max_rounds = (int)(cfg->train.iterations < (1 << 19) ? cfg->train.iterations : 1 << 19);
+    if (cfg->train.eval_copies >= 1 << 11 || cfg->env.horizon > 1 << 20)
+        comm_check(samarl_seterr("train.algo = altmarl evaluates train.eval_copies = %" PRId64
+                                 " rollouts of env.horizon = %" PRId64 " steps: expected at most "
+                                 "2047 rollouts and 2^20 steps",
+                                 cfg->train.eval_copies, cfg->env.horizon));
+    comm_check(altmarl_pop_init(&t->pop, env->n_global, (int)c->k, env->n, env->gid));
+    t->n = env->n_global;
+    return t;
+}
+
+static void altmarl_destroy(void *self)
+{
+    altmarl_trainer_t *t = self;
+    altmarl_pop_free(&t->pop);
+    altmarl_free(&t->a);
+    free(t);
+}
+
+static void altmarl_init_fresh(void *self)
+{
+    (void)self; /* altmarl_init starts the local agents uniform */
+}
+
+/* The local policy's mean entropy over (zone, position). */
+static double local_entropy(const altmarl_t *a)
+{
+    double h = 0;
+    for (int sg = 0; sg < ROB_SG; sg++)
+        for (int sl = 0; sl < ROB_SL; sl++)
+            for (int al = 0; al < ROB_AL; al++) {
+                const double p = a->pi_l[sg][sl][al];
+                h -= p > 0 ? p * log(p) : 0;
+            }
+    return h / (ROB_SG * ROB_SL);
+}
+
+static void altmarl_iteration(void *self, int64_t it, trainer_stats_t *st)
+{
+    altmarl_trainer_t *t = self;
+    SAMARL_ASSERT(it == t->a.rounds);
+    *st = (trainer_stats_t){0};
+    st->aug_reward = altmarl_alternate(&t->a, &t->pop);
+    st->entropy = local_entropy(&t->a);
+    st->agent_steps = (int64_t)t->n * t->a.rollouts * t->a.horizon; /* the judge's simulation */
+}
+
+static int altmarl_done(void *self)
+{
+    return ((altmarl_trainer_t *)self)->a.stopped;
+}
+
+/* The training curve's evaluation: the policies held, train.eval_copies
+ * rollouts of env.horizon steps (the public code's final evaluation is 50 x
+ * 50 per seed), at an evaluation seed apart from the rounds' judges. */
+enum { EVAL_SEED = 1 << 18 };
+static void altmarl_eval(void *self, env_t *eval_env, int64_t steps, double *ret, double *usage)
+{
+    altmarl_trainer_t *t = self;
+    *ret = altmarl_evaluate(&t->a, &t->pop, EVAL_SEED, eval_env->copies, (int)steps, NULL);
+    *usage = 0;
+}
+
+/* /altmarl: the dispatcher and the local policy now and at the best round,
+ * the rounds' values and the alternation's state; the dispatcher's tables
+ * written by every rank's block of count vectors. */
+static void altmarl_save(void *self, pfio_t *io)
+{
+    const altmarl_t *a = &((altmarl_trainer_t *)self)->a;
+    h5file_t *f = pfio_h5(io);
+    const int root = comm_rank() == 0;
+    h5io_group(f, "/altmarl");
+    static const char *const gdesc[2] = {
+        "the dispatcher's action (zone 0-4 to steer to) per count vector of the k sampled "
+        "agents (row: the count vector's rank in combinations_with_replacement order) and zone",
+        "the dispatcher at the best round (what a round more than 1% below it reverts to)"};
+    const int32_t *g[2] = {a->pi_g, a->best_g};
+    const double *l[2] = {&a->pi_l[0][0][0], &a->best_l[0][0][0]};
+    for (int b = 0; b < 2; b++) {
+        h5io_write_2d(f, b ? "/altmarl/best_dispatcher" : "/altmarl/dispatcher", H5IO_I32, a->nc,
+                      ROB_SG, a->d0, a->d1 - a->d0, g[b] + a->d0 * ROB_SG, "1", gdesc[b]);
+        h5io_write_2d(f, b ? "/altmarl/best_local_policy" : "/altmarl/local_policy", H5IO_F64,
+                      ROB_SG * ROB_SL, ROB_AL, 0, root ? ROB_SG * ROB_SL : 0, l[b], "1",
+                      b ? "the local policy at the best round"
+                        : "the local agents' policy: probabilities of stay / up / down per "
+                          "(zone, position), row zone x 5 + position");
+    }
+    pfio_put_series(io, "/altmarl/values", a->rounds, a->history, "1",
+                    "each round's value: the mean discounted return of the dispatcher's and the "
+                    "mean local reward over the judging rollouts");
+    h5io_write_1d(f, "/altmarl/mean_field", H5IO_F64, ROB_SL, 0, root ? ROB_SL : 0, a->mu, "1",
+                  "the local policy's stationary distribution over positions (zones uniform), "
+                  "L-LEARN's last");
+    h5io_attr_int64(f, "/altmarl", "k", a->k, "1");
+    h5io_attr_int64(f, "/altmarl", "rounds", a->rounds, "1");
+    h5io_attr_int64(f, "/altmarl", "stopped", a->stopped, "1");
+    h5io_attr_double(f, "/altmarl", "value", a->value, "1");
+    h5io_attr_double(f, "/altmarl", "best", a->best, "1");
+    h5io_attr_int64(f, "/", "adam_step", 0, "1");
+}
+
+static int altmarl_load(void *self, pfio_t *io)
+{
+    altmarl_t *a = &((altmarl_trainer_t *)self)->a;
+    h5file_t *f = pfio_h5(io);
+    const char *path = pfio_path(io);
+    int64_t k, rounds, stopped;
+    if (!h5io_exists(f, "/altmarl"))
+        return samarl_seterr("%s: no /altmarl group (expected a file written by train.algo = "
+                             "altmarl)",
+                             path);
+    if (h5io_attr_read_int64(f, "/altmarl", "k", &k) ||
+        h5io_attr_read_int64(f, "/altmarl", "rounds", &rounds) ||
+        h5io_attr_read_int64(f, "/altmarl", "stopped", &stopped) ||
+        h5io_attr_read_double(f, "/altmarl", "value", &a->value) ||
+        h5io_attr_read_double(f, "/altmarl", "best", &a->best))
+        return SAMARL_ERR;
+    if (k != a->k)
+        return samarl_seterr("%s: trained with altmarl.k = %" PRId64 ", and this configuration "
+                             "has altmarl.k = %d (expected the same k to continue)",
+                             path, k, a->k);
+    gidx_t nv = 0;
+    if (rounds != pfio_iterations(io) || h5io_length_1d(f, "/altmarl/values", &nv) || nv != rounds)
+        return samarl_seterr("%s: /altmarl records %" PRId64 " rounds, the file %" PRId64
+                             " iterations (expected one round per iteration)",
+                             path, rounds, pfio_iterations(io));
+    static const char *const names[4] = {"/altmarl/dispatcher", "/altmarl/best_dispatcher",
+                                         "/altmarl/local_policy", "/altmarl/best_local_policy"};
+    for (int b = 0; b < 4; b++) {
+        int nd;
+        gidx_t dims[2];
+        const gidx_t want[2] = {b < 2 ? a->nc : ROB_SG * ROB_SL, b < 2 ? ROB_SG : ROB_AL};
+        if (h5io_shape(f, names[b], &nd, dims) || nd != 2 || dims[0] != want[0] ||
+            dims[1] != want[1])
+            return samarl_seterr("%s: %s is not a [%" PRIdG "][%" PRIdG "] table", path, names[b],
+                                 want[0], want[1]);
+    }
+    h5io_read_2d(f, names[0], H5IO_I32, ROB_SG, 0, a->nc, a->pi_g);
+    h5io_read_2d(f, names[1], H5IO_I32, ROB_SG, 0, a->nc, a->best_g);
+    h5io_read_2d(f, names[2], H5IO_F64, ROB_AL, 0, ROB_SG * ROB_SL, &a->pi_l[0][0][0]);
+    h5io_read_2d(f, names[3], H5IO_F64, ROB_AL, 0, ROB_SG * ROB_SL, &a->best_l[0][0][0]);
+    a->cap = rounds > 8 ? (int)rounds : 8;
+    a->history = xrealloc(a->history, sizeof(double) * (size_t)a->cap);
+    h5io_read_1d(f, "/altmarl/values", H5IO_F64, 0, rounds, a->history);
+    h5io_read_1d(f, "/altmarl/mean_field", H5IO_F64, 0, ROB_SL, a->mu);
+    a->rounds = (int)rounds;
+    a->stopped = (int)stopped;
+    return SAMARL_OK;
+}
+
+static void altmarl_print_setup(void *self, FILE *out)
+{
+    const altmarl_trainer_t *t = self;
+    const altmarl_t *a = &t->a;
+    fprintf(out,
+            "altmarl: a dispatcher sampling k = %d of %" PRIdG " robots, C(k + 4, 4) = %" PRId64
+            " count vectors x %d zones (%" PRId64 " on this rank), each round judged by %d "
+            "rollouts of %d steps, %s\n",
+            a->k, t->n, a->nc, ROB_SG, a->d1 - a->d0, a->rollouts, a->horizon,
+            a->stop ? "stopping on two values within 1%" : "no stopping rule");
+}
+
+static void altmarl_print_progress(void *self, FILE *out)
+{
+    const altmarl_t *a = &((altmarl_trainer_t *)self)->a;
+    fprintf(out, "  value %.4f (best %.4f)%s", a->value, a->best, a->stopped ? "  stopped" : "");
+}
+
+static void altmarl_print_summary(void *self, FILE *out, int64_t n_it)
+{
+    (void)n_it;
+    const altmarl_t *a = &((altmarl_trainer_t *)self)->a;
+    fprintf(out, "altmarl: %d round(s), values", a->rounds);
+    for (int r = 0; r < a->rounds; r++) fprintf(out, " %.4f", a->history[r]);
+    fprintf(out, "; %s; the policies held have value %.4f; mean field",
+            a->stopped ? "stopped by the 1% rule" : "at the cap (train.iterations)", a->value);
+    for (int q = 0; q < ROB_SL; q++) fprintf(out, " %.3f", a->mu[q]);
+    fprintf(out, "\n");
+}
+
+static void altmarl_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
+{
+    (void)n_it;
+    (void)n_list;
+    const altmarl_t *a = &((altmarl_trainer_t *)self)->a;
+    sb_printf(sb,
+              ", \"altmarl\": {\"k\": %d, \"count_vectors\": %" PRId64
+              ", \"rounds\": %d, \"stopped\": %s, \"value\": %.10g, \"best\": %.10g, "
+              "\"values\": [",
+              a->k, a->nc, a->rounds, a->stopped ? "true" : "false", a->value, a->best);
+    for (int r = 0; r < a->rounds; r++) sb_printf(sb, "%s%.10g", r ? ", " : "", a->history[r]);
+    sb_printf(sb, "], \"mean_field\": [");
+    for (int q = 0; q < ROB_SL; q++) sb_printf(sb, "%s%.6g", q ? ", " : "", a->mu[q]);
+    sb_printf(sb, "]}");
+}
+
+const trainer_ops_t trainer_altmarl = {
+    .name = "altmarl",
+    .summary = "ALTERNATING-MARL (seed 002): a global agent that sees k of n local agents, "
+               "G-LEARN and L-LEARN alternating (env.name = robots)",
+    .env_caps = TRAINER_CAN_GLOBAL,
+    .no_networks = 1,
+    .config = &altmarl_section,
+    .create = altmarl_create,
+    .destroy = altmarl_destroy,
+    .init_fresh = altmarl_init_fresh,
+    .iteration = altmarl_iteration,
+    .done = altmarl_done,
+    .save = altmarl_save,
+    .load = altmarl_load,
+    .evaluate = altmarl_eval,
+    .print_setup = altmarl_print_setup,
+    .print_progress = altmarl_print_progress,
+    .print_summary = altmarl_print_summary,
+    .record = altmarl_record,
+};

@@ -371,17 +371,19 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     if (h5io_create(path, &f) != SAMARL_OK) return SAMARL_ERR;
     blockmap_t *bm = blockmap_create(lg);
     const gidx_t N = lg->n_global;
-    const mlp_t *net = &ps->net;
-    const int P = (int)net->n_params;
-    put_rows(f, bm, N, ps, "/params", ps->params, net->stride, P, "1",
-             "network parameters: W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1] "
-             "(row = agent gid, or the one shared network)",
-             "/param", PARAM_DESC);
-    put_rows(f, bm, N, ps, "/obs_mean", ps->obs_mean, net->in, net->in, "1",
-             "observation shift: x' = (x - obs_mean) * obs_scale", "/feature",
-             "observation feature (the multiplier last)");
-    put_rows(f, bm, N, ps, "/obs_scale", ps->obs_istd, net->in, net->in, "1",
-             "observation scale: x' = (x - obs_mean) * obs_scale", "/feature", NULL);
+    const mlp_t *net = ps ? &ps->net : NULL; /* none: a trainer of tables (its save writes them) */
+    const int P = net ? (int)net->n_params : 0;
+    if (net) {
+        put_rows(f, bm, N, ps, "/params", ps->params, net->stride, P, "1",
+                 "network parameters: W1[in][H], b1[H], W2[H][H], b2[H], Wh[H][A+1], bh[A+1] "
+                 "(row = agent gid, or the one shared network)",
+                 "/param", PARAM_DESC);
+        put_rows(f, bm, N, ps, "/obs_mean", ps->obs_mean, net->in, net->in, "1",
+                 "observation shift: x' = (x - obs_mean) * obs_scale", "/feature",
+                 "observation feature (the multiplier last)");
+        put_rows(f, bm, N, ps, "/obs_scale", ps->obs_istd, net->in, net->in, "1",
+                 "observation scale: x' = (x - obs_mean) * obs_scale", "/feature", NULL);
+    }
     env_table_t tb;
     for (int k = 0; env_table(e, k, &tb); k++) {
         char name[96];
@@ -444,11 +446,11 @@ int policyfile_write(const char *path, const config_t *cfg, const lgraph_t *lg, 
     snprintf(fp, sizeof fp, "%016" PRIx64, env_fingerprint(e));
     h5io_write_identity(f, "samarl-policy", SAMARL_POLICY_FORMAT_VERSION);
     h5io_attr_int64(f, "/", "n_agents", N, "1");
-    h5io_attr_int64(f, "/", "n_nets", ps->shared ? 1 : N, "1");
-    h5io_attr_str(f, "/", "sharing", ps->shared ? "shared" : "agent");
-    h5io_attr_int64(f, "/", "hidden", net->hidden, "1");
-    h5io_attr_int64(f, "/", "n_inputs", net->in, "1");
-    h5io_attr_int64(f, "/", "n_actions", net->actions, "1");
+    h5io_attr_int64(f, "/", "n_nets", !ps ? 0 : ps->shared ? 1 : N, "1");
+    h5io_attr_str(f, "/", "sharing", !ps ? "none" : ps->shared ? "shared" : "agent");
+    h5io_attr_int64(f, "/", "hidden", net ? net->hidden : 0, "1");
+    h5io_attr_int64(f, "/", "n_inputs", net ? net->in : 0, "1");
+    h5io_attr_int64(f, "/", "n_actions", net ? net->actions : e->n_levels, "1");
     h5io_attr_int64(f, "/", "n_params", P, "1");
     h5io_attr_str(f, "/", "env_fingerprint", fp);
     h5io_attr_int64(f, "/", "iterations", st ? st->iterations : 0, "1");
@@ -570,16 +572,31 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
         return samarl_seterr("%s: format_version %" PRId64 ", but this samarl %s reads version %d "
                              "(use the samarl that wrote it, or train again)",
                              path, version, SAMARL_VERSION, SAMARL_POLICY_FORMAT_VERSION);
-    if (expect_int(f, path, "n_agents", e->n_global, "the number of agents (graph.agents)") ||
-        expect_int(f, path, "hidden", ps->net.hidden, "policy.hidden") ||
-        expect_int(f, path, "n_inputs", ps->net.in,
-                   "the input size (the observation's features; a kappa-hop input has more: "
-                   "train.kappa, train.kappa_input)") ||
-        expect_int(f, path, "n_actions", ps->net.actions, "the number of actions (env.levels)") ||
-        expect_int(f, path, "n_params", (int64_t)ps->net.n_params, "the parameter count"))
+    if (expect_int(f, path, "n_agents", e->n_global, "the number of agents (graph.agents)"))
+        return SAMARL_ERR;
+    int64_t n_nets;
+    if (h5io_attr_read_int64(f, "/", "n_nets", &n_nets) != SAMARL_OK) return SAMARL_ERR;
+    if (!ps || n_nets == 0) {
+        if (ps)
+            return samarl_seterr("%s holds the tables of a trainer without networks (n_nets = 0, "
+                                 "train.algo = altmarl), not policies samarl can run: its tables "
+                                 "are in the file's trainer group",
+                                 path);
+        if (n_nets != 0)
+            return samarl_seterr("%s holds %" PRId64 " trained network(s), and train.algo = %s "
+                                 "learns tables, not networks: expected a file it wrote",
+                                 path, n_nets, cfg->train.algo);
+    }
+    if (ps &&
+        (expect_int(f, path, "hidden", ps->net.hidden, "policy.hidden") ||
+         expect_int(f, path, "n_inputs", ps->net.in,
+                    "the input size (the observation's features; a kappa-hop input has more: "
+                    "train.kappa, train.kappa_input)") ||
+         expect_int(f, path, "n_actions", ps->net.actions, "the number of actions (env.levels)") ||
+         expect_int(f, path, "n_params", (int64_t)ps->net.n_params, "the parameter count")))
         return SAMARL_ERR;
     if (h5io_attr_read_str(f, "/", "sharing", &s) != SAMARL_OK) return SAMARL_ERR;
-    const char *want = ps->shared ? "shared" : "agent";
+    const char *want = !ps ? "none" : ps->shared ? "shared" : "agent";
     bad = strcmp(s, want) != 0;
     if (bad)
         samarl_seterr("%s: trained with policy.sharing = %s, but this configuration has %s", path,
@@ -603,11 +620,11 @@ static int read_header(h5file_t *f, const char *path, const config_t *cfg, const
     }
     free(s);
     if (bad) return SAMARL_ERR;
-    const gidx_t rows = ps->shared ? 1 : e->n_global;
-    const int P = (int)ps->net.n_params;
-    if (check_dataset(f, path, "/params", rows, P) ||
-        check_dataset(f, path, "/obs_mean", rows, ps->net.in) ||
-        check_dataset(f, path, "/obs_scale", rows, ps->net.in))
+    const gidx_t rows = !ps ? 0 : ps->shared ? 1 : e->n_global;
+    const int P = ps ? (int)ps->net.n_params : 0;
+    if (ps && (check_dataset(f, path, "/params", rows, P) ||
+               check_dataset(f, path, "/obs_mean", rows, ps->net.in) ||
+               check_dataset(f, path, "/obs_scale", rows, ps->net.in)))
         return SAMARL_ERR;
     if (st && (h5io_attr_read_int64(f, "/", "iterations", &st->iterations) ||
                h5io_attr_read_int64(f, "/", "adam_step", &st->adam_step)))
@@ -680,10 +697,12 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
         return SAMARL_ERR;
     }
     blockmap_t *bm = blockmap_create(lg);
-    const int P = (int)ps->net.n_params;
-    get_rows(f, bm, lg->n_global, ps, "/params", ps->params, ps->net.stride, P);
-    get_rows(f, bm, lg->n_global, ps, "/obs_mean", ps->obs_mean, ps->net.in, ps->net.in);
-    get_rows(f, bm, lg->n_global, ps, "/obs_scale", ps->obs_istd, ps->net.in, ps->net.in);
+    const int P = ps ? (int)ps->net.n_params : 0;
+    if (ps) {
+        get_rows(f, bm, lg->n_global, ps, "/params", ps->params, ps->net.stride, P);
+        get_rows(f, bm, lg->n_global, ps, "/obs_mean", ps->obs_mean, ps->net.in, ps->net.in);
+        get_rows(f, bm, lg->n_global, ps, "/obs_scale", ps->obs_istd, ps->net.in, ps->net.in);
+    }
     if (st && st->curve) read_curve(f, st->curve, st->iterations);
     int rc = SAMARL_OK;
     if (st && st->trainer) {
@@ -693,6 +712,7 @@ int policyfile_read(const char *path, const config_t *cfg, const lgraph_t *lg, c
     blockmap_destroy(&bm);
     h5io_close(&f);
     /* Not collective: the caller's comm_check combines every rank's verdict. */
+    if (!ps) return rc;
     if (!rc) rc = check_finite(path, "/params", ps->params, ps->net.stride, P, ps, lg);
     if (!rc) rc = check_finite(path, "/obs_mean", ps->obs_mean, ps->net.in, ps->net.in, ps, lg);
     if (!rc) rc = check_finite(path, "/obs_scale", ps->obs_istd, ps->net.in, ps->net.in, ps, lg);

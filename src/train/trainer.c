@@ -11,12 +11,12 @@
 
 extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce, trainer_scal_mappo_l,
     trainer_ippo_l, trainer_happo, trainer_mappo_l_local, trainer_hatrpo, trainer_clip_happo,
-    trainer_clip_hatrpo;
+    trainer_clip_hatrpo, trainer_altmarl;
 
 static const trainer_ops_t *const registry[] = {
     &trainer_ppo,        &trainer_mappo_l,     &trainer_reinforce,     &trainer_scal_mappo_l,
     &trainer_ippo_l,     &trainer_happo,       &trainer_mappo_l_local, &trainer_hatrpo,
-    &trainer_clip_happo, &trainer_clip_hatrpo,
+    &trainer_clip_happo, &trainer_clip_hatrpo, &trainer_altmarl,
 };
 
 void trainer_register_config(void)
@@ -66,7 +66,8 @@ int trainer_check_name(const char *name)
 static unsigned env_needs(const env_spec_t *spec)
 {
     return (spec->hops > 0 ? TRAINER_CAN_HOPS : 0u) | (spec->n_costs > 1 ? TRAINER_CAN_COSTS : 0u) |
-           (spec->split == ENV_SPLIT_COPIES ? TRAINER_CAN_COPIES : 0u);
+           (spec->split == ENV_SPLIT_COPIES ? TRAINER_CAN_COPIES : 0u) |
+           (spec->global_agent ? TRAINER_CAN_GLOBAL : 0u);
 }
 
 int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_name)
@@ -74,6 +75,18 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
     const trainer_ops_t *ops = trainer_find(name);
     if (!ops) return unknown_trainer(name);
     const unsigned need = env_needs(spec);
+    if ((ops->env_caps & TRAINER_CAN_GLOBAL) && !(need & TRAINER_CAN_GLOBAL)) {
+        char can[256] = "";
+        size_t len = 0;
+        const env_ops_t *e;
+        for (int k = 0; (e = env_registered(k)) != NULL; k++)
+            if (e->global_model && len < sizeof can)
+                len +=
+                    (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "", e->name);
+        return samarl_seterr("train.algo = %s trains a global agent beside its local agents, "
+                             "and env.name = %s has none (environments with one: %s)",
+                             name, env_name, len ? can : "none");
+    }
     if ((ops->env_caps & need) == need) return SAMARL_OK;
     char can[256] = "";
     size_t len = 0;
@@ -82,7 +95,10 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
             len += (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "",
                                     registry[k]->name);
     const unsigned lack = need & ~ops->env_caps;
-    const char *what = (lack & TRAINER_CAN_COPIES)
+    const char *what = (lack & TRAINER_CAN_GLOBAL)
+                           ? "a global agent beside its local agents (a dispatcher that sees k "
+                             "of them)"
+                       : (lack & TRAINER_CAN_COPIES)
                            ? "whole joint copies of one world split across ranks (every rank "
                              "runs all its agents)"
                        : (lack & TRAINER_CAN_HOPS)
@@ -143,6 +159,17 @@ void trainer_init_fresh(trainer_t *t)
 void trainer_iteration(trainer_t *t, int64_t it, trainer_stats_t *st)
 {
     t->ops->iteration(t->self, it, st);
+}
+
+int trainer_done(trainer_t *t)
+{
+    return t->ops->done ? t->ops->done(t->self) : 0;
+}
+
+int trainer_has_networks(const char *name)
+{
+    const trainer_ops_t *ops = trainer_find(name);
+    return !ops || !ops->no_networks;
 }
 
 void trainer_save(trainer_t *t, pfio_t *io)
