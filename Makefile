@@ -86,8 +86,10 @@ $(BUILD)/obj/src/core/version.o $(BUILD)/pic/src/core/version.o: $(BUILD)/gen/bu
 # (The shared library's objects in $(BUILD)/pic get the same flags: the same bits.)
 $(BUILD)/obj/src/graph/consensus.o $(BUILD)/pic/src/graph/consensus.o: CFLAGS += -O3
 # ... and the element-wise loops of the policy (tanh, log-softmax, Adam), of
-# the environment (log1p) and of the PPO trainer and loss vectorise at -O3.
-O3_OBJ = src/nn/policy.o src/env/dr.o src/train/ppo.o src/train/ppo_common.o src/train/rollout.o
+# the environment (log1p), of the PPO trainer and loss and of the small
+# networks (tmlp) vectorise at -O3.
+O3_OBJ = src/nn/policy.o src/env/dr.o src/train/ppo.o src/train/ppo_common.o src/train/rollout.o \
+         src/nn/tmlp.o
 $(foreach o,$(O3_OBJ),$(BUILD)/obj/$(o) $(BUILD)/pic/$(o)): CFLAGS += -O3 -fno-trapping-math
 
 $(LIB): $(LIB_OBJ)

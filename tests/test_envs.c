@@ -8,7 +8,7 @@
  * contract: made with env_create_copies, all agents on every rank and a
  * block of the copies, a world step after the agents' steps, finite
  * rewards, a fingerprint independent of the rank count; one with a global
- * agent (robots) its model's tables. */
+ * agent (robots, warehouse) its model. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "samarl/config.h"
 #include "samarl/env.h"
 #include "samarl/env_robots.h"
+#include "samarl/env_warehouse.h"
 #include "samarl/error.h"
 #include "samarl/graph.h"
 #include "samarl/halo.h"
@@ -194,7 +195,21 @@ static void contract_global(const env_ops_t *ops, uint64_t *fp)
     lgraph_t *lg = my_graph(&halo);
     env_t *e = NULL;
     env_create_trained(&cfg, lg, halo, 1, &e);
-    const robots_t *m = ops->global_model(e);
+    if (ops->warehouse_model) { /* continuous: its constants */
+        const warehouse_t *w = ops->warehouse_model(e);
+        TAP_OK(e->spec.global_agent == ENV_GLOBAL_CONTINUOUS && e->n == lg->n_owned &&
+                   w->edges[0] == -2.0 && w->edges[WH_BINS] == 2.0 && w->gamma > 0 && w->gamma < 1,
+               "%s: a global agent's continuous model on the graph's %d agents: %d bins of [-2, "
+               "2], discount %g",
+               ops->name, N_GLOBAL, WH_BINS, w->gamma);
+        *fp = env_fingerprint(e);
+        env_destroy(&e);
+        halo_destroy(&halo);
+        lgraph_destroy(&lg);
+        config_free(&cfg);
+        return;
+    }
+    const robots_t *m = ops->robots_model(e);
     int rows = 1;
     for (int z = 0; z < ROB_SG; z++)
         for (int a = 0; a < ROB_GA; a++) {
@@ -236,7 +251,7 @@ int main(int argc, char **argv)
     for (int k = 0; (ops = env_registered(k)) && k < 16; k++) {
         if (ops->step_world)
             contract_copies(ops, &fps[n_envs]);
-        else if (ops->global_model)
+        else if (ops->robots_model || ops->warehouse_model)
             contract_global(ops, &fps[n_envs]);
         else
             contract(ops, &fps[n_envs]);

@@ -45,6 +45,10 @@ typedef enum {
     ENV_SPLIT_COPIES  /* whole joint copies are split across ranks (small worlds) */
 } env_split_t;
 
+/* A global agent beside the local ones (env_spec_t.global_agent): none, or
+ * the kind of model its trainers read (env_ops_t.robots_model, warehouse_model). */
+typedef enum { ENV_GLOBAL_NONE, ENV_GLOBAL_TABULAR, ENV_GLOBAL_CONTINUOUS } env_global_t;
+
 typedef struct env_spec {
     int obs_dim;                   /* observation features (<= ENV_OBS_MAX), lambda last */
     env_action_kind_t action_kind; /* discrete: n_levels actions; continuous: action_dim */
@@ -53,7 +57,7 @@ typedef struct env_spec {
     env_reward_kind_t reward_kind; /* a reward per agent, or one team reward */
     int hops;                      /* hops of neighbours the costs read (0: separable; at most 1) */
     env_split_t split;
-    int global_agent; /* 1: a global agent beside the n local ones (its model: global_model) */
+    int global_agent; /* env_global_t: a global agent beside the n local ones, and its model */
     int analytic;     /* whether it has an analytic policy (set by env_create) */
 } env_spec_t;
 
@@ -77,7 +81,8 @@ typedef struct env_field {
 } env_field_t;
 
 typedef struct env env_t;
-typedef struct robots robots_t; /* env_robots.h */
+typedef struct robots robots_t;       /* env_robots.h */
+typedef struct warehouse warehouse_t; /* env_warehouse.h */
 
 /* One environment: its declarations come from create, which fills e->spec
  * and e->capacity and returns its private state (collective: it may read
@@ -152,11 +157,14 @@ typedef struct env_ops {
      * as env_costs gives it elsewhere), cost[i * copies + j] (either may be
      * NULL). */
     void (*step_world)(env_t *e, int64_t t, float *reward, double *cost);
-    /* Required when spec.global_agent: the tabular model of the global
-     * agent and its local agents (env_robots.h) that the trainers of a
-     * global agent plan with and simulate (train.algo = altmarl). Such an
-     * environment has no per-agent steps: only samarl train creates it. */
-    const robots_t *(*global_model)(const env_t *e);
+    /* Required for spec.global_agent = ENV_GLOBAL_TABULAR, resp.
+     * ENV_GLOBAL_CONTINUOUS: the model of the global agent and its local
+     * agents that the trainers of a global agent plan with and simulate
+     * (env_robots.h, train.algo = altmarl; env_warehouse.h, altmarl-fa).
+     * Such an environment has no per-agent steps: only samarl train
+     * creates it. */
+    const robots_t *(*robots_model)(const env_t *e);
+    const warehouse_t *(*warehouse_model)(const env_t *e);
 } env_ops_t;
 
 /* An environment instance. The fields are the caller's to read, not to write. */

@@ -34,6 +34,7 @@ enum rng_stream {
     RNG_STREAM_FAULT_DROPOUT,  /* consensus silent agents (step = dropout window) */
     RNG_STREAM_KSAMPLE,        /* k-of-n subsampling (gid: episode; step: step x 2^24 + draw) */
     RNG_STREAM_ALTMARL,        /* ALTERNATING-MARL's rollouts and L-LEARN's count vectors */
+    RNG_STREAM_WAREHOUSE,      /* the warehouse task's starts, moves and robot actions */
     RNG_STREAM_TEST = 0xfff0   /* tests only */
 };
 

@@ -42,7 +42,10 @@ enum {
     TRAINER_CAN_HOPS = 1,   /* costs that read graph neighbours (env spec.hops > 0) */
     TRAINER_CAN_COSTS = 2,  /* cost channels beyond g (env spec.n_costs > 1) */
     TRAINER_CAN_COPIES = 4, /* joint copies split across ranks (env spec.split, env.world) */
-    TRAINER_CAN_GLOBAL = 8  /* a global agent beside the local ones (env spec.global_agent) */
+    /* a global agent beside the local ones (env spec.global_agent): its tabular or continuous model
+     */
+    TRAINER_CAN_GLOBAL_TABLES = 8,
+    TRAINER_CAN_GLOBAL_CONT = 16
 };
 
 typedef struct trainer_ops {

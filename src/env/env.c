@@ -12,10 +12,11 @@
 #include "samarl/error.h"
 #include "samarl/partition.h"
 
-extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops, env_spread_ops, env_robots_ops;
+extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops, env_spread_ops, env_robots_ops,
+    env_warehouse_ops;
 
 static const env_ops_t *const registry[] = {
-    &env_dr_ops, &env_toy_ops, &env_drnet_ops, &env_spread_ops, &env_robots_ops,
+    &env_dr_ops, &env_toy_ops, &env_drnet_ops, &env_spread_ops, &env_robots_ops, &env_warehouse_ops,
 };
 enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
 
@@ -122,7 +123,8 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     SAMARL_ASSERT(sp->n_costs == 1 || ops->costs || sp->split == ENV_SPLIT_COPIES);
     SAMARL_ASSERT(sp->n_costs <= 2 || sp->split != ENV_SPLIT_COPIES); /* step_world gives one */
     SAMARL_ASSERT(sp->hops == 0 || ops->attach_graph);
-    SAMARL_ASSERT(!sp->global_agent || ops->global_model);
+    SAMARL_ASSERT(sp->global_agent != ENV_GLOBAL_TABULAR || ops->robots_model);
+    SAMARL_ASSERT(sp->global_agent != ENV_GLOBAL_CONTINUOUS || ops->warehouse_model);
     SAMARL_ASSERT(sp->global_agent || (ops->begin_episode && ops->step && ops->observe));
     for (int c = 1; c < sp->n_costs; c++) SAMARL_ASSERT(e->cost_name[c]);
     /* What the interface can declare but the engine does not run yet is
@@ -139,11 +141,12 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
                                  "do not run it yet",
                                  ops->name));
     if (sp->global_agent && !trained)
-        comm_check(samarl_seterr("env.name = %s is a global agent beside its local agents, "
-                                 "which the trainers of a global agent simulate themselves: "
-                                 "samarl train trains it (train.algo = altmarl), but samarl eval, "
-                                 "samarl run and the step API do not step its agents",
-                                 ops->name));
+        comm_check(samarl_seterr(
+            "env.name = %s is a global agent beside its local agents, "
+            "which the trainers of a global agent simulate themselves: "
+            "samarl train trains it (train.algo = altmarl, altmarl-fa), but samarl eval, "
+            "samarl run and the step API do not step its agents",
+            ops->name));
     if (unsupported)
         comm_check(samarl_seterr("env.name = %s declares %s, which this version of samarl's "
                                  "policies, trainers and run loop do not support yet",

@@ -58,7 +58,7 @@ static void *robots_create(const config_t *cfg, env_t *e)
                            .n_costs = 1,
                            .reward_kind = ENV_REWARD_AGENT,
                            .split = ENV_SPLIT_AGENTS,
-                           .global_agent = 1};
+                           .global_agent = ENV_GLOBAL_TABULAR};
     e->capacity = 0;
     e->reward_units = "1 (discounted return)";
     e->usage_units = "1";
@@ -91,5 +91,5 @@ const env_ops_t env_robots_ops = {
     .create = robots_create,
     .destroy = robots_destroy,
     .fingerprint = robots_fingerprint,
-    .global_model = robots_model,
+    .robots_model = robots_model,
 };

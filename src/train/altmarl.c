@@ -531,13 +531,13 @@ static void *altmarl_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     (void)ps; /* no networks (no_networks) */
     const altmarl_config_t *c = config_section_values(cfg, "altmarl");
-    if (!env->ops->global_model)
+    if (!env->ops->robots_model)
         comm_check(samarl_seterr("train.algo = altmarl trains a global agent, and env.name = %s "
                                  "has none",
                                  env->ops->name));
     altmarl_trainer_t *t = XZNEW(altmarl_trainer_t, 1);
     /* the same verdict on every rank: k and the table sizes are */
-    comm_check(altmarl_init(&t->a, env->ops->global_model(env), c->k, env->n_global, cfg->run.seed,
+    comm_check(altmarl_init(&t->a, env->ops->robots_model(env), c->k, env->n_global, cfg->run.seed,
                             "altmarl.k"));
     t->a.rollouts = (int)c->rollouts;
     t->a.horizon = (int)c->horizon;
@@ -742,7 +742,7 @@ const trainer_ops_t trainer_altmarl = {
     .name = "altmarl",
     .summary = "ALTERNATING-MARL (seed 002): a global agent that sees k of n local agents, "
                "G-LEARN and L-LEARN alternating (env.name = robots)",
-    .env_caps = TRAINER_CAN_GLOBAL,
+    .env_caps = TRAINER_CAN_GLOBAL_TABLES,
     .no_networks = 1,
     .config = &altmarl_section,
     .create = altmarl_create,

@@ -11,12 +11,12 @@
 
 extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce, trainer_scal_mappo_l,
     trainer_ippo_l, trainer_happo, trainer_mappo_l_local, trainer_hatrpo, trainer_clip_happo,
-    trainer_clip_hatrpo, trainer_altmarl;
+    trainer_clip_hatrpo, trainer_altmarl, trainer_altmarl_fa;
 
 static const trainer_ops_t *const registry[] = {
     &trainer_ppo,        &trainer_mappo_l,     &trainer_reinforce,     &trainer_scal_mappo_l,
     &trainer_ippo_l,     &trainer_happo,       &trainer_mappo_l_local, &trainer_hatrpo,
-    &trainer_clip_happo, &trainer_clip_hatrpo, &trainer_altmarl,
+    &trainer_clip_happo, &trainer_clip_hatrpo, &trainer_altmarl,       &trainer_altmarl_fa,
 };
 
 void trainer_register_config(void)
@@ -67,7 +67,8 @@ static unsigned env_needs(const env_spec_t *spec)
 {
     return (spec->hops > 0 ? TRAINER_CAN_HOPS : 0u) | (spec->n_costs > 1 ? TRAINER_CAN_COSTS : 0u) |
            (spec->split == ENV_SPLIT_COPIES ? TRAINER_CAN_COPIES : 0u) |
-           (spec->global_agent ? TRAINER_CAN_GLOBAL : 0u);
+           (spec->global_agent == ENV_GLOBAL_TABULAR ? TRAINER_CAN_GLOBAL_TABLES : 0u) |
+           (spec->global_agent == ENV_GLOBAL_CONTINUOUS ? TRAINER_CAN_GLOBAL_CONT : 0u);
 }
 
 int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_name)
@@ -75,12 +76,13 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
     const trainer_ops_t *ops = trainer_find(name);
     if (!ops) return unknown_trainer(name);
     const unsigned need = env_needs(spec);
-    if ((ops->env_caps & TRAINER_CAN_GLOBAL) && !(need & TRAINER_CAN_GLOBAL)) {
+    const unsigned global = TRAINER_CAN_GLOBAL_TABLES | TRAINER_CAN_GLOBAL_CONT;
+    if ((ops->env_caps & global) && !(need & global)) {
         char can[256] = "";
         size_t len = 0;
         const env_ops_t *e;
         for (int k = 0; (e = env_registered(k)) != NULL; k++)
-            if (e->global_model && len < sizeof can)
+            if ((e->robots_model || e->warehouse_model) && len < sizeof can)
                 len +=
                     (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "", e->name);
         return samarl_seterr("train.algo = %s trains a global agent beside its local agents, "
@@ -95,9 +97,12 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
             len += (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "",
                                     registry[k]->name);
     const unsigned lack = need & ~ops->env_caps;
-    const char *what = (lack & TRAINER_CAN_GLOBAL)
+    const char *what = (lack & TRAINER_CAN_GLOBAL_TABLES)
                            ? "a global agent beside its local agents (a dispatcher that sees k "
-                             "of them)"
+                             "of them), a tabular model"
+                       : (lack & TRAINER_CAN_GLOBAL_CONT)
+                           ? "a global agent beside its local agents (a dispatcher that sees k "
+                             "of them), on continuous states"
                        : (lack & TRAINER_CAN_COPIES)
                            ? "whole joint copies of one world split across ranks (every rank "
                              "runs all its agents)"
