@@ -7,7 +7,9 @@
 # trainer through samarl train (train.algo = altmarl on env.name = robots):
 # the policy file the same bits on 1-4 ranks, the public protocol's return at
 # k = 5 within the public figure's bar, --resume and --restart continuing bit
-# for bit, and bad input refused on every rank with nothing written.
+# for bit, and bad input refused on every rank with nothing written; and
+# dual.mode = sampled (an aggregator pricing from k sampled households): k =
+# N is central's run bit for bit, k = 20 the same on 1-4 ranks.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 for np in 1 2 3 4; do
@@ -27,7 +29,7 @@ for np in 2 3 4; do
 done
 
 # ---- samarl train --set train.algo=altmarl ------------------------------------------
-VOLATILE=(/timers /summary@wall_s /@n_ranks /graph/partition /graph@edge_cut)
+VOLATILE=(/timers /summary@wall_s /summary@agent_steps_per_s /@n_ranks /graph/partition /graph@edge_cut)
 same() { $PY "$here/h5same.py" "$@"; }
 ROB=(--set env.name=robots --set train.algo=altmarl --set graph.agents=1000 --set graph.type=ring
      --set altmarl.k=5 --set train.iterations=10 --set env.horizon=50 --set train.eval_copies=50)
@@ -107,4 +109,25 @@ expect_error "--resume of a file of networks is refused: altmarl learns tables" 
 expect_error "--resume with another k is refused, naming both" 2 \
   "trained with altmarl.k = 5, .*altmarl.k = 6" \
   $SAMARL train -q "${ROB[@]}" --set altmarl.k=6 --resume "$TMP/rob1.h5" -o "$TMP/bad.h5"
+
+# ---- dual.mode = sampled: a price-setting aggregator that sees k households ----------
+DR=(--set policy.type=bestresponse --set graph.agents=200 --set graph.type=ring --set graph.k=2
+    --set run.days=3)
+run_np 2 $SAMARL run -q "${DR[@]}" --set dual.mode=central -o "$TMP/central.h5" >/dev/null 2>&1
+run_np 3 $SAMARL run -q "${DR[@]}" --set dual.mode=sampled --set dual.sample_k=200 \
+  -o "$TMP/s200.h5" >/dev/null 2>&1
+ok "sampled with k = N is central's run, bit for bit" \
+  same "$TMP/central.h5" "$TMP/s200.h5" "${VOLATILE[@]}" /@config /@dual_mode /summary@dual_mode
+for np in 1 2 3 4; do
+  run_np $np $SAMARL run -q "${DR[@]}" --set dual.mode=sampled --set dual.sample_k=20 \
+    -o "$TMP/s20.$np.h5" >"$TMP/s20.$np.log" 2>&1 || { diag "sampled on $np ranks failed"; tail -3 "$TMP/s20.$np.log"; }
+done
+for np in 2 3 4; do
+  ok "sampled with k = 20 on $np ranks = 1 rank's run, bit for bit" \
+    same "$TMP/s20.1.h5" "$TMP/s20.$np.h5" "${VOLATILE[@]}"
+done
+ok "... and a k-sample's price differs from central's" bash -c \
+  "! $PY $here/h5same.py $TMP/central.h5 $TMP/s20.1.h5 ${VOLATILE[*]} /@config /@dual_mode /summary@dual_mode >/dev/null"
+expect_error "sampled with k > N is refused, naming the key" 2 "dual.sample_k" \
+  $SAMARL run -q "${DR[@]}" --set dual.mode=sampled --set dual.sample_k=201 -o "$TMP/bad.h5"
 done_testing

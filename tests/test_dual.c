@@ -93,7 +93,7 @@ static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
     const double s = CAPACITY / N_AGENTS;
     if (!strcmp(rule, "local")) {
         for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->lam[i] + ETA * (r->u[i] - s));
-    } else if (!strcmp(rule, "central")) {
+    } else if (!strcmp(rule, "central") || !strcmp(rule, "sampled")) { /* sampled: k = N */
         double tot = 0;
         for (int i = 0; i < N_AGENTS; i++) tot += r->u[i];
         const double l = pos(r->lam[0] + ETA * (tot - CAPACITY) / N_AGENTS);
@@ -125,8 +125,8 @@ static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
 
 static void make_config_mixing(config_t *cfg, const char *mode, const char *mixing)
 {
-    char sets[8][64];
-    char *argv[8];
+    char sets[9][64];
+    char *argv[9];
     snprintf(sets[0], sizeof sets[0], "dual.mode=%s", mode);
     snprintf(sets[1], sizeof sets[1], "dual.eta=%.17g", ETA);
     snprintf(sets[2], sizeof sets[2], "dual.lambda0=%.17g", LAMBDA0);
@@ -135,8 +135,9 @@ static void make_config_mixing(config_t *cfg, const char *mode, const char *mixi
     snprintf(sets[5], sizeof sets[5], "consensus.sigma_iters=5000");
     snprintf(sets[6], sizeof sets[6], "consensus.sigma_tol=1e-14");
     snprintf(sets[7], sizeof sets[7], "dual.mixing=%s", mixing);
-    for (int k = 0; k < 8; k++) argv[k] = sets[k];
-    if (config_parse(cfg, NULL, NULL, argv, 8) != SAMARL_OK)
+    snprintf(sets[8], sizeof sets[8], "dual.sample_k=%d", N_AGENTS); /* sampled: every agent */
+    for (int k = 0; k < 9; k++) argv[k] = sets[k];
+    if (config_parse(cfg, NULL, NULL, argv, 9) != SAMARL_OK)
         SAMARL_FATAL("config: %s", samarl_errmsg());
 }
 
@@ -200,18 +201,18 @@ int main(int argc, char **argv)
     const int P = comm_size(), me = comm_rank();
 
     /* ---- registry ---- */
-    static const char *const names[] = {"none",     "fixed",     "local",
-                                        "central",  "consensus", "consensus-paper",
-                                        "tracking", "feeder",    "local-cost"};
-    enum { N_NAMES = 9 };
+    static const char *const names[] = {"none",       "fixed",          "local",    "central",
+                                        "sampled",    "consensus",      "tracking", "feeder",
+                                        "local-cost", "consensus-paper"};
+    enum { N_NAMES = 10 };
     int n_rules = 0, found = 1;
     while (dual_rule_at(n_rules)) n_rules++;
     for (int k = 0; k < N_NAMES; k++) {
         const dual_rule_t *r = dual_rule_find(names[k]);
         found &= r != NULL && !strcmp(r->name, names[k]) && r->start != NULL && r->summary != NULL;
     }
-    TAP_OK(n_rules == N_NAMES && found,
-           "the registry lists the nine rules (%d), each found by name", n_rules);
+    TAP_OK(n_rules == N_NAMES && found, "the registry lists the ten rules (%d), each found by name",
+           n_rules);
     TAP_OK(!dual_rule_find("pushsum") && !dual_rule_find("") && !dual_rule_find("Consensus"),
            "an unknown rule name is refused");
     int every = 1;
@@ -266,9 +267,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *rule;
         int shares; /* 0 equal, 1 shares + plain mixing, 2 shares + weighted */
-    } cases[] = {{"none", 0},      {"fixed", 0},     {"local", 0},          {"central", 0},
-                 {"consensus", 0}, {"consensus", 1}, {"consensus", 2},      {"tracking", 0},
-                 {"tracking", 1},  {"tracking", 2},  {"consensus-paper", 0}};
+    } cases[] = {{"none", 0},     {"fixed", 0},     {"local", 0},     {"central", 0},
+                 {"sampled", 0},  {"consensus", 0}, {"consensus", 1}, {"consensus", 2},
+                 {"tracking", 0}, {"tracking", 1},  {"tracking", 2},  {"consensus-paper", 0}};
     static const char *const variant[] = {"", " (shares)", " (shares, weighted mixing)"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const char *rule = cases[k].rule;

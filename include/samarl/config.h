@@ -121,7 +121,8 @@ typedef struct config {
         char *mode;  /* a registered dual rule (dual.h) */
         double eta, lambda0;
         int64_t epoch, rounds;
-        int start; /* 0: dual.lambda0, 1: the policy file's /lambda_local */
+        int64_t sample_k; /* dual.mode = sampled: the households the aggregator samples */
+        int start;        /* 0: dual.lambda0, 1: the policy file's /lambda_local */
     } dual;
     struct {
         char *agents;       /* all | none | every:M */

@@ -13,6 +13,10 @@
  *   local            lambda_i = max(0, lambda_i + eta (u_i - s))   (no messages)
  *   central          lambda = max(0, lambda + eta (sum_i u_i - C) / N), one
  *                    exact value from a reproducible all-reduce   (the oracle)
+ *   sampled          lambda = max(0, lambda + eta (N/k sum_{i in S_e} u_i - C) / N),
+ *                    S_e the k = dual.sample_k agents sampled at epoch e (ksample.h,
+ *                    the same on every rank): a price-setting aggregator that sees
+ *                    k of n (seed 002); with k = N central's step, bit for bit
  *   consensus        mu = W^K (mu + eta g), lambda = max(0, mu): the
  *                    unprojected multiplier is what is averaged, and W keeps
  *                    the mean of mu, so it takes exactly central's step

@@ -303,7 +303,8 @@ static const key_spec_t builtin_keys[] = {
      "how agents set their multipliers: dual step + K consensus rounds on the unprojected "
      "multiplier (consensus), the paper's rule as written (consensus-paper), plus gradient "
      "tracking of the slack (tracking), own slack only (local), one exact global multiplier "
-     "(central, the oracle), local dual ascent on a local cost at the neighbourhood's price "
+     "(central, the oracle), one global multiplier from a k-sample's usage (sampled, "
+     "dual.sample_k), local dual ascent on a local cost at the neighbourhood's price "
      "(feeder, env.name = drnet), the same on the own multiplier (local-cost), dual.lambda0 "
      "always (fixed), or 0 (none); 'samarl list' "
      "explains each"},
@@ -311,6 +312,10 @@ static const key_spec_t builtin_keys[] = {
      "dual step size: mu_i += eta (u_i - s_i), u_i the mean usage over the epoch, s_i its "
      "share of capacity (divided by the share weight nu_i under dual.mixing = weighted); in "
      "$/kWh per kWh"},
+    {"dual", "sample_k", KT_INT, OFF(dual.sample_k), "100", 1, 100000, 0, 0, NULL,
+     "dual.mode = sampled: the households a price-setting aggregator samples each epoch, "
+     "without replacement (at most the number of agents); it steps the one global multiplier "
+     "on N / k times their usage"},
     {"dual", "epoch", KT_INT, OFF(dual.epoch), "1", 1, 1e9, 0, 0, NULL,
      "steps per dual epoch T0: one dual step (and K rounds) every T0 steps"},
     {"dual", "rounds", KT_INT, OFF(dual.rounds), "5", 0, 1e6, 0, 0, NULL,

@@ -12,6 +12,7 @@
 #include "samarl/comm.h"
 #include "samarl/consensus.h"
 #include "samarl/error.h"
+#include "samarl/ksample.h"
 #include "samarl/reprosum.h"
 #include "samarl/timer.h"
 
@@ -37,6 +38,8 @@ struct dual {
     const lgraph_t *lg; /* rules with price_hops: the neighbourhoods */
     halo_t *halo;       /* and the exchange of lambda */
     consensus_faults_t faults;
+    ksample_t *ks; /* sampled: the aggregator's k-sample */
+    uint64_t seed;
     double sigma, sigma_res, rhoK; /* sigma, its estimate's residual, sigma^K */
     int64_t sigma_it;
     dual_stats_t st;
@@ -133,6 +136,35 @@ static void stats_spread(dual_t *d)
 }
 
 /* ---- the rules ---------------------------------------------------------------- */
+
+/* sampled: a price-setting aggregator (seed 002's global agent seeing k of
+ * n): the epoch's k-sample (keyed by the epoch, the same on every rank)
+ * reports its mean usage; the one multiplier steps on the estimate N / k x
+ * their sum of the total, lambda = max(0, lambda + eta (N/k sum_S u_i - C) /
+ * N). With k = N it is central's step, bit for bit. */
+static void sampled_update(dual_t *d, int64_t t)
+{
+    epoch_usage(d);
+    timer_start(TIMER_REDUCE);
+    ksample_draw(d->ks, d->seed, (uint64_t)(t / d->T0), 0);
+    double *u = XNEW(double, (size_t)d->ks->k);
+    size_t m = 0;
+    for (int j = 0; j < d->ks->k; j++) {
+        const lidx_t i = ksample_local(d->ks, d->ks->draw[j]);
+        if (i >= 0) u[m++] = d->dev[i];
+    }
+    const double tot = reprosum_global(u, m) * (d->N / (double)d->ks->k);
+    free(u);
+    timer_stop(TIMER_REDUCE);
+    double l = d->st.lmean + d->eta * (tot - d->C) / d->N;
+    l = l > 0 ? l : 0;
+    for (lidx_t i = 0; i < d->n; i++) d->lam[i] = l;
+    timer_start(TIMER_REDUCE);
+    stats_minmax(d);
+    d->st.lmean = d->st.lmin;
+    d->st.dis = 0;
+    timer_stop(TIMER_REDUCE);
+}
 
 static double start_zero(const config_t *cfg)
 {
@@ -296,6 +328,10 @@ static const dual_rule_t rules[] = {
      local_update, 0, 0},
     {"central", "one exact multiplier from a reproducible all-reduce (the oracle)", 1, 0, 0,
      start_lambda0, central_update, 0, 0},
+    {"sampled",
+     "one multiplier set by an aggregator from the usage of dual.sample_k households sampled "
+     "each epoch (seed 002's global agent that sees k of n)",
+     1, 0, 0, start_lambda0, sampled_update, 0, 0},
     {"feeder",
      "local dual ascent on each agent's local cost (cost channel 1, DR-net's feeder limit), "
      "acting on the neighbourhood's price sum_{j in Nbar_i} lambda_j (one-hop messages)",
@@ -384,6 +420,11 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
 
     d->x = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)d->width);
     d->lam = XZNEW(double, n > 0 ? n : 1);
+    if (d->rule->epoch_update == sampled_update) {
+        d->ks = XZNEW(ksample_t, 1);
+        d->seed = cfg->run.seed;
+        comm_check(ksample_init(d->ks, n_global, cfg->dual.sample_k, n, lg->gid, "dual.sample_k"));
+    }
     d->gsum = XZNEW(double, n > 0 ? n : 1);
     d->sold = XZNEW(double, n > 0 ? n : 1);
     d->dev = XZNEW(double, n > 0 ? n : 1);
@@ -420,6 +461,8 @@ void dual_destroy(dual_t **dp)
     dual_t *d = *dp;
     if (!d) return;
     consensus_destroy(&d->cons);
+    if (d->ks) ksample_free(d->ks);
+    free(d->ks);
     free(d->x);
     free(d->lam);
     free(d->gsum);

@@ -48,7 +48,8 @@ def main():
     a = ap.parse_args()
     vals = defaultdict(list)
     for r in csv.DictReader(open(f"{a.out}/reward_vs_k.csv")):
-        vals[(int(r["n_agents"]), int(r["k"]))].append(float(r["reward"]))
+        if r["env"] == "robots":  # the continuous task's rows: analyze_fa.py
+            vals[(int(r["n_agents"]), int(r["k"]))].append(float(r["reward"]))
     rt = {(int(r["n_agents"]), int(r["k"])): r for r in csv.DictReader(open(f"{a.out}/runtime_vs_k.csv"))}
     stat = {key: (float(np.mean(v)), float(np.std(v))) for key, v in vals.items()}
     ks = sorted(k for n, k in stat if n == 1000)

@@ -21,6 +21,11 @@ $MPIRUN -np "$NP" "$B" 1000000 1 1 15 "$ROLLOUTS_BIG" 50 "$WORK/alt_r1e6.csv" "$
 # values within 1%), 10 rounds: does the alternation stop short?
 ALTMARL_ROUNDS=10 ALTMARL_NOSTOP=1 $MPIRUN -np "$NP" "$B" 1000 1 1 15 50 50 \
     "$OUT/reward_vs_k_10rounds.csv" "$OUT/runtime_vs_k_10rounds.csv" $LONG_K
-{ cat "$WORK/alt_r1000.csv"; tail -n +2 "$WORK/alt_r1e6.csv"; } >"$OUT/reward_vs_k.csv"
+# reward_vs_k.csv holds both tasks: this script's rows (env robots) replace
+# their own, the continuous task's (sweep_fa.sh) stay.
+{ cat "$WORK/alt_r1000.csv"; tail -n +2 "$WORK/alt_r1e6.csv"
+  [ -f "$OUT/reward_vs_k.csv" ] && grep -v '^robots,\|^env,' "$OUT/reward_vs_k.csv" || true
+} >"$WORK/alt_r.csv"
+mv "$WORK/alt_r.csv" "$OUT/reward_vs_k.csv"
 { cat "$WORK/alt_t1000.csv"; tail -n +2 "$WORK/alt_t1e6.csv"; } >"$OUT/runtime_vs_k.csv"
 "$PYTHON" "$(dirname "$0")/analyze.py" --out "$OUT"
