@@ -98,6 +98,18 @@ def main():
     inside = [k for k in ks if k in PUBLISHED and abs(stat[k][0] - PUBLISHED[k][0]) <= 2 * PUBLISHED[k][1]]
     common = [k for k in ks if k in PUBLISHED]
     lines += ["", f"Within two public standard deviations: {len(inside)} of the {len(common)} public k."]
+    # the O(1/sqrt k) claim in the form: the gap R(50) - R(k) over k <= 25
+    lines += ["", "## The gap to k = 50 (the O(1/sqrt k) claim)", ""]
+    for name, get in (("samarl", lambda k: stat[k][0]), ("public", lambda k: PUBLISHED[k][0])):
+        src = stat if name == "samarl" else PUBLISHED
+        kk = [k for k in sorted(src) if k <= 25 and 50 in src and get(50) - get(k) > 0]
+        if len(kk) >= 2:
+            g = [get(50) - get(k) for k in kk]
+            sl = float(np.polyfit(np.log(kk), np.log(g), 1)[0])
+            lines.append(f"- {name}: R(50) = {get(50):.2f}, gaps " +
+                         ", ".join(f"k={k}: {x:.2f}" for k, x in zip(kk, g)) +
+                         f"; log-log slope **{sl:.3f}** "
+                         f"({'inside' if -0.8 <= sl <= -0.3 else 'outside'} [-0.8, -0.3])")
     open(f"{a.out}/claims_continuous.md", "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
 
