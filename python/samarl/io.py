@@ -157,6 +157,9 @@ def _read_policy(f):
         for name, d in _data(alt):
             if name in dims and d.ndim == len(dims[name]):
                 _put(data_vars, "altmarl_" + name, _variable(d, dims[name]))
+    fa = f.get("altmarl_fa")  # train.algo = altmarl-fa: the rounds' values (the networks stay)
+    if fa is not None and "values" in fa and fa["values"].shape == (n_iter,):
+        _put(data_vars, "altmarl_fa_values", _variable(fa["values"], ("iteration",)))
     pos = f.get("positions")
     if pos is not None:
         tables = [(n, d) for n, d in pos.items() if d.ndim == 2 and d.shape[0] == n_iter]

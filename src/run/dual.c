@@ -137,35 +137,6 @@ static void stats_spread(dual_t *d)
 
 /* ---- the rules ---------------------------------------------------------------- */
 
-/* sampled: a price-setting aggregator (seed 002's global agent seeing k of
- * n): the epoch's k-sample (keyed by the epoch, the same on every rank)
- * reports its mean usage; the one multiplier steps on the estimate N / k x
- * their sum of the total, lambda = max(0, lambda + eta (N/k sum_S u_i - C) /
- * N). With k = N it is central's step, bit for bit. */
-static void sampled_update(dual_t *d, int64_t t)
-{
-    epoch_usage(d);
-    timer_start(TIMER_REDUCE);
-    ksample_draw(d->ks, d->seed, (uint64_t)(t / d->T0), 0);
-    double *u = XNEW(double, (size_t)d->ks->k);
-    size_t m = 0;
-    for (int j = 0; j < d->ks->k; j++) {
-        const lidx_t i = ksample_local(d->ks, d->ks->draw[j]);
-        if (i >= 0) u[m++] = d->dev[i];
-    }
-    const double tot = reprosum_global(u, m) * (d->N / (double)d->ks->k);
-    free(u);
-    timer_stop(TIMER_REDUCE);
-    double l = d->st.lmean + d->eta * (tot - d->C) / d->N;
-    l = l > 0 ? l : 0;
-    for (lidx_t i = 0; i < d->n; i++) d->lam[i] = l;
-    timer_start(TIMER_REDUCE);
-    stats_minmax(d);
-    d->st.lmean = d->st.lmin;
-    d->st.dis = 0;
-    timer_stop(TIMER_REDUCE);
-}
-
 static double start_zero(const config_t *cfg)
 {
     (void)cfg;
@@ -189,15 +160,11 @@ static void local_update(dual_t *d, int64_t t)
     stats_spread(d);
 }
 
-/* The oracle: one multiplier from the network's exact total usage. Its
- * statistics are that one value, exactly. */
-static void central_update(dual_t *d, int64_t t)
+/* Collective. One multiplier for every agent, stepped on the network's
+ * total usage `tot` (exact or estimated): its statistics are that one
+ * value, exactly. */
+static void global_step(dual_t *d, double tot)
 {
-    (void)t;
-    epoch_usage(d);
-    timer_start(TIMER_REDUCE);
-    double tot = reprosum_global(d->dev, (size_t)d->n);
-    timer_stop(TIMER_REDUCE);
     double l = d->st.lmean + d->eta * (tot - d->C) / d->N;
     l = l > 0 ? l : 0;
     for (lidx_t i = 0; i < d->n; i++) d->lam[i] = l;
@@ -206,6 +173,39 @@ static void central_update(dual_t *d, int64_t t)
     d->st.lmean = d->st.lmin;
     d->st.dis = 0;
     timer_stop(TIMER_REDUCE);
+}
+
+/* The oracle: one multiplier from the network's exact total usage. */
+static void central_update(dual_t *d, int64_t t)
+{
+    (void)t;
+    epoch_usage(d);
+    timer_start(TIMER_REDUCE);
+    const double tot = reprosum_global(d->dev, (size_t)d->n);
+    timer_stop(TIMER_REDUCE);
+    global_step(d, tot);
+}
+
+/* sampled: a price-setting aggregator (seed 002's global agent seeing k of
+ * n): the epoch's k-sample (keyed by the epoch, the same on every rank)
+ * reports its mean usage; the one multiplier steps on the estimate N / k x
+ * their sum of the total, lambda = max(0, lambda + eta (N/k sum_S u_i - C) /
+ * N). With k = N it is central's step, bit for bit. */
+static void sampled_update(dual_t *d, int64_t t)
+{
+    epoch_usage(d);
+    timer_start(TIMER_REDUCE);
+    ksample_draw(d->ks, d->seed, (uint64_t)(t / d->T0), 0);
+    double *u = XNEW(double, (size_t)d->ks->k);
+    size_t m = 0;
+    for (int j = 0; j < d->ks->k; j++) {
+        const lidx_t i = ksample_local(d->ks, d->ks->draw[j]);
+        if (i >= 0) u[m++] = d->dev[i];
+    }
+    const double tot = reprosum_global(u, m) * (d->N / (double)d->ks->k);
+    free(u);
+    timer_stop(TIMER_REDUCE);
+    global_step(d, tot);
 }
 
 /* The paper's rule, literally: a local dual step from lambda, K rounds of
