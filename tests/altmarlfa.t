@@ -27,8 +27,8 @@ done
 VOLATILE=(/timers /summary@wall_s /@n_ranks /graph/partition /graph@edge_cut)
 same() { $PY "$here/h5same.py" "$@"; }
 WH=(--set env.name=warehouse --set train.algo=altmarl-fa --set graph.agents=300 --set graph.type=ring
-    --set altmarl-fa.k=10 --set altmarl-fa.hidden=16 --set altmarl-fa.g_samples=200
-    --set altmarl-fa.l_episodes=8 --set altmarl-fa.judge_rollouts=2 --set train.eval_every=1
+    --set altmarl_fa.k=10 --set altmarl_fa.hidden=16 --set altmarl_fa.g_samples=200
+    --set altmarl_fa.l_episodes=8 --set altmarl_fa.judge_rollouts=2 --set train.eval_every=1
     --set train.eval_copies=2 --set env.horizon=20)
 for np in 1 2 3 4; do
   run_np $np $SAMARL train -q "${WH[@]}" --set train.iterations=3 -o "$TMP/wh$np.h5" >"$TMP/wh$np.log" 2>&1 ||
@@ -60,7 +60,7 @@ expect_error "altmarl-fa on the tabular task says so and names the trainer that 
 expect_error "altmarl on the continuous task says so and names altmarl-fa" 2 \
   "cannot train env.name = warehouse: .*continuous states.*trainers that can: altmarl-fa" \
   $SAMARL train -q "${WH[@]}" --set train.algo=altmarl -o "$TMP/bad.h5"
-expect_error "k > n is refused" 2 "altmarl-fa.k" \
-  $SAMARL train -q "${WH[@]}" --set altmarl-fa.k=301 -o "$TMP/bad.h5"
+expect_error "k > n is refused" 2 "altmarl_fa.k" \
+  $SAMARL train -q "${WH[@]}" --set altmarl_fa.k=301 -o "$TMP/bad.h5"
 ok "... and nothing is written" test ! -e "$TMP/bad.h5"
 done_testing

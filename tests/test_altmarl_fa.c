@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     c.l_episodes = 16;
     c.judge_rollouts = 4;
     fa_t a;
-    comm_check(fa_init(&a, &w, &c, n, m, gid, 3, "altmarl-fa"));
+    comm_check(fa_init(&a, &w, &c, n, m, gid, 3, "altmarl_fa"));
     for (int r = 0; r < 3; r++) fa_round(&a);
     const double acc = fa_mode_accuracy(&a, 7, 300);
     const double v = fa_evaluate(&a, 5, 8, 50, 0, NULL);

@@ -525,42 +525,42 @@ double fa_round(fa_t *a)
 /* ---- train.algo = altmarl-fa ------------------------------------------------------------ */
 
 static const config_key_t fa_keys[] = {
-    {"altmarl-fa", "k", CONFIG_INT, offsetof(fa_params_t, k), "10", 1, 100000, 0, 0, NULL,
+    {"altmarl_fa", "k", CONFIG_INT, offsetof(fa_params_t, k), "10", 1, 100000, 0, 0, NULL,
      "train.algo = altmarl-fa: the robots the dispatcher samples each step, without replacement "
      "(1 <= k <= graph.agents); it sees their histogram over the 5 bins"},
-    {"altmarl-fa", "hidden", CONFIG_INT, offsetof(fa_params_t, hidden), "64", 1, 1024, 0, 0, NULL,
+    {"altmarl_fa", "hidden", CONFIG_INT, offsetof(fa_params_t, hidden), "64", 1, 1024, 0, 0, NULL,
      "train.algo = altmarl-fa: units in each of the two tanh layers of the dispatcher, the "
      "robots' policy and their value network (the public code's 64)"},
-    {"altmarl-fa", "g_samples", CONFIG_INT, offsetof(fa_params_t, g_samples), "3000", 1, 1 << 24, 0,
+    {"altmarl_fa", "g_samples", CONFIG_INT, offsetof(fa_params_t, g_samples), "3000", 1, 1 << 24, 0,
      0, NULL, "train.algo = altmarl-fa: starts the G-step labels with their true mode each round"},
-    {"altmarl-fa", "g_epochs", CONFIG_INT, offsetof(fa_params_t, g_epochs), "20", 0, 1e6, 0, 0,
+    {"altmarl_fa", "g_epochs", CONFIG_INT, offsetof(fa_params_t, g_epochs), "20", 0, 1e6, 0, 0,
      NULL, "train.algo = altmarl-fa: full-batch cross-entropy steps of the G-step"},
-    {"altmarl-fa", "l_episodes", CONFIG_INT, offsetof(fa_params_t, l_episodes), "120", 1, 1 << 20,
+    {"altmarl_fa", "l_episodes", CONFIG_INT, offsetof(fa_params_t, l_episodes), "120", 1, 1 << 20,
      0, 0, NULL,
      "train.algo = altmarl-fa: episodes of a representative robot the L-step collects per round"},
-    {"altmarl-fa", "l_horizon", CONFIG_INT, offsetof(fa_params_t, l_horizon), "40", 1, 1 << 20, 0,
+    {"altmarl_fa", "l_horizon", CONFIG_INT, offsetof(fa_params_t, l_horizon), "40", 1, 1 << 20, 0,
      0, NULL, "train.algo = altmarl-fa: steps of each L-step episode"},
-    {"altmarl-fa", "l_value_epochs", CONFIG_INT, offsetof(fa_params_t, l_value_epochs), "5", 0, 1e6,
+    {"altmarl_fa", "l_value_epochs", CONFIG_INT, offsetof(fa_params_t, l_value_epochs), "5", 0, 1e6,
      0, 0, NULL,
      "train.algo = altmarl-fa: full-batch steps of the value network after each TRPO step"},
-    {"altmarl-fa", "judge_rollouts", CONFIG_INT, offsetof(fa_params_t, judge_rollouts), "20", 1,
+    {"altmarl_fa", "judge_rollouts", CONFIG_INT, offsetof(fa_params_t, judge_rollouts), "20", 1,
      2047, 0, 0, NULL, "train.algo = altmarl-fa: rollouts that judge each round"},
-    {"altmarl-fa", "judge_horizon", CONFIG_INT, offsetof(fa_params_t, judge_horizon), "40", 1,
+    {"altmarl_fa", "judge_horizon", CONFIG_INT, offsetof(fa_params_t, judge_horizon), "40", 1,
      1 << 20, 0, 0, NULL, "train.algo = altmarl-fa: steps of each judging rollout"},
-    {"altmarl-fa", "lr", CONFIG_REAL, offsetof(fa_params_t, lr), "0.003", 0, 1, 1, 0, NULL,
+    {"altmarl_fa", "lr", CONFIG_REAL, offsetof(fa_params_t, lr), "0.003", 0, 1, 1, 0, NULL,
      "train.algo = altmarl-fa: Adam's step size for the dispatcher and the value network"},
-    {"altmarl-fa", "max_kl", CONFIG_REAL, offsetof(fa_params_t, max_kl), "0.01", 0, 10, 1, 0, NULL,
+    {"altmarl_fa", "max_kl", CONFIG_REAL, offsetof(fa_params_t, max_kl), "0.01", 0, 10, 1, 0, NULL,
      "train.algo = altmarl-fa: the TRPO step's KL radius (the public code's 0.01)"},
 };
 static const config_section_t fa_section = {
-    "altmarl-fa", fa_keys, (int)(sizeof fa_keys / sizeof fa_keys[0]), sizeof(fa_params_t)};
+    "altmarl_fa", fa_keys, (int)(sizeof fa_keys / sizeof fa_keys[0]), sizeof(fa_params_t)};
 
 enum { FA_EVAL_SEED = 1 << 18 };
 
 static void *fa_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     (void)ps; /* no networks of the engine's: its own, replicated */
-    const fa_params_t *c = config_section_values(cfg, "altmarl-fa");
+    const fa_params_t *c = config_section_values(cfg, "altmarl_fa");
     if (!env->ops->warehouse_model)
         comm_check(samarl_seterr("train.algo = altmarl-fa trains a network dispatcher on "
                                  "continuous states, and env.name = %s has none",
@@ -568,7 +568,7 @@ static void *fa_create(const config_t *cfg, env_t *env, policyset_t *ps)
     if ((uint64_t)cfg->train.iterations *
             (uint64_t)(c->g_samples > c->l_episodes ? c->g_samples : c->l_episodes) >=
         (1ULL << 30))
-        comm_check(samarl_seterr("train.iterations x altmarl-fa.g_samples = %" PRId64 " x %" PRId64
+        comm_check(samarl_seterr("train.iterations x altmarl_fa.g_samples = %" PRId64 " x %" PRId64
                                  ": the warehouse keys number fewer than 2^30 starts",
                                  cfg->train.iterations, c->g_samples));
     if (cfg->train.eval_copies >= 1 << 11)
@@ -577,7 +577,7 @@ static void *fa_create(const config_t *cfg, env_t *env, policyset_t *ps)
                                  cfg->train.eval_copies));
     fa_t *a = XZNEW(fa_t, 1);
     comm_check(fa_init(a, env->ops->warehouse_model(env), c, env->n_global, env->n, env->gid,
-                       cfg->run.seed, "altmarl-fa"));
+                       cfg->run.seed, "altmarl_fa"));
     return a;
 }
 
@@ -652,7 +652,7 @@ static int check_1d(h5file_t *f, const char *path, const char *name, size_t n)
     gidx_t len = 0;
     if (h5io_length_1d(f, name, &len) != SAMARL_OK || len != (gidx_t)n)
         return samarl_seterr("%s: %s is not a table of %zu numbers (expected a file written by "
-                             "train.algo = altmarl-fa with this altmarl-fa.hidden)",
+                             "train.algo = altmarl-fa with this altmarl_fa.hidden)",
                              path, name, n);
     return SAMARL_OK;
 }
@@ -674,7 +674,7 @@ static int fa_load(void *self, pfio_t *io)
         h5io_attr_read_int64(f, "/altmarl_fa", "adam_step_value", &a->v_step))
         return SAMARL_ERR;
     if (k != a->c.k || hidden != a->c.hidden)
-        return samarl_seterr("%s: trained with altmarl-fa.k = %" PRId64 " and hidden = %" PRId64
+        return samarl_seterr("%s: trained with altmarl_fa.k = %" PRId64 " and hidden = %" PRId64
                              ", this configuration has %" PRId64 " and %" PRId64
                              " (expected the same to continue)",
                              path, k, hidden, a->c.k, a->c.hidden);
