@@ -1355,6 +1355,10 @@ void config_register_section(const config_section_t *sec)
     /* A config_t made before would have origin[] and ext[] too short. */
     SAMARL_ASSERT(!configs_made);
     SAMARL_ASSERT(strlen(sec->name) < 64); /* the parser's section and key buffers */
+    /* Names are lower-case letters, digits and '_', as the built-in ones
+     * (what --set section.key, the docs and the tools that read the INI
+     * expect). */
+    SAMARL_ASSERT(strspn(sec->name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(sec->name));
     for (int k = 0; k < n_sections; k++)
         if (strcmp(sections[k], sec->name) == 0)
             SAMARL_FATAL("config section [%s] registered twice", sec->name);
