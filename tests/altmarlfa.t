@@ -63,4 +63,7 @@ expect_error "altmarl on the continuous task says so and names altmarl-fa" 2 \
 expect_error "k > n is refused" 2 "altmarl_fa.k" \
   $SAMARL train -q "${WH[@]}" --set altmarl_fa.k=301 -o "$TMP/bad.h5"
 ok "... and nothing is written" test ! -e "$TMP/bad.h5"
+expect_error "more rounds than its evaluation seeds number is refused" 2 \
+  "judges round r at evaluation seed r: train.iterations = 300000, expected fewer than 262144" \
+  $SAMARL train -q "${WH[@]}" --set train.iterations=300000 -o "$TMP/bad.h5"
 done_testing

@@ -80,7 +80,9 @@ static inline rng_block_t rng_block(uint64_t seed, uint32_t stream, uint64_t gid
     return rng_philox4x32_10(ctr, key);
 }
 
-/* A double in the open interval (0, 1) from 64 random bits (53 used). */
+/* A double in (0, 1] from 64 random bits (53 used): (x + 0.5) 2^-53 rounds
+ * to 1.0 when all 53 bits are set (probability 2^-53), so an index drawn
+ * as u x n goes through rng_pick. */
 static inline double rng_u01(uint32_t hi, uint32_t lo)
 {
     uint64_t x = (((uint64_t)hi << 32) | lo) >> 11;
@@ -94,6 +96,13 @@ static inline void rng_uniform2(uint64_t seed, uint32_t stream, uint64_t gid, ui
     rng_block_t b = rng_block(seed, stream, gid, step);
     u[0] = rng_u01(b.v[0], b.v[1]);
     u[1] = rng_u01(b.v[2], b.v[3]);
+}
+
+/* floor(u n) for a draw u in (0, 1], kept below n (u = 1.0 gives n - 1). */
+static inline int64_t rng_pick(double u, int64_t n)
+{
+    const int64_t i = (int64_t)(u * (double)n);
+    return i < n ? i : n - 1;
 }
 
 static inline double rng_uniform(uint64_t seed, uint32_t stream, uint64_t gid, uint64_t step)

@@ -39,7 +39,7 @@ void tmlp_jvp(const tmlp_t *t, const float *p, int64_t n, const float *x, const 
 /* Adam over n parameters (torch.optim.Adam, betas 0.9, 0.999, eps 1e-8):
  * step is the count before this step; m, v its moments. */
 void tmlp_adam(size_t n, float *p, const double *g, double *m, double *v, int64_t step, double lr);
-/* torch.nn.utils.clip_grad_norm_: g scaled by max / (|g| + 1e-6) when |g| > max. */
+/* torch.nn.utils.clip_grad_norm_: g scaled by max / (|g| + 1e-6) when that is below 1. */
 void tmlp_clip(size_t n, double *g, double max_norm);
 
 #endif

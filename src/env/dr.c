@@ -346,8 +346,8 @@ void dr_begin_episode(env_t *env, uint64_t run_seed, env_noise_t src, uint64_t e
     for (int j = 0; j < e->copies; j++)
         e->start[j] =
             days > 1
-                ? 24 * (int64_t)(rng_uniform(run_seed, RNG_STREAM_ENV_START, (uint64_t)j, episode) *
-                                 days)
+                ? 24 * rng_pick(rng_uniform(run_seed, RNG_STREAM_ENV_START, (uint64_t)j, episode),
+                                days)
                 : 0;
 }
 

@@ -125,8 +125,8 @@ void warehouse_start(const warehouse_t *w, uint64_t seed, uint64_t ep, gidx_t n,
 {
     (void)w;
     st->sg = -1.0 + 2.0 * warehouse_uniform_shared(seed, ep, 0, 0);
-    st->main = (int)(warehouse_uniform_shared(seed, ep, 0, 1) * WH_GA);
-    const int s = (int)(warehouse_uniform_shared(seed, ep, 0, 2) * (WH_GA - 1));
+    st->main = (int)rng_pick(warehouse_uniform_shared(seed, ep, 0, 1), WH_GA);
+    const int s = (int)rng_pick(warehouse_uniform_shared(seed, ep, 0, 2), WH_GA - 1);
     st->second = s < st->main ? s : s + 1;
     st->n = n;
     st->n_main = (gidx_t)floor(w->main_share * (double)n);

@@ -164,7 +164,7 @@ void tmlp_clip(size_t n, double *g, double max_norm)
 {
     double s = 0;
     for (size_t q = 0; q < n; q++) s += g[q] * g[q];
-    const double norm = sqrt(s);
-    if (norm > max_norm)
-        for (size_t q = 0; q < n; q++) g[q] *= max_norm / (norm + 1e-6);
+    const double coef = max_norm / (sqrt(s) + 1e-6); /* torch: scaled whenever below 1 */
+    if (coef < 1.0)
+        for (size_t q = 0; q < n; q++) g[q] *= coef;
 }

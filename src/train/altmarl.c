@@ -414,7 +414,7 @@ double altmarl_evaluate(altmarl_t *a, altmarl_pop_t *p, uint64_t seed, int rollo
         const uint64_t ep = (seed << 11) | (uint64_t)r; /* rollout r of evaluation seed */
         SAMARL_ASSERT(r < (1 << 11));
         uint64_t ctr = (uint64_t)1 << 40; /* the start's draws, after the steps' */
-        int sg = (int)(u_shared(key, ep, ctr++) * ROB_SG);
+        int sg = (int)rng_pick(u_shared(key, ep, ctr++), ROB_SG);
         double prof[ROB_SL], s = 0;
         for (int q = 0; q < ROB_SL; q++) s += prof[q] = gamma_small(key, ep, 0.3, &ctr);
         for (int q = 0; q < ROB_SL; q++) prof[q] /= s;
@@ -493,6 +493,8 @@ int altmarl_train(altmarl_t *a, altmarl_pop_t *p)
 
 /* ---- train.algo = altmarl ------------------------------------------------------------ */
 
+enum { ALTMARL_EVAL_SEED = 1 << 18 }; /* the training curve's evaluation seed */
+
 /* [altmarl]: the trainer's own keys. The alternation's cap is
  * train.iterations (one iteration = one round; the public code's 5). */
 typedef struct altmarl_config {
@@ -542,7 +544,12 @@ static void *altmarl_create(const config_t *cfg, env_t *env, policyset_t *ps)
     t->a.rollouts = (int)c->rollouts;
     t->a.horizon = (int)c->horizon;
     t->a.stop = c->stop;
-    t->a.max_rounds = (int)(cfg->train.iterations < (1 << 19) ? cfg->train.iterations : 1 << 19);
+    /* round r is judged at evaluation seed r, the training curve at EVAL_SEED */
+    if (cfg->train.iterations >= ALTMARL_EVAL_SEED)
+        comm_check(samarl_seterr("train.algo = altmarl judges round r at evaluation seed r: "
+                                 "train.iterations = %" PRId64 ", expected fewer than %d rounds",
+                                 cfg->train.iterations, ALTMARL_EVAL_SEED));
+    t->a.max_rounds = (int)cfg->train.iterations;
     if (cfg->train.eval_copies >= 1 << 11 || cfg->env.horizon > 1 << 20)
         comm_check(samarl_seterr("train.algo = altmarl evaluates train.eval_copies = %" PRId64
                                  " rollouts of env.horizon = %" PRId64 " steps: expected at most "
@@ -597,11 +604,11 @@ static int altmarl_done(void *self)
 /* The training curve's evaluation: the policies held, train.eval_copies
  * rollouts of env.horizon steps (the public code's final evaluation is 50 x
  * 50 per seed), at an evaluation seed apart from the rounds' judges. */
-enum { EVAL_SEED = 1 << 18 };
+
 static void altmarl_eval(void *self, env_t *eval_env, int64_t steps, double *ret, double *usage)
 {
     altmarl_trainer_t *t = self;
-    *ret = altmarl_evaluate(&t->a, &t->pop, EVAL_SEED, eval_env->copies, (int)steps, NULL);
+    *ret = altmarl_evaluate(&t->a, &t->pop, ALTMARL_EVAL_SEED, eval_env->copies, (int)steps, NULL);
     *usage = 0;
 }
 

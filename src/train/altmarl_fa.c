@@ -173,7 +173,7 @@ static void act_robots(fa_t *a, double sg, uint64_t ep, int64_t t, int how)
     if (how == ACT_UNIFORM) {
         for (lidx_t i = 0; i < m; i++)
             a->act[i] =
-                (uint8_t)(warehouse_uniform_robot(a->seed, ep, a->gid[i], t, R_ACT) * WH_AL);
+                (uint8_t)rng_pick(warehouse_uniform_robot(a->seed, ep, a->gid[i], t, R_ACT), WH_AL);
         return;
     }
     for (lidx_t i = 0; i < m; i++) {
@@ -280,7 +280,7 @@ static void collect(fa_t *a, double *rec)
         const uint64_t ep = ep_key(EP_LSTEP, (uint64_t)(a->rounds * E + e));
         warehouse_start_t st;
         double sg = start(a, ep, &st);
-        const gidx_t rep = (gidx_t)(warehouse_uniform_shared(a->seed, ep, 0, S_REP) * (double)a->n);
+        const gidx_t rep = (gidx_t)rng_pick(warehouse_uniform_shared(a->seed, ep, 0, S_REP), a->n);
         const lidx_t ri = ksample_local(&a->ks, rep);
         for (int64_t t = 0; t < T; t++) {
             int64_t cnt[WH_BINS];
@@ -472,9 +472,10 @@ double fa_evaluate(fa_t *a, uint64_t seed, int rollouts, int horizon, int random
         for (int t = 0; t < horizon; t++) {
             int64_t cnt[WH_BINS];
             sample_counts(a, ep, t, cnt);
-            const int ag = (random & FA_RANDOM_G)
-                               ? (int)(warehouse_uniform_shared(a->seed, ep, t, S_RANDOM_G) * WH_GA)
-                               : dispatch(a, cnt);
+            const int ag =
+                (random & FA_RANDOM_G)
+                    ? (int)rng_pick(warehouse_uniform_shared(a->seed, ep, t, S_RANDOM_G), WH_GA)
+                    : dispatch(a, cnt);
             act_robots(a, sg, ep, t, (random & FA_RANDOM_L) ? ACT_UNIFORM : ACT_GREEDY);
             for (lidx_t i = 0; i < a->n_owned; i++)
                 rl[i] = warehouse_rl(a->w, a->s[i], sg, a->act[i]);
@@ -552,10 +553,10 @@ static const config_key_t fa_keys[] = {
     {"altmarl_fa", "max_kl", CONFIG_REAL, offsetof(fa_params_t, max_kl), "0.01", 0, 10, 1, 0, NULL,
      "train.algo = altmarl-fa: the TRPO step's KL radius (the public code's 0.01)"},
 };
+enum { FA_EVAL_SEED = 1 << 18 }; /* the training curve's evaluation seed */
+
 static const config_section_t fa_section = {
     "altmarl_fa", fa_keys, (int)(sizeof fa_keys / sizeof fa_keys[0]), sizeof(fa_params_t)};
-
-enum { FA_EVAL_SEED = 1 << 18 };
 
 static void *fa_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
@@ -571,6 +572,10 @@ static void *fa_create(const config_t *cfg, env_t *env, policyset_t *ps)
         comm_check(samarl_seterr("train.iterations x altmarl_fa.g_samples = %" PRId64 " x %" PRId64
                                  ": the warehouse keys number fewer than 2^30 starts",
                                  cfg->train.iterations, c->g_samples));
+    if (cfg->train.iterations >= FA_EVAL_SEED)
+        comm_check(samarl_seterr("train.algo = altmarl-fa judges round r at evaluation seed r: "
+                                 "train.iterations = %" PRId64 ", expected fewer than %d rounds",
+                                 cfg->train.iterations, FA_EVAL_SEED));
     if (cfg->train.eval_copies >= 1 << 11)
         comm_check(samarl_seterr("train.algo = altmarl-fa evaluates train.eval_copies = %" PRId64
                                  " rollouts: expected at most 2047",
