@@ -2,7 +2,10 @@
 # against a serial reference of the fault model on 1-4 ranks (test_faults.c);
 # samarl run and samarl consensus under faults bit-identical on 1-3 ranks;
 # faults 0 = no [faults]; link_drop 1 = dual.mode local; late messages do not
-# cross dual epochs; the settings are recorded; bad values are refused.
+# cross dual epochs; the settings are recorded; bad values are refused;
+# misbehaving agents (faults.byzantine) against consensus.aggregate: W-MSR
+# (trimmed:F) and the median keep every value in the honest range where the
+# plain mean is dragged away, the same bits on 1 and 3 ranks.
 source "$(dirname "$0")/lib.sh"
 MPIRUN="timeout -k 5 $(tlimit 300) $MPIRUN"
 
@@ -88,6 +91,44 @@ same "samarl consensus under faults: /consensus/final on 3 ranks = 1 rank" "$TMP
   /consensus/final /consensus/disagreement
 like "samarl consensus prints the faults" "$TMP/c1.log" 'faults: link_drop 0.3, agent_dropout 0.2 \(windows of 4 rounds\), stale 0.5'
 like "samarl consensus records them" <(h5dump -a /consensus/faults_stale "$TMP/c1.h5") '\(0\): 0.5'
+
+# ---- misbehaving agents and the robust aggregates ---------------------------------------
+# 2% of 500 agents on a ring of degree 6 (3 a side) send lies; values start
+# U(0, 1). W-MSR's guarantee: with at most F lying neighbours every value
+# stays in the honest start range; the plain mean is dragged out of it.
+# (On this ring a block of F + 1 drifted agents pulls its neighbours: at 5%
+# liars trimmed:2 loses a few agents to clusters of three; the graph must
+# be robust enough for F, as the theory says.)
+BZ=(--set graph.agents=500 --set graph.type=ring --set graph.k=3 --set consensus.rounds=40
+    --set consensus.sigma_iters=0 --set faults.byzantine=0.02)
+range_of() { $PY -c "import h5py,sys; v=h5py.File(sys.argv[1])['consensus/final'][...]; print(v.min(), v.max())" "$1"; }
+PY=/usr/bin/python3
+for mode in constant sign-flip noise; do
+  for agg in mean trimmed:2 median; do
+    tag=${mode}_${agg/:/}
+    run_np 2 $SAMARL consensus -q "${BZ[@]}" --set faults.byzantine_mode=$mode \
+      --set consensus.aggregate=$agg -o "$TMP/bz_$tag.h5" >"$TMP/bz_$tag.log" 2>&1 || diag "consensus $tag failed"
+  done
+  ok "byzantine $mode, trimmed:2: every final value stays in [0, 1] (W-MSR)" \
+    $PY -c "import h5py,sys; v=h5py.File(sys.argv[1])['consensus/final'][...]; sys.exit(not (v.min() >= 0 and v.max() <= 1))" "$TMP/bz_${mode}_trimmed2.h5"
+done
+ok "byzantine constant 10, plain mean: the values are dragged out of [0, 1]" \
+  $PY -c "import h5py,sys; v=h5py.File(sys.argv[1])['consensus/final'][...]; sys.exit(not v.max() > 2)" "$TMP/bz_constant_mean.h5"
+ok "byzantine sign-flip, median: every final value stays in [0, 1]" \
+  $PY -c "import h5py,sys; v=h5py.File(sys.argv[1])['consensus/final'][...]; sys.exit(not (v.min() >= 0 and v.max() <= 1))" "$TMP/bz_sign-flip_median.h5"
+for np in 1 3; do
+  run_np $np $SAMARL consensus -q "${BZ[@]}" --set faults.byzantine_mode=noise \
+    --set consensus.aggregate=trimmed:1 --set faults.link_drop=0.2 -o "$TMP/bzn$np.h5" >/dev/null 2>&1
+done
+same "byzantine noise + lost messages + trimmed:1: /consensus/final on 3 ranks = 1 rank" \
+  "$TMP/bzn1.h5" "$TMP/bzn3.h5" /consensus/final /consensus/disagreement
+frun 1 bzrun -q --set dual.mode=consensus --set faults.byzantine=0.02 --set consensus.aggregate=trimmed:2
+frun 3 bzrun3 -q --set dual.mode=consensus --set faults.byzantine=0.02 --set consensus.aggregate=trimmed:2
+same "samarl run, 2% byzantine, trimmed:2: run.h5 on 3 ranks = 1 rank" "$TMP/bzrun.h5" "$TMP/bzrun3.h5" \
+  /series/lambda_mean /series/total_usage /series/disagreement
+expect_error "a bad consensus.aggregate is refused, naming the forms" 2 \
+  "aggregate = 'trim:2'.*expected mean, median or trimmed:F" \
+  $SAMARL consensus --set consensus.aggregate=trim:2
 
 # ---- bad values, refused on every rank -------------------------------------------------
 expect_error "link_drop < 0 refused" 2 'faults.link_drop: expected a number in \[0, 1\], got .-0.1.' \

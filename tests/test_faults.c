@@ -39,6 +39,68 @@ static int silent(const consensus_faults_t *f, gidx_t i, int64_t r)
                        (uint64_t)(r / f->dropout_rounds)) < f->agent_dropout;
 }
 
+/* A misbehaving agent's message (consensus.h's specification). */
+static int liar(const consensus_faults_t *f, gidx_t j)
+{
+    return f->byzantine > 0 &&
+           rng_uniform(f->seed, RNG_STREAM_FAULT_BYZANTINE, (uint64_t)j, 0) < f->byzantine;
+}
+static double sent(const consensus_faults_t *f, gidx_t j, double v, int64_t r, int q)
+{
+    if (!liar(f, j)) return v;
+    if (f->byzantine_mode == BYZANTINE_CONSTANT) return f->byzantine_value;
+    if (f->byzantine_mode == BYZANTINE_SIGN_FLIP) return -v;
+    double z[2];
+    rng_normal2(f->seed, RNG_STREAM_FAULT_BYZANTINE, (1ULL << 62) | (uint64_t)j,
+                ((uint64_t)r << 8) | (uint64_t)q, z);
+    return v + f->byzantine_value * z[0];
+}
+
+typedef struct {
+    double v, w;
+    int at; /* arrival order */
+} msg_t;
+static int by_value(const void *a, const void *b)
+{
+    const msg_t *x = a, *y = b;
+    return x->v < y->v ? -1 : x->v > y->v ? 1 : x->at - y->at;
+}
+static int by_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The robust rules on the m messages of a row with own value xi. */
+static double robust_ref(const consensus_faults_t *f, double xi, double self, msg_t *m, int cnt)
+{
+    if (f->aggregate == CONSENSUS_AGG_MEDIAN) {
+        double *all = malloc(sizeof(double) * (size_t)(cnt + 1));
+        all[0] = xi;
+        for (int k = 0; k < cnt; k++) all[k + 1] = m[k].v;
+        qsort(all, (size_t)cnt + 1, sizeof(double), by_double);
+        const int n = cnt + 1;
+        const double med = n % 2 ? all[n / 2] : 0.5 * (all[n / 2 - 1] + all[n / 2]);
+        free(all);
+        return med;
+    }
+    msg_t *sorted = malloc(sizeof(msg_t) * (size_t)cnt);
+    memcpy(sorted, m, sizeof(msg_t) * (size_t)cnt);
+    qsort(sorted, (size_t)cnt, sizeof(msg_t), by_value);
+    int above = 0, below = 0;
+    for (int k = 0; k < cnt; k++) above += m[k].v > xi, below += m[k].v < xi;
+    const int lo = below < f->trim ? below : f->trim, hi = above < f->trim ? above : f->trim;
+    char *drop = calloc((size_t)cnt + 1, 1);
+    for (int k = 0; k < lo; k++) drop[sorted[k].at] = 1;
+    for (int k = 0; k < hi; k++) drop[sorted[cnt - 1 - k].at] = 1;
+    double den = self, acc = 0;
+    for (int k = 0; k < cnt; k++)
+        if (!drop[k]) den += m[k].w, acc += m[k].w * (m[k].v - xi);
+    free(sorted);
+    free(drop);
+    return xi + acc / den;
+}
+
 /* The specification, serially: `rounds` rounds from global round r0 on the
  * whole vector x[n][width]. */
 static void reference(const graph_t *g, const double *w, const double *self, double *x, int width,
@@ -68,12 +130,21 @@ static void reference(const graph_t *g, const double *w, const double *self, dou
             }
             for (int q = 0; q < width; q++) {
                 double acc = 0;
+                msg_t *ms = malloc(sizeof(msg_t) * (size_t)(g->xadj[i + 1] - g->xadj[i] + 1));
+                int cnt = 0;
                 for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
                     if (!recv[e - g->xadj[i]]) continue;
                     const double *m = late[e - g->xadj[i]] ? prev : x;
-                    acc += w[e] * (m[g->adj[e] * width + q] - xi[q]);
+                    const double v = sent(f, g->adj[e], m[g->adj[e] * width + q], r, q);
+                    acc += w[e] * (v - xi[q]);
+                    ms[cnt] = (msg_t){v, w[e], cnt};
+                    cnt++;
                 }
-                next[i * width + q] = got ? xi[q] + acc / den : xi[q];
+                if (f->aggregate != CONSENSUS_AGG_MEAN)
+                    next[i * width + q] = cnt ? robust_ref(f, xi[q], self[i], ms, cnt) : xi[q];
+                else
+                    next[i * width + q] = got ? xi[q] + acc / den : xi[q];
+                free(ms);
             }
             free(late);
             free(recv);
@@ -123,10 +194,26 @@ int main(int argc, char **argv)
     config_t cfg;
     config_parse(&cfg, NULL, NULL, NULL, 0);
     const consensus_faults_t cases[] = {
-        {SEED, 0.3, 0, 0, 20},   /* lost messages */
-        {SEED, 0, 0.25, 0, 3},   /* silent agents, windows of 3 rounds */
-        {SEED, 0, 0, 1, 20},     /* always one round late */
-        {SEED, 0.2, 0.1, 0.5, 4} /* all at once */
+        {.seed = SEED,
+         .link_drop = 0.3,
+         .agent_dropout = 0,
+         .stale = 0,
+         .dropout_rounds = 20}, /* lost messages */
+        {.seed = SEED,
+         .link_drop = 0,
+         .agent_dropout = 0.25,
+         .stale = 0,
+         .dropout_rounds = 3}, /* silent agents, windows of 3 rounds */
+        {.seed = SEED,
+         .link_drop = 0,
+         .agent_dropout = 0,
+         .stale = 1,
+         .dropout_rounds = 20}, /* always one round late */
+        {.seed = SEED,
+         .link_drop = 0.2,
+         .agent_dropout = 0.1,
+         .stale = 0.5,
+         .dropout_rounds = 4} /* all at once */
     };
     const char *names[] = {"link_drop 0.3", "agent_dropout 0.25", "stale 1", "all faults"};
     const int which[] = {0, 2, 4, 7};
@@ -149,7 +236,8 @@ int main(int argc, char **argv)
         double *y = calloc((size_t)(nl + 1) * 2, sizeof(double));
 
         /* No faults: the optimised kernel itself. */
-        const consensus_faults_t none = {SEED, 0, 0, 0, 20};
+        const consensus_faults_t none = {
+            .seed = SEED, .link_drop = 0, .agent_dropout = 0, .stale = 0, .dropout_rounds = 20};
         for (lidx_t i = 0; i < n; i++) x[i] = y[i] = sin((double)lg->gid[i]);
         consensus_mix_faulty(c, x, 1, 9, 123, &none);
         consensus_mix(c, y, 1, 9);
@@ -167,6 +255,29 @@ int main(int argc, char **argv)
         TAP_OK(same_as_reference(g, lg, c, w, self, &cases[3], 2),
                "%s: all faults, width 2 (the tracking mode's vector) bit-equal to the reference",
                g->name);
+        /* Misbehaving agents under each aggregate, with lost and late messages. */
+        {
+            consensus_faults_t b[4] = {cases[3], cases[0], cases[3], cases[1]};
+            const char *bn[4] = {"10% liars (constant 3), mean, all faults",
+                                 "10% liars (sign-flip), trimmed:1, lost messages",
+                                 "10% liars (noise 0.5), trimmed:2, all faults",
+                                 "10% liars (noise 0.5), median, silent agents"};
+            const int mode[4] = {BYZANTINE_CONSTANT, BYZANTINE_SIGN_FLIP, BYZANTINE_NOISE,
+                                 BYZANTINE_NOISE};
+            const int agg[4] = {CONSENSUS_AGG_MEAN, CONSENSUS_AGG_TRIMMED, CONSENSUS_AGG_TRIMMED,
+                                CONSENSUS_AGG_MEDIAN};
+            const int trim[4] = {0, 1, 2, 0};
+            for (int k = 0; k < 4; k++) {
+                b[k].byzantine = 0.1;
+                b[k].byzantine_mode = mode[k];
+                b[k].byzantine_value = mode[k] == BYZANTINE_CONSTANT ? 3.0 : 0.5;
+                b[k].aggregate = agg[k];
+                b[k].trim = trim[k];
+                TAP_OK(same_as_reference(g, lg, c, w, self, &b[k], k == 2 ? 2 : 1),
+                       "%s: %s%s: bit-equal to the serial reference on %d rank(s)", g->name, bn[k],
+                       k == 2 ? ", width 2" : "", P);
+            }
+        }
 
         /* The test can fail: faults change the result. */
         for (lidx_t i = 0; i < n; i++) x[i] = y[i] = sin((double)lg->gid[i]);
@@ -190,7 +301,8 @@ int main(int argc, char **argv)
                g->name);
 
         /* link_drop = 1: nothing arrives, nothing moves. */
-        const consensus_faults_t all_lost = {SEED, 1, 0, 0.5, 20};
+        const consensus_faults_t all_lost = {
+            .seed = SEED, .link_drop = 1, .agent_dropout = 0, .stale = 0.5, .dropout_rounds = 20};
         for (lidx_t i = 0; i < n; i++) x[i] = y[i] = cos((double)lg->gid[i]);
         consensus_mix_faulty(c, x, 1, 10, 77, &all_lost);
         bits = 1;
@@ -199,7 +311,8 @@ int main(int argc, char **argv)
 
         /* Dropout: an agent silent in a window keeps its value through it;
          * the others move; silent (agent, window) pairs come at rate q. */
-        const consensus_faults_t drop = {SEED, 0, 0.3, 0, 6};
+        const consensus_faults_t drop = {
+            .seed = SEED, .link_drop = 0, .agent_dropout = 0.3, .stale = 0, .dropout_rounds = 6};
         int64_t kept = 1, moved = 0, quiet = 0, pairs = 0;
         for (int64_t win = 0; win < 40; win++) {
             for (lidx_t i = 0; i < n; i++) x[i] = y[i] = (double)(lg->gid[i] % 13);
@@ -230,7 +343,8 @@ int main(int argc, char **argv)
          * rest), so 1'x' + 1'A x is conserved (1'A x = sum (1 - W_jj) x_j)
          * from the second round on: where the values converge, they meet
          * at sum (2 - W_jj) x0_j / sum (2 - W_jj), not at the mean. */
-        const consensus_faults_t late = {SEED, 0, 0, 1, 20};
+        const consensus_faults_t late = {
+            .seed = SEED, .link_drop = 0, .agent_dropout = 0, .stale = 1, .dropout_rounds = 20};
         double num = 0, den = 0, plain = 0;
         for (gidx_t j = 0; j < g->n; j++) {
             const double xj = (double)(j % 7) + 0.25 * (double)(j % 3);

@@ -136,10 +136,15 @@ typedef struct config {
         int init; /* init_t */
         int64_t sigma_iters;
         double sigma_tol;
+        char *aggregate;    /* mean | median | trimmed:F */
+        int aggregate_rule; /* parsed: consensus.h's CONSENSUS_AGG_* */
+        int64_t trim;       /* parsed: F of trimmed:F */
     } consensus;
     struct {
         double link_drop, agent_dropout, stale;
         int64_t dropout_rounds;
+        double byzantine, byzantine_value;
+        int byzantine_mode; /* 0 constant, 1 sign-flip, 2 noise */
     } faults;
 
     /* Where each key's value came from: 0 default, > 0 line in `path`,

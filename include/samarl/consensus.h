@@ -45,16 +45,34 @@ void consensus_mix(consensus_t *c, double *x, int width, int rounds);
  * which is (W_ii x_i + sum W_ij m_j) / (W_ii + sum W_ij) written so that a
  * row receiving nothing, or a constant vector, keeps its exact bits. Rows
  * stay stochastic, columns do not: faults move the network mean. */
+/* Misbehaving agents (faults.byzantine): agent i misbehaves for the whole
+ * run with probability byzantine ((seed, RNG_STREAM_FAULT_BYZANTINE, gid i,
+ * 0), words 0-1) and sends, in place of its value, byzantine_value
+ * (constant), minus its value (sign-flip) or its value plus byzantine_value
+ * z, z ~ N(0, 1) keyed by (seed, gid i, round x 256 + column) (noise).
+ * The receiver's defence (consensus.aggregate): mean as above; trimmed:F
+ * (W-MSR), dropping of the received values the F largest above its own and
+ * the F smallest below it, then the weighted average of its own and the
+ * rest, renormalised as above; median, the median of its own and the
+ * received values (the mean of the middle two of an even count). */
+enum { CONSENSUS_AGG_MEAN, CONSENSUS_AGG_TRIMMED, CONSENSUS_AGG_MEDIAN };
+enum { BYZANTINE_CONSTANT, BYZANTINE_SIGN_FLIP, BYZANTINE_NOISE };
 typedef struct consensus_faults {
     uint64_t seed;
     double link_drop, agent_dropout, stale;
     int64_t dropout_rounds;
+    double byzantine, byzantine_value;
+    int byzantine_mode;
+    int aggregate, trim; /* CONSENSUS_AGG_*, F of trimmed:F */
 } consensus_faults_t;
 
 /* The faults of cfg ([faults], keyed by run.seed). */
 void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f);
-/* 1 if f (may be NULL) injects any fault. */
+/* 1 if f (may be NULL) injects any fault or asks for a robust aggregate. */
 int consensus_faults_active(const consensus_faults_t *f);
+
+/* Whether agent gid misbehaves under f (f->byzantine > 0). */
+int consensus_byzantine(const consensus_faults_t *f, gidx_t gid);
 
 /* Collective. `rounds` rounds of x <- W x under faults f, the first being
  * global round round0 (callers number rounds across calls, e.g. epoch x K).

@@ -15,27 +15,28 @@
 
 /* Streams: one per call site, listed here so that none is used twice. */
 enum rng_stream {
-    RNG_STREAM_GRAPH = 1,      /* generator coordinates / edge draws */
-    RNG_STREAM_GRAPH_REWIRE,   /* small-world rewiring decisions */
-    RNG_STREAM_GRAPH_TARGET,   /* small-world rewiring targets */
-    RNG_STREAM_CONSENSUS_INIT, /* initial values of the consensus study */
-    RNG_STREAM_SIGMA,          /* start vector of the sigma (Lanczos) estimate */
-    RNG_STREAM_ENV_AGENT,      /* agents' parameters (env.seed) */
-    RNG_STREAM_ENV_START,      /* episode start days (gid = copy) */
-    RNG_STREAM_NOISE_TRAIN,    /* demand noise: training episodes */
-    RNG_STREAM_NOISE_EVAL,     /* demand noise: evaluation episodes */
-    RNG_STREAM_NOISE_RUN,      /* demand noise: execution */
-    RNG_STREAM_NOISE_PROBE,    /* demand noise: the normalisation probe */
-    RNG_STREAM_ACTION,         /* action sampling */
-    RNG_STREAM_LAMBDA,         /* training multipliers */
-    RNG_STREAM_PERM,           /* minibatch shuffles */
-    RNG_STREAM_INIT,           /* network initial weights */
-    RNG_STREAM_FAULT_LINK,     /* consensus message loss and lateness (gid: sender, receiver) */
-    RNG_STREAM_FAULT_DROPOUT,  /* consensus silent agents (step = dropout window) */
-    RNG_STREAM_KSAMPLE,        /* k-of-n subsampling (gid: episode; step: step x 2^24 + draw) */
-    RNG_STREAM_ALTMARL,        /* ALTERNATING-MARL's rollouts and L-LEARN's count vectors */
-    RNG_STREAM_WAREHOUSE,      /* the warehouse task's starts, moves and robot actions */
-    RNG_STREAM_TEST = 0xfff0   /* tests only */
+    RNG_STREAM_GRAPH = 1,       /* generator coordinates / edge draws */
+    RNG_STREAM_GRAPH_REWIRE,    /* small-world rewiring decisions */
+    RNG_STREAM_GRAPH_TARGET,    /* small-world rewiring targets */
+    RNG_STREAM_CONSENSUS_INIT,  /* initial values of the consensus study */
+    RNG_STREAM_SIGMA,           /* start vector of the sigma (Lanczos) estimate */
+    RNG_STREAM_ENV_AGENT,       /* agents' parameters (env.seed) */
+    RNG_STREAM_ENV_START,       /* episode start days (gid = copy) */
+    RNG_STREAM_NOISE_TRAIN,     /* demand noise: training episodes */
+    RNG_STREAM_NOISE_EVAL,      /* demand noise: evaluation episodes */
+    RNG_STREAM_NOISE_RUN,       /* demand noise: execution */
+    RNG_STREAM_NOISE_PROBE,     /* demand noise: the normalisation probe */
+    RNG_STREAM_ACTION,          /* action sampling */
+    RNG_STREAM_LAMBDA,          /* training multipliers */
+    RNG_STREAM_PERM,            /* minibatch shuffles */
+    RNG_STREAM_INIT,            /* network initial weights */
+    RNG_STREAM_FAULT_LINK,      /* consensus message loss and lateness (gid: sender, receiver) */
+    RNG_STREAM_FAULT_DROPOUT,   /* consensus silent agents (step = dropout window) */
+    RNG_STREAM_KSAMPLE,         /* k-of-n subsampling (gid: episode; step: step x 2^24 + draw) */
+    RNG_STREAM_ALTMARL,         /* ALTERNATING-MARL's rollouts and L-LEARN's count vectors */
+    RNG_STREAM_WAREHOUSE,       /* the warehouse task's starts, moves and robot actions */
+    RNG_STREAM_FAULT_BYZANTINE, /* misbehaving consensus agents: who, and their noise */
+    RNG_STREAM_TEST = 0xfff0    /* tests only */
 };
 
 #define RNG_MAX_STEP ((uint64_t)1 << 48)

@@ -219,8 +219,12 @@ int cmd_consensus(int argc, char **argv)
                config_enum_name("consensus", "init", cfg.consensus.init), mean0, d0);
         if (consensus_faults_active(&faults))
             printf("faults: link_drop %g, agent_dropout %g (windows of %" PRId64
-                   " rounds), stale %g: the mean drifts, sigma^r d0 is no bound\n",
-                   faults.link_drop, faults.agent_dropout, faults.dropout_rounds, faults.stale);
+                   " rounds), stale %g, byzantine %g (%s), aggregate %s: the mean drifts, "
+                   "sigma^r d0 is no bound\n",
+                   faults.link_drop, faults.agent_dropout, faults.dropout_rounds, faults.stale,
+                   faults.byzantine,
+                   config_enum_name("faults", "byzantine_mode", cfg.faults.byzantine_mode),
+                   cfg.consensus.aggregate);
         printf("%9s %14s %14s %8s %12s %11s %9s\n", "round", "disagreement", "sigma^r*d0", "ratio",
                "time/round", "rounds/s", "ETA");
         printf("%9d %14.6e %14.6e %8.4f\n", 0, d0, d0, 1.0);

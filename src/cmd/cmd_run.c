@@ -173,8 +173,9 @@ int cmd_run(int argc, char **argv)
                                .banner = 1,
                                .check = run_check,
                                .halo_width = run_halo_width,
-                               .reads = "run,graph,partition,halo,env,policy,dual,output,faults,"
-                                        "consensus.sigma_iters,consensus.sigma_tol"};
+                               .reads =
+                                   "run,graph,partition,halo,env,policy,dual,output,faults,"
+                                   "consensus.sigma_iters,consensus.sigma_tol,consensus.aggregate"};
     cli_opts_t o;
     config_t cfg;
     setup_t s;
@@ -279,8 +280,11 @@ int cmd_run(int argc, char **argv)
                cfg.env.capacity_ratio);
         if (consensus_faults_active(&faults))
             printf("  faults: link_drop %g, agent_dropout %g (windows of %" PRId64
-                   " rounds), stale %g%s\n",
+                   " rounds), stale %g, byzantine %g (%s), aggregate %s%s\n",
                    faults.link_drop, faults.agent_dropout, faults.dropout_rounds, faults.stale,
+                   faults.byzantine,
+                   config_enum_name("faults", "byzantine_mode", cfg.faults.byzantine_mode),
+                   cfg.consensus.aggregate,
                    rule->needs_consensus ? "" : " (no effect: this dual.mode sends no messages)");
         if (o.restart)
             printf("restarting from %s at step %" PRId64 "/%" PRId64 "\n", o.restart, t0, T);

@@ -51,9 +51,14 @@ struct consensus {
     double *work;                /* [n_local * max_width] second buffer for ping-pong rounds */
     int max_width;
     /* Scratch of the faulty rounds, allocated on their first use. */
-    double *work2;  /* [n_local * max_width] third buffer: the round before */
-    uint8_t *fate;  /* [nnz] what became of each incoming message this round */
-    uint8_t *quiet; /* [n_local] agents silent this round */
+    double *work2;   /* [n_local * max_width] third buffer: the round before */
+    uint8_t *fate;   /* [nnz] what became of each incoming message this round */
+    uint8_t *quiet;  /* [n_local] agents silent this round */
+    uint8_t *byz;    /* [n_local] agents that misbehave (faults.byzantine) */
+    double *mv, *mw; /* [dmax] a row's received values and weights (robust aggregates) */
+    int *mo;         /* [dmax] their order */
+    const consensus_faults_t *f; /* the faults of the call in progress */
+    int64_t round;               /* its global round */
     /* Node weights nu (consensus_weight_nodes), or NULL: uniform. */
     double *nu;    /* [n_owned] */
     double nu_sum; /* sum over all agents */
@@ -280,11 +285,23 @@ void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f)
     f->agent_dropout = cfg->faults.agent_dropout;
     f->dropout_rounds = cfg->faults.dropout_rounds;
     f->stale = cfg->faults.stale;
+    f->byzantine = cfg->faults.byzantine;
+    f->byzantine_value = cfg->faults.byzantine_value;
+    f->byzantine_mode = cfg->faults.byzantine_mode;
+    f->aggregate = cfg->consensus.aggregate_rule;
+    f->trim = (int)cfg->consensus.trim;
+}
+
+int consensus_byzantine(const consensus_faults_t *f, gidx_t gid)
+{
+    return f->byzantine > 0 &&
+           rng_uniform(f->seed, RNG_STREAM_FAULT_BYZANTINE, (uint64_t)gid, 0) < f->byzantine;
 }
 
 int consensus_faults_active(const consensus_faults_t *f)
 {
-    return f && (f->link_drop > 0 || f->agent_dropout > 0 || f->stale > 0);
+    return f && (f->link_drop > 0 || f->agent_dropout > 0 || f->stale > 0 || f->byzantine > 0 ||
+                 f->aggregate != CONSENSUS_AGG_MEAN);
 }
 
 /* The fate of every message arriving at an owned row in global round r
@@ -319,6 +336,72 @@ static void faults_draw(consensus_t *c, const consensus_faults_t *f, int64_t r, 
     }
 }
 
+/* What neighbour j's message carries in column q, v its value (this
+ * round's or, late, the round before's): v, or a misbehaving agent's lie. */
+static double message(const consensus_t *c, lidx_t j, double v, int q)
+{
+    if (!c->byz[j]) return v;
+    const consensus_faults_t *f = c->f;
+    if (f->byzantine_mode == BYZANTINE_CONSTANT) return f->byzantine_value;
+    if (f->byzantine_mode == BYZANTINE_SIGN_FLIP) return -v;
+    double z[2];
+    rng_normal2(f->seed, RNG_STREAM_FAULT_BYZANTINE, (1ULL << 62) | (uint64_t)c->lg->gid[j],
+                ((uint64_t)c->round << 8) | (uint64_t)q, z);
+    return v + f->byzantine_value * z[0];
+}
+
+/* The m received values mv[] (weights mw[]) of a row whose own value is xi,
+ * combined by the robust rule of c->f: the median of xi and mv, or W-MSR's
+ * trimmed weighted average (the F largest values above xi and the F
+ * smallest below it dropped). Sorted by value, ties by arrival order, and
+ * summed in arrival order: the same bits on any number of ranks. */
+static double robust(const consensus_t *c, double xi, double wself, int m)
+{
+    double *mv = c->mv, *mw = c->mw;
+    int *mo = c->mo;
+    for (int k = 0; k < m; k++) { /* insertion sort of the order */
+        int t = k;
+        while (t > 0 && mv[mo[t - 1]] > mv[k]) {
+            mo[t] = mo[t - 1];
+            t--;
+        }
+        mo[t] = k;
+    }
+    if (c->f->aggregate == CONSENSUS_AGG_MEDIAN) { /* of xi and the m values */
+        const int n = m + 1;
+        double lo = 0, hi = 0;
+        for (int r = 0, k = 0, own = 0; r <= n / 2; r++) { /* walk the merged order */
+            double v;
+            if (!own && (k == m || xi <= mv[mo[k]])) {
+                v = xi;
+                own = 1;
+            } else {
+                v = mv[mo[k++]];
+            }
+            if (r == (n - 1) / 2) lo = v;
+            if (r == n / 2) hi = v;
+        }
+        return n % 2 ? lo : 0.5 * (lo + hi);
+    }
+    int above = 0, below = 0;
+    for (int k = 0; k < m; k++) {
+        above += mv[k] > xi;
+        below += mv[k] < xi;
+    }
+    const int F = c->f->trim;
+    const int drop_hi = above < F ? above : F, drop_lo = below < F ? below : F;
+    /* mark the dropped ones by a negative weight in a copy: mw[k] < 0 */
+    for (int r = 0; r < drop_lo; r++) mw[mo[r]] = -1.0;
+    for (int r = 0; r < drop_hi; r++) mw[mo[m - 1 - r]] = -1.0;
+    double den = wself, acc = 0.0;
+    for (int k = 0; k < m; k++)
+        if (mw[k] >= 0) {
+            den += mw[k];
+            acc += mw[k] * (mv[k] - xi);
+        }
+    return xi + acc / den;
+}
+
 /* Rows of y from the messages that arrived: cur holds this round's values
  * (ghosts exchanged), prev the round before's. Self first, then neighbours
  * in gid order, as everywhere: the same bits on any number of ranks. */
@@ -326,6 +409,7 @@ static void faulty_rows(const consensus_t *c, const lidx_t *list, lidx_t n, cons
                         const double *prev, double *y, int width)
 {
     const lgraph_t *lg = c->lg;
+    const int rule = c->f->aggregate;
     for (lidx_t t = 0; t < n; t++) {
         const lidx_t i = list[t];
         const double *xi = cur + (size_t)i * width;
@@ -335,14 +419,27 @@ static void faulty_rows(const consensus_t *c, const lidx_t *list, lidx_t n, cons
         for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++)
             if (c->fate[e] != MSG_LOST) {
                 den += edge_weight(c, e);
-                got = 1;
+                got++;
             }
         for (int q = 0; q < width; q++) {
+            if (rule != CONSENSUS_AGG_MEAN) {
+                int m = 0;
+                for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
+                    if (c->fate[e] == MSG_LOST) continue;
+                    const double *src = c->fate[e] == MSG_LATE ? prev : cur;
+                    const lidx_t j = lg->col[e];
+                    c->mv[m] = message(c, j, src[(size_t)j * width + q], q);
+                    c->mw[m++] = edge_weight(c, e);
+                }
+                yi[q] = m ? robust(c, xi[q], c->wself[i], m) : xi[q];
+                continue;
+            }
             double acc = 0.0;
             for (int64_t e = lg->rowptr[i]; got && e < lg->rowptr[i + 1]; e++) {
                 if (c->fate[e] == MSG_LOST) continue;
                 const double *src = c->fate[e] == MSG_LATE ? prev : cur;
-                acc += edge_weight(c, e) * (src[(size_t)lg->col[e] * width + q] - xi[q]);
+                const lidx_t j = lg->col[e];
+                acc += edge_weight(c, e) * (message(c, j, src[(size_t)j * width + q], q) - xi[q]);
             }
             yi[q] = got ? xi[q] + acc / den : xi[q];
         }
@@ -360,17 +457,29 @@ void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int6
                   f->dropout_rounds >= 1 && (uint64_t)round0 + (uint64_t)rounds <= RNG_MAX_STEP);
     const lgraph_t *lg = c->lg;
     const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    SAMARL_ASSERT(width <= 256); /* the noise's key holds the column in 8 bits */
     if (!c->fate) {
         c->work2 = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
         c->fate = XZNEW(uint8_t, lg->rowptr[n] + 1);
         c->quiet = XZNEW(uint8_t, nl > 0 ? nl : 1);
+        c->byz = XZNEW(uint8_t, nl > 0 ? nl : 1);
+        int64_t dmax = 1;
+        for (lidx_t i = 0; i < n; i++)
+            dmax =
+                lg->rowptr[i + 1] - lg->rowptr[i] > dmax ? lg->rowptr[i + 1] - lg->rowptr[i] : dmax;
+        c->mv = XNEW(double, (size_t)dmax);
+        c->mw = XNEW(double, (size_t)dmax);
+        c->mo = XNEW(int, (size_t)dmax);
     }
+    c->f = f;
+    for (lidx_t i = 0; i < nl; i++) c->byz[i] = (uint8_t)consensus_byzantine(f, lg->gid[i]);
     /* Three buffers turn: the round before (for late messages), this
      * round, the next; in the first round there is no round before. */
     double *prev = x, *cur = x, *next = c->work, *spare = c->work2;
     for (int k = 0; k < rounds; k++) {
         halo_exchange_begin(c->halo, cur, width);
         timer_start(TIMER_MIX);
+        c->round = round0 + k;
         faults_draw(c, f, round0 + k, k);
         faulty_rows(c, lg->interior, lg->n_interior, cur, prev, next, width);
         timer_stop(TIMER_MIX);
@@ -713,6 +822,10 @@ void consensus_destroy(consensus_t **cp)
     free(c->nu);
     free(c->fate);
     free(c->quiet);
+    free(c->byz);
+    free(c->mv);
+    free(c->mw);
+    free(c->mo);
     free(c);
     *cp = NULL;
 }

@@ -351,6 +351,12 @@ static const key_spec_t builtin_keys[] = {
      "skips the estimate)"},
     {"consensus", "sigma_tol", KT_REAL, OFF(consensus.sigma_tol), "1e-9", 0, 1, 1, 1, NULL,
      "the sigma estimate stops when its Ritz residual is below sigma_tol * sigma"},
+    {"consensus", "aggregate", KT_STR, OFF(consensus.aggregate), "mean", 0, 0, 0, 0, NULL,
+     "how a receiver combines its neighbours' values in each round: mean (the weighted "
+     "average), trimmed:F (W-MSR: drop the F largest values above its own and the F smallest "
+     "below it, then the weighted average of the rest), or median (of its own and the "
+     "received values); the robust rules withstand up to F misbehaving neighbours "
+     "(faults.byzantine)"},
 
     {"faults", "link_drop", KT_REAL, OFF(faults.link_drop), "0", 0, 1, 0, 0, NULL,
      "consensus rounds: probability that a message (one agent's value to one neighbour in one "
@@ -365,6 +371,16 @@ static const key_spec_t builtin_keys[] = {
      "consensus rounds: probability that a received message carries the sender's value of the "
      "round before (1: always one round late; the first round of each dual epoch or call has "
      "no round before)"},
+    {"faults", "byzantine", KT_REAL, OFF(faults.byzantine), "0", 0, 1, 0, 1, NULL,
+     "consensus rounds: share of agents that misbehave, each drawn once from (run.seed, gid): "
+     "they send faults.byzantine_mode values to their neighbours instead of their own"},
+    {"faults", "byzantine_mode", KT_ENUM, OFF(faults.byzantine_mode), "constant", 0, 0, 0, 0,
+     "constant|sign-flip|noise",
+     "what a misbehaving agent sends: faults.byzantine_value (constant), minus its value "
+     "(sign-flip), or its value plus N(0, faults.byzantine_value^2) noise drawn from (run.seed, "
+     "gid, round) (noise)"},
+    {"faults", "byzantine_value", KT_REAL, OFF(faults.byzantine_value), "10", -1e9, 1e9, 0, 0, NULL,
+     "the value a constant misbehaving agent sends, or the noise's standard deviation"},
 };
 static const char *const builtin_sections[] = {"run",  "graph",     "partition", "halo",
                                                "env",  "policy",    "train",     "eval",
@@ -1003,6 +1019,26 @@ static int validate(config_t *cfg)
             origin_text(cfg, find_key("output", "agents"), org, sizeof org);
             return samarl_seterr("[output] agents = '%s' (%s): expected all, none or every:M "
                                  "with an integer M in [1, 2147483647]",
+                                 a, org);
+        }
+    }
+    {
+        const char *a = cfg->consensus.aggregate;
+        char *end = NULL;
+        cfg->consensus.trim = 0;
+        if (strcmp(a, "mean") == 0) {
+            cfg->consensus.aggregate_rule = 0;
+        } else if (strcmp(a, "median") == 0) {
+            cfg->consensus.aggregate_rule = 2;
+        } else if (strncmp(a, "trimmed:", 8) == 0 &&
+                   (cfg->consensus.trim = strtoll(a + 8, &end, 10)) >= 0 && *end == '\0' &&
+                   end != a + 8 && cfg->consensus.trim <= 1000000) {
+            cfg->consensus.aggregate_rule = 1;
+        } else {
+            char org[600];
+            origin_text(cfg, find_key("consensus", "aggregate"), org, sizeof org);
+            return samarl_seterr("[consensus] aggregate = '%s' (%s): expected mean, median or "
+                                 "trimmed:F with an integer F in [0, 1000000]",
                                  a, org);
         }
     }
