@@ -12,21 +12,8 @@
 # N is central's run bit for bit, k = 20 the same on 1-4 ranks.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-for np in 1 2 3 4; do
-  if run_np $np "$SAMARL_BUILD/tests/test_altmarl" >"$TMP/a.$np" 2>&1 && ! grep -q '^not ok' "$TMP/a.$np"; then
-    pass "test_altmarl on $np rank(s): all checks pass"
-  else
-    fail "test_altmarl on $np rank(s)"
-    grep -E '^not ok|error' "$TMP/a.$np" | head -5 | sed 's/^/#   /'
-  fi
-done
+ranks_checksum "$SAMARL_BUILD/tests/test_altmarl" altmarl "the returns"
 grep -E '^ok .*(k = [0-9]+, n|rounding|order)' "$TMP/a.1" | sed 's/^/#   /'
-c1=$(sed -n 's/^# altmarl checksum: //p' "$TMP/a.1")
-for np in 2 3 4; do
-  c=$(sed -n 's/^# altmarl checksum: //p' "$TMP/a.$np")
-  if [[ -n $c1 && $c == "$c1" ]]; then pass "the returns on $np ranks = 1 rank's, bit for bit ($c)"
-  else fail "the returns on $np ranks ('$c') differ from 1 rank's ('$c1')"; fi
-done
 
 # ---- samarl train --set train.algo=altmarl ------------------------------------------
 VOLATILE=(/timers /summary@wall_s /summary@agent_steps_per_s /@n_ranks /graph/partition /graph@edge_cut)

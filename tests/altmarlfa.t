@@ -8,21 +8,8 @@
 # environment refused on every rank.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-for np in 1 2 3 4; do
-  if run_np $np "$SAMARL_BUILD/tests/test_altmarl_fa" >"$TMP/a.$np" 2>&1 && ! grep -q '^not ok' "$TMP/a.$np"; then
-    pass "test_altmarl_fa on $np rank(s): all checks pass"
-  else
-    fail "test_altmarl_fa on $np rank(s)"
-    grep -E '^not ok|error' "$TMP/a.$np" | head -5 | sed 's/^/#   /'
-  fi
-done
+ranks_checksum "$SAMARL_BUILD/tests/test_altmarl_fa" altmarl-fa "the training"
 grep -E '^ok ' "$TMP/a.1" | sed 's/^/#   /'
-c1=$(sed -n 's/^# altmarl-fa checksum: //p' "$TMP/a.1")
-for np in 2 3 4; do
-  c=$(sed -n 's/^# altmarl-fa checksum: //p' "$TMP/a.$np")
-  if [[ -n $c1 && $c == "$c1" ]]; then pass "the training on $np ranks = 1 rank's, bit for bit ($c)"
-  else fail "the training on $np ranks ('$c') differs from 1 rank's ('$c1')"; fi
-done
 
 VOLATILE=(/timers /summary@wall_s /@n_ranks /graph/partition /graph@edge_cut)
 same() { $PY "$here/h5same.py" "$@"; }

@@ -52,6 +52,26 @@ expect_error() {
     sed 's/^/#   /' "$TMP/out" | tail -15
   fi
 }
+# ranks_checksum BIN NAME WHAT: BIN's checks pass on 1-4 ranks (outputs in
+# $TMP/a.NP), and the line '# NAME checksum: X' it prints is the same on
+# every rank count (WHAT names what the checksum covers).
+ranks_checksum() {
+  local bin=$1 name=$2 what=$3 np c c1
+  for np in 1 2 3 4; do
+    if run_np $np "$bin" >"$TMP/a.$np" 2>&1 && ! grep -q '^not ok' "$TMP/a.$np"; then
+      pass "$(basename "$bin") on $np rank(s): all checks pass"
+    else
+      fail "$(basename "$bin") on $np rank(s)"
+      grep -E '^not ok|error' "$TMP/a.$np" | head -5 | sed 's/^/#   /'
+    fi
+  done
+  c1=$(sed -n "s/^# $name checksum: //p" "$TMP/a.1")
+  for np in 2 3 4; do
+    c=$(sed -n "s/^# $name checksum: //p" "$TMP/a.$np")
+    if [[ -n $c1 && $c == "$c1" ]]; then pass "$what on $np ranks = 1 rank's, bit for bit ($c)"
+    else fail "$what on $np ranks ('$c') differs from 1 rank's ('$c1')"; fi
+  done
+}
 # like DESC FILE PATTERN: FILE matches the ERE.
 like() { if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1"; echo "#   /$3/ not in $2:"; sed 's/^/#   /' "$2" | tail -10; fi; }
 done_testing() { echo "1..$_t"; [[ $_failed -eq 0 ]]; }

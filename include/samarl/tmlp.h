@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define TMLP_MAX_HIDDEN 1024 /* units per layer, at most (a call's scratch is on the stack) */
+
 typedef struct tmlp {
     int in, hidden, out;
     size_t n_params;

@@ -123,7 +123,6 @@ gidx_t warehouse_perm(uint64_t seed, uint64_t ep, gidx_t n, gidx_t g)
 void warehouse_start(const warehouse_t *w, uint64_t seed, uint64_t ep, gidx_t n,
                      warehouse_start_t *st)
 {
-    (void)w;
     st->sg = -1.0 + 2.0 * warehouse_uniform_shared(seed, ep, 0, 0);
     st->main = (int)rng_pick(warehouse_uniform_shared(seed, ep, 0, 1), WH_GA);
     const int s = (int)rng_pick(warehouse_uniform_shared(seed, ep, 0, 2), WH_GA - 1);

@@ -11,7 +11,7 @@
 
 void tmlp_shape(tmlp_t *t, int in, int hidden, int out)
 {
-    SAMARL_ASSERT(in >= 1 && hidden >= 1 && out >= 1);
+    SAMARL_ASSERT(in >= 1 && hidden >= 1 && hidden <= TMLP_MAX_HIDDEN && out >= 1);
     t->in = in;
     t->hidden = hidden;
     t->out = out;
@@ -72,7 +72,7 @@ void tmlp_forward(const tmlp_t *t, const float *p, int64_t n, const float *x, fl
                   float *y)
 {
     const int I = t->in, H = t->hidden, O = t->out;
-    float *a1 = XNEW(float, (size_t)H), *a2 = XNEW(float, (size_t)H);
+    float a1[TMLP_MAX_HIDDEN], a2[TMLP_MAX_HIDDEN];
     for (int64_t s = 0; s < n; s++) {
         float *u1 = h1 ? h1 + s * H : a1, *u2 = h2 ? h2 + s * H : a2;
         dense(x + s * I, I, p + t->w1, p + t->b1, H, u1);
@@ -81,15 +81,13 @@ void tmlp_forward(const tmlp_t *t, const float *p, int64_t n, const float *x, fl
         for (int j = 0; j < H; j++) u2[j] = tanh_f(u2[j]);
         dense(u2, H, p + t->w3, p + t->b3, O, y + s * O);
     }
-    free(a1);
-    free(a2);
 }
 
 void tmlp_backward(const tmlp_t *t, const float *p, int64_t n, const float *x, const float *h1,
                    const float *h2, const double *dy, double *g)
 {
     const int I = t->in, H = t->hidden, O = t->out;
-    double *d1 = XNEW(double, (size_t)H), *d2 = XNEW(double, (size_t)H);
+    double d1[TMLP_MAX_HIDDEN], d2[TMLP_MAX_HIDDEN];
     const float *W2 = p + t->w2, *W3 = p + t->w3;
     for (int64_t s = 0; s < n; s++) {
         const float *xs = x + s * I, *u1 = h1 + s * H, *u2 = h2 + s * H;
@@ -116,15 +114,13 @@ void tmlp_backward(const tmlp_t *t, const float *p, int64_t n, const float *x, c
             for (int j = 0; j < H; j++) g[t->w1 + (size_t)i * H + j] += (double)xs[i] * d1[j];
         for (int j = 0; j < H; j++) g[t->b1 + j] += d1[j];
     }
-    free(d1);
-    free(d2);
 }
 
 void tmlp_jvp(const tmlp_t *t, const float *p, int64_t n, const float *x, const float *h1,
               const float *h2, const double *v, double *jy)
 {
     const int I = t->in, H = t->hidden, O = t->out;
-    double *z1 = XNEW(double, (size_t)H), *z2 = XNEW(double, (size_t)H);
+    double z1[TMLP_MAX_HIDDEN], z2[TMLP_MAX_HIDDEN];
     const float *W2 = p + t->w2, *W3 = p + t->w3;
     for (int64_t s = 0; s < n; s++) {
         const float *xs = x + s * I, *u1 = h1 + s * H, *u2 = h2 + s * H;
@@ -145,8 +141,6 @@ void tmlp_jvp(const tmlp_t *t, const float *p, int64_t n, const float *x, const 
                 o[m] +=
                     z2[i] * W3[(size_t)i * O + m] + (double)u2[i] * v[t->w3 + (size_t)i * O + m];
     }
-    free(z1);
-    free(z2);
 }
 
 void tmlp_adam(size_t n, float *p, const double *g, double *m, double *v, int64_t step, double lr)

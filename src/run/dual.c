@@ -39,6 +39,7 @@ struct dual {
     halo_t *halo;       /* and the exchange of lambda */
     consensus_faults_t faults;
     ksample_t *ks; /* sampled: the aggregator's k-sample */
+    double *ku;    /* [k] the usage its sampled agents on this rank report */
     uint64_t seed;
     double sigma, sigma_res, rhoK; /* sigma, its estimate's residual, sigma^K */
     int64_t sigma_it;
@@ -196,14 +197,12 @@ static void sampled_update(dual_t *d, int64_t t)
     epoch_usage(d);
     timer_start(TIMER_REDUCE);
     ksample_draw(d->ks, d->seed, (uint64_t)(t / d->T0), 0);
-    double *u = XNEW(double, (size_t)d->ks->k);
     size_t m = 0;
     for (int j = 0; j < d->ks->k; j++) {
         const lidx_t i = ksample_local(d->ks, d->ks->draw[j]);
-        if (i >= 0) u[m++] = d->dev[i];
+        if (i >= 0) d->ku[m++] = d->dev[i];
     }
-    const double tot = reprosum_global(u, m) * (d->N / (double)d->ks->k);
-    free(u);
+    const double tot = reprosum_global(d->ku, m) * (d->N / (double)d->ks->k);
     timer_stop(TIMER_REDUCE);
     global_step(d, tot);
 }
@@ -424,6 +423,7 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
         d->ks = XZNEW(ksample_t, 1);
         d->seed = cfg->run.seed;
         comm_check(ksample_init(d->ks, n_global, cfg->dual.sample_k, n, lg->gid, "dual.sample_k"));
+        d->ku = XNEW(double, (size_t)cfg->dual.sample_k);
     }
     d->gsum = XZNEW(double, n > 0 ? n : 1);
     d->sold = XZNEW(double, n > 0 ? n : 1);
@@ -463,6 +463,7 @@ void dual_destroy(dual_t **dp)
     consensus_destroy(&d->cons);
     if (d->ks) ksample_free(d->ks);
     free(d->ks);
+    free(d->ku);
     free(d->x);
     free(d->lam);
     free(d->gsum);
