@@ -8,6 +8,8 @@
  *     (83.28 +- 0.54, 85.85 +- 0.84, 90.14 +- 0.59);
  *   - the same bits on any number of ranks (a checksum the .t compares),
  *     20 integers reduced per step whatever n;
+ *   - a round more than 1% below the best reverts the whole dispatcher from
+ *     the ranks' blocks of the best round's copy;
  *   - k = 0 and k > n refused. */
 #include <math.h>
 #include <stdio.h>
@@ -108,6 +110,39 @@ int main(int argc, char **argv)
         altmarl_free(&a);
     }
     if (me == 0) printf("# altmarl checksum: %.17g\n", check);
+    { /* the keep-best rule's revert restores the whole dispatcher from each
+       * rank's block of the best round's copy */
+        altmarl_t a, b;
+        altmarl_pop_t pa, pb;
+        altmarl_init(&a, &env, 5, n, 1, "altmarl.k");
+        altmarl_init(&b, &env, 5, n, 1, "altmarl.k");
+        altmarl_pop_init(&pa, n, 5, m, gid);
+        altmarl_pop_init(&pb, n, 5, m, gid);
+        const size_t ng = (size_t)a.nc * ROB_SG;
+        altmarl_alternate(&a, &pa);
+        int32_t *first = XNEW(int32_t, ng);
+        memcpy(first, a.pi_g, sizeof(int32_t) * ng);
+        altmarl_alternate(&b, &pb);
+        for (int sg = 0; sg < ROB_SG; sg++) /* the locals told to move up: a new dispatcher */
+            for (int sl = 0; sl < ROB_SL; sl++)
+                for (int al = 0; al < ROB_AL; al++)
+                    a.pi_l[sg][sl][al] = b.pi_l[sg][sl][al] = al == 1;
+        b.best = -INFINITY;
+        altmarl_alternate(&b, &pb); /* the second round's dispatcher, kept */
+        size_t moved = 0;
+        for (size_t q = 0; q < ng; q++) moved += b.pi_g[q] != first[q];
+        a.best = 1e9; /* the second round now falls more than 1% below the best */
+        altmarl_alternate(&a, &pa);
+        TAP_OK(moved > 0 && !memcmp(a.pi_g, first, sizeof(int32_t) * ng) && a.value == 1e9,
+               "a round below the best reverts to the best round's dispatcher on every rank "
+               "(%zu of %zu entries of the second round's differ from it)",
+               moved, ng);
+        free(first);
+        altmarl_pop_free(&pa);
+        altmarl_pop_free(&pb);
+        altmarl_free(&a);
+        altmarl_free(&b);
+    }
     {
         altmarl_t a;
         TAP_OK(altmarl_init(&a, &env, 0, n, 1, "altmarl.k") == SAMARL_ERR &&

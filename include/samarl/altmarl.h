@@ -60,7 +60,7 @@ typedef struct altmarl {
     int64_t d0, d1; /* this rank's block of them: G-LEARN's tables are split across ranks */
     int32_t *pi_g;  /* [nc][ROB_SG] the dispatcher's action per (count vector, zone) */
     double pi_l[ROB_SG][ROB_SL][ROB_AL]; /* the local policy, per (zone, position) */
-    double *V, *Vn;                      /* [nc][ROB_SG] G-LEARN's values (every rank) */
+    double *V;                           /* [nc][ROB_SG] G-LEARN's values (every rank) */
     int64_t *next;   /* [d1 - d0][ROB_SG] the rounded next count vector (this block) */
     double *R, *blk; /* [d1 - d0][ROB_SG] the mean local reward; a block of values */
     int32_t *blk_g;  /* [d1 - d0][ROB_SG] a block of the dispatcher */
@@ -75,7 +75,7 @@ typedef struct altmarl {
     int rounds, stopped, cap;
     double *history; /* [cap] */
     double value, best;
-    int32_t *best_g; /* [nc][ROB_SG] */
+    int32_t *best_g; /* [d1 - d0][ROB_SG] this block of the dispatcher at the best round */
     double best_l[ROB_SG][ROB_SL][ROB_AL];
 } altmarl_t;
 

@@ -113,9 +113,10 @@ static void block(int64_t nc, int P, int r, int64_t *d0, int64_t *d1)
 double altmarl_bytes(int64_t k, int P)
 {
     const double nc = (double)altmarl_n_counts((int)k), S = ROB_SG;
-    /* V, Vn, pi_g, best_g on every rank; next, R, blk, blk_g per block */
-    return nc * S * (2 * sizeof(double) + 2 * sizeof(int32_t)) +
-           ceil(nc / P) * S * (sizeof(int64_t) + 2 * sizeof(double) + sizeof(int32_t));
+    /* V and pi_g on every rank (every backup reads V anywhere; the dispatcher
+     * acts on every rank); next, R, blk, blk_g, best_g per block */
+    return nc * S * (sizeof(double) + sizeof(int32_t)) +
+           ceil(nc / P) * S * (sizeof(int64_t) + 2 * sizeof(double) + 2 * sizeof(int32_t));
 }
 
 int altmarl_init(altmarl_t *a, const robots_t *env, int64_t k, gidx_t n, uint64_t seed,
@@ -146,9 +147,8 @@ int altmarl_init(altmarl_t *a, const robots_t *env, int64_t k, gidx_t n, uint64_
     a->horizon = ALTMARL_HORIZON;
     const size_t all = (size_t)ROB_SG * (size_t)nc, mine = (size_t)ROB_SG * (size_t)(a->d1 - a->d0);
     a->pi_g = XZNEW(int32_t, all);
-    a->best_g = XZNEW(int32_t, all);
+    a->best_g = XZNEW(int32_t, mine + 1);
     a->V = XZNEW(double, all);
-    a->Vn = XZNEW(double, all);
     a->next = XZNEW(int64_t, mine + 1);
     a->R = XZNEW(double, mine + 1);
     a->blk = XZNEW(double, mine + 1);
@@ -165,7 +165,6 @@ void altmarl_free(altmarl_t *a)
     free(a->pi_g);
     free(a->best_g);
     free(a->V);
-    free(a->Vn);
     free(a->next);
     free(a->R);
     free(a->blk);
@@ -250,11 +249,10 @@ void altmarl_glearn(altmarl_t *a)
                 const double dv = fabs(best - a->V[(d0 + d) * ROB_SG + sg]);
                 delta = dv > delta ? dv : delta;
             }
-        comm_allgatherv_bytes(a->blk, m, a->Vn, cnt, ROB_SG * sizeof(double));
+        /* in place: this rank has read V for its block, and the others
+         * read their own copies */
+        comm_allgatherv_bytes(a->blk, m, a->V, cnt, ROB_SG * sizeof(double));
         comm_allreduce_double(&delta, 1, COMM_MAX);
-        double *t = a->V;
-        a->V = a->Vn;
-        a->Vn = t;
         if (delta < VI_TOL) break;
     }
     comm_allgatherv_bytes(a->blk_g, m, a->pi_g, cnt, ROB_SG * sizeof(int32_t));
@@ -457,7 +455,7 @@ double altmarl_evaluate(altmarl_t *a, altmarl_pop_t *p, uint64_t seed, int rollo
 double altmarl_alternate(altmarl_t *a, altmarl_pop_t *p)
 {
     SAMARL_ASSERT(!a->stopped && a->rounds < (1 << 19));
-    const size_t gsz = sizeof(int32_t) * ROB_SG * (size_t)a->nc;
+    const size_t mine = sizeof(int32_t) * ROB_SG * (size_t)(a->d1 - a->d0);
     const int it = a->rounds;
     altmarl_glearn(a);
     altmarl_llearn(a);
@@ -470,10 +468,12 @@ double altmarl_alternate(altmarl_t *a, altmarl_pop_t *p)
     a->value = v;
     if (v > a->best) {
         a->best = v;
-        memcpy(a->best_g, a->pi_g, gsz);
+        memcpy(a->best_g, a->pi_g + a->d0 * ROB_SG, mine); /* this rank's block */
         memcpy(a->best_l, a->pi_l, sizeof a->best_l);
     } else if (v < a->best - fabs(a->best) * RTOL) { /* more than 1% below the best: back to it */
-        memcpy(a->pi_g, a->best_g, gsz);
+        int64_t *cnt = block_counts(a); /* every rank takes this branch: v is the same */
+        comm_allgatherv_bytes(a->best_g, a->d1 - a->d0, a->pi_g, cnt, ROB_SG * sizeof(int32_t));
+        free(cnt);
         memcpy(a->pi_l, a->best_l, sizeof a->pi_l);
         a->value = a->best;
     }
@@ -625,11 +625,11 @@ static void altmarl_save(void *self, pfio_t *io)
         "the dispatcher's action (zone 0-4 to steer to) per count vector of the k sampled "
         "agents (row: the count vector's rank in combinations_with_replacement order) and zone",
         "the dispatcher at the best round (what a round more than 1% below it reverts to)"};
-    const int32_t *g[2] = {a->pi_g, a->best_g};
+    const int32_t *g[2] = {a->pi_g + a->d0 * ROB_SG, a->best_g};
     const double *l[2] = {&a->pi_l[0][0][0], &a->best_l[0][0][0]};
     for (int b = 0; b < 2; b++) {
         h5io_write_2d(f, b ? "/altmarl/best_dispatcher" : "/altmarl/dispatcher", H5IO_I32, a->nc,
-                      ROB_SG, a->d0, a->d1 - a->d0, g[b] + a->d0 * ROB_SG, "1", gdesc[b]);
+                      ROB_SG, a->d0, a->d1 - a->d0, g[b], "1", gdesc[b]);
         h5io_write_2d(f, b ? "/altmarl/best_local_policy" : "/altmarl/local_policy", H5IO_F64,
                       ROB_SG * ROB_SL, ROB_AL, 0, root ? ROB_SG * ROB_SL : 0, l[b], "1",
                       b ? "the local policy at the best round"
@@ -687,7 +687,7 @@ static int altmarl_load(void *self, pfio_t *io)
                                  want[0], want[1]);
     }
     h5io_read_2d(f, names[0], H5IO_I32, ROB_SG, 0, a->nc, a->pi_g);
-    h5io_read_2d(f, names[1], H5IO_I32, ROB_SG, 0, a->nc, a->best_g);
+    h5io_read_2d(f, names[1], H5IO_I32, ROB_SG, a->d0, a->d1 - a->d0, a->best_g);
     h5io_read_2d(f, names[2], H5IO_F64, ROB_AL, 0, ROB_SG * ROB_SL, &a->pi_l[0][0][0]);
     h5io_read_2d(f, names[3], H5IO_F64, ROB_AL, 0, ROB_SG * ROB_SL, &a->best_l[0][0][0]);
     a->cap = rounds > 8 ? (int)rounds : 8;
