@@ -10,6 +10,7 @@
  *   - the line search: a step that breaks the KL bound at every trial is
  *     rejected and the network left bit for bit as it was; a sound step is
  *     accepted with its KL within the bound and a positive improvement;
+ *     with accept_ratio 0 any improvement inside the bound is taken;
  *   - the whole step: accepted, KL <= delta, surrogate up;
  *   - the sequential update's weights on a hand-built batch of 3 agents
  *     (src/train/seqfactor.c): HAPPO's product of the earlier agents'
@@ -101,6 +102,18 @@ static void spd_av(void *ctx, const double *v, double *out)
         for (int i = 0; i < n; i++) out[j] += a->M[i * n + j] * Mv[i];
     }
     free(Mv);
+}
+
+/* trpo_search's callback on a network's batch (as trpo_line_search's). */
+typedef struct net_batch {
+    trpo_t *t;
+    const trpo_batch_t *b;
+} net_batch_t;
+
+static void eval_cb(void *ctx, const float *params, double *surr, double *kl)
+{
+    const net_batch_t *c = ctx;
+    trpo_eval(c->t, params, c->b, surr, kl);
 }
 
 int main(int argc, char **argv)
@@ -240,6 +253,35 @@ int main(int argc, char **argv)
                "the line search rejects it and leaves the network bit for bit as it was");
         free(full);
         free(before);
+    }
+
+    {
+        /* A small step along the gradient improves the surrogate inside the
+         * bound; told to expect a million times more, the ratio rule refuses
+         * it, and trpo_search with accept_ratio 0 (the public ALTERNATING-MARL
+         * rule: any improvement) takes it at the first trial. */
+        float *before = alloc_floats(P), *saved = alloc_floats(P);
+        memcpy(before, par, sizeof(float) * P);
+        double *full = calloc(P, sizeof(double)), gf = 0;
+        for (size_t q = 0; q < P; q++) {
+            full[q] = 1e-3 * t.g[q];
+            gf += t.g[q] * full[q];
+        }
+        trpo_result_t r1, r2;
+        const int ratio = trpo_line_search(&t, par, &b, full, 1e6 * gf, &o, &r1);
+        net_batch_t c = {&t, &b};
+        trpo_opts_t o0 = o;
+        o0.accept_ratio = 0;
+        const int any = trpo_search(eval_cb, &c, par, saved, P, full, 1e6 * gf, o.delta, &o0, &r2);
+        TAP_OK(!ratio && any && r2.trials == 1 && r2.improvement > 0 && r2.kl < o.delta &&
+                   !memcmp(saved, before, sizeof(float) * P),
+               "accept_ratio 0.5 refuses an improvement a millionth of the expected; "
+               "accept_ratio 0 takes it at trial %d (improvement %.3g, KL %.3g)",
+               r2.trials, r2.improvement, r2.kl);
+        memcpy(par, before, sizeof(float) * P);
+        free(full);
+        free(before);
+        free(saved);
     }
 
     /* ---- the whole step ---- */

@@ -17,6 +17,7 @@
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/trainer.h"
+#include "trpo.h"
 
 /* TRPO's constants (agents.py LocalAgentTRPO) and the gradient clip. */
 enum { CG_ITERS = 10, LINE_SEARCH = 10 };
@@ -302,18 +303,23 @@ static void collect(fa_t *a, double *rec)
     comm_allreduce_double(rec, (size_t)(E * T * 4), COMM_SUM);
 }
 
-typedef struct trpo_batch {
+/* The representative robot's samples for one trust-region step. */
+typedef struct lbatch {
     const fa_t *a;
     int64_t N;
     const float *x, *h1, *h2; /* the old policy's activations */
-    const double *p;          /* [N][3] the old policy's probabilities */
-    double *jy, *u;           /* [N][3] scratch */
-} trpo_batch_t;
+    const int32_t *act;
+    const double *adv, *old_lp;
+    const double *p; /* [N][3] the old policy's probabilities */
+    double *jy, *u;  /* [N][3] scratch */
+    float *y;        /* [N][3] scratch */
+} lbatch_t;
 
 /* F v + damping v: the Fisher matrix of the mean KL at the old policy,
  * mean over samples of J^T (diag p - p p^T) J v. */
-static void fisher(const trpo_batch_t *b, const double *v, double *out)
+static void fisher(void *ctx, const double *v, double *out)
 {
+    const lbatch_t *b = ctx;
     const fa_t *a = b->a;
     const size_t P = a->pnet.n_params;
     tmlp_jvp(&a->pnet, a->pp, b->N, b->x, b->h1, b->h2, v, b->jy);
@@ -328,26 +334,20 @@ static void fisher(const trpo_batch_t *b, const double *v, double *out)
     for (size_t q = 0; q < P; q++) out[q] += CG_DAMPING * v[q];
 }
 
-static double dot(const double *x, const double *y, size_t n)
+/* The surrogate mean(ratio adv), to maximise, and the mean KL(old || new)
+ * at params pp. */
+static void surrogate(void *ctx, const float *pp, double *surr, double *kl)
 {
-    double s = 0;
-    for (size_t q = 0; q < n; q++) s += x[q] * y[q];
-    return s;
-}
-
-/* The surrogate -mean(ratio adv) and the mean KL(old || new) of params pp. */
-static void surrogate(const fa_t *a, const float *pp, int64_t N, const float *x, const int32_t *act,
-                      const double *adv, const double *old_lp, const double *old_p, float *y,
-                      double *surr, double *kl)
-{
-    tmlp_forward(&a->pnet, pp, N, x, NULL, NULL, y);
+    const lbatch_t *b = ctx;
+    const int64_t N = b->N;
+    tmlp_forward(&b->a->pnet, pp, N, b->x, NULL, NULL, b->y);
     double su = 0, k = 0;
     for (int64_t s = 0; s < N; s++) {
         double lp[WH_AL];
-        logsm(y + s * WH_AL, WH_AL, lp);
-        su -= exp(lp[act[s]] - old_lp[s]) * adv[s] / (double)N;
+        logsm(b->y + s * WH_AL, WH_AL, lp);
+        su += exp(lp[b->act[s]] - b->old_lp[s]) * b->adv[s] / (double)N;
         for (int q = 0; q < WH_AL; q++) {
-            const double p = old_p[s * WH_AL + q];
+            const double p = b->p[s * WH_AL + q];
             k += p > 0 ? p * (log(p) - lp[q]) / (double)N : 0;
         }
     }
@@ -388,55 +388,50 @@ static void lstep(fa_t *a)
     for (int64_t s = 0; s < N; s++) adv[s] = (adv[s] - mean) / (sd + 1e-8);
     /* the old policy, the gradient of the surrogate, the entropy */
     tmlp_forward(&a->pnet, a->pp, N, x, h1, h2, y);
-    double *dy = XNEW(double, (size_t)N *WH_AL), ent = 0, surr_old = 0;
+    double *dy = XNEW(double, (size_t)N *WH_AL), ent = 0;
     for (int64_t s = 0; s < N; s++) {
         double lp[WH_AL];
         logsm(y + s * WH_AL, WH_AL, lp);
         old_lp[s] = lp[act[s]];
-        surr_old -= adv[s] / (double)N;
         for (int q = 0; q < WH_AL; q++) {
             const double p = exp(lp[q]);
             old_p[s * WH_AL + q] = p;
             ent -= p * lp[q] / (double)N;
-            dy[s * WH_AL + q] = adv[s] * ((q == act[s]) - p) / (double)N; /* d(-surr)/dy */
+            dy[s * WH_AL + q] = adv[s] * ((act[s] == q) - p) / (double)N; /* d surr / dy */
         }
     }
-    double *g = XZNEW(double, P), *xs = XZNEW(double, P), *r = XNEW(double, P);
-    double *pd = XNEW(double, P), *Ap = XNEW(double, P);
+    double *g = XZNEW(double, P), *d = XNEW(double, P), *work = XNEW(double, 4 * P);
     tmlp_backward(&a->pnet, a->pp, N, x, h1, h2, dy, g);
-    trpo_batch_t b = {
-        a, N, x, h1, h2, old_p, XNEW(double, (size_t)N *WH_AL), XNEW(double, (size_t)N *WH_AL)};
-    /* conjugate gradient on F x = g */
-    memcpy(r, g, sizeof(double) * P);
-    memcpy(pd, g, sizeof(double) * P);
-    double rr = dot(r, r, P);
-    for (int it = 0; it < CG_ITERS; it++) {
-        fisher(&b, pd, Ap);
-        const double alpha = rr / (dot(pd, Ap, P) + 1e-8);
-        for (size_t q = 0; q < P; q++) xs[q] += alpha * pd[q], r[q] -= alpha * Ap[q];
-        const double nrr = dot(r, r, P);
-        if (nrr < CG_TOL) break;
-        for (size_t q = 0; q < P; q++) pd[q] = r[q] + nrr / rr * pd[q];
-        rr = nrr;
-    }
-    fisher(&b, xs, Ap);
-    const double shs = 0.5 * dot(xs, Ap, P), step = sqrt(a->c.max_kl / (shs + 1e-8));
-    float *old = XNEW(float, P), *trial = XNEW(float, P);
-    memcpy(old, a->pp, sizeof(float) * P);
-    a->l_accepted = 0;
-    a->l_kl = 0;
-    for (int i = 0; i < LINE_SEARCH; i++) {
-        const double f = ldexp(step, -i);
-        for (size_t q = 0; q < P; q++) trial[q] = (float)((double)old[q] + f * xs[q]);
-        double surr, kl;
-        surrogate(a, trial, N, x, act, adv, old_lp, old_p, y, &surr, &kl);
-        if (surr < surr_old && kl < KL_TOLERANCE * a->c.max_kl) {
-            memcpy(a->pp, trial, sizeof(float) * P);
-            a->l_accepted = 1;
-            a->l_kl = kl;
-            break;
-        }
-    }
+    /* one trust-region step, the engine's (trpo.h) with the public code's
+     * constants: CG 10 iterations to r.r < 1e-10, damping 0.1, the step
+     * scaled to max_kl, halved up to 10 times until the surrogate improves
+     * with a KL below 1.5 max_kl */
+    lbatch_t b = {.a = a,
+                  .N = N,
+                  .x = x,
+                  .h1 = h1,
+                  .h2 = h2,
+                  .act = act,
+                  .adv = adv,
+                  .old_lp = old_lp,
+                  .p = old_p,
+                  .jy = XNEW(double, (size_t)N *WH_AL),
+                  .u = XNEW(double, (size_t)N *WH_AL),
+                  .y = y};
+    const trpo_opts_t o = {.delta = a->c.max_kl,
+                           .damping = CG_DAMPING,
+                           .accept_ratio = 0,
+                           .backtrack = 0.5,
+                           .cg_tol = CG_TOL,
+                           .cg_iters = CG_ITERS,
+                           .ls_steps = LINE_SEARCH};
+    trpo_result_t res = {0};
+    double expected;
+    float *saved = XNEW(float, P);
+    a->l_accepted = trpo_direction(fisher, &b, g, d, P, &o, work, &expected, &res) &&
+                    trpo_search(surrogate, &b, a->pp, saved, P, d, expected,
+                                KL_TOLERANCE * a->c.max_kl, &o, &res);
+    a->l_kl = a->l_accepted ? res.kl : 0;
     /* the value network: full-batch MSE steps */
     double *gv = XNEW(double, PV), *dv = XNEW(double, (size_t)N), loss = 0;
     for (int64_t e = 0; e < a->c.l_value_epochs; e++) {
@@ -455,8 +450,8 @@ static void lstep(fa_t *a)
     a->v_loss = loss;
     a->l_entropy = ent;
     free(rec), free(x), free(y), free(h1), free(h2), free(act), free(ret), free(adv);
-    free(old_lp), free(old_p), free(v), free(dy), free(g), free(xs), free(r), free(pd), free(Ap);
-    free(b.jy), free(b.u), free(old), free(trial), free(gv), free(dv);
+    free(old_lp), free(old_p), free(v), free(dy), free(g), free(d), free(work), free(saved);
+    free(b.jy), free(b.u), free(gv), free(dv);
 }
 
 /* ---- evaluation and the round -------------------------------------------------------- */

@@ -243,8 +243,8 @@ double trpo_entropy(trpo_t *t, const float *params, const trpo_batch_t *b)
     return H / (double)t->S;
 }
 
-int trpo_cg(void (*av)(void *ctx, const double *v, double *out), void *ctx, const double *rhs,
-            double *x, size_t n, int iters, double tol, double *work)
+int trpo_cg(trpo_av_fn av, void *ctx, const double *rhs, double *x, size_t n, int iters, double tol,
+            double *work)
 {
     double *r = work, *p = work + n, *Ap = work + 2 * n;
     memset(x, 0, sizeof(double) * n);
@@ -273,12 +273,13 @@ int trpo_cg(void (*av)(void *ctx, const double *v, double *out), void *ctx, cons
     return it;
 }
 
-int trpo_line_search(trpo_t *t, float *params, const trpo_batch_t *b, const double *full,
-                     double expected, const trpo_opts_t *o, trpo_result_t *r)
+int trpo_search(trpo_eval_fn eval, void *ctx, float *params, float *saved, size_t P,
+                const double *full, double expected, double kl_limit, const trpo_opts_t *o,
+                trpo_result_t *r)
 {
-    memcpy(t->th, params, sizeof(float) * t->P);
+    memcpy(saved, params, sizeof(float) * P);
     double L0, kl0;
-    trpo_eval(t, params, b, &L0, &kl0);
+    eval(ctx, params, &L0, &kl0);
     double frac = 1.0, exp_k = expected;
     r->accepted = 0;
     r->expected = expected;
@@ -286,12 +287,13 @@ int trpo_line_search(trpo_t *t, float *params, const trpo_batch_t *b, const doub
     r->kl = 0;
     r->improvement = 0;
     for (int k = 1; k <= o->ls_steps; k++) {
-        for (size_t q = 0; q < t->P; q++) params[q] = (float)((double)t->th[q] + frac * full[q]);
+        for (size_t q = 0; q < P; q++) params[q] = (float)((double)saved[q] + frac * full[q]);
         double L, kl;
-        trpo_eval(t, params, b, &L, &kl);
+        eval(ctx, params, &L, &kl);
         const double imp = L - L0;
         r->trials = k;
-        if (kl < o->delta && imp > 0 && exp_k > 0 && imp / exp_k > o->accept_ratio) {
+        if (kl < kl_limit && imp > 0 &&
+            (o->accept_ratio <= 0 || (exp_k > 0 && imp / exp_k > o->accept_ratio))) {
             r->accepted = 1;
             r->fraction = frac;
             r->kl = kl;
@@ -302,8 +304,51 @@ int trpo_line_search(trpo_t *t, float *params, const trpo_batch_t *b, const doub
         exp_k *= o->backtrack;
     }
     r->trials = o->ls_steps + 1;
-    memcpy(params, t->th, sizeof(float) * t->P);
+    memcpy(params, saved, sizeof(float) * P);
     return 0;
+}
+
+typedef struct eval_ctx {
+    trpo_t *t;
+    const trpo_batch_t *b;
+} eval_ctx_t;
+
+static void eval_cb(void *ctx, const float *params, double *surr, double *kl)
+{
+    eval_ctx_t *c = ctx;
+    trpo_eval(c->t, params, c->b, surr, kl);
+}
+
+int trpo_line_search(trpo_t *t, float *params, const trpo_batch_t *b, const double *full,
+                     double expected, const trpo_opts_t *o, trpo_result_t *r)
+{
+    eval_ctx_t c = {t, b};
+    return trpo_search(eval_cb, &c, params, t->th, t->P, full, expected, o->delta, o, r);
+}
+
+int trpo_direction(trpo_av_fn fvp, void *ctx, const double *g, double *d, size_t P,
+                   const trpo_opts_t *o, double *work, double *expected, trpo_result_t *r)
+{
+    r->cg_iters = trpo_cg(fvp, ctx, g, d, P, o->cg_iters, o->cg_tol, work);
+    /* Scale so that the quadratic KL 1/2 d^T (F + damping) d is delta. */
+    double *Fd = work + 3 * P;
+    fvp(ctx, d, Fd);
+    double shs = 0, gd = 0;
+    for (size_t q = 0; q < P; q++) {
+        shs += 0.5 * d[q] * Fd[q];
+        gd += g[q] * d[q];
+    }
+    *expected = 0;
+    if (!(shs > 0)) return 0; /* a zero gradient: nothing to step along */
+    const double scale = 1.0 / sqrt(shs / o->delta);
+    double norm = 0;
+    for (size_t q = 0; q < P; q++) {
+        d[q] *= scale;
+        norm += d[q] * d[q];
+    }
+    r->step_norm = sqrt(norm);
+    *expected = gd * scale;
+    return 1;
 }
 
 typedef struct fvp_ctx {
@@ -326,25 +371,10 @@ int trpo_step(trpo_t *t, float *params, const trpo_batch_t *b, const trpo_opts_t
     trpo_prepare(t, params, b);
     trpo_grad(t, params, b, t->g);
     fvp_ctx_t c = {.t = t, .params = params, .b = b, .damping = o->damping};
-    r->cg_iters = trpo_cg(fvp_cb, &c, t->g, t->d, t->P, o->cg_iters, o->cg_tol, t->cgw);
-    /* Scale so that the quadratic KL 1/2 d^T (F + damping) d is delta. */
-    double *Fd = t->cgw + 3 * t->P;
-    trpo_fvp(t, params, b, t->d, o->damping, Fd);
-    double shs = 0, gd = 0;
-    for (size_t q = 0; q < t->P; q++) {
-        shs += 0.5 * t->d[q] * Fd[q];
-        gd += t->g[q] * t->d[q];
-    }
-    if (!(shs > 0)) { /* a zero gradient: nothing to step along */
+    double expected;
+    if (!trpo_direction(fvp_cb, &c, t->g, t->d, t->P, o, t->cgw, &expected, r)) {
         r->trials = 0;
         return 0;
     }
-    const double scale = 1.0 / sqrt(shs / o->delta);
-    double norm = 0;
-    for (size_t q = 0; q < t->P; q++) {
-        t->d[q] *= scale;
-        norm += t->d[q] * t->d[q];
-    }
-    r->step_norm = sqrt(norm);
-    return trpo_line_search(t, params, b, t->d, gd * scale, o, r);
+    return trpo_line_search(t, params, b, t->d, expected, o, r);
 }

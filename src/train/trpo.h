@@ -1,5 +1,5 @@
 /* One trust-region (TRPO) step of a policy network, written once for every
- * trainer that takes one (hatrpo, clip-hatrpo; docs/training.md): the
+ * trainer that takes one (hatrpo, clip-hatrpo, altmarl-fa; docs/training.md): the
  * Fisher-vector product of the mean KL, conjugate gradient with damping,
  * the step scaled to the KL radius delta, and a backtracking line search
  * that accepts only a KL within the radius and a real improvement (HARL's
@@ -97,14 +97,35 @@ double trpo_entropy(trpo_t *t, const float *params, const trpo_batch_t *b);
 /* Conjugate gradient for A x = rhs (A symmetric positive definite, given
  * by its product av(ctx, v, out)), from x = 0, at most iters iterations or
  * until r.r < tol; work holds 3n doubles. Returns the iterations done. */
-int trpo_cg(void (*av)(void *ctx, const double *v, double *out), void *ctx, const double *rhs,
-            double *x, size_t n, int iters, double tol, double *work);
+typedef void (*trpo_av_fn)(void *ctx, const double *v, double *out);
+int trpo_cg(trpo_av_fn av, void *ctx, const double *rhs, double *x, size_t n, int iters, double tol,
+            double *work);
 
-/* Backtracking from params = theta_old along full (expected: g . full):
- * trial k sets params = theta_old + backtrack^(k-1) full and accepts when
- * the mean KL is below delta, the improvement positive and at least
- * accept_ratio times the expected improvement (scaled with the fraction);
- * none accepted: params are restored bit for bit. Returns accepted. */
+/* The step's direction for a gradient g[P] of the surrogate and the
+ * product fvp(ctx, v, out) = (F + damping I) v: conjugate gradient (at
+ * most o->cg_iters, to r.r < o->cg_tol) into d[P], scaled so that its
+ * quadratic KL 1/2 d (F + damping) d is o->delta; *expected = g . d.
+ * work holds 4P doubles. Returns 0 (d unscaled, *expected 0) when the
+ * quadratic KL is not positive: a zero gradient, nothing to step along.
+ * Any policy that can give F v takes its trust-region steps through this
+ * and trpo_search (hatrpo's networks here, altmarl-fa's small ones). */
+int trpo_direction(trpo_av_fn fvp, void *ctx, const double *g, double *d, size_t P,
+                   const trpo_opts_t *o, double *work, double *expected, trpo_result_t *r);
+
+/* The surrogate to maximise and the mean KL from theta_old at params. */
+typedef void (*trpo_eval_fn)(void *ctx, const float *params, double *surr, double *kl);
+
+/* Backtracking from params = theta_old (kept in saved[P]) along full
+ * (expected: g . full): trial k sets params = theta_old + backtrack^(k-1)
+ * full and accepts when the mean KL is below kl_limit, the improvement
+ * positive and, when o->accept_ratio > 0, at least accept_ratio times the
+ * expected improvement (scaled with the fraction); none accepted: params
+ * are restored bit for bit. Returns accepted. */
+int trpo_search(trpo_eval_fn eval, void *ctx, float *params, float *saved, size_t P,
+                const double *full, double expected, double kl_limit, const trpo_opts_t *o,
+                trpo_result_t *r);
+
+/* trpo_search on this network's batch, the KL limit delta. */
 int trpo_line_search(trpo_t *t, float *params, const trpo_batch_t *b, const double *full,
                      double expected, const trpo_opts_t *o, trpo_result_t *r);
 
