@@ -56,6 +56,16 @@ v = r["final_eval"]["0"]
 print(v, r["altmarl"])
 assert abs(v - 85.85) <= 0.84 and r["algo"] == "altmarl" and r["altmarl"]["k"] == 5
 PYEOF
+run_np 2 $SAMARL train -q "${ROB[@]}" --set graph.agents=100000 --set train.iterations=1 \
+  --set train.eval_copies=1 -o "$TMP/rob1e5.h5" >"$TMP/rob1e5.log" 2>&1 || diag "n = 10^5 failed"
+ok "the run record: 160 bytes reduced per step at n = 1000 and at n = 100000" \
+  $PY - "$TMP/rob1.json" "$TMP/rob1e5.json" <<'PYEOF'
+import json, sys
+a, b = (json.load(open(p))["results"]["altmarl"] for p in sys.argv[1:])
+print(a["n_agents"], a["bytes_reduced_per_step"], b["n_agents"], b["bytes_reduced_per_step"])
+assert (a["n_agents"], b["n_agents"]) == (1000, 100000)
+assert a["bytes_reduced_per_step"] == b["bytes_reduced_per_step"] == 160
+PYEOF
 
 # --resume continues the alternation bit for bit (rounds without the stopping rule)
 NS=("${ROB[@]}" --set altmarl.stop=false --set altmarl.k=8 --set train.eval_every=1)

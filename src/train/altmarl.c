@@ -527,6 +527,7 @@ typedef struct altmarl_trainer {
     altmarl_t a;
     altmarl_pop_t pop;
     gidx_t n;
+    int64_t step_bytes; /* reduced per rank and simulated step in the last evaluation */
 } altmarl_trainer_t;
 
 static void *altmarl_create(const config_t *cfg, env_t *env, policyset_t *ps)
@@ -608,7 +609,8 @@ static int altmarl_done(void *self)
 static void altmarl_eval(void *self, env_t *eval_env, int64_t steps, double *ret, double *usage)
 {
     altmarl_trainer_t *t = self;
-    *ret = altmarl_evaluate(&t->a, &t->pop, ALTMARL_EVAL_SEED, eval_env->copies, (int)steps, NULL);
+    *ret = altmarl_evaluate(&t->a, &t->pop, ALTMARL_EVAL_SEED, eval_env->copies, (int)steps,
+                            &t->step_bytes);
     *usage = 0;
 }
 
@@ -733,12 +735,15 @@ static void altmarl_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_lis
 {
     (void)n_it;
     (void)n_list;
-    const altmarl_t *a = &((altmarl_trainer_t *)self)->a;
+    const altmarl_trainer_t *t = self;
+    const altmarl_t *a = &t->a;
     sb_printf(sb,
-              ", \"altmarl\": {\"k\": %d, \"count_vectors\": %" PRId64
+              ", \"altmarl\": {\"k\": %d, \"n_agents\": %" PRIdG ", \"count_vectors\": %" PRId64
+              ", \"bytes_reduced_per_step\": %" PRId64
               ", \"rounds\": %d, \"stopped\": %s, \"value\": %.10g, \"best\": %.10g, "
               "\"values\": [",
-              a->k, a->nc, a->rounds, a->stopped ? "true" : "false", a->value, a->best);
+              a->k, t->n, a->nc, t->step_bytes, a->rounds, a->stopped ? "true" : "false", a->value,
+              a->best);
     for (int r = 0; r < a->rounds; r++) sb_printf(sb, "%s%.10g", r ? ", " : "", a->history[r]);
     sb_printf(sb, "], \"mean_field\": [");
     for (int q = 0; q < ROB_SL; q++) sb_printf(sb, "%s%.6g", q ? ", " : "", a->mu[q]);
