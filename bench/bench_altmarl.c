@@ -63,7 +63,7 @@ int main(int argc, char **argv)
         for (int s = 0; s < seeds; s++) {
             const double v = altmarl_evaluate(&a, &pop, (uint64_t)s, rollouts, horizon, &bytes);
             mean += v / seeds;
-            if (me == 0) fprintf(fr, "robots,%lld,%d,%d,%.10g\n", (long long)n, ks[q], s, v);
+            if (me == 0) fprintf(fr, "robots,%lld,%d,%d,%.17g\n", (long long)n, ks[q], s, v);
         }
         const double t2 = comm_wtime();
         const double steps = (double)seeds * rollouts * horizon * (double)n;

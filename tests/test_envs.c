@@ -195,10 +195,10 @@ static void contract_global(const env_ops_t *ops, uint64_t *fp)
     lgraph_t *lg = my_graph(&halo);
     env_t *e = NULL;
     env_create_trained(&cfg, lg, halo, 1, &e);
-    if (ops->warehouse_model) { /* continuous: its constants */
-        const warehouse_t *w = ops->warehouse_model(e);
-        TAP_OK(e->spec.global_agent == ENV_GLOBAL_CONTINUOUS && e->n == lg->n_owned &&
-                   w->edges[0] == -2.0 && w->edges[WH_BINS] == 2.0 && w->gamma > 0 && w->gamma < 1,
+    if (ops->model_kind == ENV_MODEL_WAREHOUSE) { /* continuous: its constants */
+        const warehouse_t *w = env_model(e, ENV_MODEL_WAREHOUSE);
+        TAP_OK(w && !env_model(e, ENV_MODEL_ROBOTS) && e->n == lg->n_owned && w->edges[0] == -2.0 &&
+                   w->edges[WH_BINS] == 2.0 && w->gamma > 0 && w->gamma < 1,
                "%s: a global agent's continuous model on the graph's %d agents: %d bins of [-2, "
                "2], discount %g",
                ops->name, N_GLOBAL, WH_BINS, w->gamma);
@@ -209,7 +209,8 @@ static void contract_global(const env_ops_t *ops, uint64_t *fp)
         config_free(&cfg);
         return;
     }
-    const robots_t *m = ops->robots_model(e);
+    const robots_t *m = env_model(e, ENV_MODEL_ROBOTS);
+    SAMARL_ASSERT(m);
     int rows = 1;
     for (int z = 0; z < ROB_SG; z++)
         for (int a = 0; a < ROB_GA; a++) {
@@ -224,8 +225,8 @@ static void contract_global(const env_ops_t *ops, uint64_t *fp)
                 for (int q = 0; q < ROB_SL; q++) s += m->Pl[sl][z][a][q];
                 rows &= fabs(s - 1) < 1e-12 && isfinite(m->rl[sl][z][a]);
             }
-    TAP_OK(e->spec.global_agent && e->n == lg->n_owned && e->n_global == N_GLOBAL && rows &&
-               m->gamma > 0 && m->gamma < 1,
+    TAP_OK(e->spec.model == ENV_MODEL_ROBOTS && e->n == lg->n_owned && e->n_global == N_GLOBAL &&
+               rows && m->gamma > 0 && m->gamma < 1,
            "%s: a global agent's model on the graph's %d agents; every transition row sums to 1, "
            "rewards finite, discount %g",
            ops->name, N_GLOBAL, m->gamma);
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
     for (int k = 0; (ops = env_registered(k)) && k < 16; k++) {
         if (ops->step_world)
             contract_copies(ops, &fps[n_envs]);
-        else if (ops->robots_model || ops->warehouse_model)
+        else if (ops->model_kind)
             contract_global(ops, &fps[n_envs]);
         else
             contract(ops, &fps[n_envs]);

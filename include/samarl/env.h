@@ -45,9 +45,16 @@ typedef enum {
     ENV_SPLIT_COPIES  /* whole joint copies are split across ranks (small worlds) */
 } env_split_t;
 
-/* A global agent beside the local ones (env_spec_t.global_agent): none, or
- * the kind of model its trainers read (env_ops_t.robots_model, warehouse_model). */
-typedef enum { ENV_GLOBAL_NONE, ENV_GLOBAL_TABULAR, ENV_GLOBAL_CONTINUOUS } env_global_t;
+/* A model its trainers simulate themselves (env_spec_t.model), instead of
+ * stepping the environment's agents: none, or which model env_ops_t.model
+ * gives (the type its header declares). A trainer reads one kind
+ * (trainer_ops_t.model). */
+typedef enum {
+    ENV_MODEL_NONE,
+    ENV_MODEL_ROBOTS,    /* robots_t (env_robots.h): altmarl */
+    ENV_MODEL_WAREHOUSE, /* warehouse_t (env_warehouse.h): altmarl-fa */
+    ENV_MODEL_COUNT
+} env_model_t;
 
 typedef struct env_spec {
     int obs_dim;                   /* observation features (<= ENV_OBS_MAX), lambda last */
@@ -57,8 +64,8 @@ typedef struct env_spec {
     env_reward_kind_t reward_kind; /* a reward per agent, or one team reward */
     int hops;                      /* hops of neighbours the costs read (0: separable; at most 1) */
     env_split_t split;
-    int global_agent; /* env_global_t: a global agent beside the n local ones, and its model */
-    int analytic;     /* whether it has an analytic policy (set by env_create) */
+    int model;    /* env_model_t: a model its trainers simulate (set from env_ops_t.model_kind) */
+    int analytic; /* whether it has an analytic policy (set by env_create) */
 } env_spec_t;
 
 /* A per-agent table an environment publishes (the policy and run files
@@ -157,14 +164,13 @@ typedef struct env_ops {
      * as env_costs gives it elsewhere), cost[i * copies + j] (either may be
      * NULL). */
     void (*step_world)(env_t *e, int64_t t, float *reward, double *cost);
-    /* Required for spec.global_agent = ENV_GLOBAL_TABULAR, resp.
-     * ENV_GLOBAL_CONTINUOUS: the model of the global agent and its local
-     * agents that the trainers of a global agent plan with and simulate
-     * (env_robots.h, train.algo = altmarl; env_warehouse.h, altmarl-fa).
-     * Such an environment has no per-agent steps: only samarl train
-     * creates it. */
-    const robots_t *(*robots_model)(const env_t *e);
-    const warehouse_t *(*warehouse_model)(const env_t *e);
+    /* Required for spec.model != ENV_MODEL_NONE: the model its trainers
+     * plan with and simulate (env_model() checks the kind), and what it is,
+     * a phrase for messages ("a global agent beside ..."). Such an
+     * environment has no per-agent steps: only samarl train creates it. */
+    int model_kind; /* env_model_t; env_create sets spec.model to it */
+    const void *(*model)(const env_t *e);
+    const char *model_what;
 } env_ops_t;
 
 /* An environment instance. The fields are the caller's to read, not to write. */
@@ -254,10 +260,12 @@ int env_splits_copies(const config_t *cfg);
  * agent in this rank's block of the copies (env_create_copies).
  * env_destroy of the view destroys the world. The view's fingerprint, tables
  * and fields are the world's; stepping a view is an error. The only way to
- * make an environment with a global agent (spec.global_agent), which the
- * other constructors refuse. */
+ * make an environment that is a model its trainers simulate (spec.model),
+ * which the other constructors refuse. */
 void env_create_trained(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,
                         env_t **out);
+/* e's model if it is one of `kind` (env_ops_t.model), else NULL. */
+const void *env_model(const env_t *e, env_model_t kind);
 /* After every agent's env_step at t (env_ops_t.step_world). */
 void env_step_world(env_t *e, int64_t t, float *reward, double *cost);
 /* Channels 1 .. n_costs-1 after step t (env_ops_t.costs). */

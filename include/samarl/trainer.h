@@ -42,16 +42,15 @@ enum {
     TRAINER_CAN_HOPS = 1,   /* costs that read graph neighbours (env spec.hops > 0) */
     TRAINER_CAN_COSTS = 2,  /* cost channels beyond g (env spec.n_costs > 1) */
     TRAINER_CAN_COPIES = 4, /* joint copies split across ranks (env spec.split, env.world) */
-    /* a global agent beside the local ones (env spec.global_agent): its tabular or continuous model
-     */
-    TRAINER_CAN_GLOBAL_TABLES = 8,
-    TRAINER_CAN_GLOBAL_CONT = 16
 };
 
 typedef struct trainer_ops {
     const char *name;    /* the train.algo value */
     const char *summary; /* one line for listings */
     unsigned env_caps;   /* TRAINER_CAN_*: environments it can train (0: separable, g only) */
+    /* env_model_t: the environment model it simulates itself (env spec.model,
+     * env_model()); ENV_MODEL_NONE: it steps an environment's agents. */
+    int model;
     /* 1: it learns tables, not the actors' networks: samarl train gives it
      * no policy set (create's ps is NULL) and its policy file holds no
      * networks (n_nets = 0), only what its save writes. */

@@ -112,6 +112,7 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     e->copy0 = copy0;
     e->copies_total = copies_total;
     e->impl = ops->create(cfg, e);
+    e->spec.model = ops->model_kind;
     if (!e->reward_units) e->reward_units = "$/agent/step";
     if (!e->usage_units) e->usage_units = "kWh/agent/step";
     if (!e->lambda_units) e->lambda_units = "$/kWh";
@@ -123,9 +124,9 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
     SAMARL_ASSERT(sp->n_costs == 1 || ops->costs || sp->split == ENV_SPLIT_COPIES);
     SAMARL_ASSERT(sp->n_costs <= 2 || sp->split != ENV_SPLIT_COPIES); /* step_world gives one */
     SAMARL_ASSERT(sp->hops == 0 || ops->attach_graph);
-    SAMARL_ASSERT(sp->global_agent != ENV_GLOBAL_TABULAR || ops->robots_model);
-    SAMARL_ASSERT(sp->global_agent != ENV_GLOBAL_CONTINUOUS || ops->warehouse_model);
-    SAMARL_ASSERT(sp->global_agent || (ops->begin_episode && ops->step && ops->observe));
+    SAMARL_ASSERT(sp->model >= ENV_MODEL_NONE && sp->model < ENV_MODEL_COUNT);
+    SAMARL_ASSERT(!sp->model || (ops->model && ops->model_what));
+    SAMARL_ASSERT(sp->model || (ops->begin_episode && ops->step && ops->observe));
     for (int c = 1; c < sp->n_costs; c++) SAMARL_ASSERT(e->cost_name[c]);
     /* What the interface can declare but the engine does not run yet is
      * refused, not run as if it were discrete or split by agents. */
@@ -140,13 +141,12 @@ static void env_make(const config_t *cfg, gidx_t n_global, lidx_t n, const gidx_
                                  "training curve evaluates it), but samarl eval and samarl run "
                                  "do not run it yet",
                                  ops->name));
-    if (sp->global_agent && !trained)
-        comm_check(samarl_seterr(
-            "env.name = %s is a global agent beside its local agents, "
-            "which the trainers of a global agent simulate themselves: "
-            "samarl train trains it (train.algo = altmarl, altmarl-fa), but samarl eval, "
-            "samarl run and the step API do not step its agents",
-            ops->name));
+    if (sp->model && !trained)
+        comm_check(samarl_seterr("env.name = %s is %s, a model its trainers simulate "
+                                 "themselves: samarl train trains it (samarl list names its "
+                                 "trainers), but samarl eval, samarl run and the step API do "
+                                 "not step its agents",
+                                 ops->name, ops->model_what));
     if (unsupported)
         comm_check(samarl_seterr("env.name = %s declares %s, which this version of samarl's "
                                  "policies, trainers and run loop do not support yet",
@@ -204,6 +204,11 @@ int env_splits_copies(const config_t *cfg)
 {
     const env_ops_t *ops = env_find(cfg->env.name);
     return ops && ops->step_world != NULL;
+}
+
+const void *env_model(const env_t *e, env_model_t kind)
+{
+    return kind != ENV_MODEL_NONE && e->spec.model == (int)kind ? e->ops->model(e) : NULL;
 }
 
 void env_create_trained(const config_t *cfg, const lgraph_t *lg, halo_t *halo, int copies,

@@ -57,8 +57,7 @@ static void *robots_create(const config_t *cfg, env_t *e)
                            .n_levels = ROB_AL,
                            .n_costs = 1,
                            .reward_kind = ENV_REWARD_AGENT,
-                           .split = ENV_SPLIT_AGENTS,
-                           .global_agent = ENV_GLOBAL_TABULAR};
+                           .split = ENV_SPLIT_AGENTS};
     e->capacity = 0;
     e->reward_units = "1 (discounted return)";
     e->usage_units = "1";
@@ -79,7 +78,7 @@ static uint64_t robots_fingerprint(const env_t *e)
     return env_hash_bytes(h, e->impl, sizeof(robots_t));
 }
 
-static const robots_t *robots_model(const env_t *e)
+static const void *robots_model(const env_t *e)
 {
     return e->impl;
 }
@@ -91,5 +90,8 @@ const env_ops_t env_robots_ops = {
     .create = robots_create,
     .destroy = robots_destroy,
     .fingerprint = robots_fingerprint,
-    .robots_model = robots_model,
+    .model_kind = ENV_MODEL_ROBOTS,
+    .model = robots_model,
+    .model_what = "a global agent beside its local agents (a dispatcher that sees k of them), a "
+                  "tabular model",
 };

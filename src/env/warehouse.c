@@ -150,8 +150,7 @@ static void *warehouse_create(const config_t *cfg, env_t *e)
                            .n_levels = WH_AL,
                            .n_costs = 1,
                            .reward_kind = ENV_REWARD_AGENT,
-                           .split = ENV_SPLIT_AGENTS,
-                           .global_agent = ENV_GLOBAL_CONTINUOUS};
+                           .split = ENV_SPLIT_AGENTS};
     e->capacity = 0;
     e->reward_units = "1 (discounted return)";
     e->usage_units = "1";
@@ -171,7 +170,7 @@ static uint64_t warehouse_fingerprint(const env_t *e)
     return env_hash_bytes(h, e->impl, sizeof(warehouse_t));
 }
 
-static const warehouse_t *warehouse_model(const env_t *e)
+static const void *warehouse_model(const env_t *e)
 {
     return e->impl;
 }
@@ -183,5 +182,8 @@ const env_ops_t env_warehouse_ops = {
     .create = warehouse_create,
     .destroy = warehouse_destroy,
     .fingerprint = warehouse_fingerprint,
-    .warehouse_model = warehouse_model,
+    .model_kind = ENV_MODEL_WAREHOUSE,
+    .model = warehouse_model,
+    .model_what = "a global agent beside its local agents (a dispatcher that sees k of them), on "
+                  "continuous states",
 };

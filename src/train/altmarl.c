@@ -534,14 +534,11 @@ static void *altmarl_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     (void)ps; /* no networks (no_networks) */
     const altmarl_config_t *c = config_section_values(cfg, "altmarl");
-    if (!env->ops->robots_model)
-        comm_check(samarl_seterr("train.algo = altmarl trains a global agent, and env.name = %s "
-                                 "has none",
-                                 env->ops->name));
+    const robots_t *model = env_model(env, ENV_MODEL_ROBOTS);
+    SAMARL_ASSERT(model); /* trainer_check_env's verdict */
     altmarl_trainer_t *t = XZNEW(altmarl_trainer_t, 1);
     /* the same verdict on every rank: k and the table sizes are */
-    comm_check(altmarl_init(&t->a, env->ops->robots_model(env), c->k, env->n_global, cfg->run.seed,
-                            "altmarl.k"));
+    comm_check(altmarl_init(&t->a, model, c->k, env->n_global, cfg->run.seed, "altmarl.k"));
     t->a.rollouts = (int)c->rollouts;
     t->a.horizon = (int)c->horizon;
     t->a.stop = c->stop;
@@ -754,7 +751,7 @@ const trainer_ops_t trainer_altmarl = {
     .name = "altmarl",
     .summary = "ALTERNATING-MARL (seed 002): a global agent that sees k of n local agents, "
                "G-LEARN and L-LEARN alternating (env.name = robots)",
-    .env_caps = TRAINER_CAN_GLOBAL_TABLES,
+    .model = ENV_MODEL_ROBOTS,
     .no_networks = 1,
     .config = &altmarl_section,
     .create = altmarl_create,

@@ -557,10 +557,8 @@ static void *fa_create(const config_t *cfg, env_t *env, policyset_t *ps)
 {
     (void)ps; /* no networks of the engine's: its own, replicated */
     const fa_params_t *c = config_section_values(cfg, "altmarl_fa");
-    if (!env->ops->warehouse_model)
-        comm_check(samarl_seterr("train.algo = altmarl-fa trains a network dispatcher on "
-                                 "continuous states, and env.name = %s has none",
-                                 env->ops->name));
+    const warehouse_t *model = env_model(env, ENV_MODEL_WAREHOUSE);
+    SAMARL_ASSERT(model); /* trainer_check_env's verdict */
     if ((uint64_t)cfg->train.iterations *
             (uint64_t)(c->g_samples > c->l_episodes ? c->g_samples : c->l_episodes) >=
         (1ULL << 30))
@@ -576,8 +574,7 @@ static void *fa_create(const config_t *cfg, env_t *env, policyset_t *ps)
                                  " rollouts: expected at most 2047",
                                  cfg->train.eval_copies));
     fa_t *a = XZNEW(fa_t, 1);
-    comm_check(fa_init(a, env->ops->warehouse_model(env), c, env->n_global, env->n, env->gid,
-                       cfg->run.seed, "altmarl_fa"));
+    comm_check(fa_init(a, model, c, env->n_global, env->n, env->gid, cfg->run.seed, "altmarl_fa"));
     return a;
 }
 
@@ -751,7 +748,7 @@ const trainer_ops_t trainer_altmarl_fa = {
     .name = "altmarl-fa",
     .summary = "ALTERNATING-MARL with networks (seed 002): a dispatcher fit to the true mode from "
                "k robots' histogram, the robots' TRPO best response (env.name = warehouse)",
-    .env_caps = TRAINER_CAN_GLOBAL_CONT,
+    .model = ENV_MODEL_WAREHOUSE,
     .no_networks = 1,
     .config = &fa_section,
     .create = fa_create,

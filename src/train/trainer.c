@@ -66,9 +66,18 @@ int trainer_check_name(const char *name)
 static unsigned env_needs(const env_spec_t *spec)
 {
     return (spec->hops > 0 ? TRAINER_CAN_HOPS : 0u) | (spec->n_costs > 1 ? TRAINER_CAN_COSTS : 0u) |
-           (spec->split == ENV_SPLIT_COPIES ? TRAINER_CAN_COPIES : 0u) |
-           (spec->global_agent == ENV_GLOBAL_TABULAR ? TRAINER_CAN_GLOBAL_TABLES : 0u) |
-           (spec->global_agent == ENV_GLOBAL_CONTINUOUS ? TRAINER_CAN_GLOBAL_CONT : 0u);
+           (spec->split == ENV_SPLIT_COPIES ? TRAINER_CAN_COPIES : 0u);
+}
+
+/* The registered trainers of model `kind`, or environments with it, as a
+ * list into can[n]. */
+static void model_trainers(int kind, char *can, size_t n)
+{
+    size_t len = 0;
+    can[0] = 0;
+    for (int k = 0; k < trainer_count(); k++)
+        if (registry[k]->model == kind && len < n)
+            len += (size_t)snprintf(can + len, n - len, "%s%s", len ? ", " : "", registry[k]->name);
 }
 
 int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_name)
@@ -76,18 +85,29 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
     const trainer_ops_t *ops = trainer_find(name);
     if (!ops) return unknown_trainer(name);
     const unsigned need = env_needs(spec);
-    const unsigned global = TRAINER_CAN_GLOBAL_TABLES | TRAINER_CAN_GLOBAL_CONT;
-    if ((ops->env_caps & global) && !(need & global)) {
+    if (ops->model != spec->model) { /* a model the trainer simulates, or not */
         char can[256] = "";
         size_t len = 0;
-        const env_ops_t *e;
-        for (int k = 0; (e = env_registered(k)) != NULL; k++)
-            if ((e->robots_model || e->warehouse_model) && len < sizeof can)
-                len +=
-                    (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "", e->name);
-        return samarl_seterr("train.algo = %s trains a global agent beside its local agents, "
-                             "and env.name = %s has none (environments with one: %s)",
-                             name, env_name, len ? can : "none");
+        const env_ops_t *e, *mine = NULL, *theirs = env_find(env_name);
+        for (int k = 0; (e = env_registered(k)) != NULL; k++) /* the environments of its model */
+            if (ops->model && e->model_what && e->model_kind == ops->model) {
+                mine = e;
+                if (len < sizeof can)
+                    len += (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "",
+                                            e->name);
+            }
+        if (!spec->model)
+            return samarl_seterr("train.algo = %s trains %s, and env.name = %s has none "
+                                 "(environments with it: %s)",
+                                 name, mine ? mine->model_what : "a model", env_name,
+                                 len ? can : "none");
+        model_trainers(spec->model, can, sizeof can);
+        return samarl_seterr(
+            "train.algo = %s cannot train env.name = %s: the environment is "
+            "a model its trainers simulate themselves (%s), and %s %s (trainers "
+            "that can: %s)",
+            name, env_name, theirs && theirs->model_what ? theirs->model_what : "a model", name,
+            ops->model ? "simulates another" : "steps agents", can[0] ? can : "none");
     }
     if ((ops->env_caps & need) == need) return SAMARL_OK;
     char can[256] = "";
@@ -97,13 +117,7 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
             len += (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "",
                                     registry[k]->name);
     const unsigned lack = need & ~ops->env_caps;
-    const char *what = (lack & TRAINER_CAN_GLOBAL_TABLES)
-                           ? "a global agent beside its local agents (a dispatcher that sees k "
-                             "of them), a tabular model"
-                       : (lack & TRAINER_CAN_GLOBAL_CONT)
-                           ? "a global agent beside its local agents (a dispatcher that sees k "
-                             "of them), on continuous states"
-                       : (lack & TRAINER_CAN_COPIES)
+    const char *what = (lack & TRAINER_CAN_COPIES)
                            ? "whole joint copies of one world split across ranks (every rank "
                              "runs all its agents)"
                        : (lack & TRAINER_CAN_HOPS)
