@@ -1,6 +1,6 @@
 # Checkpoint/restart: a run (with communication faults, or on DR-net's
 # local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo,
-# clip-happo on spread's copies, altmarl's tables)
+# clip-happo on spread's copies, altmarl's tables, netac-q's critics)
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
 # and a restart on another rank count); a killed rank ends the job with a
@@ -160,6 +160,19 @@ kill_job 2 train 'iter +' $((3 + RANDOM % 10)) "$TMP/alt.h5" "${ALT[@]}"
 run_np 3 $SAMARL train --restart "$TMP/alt.h5.ckpt" >"$TMP/alt-r.log" 2>&1
 ok "altmarl: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
   same "$TMP/alt-ref.h5" "$TMP/alt.h5" /@n_ranks "${PARTS[@]}"
+
+# Networked actor-critic (netac-q on netmdp) under lost messages and lying
+# agents: the agents' critics, actors, averages, the state and the joint
+# action are in the checkpoint; killed on 2 ranks, restarted on 3.
+NAC=(--set env.name=netmdp --set train.algo=netac-q --set graph.agents=20 --set graph.type=ring
+     --set graph.k=3 --set netac.steps=4000 --set train.iterations=60 --set train.eval_every=1
+     --set faults.link_drop=0.2 --set faults.byzantine=0.1 --set consensus.aggregate=trimmed:2
+     --set train.checkpoint_every=2)
+run_np 2 $SAMARL train -q "${NAC[@]}" -o "$TMP/nac-ref.h5" >/dev/null 2>&1
+kill_job 2 train 'iter +' $((3 + RANDOM % 10)) "$TMP/nac.h5" "${NAC[@]}"
+run_np 3 $SAMARL train --restart "$TMP/nac.h5.ckpt" >"$TMP/nac-r.log" 2>&1
+ok "netac-q: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
+  same "$TMP/nac-ref.h5" "$TMP/nac.h5" /@n_ranks "${PARTS[@]}"
 
 # A trained policy: --restart finds the policy file in the checkpoint.
 MLP=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48

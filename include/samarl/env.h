@@ -53,6 +53,7 @@ typedef enum {
     ENV_MODEL_NONE,
     ENV_MODEL_ROBOTS,    /* robots_t (env_robots.h): altmarl */
     ENV_MODEL_WAREHOUSE, /* warehouse_t (env_warehouse.h): altmarl-fa */
+    ENV_MODEL_NETMDP,    /* netmdp_t (env_netmdp.h): netac-q, netac-v */
     ENV_MODEL_COUNT
 } env_model_t;
 

@@ -36,7 +36,8 @@ enum rng_stream {
     RNG_STREAM_ALTMARL,         /* ALTERNATING-MARL's rollouts and L-LEARN's count vectors */
     RNG_STREAM_WAREHOUSE,       /* the warehouse task's starts, moves and robot actions */
     RNG_STREAM_FAULT_BYZANTINE, /* misbehaving consensus agents: who, and their noise */
-    RNG_STREAM_TEST = 0xfff0    /* tests only */
+    RNG_STREAM_NETMDP,       /* the networked random MDP: its tables (key netmdp.seed), its noise */
+    RNG_STREAM_TEST = 0xfff0 /* tests only */
 };
 
 #define RNG_MAX_STEP ((uint64_t)1 << 48)

@@ -1,0 +1,510 @@
+/* train.algo = netac-q and netac-v: the networked actor-critic algorithms of
+ * Zhang, Yang, Liu, Zhang and Basar (ICML 2018, arXiv 1802.08757; seed 004,
+ * issue 23) on env.name = netmdp, with linear critics consensed over the
+ * communication graph (docs/training.md states every step and step size
+ * with its source).
+ *
+ * Continuing task, every step t, every agent i in parallel; s the global
+ * state, a the joint action (N bits, one all-reduce), r^i agent i's private
+ * reward, beta_w = critic_rate (t + 1)^-critic_decay, beta_th = actor_rate
+ * (t + 1)^-actor_decay (two time scales, beta_th / beta_w -> 0):
+ *   netac-q (Algorithm 1, action-value critics Q(s, a; w_i) = w_i . phi(s, a)):
+ *     delta_i = r^i - mu_i + Q(s', a'; w_i) - Q(s, a; w_i)
+ *     A_i     = Q(s, a; w_i) - sum_b pi_i(b | s) Q(s, (b, a_-i); w_i)
+ *     theta_i += beta_th A_i psi_i,  psi_i = grad log pi_i(a_i | s)
+ *     w~_i     = w_i + beta_w delta_i phi(s, a);  mu_i <- (1 - beta_w) mu_i + beta_w r^i
+ *   netac-v (Algorithm 2, state-value critics V(s; v_i) = v_i . phi_v(s) and a
+ *     model of the team-average reward rbar(s, a; l_i) = l_i . phi(s, a)):
+ *     delta_i  = r^i - mu_i + V(s'; v_i) - V(s; v_i)
+ *     delta~_i = rbar(s, a; l_i) - mu_i + V(s'; v_i) - V(s; v_i)
+ *     theta_i += beta_th delta~_i psi_i
+ *     v~_i = v_i + beta_w delta_i phi_v(s);  l~_i = l_i + beta_w (r^i - rbar(s, a; l_i)) phi(s, a)
+ *   then w_i (netac-q) or (v_i, l_i) (netac-v) <- one round (netac.rounds) of
+ *   the engine's consensus over the graph, with its faults and robust rules
+ *   ([faults], consensus.aggregate).
+ * netac.central = true is the baseline the paper's analysis compares with: one
+ * critic on the exact team-average reward (an exact all-reduce), no
+ * consensus, the same actors and features.
+ *
+ * The actors are softmax over the two actions of theta_i . varphi(s, b, i).
+ * Every draw is keyed by (run.seed, gid, t) and every sum over agents is
+ * exact (reprosum, integer all-reduce), so a run is the same on any number
+ * of ranks. The trainer simulates the model itself (no networks of the
+ * engine's: its tables are the actors, critics and averages of every agent). */
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "samarl/comm.h"
+#include "samarl/config.h"
+#include "samarl/consensus.h"
+#include "samarl/env.h"
+#include "samarl/env_netmdp.h"
+#include "samarl/error.h"
+#include "samarl/h5io.h"
+#include "samarl/halo.h"
+#include "samarl/policyfile.h"
+#include "samarl/reprosum.h"
+#include "samarl/rng.h"
+#include "samarl/strbuf.h"
+#include "samarl/trainer.h"
+
+/* [netac]: the trainers' own keys. */
+typedef struct netac_config {
+    int64_t steps, rounds;
+    double critic_rate, critic_decay, actor_rate, actor_decay;
+    int central;
+} netac_config_t;
+
+static const config_key_t netac_keys[] = {
+    {"netac", "steps", CONFIG_INT, offsetof(netac_config_t, steps), "1000", 1, 1 << 30, 0, 0, NULL,
+     "train.algo = netac-q, netac-v: simulated steps per iteration (the task is continuing: "
+     "train.iterations x netac.steps steps in all)"},
+    {"netac", "rounds", CONFIG_INT, offsetof(netac_config_t, rounds), "1", 1, 1000, 0, 0, NULL,
+     "train.algo = netac-q, netac-v: consensus rounds over the critics per step (the paper: 1)"},
+    {"netac", "critic_rate", CONFIG_REAL, offsetof(netac_config_t, critic_rate), "1", 0, 1e6, 0, 0,
+     NULL,
+     "train.algo = netac-q, netac-v: the critics' step size beta_w = critic_rate (t + "
+     "1)^-critic_decay"},
+    {"netac", "critic_decay", CONFIG_REAL, offsetof(netac_config_t, critic_decay), "0.65", 0, 1, 0,
+     0, NULL, "train.algo = netac-q, netac-v: the critics' step-size exponent"},
+    {"netac", "actor_rate", CONFIG_REAL, offsetof(netac_config_t, actor_rate), "1", 0, 1e6, 0, 0,
+     NULL,
+     "train.algo = netac-q, netac-v: the actors' step size beta_th = actor_rate (t + "
+     "1)^-actor_decay"},
+    {"netac", "actor_decay", CONFIG_REAL, offsetof(netac_config_t, actor_decay), "0.85", 0, 1, 0, 0,
+     NULL,
+     "train.algo = netac-q, netac-v: the actors' step-size exponent (above critic_decay: the "
+     "actors move on the slower time scale)"},
+    {"netac", "central", CONFIG_BOOL, offsetof(netac_config_t, central), "false", 0, 0, 0, 0, NULL,
+     "train.algo = netac-q, netac-v: the centralised baseline, one critic on the exact "
+     "team-average reward and no consensus"},
+};
+static const config_section_t netac_section = {
+    "netac", netac_keys, (int)(sizeof netac_keys / sizeof netac_keys[0]), sizeof(netac_config_t)};
+
+/* The shared draws (the next state) sit at a gid no agent has. */
+#define NETAC_SHARED ((uint64_t)1 << 62)
+
+typedef struct netac {
+    const netmdp_t *m;
+    netac_config_t c;
+    int value;     /* 0: netac-q, 1: netac-v */
+    int P, K, W;   /* critic features, actor features, critic width (P or 2P) */
+    uint64_t seed; /* run.seed: actions, the next state, the rewards' noise */
+    lidx_t n;      /* agents on this rank */
+    const gidx_t *gid;
+    gidx_t N;
+    halo_t *halo;
+    consensus_t *cons;
+    consensus_faults_t f;
+    double *w;                 /* [n + ghosts][W]: critics (netac-v: v then l) */
+    double *theta;             /* [n][K] */
+    double *mu;                /* [n] */
+    double *wc, muc;           /* [W], the central critic (netac.central) */
+    double *r;                 /* [n] scratch */
+    int s;                     /* the state at step t */
+    uint64_t a;                /* the joint action at step t */
+    int64_t t;                 /* steps done */
+    double team, disagreement; /* the last iteration's mean team reward, critic spread */
+    int64_t rows, cap;
+    double *history; /* [cap] each iteration's mean team reward */
+} netac_t;
+
+static double beta(double rate, double decay, int64_t t)
+{
+    return rate * pow((double)(t + 1), -decay);
+}
+
+/* pi_i(. | s) over the two actions into p[2]; varphi(s, b, i) into vf[2][K]. */
+static void policy(const netac_t *x, lidx_t i, int s, double p[2], double vf[2][NETMDP_MAX_VARPHI])
+{
+    double z[2];
+    for (int b = 0; b < 2; b++) {
+        netmdp_varphi(x->m, s, b, (int)x->gid[i], vf[b]);
+        z[b] = 0;
+        for (int q = 0; q < x->K; q++) z[b] += x->theta[i * x->K + q] * vf[b][q];
+    }
+    const double mx = z[0] > z[1] ? z[0] : z[1], e0 = exp(z[0] - mx), e1 = exp(z[1] - mx);
+    p[0] = e0 / (e0 + e1);
+    p[1] = e1 / (e0 + e1);
+}
+
+/* Every agent's action at state s and step t, as the joint action's bits. */
+static uint64_t act(const netac_t *x, int s, int64_t t)
+{
+    int64_t bits = 0;
+    for (lidx_t i = 0; i < x->n; i++) {
+        double p[2], vf[2][NETMDP_MAX_VARPHI];
+        policy(x, i, s, p, vf);
+        const double u = rng_uniform(x->seed, RNG_STREAM_ACTION, (uint64_t)x->gid[i], (uint64_t)t);
+        if (u >= p[0]) bits |= (int64_t)1 << x->gid[i];
+    }
+    comm_allreduce_int64(&bits, 1, COMM_SUM); /* distinct bits: the sum is their union */
+    return (uint64_t)bits;
+}
+
+static double dot(const double *x, const double *y, int n)
+{
+    double s = 0;
+    for (int q = 0; q < n; q++) s += x[q] * y[q];
+    return s;
+}
+
+/* One step of the chosen algorithm; returns the team-average reward. */
+static double step(netac_t *x)
+{
+    const netmdp_t *m = x->m;
+    const int P = x->P, K = x->K, W = x->W, s = x->s;
+    const uint64_t a = x->a;
+    const int64_t t = x->t;
+    const double bw = beta(x->c.critic_rate, x->c.critic_decay, t),
+                 bt = beta(x->c.actor_rate, x->c.actor_decay, t);
+    for (lidx_t i = 0; i < x->n; i++)
+        x->r[i] = netmdp_reward(m, x->seed, s, a, (int)x->gid[i], (uint64_t)t);
+    const double team = reprosum_global(x->r, (size_t)x->n) / (double)x->N;
+    const int s2 =
+        netmdp_next(m, s, a, rng_uniform(x->seed, RNG_STREAM_ACTION, NETAC_SHARED, (uint64_t)t));
+    const uint64_t a2 = act(x, s2, t + 1);
+    double phi[NETMDP_MAX_PHI], phi2[NETMDP_MAX_PHI], pv[NETMDP_MAX_PHI], pv2[NETMDP_MAX_PHI];
+    netmdp_phi(m, s, a, phi);
+    if (!x->value) {
+        netmdp_phi(m, s2, a2, phi2);
+    } else {
+        netmdp_phi_v(m, s, pv);
+        netmdp_phi_v(m, s2, pv2);
+    }
+    /* the central critic: the exact team reward, replicated */
+    double dc = 0;
+    if (x->c.central) {
+        dc = x->value ? team - x->muc + dot(x->wc, pv2, P) - dot(x->wc, pv, P)
+                      : team - x->muc + dot(x->wc, phi2, P) - dot(x->wc, phi, P);
+    }
+    for (lidx_t i = 0; i < x->n; i++) {
+        const int ai = (int)((a >> x->gid[i]) & 1);
+        double p[2], vf[2][NETMDP_MAX_VARPHI];
+        policy(x, i, s, p, vf);
+        double *w = x->c.central ? x->wc : x->w + (size_t)i * W;
+        const double mu = x->c.central ? x->muc : x->mu[i];
+        double adv;
+        if (!x->value) { /* the local advantage from agent i's action-value critic */
+            double phi_o[NETMDP_MAX_PHI];
+            netmdp_phi(m, s, a ^ ((uint64_t)1 << x->gid[i]), phi_o);
+            adv = p[1 - ai] * (dot(w, phi, P) - dot(w, phi_o, P));
+        } else { /* the TD error with the team-reward model (central: the team reward) */
+            const double rbar = x->c.central ? team : dot(w + P, phi, P);
+            adv = rbar - mu + dot(w, pv2, P) - dot(w, pv, P);
+        }
+        for (int q = 0; q < K; q++) /* psi = varphi(a_i) - E_pi varphi */
+            x->theta[i * K + q] += bt * adv * (vf[ai][q] - p[0] * vf[0][q] - p[1] * vf[1][q]);
+        if (x->c.central) continue;
+        if (!x->value) {
+            const double d = x->r[i] - mu + dot(w, phi2, P) - dot(w, phi, P);
+            for (int q = 0; q < P; q++) w[q] += bw * d * phi[q];
+        } else {
+            const double d = x->r[i] - mu + dot(w, pv2, P) - dot(w, pv, P);
+            const double e = x->r[i] - dot(w + P, phi, P);
+            for (int q = 0; q < P; q++) w[q] += bw * d * pv[q];
+            for (int q = 0; q < P; q++) w[P + q] += bw * e * phi[q];
+        }
+        x->mu[i] = (1 - bw) * mu + bw * x->r[i];
+    }
+    if (x->c.central) {
+        const double *f = x->value ? pv : phi;
+        for (int q = 0; q < P; q++) x->wc[q] += bw * dc * f[q];
+        x->muc = (1 - bw) * x->muc + bw * team;
+    } else {
+        consensus_mix_faulty(x->cons, x->w, W, (int)x->c.rounds, t * x->c.rounds, &x->f);
+    }
+    x->s = s2;
+    x->a = a2;
+    x->t = t + 1;
+    return team;
+}
+
+/* The largest relative distance of an agent's critic from the agents' mean
+ * critic, max_i |w_i - wbar| / |wbar| (0 with the central critic). */
+static double disagreement(const netac_t *x)
+{
+    if (x->c.central) return 0;
+    const int W = x->W;
+    double mean[2 * NETMDP_MAX_PHI], *col = XNEW(double, (size_t)(x->n > 0 ? x->n : 1));
+    for (int q = 0; q < W; q++) {
+        for (lidx_t i = 0; i < x->n; i++) col[i] = x->w[(size_t)i * W + q];
+        mean[q] = reprosum_global(col, (size_t)x->n) / (double)x->N;
+    }
+    free(col);
+    double worst = 0;
+    for (lidx_t i = 0; i < x->n; i++) {
+        double d = 0;
+        for (int q = 0; q < W; q++) d += pow(x->w[(size_t)i * W + q] - mean[q], 2);
+        worst = d > worst ? d : worst;
+    }
+    comm_allreduce_double(&worst, 1, COMM_MAX);
+    const double norm = sqrt(dot(mean, mean, W));
+    return norm > 0 ? sqrt(worst) / norm : 0;
+}
+
+static void *netac_create_as(const config_t *cfg, env_t *env, int value)
+{
+    const netmdp_t *m = env_model(env, ENV_MODEL_NETMDP);
+    SAMARL_ASSERT(m && env->lg); /* trainer_check_env's verdict; made on the graph */
+    netac_t *x = XZNEW(netac_t, 1);
+    x->m = m;
+    x->c = *(const netac_config_t *)config_section_values(cfg, "netac");
+    x->value = value;
+    x->P = m->n_phi;
+    x->K = m->n_varphi;
+    x->W = value ? 2 * m->n_phi : m->n_phi;
+    x->seed = cfg->run.seed;
+    x->n = env->n;
+    x->gid = env->gid;
+    x->N = env->n_global;
+    if (cfg->train.iterations > (INT64_MAX / 4) / x->c.steps / x->c.rounds)
+        comm_check(samarl_seterr("train.iterations x netac.steps x netac.rounds overflows the "
+                                 "step counter: expected fewer steps"));
+    const lidx_t ghosts = env->lg->n_ghost;
+    x->halo = halo_create(env->lg, (halo_method_t)cfg->halo.method, x->W);
+    x->cons = consensus_create(env->lg, x->halo, (weights_t)cfg->dual.weights);
+    consensus_faults_from_config(cfg, &x->f);
+    x->w = XZNEW(double, (size_t)(x->n + ghosts) * x->W + 1);
+    x->theta = XZNEW(double, (size_t)x->n * x->K + 1);
+    x->mu = XZNEW(double, (size_t)x->n + 1);
+    x->r = XZNEW(double, (size_t)x->n + 1);
+    x->wc = XZNEW(double, (size_t)x->W);
+    return x;
+}
+
+static void *netac_q_create(const config_t *cfg, env_t *env, policyset_t *ps)
+{
+    (void)ps; /* no networks (no_networks) */
+    return netac_create_as(cfg, env, 0);
+}
+
+static void *netac_v_create(const config_t *cfg, env_t *env, policyset_t *ps)
+{
+    (void)ps;
+    return netac_create_as(cfg, env, 1);
+}
+
+static void netac_destroy(void *self)
+{
+    netac_t *x = self;
+    consensus_destroy(&x->cons);
+    halo_destroy(&x->halo);
+    free(x->w);
+    free(x->theta);
+    free(x->mu);
+    free(x->r);
+    free(x->wc);
+    free(x->history);
+    free(x);
+}
+
+/* The reproduction's start: critics 1/P, actors 1/K (uniform policies, the
+ * features being the same for both actions on average), averages 0; the
+ * state drawn at the shared key, the first actions by the policies. */
+static void netac_init_fresh(void *self)
+{
+    netac_t *x = self;
+    for (size_t q = 0; q < (size_t)x->n * x->W; q++) x->w[q] = 1.0 / x->P;
+    for (size_t q = 0; q < (size_t)x->n * x->K; q++) x->theta[q] = 1.0 / x->K;
+    for (int q = 0; q < x->W; q++) x->wc[q] = 1.0 / x->P;
+    x->s = (int)rng_pick(rng_uniform(x->seed, RNG_STREAM_ACTION, NETAC_SHARED, RNG_MAX_STEP - 1),
+                         x->m->n_states);
+    x->a = act(x, x->s, 0);
+    x->t = 0;
+}
+
+static void netac_iteration(void *self, int64_t it, trainer_stats_t *st)
+{
+    netac_t *x = self;
+    SAMARL_ASSERT(it == x->rows && x->t == it * x->c.steps);
+    double sum = 0;
+    for (int64_t k = 0; k < x->c.steps; k++) sum += step(x);
+    x->team = sum / (double)x->c.steps;
+    x->disagreement = disagreement(x);
+    if (x->rows == x->cap) {
+        x->cap = x->cap ? 2 * x->cap : 64;
+        x->history = xrealloc(x->history, sizeof(double) * (size_t)x->cap);
+    }
+    x->history[x->rows++] = x->team;
+    *st = (trainer_stats_t){0};
+    st->aug_reward = x->team;
+    st->value_loss = x->disagreement;
+    st->agent_steps = (int64_t)x->N * x->c.steps;
+}
+
+/* The training curve: the last iteration's mean team reward (a continuing
+ * task: the policies are judged where they run). */
+static void netac_eval(void *self, env_t *eval_env, int64_t steps, double *ret, double *usage)
+{
+    (void)eval_env;
+    (void)steps;
+    *ret = ((netac_t *)self)->team;
+    *usage = 0;
+}
+
+/* Owned rows [n][w] into the whole table [N][w] on every rank (exact: one
+ * nonzero term per entry). */
+static double *gather_rows(const netac_t *x, const double *rows, int w)
+{
+    double *all = XZNEW(double, (size_t)x->N *w);
+    for (lidx_t i = 0; i < x->n; i++)
+        memcpy(all + (size_t)x->gid[i] * w, rows + (size_t)i * w, sizeof(double) * (size_t)w);
+    comm_allreduce_double(all, (size_t)x->N * w, COMM_SUM);
+    return all;
+}
+
+static void netac_save(void *self, pfio_t *io)
+{
+    const netac_t *x = self;
+    h5file_t *f = pfio_h5(io);
+    const gidx_t cnt = comm_rank() == 0 ? x->N : 0;
+    h5io_group(f, "/netac");
+    double *w = gather_rows(x, x->w, x->W), *th = gather_rows(x, x->theta, x->K),
+           *mu = gather_rows(x, x->mu, 1);
+    h5io_write_2d(f, "/netac/critic", H5IO_F64, x->N, x->W, 0, cnt, w, "1",
+                  x->value ? "each agent's state-value critic v_i [features] then its "
+                             "team-reward model l_i [features], after the last consensus"
+                           : "each agent's action-value critic w_i, after the last consensus");
+    h5io_write_2d(f, "/netac/actor", H5IO_F64, x->N, x->K, 0, cnt, th, "1",
+                  "each agent's actor theta_i: pi_i(b | s) = softmax_b theta_i . varphi(s, b, i)");
+    h5io_write_1d(f, "/netac/mu", H5IO_F64, x->N, 0, cnt, mu, "1",
+                  "each agent's running average of its reward");
+    h5io_write_1d(f, "/netac/central_critic", H5IO_F64, x->W, 0, comm_rank() == 0 ? x->W : 0, x->wc,
+                  "1", "the central critic (netac.central = true; else its start)");
+    pfio_put_series(io, "/netac/team_reward", x->rows, x->history, "1",
+                    "each iteration's mean team-average reward over its steps");
+    h5io_attr_int64(f, "/netac", "state", x->s, "1");
+    h5io_attr_int64(f, "/netac", "action", (int64_t)x->a, "1");
+    h5io_attr_int64(f, "/netac", "steps_done", x->t, "1");
+    h5io_attr_double(f, "/netac", "central_mu", x->muc, "1");
+    h5io_attr_double(f, "/netac", "disagreement", x->disagreement, "1");
+    h5io_attr_int64(f, "/", "adam_step", 0, "1");
+    free(w);
+    free(th);
+    free(mu);
+}
+
+static int netac_load(void *self, pfio_t *io)
+{
+    netac_t *x = self;
+    h5file_t *f = pfio_h5(io);
+    const char *path = pfio_path(io);
+    if (!h5io_exists(f, "/netac"))
+        return samarl_seterr("%s: no /netac group (expected a file written by train.algo = "
+                             "netac-q or netac-v)",
+                             path);
+    int64_t s, a, t;
+    if (h5io_attr_read_int64(f, "/netac", "state", &s) ||
+        h5io_attr_read_int64(f, "/netac", "action", &a) ||
+        h5io_attr_read_int64(f, "/netac", "steps_done", &t) ||
+        h5io_attr_read_double(f, "/netac", "central_mu", &x->muc))
+        return SAMARL_ERR;
+    int nd;
+    gidx_t dims[2];
+    if (h5io_shape(f, "/netac/critic", &nd, dims) || nd != 2 || dims[0] != x->N || dims[1] != x->W)
+        return samarl_seterr("%s: /netac/critic is not [%" PRIdG "][%d] (expected %s's critics "
+                             "of these features)",
+                             path, x->N, x->W, x->value ? "netac-v" : "netac-q");
+    const int64_t it = pfio_iterations(io);
+    if (t != it * x->c.steps)
+        return samarl_seterr("%s: %" PRId64 " steps done in %" PRId64
+                             " iterations, and netac.steps = %" PRId64
+                             " (expected the same steps per iteration to continue)",
+                             path, t, it, x->c.steps);
+    double *w = XNEW(double, (size_t)x->N * x->W), *th = XNEW(double, (size_t)x->N * x->K),
+           *mu = XNEW(double, (size_t)x->N);
+    h5io_read_2d(f, "/netac/critic", H5IO_F64, x->W, 0, x->N, w);
+    h5io_read_2d(f, "/netac/actor", H5IO_F64, x->K, 0, x->N, th);
+    h5io_read_1d(f, "/netac/mu", H5IO_F64, 0, x->N, mu);
+    h5io_read_1d(f, "/netac/central_critic", H5IO_F64, 0, x->W, x->wc);
+    for (lidx_t i = 0; i < x->n; i++) {
+        memcpy(x->w + (size_t)i * x->W, w + (size_t)x->gid[i] * x->W, sizeof(double) * x->W);
+        memcpy(x->theta + (size_t)i * x->K, th + (size_t)x->gid[i] * x->K, sizeof(double) * x->K);
+        x->mu[i] = mu[x->gid[i]];
+    }
+    free(w);
+    free(th);
+    free(mu);
+    x->cap = it > 64 ? it : 64;
+    x->history = xrealloc(x->history, sizeof(double) * (size_t)x->cap);
+    h5io_read_1d(f, "/netac/team_reward", H5IO_F64, 0, it, x->history);
+    x->rows = it;
+    x->team = it ? x->history[it - 1] : 0;
+    x->s = (int)s;
+    x->a = (uint64_t)a;
+    x->t = t;
+    return SAMARL_OK;
+}
+
+static void netac_print_setup(void *self, FILE *out)
+{
+    const netac_t *x = self;
+    fprintf(out,
+            "%s: %" PRIdG
+            " agents on %d states, %s critics of %d features%s, actors of %d, %" PRId64
+            " steps per iteration\n",
+            x->value ? "netac-v" : "netac-q", x->N, x->m->n_states,
+            x->value ? "state-value and team-reward" : "action-value", x->P,
+            x->c.central ? " (central: one critic on the exact team reward)" : " consensed", x->K,
+            x->c.steps);
+}
+
+static void netac_print_progress(void *self, FILE *out)
+{
+    const netac_t *x = self;
+    fprintf(out, "  team %.4f  critic spread %.2e", x->team, x->disagreement);
+}
+
+static void netac_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
+{
+    (void)n_it;
+    (void)n_list;
+    const netac_t *x = self;
+    sb_printf(sb,
+              ", \"netac\": {\"critic\": \"%s\", \"steps\": %" PRId64
+              ", \"team_reward\": %.10g, \"disagreement\": %.6g, \"state\": %d}",
+              x->c.central ? "central" : "consensus", x->t, x->team, x->disagreement, x->s);
+}
+
+const trainer_ops_t trainer_netac_q = {
+    .name = "netac-q",
+    .summary = "Zhang et al. 2018, Algorithm 1: networked actor-critic, action-value critics "
+               "consensed with neighbours (seed 004; env.name = netmdp)",
+    .model = ENV_MODEL_NETMDP,
+    .no_networks = 1,
+    .config = &netac_section,
+    .create = netac_q_create,
+    .destroy = netac_destroy,
+    .init_fresh = netac_init_fresh,
+    .iteration = netac_iteration,
+    .save = netac_save,
+    .load = netac_load,
+    .evaluate = netac_eval,
+    .print_setup = netac_print_setup,
+    .print_progress = netac_print_progress,
+    .record = netac_record,
+};
+
+const trainer_ops_t trainer_netac_v = {
+    .name = "netac-v",
+    .summary = "Zhang et al. 2018, Algorithm 2: networked actor-critic, state-value critics and "
+               "team-reward models consensed (seed 004; env.name = netmdp)",
+    .model = ENV_MODEL_NETMDP,
+    .no_networks = 1,
+    .create = netac_v_create,
+    .destroy = netac_destroy,
+    .init_fresh = netac_init_fresh,
+    .iteration = netac_iteration,
+    .save = netac_save,
+    .load = netac_load,
+    .evaluate = netac_eval,
+    .print_setup = netac_print_setup,
+    .print_progress = netac_print_progress,
+    .record = netac_record,
+};

@@ -1,0 +1,83 @@
+# The networked actor-critic trainers of seed 004 (Zhang et al. 2018;
+# src/train/netac.c, train.algo = netac-q and netac-v) on the networked
+# random MDP (src/env/netmdp.c, env.name = netmdp): the model's tables, and
+# each algorithm and the central baseline step for step against a serial
+# reference on 1-4 ranks (tests/test_netac.c); then through samarl train:
+# the policy file the same on 1-4 ranks under lost messages and lying agents
+# with a robust rule, --resume on another rank count = one run, lying agents
+# drag every critic to their value under the plain mean and not under
+# trimmed:2 or the median, and bad input refused on every rank.
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+for np in 1 2 3 4; do
+  if run_np $np "$SAMARL_BUILD/tests/test_netac" >"$TMP/a.$np" 2>&1 && ! grep -q '^not ok' "$TMP/a.$np"; then
+    pass "test_netac on $np rank(s): the model, and netac-q, netac-v, central = the serial reference"
+  else
+    fail "test_netac on $np rank(s)"
+    grep -E '^not ok|error' "$TMP/a.$np" | head -5 | sed 's/^/#   /'
+  fi
+done
+grep -E '^ok ' "$TMP/a.4" | sed 's/^/#   /'
+
+VOLATILE=(/timers /summary@wall_s /summary@agent_steps_per_s /@n_ranks /graph/partition /graph@edge_cut)
+same() { $PY "$here/h5same.py" "$@"; }
+NA=(--set env.name=netmdp --set graph.agents=20 --set graph.type=ring --set graph.k=3
+    --set netac.steps=200 --set train.iterations=4 --set train.eval_every=1)
+FAULTS=(--set faults.link_drop=0.2 --set faults.byzantine=0.1 --set consensus.aggregate=trimmed:2)
+for algo in netac-q netac-v; do
+  for np in 1 2 3 4; do
+    run_np $np $SAMARL train -q "${NA[@]}" "${FAULTS[@]}" --set train.algo=$algo \
+      -o "$TMP/$algo.$np.h5" >"$TMP/$algo.$np.log" 2>&1 || { diag "$algo np=$np failed"; tail -3 "$TMP/$algo.$np.log"; }
+  done
+  for np in 2 3 4; do
+    ok "$algo under lost messages and lying agents (trimmed:2): the policy file on $np ranks = 1 rank's, bit for bit" \
+      same "$TMP/$algo.1.h5" "$TMP/$algo.$np.h5" "${VOLATILE[@]}"
+  done
+done
+ok "the file holds every agent's critic, actor and average, no networks" \
+  $PY - "$TMP/netac-v.1.h5" "$TMP/netac-q.1.h5" <<'PYEOF'
+import sys, h5py
+v, q = (h5py.File(p, "r") for p in sys.argv[1:])
+assert v["netac/critic"].shape == (20, 20) and q["netac/critic"].shape == (20, 10)
+assert v["netac/actor"].shape == (20, 5) and v["netac/mu"].shape == (20,)
+assert v["netac/team_reward"].shape == (4,) and v.attrs["n_nets"] == 0
+assert v["netac"].attrs["steps_done"] == 800
+PYEOF
+run_np 2 $SAMARL train -q "${NA[@]}" "${FAULTS[@]}" --set train.algo=netac-q --set train.iterations=2 \
+  -o "$TMP/r2.h5" >/dev/null 2>&1
+run_np 3 $SAMARL train -q "${NA[@]}" "${FAULTS[@]}" --set train.algo=netac-q --resume "$TMP/r2.h5" \
+  -o "$TMP/r4.h5" >"$TMP/r4.log" 2>&1
+ok "--resume: 2 iterations on 2 ranks, then 2 more on 3 = 4 uninterrupted, bit for bit" \
+  same "$TMP/netac-q.1.h5" "$TMP/r4.h5" "${VOLATILE[@]}" /@config
+
+# lying agents (10%, sending 100 in place of their critics) under each rule
+for agg in mean trimmed:2 median; do
+  run_np 2 $SAMARL train -q "${NA[@]}" --set train.algo=netac-q --set faults.byzantine=0.1 \
+    --set faults.byzantine_value=100 --set consensus.aggregate=$agg -o "$TMP/byz-$agg.h5" >/dev/null 2>&1
+done
+run_np 2 $SAMARL train -q "${NA[@]}" --set train.algo=netac-q -o "$TMP/clean.h5" >/dev/null 2>&1
+ok "lying agents: the plain mean drags the critics to their 100; trimmed:2 and the median keep them within 5x the fault-free run's" \
+  $PY - "$TMP" <<'PYEOF'
+import sys, h5py, numpy as np
+d = sys.argv[1]
+w = {n: np.abs(h5py.File(f"{d}/{n}.h5", "r")["netac/critic"][...]) for n in ("clean", "byz-mean", "byz-trimmed:2", "byz-median")}
+print({n: (float(np.median(v)), float(v.max())) for n, v in w.items()})
+assert np.median(w["byz-mean"]) > 50
+assert w["byz-trimmed:2"].max() < 5 * w["clean"].max() and w["byz-median"].max() < 5 * w["clean"].max()
+PYEOF
+
+expect_error "more than 40 agents are refused, naming the bound" 2 "graph.agents = 41, expected at most 40" \
+  $SAMARL train -q "${NA[@]}" --set train.algo=netac-q --set graph.agents=41 -o "$TMP/bad.h5"
+ok "... and nothing is written" test ! -e "$TMP/bad.h5"
+expect_error "netac-q on demand response is refused, naming netmdp" 2 \
+  "train.algo = netac-q trains a networked random MDP.*env.name = dr has none.*netmdp" \
+  $SAMARL train -q --set train.algo=netac-q --set graph.agents=20 -o "$TMP/bad.h5"
+expect_error "ppo on netmdp is refused, naming netac-q and netac-v" 2 \
+  "cannot train env.name = netmdp: .*trainers that can: netac-q, netac-v" \
+  $SAMARL train -q "${NA[@]}" --set train.algo=ppo -o "$TMP/bad.h5"
+expect_error "--resume with other steps per iteration is refused, naming netac.steps" 2 \
+  "netac.steps = 100 \(expected the same steps per iteration" \
+  $SAMARL train -q "${NA[@]}" --set train.algo=netac-q --set netac.steps=100 --resume "$TMP/r2.h5" -o "$TMP/bad.h5"
+expect_error "--resume of a netac-q file as netac-v is refused" 2 "/netac/critic is not \[20\]\[20\]" \
+  $SAMARL train -q "${NA[@]}" --set train.algo=netac-v --resume "$TMP/r2.h5" -o "$TMP/bad.h5"
+done_testing
