@@ -110,6 +110,7 @@ typedef struct netac {
     uint64_t a;                /* the joint action at step t */
     int64_t t;                 /* steps done */
     double team, disagreement; /* the last iteration's mean team reward, critic spread */
+    int64_t liars;             /* agents that misbehave in the consensus (faults.byzantine) */
     int64_t rows, cap;
     double *history; /* [cap] each iteration's mean team reward */
 } netac_t;
@@ -270,6 +271,8 @@ static void *netac_create_as(const config_t *cfg, env_t *env, int value)
     x->halo = halo_create(env->lg, (halo_method_t)cfg->halo.method, x->W);
     x->cons = consensus_create(env->lg, x->halo, (weights_t)cfg->dual.weights);
     consensus_faults_from_config(cfg, &x->f);
+    for (lidx_t i = 0; i < x->n; i++) x->liars += consensus_byzantine(&x->f, x->gid[i]);
+    comm_allreduce_int64(&x->liars, 1, COMM_SUM);
     x->w = XZNEW(double, (size_t)(x->n + ghosts) * x->W + 1);
     x->theta = XZNEW(double, (size_t)x->n * x->K + 1);
     x->mu = XZNEW(double, (size_t)x->n + 1);
@@ -468,8 +471,10 @@ static void netac_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
     const netac_t *x = self;
     sb_printf(sb,
               ", \"netac\": {\"critic\": \"%s\", \"steps\": %" PRId64
-              ", \"team_reward\": %.10g, \"disagreement\": %.6g, \"state\": %d}",
-              x->c.central ? "central" : "consensus", x->t, x->team, x->disagreement, x->s);
+              ", \"team_reward\": %.10g, \"disagreement\": %.6g, \"state\": %d, "
+              "\"byzantine_agents\": %" PRId64 "}",
+              x->c.central ? "central" : "consensus", x->t, x->team, x->disagreement, x->s,
+              x->liars);
 }
 
 const trainer_ops_t trainer_netac_q = {
