@@ -4,7 +4,8 @@
 # MDP and trajectory), netac-q and netac-v: consensus over a ring of 20
 # (4 neighbours, min degree >= 3), the central one-critic baseline, 20
 # consensus rounds per step, lost messages (p = 0.2), and 5% lying agents
-# (sending 100; each mode) under the plain mean and trimmed:1
+# (sending 100; each mode) under the plain mean and trimmed:1, and the
+# actors frozen at their start (what learning adds)
 # -> results/netac/netac.csv, claims.md, fig_netac.png (analyze.py).
 #   bash scripts/experiments/netac/sweep.sh      # ~4 min on 2 cores
 source "$(dirname "$0")/../common.sh"
@@ -17,6 +18,7 @@ BASE=(--set env.name=netmdp --set graph.agents=20 --set graph.type=ring --set gr
 declare -A VAR=(
   [consensus]=""
   [central]="--set netac.central=true"
+  [frozen]="--set netac.actor_rate=0"
   [rounds20]="--set netac.rounds=20"
   [drop0.2]="--set faults.link_drop=0.2"
   [liar-constant-mean]="--set faults.byzantine=0.05 --set faults.byzantine_value=100"
