@@ -126,6 +126,10 @@ frun 1 bzrun -q --set dual.mode=consensus --set faults.byzantine=0.02 --set cons
 frun 3 bzrun3 -q --set dual.mode=consensus --set faults.byzantine=0.02 --set consensus.aggregate=trimmed:2
 same "samarl run, 2% byzantine, trimmed:2: run.h5 on 3 ranks = 1 rank" "$TMP/bzrun.h5" "$TMP/bzrun3.h5" \
   /series/lambda_mean /series/total_usage /series/disagreement
+same "samarl run: /graph/byzantine (who lies) on 3 ranks = 1 rank" "$TMP/bzrun.h5" "$TMP/bzrun3.h5" \
+  /graph/byzantine
+ok "samarl run: the file names the liars (/graph/byzantine, about 2% of the agents) and the rule" \
+  $PY -c "import h5py,sys; f=h5py.File(sys.argv[1]); b=f['graph/byzantine'][...]; sys.exit(not (set(b) <= {0, 1} and 0 < b.sum() < 0.06 * b.size and f.attrs['consensus_aggregate'] == 'trimmed:2' and f.attrs['faults_byzantine_mode'] == 'constant'))" "$TMP/bzrun.h5"
 expect_error "a bad consensus.aggregate is refused, naming the forms" 2 \
   "aggregate = 'trim:2'.*expected mean, median or trimmed:F" \
   $SAMARL consensus --set consensus.aggregate=trim:2
