@@ -74,7 +74,7 @@ ok "the comparison can fail: with dual.rounds 2, stale 1 is late in the second r
 # The settings are recorded.
 frun 1 head --set faults.link_drop=0.05 --set faults.stale=0.25
 like "the run header prints the faults" "$TMP/head.log" \
-  'faults: link_drop 0.05, agent_dropout 0 \(windows of 20 rounds\), stale 0.25'
+  'faults: link_drop 0.05 \(message\), agent_dropout 0 \(windows of 20 rounds\), stale 0.25'
 like "run.h5 records faults_link_drop" <(h5dump -a /faults_link_drop "$TMP/head.h5") '\(0\): 0.05'
 like "run.h5 records faults_stale" <(h5dump -a /faults_stale "$TMP/head.h5") '\(0\): 0.25'
 like "run.h5 records faults_dropout_rounds" <(h5dump -a /faults_dropout_rounds "$TMP/head.h5") '\(0\): 20'

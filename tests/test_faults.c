@@ -12,6 +12,7 @@
 #include "samarl/consensus.h"
 #include "samarl/halo.h"
 #include "samarl/partition.h"
+#include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "tap.h"
 #include "testgraphs.h"
@@ -120,8 +121,11 @@ static void reference(const graph_t *g, const double *w, const double *self, dou
             for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
                 const gidx_t j = g->adj[e];
                 if (silent(f, i, r) || silent(f, j, r)) continue;
-                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK,
-                                          (uint64_t)j | (uint64_t)i << 32, (uint64_t)r);
+                const uint64_t lo = (uint64_t)(i < j ? i : j), hi = (uint64_t)(i < j ? j : i);
+                const uint64_t key = f->link_mode == CONSENSUS_LINK_EDGE
+                                         ? lo | hi << 32
+                                         : (uint64_t)j | (uint64_t)i << 32;
+                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK, key, (uint64_t)r);
                 if (rng_u01(b.v[0], b.v[1]) < f->link_drop) continue;
                 late[e - g->xadj[i]] = k > 0 && rng_u01(b.v[2], b.v[3]) < f->stale;
                 recv[e - g->xadj[i]] = 1;
@@ -143,7 +147,9 @@ static void reference(const graph_t *g, const double *w, const double *self, dou
                 if (f->aggregate != CONSENSUS_AGG_MEAN)
                     next[i * width + q] = cnt ? robust_ref(f, xi[q], self[i], ms, cnt) : xi[q];
                 else
-                    next[i * width + q] = got ? xi[q] + acc / den : xi[q];
+                    next[i * width + q] = !got                                  ? xi[q]
+                                          : f->link_mode == CONSENSUS_LINK_EDGE ? xi[q] + acc
+                                                                                : xi[q] + acc / den;
                 free(ms);
             }
             free(late);
@@ -277,6 +283,40 @@ int main(int argc, char **argv)
                        "%s: %s%s: bit-equal to the serial reference on %d rank(s)", g->name, bn[k],
                        k == 2 ? ", width 2" : "", P);
             }
+        }
+
+        /* faults.link_mode = link: against the reference, and the sum kept
+         * (to rounding) under lost links and silent agents, where the
+         * renormalised messages move it. */
+        {
+            consensus_faults_t lk = cases[0], ld = cases[1], lm = cases[0];
+            lk.link_mode = ld.link_mode = CONSENSUS_LINK_EDGE;
+            ld.link_drop = 0.2;
+            TAP_OK(same_as_reference(g, lg, c, w, self, &lk, 1) &&
+                       same_as_reference(g, lg, c, w, self, &ld, 2),
+                   "%s: link_mode = link (lost links 0.3; and silent agents with lost links 0.2, "
+                   "width 2): bit-equal to the serial reference on %d rank(s)",
+                   g->name, P);
+            double moved[2];
+            const consensus_faults_t *fs[2] = {&lm, &ld};
+            for (int k = 0; k < 2; k++) { /* column 0 of a width-2 vector */
+                double a0 = 0;
+                for (lidx_t i = 0; i < n; i++) {
+                    x[2 * i] = x[2 * i + 1] = sin((double)lg->gid[i]);
+                    y[i] = x[2 * i];
+                    a0 += fabs(x[2 * i]);
+                }
+                const double s0 = reprosum_global(y, (size_t)n);
+                consensus_mix_faulty(c, x, 2, 25, 3, fs[k]);
+                for (lidx_t i = 0; i < n; i++) y[i] = x[2 * i];
+                const double s1 = reprosum_global(y, (size_t)n);
+                comm_allreduce_double(&a0, 1, COMM_SUM);
+                moved[k] = fabs(s1 - s0) / a0;
+            }
+            TAP_OK(moved[1] < 1e-13 && moved[0] > 1e-6,
+                   "%s: 25 rounds: the sum moves by %.1e of sum |x| with link_mode = link (lost "
+                   "links, silent agents), %.1e with renormalised lost messages",
+                   g->name, moved[1], moved[0]);
         }
 
         /* The test can fail: faults change the result. */

@@ -145,6 +145,7 @@ typedef struct config {
         int64_t dropout_rounds;
         double byzantine, byzantine_value;
         int byzantine_mode; /* 0 constant, 1 sign-flip, 2 noise */
+        int link_mode;      /* 0 message, 1 link (consensus.h's CONSENSUS_LINK_*) */
     } faults;
 
     /* Where each key's value came from: 0 default, > 0 line in `path`,

@@ -57,6 +57,14 @@ void consensus_mix(consensus_t *c, double *x, int width, int rounds);
  * received values (the mean of the middle two of an even count). */
 enum { CONSENSUS_AGG_MEAN, CONSENSUS_AGG_TRIMMED, CONSENSUS_AGG_MEDIAN };
 enum { BYZANTINE_CONSTANT, BYZANTINE_SIGN_FLIP, BYZANTINE_NOISE };
+/* What a lost message is (faults.link_mode): one direction of one link,
+ * the receiver renormalising (message); or a link's exchange, failing both
+ * ways with one draw keyed by (seed, lower gid | higher gid << 32, round),
+ * the failed weight kept on each end's own value,
+ *    x_i <- x_i + sum_{j linked} W_ij (m_j - x_i)  (no renormalisation),
+ * so that the sum over agents is kept under lost links and silent agents
+ * (link). Late messages and lies break the symmetry either way. */
+enum { CONSENSUS_LINK_MESSAGE, CONSENSUS_LINK_EDGE };
 typedef struct consensus_faults {
     uint64_t seed;
     double link_drop, agent_dropout, stale;
@@ -64,6 +72,7 @@ typedef struct consensus_faults {
     double byzantine, byzantine_value;
     int byzantine_mode;
     int aggregate, trim; /* CONSENSUS_AGG_*, F of trimmed:F */
+    int link_mode;       /* CONSENSUS_LINK_* */
 } consensus_faults_t;
 
 /* The faults of cfg ([faults], keyed by run.seed). */

@@ -279,10 +279,10 @@ int cmd_run(int argc, char **argv)
         printf("\n  capacity C = %.6g kWh per step (%.4g x the agents' total demand scale)\n", C,
                cfg.env.capacity_ratio);
         if (consensus_faults_active(&faults))
-            printf("  faults: link_drop %g, agent_dropout %g (windows of %" PRId64
+            printf("  faults: link_drop %g (%s), agent_dropout %g (windows of %" PRId64
                    " rounds), stale %g, byzantine %g (%s), aggregate %s%s\n",
-                   faults.link_drop, faults.agent_dropout, faults.dropout_rounds, faults.stale,
-                   faults.byzantine,
+                   faults.link_drop, config_enum_name("faults", "link_mode", cfg.faults.link_mode),
+                   faults.agent_dropout, faults.dropout_rounds, faults.stale, faults.byzantine,
                    config_enum_name("faults", "byzantine_mode", cfg.faults.byzantine_mode),
                    cfg.consensus.aggregate,
                    rule->needs_consensus ? "" : " (no effect: this dual.mode sends no messages)");

@@ -290,6 +290,7 @@ void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f)
     f->byzantine_mode = cfg->faults.byzantine_mode;
     f->aggregate = cfg->consensus.aggregate_rule;
     f->trim = (int)cfg->consensus.trim;
+    f->link_mode = cfg->faults.link_mode;
 }
 
 int consensus_byzantine(const consensus_faults_t *f, gidx_t gid)
@@ -319,13 +320,17 @@ static void faults_draw(consensus_t *c, const consensus_faults_t *f, int64_t r, 
     }
     const int draw = f->link_drop > 0 || (f->stale > 0 && k > 0);
     for (lidx_t i = 0; i < n; i++) {
-        const uint64_t to = (uint64_t)lg->gid[i] << 32;
+        const uint64_t gi = (uint64_t)lg->gid[i];
         for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
             const lidx_t j = lg->col[e];
+            const uint64_t gj = (uint64_t)lg->gid[j];
+            /* message: the direction j -> i; link: the pair, the same draw at both ends */
+            const uint64_t key = f->link_mode == CONSENSUS_LINK_EDGE
+                                     ? (gi < gj ? gi | gj << 32 : gj | gi << 32)
+                                     : gj | gi << 32;
             uint8_t m = c->quiet[i] || c->quiet[j] ? MSG_LOST : MSG_NOW;
             if (m == MSG_NOW && draw) {
-                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK, (uint64_t)lg->gid[j] | to,
-                                          (uint64_t)r);
+                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK, key, (uint64_t)r);
                 if (rng_u01(b.v[0], b.v[1]) < f->link_drop)
                     m = MSG_LOST;
                 else if (k > 0 && rng_u01(b.v[2], b.v[3]) < f->stale)
@@ -409,7 +414,7 @@ static void faulty_rows(const consensus_t *c, const lidx_t *list, lidx_t n, cons
                         const double *prev, double *y, int width)
 {
     const lgraph_t *lg = c->lg;
-    const int rule = c->f->aggregate;
+    const int rule = c->f->aggregate, edge = c->f->link_mode == CONSENSUS_LINK_EDGE;
     for (lidx_t t = 0; t < n; t++) {
         const lidx_t i = list[t];
         const double *xi = cur + (size_t)i * width;
@@ -441,7 +446,7 @@ static void faulty_rows(const consensus_t *c, const lidx_t *list, lidx_t n, cons
                 const lidx_t j = lg->col[e];
                 acc += edge_weight(c, e) * (message(c, j, src[(size_t)j * width + q], q) - xi[q]);
             }
-            yi[q] = got ? xi[q] + acc / den : xi[q];
+            yi[q] = !got ? xi[q] : edge ? xi[q] + acc : xi[q] + acc / den;
         }
     }
 }

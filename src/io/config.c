@@ -361,7 +361,14 @@ static const key_spec_t builtin_keys[] = {
     {"faults", "link_drop", KT_REAL, OFF(faults.link_drop), "0", 0, 1, 0, 0, NULL,
      "consensus rounds: probability that a message (one agent's value to one neighbour in one "
      "round) is lost, drawn from (run.seed, sender, receiver, round); receivers renormalise "
-     "their weights over what arrived"},
+     "their weights over what arrived (faults.link_mode = message), or a link's exchange fails "
+     "both ways (link)"},
+    {"faults", "link_mode", KT_ENUM, OFF(faults.link_mode), "message", 0, 0, 0, 0, "message|link",
+     "what faults.link_drop and agent_dropout lose: each message on its own, the receiver "
+     "renormalising its weights over what arrived (message), or a link's exchange in both "
+     "directions at once, its weight staying on each end's own value (link: every exchange "
+     "stays pairwise symmetric, so the network's sum is kept and dual.mode = tracking "
+     "survives the losses)"},
     {"faults", "agent_dropout", KT_REAL, OFF(faults.agent_dropout), "0", 0, 1, 0, 1, NULL,
      "consensus rounds: probability that an agent is silent (sends and receives nothing, keeps "
      "its value) for a window of faults.dropout_rounds rounds, drawn from (run.seed, gid, window)"},

@@ -168,6 +168,10 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
                       "number of neighbours of each agent");
     consensus_faults_t flt;
     consensus_faults_from_config(cfg, &flt);
+    if (flt.link_mode !=
+        CONSENSUS_LINK_MESSAGE) /* only then: files of the default keep their layout */
+        h5io_attr_str(f, "/", "faults_link_mode",
+                      config_enum_name("faults", "link_mode", cfg->faults.link_mode));
     if (flt.byzantine > 0) { /* who misbehaves in the consensus rounds (only then: files of
                                 runs without liars keep their layout) */
         for (lidx_t i = 0; i < lg->n_owned; i++) iv[i] = consensus_byzantine(&flt, lg->gid[i]);
