@@ -34,6 +34,12 @@ for algo in netac-q netac-v; do
       same "$TMP/$algo.1.h5" "$TMP/$algo.$np.h5" "${VOLATILE[@]}"
   done
 done
+for np in 1 3; do
+  run_np $np $SAMARL train -q "${NA[@]}" "${FAULTS[@]}" --set train.algo=netac-v --set netac.critic_hidden=12 \
+    --set netac.critic_rate=0.1 -o "$TMP/mlp.$np.h5" >"$TMP/mlp.$np.log" 2>&1 || { diag "mlp np=$np failed"; tail -3 "$TMP/mlp.$np.log"; }
+done
+ok "netac-v with network critics (2 x 301 parameters, consensed in slices) under faults: 3 ranks = 1, bit for bit" \
+  same "$TMP/mlp.1.h5" "$TMP/mlp.3.h5" "${VOLATILE[@]}"
 ok "the file holds every agent's critic, actor and average, no networks" \
   $PY - "$TMP/netac-v.1.h5" "$TMP/netac-q.1.h5" <<'PYEOF'
 import sys, h5py

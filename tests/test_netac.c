@@ -25,6 +25,7 @@
 #include "samarl/partition.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
+#include "samarl/tmlp.h"
 #include "samarl/trainer.h"
 #include "tap.h"
 
@@ -71,12 +72,16 @@ static void model_checks(void)
 
 /* ---- the serial reference --------------------------------------------------------- */
 
+enum { WMAX = 1024 };
+
 typedef struct ref {
     const netmdp_t *m;
-    int value, central, P, K, W;
+    int value, central, P, K, W, Wn, H;
+    double rate;
+    tmlp_t net;
     uint64_t seed;
-    double w[N][2 * NETMDP_MAX_PHI], theta[N][NETMDP_MAX_VARPHI], mu[N];
-    double wc[2 * NETMDP_MAX_PHI], muc;
+    double w[N][WMAX], theta[N][NETMDP_MAX_VARPHI], mu[N];
+    double wc[WMAX], muc;
     double wself[N], wn[N][2 * RING_K];
     int nb[N][2 * RING_K], deg[N];
     int s;
@@ -116,8 +121,34 @@ static double ref_dot(const double *a, const double *b, int n)
     return s;
 }
 
-static void ref_init(ref_t *x, const netmdp_t *m, int value, int central, uint64_t seed,
-                     const graph_t *g)
+/* A critic function: w . f, or the network w (in float) at f. */
+static double ref_crit(const ref_t *x, const double *w, const double *f)
+{
+    if (!x->H) return ref_dot(w, f, x->P);
+    float wf[WMAX], xf[NETMDP_MAX_PHI], h1[64], h2[64], y;
+    for (int q = 0; q < x->Wn; q++) wf[q] = (float)w[q];
+    for (int q = 0; q < x->P; q++) xf[q] = (float)f[q];
+    tmlp_forward(&x->net, wf, 1, xf, h1, h2, &y);
+    return y;
+}
+
+static void ref_crit_step(const ref_t *x, double *w, const double *f, double step)
+{
+    if (!x->H) {
+        for (int q = 0; q < x->P; q++) w[q] += step * f[q];
+        return;
+    }
+    float wf[WMAX], xf[NETMDP_MAX_PHI], h1[64], h2[64], y;
+    double g[WMAX] = {0}, one = 1.0;
+    for (int q = 0; q < x->Wn; q++) wf[q] = (float)w[q];
+    for (int q = 0; q < x->P; q++) xf[q] = (float)f[q];
+    tmlp_forward(&x->net, wf, 1, xf, h1, h2, &y);
+    tmlp_backward(&x->net, wf, 1, xf, h1, h2, &one, g);
+    for (int q = 0; q < x->Wn; q++) w[q] += step * g[q];
+}
+
+static void ref_init(ref_t *x, const netmdp_t *m, int value, int central, int H, double rate,
+                     uint64_t seed, const graph_t *g)
 {
     memset(x, 0, sizeof *x);
     x->m = m;
@@ -125,7 +156,15 @@ static void ref_init(ref_t *x, const netmdp_t *m, int value, int central, uint64
     x->central = central;
     x->P = m->n_phi;
     x->K = m->n_varphi;
-    x->W = value ? 2 * x->P : x->P;
+    x->H = H;
+    x->rate = rate;
+    x->Wn = x->P;
+    if (H) {
+        tmlp_shape(&x->net, x->P, H, 1);
+        x->Wn = (int)x->net.n_params;
+    }
+    x->W = value ? 2 * x->Wn : x->Wn;
+    SAMARL_ASSERT(x->W <= WMAX);
     x->seed = seed;
     for (int i = 0; i < N; i++) x->deg[i] = (int)(g->xadj[i + 1] - g->xadj[i]);
     for (int i = 0; i < N; i++) { /* Metropolis weights, neighbours ascending */
@@ -138,11 +177,19 @@ static void ref_init(ref_t *x, const netmdp_t *m, int value, int central, uint64
         }
         x->wself[i] = 1.0 - sum;
     }
+    if (!H) {
+        for (int q = 0; q < x->W; q++) x->wc[q] = 1.0 / x->P;
+    } else {
+        float wf[WMAX];
+        for (int k = 0; k < x->W / x->Wn; k++) {
+            tmlp_init(&x->net, wf, seed, RNG_STREAM_INIT, ((uint64_t)1 << 62) | (uint64_t)k);
+            for (int q = 0; q < x->Wn; q++) x->wc[k * x->Wn + q] = wf[q];
+        }
+    }
     for (int i = 0; i < N; i++) {
-        for (int q = 0; q < x->W; q++) x->w[i][q] = 1.0 / x->P;
+        for (int q = 0; q < x->W; q++) x->w[i][q] = x->wc[q];
         for (int q = 0; q < x->K; q++) x->theta[i][q] = 1.0 / x->K;
     }
-    for (int q = 0; q < x->W; q++) x->wc[q] = 1.0 / x->P;
     x->s =
         (int)rng_pick(rng_uniform(seed, RNG_STREAM_ACTION, SHARED, RNG_MAX_STEP - 1), m->n_states);
     x->a = ref_act(x, x->s, 0);
@@ -151,10 +198,10 @@ static void ref_init(ref_t *x, const netmdp_t *m, int value, int central, uint64
 static double ref_step(ref_t *x)
 {
     const netmdp_t *m = x->m;
-    const int P = x->P, K = x->K, W = x->W, s = x->s;
+    const int K = x->K, W = x->W, Wn = x->Wn, s = x->s;
     const uint64_t a = x->a;
     const int64_t t = x->t;
-    const double bw = pow((double)(t + 1), -0.65), bt = pow((double)(t + 1), -0.85);
+    const double bw = x->rate * pow((double)(t + 1), -0.65), bt = pow((double)(t + 1), -0.85);
     double r[N];
     for (int i = 0; i < N; i++) r[i] = netmdp_reward(m, x->seed, s, a, i, (uint64_t)t);
     reprosum_t rs;
@@ -170,7 +217,7 @@ static double ref_step(ref_t *x)
     netmdp_phi_v(m, s, pv);
     netmdp_phi_v(m, s2, pv2);
     const double *f = x->value ? pv : phi, *f2 = x->value ? pv2 : phi2;
-    const double dc = team - x->muc + ref_dot(x->wc, f2, P) - ref_dot(x->wc, f, P);
+    const double dc = team - x->muc + ref_crit(x, x->wc, f2) - ref_crit(x, x->wc, f);
     for (int i = 0; i < N; i++) {
         const int ai = (int)((a >> i) & 1);
         double p[2], vf[2][NETMDP_MAX_VARPHI];
@@ -181,29 +228,29 @@ static double ref_step(ref_t *x)
         if (!x->value) {
             double po[NETMDP_MAX_PHI];
             netmdp_phi(m, s, a ^ ((uint64_t)1 << i), po);
-            adv = p[1 - ai] * (ref_dot(w, phi, P) - ref_dot(w, po, P));
+            adv = p[1 - ai] * (ref_crit(x, w, phi) - ref_crit(x, w, po));
         } else {
-            adv = (x->central ? team : ref_dot(w + P, phi, P)) - mu + ref_dot(w, pv2, P) -
-                  ref_dot(w, pv, P);
+            adv = (x->central ? team : ref_crit(x, w + Wn, phi)) - mu + ref_crit(x, w, pv2) -
+                  ref_crit(x, w, pv);
         }
         for (int q = 0; q < K; q++)
             x->theta[i][q] += bt * adv * (vf[ai][q] - p[0] * vf[0][q] - p[1] * vf[1][q]);
         if (x->central) continue;
-        const double d = r[i] - mu + ref_dot(w, f2, P) - ref_dot(w, f, P);
+        const double d = r[i] - mu + ref_crit(x, w, f2) - ref_crit(x, w, f);
         if (!x->value) {
-            for (int q = 0; q < P; q++) w[q] += bw * d * phi[q];
+            ref_crit_step(x, w, phi, bw * d);
         } else {
-            const double e = r[i] - ref_dot(w + P, phi, P);
-            for (int q = 0; q < P; q++) w[q] += bw * d * pv[q];
-            for (int q = 0; q < P; q++) w[P + q] += bw * e * phi[q];
+            const double e = r[i] - ref_crit(x, w + Wn, phi);
+            ref_crit_step(x, w, pv, bw * d);
+            ref_crit_step(x, w + Wn, phi, bw * e);
         }
         x->mu[i] = (1 - bw) * mu + bw * r[i];
     }
     if (x->central) {
-        for (int q = 0; q < P; q++) x->wc[q] += bw * dc * f[q];
+        ref_crit_step(x, x->wc, f, bw * dc);
         x->muc = (1 - bw) * x->muc + bw * team;
     } else { /* one round of y_i = W_ii w_i + sum_j W_ij w_j */
-        double y[N][2 * NETMDP_MAX_PHI];
+        static double y[N][WMAX];
         for (int i = 0; i < N; i++)
             for (int q = 0; q < W; q++) {
                 double acc = x->wself[i] * x->w[i][q];
@@ -221,7 +268,7 @@ static double ref_step(ref_t *x)
 static double ref_spread(const ref_t *x)
 {
     if (x->central) return 0;
-    double mean[2 * NETMDP_MAX_PHI], worst = 0;
+    double mean[WMAX], worst = 0;
     for (int q = 0; q < x->W; q++) {
         reprosum_t rs;
         reprosum_init(&rs);
@@ -239,15 +286,24 @@ static double ref_spread(const ref_t *x)
 
 /* ---- the trainer through its interface ---------------------------------------------- */
 
-static void against_reference(const char *algo, int central)
+static void against_reference(const char *algo, int central, int H)
 {
-    char a[64], c[64];
+    char a[64], c[64], h[64];
     snprintf(a, sizeof a, "train.algo=%s", algo);
     snprintf(c, sizeof c, "netac.central=%s", central ? "true" : "false");
-    char *sets[] = {"env.name=netmdp", a, c, "graph.agents=8", "netac.steps=40", "run.seed=5",
-                    "netmdp.seed=3"};
+    snprintf(h, sizeof h, "netac.critic_hidden=%d", H);
+    const double rate = H ? 0.1 : 1.0; /* networks want a smaller critic step */
+    char *sets[] = {"env.name=netmdp",
+                    a,
+                    c,
+                    "graph.agents=8",
+                    "netac.steps=40",
+                    "run.seed=5",
+                    "netmdp.seed=3",
+                    h,
+                    H ? "netac.critic_rate=0.1" : "netac.rounds=1"};
     config_t cfg;
-    comm_check(config_parse(&cfg, NULL, NULL, sets, 7));
+    comm_check(config_parse(&cfg, NULL, NULL, sets, 9));
     const int P = comm_size(), me = comm_rank();
     graph_t *g = NULL, *gref = NULL;
     int32_t *part = NULL;
@@ -266,7 +322,8 @@ static void against_reference(const char *algo, int central)
     trainer_t *t = trainer_create(algo, &cfg, env, NULL);
     trainer_init_fresh(t);
     ref_t r;
-    ref_init(&r, env_model(env, ENV_MODEL_NETMDP), strcmp(algo, "netac-v") == 0, central, 5, gref);
+    ref_init(&r, env_model(env, ENV_MODEL_NETMDP), strcmp(algo, "netac-v") == 0, central, H, rate,
+             5, gref);
     int same = 1;
     double last = 0, spread = 0;
     for (int it = 0; it < ITS; it++) {
@@ -280,9 +337,10 @@ static void against_reference(const char *algo, int central)
                 st.agent_steps == (int64_t)N * STEPS;
     }
     TAP_OK(same && isfinite(last) && (central || spread > 0),
-           "%s%s on %d rank(s): %d steps of team reward and critic spread = the serial "
-           "reference's, bit for bit (last %.6f, spread %.3g)",
-           algo, central ? " (central critic)" : "", P, ITS * STEPS, last, spread);
+           "%s%s, %s critics on %d rank(s): %d steps of team reward and critic spread = the "
+           "serial reference's, bit for bit (last %.6f, spread %.3g)",
+           algo, central ? " (central critic)" : "",
+           H ? (r.W > 256 ? "wide network" : "network") : "linear", P, ITS * STEPS, last, spread);
     trainer_destroy(&t);
     env_destroy(&env);
     halo_destroy(&halo);
@@ -297,10 +355,13 @@ int main(int argc, char **argv)
     env_register_config(); /* the sections [netmdp] and [netac], as the programs do */
     trainer_register_config();
     model_checks();
-    against_reference("netac-q", 0);
-    against_reference("netac-v", 0);
-    against_reference("netac-q", 1);
-    against_reference("netac-v", 1);
+    against_reference("netac-q", 0, 0);
+    against_reference("netac-v", 0, 0);
+    against_reference("netac-q", 1, 0);
+    against_reference("netac-v", 1, 0);
+    against_reference("netac-q", 0, 4);  /* 69 parameters */
+    against_reference("netac-v", 0, 12); /* 2 x 301: consensed in slices of 256 */
+    against_reference("netac-v", 1, 4);
     const int rc = tap_done();
     comm_finalize();
     return rc;

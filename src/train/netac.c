@@ -50,11 +50,12 @@
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/strbuf.h"
+#include "samarl/tmlp.h"
 #include "samarl/trainer.h"
 
 /* [netac]: the trainers' own keys. */
 typedef struct netac_config {
-    int64_t steps, rounds;
+    int64_t steps, rounds, critic_hidden;
     double critic_rate, critic_decay, actor_rate, actor_decay;
     int central;
 } netac_config_t;
@@ -79,6 +80,11 @@ static const config_key_t netac_keys[] = {
      NULL,
      "train.algo = netac-q, netac-v: the actors' step-size exponent (above critic_decay: the "
      "actors move on the slower time scale)"},
+    {"netac", "critic_hidden", CONFIG_INT, offsetof(netac_config_t, critic_hidden), "0", 0, 64, 0,
+     0, NULL,
+     "train.algo = netac-q, netac-v: 0 for linear critics (the paper's analysis); H for small "
+     "networks on the same features, features -> tanh(H) -> tanh(H) -> 1, every parameter "
+     "consensed"},
     {"netac", "central", CONFIG_BOOL, offsetof(netac_config_t, central), "false", 0, 0, 0, 0, NULL,
      "train.algo = netac-q, netac-v: the centralised baseline, one critic on the exact "
      "team-average reward and no consensus"},
@@ -92,10 +98,14 @@ static const config_section_t netac_section = {
 typedef struct netac {
     const netmdp_t *m;
     netac_config_t c;
-    int value;     /* 0: netac-q, 1: netac-v */
-    int P, K, W;   /* critic features, actor features, critic width (P or 2P) */
-    uint64_t seed; /* run.seed: actions, the next state, the rewards' noise */
-    lidx_t n;      /* agents on this rank */
+    int value;      /* 0: netac-q, 1: netac-v */
+    int P, K, W;    /* critic features, actor features, critic width (2 Wn for netac-v) */
+    int Wn;         /* parameters of one critic function: P (linear) or the network's */
+    tmlp_t net;     /* the critic network (netac.critic_hidden > 0) */
+    float *wf, *xf; /* [Wn], [P] a network's parameters and input in float */
+    double *g;      /* [Wn] its gradient */
+    uint64_t seed;  /* run.seed: actions, the next state, the rewards' noise */
+    lidx_t n;       /* agents on this rank */
     const gidx_t *gid;
     gidx_t N;
     halo_t *halo;
@@ -106,6 +116,8 @@ typedef struct netac {
     double *mu;                /* [n] */
     double *wc, muc;           /* [W], the central critic (netac.central) */
     double *r;                 /* [n] scratch */
+    lidx_t nghost;             /* the graph's ghosts (the consensus vectors' tail) */
+    double *slice;             /* [n + ghosts][256] a slice of wide critics */
     int s;                     /* the state at step t */
     uint64_t a;                /* the joint action at step t */
     int64_t t;                 /* steps done */
@@ -155,11 +167,61 @@ static double dot(const double *x, const double *y, int n)
     return s;
 }
 
+/* A critic function's value at features f: w . f, or the network with
+ * parameters w (rounded to float, as it runs) at input f. */
+static double crit(netac_t *x, const double *w, const double *f)
+{
+    if (!x->c.critic_hidden) return dot(w, f, x->P);
+    for (int q = 0; q < x->Wn; q++) x->wf[q] = (float)w[q];
+    for (int q = 0; q < x->P; q++) x->xf[q] = (float)f[q];
+    float h1[TMLP_MAX_HIDDEN], h2[TMLP_MAX_HIDDEN], y;
+    tmlp_forward(&x->net, x->wf, 1, x->xf, h1, h2, &y);
+    return y;
+}
+
+/* w += step x the gradient of the critic function at features f. */
+static void crit_step(netac_t *x, double *w, const double *f, double step)
+{
+    if (!x->c.critic_hidden) {
+        for (int q = 0; q < x->P; q++) w[q] += step * f[q];
+        return;
+    }
+    for (int q = 0; q < x->Wn; q++) x->wf[q] = (float)w[q];
+    for (int q = 0; q < x->P; q++) x->xf[q] = (float)f[q];
+    float h1[TMLP_MAX_HIDDEN], h2[TMLP_MAX_HIDDEN], y;
+    tmlp_forward(&x->net, x->wf, 1, x->xf, h1, h2, &y);
+    const double one = 1.0;
+    memset(x->g, 0, sizeof(double) * (size_t)x->Wn);
+    tmlp_backward(&x->net, x->wf, 1, x->xf, h1, h2, &one, x->g);
+    for (int q = 0; q < x->Wn; q++) w[q] += step * x->g[q];
+}
+
+/* The critics' consensus: rounds of the engine's averaging on every
+ * parameter, in slices of at most 256 columns (the faults' keys hold a
+ * column in 8 bits; every slice travels in the same messages, so it meets
+ * the same losses). */
+static void mix(netac_t *x, int64_t round0)
+{
+    const int W = x->W;
+    if (W <= 256) {
+        consensus_mix_faulty(x->cons, x->w, W, (int)x->c.rounds, round0, &x->f);
+        return;
+    }
+    for (int c0 = 0; c0 < W; c0 += 256) {
+        const int cw = W - c0 < 256 ? W - c0 : 256;
+        for (size_t i = 0; i < (size_t)x->n; i++)
+            memcpy(x->slice + i * cw, x->w + i * W + c0, sizeof(double) * (size_t)cw);
+        consensus_mix_faulty(x->cons, x->slice, cw, (int)x->c.rounds, round0, &x->f);
+        for (size_t i = 0; i < (size_t)x->n; i++)
+            memcpy(x->w + i * W + c0, x->slice + i * cw, sizeof(double) * (size_t)cw);
+    }
+}
+
 /* One step of the chosen algorithm; returns the team-average reward. */
 static double step(netac_t *x)
 {
     const netmdp_t *m = x->m;
-    const int P = x->P, K = x->K, W = x->W, s = x->s;
+    const int K = x->K, W = x->W, Wn = x->Wn, s = x->s;
     const uint64_t a = x->a;
     const int64_t t = x->t;
     const double bw = beta(x->c.critic_rate, x->c.critic_decay, t),
@@ -181,8 +243,8 @@ static double step(netac_t *x)
     /* the central critic: the exact team reward, replicated */
     double dc = 0;
     if (x->c.central) {
-        dc = x->value ? team - x->muc + dot(x->wc, pv2, P) - dot(x->wc, pv, P)
-                      : team - x->muc + dot(x->wc, phi2, P) - dot(x->wc, phi, P);
+        dc = x->value ? team - x->muc + crit(x, x->wc, pv2) - crit(x, x->wc, pv)
+                      : team - x->muc + crit(x, x->wc, phi2) - crit(x, x->wc, phi);
     }
     for (lidx_t i = 0; i < x->n; i++) {
         const int ai = (int)((a >> x->gid[i]) & 1);
@@ -194,31 +256,30 @@ static double step(netac_t *x)
         if (!x->value) { /* the local advantage from agent i's action-value critic */
             double phi_o[NETMDP_MAX_PHI];
             netmdp_phi(m, s, a ^ ((uint64_t)1 << x->gid[i]), phi_o);
-            adv = p[1 - ai] * (dot(w, phi, P) - dot(w, phi_o, P));
+            adv = p[1 - ai] * (crit(x, w, phi) - crit(x, w, phi_o));
         } else { /* the TD error with the team-reward model (central: the team reward) */
-            const double rbar = x->c.central ? team : dot(w + P, phi, P);
-            adv = rbar - mu + dot(w, pv2, P) - dot(w, pv, P);
+            const double rbar = x->c.central ? team : crit(x, w + Wn, phi);
+            adv = rbar - mu + crit(x, w, pv2) - crit(x, w, pv);
         }
         for (int q = 0; q < K; q++) /* psi = varphi(a_i) - E_pi varphi */
             x->theta[i * K + q] += bt * adv * (vf[ai][q] - p[0] * vf[0][q] - p[1] * vf[1][q]);
         if (x->c.central) continue;
         if (!x->value) {
-            const double d = x->r[i] - mu + dot(w, phi2, P) - dot(w, phi, P);
-            for (int q = 0; q < P; q++) w[q] += bw * d * phi[q];
+            const double d = x->r[i] - mu + crit(x, w, phi2) - crit(x, w, phi);
+            crit_step(x, w, phi, bw * d);
         } else {
-            const double d = x->r[i] - mu + dot(w, pv2, P) - dot(w, pv, P);
-            const double e = x->r[i] - dot(w + P, phi, P);
-            for (int q = 0; q < P; q++) w[q] += bw * d * pv[q];
-            for (int q = 0; q < P; q++) w[P + q] += bw * e * phi[q];
+            const double d = x->r[i] - mu + crit(x, w, pv2) - crit(x, w, pv);
+            const double e = x->r[i] - crit(x, w + Wn, phi);
+            crit_step(x, w, pv, bw * d);
+            crit_step(x, w + Wn, phi, bw * e);
         }
         x->mu[i] = (1 - bw) * mu + bw * x->r[i];
     }
     if (x->c.central) {
-        const double *f = x->value ? pv : phi;
-        for (int q = 0; q < P; q++) x->wc[q] += bw * dc * f[q];
+        crit_step(x, x->wc, x->value ? pv : phi, bw * dc);
         x->muc = (1 - bw) * x->muc + bw * team;
     } else {
-        consensus_mix_faulty(x->cons, x->w, W, (int)x->c.rounds, t * x->c.rounds, &x->f);
+        mix(x, t * x->c.rounds);
     }
     x->s = s2;
     x->a = a2;
@@ -232,7 +293,7 @@ static double disagreement(const netac_t *x)
 {
     if (x->c.central) return 0;
     const int W = x->W;
-    double mean[2 * NETMDP_MAX_PHI], *col = XNEW(double, (size_t)(x->n > 0 ? x->n : 1));
+    double *mean = XNEW(double, (size_t)W), *col = XNEW(double, (size_t)(x->n > 0 ? x->n : 1));
     for (int q = 0; q < W; q++) {
         for (lidx_t i = 0; i < x->n; i++) col[i] = x->w[(size_t)i * W + q];
         mean[q] = reprosum_global(col, (size_t)x->n) / (double)x->N;
@@ -246,6 +307,7 @@ static double disagreement(const netac_t *x)
     }
     comm_allreduce_double(&worst, 1, COMM_MAX);
     const double norm = sqrt(dot(mean, mean, W));
+    free(mean);
     return norm > 0 ? sqrt(worst) / norm : 0;
 }
 
@@ -259,7 +321,15 @@ static void *netac_create_as(const config_t *cfg, env_t *env, int value)
     x->value = value;
     x->P = m->n_phi;
     x->K = m->n_varphi;
-    x->W = value ? 2 * m->n_phi : m->n_phi;
+    x->Wn = m->n_phi;
+    if (x->c.critic_hidden) {
+        tmlp_shape(&x->net, m->n_phi, (int)x->c.critic_hidden, 1);
+        x->Wn = (int)x->net.n_params;
+    }
+    x->W = value ? 2 * x->Wn : x->Wn;
+    x->wf = XNEW(float, (size_t)x->Wn);
+    x->xf = XNEW(float, (size_t)x->P);
+    x->g = XNEW(double, (size_t)x->Wn);
     x->seed = cfg->run.seed;
     x->n = env->n;
     x->gid = env->gid;
@@ -268,7 +338,9 @@ static void *netac_create_as(const config_t *cfg, env_t *env, int value)
         comm_check(samarl_seterr("train.iterations x netac.steps x netac.rounds overflows the "
                                  "step counter: expected fewer steps"));
     const lidx_t ghosts = env->lg->n_ghost;
-    x->halo = halo_create(env->lg, (halo_method_t)cfg->halo.method, x->W);
+    x->nghost = ghosts;
+    x->halo = halo_create(env->lg, (halo_method_t)cfg->halo.method, x->W < 256 ? x->W : 256);
+    if (x->W > 256) x->slice = XNEW(double, (size_t)(x->n + ghosts) * 256 + 1);
     x->cons = consensus_create(env->lg, x->halo, (weights_t)cfg->dual.weights);
     consensus_faults_from_config(cfg, &x->f);
     for (lidx_t i = 0; i < x->n; i++) x->liars += consensus_byzantine(&x->f, x->gid[i]);
@@ -303,6 +375,10 @@ static void netac_destroy(void *self)
     free(x->mu);
     free(x->r);
     free(x->wc);
+    free(x->wf);
+    free(x->xf);
+    free(x->g);
+    free(x->slice);
     free(x->history);
     free(x);
 }
@@ -313,9 +389,18 @@ static void netac_destroy(void *self)
 static void netac_init_fresh(void *self)
 {
     netac_t *x = self;
-    for (size_t q = 0; q < (size_t)x->n * x->W; q++) x->w[q] = 1.0 / x->P;
+    if (!x->c.critic_hidden) {
+        for (size_t q = 0; q < (size_t)x->n * x->W; q++) x->w[q] = 1.0 / x->P;
+        for (int q = 0; q < x->W; q++) x->wc[q] = 1.0 / x->P;
+    } else { /* nn.Linear's initialisation, the same for every agent: they start agreed */
+        for (int k = 0; k < x->W / x->Wn; k++) {
+            tmlp_init(&x->net, x->wf, x->seed, RNG_STREAM_INIT, ((uint64_t)1 << 62) | (uint64_t)k);
+            for (int q = 0; q < x->Wn; q++) x->wc[k * x->Wn + q] = x->wf[q];
+        }
+        for (lidx_t i = 0; i < x->n; i++)
+            memcpy(x->w + (size_t)i * x->W, x->wc, sizeof(double) * (size_t)x->W);
+    }
     for (size_t q = 0; q < (size_t)x->n * x->K; q++) x->theta[q] = 1.0 / x->K;
-    for (int q = 0; q < x->W; q++) x->wc[q] = 1.0 / x->P;
     x->s = (int)rng_pick(rng_uniform(x->seed, RNG_STREAM_ACTION, NETAC_SHARED, RNG_MAX_STEP - 1),
                          x->m->n_states);
     x->a = act(x, x->s, 0);
