@@ -54,6 +54,10 @@ const char *const train_help =
     "train.algo = altmarl-fa trains the continuous version on env.name = warehouse:\n"
     "a dispatcher network fit to the true mode from altmarl_fa.k robots' histogram,\n"
     "the robots' policy moved by one TRPO step per round ([altmarl_fa] keys).\n"
+    "train.algo = netac-q and netac-v train seed 004's networked actor-critic on\n"
+    "env.name = netmdp (at most 40 agents): each agent steps its own critic on its\n"
+    "private reward, then averages it with its graph neighbours through the\n"
+    "consensus, faults and robust rules included; netac.steps steps per iteration.\n"
     "\n"
     "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"
     "train.eval_every iterations the augmented return per agent per step at the\n"
@@ -77,7 +81,7 @@ const char *const train_help =
     "\n"
     "keys: [env] all; [policy] hidden, sharing, normalize; [train] all;\n"
     "      [graph] agents (and the rest: agents are the graph's nodes); [run] seed;\n"
-    "      the trainer's own section ([reinforce], [altmarl], [altmarl_fa]).\n"
+    "      the trainer's own section ([reinforce], [altmarl], [altmarl_fa], [netac]).\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
     "examples:\n"
@@ -88,7 +92,10 @@ const char *const train_help =
     "  mpirun -np 2 samarl train --set env.name=spread --set graph.agents=3 \\\n"
     "      --set graph.type=complete --set train.kappa=0 --set train.algo=clip-happo\n"
     "  mpirun -np 2 samarl train --set env.name=robots --set train.algo=altmarl \\\n"
-    "      --set graph.agents=1000 --set graph.type=ring --set altmarl.k=5\n";
+    "      --set graph.agents=1000 --set graph.type=ring --set altmarl.k=5\n"
+    "  mpirun -np 2 samarl train --set env.name=netmdp --set train.algo=netac-q \\\n"
+    "      --set graph.agents=20 --set graph.type=ring --set graph.k=2 \\\n"
+    "      --set faults.link_drop=0.2 --set consensus.aggregate=trimmed:1\n";
 
 /* CPU seconds of this process (beside wall time: on a shared machine it
  * shows what an iteration costs without the waits for a core). */
