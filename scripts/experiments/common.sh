@@ -74,3 +74,22 @@ samarl_train() {
     echo "$id,${tags[*]},$status,0,$json" >>"$manifest"
     printf '  %-60s %s\n' "$id" "$status"
 }
+
+# grid_inputs NAME: the real grid NAME from $GRIDS as samarl arguments in
+# the array GRID_ARGS (its graph, and its bus loads with negative ones,
+# buses that inject power, set to 0 in a copy in $WORK: samarl refuses
+# negative loads and raises zeros to env.min_scale, as sweep.sh does).
+grid_inputs() {
+    local graph=$GRIDS/$1.graph nodes=$GRIDS/$1.nodes.csv col
+    [ -e "$graph" ] && [ -e "$nodes" ] || { echo "no $graph or $nodes (set GRIDS=...)" >&2; exit 1; }
+    col=$(head -1 "$nodes" | tr ',' '\n' | grep -nx pd_mw | cut -d: -f1)
+    awk -F, -v OFS=, -v c="$col" 'NR > 1 && $c < 0 {$c = 0} {print}' "$nodes" >"$WORK/$1.nodes.nonneg.csv"
+    GRID_ARGS=(--set graph.type=file --set graph.path="$graph" --set env.nodes="$WORK/$1.nodes.nonneg.csv")
+}
+
+# progress N TOTAL T0: one line of runs done, elapsed seconds and ETA
+# (overwritten in place; T0 from date +%s).
+progress() {
+    local el=$(( $(date +%s) - $3 ))
+    printf '\r%d/%d runs, %d s, ETA %d s   ' "$1" "$2" "$el" $(( el * ($2 - $1) / $1 ))
+}

@@ -26,16 +26,9 @@ SEEDS=${SEEDS:-"1 2"}
 MAN=$OUT/manifest_faults.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
 
-graph=$GRIDS/$GRAPH.graph
-nodes=$GRIDS/$GRAPH.nodes.csv
-[ -e "$graph" ] && [ -e "$nodes" ] || { echo "no $graph or $nodes (set GRIDS=...)" >&2; exit 1; }
-# samarl rejects negative loads (buses that inject power): a copy with them
-# set to 0, then raised to env.min_scale like other zero loads (as sweep.sh).
-col=$(head -1 "$nodes" | tr ',' '\n' | grep -nx pd_mw | cut -d: -f1)
-awk -F, -v OFS=, -v c="$col" 'NR > 1 && $c < 0 {$c = 0} {print}' "$nodes" >"$WORK/$GRAPH.nodes.nonneg.csv"
+grid_inputs "$GRAPH"
 BASE=(--set policy.type=bestresponse --set output.agents=none --set consensus.sigma_iters=0
-      --set graph.type=file --set graph.path="$graph" --set env.nodes="$WORK/$GRAPH.nodes.nonneg.csv"
-      --set faults.dropout_rounds="$DROPOUT_ROUNDS")
+      "${GRID_ARGS[@]}" --set faults.dropout_rounds="$DROPOUT_ROUNDS")
 
 for seed in $SEEDS; do
     S=("${BASE[@]}" --set run.seed=$seed)

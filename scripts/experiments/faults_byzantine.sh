@@ -38,8 +38,7 @@ for spec in "${runs[@]}"; do
     $MPIRUN -np "$NP" "$SAMARL" run -q "${BASE[@]}" "${args[@]}" -o "$WORK/$id.h5" >"$WORK/$id.log" 2>&1 ||
       { echo "failed: $id" >&2; tail -3 "$WORK/$id.log" >&2; exit 1; }
   fi
-  n=$((n + 1)); el=$(( $(date +%s) - t0 ))
-  printf '\r%d/%d runs, %d s, ETA %d s   ' "$n" "${#runs[@]}" "$el" $(( el * (${#runs[@]} - n) / n ))
+  n=$((n + 1)); progress "$n" "${#runs[@]}" "$t0"
 done
 echo
 "$PYTHON" "$(dirname "$0")/faults_byzantine.py" --work "$WORK" --out "$OUT"

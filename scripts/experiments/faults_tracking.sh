@@ -15,14 +15,9 @@ GRAPH=${GRAPH:-case2383wp}
 LINK_PS=${LINK_PS:-"0.05 0.1 0.2 0.4"}
 DROP_QS=${DROP_QS:-"0.1 0.4"}
 SEEDS=${SEEDS:-"1 2"}
-graph=$GRIDS/$GRAPH.graph
-nodes=$GRIDS/$GRAPH.nodes.csv
-[ -e "$graph" ] && [ -e "$nodes" ] || { echo "no $graph or $nodes (set GRIDS=...)" >&2; exit 1; }
-col=$(head -1 "$nodes" | tr ',' '\n' | grep -nx pd_mw | cut -d: -f1)
-awk -F, -v OFS=, -v c="$col" 'NR > 1 && $c < 0 {$c = 0} {print}' "$nodes" >"$WORK/$GRAPH.nodes.nonneg.csv"
+grid_inputs "$GRAPH"
 BASE=(--set policy.type=bestresponse --set output.agents=none --set consensus.sigma_iters=0
-      --set graph.type=file --set graph.path="$graph" --set env.nodes="$WORK/$GRAPH.nodes.nonneg.csv"
-      --set dual.mode=tracking)
+      "${GRID_ARGS[@]}" --set dual.mode=tracking)
 runs=()
 for seed in $SEEDS; do
   runs+=("lossless 0 0 $seed")
@@ -41,8 +36,7 @@ for spec in "${runs[@]}"; do
     $MPIRUN -np "$NP" "$SAMARL" run -q "${BASE[@]}" "${args[@]}" -o "$WORK/$id.h5" >"$WORK/$id.log" 2>&1 ||
       { echo "failed: $id" >&2; tail -3 "$WORK/$id.log" >&2; exit 1; }
   fi
-  n=$((n + 1)); el=$(( $(date +%s) - t0 ))
-  printf '\r%d/%d runs, %d s, ETA %d s   ' "$n" "${#runs[@]}" "$el" $(( el * (${#runs[@]} - n) / n ))
+  n=$((n + 1)); progress "$n" "${#runs[@]}" "$t0"
 done
 echo
 "$PYTHON" "$(dirname "$0")/faults_tracking.py" --work "$WORK" --out "$OUT"

@@ -37,8 +37,7 @@ for seed in $SEEDS; do
         $MPIRUN -np "$NP" "$SAMARL" train -q "${BASE[@]}" --set train.algo=$algo ${VAR[$v]} \
           --set run.seed="$seed" --set netmdp.seed="$seed" -o "$h5" >"$h5.log" 2>&1 ||
         { echo "failed: $algo $v $seed" >&2; tail -3 "$h5.log" >&2; exit 1; }
-      n=$((n + 1)); el=$(( $(date +%s) - t0 ))
-      printf '\r%d/%d runs, %d s, ETA %d s   ' "$n" "$total" "$el" $(( el * (total - n) / n ))
+      n=$((n + 1)); progress "$n" "$total" "$t0"
     done
   done
 done
