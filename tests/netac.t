@@ -6,7 +6,8 @@
 # the policy file the same on 1-4 ranks under lost messages and lying agents
 # with a robust rule, --resume on another rank count = one run, lying agents
 # drag every critic to their value under the plain mean and not under
-# trimmed:2 or the median, and bad input refused on every rank.
+# trimmed:2 or the median, and bad input refused on every rank; and the
+# per-agent critics of ippo-l on DR-net consensed (train.critic_consensus).
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 for np in 1 2 3 4; do
@@ -71,6 +72,37 @@ print({n: (float(np.median(v)), float(v.max())) for n, v in w.items()})
 assert np.median(w["byz-mean"]) > 50
 assert w["byz-trimmed:2"].max() < 5 * w["clean"].max() and w["byz-median"].max() < 5 * w["clean"].max()
 PYEOF
+
+# Critic consensus on demand response: a trainer with a critic per agent
+# (ippo-l on DR-net's households under their feeder limits) averages every
+# agent's critics with its neighbours' after each update (train.critic_consensus),
+# under lost messages and lying agents with a robust rule.
+DRN=(--set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=48 --set env.horizon=24
+     --set train.copies=4 --set train.eval_copies=2 --set train.eval_every=2 --set train.critic_hidden=16
+     --set policy.hidden=16 --set train.iterations=4 --set train.algo=ippo-l)
+for np in 1 2 3; do
+  run_np $np $SAMARL train -q "${DRN[@]}" --set train.critic_consensus=2 --set faults.link_drop=0.2 \
+    --set faults.byzantine=0.05 --set consensus.aggregate=trimmed:1 -o "$TMP/drc.$np.h5" >"$TMP/drc.$np.log" 2>&1 ||
+    { diag "drnet critic consensus np=$np failed"; tail -3 "$TMP/drc.$np.log"; }
+done
+for np in 2 3; do
+  ok "ippo-l on DR-net with consensed critics, lost messages and liars: $np ranks = 1, bit for bit" \
+    same "$TMP/drc.1.h5" "$TMP/drc.$np.h5" "${VOLATILE[@]}"
+done
+run_np 2 $SAMARL train -q "${DRN[@]}" -o "$TMP/drl.h5" >/dev/null 2>&1
+run_np 2 $SAMARL train -q "${DRN[@]}" --set train.critic_consensus=2 -o "$TMP/drm.h5" >/dev/null 2>&1
+ok "consensed critics agree (spread well below the independent critics')" \
+  $PY - "$TMP/drl.json" "$TMP/drm.json" <<'PYEOF'
+import json, sys
+a, b = (json.load(open(p))["results"] for p in sys.argv[1:])
+print(a["critic_spread"], b["critic_spread"])
+assert a["critic_consensus"] == 0 and b["critic_consensus"] == 2
+assert b["critic_spread"] < 0.2 * a["critic_spread"]
+PYEOF
+expect_error "critic consensus with the central critic is refused, naming both" 2 \
+  "train.critic_consensus = 2 averages every agent's critic .*train.critic = central keeps one critic" \
+  $SAMARL train -q "${DRN[@]}" --set train.algo=hatrpo --set train.critic=central --set train.kappa=0 \
+  --set train.critic_consensus=2 -o "$TMP/bad.h5"
 
 expect_error "more than 40 agents are refused, naming the bound" 2 "graph.agents = 41, expected at most 40" \
   $SAMARL train -q "${NA[@]}" --set train.algo=netac-q --set graph.agents=41 -o "$TMP/bad.h5"

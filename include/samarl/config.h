@@ -96,6 +96,7 @@ typedef struct config {
         int save_adam;
         int64_t checkpoint_every; /* iterations; 0: none */
         int64_t critic_hidden;    /* mappo-l */
+        int64_t critic_consensus; /* the scal family: consensus rounds on the critics */
         double dual_lr;           /* mappo-l */
         int64_t kappa;            /* scal-mappo-l, happo: input hops */
         int kappa_input;          /* kinput_kind_t less one: 0 shellmean, 1 slots */

@@ -233,6 +233,11 @@ static const key_spec_t builtin_keys[] = {
     {"train", "critic_hidden", KT_INT, OFF(train.critic_hidden), "64", 1, 4096, 0, 0, NULL,
      "mappo-l: units in each of the centralised critic's two tanh hidden layers; "
      "scal-mappo-l, ippo-l, happo, mappo-l-local: of each agent's critics"},
+    {"train", "critic_consensus", KT_INT, OFF(train.critic_consensus), "0", 0, 1000, 0, 0, NULL,
+     "scal-mappo-l, ippo-l, happo, mappo-l-local, hatrpo, clip-happo, clip-hatrpo with a "
+     "critic per agent: rounds of the engine's consensus on every agent's critic parameters "
+     "after each update, with [faults] and consensus.aggregate (networked actor-critic, Zhang "
+     "et al. 2018); 0: the critics stay each agent's own"},
     {"train", "dual_lr", KT_REAL, OFF(train.dual_lr), "0.1", 0, 1e6, 0, 0, NULL,
      "mappo-l: dual ascent step once per iteration, lambda = max(0, lambda + dual_lr (mean "
      "sum_i g_i - C) / N), starting from dual.lambda0; scal-mappo-l, ippo-l, mappo-l-local: each "

@@ -57,6 +57,7 @@
 #include "samarl/rng.h"
 #include "samarl/partition.h"
 #include "samarl/policyfile.h"
+#include "samarl/consensus.h"
 #include "samarl/reprosum.h"
 #include "samarl/timer.h"
 #include "samarl/trainer.h"
@@ -113,7 +114,13 @@ typedef struct scal {
     int32_t *cperm;      /* [S] */
     critic_work_t cw;
     int64_t c_step;
-    float *lambda; /* [n] */
+    /* train.critic_consensus: the critics averaged with the graph neighbours'. */
+    consensus_t *ccons;
+    halo_t *chalo;
+    consensus_faults_t cfaults;
+    double *cmix;         /* [n + ghosts][256] a slice of the critics' parameters */
+    double critic_spread; /* max_i |c_i - c_bar| / |c_bar| of the reward critics, last iteration */
+    float *lambda;        /* [n] */
     /* The joint episode's scratch. */
     float *obs_all, *xb, *lam_b, *g_b, *r_b; /* [n][B][D], [B][Dk], [B] x 3 */
     uint8_t *act_b;
@@ -283,6 +290,8 @@ static double scal_bytes(const config_t *cfg, int Dk, int Dc, int D, gidx_t N, i
         b += (double)N * (Pa + 2.0 * D) * 4 * 3 + (double)N * B * D * 4;
         b += ((double)N + (double)n) * S * (D + 3.0) * 4;
     }
+    if (cfg->train.critic_consensus > 0) /* a slice of the critics and its halo's buffers */
+        b += ((double)n + ghosts) * 256 * 8 * 3;
     if (cfg->train.critic == 2) { /* the central critic: the all-gather, its state, its inputs */
         const double G = (double)D * (double)N;
         b += ((double)n + (double)N) * (8 + 4.0 * D * S) + S * G * 4 * 2;
@@ -750,6 +759,22 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
     p->usage = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
     p->costb = XZNEW(double, n1 *Bm);
     if (p->has_costs && !env->world) p->uhalo = halo_create(env->lg, HALO_P2P, p->Beval);
+    if (cfg->train.critic_consensus > 0) {
+        if (cfg->train.critic == 2 || env->world)
+            comm_check(samarl_seterr(
+                "train.critic_consensus = %" PRId64 " averages every agent's critic with its "
+                "neighbours', and %s (expected a critic per agent on the agents' graph: "
+                "train.critic = local or factored, an environment split by agents)",
+                cfg->train.critic_consensus,
+                cfg->train.critic == 2 ? "train.critic = central keeps one critic"
+                                       : "this environment's agents "
+                                         "move in joint copies"));
+        const size_t W = (size_t)p->n_crit * p->Pc;
+        p->chalo = halo_create(env->lg, (halo_method_t)cfg->halo.method, W < 256 ? (int)W : 256);
+        p->ccons = consensus_create(env->lg, p->chalo, (weights_t)cfg->dual.weights);
+        consensus_faults_from_config(cfg, &p->cfaults);
+        p->cmix = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * 256);
+    }
     if (p->nbhd) {
         p->costx = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * Bm);
         p->lamx = XZNEW(double, (size_t)p->n + (size_t)ghosts + 1);
@@ -817,6 +842,9 @@ static void scal_destroy(void *self)
 {
     scal_t *p = self;
     kinput_destroy(&p->ki);
+    if (p->ccons) consensus_destroy(&p->ccons);
+    if (p->chalo) halo_destroy(&p->chalo);
+    free(p->cmix);
     ppo_actors_free(&p->a);
     rollouts_free(&p->rs);
     free(p->cost);
@@ -876,6 +904,49 @@ static float *critic_params(const scal_t *p, float *base, lidx_t i, int k)
     return base + ((size_t)i * (size_t)p->n_crit + (size_t)k) * p->Pc;
 }
 
+/* train.critic_consensus rounds of the engine's averaging on every agent's
+ * critic parameters [n_crit][Pc], in slices of at most 256 columns (every
+ * slice in the same messages: the same faults), global rounds numbered
+ * it x rounds. */
+static void critics_consense(scal_t *p, int64_t it)
+{
+    const int64_t R = p->cfg->train.critic_consensus;
+    const size_t W = (size_t)p->n_crit * p->Pc;
+    for (size_t c0 = 0; c0 < W; c0 += 256) {
+        const size_t cw = W - c0 < 256 ? W - c0 : 256;
+        for (lidx_t i = 0; i < p->n; i++) {
+            const float *src = critic_params(p, p->cp, i, 0) + c0;
+            for (size_t q = 0; q < cw; q++) p->cmix[(size_t)i * cw + q] = src[q];
+        }
+        consensus_mix_faulty(p->ccons, p->cmix, (int)cw, (int)R, it * R, &p->cfaults);
+        for (lidx_t i = 0; i < p->n; i++) {
+            float *dst = critic_params(p, p->cp, i, 0) + c0;
+            for (size_t q = 0; q < cw; q++) dst[q] = (float)p->cmix[(size_t)i * cw + q];
+        }
+    }
+}
+
+/* The reward critics' spread, max_i |c_i - c_bar| / |c_bar| (exact sums). */
+static double critics_spread(const scal_t *p)
+{
+    const size_t Pc = p->Pc;
+    double *mean = XNEW(double, Pc), *col = XNEW(double, (size_t)p->n + 1), worst = 0, norm = 0;
+    for (size_t q = 0; q < Pc; q++) {
+        for (lidx_t i = 0; i < p->n; i++) col[i] = critic_params(p, p->cp, i, 0)[q];
+        mean[q] = reprosum_global(col, (size_t)p->n) / (double)p->N;
+        norm += mean[q] * mean[q];
+    }
+    for (lidx_t i = 0; i < p->n; i++) {
+        double d = 0;
+        for (size_t q = 0; q < Pc; q++) d += pow(critic_params(p, p->cp, i, 0)[q] - mean[q], 2);
+        worst = d > worst ? d : worst;
+    }
+    comm_allreduce_double(&worst, 1, COMM_MAX);
+    free(mean);
+    free(col);
+    return norm > 0 ? sqrt(worst / norm) : 0;
+}
+
 static void scal_init_fresh(void *self)
 {
     scal_t *p = self;
@@ -886,8 +957,11 @@ static void scal_init_fresh(void *self)
     policyset_init_fresh_blocks(p->ps, p->env, p->cfg, blocks);
     for (lidx_t i = 0; i < p->n; i++) {
         for (int k = 0; k < p->n_crit; k++)
-            critic_init(&p->cn, critic_params(p, p->cp, i, k), p->cfg->run.seed,
-                        ((uint64_t)p->env->gid[i] << 2 | (uint64_t)k) ^ CRITIC_SALT);
+            critic_init(
+                &p->cn, critic_params(p, p->cp, i, k), p->cfg->run.seed,
+                /* consensed critics start agreed: keyed by the critic, not the agent */
+                ((p->ccons ? (uint64_t)p->N + 1 : (uint64_t)p->env->gid[i]) << 2 | (uint64_t)k) ^
+                    CRITIC_SALT);
         p->lambda[i] = p->constrained ? (float)p->cfg->dual.lambda0 : 0.0f;
     }
     if (p->cc) { /* the central critic: keyed by no agent's gid */
@@ -1418,6 +1492,8 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
         p->a.st_vl[i] += vl;
     }
     p->c_step += cfg->train.epochs * p->a.n_mb;
+    if (p->ccons) critics_consense(p, it);
+    if (!p->cc) p->critic_spread = critics_spread(p);
     timer_stop(TIMER_UPDATE);
     ppo_warn_clamps(p->clamps, it);
     p->clamps = 0;
@@ -1746,7 +1822,8 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               "\"colours\": %d, \"factor_ess_mean\": %.6g, \"factor_log_max\": %.6g, "
               "\"critic_inputs\": %d, \"critic_params\": %zu, \"buffer_bytes_rank0\": %.6g, "
               "\"update\": \"%s\", \"trpo_accepted\": %" PRId64 ", \"trpo_steps\": %" PRId64
-              ", \"positions\": %d, \"critic\": \"%s\"",
+              ", \"positions\": %d, \"critic\": \"%s\", \"critic_consensus\": %" PRId64
+              ", \"critic_spread\": %.6g",
               p->kappa, p->Dk, factor_name(p->factor),
               p->order == ORDER_RANDOM  ? "random"
               : p->order == ORDER_FIXED ? "fixed"
@@ -1762,7 +1839,8 @@ static void scal_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               p->trust ? "trpo" : "ppo", p->trpo_acc, p->trpo_n, p->n_pos,
               p->cc         ? "central"
               : p->factored ? "factored"
-                            : "local");
+                            : "local",
+              p->cfg->train.critic_consensus, p->critic_spread);
     if (p->copies && p->has_costs) /* the cost channel's quantity: its value plus the bound */
         sb_printf(sb, ", \"eval_%s\": %.10g", p->env->cost_name[1], p->ev_world);
     /* The last iteration per position (up to 1024 of them; /positions has all). */
