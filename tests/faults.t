@@ -130,6 +130,12 @@ same "samarl run: /graph/byzantine (who lies) on 3 ranks = 1 rank" "$TMP/bzrun.h
   /graph/byzantine
 ok "samarl run: the file names the liars (/graph/byzantine, about 2% of the agents) and the rule" \
   $PY -c "import h5py,sys; f=h5py.File(sys.argv[1]); b=f['graph/byzantine'][...]; sys.exit(not (set(b) <= {0, 1} and 0 < b.sum() < 0.06 * b.size and f.attrs['consensus_aggregate'] == 'trimmed:2' and f.attrs['faults_byzantine_mode'] == 'constant'))" "$TMP/bzrun.h5"
+frun 2 bznamed -q --set dual.mode=consensus --set faults.byzantine_agents=17,5 --set consensus.aggregate=median
+ok "faults.byzantine_agents names the liars: exactly gids 5 and 17 in /graph/byzantine" \
+  $PY -c "import h5py,sys,numpy as np; f=h5py.File(sys.argv[1]); b=f['graph/byzantine'][...]; sys.exit(not (list(np.nonzero(b)[0]) == [5, 17] and f.attrs['faults_byzantine_agents'] == '17,5'))" "$TMP/bznamed.h5"
+expect_error "a gid beyond graph.agents in faults.byzantine_agents is refused, naming the range" 2 \
+  "byzantine_agents = '5,99999'.*agent gids in \[0, graph.agents" \
+  $SAMARL run -q --set faults.byzantine_agents=5,99999 -o "$TMP/bad.h5"
 expect_error "a bad consensus.aggregate is refused, naming the forms" 2 \
   "aggregate = 'trim:2'.*expected mean, median or trimmed:F" \
   $SAMARL consensus --set consensus.aggregate=trim:2

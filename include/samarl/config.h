@@ -32,6 +32,9 @@ typedef enum { SHARING_AGENT, SHARING_SHARED } sharing_t;
 /* train.reward_scale: the trainers' rewards divided by each agent's scale, or not. */
 typedef enum { REWARD_SCALE_AGENT, REWARD_SCALE_NONE } reward_scale_t;
 
+/* Most agents faults.byzantine_agents may name. */
+#define CONFIG_BYZANTINE_MAX 64
+
 typedef struct config {
     struct {
         uint64_t seed;
@@ -145,8 +148,11 @@ typedef struct config {
         double link_drop, agent_dropout, stale;
         int64_t dropout_rounds;
         double byzantine, byzantine_value;
-        int byzantine_mode; /* 0 constant, 1 sign-flip, 2 noise */
-        int link_mode;      /* 0 message, 1 link (consensus.h's CONSENSUS_LINK_*) */
+        int byzantine_mode;     /* 0 constant, 1 sign-flip, 2 noise */
+        int link_mode;          /* 0 message, 1 link (consensus.h's CONSENSUS_LINK_*) */
+        char *byzantine_agents; /* a list of gids, or "" */
+        int64_t byz_gids[CONFIG_BYZANTINE_MAX]; /* parsed, ascending */
+        int n_byz_gids;
     } faults;
 
     /* Where each key's value came from: 0 default, > 0 line in `path`,

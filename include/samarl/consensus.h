@@ -71,8 +71,10 @@ typedef struct consensus_faults {
     int64_t dropout_rounds;
     double byzantine, byzantine_value;
     int byzantine_mode;
-    int aggregate, trim; /* CONSENSUS_AGG_*, F of trimmed:F */
-    int link_mode;       /* CONSENSUS_LINK_* */
+    int aggregate, trim;     /* CONSENSUS_AGG_*, F of trimmed:F */
+    int link_mode;           /* CONSENSUS_LINK_* */
+    const int64_t *byz_gids; /* [n_byz_gids] ascending: these agents misbehave too */
+    int n_byz_gids;
 } consensus_faults_t;
 
 /* The faults of cfg ([faults], keyed by run.seed). */
@@ -80,7 +82,8 @@ void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f);
 /* 1 if f (may be NULL) injects any fault or asks for a robust aggregate. */
 int consensus_faults_active(const consensus_faults_t *f);
 
-/* Whether agent gid misbehaves under f (f->byzantine > 0). */
+/* Whether agent gid misbehaves under f: drawn (f->byzantine) or named
+ * (f->byz_gids). */
 int consensus_byzantine(const consensus_faults_t *f, gidx_t gid);
 
 /* Collective. `rounds` rounds of x <- W x under faults f, the first being

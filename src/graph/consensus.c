@@ -291,10 +291,14 @@ void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f)
     f->aggregate = cfg->consensus.aggregate_rule;
     f->trim = (int)cfg->consensus.trim;
     f->link_mode = cfg->faults.link_mode;
+    f->byz_gids = cfg->faults.byz_gids;
+    f->n_byz_gids = cfg->faults.n_byz_gids;
 }
 
 int consensus_byzantine(const consensus_faults_t *f, gidx_t gid)
 {
+    for (int k = 0; k < f->n_byz_gids; k++)
+        if (f->byz_gids[k] == (int64_t)gid) return 1;
     return f->byzantine > 0 &&
            rng_uniform(f->seed, RNG_STREAM_FAULT_BYZANTINE, (uint64_t)gid, 0) < f->byzantine;
 }
@@ -302,7 +306,7 @@ int consensus_byzantine(const consensus_faults_t *f, gidx_t gid)
 int consensus_faults_active(const consensus_faults_t *f)
 {
     return f && (f->link_drop > 0 || f->agent_dropout > 0 || f->stale > 0 || f->byzantine > 0 ||
-                 f->aggregate != CONSENSUS_AGG_MEAN);
+                 f->n_byz_gids > 0 || f->aggregate != CONSENSUS_AGG_MEAN);
 }
 
 /* The fate of every message arriving at an owned row in global round r

@@ -391,6 +391,9 @@ static const key_spec_t builtin_keys[] = {
      "what a misbehaving agent sends: faults.byzantine_value (constant), minus its value "
      "(sign-flip), or its value plus N(0, faults.byzantine_value^2) noise drawn from (run.seed, "
      "gid, round) (noise)"},
+    {"faults", "byzantine_agents", KT_STR, OFF(faults.byzantine_agents), "", 0, 0, 0, 0, NULL,
+     "consensus rounds: agents (gids, comma-separated, at most 64) that misbehave, beside any "
+     "that faults.byzantine draws: a targeted attack, e.g. exactly one liar"},
     {"faults", "byzantine_value", KT_REAL, OFF(faults.byzantine_value), "10", -1e9, 1e9, 0, 0, NULL,
      "the value a constant misbehaving agent sends, or the noise's standard deviation"},
 };
@@ -1053,6 +1056,35 @@ static int validate(config_t *cfg)
                                  "trimmed:F with an integer F in [0, 1000000]",
                                  a, org);
         }
+    }
+    { /* faults.byzantine_agents: gids, ascending, each below graph.agents for a generated graph */
+        const char *a = cfg->faults.byzantine_agents ? cfg->faults.byzantine_agents : "";
+        int n = 0, bad = 0;
+        while (*a && !bad) {
+            char *end = NULL;
+            const long long g = strtoll(a, &end, 10);
+            bad = end == a || g < 0 || n == CONFIG_BYZANTINE_MAX ||
+                  (cfg->graph.type != GRAPH_FILE && g >= cfg->graph.agents) ||
+                  (*end != ',' && *end != '\0');
+            if (!bad) {
+                int k = n++;
+                while (k > 0 && cfg->faults.byz_gids[k - 1] > g) {
+                    cfg->faults.byz_gids[k] = cfg->faults.byz_gids[k - 1];
+                    k--;
+                }
+                cfg->faults.byz_gids[k] = g;
+                a = *end == ',' ? end + 1 : end;
+            }
+        }
+        if (bad) {
+            char org[600];
+            origin_text(cfg, find_key("faults", "byzantine_agents"), org, sizeof org);
+            return samarl_seterr("[faults] byzantine_agents = '%s' (%s): expected at most %d "
+                                 "comma-separated agent gids in [0, graph.agents = %" PRId64 ")",
+                                 cfg->faults.byzantine_agents, org, CONFIG_BYZANTINE_MAX,
+                                 cfg->graph.agents);
+        }
+        cfg->faults.n_byz_gids = n;
     }
     cfg->run.n_steps = cfg->run.steps > 0 ? cfg->run.steps : (int64_t)llround(cfg->run.days * 24.0);
     if (cfg->run.n_steps < 1)

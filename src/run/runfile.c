@@ -172,8 +172,8 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
         CONSENSUS_LINK_MESSAGE) /* only then: files of the default keep their layout */
         h5io_attr_str(f, "/", "faults_link_mode",
                       config_enum_name("faults", "link_mode", cfg->faults.link_mode));
-    if (flt.byzantine > 0) { /* who misbehaves in the consensus rounds (only then: files of
-                                runs without liars keep their layout) */
+    if (flt.byzantine > 0 || flt.n_byz_gids > 0) { /* who misbehaves in the consensus rounds (only
+                                then: files of runs without liars keep their layout) */
         for (lidx_t i = 0; i < lg->n_owned; i++) iv[i] = consensus_byzantine(&flt, lg->gid[i]);
         blockmap_write_h5(o->bm, f, "/graph/byzantine", H5IO_I32, s->n, iv, "1",
                           "1 for an agent that sends wrong values in the consensus rounds "
@@ -183,6 +183,7 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
                       config_enum_name("faults", "byzantine_mode", cfg->faults.byzantine_mode));
         h5io_attr_double(f, "/", "faults_byzantine_value", flt.byzantine_value, "1");
         h5io_attr_str(f, "/", "consensus_aggregate", cfg->consensus.aggregate);
+        h5io_attr_str(f, "/", "faults_byzantine_agents", cfg->faults.byzantine_agents);
     }
     h5io_attr_str(f, "/graph", "name", s->graph_name);
     h5io_attr_str(f, "/graph", "fingerprint", fp);
@@ -195,7 +196,8 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
     h5io_dim_scale(f, "/graph/agent", s->n, 0, 1, "1", "agent gid");
     h5io_dim_attach(f, "/graph/partition", 0, "/graph/agent");
     h5io_dim_attach(f, "/graph/degree", 0, "/graph/agent");
-    if (flt.byzantine > 0) h5io_dim_attach(f, "/graph/byzantine", 0, "/graph/agent");
+    if (flt.byzantine > 0 || flt.n_byz_gids > 0)
+        h5io_dim_attach(f, "/graph/byzantine", 0, "/graph/agent");
     env_table_t tb;
     for (int k = 0; env_table(env, k, &tb); k++) {
         char name[96];

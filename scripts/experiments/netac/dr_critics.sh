@@ -3,8 +3,10 @@
 # a ring, 4 neighbours each, under their feeder limits), 200 iterations,
 # with each agent's critics its own, consensed with its neighbours' (2
 # rounds after each update, train.critic_consensus), and consensed with 5%
-# lying agents (constant 100, or noise of sd 10) under the mean and
-# trimmed:1; seeds SEEDS -> results/netac/dr_critics.csv, dr_critics.md.
+# lying agents (constant 100, or noise of sd 10), and with one lying agent
+# (gid 7, faults.byzantine_agents; constant 100, sign-flip, noise of sd
+# 10), under the mean and trimmed:1; seeds SEEDS -> results/netac/dr_critics.csv,
+# dr_critics.md.
 #   bash scripts/experiments/netac/dr_critics.sh     # ~1 min on 2 cores
 source "$(dirname "$0")/../common.sh"
 OUT=${OUT_NETAC:-results/netac}
@@ -21,6 +23,12 @@ declare -A VAR=(
   [liar-constant-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine=0.05 --set faults.byzantine_value=100 --set consensus.aggregate=trimmed:1"
   [liar-noise-mean]="--set train.critic_consensus=2 --set faults.byzantine=0.05 --set faults.byzantine_mode=noise"
   [liar-noise-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine=0.05 --set faults.byzantine_mode=noise --set consensus.aggregate=trimmed:1"
+  [one-constant-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_value=100"
+  [one-constant-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_value=100 --set consensus.aggregate=trimmed:1"
+  [one-signflip-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=sign-flip"
+  [one-signflip-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=sign-flip --set consensus.aggregate=trimmed:1"
+  [one-noise-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise"
+  [one-noise-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise --set consensus.aggregate=trimmed:1"
 )
 echo "variant,seed,eval_team_reward,team_reward,violation_mean,critic_spread" >"$WORK/drc/drc.csv"
 n=0; total=$(( ${#VAR[@]} * $(wc -w <<<"$SEEDS") )); t0=$(date +%s)
@@ -51,7 +59,8 @@ L = ["# ippo-l on DR-net with consensed critics (dr_critics.sh)", "",
      "fault-free consensed critics.", "",
      "| critics | eval team reward | change | feeder violation (of the bound) | critic spread |",
      "|---|---|---|---|---|"]
-order = ["independent", "consensus", "liar-constant-mean", "liar-constant-trimmed1", "liar-noise-mean", "liar-noise-trimmed1"]
+order = ["independent", "consensus", "liar-constant-mean", "liar-constant-trimmed1", "liar-noise-mean", "liar-noise-trimmed1",
+         "one-constant-mean", "one-constant-trimmed1", "one-signflip-mean", "one-signflip-trimmed1", "one-noise-mean", "one-noise-trimmed1"]
 for v in order:
     rs = g[v]
     e = np.array([float(r["eval_team_reward"]) for r in rs])
