@@ -1,8 +1,8 @@
 /* train.algo = netac-q and netac-v: the networked actor-critic algorithms of
  * Zhang, Yang, Liu, Zhang and Basar (ICML 2018, arXiv 1802.08757; seed 004,
- * issue 23) on env.name = netmdp, with linear critics consensed over the
- * communication graph (docs/training.md states every step and step size
- * with its source).
+ * issue 23) on env.name = netmdp, with linear critics (or small networks on
+ * the same features, netac.critic_hidden) consensed over the communication
+ * graph (docs/training.md states every step and step size with its source).
  *
  * Continuing task, every step t, every agent i in parallel; s the global
  * state, a the joint action (N bits, one all-reduce), r^i agent i's private
@@ -30,7 +30,8 @@
  * Every draw is keyed by (run.seed, gid, t) and every sum over agents is
  * exact (reprosum, integer all-reduce), so a run is the same on any number
  * of ranks. The trainer simulates the model itself (no networks of the
- * engine's: its tables are the actors, critics and averages of every agent). */
+ * engine's policy set: its tables are the actors, critics and averages of
+ * every agent). Memory is bounded by the model's 40 agents. */
 #include <inttypes.h>
 #include <math.h>
 #include <stddef.h>
