@@ -4,7 +4,8 @@
 # a random geometric graph (mean degree 12) and a 100 x 100 grid, with 1%, 2% and 5% of the
 # agents (faults.byzantine, drawn per agent from run.seed) sending a constant
 # 10 $/kWh in place of their price, under the receivers' rules mean,
-# trimmed:2 (W-MSR) and median; against the fault-free run of each graph.
+# trimmed:2 (W-MSR) and median; against the fault-free run of each graph
+# under the same rule (and the plain mean's).
 # Which agents lie is in each run file (/graph/byzantine).
 # -> results/faults/byzantine.csv, byzantine.md, fig_byzantine.png
 #   bash scripts/experiments/faults_byzantine.sh     # ~5 min on 2 cores
@@ -22,6 +23,7 @@ runs=()
 for seed in $SEEDS; do
   for g in $GRAPHS; do
     runs+=("$g clean $seed")
+    for r in $RULES; do [[ $r != mean ]] && runs+=("$g 0:$r $seed"); done # each rule without liars
     for p in $PS; do for r in $RULES; do runs+=("$g $p:$r $seed"); done; done
   done
 done
@@ -32,7 +34,8 @@ for spec in "${runs[@]}"; do
   args=(--set graph.type="$g" --set run.seed="$seed")
   [[ $g == rgg ]] && args+=(--set graph.degree=12) # mean degree 12: connected at N = 10^4
   if [[ $v != clean ]]; then
-    args+=(--set faults.byzantine="${v%%:*}" --set consensus.aggregate="${v#*:}")
+    args+=(--set consensus.aggregate="${v#*:}")
+    [[ ${v%%:*} != 0 ]] && args+=(--set faults.byzantine="${v%%:*}")
   fi
   if [[ ! -s $WORK/$id.json || ${FORCE:-0} == 1 ]]; then
     $MPIRUN -np "$NP" "$SAMARL" run -q "${BASE[@]}" "${args[@]}" -o "$WORK/$id.h5" >"$WORK/$id.log" 2>&1 ||
