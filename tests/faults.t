@@ -136,6 +136,16 @@ ok "faults.byzantine_agents names the liars: exactly gids 5 and 17 in /graph/byz
 expect_error "a gid beyond graph.agents in faults.byzantine_agents is refused, naming the range" 2 \
   "byzantine_agents = '5,99999'.*agent gids in \[0, graph.agents" \
   $SAMARL run -q --set faults.byzantine_agents=5,99999 -o "$TMP/bad.h5"
+if have_shared; then
+  expect_error "a named liar beyond a graph file's agents is refused, naming its size" 2 \
+    "byzantine_agents names agent 5000, and the graph has 2383" \
+    $SAMARL consensus -q --set graph.type=file --set graph.path="$SAMARL_SHARED/data/grids/case2383wp.graph" \
+    --set consensus.rounds=5 --set faults.byzantine_agents=5000 -o "$TMP/bad.h5"
+  ok "... and nothing is written" test ! -e "$TMP/bad.h5"
+else
+  pass "# SKIP a named liar beyond a graph file's agents (no ../shared/data/grids)"
+  pass "# SKIP ... and nothing is written"
+fi
 expect_error "a bad consensus.aggregate is refused, naming the forms" 2 \
   "aggregate = 'trim:2'.*expected mean, median or trimmed:F" \
   $SAMARL consensus --set consensus.aggregate=trim:2

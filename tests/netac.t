@@ -104,6 +104,9 @@ expect_error "critic consensus with the central critic is refused, naming both" 
   $SAMARL train -q "${DRN[@]}" --set train.algo=hatrpo --set train.critic=central --set train.kappa=0 \
   --set train.critic_consensus=2 -o "$TMP/bad.h5"
 
+expect_error "critic consensus with a trainer that keeps no critic per agent is refused, naming those that do" 2 \
+  "train.algo = ppo does not keep \(trainers that can: scal-mappo-l, ippo-l" \
+  $SAMARL train -q --set train.algo=ppo --set graph.agents=20 --set train.critic_consensus=2 -o "$TMP/bad.h5"
 expect_error "more than 40 agents are refused, naming the bound" 2 "graph.agents = 41, expected at most 40" \
   $SAMARL train -q "${NA[@]}" --set train.algo=netac-q --set graph.agents=41 -o "$TMP/bad.h5"
 ok "... and nothing is written" test ! -e "$TMP/bad.h5"

@@ -75,10 +75,19 @@ typedef struct consensus_faults {
     int link_mode;           /* CONSENSUS_LINK_* */
     const int64_t *byz_gids; /* [n_byz_gids] ascending: these agents misbehave too */
     int n_byz_gids;
+    /* A wide vector mixed in slices of at most 256 columns: the first
+     * column of this slice (a multiple of 256), so that a liar's noise is
+     * drawn per column of the whole vector; 0 otherwise. */
+    int64_t col0;
 } consensus_faults_t;
 
 /* The faults of cfg ([faults], keyed by run.seed). */
 void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f);
+/* SAMARL_ERR, naming the key, when f names a misbehaving agent
+ * (faults.byzantine_agents) that a graph of n_global agents does not have
+ * (generated graphs are checked with the configuration; a file's size is
+ * known only once read). The same verdict on every rank. */
+int consensus_faults_check(const consensus_faults_t *f, gidx_t n_global);
 /* 1 if f (may be NULL) injects any fault or asks for a robust aggregate. */
 int consensus_faults_active(const consensus_faults_t *f);
 

@@ -55,6 +55,9 @@ typedef struct trainer_ops {
      * no policy set (create's ps is NULL) and its policy file holds no
      * networks (n_nets = 0), only what its save writes. */
     int no_networks;
+    /* 1: it keeps a critic per agent and consenses them on train.critic_consensus
+     * (others refuse the key). */
+    int consensed_critics;
     /* The trainer's own [section] of the configuration, or NULL (registered
      * by trainer_register_config). */
     const config_section_t *config;

@@ -168,6 +168,7 @@ int cmd_consensus(int argc, char **argv)
     consensus_t *c = consensus_create(lg, s.halo, (weights_t)cfg.dual.weights);
     consensus_faults_t faults;
     consensus_faults_from_config(&cfg, &faults);
+    comm_check(consensus_faults_check(&faults, lg->n_global));
 
     double sigma = NAN, sres = 0.0;
     int64_t sit = 0;

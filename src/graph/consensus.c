@@ -2,6 +2,7 @@
 #include "samarl/consensus.h"
 
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,18 @@ void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f)
     f->link_mode = cfg->faults.link_mode;
     f->byz_gids = cfg->faults.byz_gids;
     f->n_byz_gids = cfg->faults.n_byz_gids;
+    f->col0 = 0;
+}
+
+int consensus_faults_check(const consensus_faults_t *f, gidx_t n_global)
+{
+    for (int k = 0; k < f->n_byz_gids; k++)
+        if (f->byz_gids[k] >= (int64_t)n_global)
+            return samarl_seterr("faults.byzantine_agents names agent %" PRId64
+                                 ", and the graph has %" PRIdG " (expected gids in [0, %" PRIdG
+                                 "))",
+                                 f->byz_gids[k], n_global, n_global);
+    return SAMARL_OK;
 }
 
 int consensus_byzantine(const consensus_faults_t *f, gidx_t gid)
@@ -354,7 +367,8 @@ static double message(const consensus_t *c, lidx_t j, double v, int q)
     if (f->byzantine_mode == BYZANTINE_CONSTANT) return f->byzantine_value;
     if (f->byzantine_mode == BYZANTINE_SIGN_FLIP) return -v;
     double z[2];
-    rng_normal2(f->seed, RNG_STREAM_FAULT_BYZANTINE, (1ULL << 62) | (uint64_t)c->lg->gid[j],
+    rng_normal2(f->seed, RNG_STREAM_FAULT_BYZANTINE,
+                (1ULL << 62) | ((uint64_t)(f->col0 >> 8) << 44) | (uint64_t)c->lg->gid[j],
                 ((uint64_t)c->round << 8) | (uint64_t)q, z);
     return v + f->byzantine_value * z[0];
 }

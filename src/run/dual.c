@@ -399,6 +399,7 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
         for (lidx_t i = 0; i < n; i++) d->nu[i] *= d->N / sum;
     }
     consensus_faults_from_config(cfg, &d->faults);
+    comm_check(consensus_faults_check(&d->faults, lg->n_global));
     if (d->rule->needs_consensus) {
         d->cons = consensus_create(lg, halo, (weights_t)cfg->dual.weights);
         if (d->wmix) consensus_weight_nodes(d->cons, d->nu);

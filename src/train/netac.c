@@ -208,11 +208,13 @@ static void mix(netac_t *x, int64_t round0)
         consensus_mix_faulty(x->cons, x->w, W, (int)x->c.rounds, round0, &x->f);
         return;
     }
+    consensus_faults_t f = x->f;
     for (int c0 = 0; c0 < W; c0 += 256) {
         const int cw = W - c0 < 256 ? W - c0 : 256;
         for (size_t i = 0; i < (size_t)x->n; i++)
             memcpy(x->slice + i * cw, x->w + i * W + c0, sizeof(double) * (size_t)cw);
-        consensus_mix_faulty(x->cons, x->slice, cw, (int)x->c.rounds, round0, &x->f);
+        f.col0 = c0; /* a liar's noise per column of the whole critic */
+        consensus_mix_faulty(x->cons, x->slice, cw, (int)x->c.rounds, round0, &f);
         for (size_t i = 0; i < (size_t)x->n; i++)
             memcpy(x->w + i * W + c0, x->slice + i * cw, sizeof(double) * (size_t)cw);
     }
@@ -294,12 +296,14 @@ static double disagreement(const netac_t *x)
 {
     if (x->c.central) return 0;
     const int W = x->W;
-    double *mean = XNEW(double, (size_t)W), *col = XNEW(double, (size_t)(x->n > 0 ? x->n : 1));
-    for (int q = 0; q < W; q++) {
-        for (lidx_t i = 0; i < x->n; i++) col[i] = x->w[(size_t)i * W + q];
-        mean[q] = reprosum_global(col, (size_t)x->n) / (double)x->N;
-    }
-    free(col);
+    double *mean = XNEW(double, (size_t)W);
+    reprosum_t *acc = XNEW(reprosum_t, (size_t)W); /* every column's exact sum, one reduction */
+    for (int q = 0; q < W; q++) reprosum_init(&acc[q]);
+    for (lidx_t i = 0; i < x->n; i++)
+        for (int q = 0; q < W; q++) reprosum_add(&acc[q], x->w[(size_t)i * W + q]);
+    reprosum_allreduce(acc, W);
+    for (int q = 0; q < W; q++) mean[q] = reprosum_value(&acc[q]) / (double)x->N;
+    free(acc);
     double worst = 0;
     for (lidx_t i = 0; i < x->n; i++) {
         double d = 0;
@@ -335,15 +339,20 @@ static void *netac_create_as(const config_t *cfg, env_t *env, int value)
     x->n = env->n;
     x->gid = env->gid;
     x->N = env->n_global;
-    if (cfg->train.iterations > (INT64_MAX / 4) / x->c.steps / x->c.rounds)
-        comm_check(samarl_seterr("train.iterations x netac.steps x netac.rounds overflows the "
-                                 "step counter: expected fewer steps"));
+    /* steps key the draws (48-bit Philox counters), rounds the faults (a liar's noise keys
+     * round x 256 + column) */
+    if (cfg->train.iterations >= ((int64_t)1 << 40) / x->c.steps / x->c.rounds)
+        comm_check(samarl_seterr("train.iterations = %" PRId64 " x netac.steps = %" PRId64
+                                 " x netac.rounds = %" PRId64 " steps and rounds: expected "
+                                 "fewer than 2^40 (the keys of the draws and faults)",
+                                 cfg->train.iterations, x->c.steps, x->c.rounds));
     const lidx_t ghosts = env->lg->n_ghost;
     x->nghost = ghosts;
     x->halo = halo_create(env->lg, (halo_method_t)cfg->halo.method, x->W < 256 ? x->W : 256);
     if (x->W > 256) x->slice = XNEW(double, (size_t)(x->n + ghosts) * 256 + 1);
     x->cons = consensus_create(env->lg, x->halo, (weights_t)cfg->dual.weights);
     consensus_faults_from_config(cfg, &x->f);
+    comm_check(consensus_faults_check(&x->f, env->n_global));
     for (lidx_t i = 0; i < x->n; i++) x->liars += consensus_byzantine(&x->f, x->gid[i]);
     comm_allreduce_int64(&x->liars, 1, COMM_SUM);
     x->w = XZNEW(double, (size_t)(x->n + ghosts) * x->W + 1);

@@ -773,6 +773,7 @@ static void *scal_create(preset_t preset, const char *name, const config_t *cfg,
         p->chalo = halo_create(env->lg, (halo_method_t)cfg->halo.method, W < 256 ? (int)W : 256);
         p->ccons = consensus_create(env->lg, p->chalo, (weights_t)cfg->dual.weights);
         consensus_faults_from_config(cfg, &p->cfaults);
+        comm_check(consensus_faults_check(&p->cfaults, env->n_global));
         p->cmix = XZNEW(double, ((size_t)p->n + (size_t)ghosts + 1) * 256);
     }
     if (p->nbhd) {
@@ -918,7 +919,9 @@ static void critics_consense(scal_t *p, int64_t it)
             const float *src = critic_params(p, p->cp, i, 0) + c0;
             for (size_t q = 0; q < cw; q++) p->cmix[(size_t)i * cw + q] = src[q];
         }
-        consensus_mix_faulty(p->ccons, p->cmix, (int)cw, (int)R, it * R, &p->cfaults);
+        consensus_faults_t f = p->cfaults;
+        f.col0 = (int64_t)c0; /* a liar's noise per column of the whole critic */
+        consensus_mix_faulty(p->ccons, p->cmix, (int)cw, (int)R, it * R, &f);
         for (lidx_t i = 0; i < p->n; i++) {
             float *dst = critic_params(p, p->cp, i, 0) + c0;
             for (size_t q = 0; q < cw; q++) dst[q] = (float)p->cmix[(size_t)i * cw + q];
@@ -930,12 +933,17 @@ static void critics_consense(scal_t *p, int64_t it)
 static double critics_spread(const scal_t *p)
 {
     const size_t Pc = p->Pc;
-    double *mean = XNEW(double, Pc), *col = XNEW(double, (size_t)p->n + 1), worst = 0, norm = 0;
+    double *mean = XNEW(double, Pc), worst = 0, norm = 0;
+    reprosum_t *acc = XNEW(reprosum_t, Pc); /* every column's exact sum, one reduction */
+    for (size_t q = 0; q < Pc; q++) reprosum_init(&acc[q]);
+    for (lidx_t i = 0; i < p->n; i++)
+        for (size_t q = 0; q < Pc; q++) reprosum_add(&acc[q], critic_params(p, p->cp, i, 0)[q]);
+    reprosum_allreduce(acc, (int)Pc);
     for (size_t q = 0; q < Pc; q++) {
-        for (lidx_t i = 0; i < p->n; i++) col[i] = critic_params(p, p->cp, i, 0)[q];
-        mean[q] = reprosum_global(col, (size_t)p->n) / (double)p->N;
+        mean[q] = reprosum_value(&acc[q]) / (double)p->N;
         norm += mean[q] * mean[q];
     }
+    free(acc);
     for (lidx_t i = 0; i < p->n; i++) {
         double d = 0;
         for (size_t q = 0; q < Pc; q++) d += pow(critic_params(p, p->cp, i, 0)[q] - mean[q], 2);
@@ -943,7 +951,6 @@ static double critics_spread(const scal_t *p)
     }
     comm_allreduce_double(&worst, 1, COMM_MAX);
     free(mean);
-    free(col);
     return norm > 0 ? sqrt(worst / norm) : 0;
 }
 
@@ -1493,7 +1500,9 @@ static void scal_iteration(void *self, int64_t it, trainer_stats_t *st)
     }
     p->c_step += cfg->train.epochs * p->a.n_mb;
     if (p->ccons) critics_consense(p, it);
-    if (!p->cc) p->critic_spread = critics_spread(p);
+    /* the spread: every iteration with consensed critics, else at the last */
+    if (!p->cc && (p->ccons || it + 1 == cfg->train.iterations))
+        p->critic_spread = critics_spread(p);
     timer_stop(TIMER_UPDATE);
     ppo_warn_clamps(p->clamps, it);
     p->clamps = 0;
@@ -1883,11 +1892,11 @@ PRESET(chatrpo, PRESET_CLIP_HATRPO, "clip-hatrpo")
     {                                                                                              \
         .name = NAME, .summary = SUMMARY,                                                          \
         .env_caps = TRAINER_CAN_HOPS | TRAINER_CAN_COSTS | TRAINER_CAN_COPIES,                     \
-        .input_dim = fn##_input_dim, .create = fn##_create, .destroy = scal_destroy,               \
-        .init_fresh = scal_init_fresh, .iteration = scal_iteration, .save = scal_save,             \
-        .load = scal_load, .evaluate = scal_evaluate, .print_setup = scal_print_setup,             \
-        .print_progress = scal_print_progress, .print_summary = scal_print_summary,                \
-        .record = scal_record                                                                      \
+        .consensed_critics = 1, .input_dim = fn##_input_dim, .create = fn##_create,                \
+        .destroy = scal_destroy, .init_fresh = scal_init_fresh, .iteration = scal_iteration,       \
+        .save = scal_save, .load = scal_load, .evaluate = scal_evaluate,                           \
+        .print_setup = scal_print_setup, .print_progress = scal_print_progress,                    \
+        .print_summary = scal_print_summary, .record = scal_record                                 \
     }
 
 const trainer_ops_t trainer_scal_mappo_l =

@@ -138,6 +138,18 @@ trainer_t *trainer_create(const char *name, const config_t *cfg, env_t *env, pol
     comm_check(ops ? SAMARL_OK : unknown_trainer(name));
     SAMARL_ASSERT(ops != NULL); /* comm_check returns only when every rank found it */
     comm_check(trainer_check_env(name, &env->spec, env->ops->name));
+    if (cfg->train.critic_consensus > 0 && !ops->consensed_critics) {
+        char can[256] = "";
+        size_t len = 0;
+        for (int k = 0; k < trainer_count(); k++)
+            if (registry[k]->consensed_critics && len < sizeof can)
+                len += (size_t)snprintf(can + len, sizeof can - len, "%s%s", len ? ", " : "",
+                                        registry[k]->name);
+        comm_check(samarl_seterr("train.critic_consensus = %" PRId64 " consenses a critic per "
+                                 "agent, which train.algo = %s does not keep (trainers that "
+                                 "can: %s; netac-q and netac-v consense theirs by netac.rounds)",
+                                 cfg->train.critic_consensus, name, can));
+    }
     trainer_t *t = XZNEW(trainer_t, 1);
     t->ops = ops;
     t->self = ops->create(cfg, env, ps);
