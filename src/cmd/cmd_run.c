@@ -86,7 +86,9 @@ const char *const run_help =
     "keys: [run] days, steps, greedy, seed, progress_every, checkpoint_every;\n"
     "      [dual] all; [output] all;\n"
     "      [env] all; [policy] type, tau, defer_hours; [graph] [partition] [halo];\n"
-    "      [faults] all (lost, late and silent messages in the consensus rounds).\n"
+    "      [faults] all (lost, late and silent messages, lying agents in the\n"
+    "      consensus rounds; faults.link_mode = link keeps tracking exact under lost\n"
+    "      links); consensus.aggregate (mean, trimmed:F, median: the receivers' rule).\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
     "examples:\n"
@@ -94,6 +96,9 @@ const char *const run_help =
     "      --set graph.type=ring --set graph.k=2 -o run.h5\n"
     "  mpirun -np 2 samarl run --policy policy.h5 --set graph.agents=32 \\\n"
     "      --set dual.mode=local -o local.h5\n"
+    "  mpirun -np 2 samarl run --set policy.type=bestresponse --set graph.type=grid2d \\\n"
+    "      --set graph.agents=10000 --set faults.byzantine=0.01 \\\n"
+    "      --set consensus.aggregate=trimmed:2 -o liars.h5\n"
     "  samarl info run.h5\n";
 
 enum { SOURCE_RUN = 2 };
