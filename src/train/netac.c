@@ -572,39 +572,23 @@ static void netac_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
               x->liars);
 }
 
-const trainer_ops_t trainer_netac_q = {
-    .name = "netac-q",
-    .summary = "Zhang et al. 2018, Algorithm 1: networked actor-critic, action-value critics "
-               "consensed with neighbours (seed 004; env.name = netmdp)",
-    .model = ENV_MODEL_NETMDP,
-    .no_networks = 1,
-    .config = &netac_section,
-    .create = netac_q_create,
-    .destroy = netac_destroy,
-    .init_fresh = netac_init_fresh,
-    .iteration = netac_iteration,
-    .save = netac_save,
-    .load = netac_load,
-    .evaluate = netac_eval,
-    .print_setup = netac_print_setup,
-    .print_progress = netac_print_progress,
-    .record = netac_record,
-};
+/* The two algorithms share everything but create (and one [netac] section). */
+#define NETAC_OPS(NAME, SUMMARY, CREATE)                                                           \
+    {                                                                                              \
+        .name = NAME, .summary = SUMMARY, .model = ENV_MODEL_NETMDP, .no_networks = 1,             \
+        .config = &netac_section, .create = CREATE, .destroy = netac_destroy,                      \
+        .init_fresh = netac_init_fresh, .iteration = netac_iteration, .save = netac_save,          \
+        .load = netac_load, .evaluate = netac_eval, .print_setup = netac_print_setup,              \
+        .print_progress = netac_print_progress, .record = netac_record                             \
+    }
 
-const trainer_ops_t trainer_netac_v = {
-    .name = "netac-v",
-    .summary = "Zhang et al. 2018, Algorithm 2: networked actor-critic, state-value critics and "
-               "team-reward models consensed (seed 004; env.name = netmdp)",
-    .model = ENV_MODEL_NETMDP,
-    .no_networks = 1,
-    .create = netac_v_create,
-    .destroy = netac_destroy,
-    .init_fresh = netac_init_fresh,
-    .iteration = netac_iteration,
-    .save = netac_save,
-    .load = netac_load,
-    .evaluate = netac_eval,
-    .print_setup = netac_print_setup,
-    .print_progress = netac_print_progress,
-    .record = netac_record,
-};
+const trainer_ops_t trainer_netac_q =
+    NETAC_OPS("netac-q",
+              "Zhang et al. 2018, Algorithm 1: networked actor-critic, action-value critics "
+              "consensed with neighbours (seed 004; env.name = netmdp)",
+              netac_q_create);
+const trainer_ops_t trainer_netac_v =
+    NETAC_OPS("netac-v",
+              "Zhang et al. 2018, Algorithm 2: networked actor-critic, state-value critics and "
+              "team-reward models consensed (seed 004; env.name = netmdp)",
+              netac_v_create);

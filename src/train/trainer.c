@@ -25,8 +25,11 @@ void trainer_register_config(void)
     static int done;
     if (done) return;
     done = 1;
-    for (int k = 0; k < trainer_count(); k++)
-        if (registry[k]->config) config_register_section(registry[k]->config);
+    for (int k = 0; k < trainer_count(); k++) {
+        int first = registry[k]->config != NULL; /* trainers may share one section */
+        for (int j = 0; j < k && first; j++) first = registry[j]->config != registry[k]->config;
+        if (first) config_register_section(registry[k]->config);
+    }
 }
 
 struct trainer {
