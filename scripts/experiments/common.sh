@@ -21,6 +21,17 @@ fi
 mkdir -p "$WORK" "$OUT"
 [ -x "$SAMARL" ] || { echo "samarl binary '$SAMARL' not found (set SAMARL=...)" >&2; exit 1; }
 
+# runs_progress: with RUNS_TOTAL set (and RUNS_T0 = date +%s), the runs
+# done of it, the time so far and the ETA, for samarl_run/samarl_train's line.
+RUNS_DONE=0
+runs_progress() {
+    RUNS_DONE=$((RUNS_DONE + 1))
+    [ -n "${RUNS_TOTAL:-}" ] || { RUNS_NOTE=""; return; }
+    local el=$(( $(date +%s) - ${RUNS_T0:-$(date +%s)} ))
+    RUNS_NOTE=$(printf ' [%d/%d, %d s, ETA %d s]' "$RUNS_DONE" "$RUNS_TOTAL" "$el" \
+        $(( el * (RUNS_TOTAL - RUNS_DONE) / RUNS_DONE )))
+}
+
 # samarl_run MANIFEST KEY=VAL... -- SAMARL_ARGS...
 # Runs 'samarl run -q SAMARL_ARGS -o $WORK/<id>.h5' and appends one CSV row
 #   id,<the KEY=VAL pairs as key=val;key=val>,status,wall_s,json
@@ -52,7 +63,8 @@ samarl_run() {
     [ -s "$json" ] || status=failed
     local IFS=';'
     echo "$id,${tags[*]},$status,$wall,$json" >>"$manifest"
-    printf '  %-60s %s %ss%s\n' "$id" "$status" "$wall" "$note"
+    runs_progress
+    printf '  %-60s %s %ss%s%s\n' "$id" "$status" "$wall" "$note" "$RUNS_NOTE"
 }
 
 # samarl_train MANIFEST KEY=VAL... -- ARGS: as samarl_run, for
@@ -72,7 +84,8 @@ samarl_train() {
     [ -s "$json" ] || status=failed
     local IFS=';'
     echo "$id,${tags[*]},$status,0,$json" >>"$manifest"
-    printf '  %-60s %s\n' "$id" "$status"
+    runs_progress
+    printf '  %-60s %s%s\n' "$id" "$status" "$RUNS_NOTE"
 }
 
 # grid_inputs NAME: the real grid NAME from $GRIDS as samarl arguments in
@@ -85,11 +98,4 @@ grid_inputs() {
     col=$(head -1 "$nodes" | tr ',' '\n' | grep -nx pd_mw | cut -d: -f1)
     awk -F, -v OFS=, -v c="$col" 'NR > 1 && $c < 0 {$c = 0} {print}' "$nodes" >"$WORK/$1.nodes.nonneg.csv"
     GRID_ARGS=(--set graph.type=file --set graph.path="$graph" --set env.nodes="$WORK/$1.nodes.nonneg.csv")
-}
-
-# progress N TOTAL T0: one line of runs done, elapsed seconds and ETA
-# (overwritten in place; T0 from date +%s).
-progress() {
-    local el=$(( $(date +%s) - $3 ))
-    printf '\r%d/%d runs, %d s, ETA %d s   ' "$1" "$2" "$el" $(( el * ($2 - $1) / $1 ))
 }

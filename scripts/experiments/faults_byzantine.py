@@ -1,14 +1,12 @@
 #!/usr/bin/env python3
-"""Lying agents in the consensus on lambda (scripts/experiments/faults_byzantine.sh):
+"""Lying agents in the consensus on lambda (scripts/experiments/faults_byzantine.sh, its manifest):
 per run the honest agents' final prices against the fault-free run's range,
 the mean slack as a share of C against the fault-free run's, served demand;
 byzantine.csv, byzantine.md and fig_byzantine.png."""
 import argparse
 import csv
-import glob
-import json
 import os
-import re
+import sys
 
 import h5py
 import matplotlib
@@ -17,39 +15,39 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from analyze import read_manifest  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--work", required=True)
+    ap.add_argument("--manifest", required=True)
     ap.add_argument("--out", default="results/faults")
     a = ap.parse_args()
     runs = {}
-    for js in sorted(glob.glob(f"{a.work}/*.json")):
-        m = re.match(r"(rgg|grid2d)-(clean|[0-9.]+-(?:mean|median|trimmed-\d+))-(\d+)\.json$", os.path.basename(js))
-        if not m:
+    for m in read_manifest(a.manifest):
+        if m["status"] != "ok":
+            print("skipping failed run", m["id"])
             continue
-        g, v, seed = m.group(1), m.group(2), int(m.group(3))
-        r = json.load(open(js))["results"]
-        f = h5py.File(js[:-5] + ".h5", "r")
+        r = m["res"]
+        f = h5py.File(m["h5"], "r")
         lam = f["traj/lambda"][-1]
         liar = f["graph/byzantine"][...].astype(bool) if "graph/byzantine" in f else np.zeros(lam.shape, bool)
-        runs[(g, v, seed)] = dict(graph=g, variant=v, seed=seed, liars=int(liar.sum()), n=int(lam.size),
-                                  slack=float(r["avg_slack_ratio"]), served=float(r["fulfilled"]),
-                                  honest=lam[~liar], cost=float(r["energy_cost"]))
+        runs[(m["net"], m["p"], m["rule"], int(m["seed"]))] = dict(
+            liars=int(liar.sum()), n=int(lam.size), slack=float(r["avg_slack_ratio"]),
+            served=float(r["fulfilled"]), honest=lam[~liar], cost=float(r["energy_cost"]))
     rows = []
-    for (g, v, seed), r in sorted(runs.items()):
-        rule_v = "clean" if v == "clean" else v.split("-", 1)[1]
-        c0 = runs.get((g, "clean", seed))
-        # the fault-free run under the same rule (the mean's for the mean)
-        c = c0 if rule_v == "mean" or v == "clean" else runs.get((g, "0-" + rule_v, seed), c0)
-        if c is None:
+    for (g, p, rule, seed), r in sorted(runs.items(), key=lambda kv: (kv[0][0], float(kv[0][1]), kv[0][2], kv[0][3])):
+        c0 = runs.get((g, "0", "mean", seed))  # the fault-free run
+        c = runs.get((g, "0", rule, seed), c0)  # ... under the same rule
+        if c0 is None:
             continue
         lo, hi = c["honest"].min(), c["honest"].max()
         h = r["honest"]
         inside = float(np.mean((h >= lo - 1e-6) & (h <= hi + 1e-6)))
         dragged = float(np.mean(h > 2 * hi))
-        p, rule = ("0", "none") if v == "clean" else (v.split("-", 1)[0], v.split("-", 1)[1].replace("-", ":"))
-        rows.append(dict(graph=g, byzantine=p, rule=rule, seed=seed, liars=r["liars"], agents=r["n"],
+        rows.append(dict(graph=g, byzantine=p, rule="none" if p == "0" and rule == "mean" else rule,
+                         seed=seed, liars=r["liars"], agents=r["n"],
                          honest_lambda_min=float(h.min()), honest_lambda_max=float(h.max()),
                          honest_lambda_mean=float(h.mean()), inside_clean_range=inside, dragged=dragged,
                          clean_lambda_min=float(lo), clean_lambda_max=float(hi),

@@ -1,13 +1,11 @@
 #!/usr/bin/env python3
-"""Tracking under lost links (scripts/experiments/faults_tracking.sh): per
+"""Tracking under lost links (scripts/experiments/faults_tracking.sh, its manifest): per
 run the mean slack as a share of C and its gap to the lossless run of the
 same seed, demand served; tracking.csv, tracking.md, fig_tracking.png."""
 import argparse
 import csv
-import glob
-import json
 import os
-import re
+import sys
 from collections import defaultdict
 
 import matplotlib
@@ -16,18 +14,19 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from analyze import read_manifest  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--work", required=True)
+    ap.add_argument("--manifest", required=True)
     ap.add_argument("--out", default="results/faults")
     a = ap.parse_args()
     runs = {}
-    for js in glob.glob(f"{a.work}/*.json"):
-        m = re.match(r"(lossless|message|link)-p([0-9.]+)-q([0-9.]+)-(\d+)\.json$", os.path.basename(js))
-        if m:
-            r = json.load(open(js))["results"]
-            runs[(m.group(1), float(m.group(2)), float(m.group(3)), int(m.group(4)))] = r
+    for m in read_manifest(a.manifest):
+        if m["status"] == "ok":
+            runs[(m["mode"], float(m["p"]), float(m["q"]), int(m["seed"]))] = m["res"]
     rows = []
     for (lm, p, q, seed), r in sorted(runs.items()):
         base = runs[("lossless", 0.0, 0.0, seed)]

@@ -7,7 +7,7 @@
 # ways, the weight left on each end: the network's sum is kept), seeds
 # SEEDS; against the lossless run of each seed.
 # -> results/faults/tracking.csv, tracking.md, fig_tracking.png
-#   GRIDS=../shared/data/grids bash scripts/experiments/faults_tracking.sh   # ~6 min
+#   GRIDS=../shared/data/grids bash scripts/experiments/faults_tracking.sh   # ~1 min
 OUT=${OUT:-results/faults}
 WORK=${WORK:-/tmp/samarl-tracking}
 source "$(dirname "$0")/common.sh"
@@ -18,25 +18,21 @@ SEEDS=${SEEDS:-"1 2"}
 grid_inputs "$GRAPH"
 BASE=(--set policy.type=bestresponse --set output.agents=none --set consensus.sigma_iters=0
       "${GRID_ARGS[@]}" --set dual.mode=tracking)
-runs=()
+MAN=$WORK/manifest_tracking.csv
+echo "id,tags,status,wall_s,json" >"$MAN"
+RUNS_TOTAL=$(( $(wc -w <<<"$SEEDS") * (1 + 2 * ($(wc -w <<<"$LINK_PS") + $(wc -w <<<"$DROP_QS"))) ))
+RUNS_T0=$(date +%s)
 for seed in $SEEDS; do
-  runs+=("lossless 0 0 $seed")
+  samarl_run "$MAN" mode=lossless p=0 q=0 seed=$seed -- "${BASE[@]}" --set run.seed=$seed
   for lm in message link; do
-    for p in $LINK_PS; do runs+=("$lm $p 0 $seed"); done
-    for q in $DROP_QS; do runs+=("$lm 0 $q $seed"); done
+    for p in $LINK_PS; do
+      samarl_run "$MAN" mode=$lm p=$p q=0 seed=$seed -- "${BASE[@]}" --set run.seed=$seed \
+        --set faults.link_mode=$lm --set faults.link_drop=$p
+    done
+    for q in $DROP_QS; do
+      samarl_run "$MAN" mode=$lm p=0 q=$q seed=$seed -- "${BASE[@]}" --set run.seed=$seed \
+        --set faults.link_mode=$lm --set faults.agent_dropout=$q
+    done
   done
 done
-n=0; t0=$(date +%s)
-for spec in "${runs[@]}"; do
-  read -r lm p q seed <<<"$spec"
-  id="$lm-p$p-q$q-$seed"
-  args=(--set run.seed="$seed" --set faults.link_drop="$p" --set faults.agent_dropout="$q")
-  [[ $lm == link ]] && args+=(--set faults.link_mode=link)
-  if [[ ! -s $WORK/$id.json || ${FORCE:-0} == 1 ]]; then
-    $MPIRUN -np "$NP" "$SAMARL" run -q "${BASE[@]}" "${args[@]}" -o "$WORK/$id.h5" >"$WORK/$id.log" 2>&1 ||
-      { echo "failed: $id" >&2; tail -3 "$WORK/$id.log" >&2; exit 1; }
-  fi
-  n=$((n + 1)); progress "$n" "${#runs[@]}" "$t0"
-done
-echo
-"$PYTHON" "$(dirname "$0")/faults_tracking.py" --work "$WORK" --out "$OUT"
+"$PYTHON" "$(dirname "$0")/faults_tracking.py" --manifest "$MAN" --out "$OUT"
