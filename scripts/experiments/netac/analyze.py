@@ -7,10 +7,8 @@ fault-free run's mean critic, the number of lying agents; netac.csv,
 claims.md (the issue's done-when claims, measured) and fig_netac.png."""
 import argparse
 import csv
-import glob
-import json
 import os
-import re
+import sys
 from collections import defaultdict
 
 import h5py
@@ -20,21 +18,24 @@ import numpy as np
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from analyze import read_manifest  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--work", required=True)
+    ap.add_argument("--manifest", required=True)
     ap.add_argument("--out", default="results/netac")
     a = ap.parse_args()
     rows, curves = [], defaultdict(list)
-    for h5 in sorted(glob.glob(f"{a.work}/*.h5")):
-        m = re.match(r"(netac-[qv])-(.+)-(\d+)\.h5$", os.path.basename(h5))
-        if not m:
+    for m in read_manifest(a.manifest):
+        if m["status"] != "ok":
+            print("skipping failed run", m["id"])
             continue
-        algo, var, seed = m.group(1), m.group(2), int(m.group(3))
-        f = h5py.File(h5, "r")
+        algo, var, seed = m["algo"], m["variant"], int(m["seed"])
+        f = h5py.File(m["h5"], "r")
         w, t = f["netac/critic"][...], f["netac/team_reward"][...]
-        rec = json.load(open(h5[:-3] + ".json"))["results"]["netac"]
+        rec = m["res"]["netac"]
         mean = w.mean(axis=0)
         rows.append(dict(algo=algo, variant=var, seed=seed, team_reward=float(t[-10:].mean()),
                          disagreement=float(f["netac"].attrs["disagreement"]),

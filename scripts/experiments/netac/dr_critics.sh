@@ -11,7 +11,8 @@
 source "$(dirname "$0")/../common.sh"
 OUT=${OUT_NETAC:-results/netac}
 SEEDS=${SEEDS:-"1 2 3"}
-mkdir -p "$OUT" "$WORK/drc"
+WORK=$WORK/drc
+mkdir -p "$OUT" "$WORK"
 BASE=(--set env.name=drnet --set graph.type=ring --set graph.k=2 --set graph.agents=48
       --set env.horizon=24 --set train.copies=4 --set train.eval_copies=4 --set train.eval_every=50
       --set train.critic_hidden=16 --set policy.hidden=16 --set train.iterations=200
@@ -30,25 +31,27 @@ declare -A VAR=(
   [one-noise-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise"
   [one-noise-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise --set consensus.aggregate=trimmed:1"
 )
-echo "variant,seed,eval_team_reward,team_reward,violation_mean,critic_spread" >"$WORK/drc/drc.csv"
-n=0; total=$(( ${#VAR[@]} * $(wc -w <<<"$SEEDS") )); t0=$(date +%s)
+MAN=$WORK/manifest_drc.csv
+echo "id,tags,status,wall_s,json" >"$MAN"
+RUNS_TOTAL=$(( ${#VAR[@]} * $(wc -w <<<"$SEEDS") )) RUNS_T0=$(date +%s)
 for seed in $SEEDS; do
   for v in "${!VAR[@]}"; do
-    out="$WORK/drc/$v-$seed.h5"
-    $MPIRUN -np "$NP" "$SAMARL" train -q "${BASE[@]}" ${VAR[$v]} --set run.seed="$seed" -o "$out" \
-      >"$out.log" 2>&1 || { echo "failed: $v $seed" >&2; tail -3 "$out.log" >&2; exit 1; }
-    "$PYTHON" -c "import json, sys; r = json.load(open(sys.argv[1]))['results']; print(','.join([sys.argv[2], sys.argv[3]] + ['%.10g' % r[k] for k in ('eval_team_reward', 'team_reward', 'violation_mean', 'critic_spread')]))" \
-      "${out%.h5}.json" "$v" "$seed" >>"$WORK/drc/drc.csv"
-    n=$((n + 1)); progress "$n" "$total" "$t0"
+    samarl_train "$MAN" variant=$v seed=$seed -- "${BASE[@]}" ${VAR[$v]} --set run.seed="$seed"
   done
 done
-echo
-cp "$WORK/drc/drc.csv" "$OUT/dr_critics.csv"
-"$PYTHON" - "$OUT/dr_critics.csv" "$OUT/dr_critics.md" <<'PYEOF'
-import csv, sys
+"$PYTHON" - "$MAN" "$OUT/dr_critics.csv" "$OUT/dr_critics.md" <<'PYEOF'
+import csv, os, sys
 from collections import defaultdict
 import numpy as np
-rows = list(csv.DictReader(open(sys.argv[1])))
+sys.path.insert(0, "scripts/experiments")  # common.sh runs from the repository root
+from analyze import read_manifest
+KEYS = ("eval_team_reward", "team_reward", "violation_mean", "critic_spread")
+with open(sys.argv[2], "w") as fh:
+    fh.write("variant,seed," + ",".join(KEYS) + "\n")
+    for m in read_manifest(sys.argv[1]):
+        if m["status"] == "ok":
+            fh.write(",".join([m["variant"], m["seed"]] + ["%.10g" % m["res"][k] for k in KEYS]) + "\n")
+rows = list(csv.DictReader(open(sys.argv[2])))
 g = defaultdict(list)
 for r in rows:
     g[r["variant"]].append(r)
@@ -66,6 +69,6 @@ for v in order:
     e = np.array([float(r["eval_team_reward"]) for r in rs])
     L.append(f"| {v} | {e.mean():.4f} ± {e.std():.4f} | {100 * (e.mean() - base) / abs(base):+.1f}% | "
              f"{np.mean([float(r['violation_mean']) for r in rs]):.4f} | {np.median([float(r['critic_spread']) for r in rs]):.3g} |")
-open(sys.argv[2], "w").write("\n".join(L) + "\n")
+open(sys.argv[3], "w").write("\n".join(L) + "\n")
 print("\n".join(L))
 PYEOF

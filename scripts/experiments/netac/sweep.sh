@@ -12,7 +12,8 @@ source "$(dirname "$0")/../common.sh"
 OUT=${OUT_NETAC:-results/netac}
 SEEDS=${SEEDS:-"1 2 3 4 5 6 7 8 9 10"}
 ITERS=${ITERS:-100}
-mkdir -p "$OUT" "$WORK/netac"
+WORK=$WORK/netac
+mkdir -p "$OUT" "$WORK"
 BASE=(--set env.name=netmdp --set graph.agents=20 --set graph.type=ring --set graph.k=2
       --set train.iterations="$ITERS" --set netac.steps=1000 --set train.eval_every=10)
 declare -A VAR=(
@@ -28,18 +29,15 @@ declare -A VAR=(
   [liar-noise-mean]="--set faults.byzantine=0.05 --set faults.byzantine_mode=noise"
   [liar-noise-trimmed1]="--set faults.byzantine=0.05 --set faults.byzantine_mode=noise --set consensus.aggregate=trimmed:1"
 )
-n=0; total=$(( ${#VAR[@]} * 2 * $(wc -w <<<"$SEEDS") )); t0=$(date +%s)
+MAN=$WORK/manifest_netac.csv
+echo "id,tags,status,wall_s,json" >"$MAN"
+RUNS_TOTAL=$(( ${#VAR[@]} * 2 * $(wc -w <<<"$SEEDS") )) RUNS_T0=$(date +%s)
 for seed in $SEEDS; do
   for algo in netac-q netac-v; do
     for v in "${!VAR[@]}"; do
-      h5="$WORK/netac/$algo-$v-$seed.h5"
-      [ -s "$h5" ] && [ "${FORCE:-0}" != 1 ] || \
-        $MPIRUN -np "$NP" "$SAMARL" train -q "${BASE[@]}" --set train.algo=$algo ${VAR[$v]} \
-          --set run.seed="$seed" --set netmdp.seed="$seed" -o "$h5" >"$h5.log" 2>&1 ||
-        { echo "failed: $algo $v $seed" >&2; tail -3 "$h5.log" >&2; exit 1; }
-      n=$((n + 1)); progress "$n" "$total" "$t0"
+      samarl_train "$MAN" algo=$algo variant=$v seed=$seed -- "${BASE[@]}" --set train.algo=$algo \
+        ${VAR[$v]} --set run.seed="$seed" --set netmdp.seed="$seed"
     done
   done
 done
-echo
-"$PYTHON" "$(dirname "$0")/analyze.py" --work "$WORK/netac" --out "$OUT"
+"$PYTHON" "$(dirname "$0")/analyze.py" --manifest "$MAN" --out "$OUT"
