@@ -11,6 +11,10 @@ _t=0 _failed=0
 pass() { _t=$((_t + 1)); echo "ok $_t - $*"; }
 fail() { _t=$((_t + 1)); _failed=$((_failed + 1)); echo "not ok $_t - $*"; }
 diag() { echo "# $*"; }
+# why < FILE: a failed check's evidence, on stderr as well as in the TAP
+# stream (prove shows stderr, so a CI log carries the cause, not just the
+# check's name).
+why() { local l; while IFS= read -r l; do echo "#   $l"; echo "#   $l" >&2; done; }
 # relay [PREFIX] < FILE: a helper script's "PASS desc" / "FAIL desc: why"
 # lines as checks (PREFIX: before each description), other lines as
 # diagnostics; its closing "DONE" is the caller's to check.
@@ -26,7 +30,7 @@ relay() {
   done
 }
 # ok DESC COMMAND...: passes when the command exits 0.
-ok() { local d=$1; shift; if "$@" >"$TMP/out" 2>&1; then pass "$d"; else fail "$d"; sed 's/^/#   /' "$TMP/out" | tail -20; fi; }
+ok() { local d=$1; shift; if "$@" >"$TMP/out" 2>&1; then pass "$d"; else fail "$d"; tail -20 "$TMP/out" | why; fi; }
 # run_np NP ARGS...: samarl under mpirun with NP ranks.
 run_np() { local np=$1; shift; $MPIRUN -np "$np" "$@"; }
 # Every rank's exit status: runs ARGS under NP ranks, each rank in a wrapper
@@ -48,8 +52,7 @@ expect_error() {
     pass "$d"
   else
     fail "$d"
-    echo "#   expected every rank to fail with /$pat/, got:"
-    sed 's/^/#   /' "$TMP/out" | tail -15
+    { echo "expected every rank to fail with /$pat/, got:"; tail -15 "$TMP/out"; } | why
   fi
 }
 # ranks_checksum BIN NAME WHAT: BIN's checks pass on 1-4 ranks (outputs in
@@ -73,6 +76,6 @@ ranks_checksum() {
   done
 }
 # like DESC FILE PATTERN: FILE matches the ERE.
-like() { if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1"; echo "#   /$3/ not in $2:"; sed 's/^/#   /' "$2" | tail -10; fi; }
+like() { if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1"; { echo "/$3/ not in $2:"; tail -10 "$2"; } | why; fi; }
 done_testing() { echo "1..$_t"; [[ $_failed -eq 0 ]]; }
 have_shared() { [[ -d $SAMARL_SHARED/data/grids ]]; }

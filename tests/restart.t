@@ -53,7 +53,8 @@ kill_job() {
     pass "np=$np $cmd: a rank killed at $at ends the job (status $rc), no hang"
   else
     fail "np=$np $cmd: killed rank '$victim' at '$at': status $rc"
-    tail -5 "$out.log" | sed 's/^/#   /'
+    { [[ -n $victim ]] || echo "the job ended before a rank could be killed; its log:"
+      tail -25 "$out.log"; } | why
   fi
   like "np=$np $cmd: the job names the killed rank" "$out.log" 'process rank [0-9]+ .* exited on signal 9'
   ok "np=$np $cmd: the killed job left no finished output, but its checkpoint" \
