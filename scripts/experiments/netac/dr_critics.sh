@@ -5,8 +5,9 @@
 # rounds after each update, train.critic_consensus), and consensed with 5%
 # lying agents (constant 100, or noise of sd 10), and with one lying agent
 # (gid 7, faults.byzantine_agents; constant 100, sign-flip, noise of sd
-# 10), under the mean and trimmed:1; seeds SEEDS -> results/netac/dr_critics.csv,
-# dr_critics.md.
+# 10), under the mean and trimmed:1; the one-liar runs again with 1 and 5
+# rounds per update (each against the fault-free run with as many rounds);
+# seeds SEEDS -> results/netac/dr_critics.csv, dr_critics.md.
 #   bash scripts/experiments/netac/dr_critics.sh     # ~1 min on 2 cores
 source "$(dirname "$0")/../common.sh"
 OUT=${OUT_NETAC:-results/netac}
@@ -31,6 +32,21 @@ declare -A VAR=(
   [one-noise-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise"
   [one-noise-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise --set consensus.aggregate=trimmed:1"
 )
+# The one-liar cases with R = 1 and 5 rounds (R = 2 above): does the harm
+# grow with the rounds the liar takes part in?
+for R in 1 5; do
+  VAR[consensus-r$R]="--set train.critic_consensus=$R"
+  for m in constant signflip noise; do
+    f="--set train.critic_consensus=$R --set faults.byzantine_agents=7"
+    case $m in
+    constant) f+=" --set faults.byzantine_value=100" ;;
+    signflip) f+=" --set faults.byzantine_mode=sign-flip" ;;
+    noise) f+=" --set faults.byzantine_mode=noise" ;;
+    esac
+    VAR[one-$m-mean-r$R]=$f
+    VAR[one-$m-trimmed1-r$R]="$f --set consensus.aggregate=trimmed:1"
+  done
+done
 MAN=$WORK/manifest_drc.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
 RUNS_TOTAL=$(( ${#VAR[@]} * $(wc -w <<<"$SEEDS") )) RUNS_T0=$(date +%s)
@@ -69,6 +85,18 @@ for v in order:
     e = np.array([float(r["eval_team_reward"]) for r in rs])
     L.append(f"| {v} | {e.mean():.4f} ± {e.std():.4f} | {100 * (e.mean() - base) / abs(base):+.1f}% | "
              f"{np.mean([float(r['violation_mean']) for r in rs]):.4f} | {np.median([float(r['critic_spread']) for r in rs]):.3g} |")
+L += ["", "## One liar (gid 7) against the rounds per update", "",
+      "Change of the eval team reward against the fault-free consensed critics with the same "
+      "rounds R per update (mean over the seeds).", "",
+      "| liar | rule | R = 1 | R = 2 | R = 5 |", "|---|---|---|---|---|"]
+def change(v, R):
+    key = lambda name: name if R == 2 else f"{name}-r{R}"
+    b = np.mean([float(r["eval_team_reward"]) for r in g[key("consensus")]])
+    e = np.mean([float(r["eval_team_reward"]) for r in g[key(v)]])
+    return f"{100 * (e - b) / abs(b):+.1f}%"
+for m in ("constant", "signflip", "noise"):
+    for rule in ("mean", "trimmed1"):
+        L.append(f"| {m} | {rule} | " + " | ".join(change(f"one-{m}-{rule}", R) for R in (1, 2, 5)) + " |")
 open(sys.argv[3], "w").write("\n".join(L) + "\n")
 print("\n".join(L))
 PYEOF
