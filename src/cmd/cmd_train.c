@@ -58,6 +58,8 @@ const char *const train_help =
     "env.name = netmdp (at most 40 agents): each agent steps its own critic on its\n"
     "private reward, then averages it with its graph neighbours through the\n"
     "consensus, faults and robust rules included; netac.steps steps per iteration.\n"
+    "On env.name = dr or drnet they learn on each household's observation, its\n"
+    "multiplier from dual.mode beside the critics; an iteration is one episode.\n"
     "\n"
     "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"
     "train.eval_every iterations the augmented return per agent per step at the\n"
@@ -81,6 +83,8 @@ const char *const train_help =
     "\n"
     "keys: [env] all; [policy] hidden, sharing, normalize; [train] all;\n"
     "      [graph] agents (and the rest: agents are the graph's nodes); [run] seed;\n"
+    "      [consensus], [faults] and dual.weights for the critics' consensus (netac,\n"
+    "      train.critic_consensus); [dual] for netac's multipliers on demand response;\n"
     "      the trainer's own section ([reinforce], [altmarl], [altmarl_fa], [netac]).\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
@@ -134,7 +138,7 @@ int cmd_train(int argc, char **argv)
                                .banner = 1,
                                .check = train_check,
                                .reads = "run.seed,run.progress_every,graph,partition,halo,env,"
-                                        "policy,train,dual.lambda0"};
+                                        "policy,train,dual,consensus,faults"};
     cli_opts_t o;
     config_t cfg;
     setup_t s;
