@@ -6,8 +6,11 @@
 # the policy file the same on 1-4 ranks under lost messages and lying agents
 # with a robust rule, --resume on another rank count = one run, lying agents
 # drag every critic to their value under the plain mean and not under
-# trimmed:2 or the median, and bad input refused on every rank; and the
-# per-agent critics of ippo-l on DR-net consensed (train.critic_consensus).
+# trimmed:2 or the median, and bad input refused on every rank; the same
+# algorithms on demand response (each household's observation and its
+# multiplier from the dual rule, consensed beside the critics): the same
+# bits on 1-4 ranks under faults, --resume, learning; and the per-agent
+# critics of ippo-l on DR-net consensed (train.critic_consensus).
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 for np in 1 2 3 4; do
@@ -73,6 +76,59 @@ assert np.median(w["byz-mean"]) > 50
 assert w["byz-trimmed:2"].max() < 5 * w["clean"].max() and w["byz-median"].max() < 5 * w["clean"].max()
 PYEOF
 
+# netac-q and netac-v on demand response: critics linear in each household's
+# observation, actors softmax over its 6 levels, lambda from dual.mode =
+# consensus (capacity_ratio 0.5 so that it moves), under lost messages and
+# lying agents in both consensuses (the critics' and lambda's).
+DRA=(--set env.name=dr --set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=24
+     --set train.copies=3 --set train.iterations=4 --set train.eval_every=1 --set env.capacity_ratio=0.5
+     --set netac.critic_rate=0.2 --set netac.critic_decay=0.3 --set netac.actor_rate=1
+     --set netac.actor_decay=0.4 --set dual.epoch=6)
+DRF=(--set faults.link_drop=0.2 --set faults.byzantine=0.05 --set consensus.aggregate=trimmed:1)
+for algo in netac-q netac-v; do
+  for np in 1 2 3 4; do
+    run_np $np $SAMARL train -q "${DRA[@]}" "${DRF[@]}" --set train.algo=$algo \
+      -o "$TMP/dr-$algo.$np.h5" >"$TMP/dr-$algo.$np.log" 2>&1 || { diag "dr $algo np=$np failed"; tail -3 "$TMP/dr-$algo.$np.log"; }
+  done
+  for np in 2 3 4; do
+    ok "$algo on demand response under lost messages and liars: $np ranks = 1 rank, bit for bit" \
+      same "$TMP/dr-$algo.1.h5" "$TMP/dr-$algo.$np.h5" "${VOLATILE[@]}"
+  done
+done
+for np in 1 3; do
+  run_np $np $SAMARL train -q "${DRA[@]}" --set train.algo=netac-v --set netac.central=true \
+    -o "$TMP/dr-central.$np.h5" >/dev/null 2>&1
+done
+ok "netac-v's central critic on demand response (exact sums over agents and copies): 3 ranks = 1" \
+  same "$TMP/dr-central.1.h5" "$TMP/dr-central.3.h5" "${VOLATILE[@]}"
+ok "the file holds the critics (v: 7, team-reward model: 6 x 7), actors (6 x 7), averages and the multipliers" \
+  $PY - "$TMP/dr-netac-v.1.h5" "$TMP/dr-netac-v.1.json" "$TMP/dr-netac-q.1.h5" <<'PYEOF'
+import json, sys, h5py, numpy as np
+v, q = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[3], "r")
+assert v["netac/critic"].shape == (48, 49) and q["netac/critic"].shape == (48, 42)
+assert v["netac/actor"].shape == (48, 42) and v["netac"].attrs["steps_done"] == 4 * 24
+lam = v["state/lambda"][...]
+print("lambda", lam.min(), lam.max())
+assert lam.shape == (48,) and lam.max() > 0
+r = json.load(open(sys.argv[2]))["results"]
+assert r["netac_env"]["dual"] == "consensus" and r["netac_env"]["copies"] == 3 and r["netac_env"]["usage"] > 0
+PYEOF
+run_np 2 $SAMARL train -q "${DRA[@]}" "${DRF[@]}" --set train.algo=netac-v --set train.iterations=2 \
+  -o "$TMP/dr2.h5" >/dev/null 2>&1
+run_np 3 $SAMARL train -q "${DRA[@]}" "${DRF[@]}" --set train.algo=netac-v --resume "$TMP/dr2.h5" \
+  -o "$TMP/dr4.h5" >/dev/null 2>&1
+ok "demand response --resume: 2 iterations on 2 ranks, 2 more on 3 = 4 uninterrupted (critics, lambda, epoch sums)" \
+  same "$TMP/dr-netac-v.1.h5" "$TMP/dr4.h5" "${VOLATILE[@]}" /@config
+run_np 2 $SAMARL train -q "${DRA[@]}" --set train.algo=netac-v --set train.iterations=300 \
+  --set env.capacity_ratio=1.3 --set train.eval_every=300 -o "$TMP/learn.h5" >/dev/null 2>&1
+ok "netac-v learns on demand response: 300 episodes take the team reward from the uniform policy's ~-0.25 above -0.15" \
+  $PY - "$TMP/learn.h5" <<'PYEOF'
+import sys, h5py
+h = h5py.File(sys.argv[1], "r")["netac/team_reward"][...]
+print(h[:3], h[-3:])
+assert h[:5].mean() < -0.2 and h[-10:].mean() > -0.15
+PYEOF
+
 # Critic consensus on demand response: a trainer with a critic per agent
 # (ippo-l on DR-net's households under their feeder limits) averages every
 # agent's critics with its neighbours' after each update (train.critic_consensus),
@@ -110,14 +166,21 @@ expect_error "critic consensus with a trainer that keeps no critic per agent is 
 expect_error "more than 40 agents are refused, naming the bound" 2 "graph.agents = 41, expected at most 40" \
   $SAMARL train -q "${NA[@]}" --set train.algo=netac-q --set graph.agents=41 -o "$TMP/bad.h5"
 ok "... and nothing is written" test ! -e "$TMP/bad.h5"
-expect_error "netac-q on demand response is refused, naming netmdp" 2 \
-  "train.algo = netac-q trains a networked random MDP.*env.name = dr has none.*netmdp" \
-  $SAMARL train -q --set train.algo=netac-q --set graph.agents=20 -o "$TMP/bad.h5"
+expect_error "network critics on demand response are refused (linear there)" 2 \
+  "netac.critic_hidden = 8 is built for env.name = netmdp; on env.name = dr the critics are linear" \
+  $SAMARL train -q "${DRA[@]}" --set train.algo=netac-v --set netac.critic_hidden=8 -o "$TMP/bad.h5"
+expect_error "a dual rule on another cost channel is refused, naming the rules that fit" 2 \
+  "train.algo = netac-q prices the usage g .*dual.mode = feeder steps on cost channel 1" \
+  $SAMARL train -q "${DRA[@]}" --set env.name=drnet --set train.algo=netac-q --set dual.mode=feeder -o "$TMP/bad.h5"
+expect_error "netac on an environment of joint copies is refused" 2 \
+  "train.algo = netac-q cannot train .*whole joint copies" \
+  $SAMARL train -q --set env.name=spread --set graph.agents=3 --set graph.type=complete --set train.algo=netac-q -o "$TMP/bad.h5"
+ok "... and nothing is written" test ! -e "$TMP/bad.h5"
 expect_error "ppo on netmdp is refused, naming netac-q and netac-v" 2 \
   "cannot train env.name = netmdp: .*trainers that can: netac-q, netac-v" \
   $SAMARL train -q "${NA[@]}" --set train.algo=ppo -o "$TMP/bad.h5"
 expect_error "--resume with other steps per iteration is refused, naming netac.steps" 2 \
-  "netac.steps = 100 \(expected the same steps per iteration" \
+  "this run takes 100 per iteration \(netac.steps; expected the same steps per iteration" \
   $SAMARL train -q "${NA[@]}" --set train.algo=netac-q --set netac.steps=100 --resume "$TMP/r2.h5" -o "$TMP/bad.h5"
 expect_error "--resume of a netac-q file as netac-v is refused" 2 "/netac/critic is not \[20\]\[20\]" \
   $SAMARL train -q "${NA[@]}" --set train.algo=netac-v --resume "$TMP/r2.h5" -o "$TMP/bad.h5"

@@ -1,6 +1,7 @@
 # Checkpoint/restart: a run (with communication faults, or on DR-net's
 # local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo,
-# clip-happo on spread's copies, altmarl's tables, netac-q's critics)
+# clip-happo on spread's copies, altmarl's tables, netac-q's critics, netac-v's
+# critics and multipliers on demand response)
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
 # and a restart on another rank count); a killed rank ends the job with a
@@ -174,6 +175,18 @@ kill_job 2 train 'iter +' $((3 + RANDOM % 10)) "$TMP/nac.h5" "${NAC[@]}"
 run_np 3 $SAMARL train --restart "$TMP/nac.h5.ckpt" >"$TMP/nac-r.log" 2>&1
 ok "netac-q: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
   same "$TMP/nac-ref.h5" "$TMP/nac.h5" /@n_ranks "${PARTS[@]}"
+
+# The same algorithm on demand response (netac-v): the multipliers of the
+# dual rule and their epoch's sums are in the checkpoint too.
+NDR=(--set env.name=dr --set train.algo=netac-v --set graph.agents=48 --set graph.type=ring
+     --set graph.k=2 --set env.horizon=24 --set train.copies=64 --set train.iterations=100
+     --set train.eval_every=1 --set env.capacity_ratio=0.5 --set dual.epoch=7
+     --set faults.link_drop=0.2 --set train.checkpoint_every=2)
+run_np 2 $SAMARL train -q "${NDR[@]}" -o "$TMP/ndr-ref.h5" >/dev/null 2>&1
+kill_job 2 train 'iter +' $((3 + RANDOM % 10)) "$TMP/ndr.h5" "${NDR[@]}"
+run_np 3 $SAMARL train --restart "$TMP/ndr.h5.ckpt" >"$TMP/ndr-r.log" 2>&1
+ok "netac-v on demand response: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
+  same "$TMP/ndr-ref.h5" "$TMP/ndr.h5" /@n_ranks "${PARTS[@]}"
 
 # A trained policy: --restart finds the policy file in the checkpoint.
 MLP=(--set graph.agents=48 --set graph.type=ring --set graph.k=2 --set env.horizon=48

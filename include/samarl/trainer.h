@@ -51,6 +51,9 @@ typedef struct trainer_ops {
     /* env_model_t: the environment model it simulates itself (env spec.model,
      * env_model()); ENV_MODEL_NONE: it steps an environment's agents. */
     int model;
+    /* 1: beside its model it also steps the agents of an environment that
+     * has none (netac: the networked MDP, or demand response). */
+    int agents_too;
     /* 1: it learns tables, not the actors' networks: samarl train gives it
      * no policy set (create's ps is NULL) and its policy file holds no
      * networks (n_nets = 0), only what its save writes. */

@@ -89,7 +89,8 @@ int trainer_check_env(const char *name, const env_spec_t *spec, const char *env_
     const trainer_ops_t *ops = trainer_find(name);
     if (!ops) return unknown_trainer(name);
     const unsigned need = env_needs(spec);
-    if (ops->model != spec->model) { /* a model the trainer simulates, or not */
+    if (ops->model != spec->model && !(ops->agents_too && !spec->model)) {
+        /* a model the trainer simulates, or not */
         char can[256] = "";
         size_t len = 0;
         const env_ops_t *e, *mine = NULL, *theirs = env_find(env_name);
