@@ -88,6 +88,25 @@ samarl_train() {
     printf '  %-60s %s%s\n' "$id" "$status" "$RUNS_NOTE"
 }
 
+# one_liar_variants PREFIX SUFFIX ARGS...: into the caller's associative
+# array VAR, for each way of lying m (constant 100, sign-flip, noise) the
+# runs PREFIX-m-mean SUFFIX and PREFIX-m-trimmed1 SUFFIX: ARGS with agent
+# 7 lying in the consensus, under the plain mean and under trimmed:1.
+one_liar_variants() {
+    local pre=$1 suf=$2 m f
+    shift 2
+    for m in constant signflip noise; do
+        f="$* --set faults.byzantine_agents=7"
+        case $m in
+        constant) f+=" --set faults.byzantine_value=100" ;;
+        signflip) f+=" --set faults.byzantine_mode=sign-flip" ;;
+        noise) f+=" --set faults.byzantine_mode=noise" ;;
+        esac
+        VAR[$pre-$m-mean$suf]=$f
+        VAR[$pre-$m-trimmed1$suf]="$f --set consensus.aggregate=trimmed:1"
+    done
+}
+
 # grid_inputs NAME: the real grid NAME from $GRIDS as samarl arguments in
 # the array GRID_ARGS (its graph, and its bus loads with negative ones,
 # buses that inject power, set to 0 in a copy in $WORK: samarl refuses

@@ -25,27 +25,13 @@ declare -A VAR=(
   [liar-constant-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine=0.05 --set faults.byzantine_value=100 --set consensus.aggregate=trimmed:1"
   [liar-noise-mean]="--set train.critic_consensus=2 --set faults.byzantine=0.05 --set faults.byzantine_mode=noise"
   [liar-noise-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine=0.05 --set faults.byzantine_mode=noise --set consensus.aggregate=trimmed:1"
-  [one-constant-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_value=100"
-  [one-constant-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_value=100 --set consensus.aggregate=trimmed:1"
-  [one-signflip-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=sign-flip"
-  [one-signflip-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=sign-flip --set consensus.aggregate=trimmed:1"
-  [one-noise-mean]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise"
-  [one-noise-trimmed1]="--set train.critic_consensus=2 --set faults.byzantine_agents=7 --set faults.byzantine_mode=noise --set consensus.aggregate=trimmed:1"
 )
+one_liar_variants one "" --set train.critic_consensus=2
 # The one-liar cases with R = 1 and 5 rounds (R = 2 above): does the harm
 # grow with the rounds the liar takes part in?
 for R in 1 5; do
   VAR[consensus-r$R]="--set train.critic_consensus=$R"
-  for m in constant signflip noise; do
-    f="--set train.critic_consensus=$R --set faults.byzantine_agents=7"
-    case $m in
-    constant) f+=" --set faults.byzantine_value=100" ;;
-    signflip) f+=" --set faults.byzantine_mode=sign-flip" ;;
-    noise) f+=" --set faults.byzantine_mode=noise" ;;
-    esac
-    VAR[one-$m-mean-r$R]=$f
-    VAR[one-$m-trimmed1-r$R]="$f --set consensus.aggregate=trimmed:1"
-  done
+  one_liar_variants one "-r$R" --set train.critic_consensus=$R
 done
 MAN=$WORK/manifest_drc.csv
 echo "id,tags,status,wall_s,json" >"$MAN"
