@@ -119,6 +119,17 @@ run_np 3 $SAMARL train -q "${DRA[@]}" "${DRF[@]}" --set train.algo=netac-v --res
   -o "$TMP/dr4.h5" >/dev/null 2>&1
 ok "demand response --resume: 2 iterations on 2 ranks, 2 more on 3 = 4 uninterrupted (critics, lambda, epoch sums)" \
   same "$TMP/dr-netac-v.1.h5" "$TMP/dr4.h5" "${VOLATILE[@]}" /@config
+# dual.mode = central carries its multiplier in the rule's statistics: they
+# are in the file too
+run_np 2 $SAMARL train -q "${DRA[@]}" --set train.algo=netac-q --set dual.mode=central \
+  --set dual.eta=0.05 -o "$TMP/dc4.h5" >/dev/null 2>&1
+run_np 1 $SAMARL train -q "${DRA[@]}" --set train.algo=netac-q --set dual.mode=central \
+  --set dual.eta=0.05 --set train.iterations=2 -o "$TMP/dc2.h5" >/dev/null 2>&1
+run_np 3 $SAMARL train -q "${DRA[@]}" --set train.algo=netac-q --set dual.mode=central \
+  --set dual.eta=0.05 --resume "$TMP/dc2.h5" -o "$TMP/dc2r.h5" >/dev/null 2>&1
+ok "dual.mode = central: 2 iterations on 1 rank, --resume 2 more on 3 = 4 uninterrupted (lambda > 0)" \
+  bash -c "$PY $here/h5same.py $TMP/dc4.h5 $TMP/dc2r.h5 ${VOLATILE[*]} /@config &&
+           $PY -c 'import h5py,sys; assert h5py.File(sys.argv[1])[\"state/lambda\"][0] > 0' $TMP/dc4.h5"
 run_np 2 $SAMARL train -q "${DRA[@]}" --set train.algo=netac-v --set train.iterations=300 \
   --set env.capacity_ratio=1.3 --set train.eval_every=300 -o "$TMP/learn.h5" >/dev/null 2>&1
 ok "netac-v learns on demand response: 300 episodes take the team reward from the uniform policy's ~-0.25 above -0.15" \
@@ -171,7 +182,10 @@ expect_error "network critics on demand response are refused (linear there)" 2 \
   $SAMARL train -q "${DRA[@]}" --set train.algo=netac-v --set netac.critic_hidden=8 -o "$TMP/bad.h5"
 expect_error "a dual rule on another cost channel is refused, naming the rules that fit" 2 \
   "train.algo = netac-q prices the usage g .*dual.mode = feeder steps on cost channel 1" \
-  $SAMARL train -q "${DRA[@]}" --set env.name=drnet --set train.algo=netac-q --set dual.mode=feeder -o "$TMP/bad.h5"
+  $SAMARL train -q "${DRA[@]}" --set train.algo=netac-q --set dual.mode=feeder -o "$TMP/bad.h5"
+expect_error "DR-net (feeder costs that read neighbours, which netac does not price) is refused" 2 \
+  "train.algo = netac-q cannot train env.name = drnet: .*hops > 0" \
+  $SAMARL train -q "${DRA[@]}" --set env.name=drnet --set train.algo=netac-q -o "$TMP/bad.h5"
 expect_error "netac on an environment of joint copies is refused" 2 \
   "train.algo = netac-q cannot train .*whole joint copies" \
   $SAMARL train -q --set env.name=spread --set graph.agents=3 --set graph.type=complete --set train.algo=netac-q -o "$TMP/bad.h5"

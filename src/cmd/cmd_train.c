@@ -58,7 +58,7 @@ const char *const train_help =
     "env.name = netmdp (at most 40 agents): each agent steps its own critic on its\n"
     "private reward, then averages it with its graph neighbours through the\n"
     "consensus, faults and robust rules included; netac.steps steps per iteration.\n"
-    "On env.name = dr or drnet they learn on each household's observation, its\n"
+    "On env.name = dr they learn on each household's observation, its\n"
     "multiplier from dual.mode beside the critics; an iteration is one episode.\n"
     "\n"
     "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"

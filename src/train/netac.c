@@ -33,8 +33,8 @@
  * engine's policy set: its tables are the actors, critics and averages of
  * every agent). Memory is bounded by the model's 40 agents.
  *
- * On an engine environment split by agents (demand response: env.name = dr,
- * drnet) the same steps run on each agent's own observation o_i (lambda
+ * On an engine environment split by agents whose one cost is the usage g
+ * (demand response: env.name = dr) the same steps run on each agent's own observation o_i (lambda
  * last) instead of the global state: features f = [o_i, 1], critics
  * Q(o, a; w_i) = w_{i,a} . f (netac-q), V(o; v_i) = v_i . f and
  * rbar(o, a; l_i) = l_{i,a} . f (netac-v), actors softmax_b theta_{i,b} . f
@@ -560,8 +560,8 @@ static void env_shape(netac_t *x, const config_t *cfg, env_t *env)
                            x->c.critic_hidden, env->ops->name);
     else if (rule->channel != 0)
         rc = samarl_seterr("train.algo = %s prices the usage g (cost channel 0), and dual.mode = "
-                           "%s steps on cost channel %d: use dual.mode = consensus, tracking, "
-                           "local, central or fixed",
+                           "%s steps on cost channel %d: use dual.mode = none, fixed, local, "
+                           "central, sampled, consensus, consensus-paper or tracking",
                            name, rule->name, rule->channel);
     comm_check(rc);
     x->D = sp->obs_dim;
@@ -831,6 +831,7 @@ static void netac_save(void *self, pfio_t *io)
     if (x->env) { /* the multipliers and their epoch's sums (dual.h's checkpoint) */
         h5io_attr_double(f, "/netac", "usage", x->usage, "1");
         dual_write_state(x->dual, f, x->bm, x->N);
+        dual_write_stats(x->dual, f); /* central and sampled carry their lambda here */
     }
     h5io_attr_int64(f, "/", "adam_step", 0, "1");
     free(w);
@@ -868,6 +869,7 @@ static int netac_load(void *self, pfio_t *io)
     if (x->env) {
         if (h5io_attr_read_double(f, "/netac", "usage", &x->usage)) return SAMARL_ERR;
         int rc = dual_check_state(f, path, x->N);
+        if (rc == SAMARL_OK) rc = dual_read_stats(x->dual, f);
         if (rc != SAMARL_OK) return rc;
     }
     double *w = XNEW(double, (size_t)x->N * x->W), *th = XNEW(double, (size_t)x->N * x->K),
@@ -955,11 +957,11 @@ static void netac_record(void *self, strbuf_t *sb, int64_t n_it, int64_t n_list)
 #define NETAC_OPS(NAME, SUMMARY, CREATE)                                                           \
     {                                                                                              \
         .name = NAME, .summary = SUMMARY, .model = ENV_MODEL_NETMDP, .agents_too = 1,              \
-        .env_caps = TRAINER_CAN_HOPS | TRAINER_CAN_COSTS, .no_networks = 1,                        \
-        .config = &netac_section, .create = CREATE, .destroy = netac_destroy,                      \
-        .init_fresh = netac_init_fresh, .iteration = netac_iteration, .save = netac_save,          \
-        .load = netac_load, .evaluate = netac_eval, .print_setup = netac_print_setup,              \
-        .print_progress = netac_print_progress, .record = netac_record                             \
+        .env_caps = 0, .no_networks = 1, .config = &netac_section, .create = CREATE,               \
+        .destroy = netac_destroy, .init_fresh = netac_init_fresh, .iteration = netac_iteration,    \
+        .save = netac_save, .load = netac_load, .evaluate = netac_eval,                            \
+        .print_setup = netac_print_setup, .print_progress = netac_print_progress,                  \
+        .record = netac_record                                                                     \
     }
 
 const trainer_ops_t trainer_netac_q =
