@@ -398,8 +398,14 @@ static double step_env(netac_t *x, int k)
         x->ug[i] = gs / C;
         if (gsum) gsum[i] += gs / C;
     }
-    const double team = reprosum_global(x->r, (size_t)x->n) / (double)x->N;
-    x->usum += reprosum_global(x->ug, (size_t)x->n) / (double)x->N;
+    reprosum_t sums[2]; /* the team's reward and usage: one exact reduction */
+    reprosum_init(&sums[0]);
+    reprosum_init(&sums[1]);
+    reprosum_add_array(&sums[0], x->r, (size_t)x->n);
+    reprosum_add_array(&sums[1], x->ug, (size_t)x->n);
+    reprosum_allreduce(sums, 2);
+    const double team = reprosum_value(&sums[0]) / (double)x->N;
+    x->usum += reprosum_value(&sums[1]) / (double)x->N;
     if (x->dual) dual_step_end(x->dual, t); /* the multipliers of step t + 1 */
     if (central) {                          /* the team's learnt reward per copy, exactly */
         for (int j = 0; j < C; j++) reprosum_init(&x->acc[W + j]);
