@@ -107,6 +107,23 @@ one_liar_variants() {
     done
 }
 
+# train_variants MANIFEST BASE_ARGS...: a new MANIFEST, then samarl_train
+# of BASE_ARGS and each variant's arguments ${VAR[v]} (the caller's
+# associative array) for every seed in SEEDS, tagged variant=v seed=s,
+# with the runs' progress and ETA.
+train_variants() {
+    local man=$1 seed v
+    shift
+    echo "id,tags,status,wall_s,json" >"$man"
+    RUNS_TOTAL=$((${#VAR[@]} * $(wc -w <<<"$SEEDS"))) RUNS_T0=$(date +%s)
+    for seed in $SEEDS; do
+        for v in "${!VAR[@]}"; do
+            # shellcheck disable=SC2086 # a variant's arguments split on purpose
+            samarl_train "$man" variant="$v" seed="$seed" -- "$@" ${VAR[$v]} --set run.seed="$seed"
+        done
+    done
+}
+
 # grid_inputs NAME: the real grid NAME from $GRIDS as samarl arguments in
 # the array GRID_ARGS (its graph, and its bus loads with negative ones,
 # buses that inject power, set to 0 in a copy in $WORK: samarl refuses

@@ -34,13 +34,7 @@ for R in 1 5; do
   one_liar_variants one "-r$R" --set train.critic_consensus=$R
 done
 MAN=$WORK/manifest_drc.csv
-echo "id,tags,status,wall_s,json" >"$MAN"
-RUNS_TOTAL=$(( ${#VAR[@]} * $(wc -w <<<"$SEEDS") )) RUNS_T0=$(date +%s)
-for seed in $SEEDS; do
-  for v in "${!VAR[@]}"; do
-    samarl_train "$MAN" variant=$v seed=$seed -- "${BASE[@]}" ${VAR[$v]} --set run.seed="$seed"
-  done
-done
+train_variants "$MAN" "${BASE[@]}"
 "$PYTHON" - "$MAN" "$OUT/dr_critics.csv" "$OUT/dr_critics.md" <<'PYEOF'
 import csv, os, sys
 from collections import defaultdict

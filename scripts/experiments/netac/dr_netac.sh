@@ -33,13 +33,7 @@ declare -A VAR=(
 )
 one_liar_variants v-one "" --set train.algo=netac-v
 MAN=$WORK/manifest_drn.csv
-echo "id,tags,status,wall_s,json" >"$MAN"
-RUNS_TOTAL=$(( ${#VAR[@]} * $(wc -w <<<"$SEEDS") )) RUNS_T0=$(date +%s)
-for seed in $SEEDS; do
-  for v in "${!VAR[@]}"; do
-    samarl_train "$MAN" variant=$v seed=$seed -- "${BASE[@]}" ${VAR[$v]} --set run.seed="$seed"
-  done
-done
+train_variants "$MAN" "${BASE[@]}"
 "$PYTHON" - "$MAN" "$OUT" <<'PYEOF'
 import sys
 from collections import defaultdict
