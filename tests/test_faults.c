@@ -85,6 +85,24 @@ static double robust_ref(const consensus_faults_t *f, double xi, double self, ms
         free(all);
         return med;
     }
+    if (f->aggregate == CONSENSUS_AGG_MTM) { /* median, MAD, then the values within Q MAD */
+        const int n = cnt + 1;
+        double *all = malloc(sizeof(double) * (size_t)n),
+               *dist = malloc(sizeof(double) * (size_t)n);
+        all[0] = xi;
+        for (int k = 0; k < cnt; k++) all[k + 1] = m[k].v;
+        qsort(all, (size_t)n, sizeof(double), by_double);
+        const double med = n % 2 ? all[n / 2] : 0.5 * (all[n / 2 - 1] + all[n / 2]);
+        for (int k = 0; k < n; k++) dist[k] = fabs(all[k] - med);
+        qsort(dist, (size_t)n, sizeof(double), by_double);
+        const double mad = n % 2 ? dist[n / 2] : 0.5 * (dist[n / 2 - 1] + dist[n / 2]);
+        double den = self, acc = 0;
+        for (int k = 0; k < cnt; k++)
+            if (fabs(m[k].v - med) <= f->mtm_q * mad) den += m[k].w, acc += m[k].w * (m[k].v - xi);
+        free(all);
+        free(dist);
+        return xi + acc / den;
+    }
     msg_t *sorted = malloc(sizeof(msg_t) * (size_t)cnt);
     memcpy(sorted, m, sizeof(msg_t) * (size_t)cnt);
     qsort(sorted, (size_t)cnt, sizeof(msg_t), by_value);
@@ -263,25 +281,29 @@ int main(int argc, char **argv)
                g->name);
         /* Misbehaving agents under each aggregate, with lost and late messages. */
         {
-            consensus_faults_t b[4] = {cases[3], cases[0], cases[3], cases[1]};
-            const char *bn[4] = {"10% liars (constant 3), mean, all faults",
+            consensus_faults_t b[6] = {cases[3], cases[0], cases[3], cases[1], cases[3], cases[0]};
+            const char *bn[6] = {"10% liars (constant 3), mean, all faults",
                                  "10% liars (sign-flip), trimmed:1, lost messages",
                                  "10% liars (noise 0.5), trimmed:2, all faults",
-                                 "10% liars (noise 0.5), median, silent agents"};
-            const int mode[4] = {BYZANTINE_CONSTANT, BYZANTINE_SIGN_FLIP, BYZANTINE_NOISE,
-                                 BYZANTINE_NOISE};
-            const int agg[4] = {CONSENSUS_AGG_MEAN, CONSENSUS_AGG_TRIMMED, CONSENSUS_AGG_TRIMMED,
-                                CONSENSUS_AGG_MEDIAN};
-            const int trim[4] = {0, 1, 2, 0};
-            for (int k = 0; k < 4; k++) {
+                                 "10% liars (noise 0.5), median, silent agents",
+                                 "10% liars (noise 0.5), mtm:3, all faults",
+                                 "10% liars (constant 3), mtm:0.5, lost messages"};
+            const int mode[6] = {BYZANTINE_CONSTANT, BYZANTINE_SIGN_FLIP, BYZANTINE_NOISE,
+                                 BYZANTINE_NOISE,    BYZANTINE_NOISE,     BYZANTINE_CONSTANT};
+            const int agg[6] = {CONSENSUS_AGG_MEAN,   CONSENSUS_AGG_TRIMMED, CONSENSUS_AGG_TRIMMED,
+                                CONSENSUS_AGG_MEDIAN, CONSENSUS_AGG_MTM,     CONSENSUS_AGG_MTM};
+            const int trim[6] = {0, 1, 2, 0, 0, 0};
+            const double q[6] = {0, 0, 0, 0, 3.0, 0.5};
+            for (int k = 0; k < 6; k++) {
                 b[k].byzantine = 0.1;
                 b[k].byzantine_mode = mode[k];
                 b[k].byzantine_value = mode[k] == BYZANTINE_CONSTANT ? 3.0 : 0.5;
                 b[k].aggregate = agg[k];
                 b[k].trim = trim[k];
-                TAP_OK(same_as_reference(g, lg, c, w, self, &b[k], k == 2 ? 2 : 1),
+                b[k].mtm_q = q[k];
+                TAP_OK(same_as_reference(g, lg, c, w, self, &b[k], k == 2 || k == 4 ? 2 : 1),
                        "%s: %s%s: bit-equal to the serial reference on %d rank(s)", g->name, bn[k],
-                       k == 2 ? ", width 2" : "", P);
+                       k == 2 || k == 4 ? ", width 2" : "", P);
             }
         }
 

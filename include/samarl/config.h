@@ -140,9 +140,10 @@ typedef struct config {
         int init; /* init_t */
         int64_t sigma_iters;
         double sigma_tol;
-        char *aggregate;    /* mean | median | trimmed:F */
+        char *aggregate;    /* mean | median | trimmed:F | mtm:Q */
         int aggregate_rule; /* parsed: consensus.h's CONSENSUS_AGG_* */
         int64_t trim;       /* parsed: F of trimmed:F */
+        double mtm_q;       /* parsed: Q of mtm:Q */
     } consensus;
     struct {
         double link_drop, agent_dropout, stale;

@@ -54,8 +54,13 @@ void consensus_mix(consensus_t *c, double *x, int width, int rounds);
  * (W-MSR), dropping of the received values the F largest above its own and
  * the F smallest below it, then the weighted average of its own and the
  * rest, renormalised as above; median, the median of its own and the
- * received values (the mean of the middle two of an even count). */
-enum { CONSENSUS_AGG_MEAN, CONSENSUS_AGG_TRIMMED, CONSENSUS_AGG_MEDIAN };
+ * received values (the mean of the middle two of an even count); mtm:Q,
+ * the modified trimmed mean (Lee and Kassam 1985, with a MAD scale): with
+ * med the median of its own and the received values and mad the median of
+ * their distances |v - med|, the received values farther than Q mad from
+ * med dropped, then the weighted average of its own and the rest,
+ * renormalised as above. */
+enum { CONSENSUS_AGG_MEAN, CONSENSUS_AGG_TRIMMED, CONSENSUS_AGG_MEDIAN, CONSENSUS_AGG_MTM };
 enum { BYZANTINE_CONSTANT, BYZANTINE_SIGN_FLIP, BYZANTINE_NOISE };
 /* What a lost message is (faults.link_mode): one direction of one link,
  * the receiver renormalising (message); or a link's exchange, failing both
@@ -72,6 +77,7 @@ typedef struct consensus_faults {
     double byzantine, byzantine_value;
     int byzantine_mode;
     int aggregate, trim;     /* CONSENSUS_AGG_*, F of trimmed:F */
+    double mtm_q;            /* Q of mtm:Q */
     int link_mode;           /* CONSENSUS_LINK_* */
     const int64_t *byz_gids; /* [n_byz_gids] ascending: these agents misbehave too */
     int n_byz_gids;

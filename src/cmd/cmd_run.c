@@ -88,7 +88,8 @@ const char *const run_help =
     "      [env] all; [policy] type, tau, defer_hours; [graph] [partition] [halo];\n"
     "      [faults] all (lost, late and silent messages, lying agents in the\n"
     "      consensus rounds; faults.link_mode = link keeps tracking exact under lost\n"
-    "      links); consensus.aggregate (mean, trimmed:F, median: the receivers' rule).\n"
+    "      links); consensus.aggregate (mean, trimmed:F, median, mtm:Q: the receivers'\n"
+    "      rule; mtm:3 holds the price with 5% liars in every lie mode).\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
     "examples:\n"
@@ -98,7 +99,7 @@ const char *const run_help =
     "      --set dual.mode=local -o local.h5\n"
     "  mpirun -np 2 samarl run --set policy.type=bestresponse --set graph.type=grid2d \\\n"
     "      --set graph.agents=10000 --set faults.byzantine=0.01 \\\n"
-    "      --set consensus.aggregate=trimmed:2 -o liars.h5\n"
+    "      --set consensus.aggregate=mtm:3 -o liars.h5\n"
     "  samarl info run.h5\n";
 
 enum { SOURCE_RUN = 2 };

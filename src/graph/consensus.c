@@ -58,6 +58,7 @@ struct consensus {
     uint8_t *byz;    /* [n_local] agents that misbehave (faults.byzantine) */
     double *mv, *mw; /* [dmax] a row's received values and weights (robust aggregates) */
     int *mo;         /* [dmax] their order */
+    double *md;      /* [dmax + 1] distances to the median (mtm:Q) */
     const consensus_faults_t *f; /* the faults of the call in progress */
     int64_t round;               /* its global round */
     /* Node weights nu (consensus_weight_nodes), or NULL: uniform. */
@@ -291,6 +292,7 @@ void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f)
     f->byzantine_mode = cfg->faults.byzantine_mode;
     f->aggregate = cfg->consensus.aggregate_rule;
     f->trim = (int)cfg->consensus.trim;
+    f->mtm_q = cfg->consensus.mtm_q;
     f->link_mode = cfg->faults.link_mode;
     f->byz_gids = cfg->faults.byz_gids;
     f->n_byz_gids = cfg->faults.n_byz_gids;
@@ -373,14 +375,45 @@ static double message(const consensus_t *c, lidx_t j, double v, int q)
     return v + f->byzantine_value * z[0];
 }
 
+/* The median of the n values v[], sorted in place (insertion sort: n is a
+ * row's degree); the mean of the middle two of an even count. */
+static double median_of(double *v, int n)
+{
+    for (int k = 1; k < n; k++) {
+        const double t = v[k];
+        int r = k;
+        for (; r > 0 && v[r - 1] > t; r--) v[r] = v[r - 1];
+        v[r] = t;
+    }
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 /* The m received values mv[] (weights mw[]) of a row whose own value is xi,
- * combined by the robust rule of c->f: the median of xi and mv, or W-MSR's
+ * combined by the robust rule of c->f: the median of xi and mv; W-MSR's
  * trimmed weighted average (the F largest values above xi and the F
- * smallest below it dropped). Sorted by value, ties by arrival order, and
- * summed in arrival order: the same bits on any number of ranks. */
+ * smallest below it dropped); or the modified trimmed mean (the values
+ * farther than Q median absolute deviations from the median of xi and mv
+ * dropped). Sorted by value, ties by arrival order, and summed in arrival
+ * order: the same bits on any number of ranks. */
 static double robust(const consensus_t *c, double xi, double wself, int m)
 {
     double *mv = c->mv, *mw = c->mw;
+    if (c->f->aggregate == CONSENSUS_AGG_MTM) {
+        double *d = c->md;
+        d[0] = xi;
+        for (int k = 0; k < m; k++) d[k + 1] = mv[k];
+        const double med = median_of(d, m + 1);
+        d[0] = fabs(xi - med);
+        for (int k = 0; k < m; k++) d[k + 1] = fabs(mv[k] - med);
+        const double cut = c->f->mtm_q * median_of(d, m + 1);
+        double den = wself, acc = 0.0;
+        for (int k = 0; k < m; k++)
+            if (fabs(mv[k] - med) <= cut) {
+                den += mw[k];
+                acc += mw[k] * (mv[k] - xi);
+            }
+        return xi + acc / den;
+    }
     int *mo = c->mo;
     for (int k = 0; k < m; k++) { /* insertion sort of the order */
         int t = k;
@@ -493,6 +526,7 @@ void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int6
         c->mv = XNEW(double, (size_t)dmax);
         c->mw = XNEW(double, (size_t)dmax);
         c->mo = XNEW(int, (size_t)dmax);
+        c->md = XNEW(double, (size_t)dmax + 1);
     }
     c->f = f;
     for (lidx_t i = 0; i < nl; i++) c->byz[i] = (uint8_t)consensus_byzantine(f, lg->gid[i]);
@@ -849,6 +883,7 @@ void consensus_destroy(consensus_t **cp)
     free(c->mv);
     free(c->mw);
     free(c->mo);
+    free(c->md);
     free(c);
     *cp = NULL;
 }

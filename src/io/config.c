@@ -359,9 +359,11 @@ static const key_spec_t builtin_keys[] = {
     {"consensus", "aggregate", KT_STR, OFF(consensus.aggregate), "mean", 0, 0, 0, 0, NULL,
      "how a receiver combines its neighbours' values in each round: mean (the weighted "
      "average), trimmed:F (W-MSR: drop the F largest values above its own and the F smallest "
-     "below it, then the weighted average of the rest), or median (of its own and the "
-     "received values); the robust rules withstand up to F misbehaving neighbours "
-     "(faults.byzantine)"},
+     "below it, then the weighted average of the rest), median (of its own and the "
+     "received values), or mtm:Q (modified trimmed mean: drop the received values farther "
+     "than Q median absolute deviations from the median of its own and the received ones, "
+     "then the weighted average of the rest; e.g. mtm:3); trimmed:F withstands up to F "
+     "misbehaving neighbours, median and mtm:Q any minority of them (faults.byzantine)"},
 
     {"faults", "link_drop", KT_REAL, OFF(faults.link_drop), "0", 0, 1, 0, 0, NULL,
      "consensus rounds: probability that a message (one agent's value to one neighbour in one "
@@ -1041,6 +1043,7 @@ static int validate(config_t *cfg)
         const char *a = cfg->consensus.aggregate;
         char *end = NULL;
         cfg->consensus.trim = 0;
+        cfg->consensus.mtm_q = 0;
         if (strcmp(a, "mean") == 0) {
             cfg->consensus.aggregate_rule = 0;
         } else if (strcmp(a, "median") == 0) {
@@ -1049,11 +1052,15 @@ static int validate(config_t *cfg)
                    (cfg->consensus.trim = strtoll(a + 8, &end, 10)) >= 0 && *end == '\0' &&
                    end != a + 8 && cfg->consensus.trim <= 1000000) {
             cfg->consensus.aggregate_rule = 1;
+        } else if (strncmp(a, "mtm:", 4) == 0 && (cfg->consensus.mtm_q = strtod(a + 4, &end)) > 0 &&
+                   *end == '\0' && end != a + 4 && cfg->consensus.mtm_q <= 1e6) {
+            cfg->consensus.aggregate_rule = 3;
         } else {
             char org[600];
             origin_text(cfg, find_key("consensus", "aggregate"), org, sizeof org);
-            return samarl_seterr("[consensus] aggregate = '%s' (%s): expected mean, median or "
-                                 "trimmed:F with an integer F in [0, 1000000]",
+            return samarl_seterr("[consensus] aggregate = '%s' (%s): expected mean, median, "
+                                 "trimmed:F with an integer F in [0, 1000000] or mtm:Q with a "
+                                 "number Q in (0, 1e6]",
                                  a, org);
         }
     }
