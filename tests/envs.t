@@ -143,7 +143,7 @@ expect_error "an unknown train.algo is refused before any set-up, naming the tra
   "train.algo = 'nope' is not a trainer; expected one of: ppo, mappo-l, reinforce" \
   $SAMARL train "${TT[@]}" --set train.algo=nope -o "$TMP/x.h5"
 expect_error "an unknown dual.mode is refused on every rank, naming the rules" 2 \
-  "dual.mode = 'pushsum' is not a dual rule; expected one of: consensus, consensus-paper, tracking, local, central, sampled, feeder, local-cost, fixed, none" \
+  "dual.mode = 'pushsum' is not a dual rule; expected one of: consensus, consensus-paper, tracking, tracking-ratio, local, central, sampled, feeder, local-cost, fixed, none" \
   $SAMARL run "${TOY[@]}" --set dual.mode=pushsum -o "$TMP/x.h5"
 
 done_testing

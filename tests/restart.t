@@ -1,5 +1,5 @@
-# Checkpoint/restart: a run (with communication faults, or on DR-net's
-# local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo,
+# Checkpoint/restart: a run (with communication faults, under tracking-ratio's
+# running sums, or on DR-net's local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo,
 # clip-happo on spread's copies, altmarl's tables, netac-q's critics, netac-v's
 # critics and multipliers on demand response)
 # killed with SIGKILL at a random step and restarted with --restart gives
@@ -87,6 +87,16 @@ ok "run: a 3-rank checkpoint restarted on 2 ranks = uninterrupted" \
   same "$TMP/ref.h5" "$TMP/x.h5" "${VOLATILE[@]}" "${PARTS[@]}"
 ok "the comparison can fail: another seed differs" bash -c \
   "$MPIRUN -np 2 $SAMARL run -q ${RUN[*]} --set run.seed=7 -o $TMP/s7.h5 >/dev/null 2>&1; ! $PY $here/h5same.py $TMP/ref.h5 $TMP/s7.h5 ${VOLATILE[*]} /@config /@seed >/dev/null"
+
+# tracking-ratio under the same faults: the masses, the running sums sent
+# and the last ones received on every link (the messages in flight at the
+# checkpoint) are in it.
+RATIO=("${RUN[@]}" --set dual.mode=tracking-ratio --set faults.link_drop=0.3)
+run_np 2 $SAMARL run -q "${RATIO[@]}" -o "$TMP/qref.h5" >/dev/null 2>&1
+kill_job 2 run 'step +' $((10 + RANDOM % 60)) "$TMP/q.h5" "${RATIO[@]}"
+run_np 3 $SAMARL run -q --restart "$TMP/q.h5.ckpt" >"$TMP/q.log" 2>&1
+ok "tracking-ratio: a 2-rank run killed and restarted on 3 ranks = uninterrupted" \
+  same "$TMP/qref.h5" "$TMP/q.h5" "${VOLATILE[@]}" "${PARTS[@]}"
 
 # DR-net with the feeder rule: the per-agent second-half cost sums and the
 # carried multipliers (the prices are built from them) are in the checkpoint.

@@ -179,7 +179,7 @@ expect_error "dual.eta = 0 refused" 2 'dual.eta.*\(0, ' $SAMARL run "${Q[@]}" --
 expect_error "dual.eta < 0 refused" 2 'dual.eta' $SAMARL run "${Q[@]}" --set dual.eta=-0.1 -o "$TMP/b.h5"
 expect_error "dual.rounds < 0 refused" 2 'dual.rounds' $SAMARL run "${Q[@]}" --set dual.rounds=-1 -o "$TMP/b.h5"
 expect_error "dual.epoch < 1 refused" 2 'dual.epoch' $SAMARL run "${Q[@]}" --set dual.epoch=0 -o "$TMP/b.h5"
-expect_error "unknown dual.mode refused, choices listed" 2 "dual.mode = 'gossip' is not a dual rule; expected one of: consensus, consensus-paper, tracking, local, central, sampled, feeder, local-cost, fixed, none" $SAMARL run "${Q[@]}" --set dual.mode=gossip -o "$TMP/b.h5"
+expect_error "unknown dual.mode refused, choices listed" 2 "dual.mode = 'gossip' is not a dual rule; expected one of: consensus, consensus-paper, tracking, tracking-ratio, local, central, sampled, feeder, local-cost, fixed, none" $SAMARL run "${Q[@]}" --set dual.mode=gossip -o "$TMP/b.h5"
 expect_error "output.agents = every:0 refused" 2 'every:M' $SAMARL run "${Q[@]}" --set output.agents=every:0 -o "$TMP/b.h5"
 expect_error "unwritable output directory refused before running" 2 'directory .*does not exist' \
   $SAMARL run "${Q[@]}" -o "$TMP/no/such/dir/run.h5"

@@ -84,8 +84,9 @@ static double pos(double v)
 /* The serial state of every agent and the rule's update, written out. */
 typedef struct {
     double lam[N_AGENTS], mu[N_AGENTS], y[N_AGENTS], sold[N_AGENTS], u[N_AGENTS];
-    const double *nu; /* share weights (mean 1), NULL: equal */
-    int wmix;         /* dual.mixing = weighted: steps divided by nu, W_nu */
+    double w[N_AGENTS], held[N_AGENTS]; /* tracking-ratio: the weight mass, held changes */
+    const double *nu;                   /* share weights (mean 1), NULL: equal */
+    int wmix;                           /* dual.mixing = weighted: steps divided by nu, W_nu */
 } ref_t;
 
 static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
@@ -120,6 +121,31 @@ static void ref_epoch(const char *rule, const graph_t *g, ref_t *r)
         serial_mix_nu(g, r->wmix ? r->nu : NULL, r->y, (int)K);
         serial_mix_nu(g, r->wmix ? r->nu : NULL, r->mu, (int)K);
         for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->mu[i]);
+    } else if (!strcmp(rule, "tracking-ratio")) { /* mu and y as masses, plain push-sum */
+        double deg = 0;
+        for (int i = 0; i < N_AGENTS; i++) deg += (double)(g->xadj[i + 1] - g->xadj[i]);
+        for (int i = 0; i < N_AGENTS; i++) {
+            const double sl = r->u[i] - s * (r->nu ? r->nu[i] : 1.0);
+            const double wlow =
+                0.25 * (double)(g->xadj[i + 1] - g->xadj[i] + 1) / (1 + deg / N_AGENTS);
+            r->held[i] += sl - r->sold[i];
+            r->sold[i] = sl;
+            if (r->w[i] >= wlow) r->y[i] += r->held[i], r->held[i] = 0;
+            r->mu[i] += ETA * r->y[i];
+        }
+        double *m[3] = {r->mu, r->y, r->w}, next[N_AGENTS];
+        for (int k = 0; k < (int)K; k++)
+            for (int q = 0; q < 3; q++) {
+                for (int j = 0; j < N_AGENTS; j++) {
+                    next[j] = m[q][j] / (double)(g->xadj[j + 1] - g->xadj[j] + 1);
+                    for (gidx_t e = g->xadj[j]; e < g->xadj[j + 1]; e++) {
+                        const gidx_t i = g->adj[e];
+                        next[j] += m[q][i] / (double)(g->xadj[i + 1] - g->xadj[i] + 1);
+                    }
+                }
+                memcpy(m[q], next, sizeof next);
+            }
+        for (int i = 0; i < N_AGENTS; i++) r->lam[i] = pos(r->mu[i] / r->w[i]);
     } /* none and fixed: nothing moves */
 }
 
@@ -201,18 +227,18 @@ int main(int argc, char **argv)
     const int P = comm_size(), me = comm_rank();
 
     /* ---- registry ---- */
-    static const char *const names[] = {"none",       "fixed",          "local",    "central",
-                                        "sampled",    "consensus",      "tracking", "feeder",
-                                        "local-cost", "consensus-paper"};
-    enum { N_NAMES = 10 };
+    static const char *const names[] = {"none",       "fixed",           "local",         "central",
+                                        "sampled",    "consensus",       "tracking",      "feeder",
+                                        "local-cost", "consensus-paper", "tracking-ratio"};
+    enum { N_NAMES = 11 };
     int n_rules = 0, found = 1;
     while (dual_rule_at(n_rules)) n_rules++;
     for (int k = 0; k < N_NAMES; k++) {
         const dual_rule_t *r = dual_rule_find(names[k]);
         found &= r != NULL && !strcmp(r->name, names[k]) && r->start != NULL && r->summary != NULL;
     }
-    TAP_OK(n_rules == N_NAMES && found, "the registry lists the ten rules (%d), each found by name",
-           n_rules);
+    TAP_OK(n_rules == N_NAMES && found,
+           "the registry lists the eleven rules (%d), each found by name", n_rules);
     TAP_OK(!dual_rule_find("pushsum") && !dual_rule_find("") && !dual_rule_find("Consensus"),
            "an unknown rule name is refused");
     int every = 1;
@@ -249,7 +275,7 @@ int main(int argc, char **argv)
     partition_compute(g, &cfg, P, part);
     config_free(&cfg);
     lgraph_t *lg = partition_distribute(me == 0 ? g : NULL, me == 0 ? part : NULL);
-    halo_t *h = halo_create(lg, HALO_P2P, 2);
+    halo_t *h = halo_create(lg, HALO_P2P, 3);
 
     int64_t pid = getpid();
     comm_bcast_int64(&pid, 1, 0);
@@ -267,9 +293,11 @@ int main(int argc, char **argv)
     static const struct {
         const char *rule;
         int shares; /* 0 equal, 1 shares + plain mixing, 2 shares + weighted */
-    } cases[] = {{"none", 0},     {"fixed", 0},     {"local", 0},     {"central", 0},
-                 {"sampled", 0},  {"consensus", 0}, {"consensus", 1}, {"consensus", 2},
-                 {"tracking", 0}, {"tracking", 1},  {"tracking", 2},  {"consensus-paper", 0}};
+    } cases[] = {{"none", 0},           {"fixed", 0},         {"local", 0},
+                 {"central", 0},        {"sampled", 0},       {"consensus", 0},
+                 {"consensus", 1},      {"consensus", 2},     {"tracking", 0},
+                 {"tracking", 1},       {"tracking", 2},      {"consensus-paper", 0},
+                 {"tracking-ratio", 0}, {"tracking-ratio", 1}};
     static const char *const variant[] = {"", " (shares)", " (shares, weighted mixing)"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const char *rule = cases[k].rule;
@@ -282,7 +310,7 @@ int main(int argc, char **argv)
         r.nu = wtd ? NU : NULL;
         r.wmix = wtd == 2;
         const double l0 = strcmp(rule, "none") != 0 ? LAMBDA0 : 0.0;
-        for (int i = 0; i < N_AGENTS; i++) r.lam[i] = r.mu[i] = l0;
+        for (int i = 0; i < N_AGENTS; i++) r.lam[i] = r.mu[i] = l0, r.w[i] = 1.0;
         TAP_OK(agrees(d, lg, &r), "%s: every agent starts at %g", rule, l0);
         int ok = 1, moved = 0, clamped = 0;
         for (int e = 0; e < EPOCHS; e++) {
@@ -300,7 +328,7 @@ int main(int argc, char **argv)
         const double bound = dual_bound(d);
         const dual_stats_t *ds = dual_stats(d);
         const double rhoK = dual_contraction_bound(d);
-        if (dual_rule(d)->needs_consensus) {
+        if (dual_rule(d)->needs_consensus && !dual_rule(d)->running_sums) {
             TAP_OK(isfinite(bound) && bound >= 0 && rhoK > 0 && rhoK < 1,
                    "%s%s: bound %g, sigma^K %g", rule, variant[wtd], bound, rhoK);
             TAP_OK(ds->cmax > 0 && ds->cmax <= rhoK * (1 + 1e-9) && ds->drift <= 1e-14,
@@ -324,9 +352,9 @@ int main(int argc, char **argv)
         dual_create(&cfg, lg, h, N_AGENTS, CAPACITY, wtd ? shares : NULL, NULL, NULL, &d2);
         comm_check(h5io_open(path, &f));
         int st = dual_read_stats(d2, f);
-        if (st == SAMARL_OK) st = dual_check_state(f, path, N_AGENTS);
+        if (st == SAMARL_OK) st = dual_check_state(d2, f, path, N_AGENTS);
         if (st == SAMARL_OK) dual_read_state(d2, f, bm);
-        int refused = dual_check_state(f, path, N_AGENTS + 1) == SAMARL_ERR &&
+        int refused = dual_check_state(d2, f, path, N_AGENTS + 1) == SAMARL_ERR &&
                       strstr(samarl_errmsg(), "has 23 entries, expected 24") != NULL;
         h5io_close(&f);
         if (me == 0) remove(path);

@@ -108,6 +108,26 @@ int consensus_byzantine(const consensus_faults_t *f, gidx_t gid);
 void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int64_t round0,
                           const consensus_faults_t *f);
 
+/* Collective. `rounds` rounds of push-sum (ratio) consensus with running
+ * sums (Hadjicostis, Dominguez-Garcia and Vaidya, IEEE TAC 2016), the first
+ * being global round round0, on the masses v[n_owned][width]: agent i
+ * keeps v_i / (1 + d_i) and adds as much to its running sum sent_i (the
+ * total it has ever put on each of its d_i links); a receiver adds, for
+ * each message that arrives, sent_j - got_e and sets got_e = sent_j (got:
+ * one row per edge of the local CSR, the last running sum received on it).
+ * A lost message is made up by the next that arrives, so
+ *    sum_i v_i + sum_e (sent_j(e) - got_e)
+ * (held plus in flight) never changes: lost and late messages delay mass,
+ * they do not destroy it; the ratio of two masses (value over weight) goes
+ * to the ratio of their network sums. Faults as in consensus_mix_faulty
+ * (lost, late, silent: a silent agent neither sends nor receives, and
+ * keeps its mass and running sums for its window); no lies
+ * and no robust rule (a lie in a running sum would be a lasting error).
+ * sent has ghost rows (scratch, filled by the halo). The same bits on any
+ * number of ranks. */
+void consensus_pushsum(consensus_t *c, double *v, double *sent, double *got, int width, int rounds,
+                       int64_t round0, const consensus_faults_t *f);
+
 /* Collective. Dynamic average consensus (gradient tracking):
  * z <- W^K z + (r_new - r_old). Tracks the network average of a changing
  * signal r: sum(z) = sum(r) is kept exactly up to rounding. */

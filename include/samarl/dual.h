@@ -85,6 +85,10 @@ typedef struct dual_rule {
      * halo exchange per epoch), the price of its usage in the constraints
      * of its whole neighbourhood. */
     int price_hops;
+    /* 1: the rule carries masses by push-sum with running sums
+     * (consensus_pushsum): x holds mass columns, the last one the weight;
+     * no lying agents and no robust rule apply. */
+    int running_sums;
 } dual_rule_t;
 
 /* The rule named `name`, or NULL. */
@@ -97,6 +101,10 @@ const dual_rule_t *dual_rule_of(const config_t *cfg);
 /* SAMARL_OK when name is a registered rule, else SAMARL_ERR with a message
  * naming the rules there are (for a command to refuse early). */
 int dual_check_name(const char *name);
+/* SAMARL_OK when cfg's dual.mode is registered and the rest of cfg suits
+ * it (a rule with running sums refuses lying agents and robust rules), else
+ * SAMARL_ERR with a message naming the keys. */
+int dual_check_config(const config_t *cfg);
 
 /* Statistics of the multipliers acted on (from the last epoch's end); for
  * rules that mix (NaN otherwise): G's largest value, the bound B on the
@@ -160,7 +168,7 @@ void dual_step_end(dual_t *d, int64_t t);
 void dual_write_stats(const dual_t *d, h5file_t *f);
 int dual_read_stats(dual_t *d, h5file_t *f);
 void dual_write_state(dual_t *d, h5file_t *f, blockmap_t *bm, gidx_t n_global);
-int dual_check_state(h5file_t *f, const char *path, gidx_t n_global);
+int dual_check_state(const dual_t *d, h5file_t *f, const char *path, gidx_t n_global);
 void dual_read_state(dual_t *d, h5file_t *f, blockmap_t *bm);
 
 #endif

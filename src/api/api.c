@@ -90,7 +90,7 @@ static int check_names(const config_t *cfg)
 {
     if (env_check_name(cfg->env.name) != SAMARL_OK) return SAMARL_ERR;
     if (trainer_check_name(cfg->train.algo) != SAMARL_OK) return SAMARL_ERR;
-    return dual_check_name(cfg->dual.mode);
+    return dual_check_config(cfg);
 }
 
 /* ---- creation ----------------------------------------------------------------- */

@@ -144,7 +144,7 @@ static void check_registered_names(const config_t *cfg)
 {
     comm_check(env_check_name(cfg->env.name));
     comm_check(trainer_check_name(cfg->train.algo));
-    comm_check(dual_check_name(cfg->dual.mode));
+    comm_check(dual_check_config(cfg));
 }
 
 void cli_load_config(const cli_opts_t *o, config_t *cfg)

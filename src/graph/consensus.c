@@ -502,6 +502,25 @@ static void faulty_rows(const consensus_t *c, const lidx_t *list, lidx_t n, cons
     }
 }
 
+/* The fault path's buffers, on its first use. */
+static void faulty_alloc(consensus_t *c)
+{
+    if (c->fate) return;
+    const lgraph_t *lg = c->lg;
+    const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    c->work2 = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
+    c->fate = XZNEW(uint8_t, lg->rowptr[n] + 1);
+    c->quiet = XZNEW(uint8_t, nl > 0 ? nl : 1);
+    c->byz = XZNEW(uint8_t, nl > 0 ? nl : 1);
+    int64_t dmax = 1;
+    for (lidx_t i = 0; i < n; i++)
+        dmax = lg->rowptr[i + 1] - lg->rowptr[i] > dmax ? lg->rowptr[i + 1] - lg->rowptr[i] : dmax;
+    c->mv = XNEW(double, (size_t)dmax);
+    c->mw = XNEW(double, (size_t)dmax);
+    c->mo = XNEW(int, (size_t)dmax);
+    c->md = XNEW(double, (size_t)dmax + 1);
+}
+
 void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int64_t round0,
                           const consensus_faults_t *f)
 {
@@ -514,20 +533,7 @@ void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int6
     const lgraph_t *lg = c->lg;
     const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
     SAMARL_ASSERT(width <= 256); /* the noise's key holds the column in 8 bits */
-    if (!c->fate) {
-        c->work2 = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * (size_t)c->max_width);
-        c->fate = XZNEW(uint8_t, lg->rowptr[n] + 1);
-        c->quiet = XZNEW(uint8_t, nl > 0 ? nl : 1);
-        c->byz = XZNEW(uint8_t, nl > 0 ? nl : 1);
-        int64_t dmax = 1;
-        for (lidx_t i = 0; i < n; i++)
-            dmax =
-                lg->rowptr[i + 1] - lg->rowptr[i] > dmax ? lg->rowptr[i + 1] - lg->rowptr[i] : dmax;
-        c->mv = XNEW(double, (size_t)dmax);
-        c->mw = XNEW(double, (size_t)dmax);
-        c->mo = XNEW(int, (size_t)dmax);
-        c->md = XNEW(double, (size_t)dmax + 1);
-    }
+    faulty_alloc(c);
     c->f = f;
     for (lidx_t i = 0; i < nl; i++) c->byz[i] = (uint8_t)consensus_byzantine(f, lg->gid[i]);
     /* Three buffers turn: the round before (for late messages), this
@@ -550,6 +556,46 @@ void consensus_mix_faulty(consensus_t *c, double *x, int width, int rounds, int6
         next = t;
     }
     if (cur != x) memcpy(x, cur, sizeof(double) * (size_t)n * (size_t)width);
+}
+
+void consensus_pushsum(consensus_t *c, double *v, double *sent, double *got, int width, int rounds,
+                       int64_t round0, const consensus_faults_t *f)
+{
+    SAMARL_ASSERT(width >= 1 && width <= c->max_width && rounds >= 0 && round0 >= 0 &&
+                  f->dropout_rounds >= 1 && (uint64_t)round0 + (uint64_t)rounds <= RNG_MAX_STEP);
+    const lgraph_t *lg = c->lg;
+    const lidx_t n = lg->n_owned, nl = n + lg->n_ghost;
+    const size_t w = (size_t)width;
+    faulty_alloc(c);
+    double *prev = c->work2; /* the running sums of the round before, ghosts included */
+    for (int k = 0; k < rounds; k++) {
+        if (k > 0) memcpy(prev, sent, sizeof(double) * (size_t)nl * w);
+        timer_start(TIMER_MIX);
+        faults_draw(c, f, round0 + k, k);
+        for (lidx_t i = 0; i < n; i++) { /* keep one share, add one to each link's running sum */
+            if (c->quiet[i]) continue;   /* a silent agent sends nothing: it keeps its mass */
+            const double parts = (double)(lg->rowptr[i + 1] - lg->rowptr[i] + 1);
+            for (size_t q = 0; q < w; q++) {
+                const double share = v[(size_t)i * w + q] / parts;
+                v[(size_t)i * w + q] = share;
+                sent[(size_t)i * w + q] += share;
+            }
+        }
+        timer_stop(TIMER_MIX);
+        halo_exchange(c->halo, sent, width);
+        timer_start(TIMER_MIX);
+        for (lidx_t i = 0; i < n; i++)
+            for (int64_t e = lg->rowptr[i]; e < lg->rowptr[i + 1]; e++) {
+                if (c->fate[e] == MSG_LOST) continue;
+                const double *src = (c->fate[e] == MSG_LATE ? prev : sent) + (size_t)lg->col[e] * w;
+                double *r = got + (size_t)e * w;
+                for (size_t q = 0; q < w; q++) {
+                    v[(size_t)i * w + q] += src[q] - r[q];
+                    r[q] = src[q];
+                }
+            }
+        timer_stop(TIMER_MIX);
+    }
 }
 
 void consensus_track(consensus_t *c, double *z, const double *r_new, const double *r_old, int width,

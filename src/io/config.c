@@ -307,7 +307,9 @@ static const key_spec_t builtin_keys[] = {
     {"dual", "mode", KT_STR, OFF(dual.mode), "consensus", 0, 0, 0, 0, NULL,
      "how agents set their multipliers: dual step + K consensus rounds on the unprojected "
      "multiplier (consensus), the paper's rule as written (consensus-paper), plus gradient "
-     "tracking of the slack (tracking), own slack only (local), one exact global multiplier "
+     "tracking of the slack (tracking), the same by push-sum with running sums, which lost "
+     "messages delay but do not change (tracking-ratio), own slack only (local), one exact global "
+     "multiplier "
      "(central, the oracle), one global multiplier from a k-sample's usage (sampled, "
      "dual.sample_k), local dual ascent on a local cost at the neighbourhood's price "
      "(feeder, env.name = drnet), the same on the own multiplier (local-cost), dual.lambda0 "

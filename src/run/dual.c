@@ -32,6 +32,14 @@ struct dual {
     int wmix;     /* the mixing is reweighted by nu (dual.mixing = weighted) */
     double *gsum; /* [n] usage so far in the epoch */
     double *sold; /* [n] tracking: the step slack of the last epoch */
+    /* running sums (tracking-ratio): x[3i..3i+2] = the masses of mu, of the
+     * tracker y and the weight (mu_i = x[3i] / x[3i+2]); each agent's
+     * running sums [nl][3] (ghost rows scratch) and, per edge of the local
+     * CSR, the last running sum received on it [nnz][3] */
+    double *sent, *got;
+    int64_t nnz;
+    double *pend; /* [n] slack changes held while the weight is low */
+    double *wlow; /* [n] the weight below which they are held */
     double *dev;  /* [n] the epoch's mean usage u_i, then the step slack g_i */
     double *col;  /* [n] scratch: x's first column */
     consensus_t *cons;
@@ -263,6 +271,50 @@ static void tracking_update(dual_t *d, int64_t t)
     stats_spread(d);
 }
 
+/* Gradient tracking carried by push-sum with running sums (Push-DIGing's
+ * form, Nedic, Olshevsky and Shi 2017): the masses of mu, of the tracker y
+ * and the weight w move together, the estimates being mu_i = a_i / w_i and
+ * y_i = c_i / w_i. The step slack's change enters c_i (so sum c + in
+ * flight + held = sum g, as in tracking), the step mu_i += eta y_i is
+ * a_i += eta c_i; then K rounds of consensus_pushsum. A lost message's mass
+ * arrives with the next message that gets through, so the network's sums
+ * survive lost, late and silent messages where renormalised rows lose them
+ * (results/faults). An agent that has sent far more than it has heard (a
+ * leaf beside a silent neighbour halves its weight every round) holds its
+ * slack changes while its weight is below a quarter of its lossless
+ * weight (1 + d_i) / (1 + mean degree), and adds them once it recovers. */
+static void tracking_ratio_update(dual_t *d, int64_t t)
+{
+    epoch_usage(d);
+    step_slack(d);
+    timer_start(TIMER_DUAL);
+    for (lidx_t i = 0; i < d->n; i++) {
+        double *m = d->x + 3 * (size_t)i;
+        d->pend[i] += d->dev[i] - d->sold[i];
+        d->sold[i] = d->dev[i];
+        if (m[2] >= d->wlow[i]) { /* else held: a slack change over a tiny weight would
+                                     move the agent's estimates by change / weight */
+            m[1] += d->pend[i];
+            d->pend[i] = 0;
+        }
+        m[0] += d->eta * m[1];
+        d->dev[i] = m[1] / m[2]; /* the step direction, for G */
+    }
+    timer_stop(TIMER_DUAL);
+    const double G = consensus_disagreement(d->cons, d->dev, NULL);
+    if (G > d->st.gmax) d->st.gmax = G;
+    timer_start(TIMER_CONSENSUS);
+    consensus_pushsum(d->cons, d->x, d->sent, d->got, 3, (int)d->K, t / d->T0 * d->K, &d->faults);
+    timer_stop(TIMER_CONSENSUS);
+    for (lidx_t i = 0; i < d->n; i++) {
+        const double *m = d->x + 3 * (size_t)i;
+        if (!(m[2] > 0)) continue; /* weight underflowed (every message lost for ages): keep */
+        const double l = m[0] / m[2];
+        d->lam[i] = l > 0 ? l : 0;
+    }
+    stats_spread(d);
+}
+
 /* The prices of a rule with price_hops: p_i = lambda_i + the sum of the
  * neighbours' lambda_j in gid order (x holds lambda, ghosts after one
  * exchange). Collective. */
@@ -316,31 +368,35 @@ static const dual_rule_t rules[] = {
     {"consensus",
      "dual step + K rounds of averaging with the graph neighbours, on the unprojected "
      "multiplier, each agent stepping against its share of capacity (the default)",
-     1, 1, 1, start_lambda0, consensus_update, 0, 0},
+     1, 1, 1, start_lambda0, consensus_update, 0, 0, 0},
     {"consensus-paper",
      "the paper's rule as written: dual step, K rounds of plain averaging, max(0, .) after "
      "mixing (drifts where agents differ)",
-     1, 1, 0, start_lambda0, consensus_paper_update, 0, 0},
+     1, 1, 0, start_lambda0, consensus_paper_update, 0, 0, 0},
     {"tracking", "consensus with the slack replaced by a gradient-tracking estimate", 2, 1, 1,
-     start_lambda0, tracking_update, 0, 0},
+     start_lambda0, tracking_update, 0, 0, 0},
+    {"tracking-ratio",
+     "tracking carried by push-sum (ratio) consensus with running sums: lost and late "
+     "messages delay the network's sums, they do not change them",
+     3, 1, 1, start_lambda0, tracking_ratio_update, 0, 0, 1},
     {"local", "own slack only, no communication (independent learners)", 1, 0, 0, start_lambda0,
-     local_update, 0, 0},
+     local_update, 0, 0, 0},
     {"central", "one exact multiplier from a reproducible all-reduce (the oracle)", 1, 0, 0,
-     start_lambda0, central_update, 0, 0},
+     start_lambda0, central_update, 0, 0, 0},
     {"sampled",
      "one multiplier set by an aggregator from the usage of dual.sample_k households sampled "
      "each epoch (seed 002's global agent that sees k of n)",
-     1, 0, 0, start_lambda0, sampled_update, 0, 0},
+     1, 0, 0, start_lambda0, sampled_update, 0, 0, 0},
     {"feeder",
      "local dual ascent on each agent's local cost (cost channel 1, DR-net's feeder limit), "
      "acting on the neighbourhood's price sum_{j in Nbar_i} lambda_j (one-hop messages)",
-     1, 0, 0, start_lambda0, feeder_update, 1, 1},
+     1, 0, 0, start_lambda0, feeder_update, 1, 1, 0},
     {"local-cost",
      "local dual ascent on each agent's local cost (cost channel 1), acting on its own "
      "multiplier, no messages (as the networked trainers train their actors)",
-     1, 0, 0, start_lambda0, local_cost_update, 1, 0},
-    {"fixed", "dual.lambda0 throughout", 1, 0, 0, start_lambda0, NULL, 0, 0},
-    {"none", "lambda = 0 throughout", 1, 0, 0, start_zero, NULL, 0, 0},
+     1, 0, 0, start_lambda0, local_cost_update, 1, 0, 0},
+    {"fixed", "dual.lambda0 throughout", 1, 0, 0, start_lambda0, NULL, 0, 0, 0},
+    {"none", "lambda = 0 throughout", 1, 0, 0, start_zero, NULL, 0, 0, 0},
 };
 enum { N_RULES = (int)(sizeof rules / sizeof rules[0]) };
 
@@ -362,6 +418,25 @@ int dual_check_name(const char *name)
     const char *names[N_RULES];
     for (int k = 0; k < N_RULES; k++) names[k] = rules[k].name;
     return samarl_seterr_unknown("dual.mode", name, "a dual rule", names, N_RULES);
+}
+
+int dual_check_config(const config_t *cfg)
+{
+    if (dual_check_name(cfg->dual.mode) != SAMARL_OK) return SAMARL_ERR;
+    const dual_rule_t *r = dual_rule_find(cfg->dual.mode);
+    if (r->running_sums && (cfg->faults.byzantine > 0 || cfg->faults.n_byz_gids > 0))
+        return samarl_seterr("dual.mode = %s carries running sums, which one lie would corrupt "
+                             "for good: it cannot run with lying agents (faults.byzantine = %g, "
+                             "faults.byzantine_agents = '%s'); use dual.mode = consensus with a "
+                             "robust consensus.aggregate",
+                             r->name, cfg->faults.byzantine,
+                             cfg->faults.byzantine_agents ? cfg->faults.byzantine_agents : "");
+    if (r->running_sums && cfg->consensus.aggregate_rule != 0)
+        return samarl_seterr("dual.mode = %s adds up masses and has no robust rule: "
+                             "consensus.aggregate = %s is for the averaging rules (expected "
+                             "mean)",
+                             r->name, cfg->consensus.aggregate);
+    return SAMARL_OK;
 }
 
 const dual_rule_t *dual_rule_of(const config_t *cfg)
@@ -392,7 +467,7 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     const lidx_t n = d->n, nl = n + lg->n_ghost;
     d->nu = XNEW(double, n > 0 ? n : 1);
     const int shared = d->rule->uses_shares && shares && cfg->dual.share == SHARE_DEMAND;
-    d->wmix = shared && cfg->dual.mixing == MIXING_WEIGHTED;
+    d->wmix = shared && cfg->dual.mixing == MIXING_WEIGHTED && !d->rule->running_sums;
     for (lidx_t i = 0; i < n; i++) d->nu[i] = shared ? shares[i] : 1.0;
     if (shared) { /* to mean 1, so that eta keeps its units */
         const double sum = reprosum_global(d->nu, (size_t)n);
@@ -403,7 +478,7 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     if (d->rule->needs_consensus) {
         d->cons = consensus_create(lg, halo, (weights_t)cfg->dual.weights);
         if (d->wmix) consensus_weight_nodes(d->cons, d->nu);
-        if (cfg->consensus.sigma_iters > 0) {
+        if (cfg->consensus.sigma_iters > 0 && !d->rule->running_sums) { /* push-sum: no W */
             d->sigma = consensus_sigma(d->cons, cfg->run.seed, cfg->consensus.sigma_iters,
                                        cfg->consensus.sigma_tol, &d->sigma_it, &d->sigma_res,
                                        progress, progress_ctx);
@@ -434,6 +509,22 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
     d->st = (dual_stats_t){.lmean = l0, .lmin = l0, .lmax = l0};
     if (!d->cons) d->st.bound = d->st.cmax = d->st.drift = d->st.gmax = NAN;
     for (lidx_t i = 0; i < n; i++) d->lam[i] = d->x[(size_t)i * d->width] = l0;
+    if (d->rule->running_sums) { /* weights 1, nothing sent yet; no W to bound */
+        SAMARL_ASSERT(d->width == 3 && d->cons);
+        for (lidx_t i = 0; i < n; i++) d->x[3 * (size_t)i + 2] = 1.0;
+        d->nnz = lg->rowptr[n];
+        d->sent = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * 3);
+        d->got = XZNEW(double, (size_t)(d->nnz > 0 ? d->nnz : 1) * 3);
+        d->pend = XZNEW(double, n > 0 ? n : 1);
+        d->wlow = XNEW(double, n > 0 ? n : 1);
+        int64_t deg = d->nnz;
+        comm_allreduce_int64(&deg, 1, COMM_SUM);
+        const double mean1 = 1.0 + (double)deg / d->N; /* exact: integer sums */
+        for (lidx_t i = 0; i < n; i++)
+            d->wlow[i] = 0.25 * (double)(lg->rowptr[i + 1] - lg->rowptr[i] + 1) / mean1;
+        d->lg = lg;
+        d->st.bound = d->st.cmax = d->st.drift = NAN;
+    }
     if (d->rule->price_hops) {
         SAMARL_ASSERT(d->rule->price_hops == 1 && d->width == 1 && halo_max_width(halo) >= 1);
         d->lg = lg;
@@ -472,6 +563,10 @@ void dual_destroy(dual_t **dp)
     free(d->dev);
     free(d->col);
     free(d->nu);
+    free(d->sent);
+    free(d->got);
+    free(d->pend);
+    free(d->wlow);
     free(d);
     *dp = NULL;
 }
@@ -566,23 +661,80 @@ int dual_read_stats(dual_t *d, h5file_t *f)
     return st;
 }
 
+/* Collective. The running sums' largest degree over all agents: the width
+ * (over 3) of /state/received's rows. */
+static int64_t degree_max(const dual_t *d)
+{
+    int64_t m = 0;
+    for (lidx_t i = 0; i < d->n; i++)
+        if (d->lg->rowptr[i + 1] - d->lg->rowptr[i] > m)
+            m = d->lg->rowptr[i + 1] - d->lg->rowptr[i];
+    comm_allreduce_int64(&m, 1, COMM_MAX);
+    return m;
+}
+
+/* Collective. A [n_global][width] per-agent table at the agents' gids. */
+static void write_rows(blockmap_t *bm, h5file_t *f, const char *path, gidx_t n_global,
+                       int64_t width, const double *owned, const char *description)
+{
+    const gidx_t cnt = blockmap_count(bm);
+    double *blk = XNEW(double, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
+    blockmap_forward(bm, owned, blk, sizeof(double) * (size_t)width);
+    h5io_write_2d(f, path, H5IO_F64, n_global, width, blockmap_lo(bm), cnt, blk, "", description);
+    free(blk);
+}
+static void read_rows(blockmap_t *bm, h5file_t *f, const char *path, int64_t width, double *owned)
+{
+    const gidx_t cnt = blockmap_count(bm);
+    double *blk = XNEW(double, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
+    h5io_read_2d(f, path, H5IO_F64, width, blockmap_lo(bm), cnt, blk);
+    blockmap_backward(bm, blk, owned, sizeof(double) * (size_t)width);
+    free(blk);
+}
+
+/* The running sums' state beside the per-agent columns: /state/weight (the
+ * weight mass), /state/held (slack changes held), /state/sent [N][3] (each agent's running sums)
+ * and /state/received [N][3 dmax] (per agent, the last running sums received on its links in its
+ * neighbours' gid order, 3 per link, zero past its degree), so that messages in flight at the
+ * checkpoint still arrive after it, on any number of ranks. */
+static const char *const rs_names[4] = {"/state/weight", "/state/held", "/state/sent",
+                                        "/state/received"};
+
 void dual_write_state(dual_t *d, h5file_t *f, blockmap_t *bm, gidx_t n_global)
 {
     const size_t n1 = d->n > 0 ? (size_t)d->n : 1;
     double *mu = XZNEW(double, n1), *y = XZNEW(double, n1);
     for (lidx_t i = 0; i < d->n; i++) {
         mu[i] = d->x[(size_t)i * d->width];
-        if (d->width == 2) y[i] = d->x[2 * (size_t)i + 1];
+        if (d->width >= 2) y[i] = d->x[(size_t)i * d->width + 1];
     }
     double *const a[ST_COUNT] = {d->lam, mu, y, d->gsum, d->sold};
     for (int k = 0; k < ST_COUNT; k++)
         blockmap_write_h5(bm, f, state_names[k], H5IO_F64, n_global, a[k], "",
                           "checkpointed state");
+    if (d->rule->running_sums) {
+        for (lidx_t i = 0; i < d->n; i++) y[i] = d->x[3 * (size_t)i + 2];
+        blockmap_write_h5(bm, f, rs_names[0], H5IO_F64, n_global, y, "",
+                          "checkpointed state: the weight mass");
+        blockmap_write_h5(bm, f, rs_names[1], H5IO_F64, n_global, d->pend, "",
+                          "checkpointed state: slack changes held while the weight is low");
+        write_rows(bm, f, rs_names[2], n_global, 3, d->sent,
+                   "checkpointed state: running sums sent (mu, tracker, weight)");
+        const int64_t w = 3 * degree_max(d);
+        double *got = XZNEW(double, n1 *(size_t)(w > 0 ? w : 1));
+        for (lidx_t i = 0; i < d->n; i++)
+            memcpy(got + (size_t)i * (size_t)w, d->got + 3 * (size_t)d->lg->rowptr[i],
+                   sizeof(double) * 3 * (size_t)(d->lg->rowptr[i + 1] - d->lg->rowptr[i]));
+        write_rows(bm, f, rs_names[3], n_global, w, got,
+                   "checkpointed state: the last running sums received per link, neighbours in "
+                   "gid order");
+        free(got);
+    }
     free(mu);
     free(y);
 }
 
-int dual_check_state(h5file_t *f, const char *path, gidx_t n_global)
+int dual_check_state(const dual_t *d, h5file_t *f, const char *path, gidx_t n_global)
 {
     int st = SAMARL_OK;
     for (int k = 0; k < ST_COUNT && st == SAMARL_OK; k++) {
@@ -591,6 +743,22 @@ int dual_check_state(h5file_t *f, const char *path, gidx_t n_global)
         if (st == SAMARL_OK && len != n_global)
             st = samarl_seterr("%s: %s has %" PRIdG " entries, expected %" PRIdG, path,
                                state_names[k], len, n_global);
+    }
+    if (st != SAMARL_OK || !d->rule->running_sums) return st;
+    const int64_t dm = degree_max(d);
+    const gidx_t want[4] = {0, 0, 3, 3 * dm};
+    for (int k = 0; k < 4 && st == SAMARL_OK; k++) {
+        int nd = 0;
+        gidx_t dims[2] = {0, 0};
+        if (!h5io_exists(f, rs_names[k]))
+            st = samarl_seterr("%s has no %s: it was not written by dual.mode = %s (running "
+                               "sums), which this run continues",
+                               path, rs_names[k], d->rule->name);
+        else if ((st = h5io_shape(f, rs_names[k], &nd, dims)) == SAMARL_OK &&
+                 (dims[0] != n_global || dims[1] != want[k]))
+            st = samarl_seterr("%s: %s is %" PRIdG " x %" PRIdG ", expected %" PRIdG " x %" PRIdG
+                               " (the agents, and 3 per link of the largest degree)",
+                               path, rs_names[k], dims[0], dims[1], n_global, want[k]);
     }
     return st;
 }
@@ -603,7 +771,20 @@ void dual_read_state(dual_t *d, h5file_t *f, blockmap_t *bm)
     for (int k = 0; k < ST_COUNT; k++) blockmap_read_h5(bm, f, state_names[k], H5IO_F64, a[k]);
     for (lidx_t i = 0; i < d->n; i++) {
         d->x[(size_t)i * d->width] = mu[i];
-        if (d->width == 2) d->x[2 * (size_t)i + 1] = y[i];
+        if (d->width >= 2) d->x[(size_t)i * d->width + 1] = y[i];
+    }
+    if (d->rule->running_sums) {
+        blockmap_read_h5(bm, f, rs_names[0], H5IO_F64, y);
+        for (lidx_t i = 0; i < d->n; i++) d->x[3 * (size_t)i + 2] = y[i];
+        blockmap_read_h5(bm, f, rs_names[1], H5IO_F64, d->pend);
+        read_rows(bm, f, rs_names[2], 3, d->sent);
+        const int64_t w = 3 * degree_max(d);
+        double *got = XZNEW(double, n1 *(size_t)(w > 0 ? w : 1));
+        read_rows(bm, f, rs_names[3], w, got);
+        for (lidx_t i = 0; i < d->n; i++)
+            memcpy(d->got + 3 * (size_t)d->lg->rowptr[i], got + (size_t)i * (size_t)w,
+                   sizeof(double) * 3 * (size_t)(d->lg->rowptr[i + 1] - d->lg->rowptr[i]));
+        free(got);
     }
     free(mu);
     free(y);

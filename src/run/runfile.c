@@ -448,10 +448,15 @@ void runfile_print_summary(const runfile_summary_t *m, const dual_t *d, const co
                m->cost_name[c], m->cost_mean[c], m->cost_violation_mean[c],
                m->cost_violation_max[c]);
     printf("  disagreement           final %.3g  mean %.3g", m->disagreement, m->disagreement_mean);
-    if (dual_rule(d)->needs_consensus)
+    const int checked = dual_rule(d)->needs_consensus && !dual_rule(d)->running_sums;
+    if (checked)
         printf("  bound %.3g (sigma %.4f, K %" PRId64 ")", m->bound, m->sigma, cfg->dual.rounds);
     printf("\n");
-    if (dual_rule(d)->needs_consensus) {
+    if (dual_rule(d)->running_sums)
+        printf("  mixing                 push-sum with running sums, K %" PRId64
+               " (no W to check: each agent splits its mass over itself and its links)\n",
+               cfg->dual.rounds);
+    if (checked) {
         consensus_faults_t f;
         consensus_faults_from_config(cfg, &f);
         const char *verdict = consensus_faults_active(&f) ? "faults: not a check"
@@ -725,7 +730,7 @@ static void checkpoint_read(const char *path, const setup_t *s, blockmap_t *bm, 
             st = samarl_seterr("%s: %s has %" PRIdG " entries, expected %" PRIdG, path, p, len,
                                s->n);
     }
-    if (st == SAMARL_OK) st = dual_check_state(f, path, s->n);
+    if (st == SAMARL_OK) st = dual_check_state(d, f, path, s->n);
     if (st != SAMARL_OK) h5io_close(&f);
     comm_check(st);
     for (int k = 0; env_field(env, k, &fd); k++) {

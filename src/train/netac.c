@@ -874,7 +874,7 @@ static int netac_load(void *self, pfio_t *io)
                              path, t, it, x->steps, x->m ? "netac.steps" : "env.horizon");
     if (x->env) {
         if (h5io_attr_read_double(f, "/netac", "usage", &x->usage)) return SAMARL_ERR;
-        int rc = dual_check_state(f, path, x->N);
+        int rc = dual_check_state(x->dual, f, path, x->N);
         if (rc == SAMARL_OK) rc = dual_read_stats(x->dual, f);
         if (rc != SAMARL_OK) return rc;
     }
