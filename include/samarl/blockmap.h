@@ -28,6 +28,14 @@ void blockmap_write_h5(blockmap_t *bm, h5file_t *f, const char *path, h5io_type_
                        gidx_t n_global, const void *owned, const char *units,
                        const char *description);
 void blockmap_read_h5(blockmap_t *bm, h5file_t *f, const char *path, h5io_type_t t, void *owned);
+/* Collective. The same for rows: owned[n_owned][width] doubles as the 2-D
+ * dataset `path` [n_global][width], row gid; and read back from one (the
+ * caller checks its shape). */
+void blockmap_write_rows_h5(blockmap_t *bm, h5file_t *f, const char *path, gidx_t n_global,
+                            int64_t width, const double *owned, const char *units,
+                            const char *description);
+void blockmap_read_rows_h5(blockmap_t *bm, h5file_t *f, const char *path, int64_t width,
+                           double *owned);
 void blockmap_destroy(blockmap_t **bm);
 
 #endif

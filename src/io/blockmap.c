@@ -126,6 +126,27 @@ void blockmap_read_h5(blockmap_t *bm, h5file_t *f, const char *path, h5io_type_t
     free(blk);
 }
 
+void blockmap_write_rows_h5(blockmap_t *bm, h5file_t *f, const char *path, gidx_t n_global,
+                            int64_t width, const double *owned, const char *units,
+                            const char *description)
+{
+    const size_t row = sizeof(double) * (size_t)(width > 0 ? width : 1);
+    char *blk = XNEW(char, (size_t)(bm->count > 0 ? bm->count : 1) * row);
+    blockmap_forward(bm, owned, blk, row);
+    h5io_write_2d(f, path, H5IO_F64, n_global, width, bm->lo, bm->count, blk, units, description);
+    free(blk);
+}
+
+void blockmap_read_rows_h5(blockmap_t *bm, h5file_t *f, const char *path, int64_t width,
+                           double *owned)
+{
+    const size_t row = sizeof(double) * (size_t)(width > 0 ? width : 1);
+    char *blk = XNEW(char, (size_t)(bm->count > 0 ? bm->count : 1) * row);
+    h5io_read_2d(f, path, H5IO_F64, width, bm->lo, bm->count, blk);
+    blockmap_backward(bm, blk, owned, row);
+    free(blk);
+}
+
 void blockmap_destroy(blockmap_t **bmp)
 {
     blockmap_t *bm = *bmp;

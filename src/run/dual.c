@@ -673,25 +673,6 @@ static int64_t degree_max(const dual_t *d)
     return m;
 }
 
-/* Collective. A [n_global][width] per-agent table at the agents' gids. */
-static void write_rows(blockmap_t *bm, h5file_t *f, const char *path, gidx_t n_global,
-                       int64_t width, const double *owned, const char *description)
-{
-    const gidx_t cnt = blockmap_count(bm);
-    double *blk = XNEW(double, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
-    blockmap_forward(bm, owned, blk, sizeof(double) * (size_t)width);
-    h5io_write_2d(f, path, H5IO_F64, n_global, width, blockmap_lo(bm), cnt, blk, "", description);
-    free(blk);
-}
-static void read_rows(blockmap_t *bm, h5file_t *f, const char *path, int64_t width, double *owned)
-{
-    const gidx_t cnt = blockmap_count(bm);
-    double *blk = XNEW(double, (size_t)(cnt > 0 ? cnt : 1) * (size_t)width);
-    h5io_read_2d(f, path, H5IO_F64, width, blockmap_lo(bm), cnt, blk);
-    blockmap_backward(bm, blk, owned, sizeof(double) * (size_t)width);
-    free(blk);
-}
-
 /* The running sums' state beside the per-agent columns: /state/weight (the
  * weight mass), /state/held (slack changes held), /state/sent [N][3] (each agent's running sums)
  * and /state/received [N][3 dmax] (per agent, the last running sums received on its links in its
@@ -718,16 +699,16 @@ void dual_write_state(dual_t *d, h5file_t *f, blockmap_t *bm, gidx_t n_global)
                           "checkpointed state: the weight mass");
         blockmap_write_h5(bm, f, rs_names[1], H5IO_F64, n_global, d->pend, "",
                           "checkpointed state: slack changes held while the weight is low");
-        write_rows(bm, f, rs_names[2], n_global, 3, d->sent,
-                   "checkpointed state: running sums sent (mu, tracker, weight)");
+        blockmap_write_rows_h5(bm, f, rs_names[2], n_global, 3, d->sent, "",
+                               "checkpointed state: running sums sent (mu, tracker, weight)");
         const int64_t w = 3 * degree_max(d);
         double *got = XZNEW(double, n1 *(size_t)(w > 0 ? w : 1));
         for (lidx_t i = 0; i < d->n; i++)
             memcpy(got + (size_t)i * (size_t)w, d->got + 3 * (size_t)d->lg->rowptr[i],
                    sizeof(double) * 3 * (size_t)(d->lg->rowptr[i + 1] - d->lg->rowptr[i]));
-        write_rows(bm, f, rs_names[3], n_global, w, got,
-                   "checkpointed state: the last running sums received per link, neighbours in "
-                   "gid order");
+        blockmap_write_rows_h5(bm, f, rs_names[3], n_global, w, got, "",
+                               "checkpointed state: the last running sums received per link, "
+                               "neighbours in gid order");
         free(got);
     }
     free(mu);
@@ -777,10 +758,10 @@ void dual_read_state(dual_t *d, h5file_t *f, blockmap_t *bm)
         blockmap_read_h5(bm, f, rs_names[0], H5IO_F64, y);
         for (lidx_t i = 0; i < d->n; i++) d->x[3 * (size_t)i + 2] = y[i];
         blockmap_read_h5(bm, f, rs_names[1], H5IO_F64, d->pend);
-        read_rows(bm, f, rs_names[2], 3, d->sent);
+        blockmap_read_rows_h5(bm, f, rs_names[2], 3, d->sent);
         const int64_t w = 3 * degree_max(d);
         double *got = XZNEW(double, n1 *(size_t)(w > 0 ? w : 1));
-        read_rows(bm, f, rs_names[3], w, got);
+        blockmap_read_rows_h5(bm, f, rs_names[3], w, got);
         for (lidx_t i = 0; i < d->n; i++)
             memcpy(d->got + 3 * (size_t)d->lg->rowptr[i], got + (size_t)i * (size_t)w,
                    sizeof(double) * 3 * (size_t)(d->lg->rowptr[i + 1] - d->lg->rowptr[i]));
