@@ -15,7 +15,7 @@ while IFS= read -r line; do
   elif [[ $line =~ ^not\ ok\ [0-9]+\ -\ (.*)$ ]]; then fail "${BASH_REMATCH[1]}"
   elif [[ $line =~ ^# ]]; then echo "$line"; fi
 done <"$TMP/contract"
-for env in dr toy drnet spread robots warehouse; do
+for env in dr toy drnet spread robots warehouse ising; do
   like "$env: the same fingerprint on 1, 2, 3 and 4 ranks" \
     <(grep "fingerprint $env " "$TMP/contract" | awk '{print $NF}' | sort | uniq -c) '^ *4 [0-9a-f]{16}$'
 done

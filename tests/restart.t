@@ -1,6 +1,6 @@
 # Checkpoint/restart: a run (with communication faults, under tracking-ratio's
 # running sums, or on DR-net's local constraints) or a training (ppo, mappo-l, scal-mappo-l, mappo-l-local, clip-hatrpo,
-# clip-happo on spread's copies, altmarl's tables, netac-q's critics, netac-v's
+# clip-happo on spread's copies, altmarl's tables, mfq's tables and spins, netac-q's critics, netac-v's
 # critics and multipliers on demand response)
 # killed with SIGKILL at a random step and restarted with --restart gives
 # output bit-identical to a job that was never interrupted (1 and 3 ranks,
@@ -123,6 +123,18 @@ for np in 1 3; do
   ok "np=$np train: killed at iteration ~$k and restarted = uninterrupted, bit for bit" \
     same "$TMP/tref.h5" "$TMP/t$np.h5"
 done
+
+# mfq on the Ising model: every agent's table and spin, the order
+# parameter's history and record are in the checkpoint; killed on 2 ranks,
+# restarted on 3.
+MF=(--set env.name=ising --set train.algo=mfq --set graph.type=grid2d --set graph.agents=40000
+    --set mf.steps=20 --set mf.act_rate=0.7 --set train.iterations=200 --set train.eval_every=1
+    --set train.checkpoint_every=2)
+run_np 2 $SAMARL train -q "${MF[@]}" -o "$TMP/mfref.h5" >/dev/null 2>&1
+kill_job 2 train 'iter +' $((20 + RANDOM % 100)) "$TMP/mf.h5" "${MF[@]}"
+run_np 3 $SAMARL train --restart "$TMP/mf.h5.ckpt" >"$TMP/mfr.log" 2>&1
+ok "mfq: killed on 2 ranks and restarted on 3 = uninterrupted, bit for bit" \
+  same "$TMP/mfref.h5" "$TMP/mf.h5" /@n_ranks
 
 # mappo-l: the critic, its Adam state and the multiplier are in the checkpoint.
 MAPPO=("${TRAIN[@]}" --set train.algo=mappo-l --set train.critic_hidden=16)

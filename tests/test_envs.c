@@ -16,6 +16,7 @@
 #include "samarl/comm.h"
 #include "samarl/config.h"
 #include "samarl/env.h"
+#include "samarl/env_ising.h"
 #include "samarl/env_robots.h"
 #include "samarl/env_warehouse.h"
 #include "samarl/error.h"
@@ -202,6 +203,21 @@ static void contract_global(const env_ops_t *ops, uint64_t *fp)
                "%s: a global agent's continuous model on the graph's %d agents: %d bins of [-2, "
                "2], discount %g",
                ops->name, N_GLOBAL, WH_BINS, w->gamma);
+        *fp = env_fingerprint(e);
+        env_destroy(&e);
+        halo_destroy(&halo);
+        lgraph_destroy(&lg);
+        config_free(&cfg);
+        return;
+    }
+    if (ops->model_kind == ENV_MODEL_ISING) { /* spins on the graph: its degree and reward */
+        const ising_t *is = env_model(e, ENV_MODEL_ISING);
+        TAP_OK(is && e->n == lg->n_owned && is->max_degree == 6 &&
+                   ising_reward(is, 1, 6, 6) == 3.0 && ising_reward(is, -1, 6, 6) == -3.0 &&
+                   ising_reward(is, 1, 3, 6) == 0.0,
+               "%s: spins on the graph's %d agents (largest degree %d); r_i = J s_i sum_j s_j "
+               "with J = 1/2",
+               ops->name, N_GLOBAL, is ? is->max_degree : -1);
         *fp = env_fingerprint(e);
         env_destroy(&e);
         halo_destroy(&halo);

@@ -187,7 +187,7 @@ int main(int argc, char **argv)
     /* The trainers of environments whose costs read neighbours need the
      * graph and one network per agent: tests/scal.t trains them on DR-net
      * through samarl train; the trainers of a model (altmarl, altmarl-fa,
-     * netac-q, netac-v) simulate it themselves and have their own tests. */
+     * netac-q, netac-v, mfq, mfac, iql) simulate it themselves and have their own tests. */
     for (int k = 0; k < nt; k++)
         for (int s = 0; s < 2 && !trainer_at(k)->env_caps && !trainer_at(k)->model; s++) {
             const char *name = trainer_at(k)->name, *sharing = s ? "shared" : "agent";

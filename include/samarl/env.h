@@ -54,6 +54,7 @@ typedef enum {
     ENV_MODEL_ROBOTS,    /* robots_t (env_robots.h): altmarl */
     ENV_MODEL_WAREHOUSE, /* warehouse_t (env_warehouse.h): altmarl-fa */
     ENV_MODEL_NETMDP,    /* netmdp_t (env_netmdp.h): netac-q, netac-v */
+    ENV_MODEL_ISING,     /* ising_t (env_ising.h): mfq, mfac, iql */
     ENV_MODEL_COUNT
 } env_model_t;
 

@@ -37,6 +37,7 @@ enum rng_stream {
     RNG_STREAM_WAREHOUSE,       /* the warehouse task's starts, moves and robot actions */
     RNG_STREAM_FAULT_BYZANTINE, /* misbehaving consensus agents: who, and their noise */
     RNG_STREAM_NETMDP,       /* the networked random MDP: its tables (key netmdp.seed), its noise */
+    RNG_STREAM_MEANFIELD,    /* the Ising trainers' starting spins, actions and updates */
     RNG_STREAM_TEST = 0xfff0 /* tests only */
 };
 

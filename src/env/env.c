@@ -13,11 +13,11 @@
 #include "samarl/partition.h"
 
 extern const env_ops_t env_dr_ops, env_drnet_ops, env_toy_ops, env_spread_ops, env_robots_ops,
-    env_warehouse_ops, env_netmdp_ops;
+    env_warehouse_ops, env_netmdp_ops, env_ising_ops;
 
 static const env_ops_t *const registry[] = {
     &env_dr_ops,     &env_toy_ops,       &env_drnet_ops,  &env_spread_ops,
-    &env_robots_ops, &env_warehouse_ops, &env_netmdp_ops,
+    &env_robots_ops, &env_warehouse_ops, &env_netmdp_ops, &env_ising_ops,
 };
 enum { N_ENVS = (int)(sizeof registry / sizeof registry[0]) };
 

@@ -11,13 +11,15 @@
 
 extern const trainer_ops_t trainer_ppo, trainer_mappo_l, trainer_reinforce, trainer_scal_mappo_l,
     trainer_ippo_l, trainer_happo, trainer_mappo_l_local, trainer_hatrpo, trainer_clip_happo,
-    trainer_clip_hatrpo, trainer_altmarl, trainer_altmarl_fa, trainer_netac_q, trainer_netac_v;
+    trainer_clip_hatrpo, trainer_altmarl, trainer_altmarl_fa, trainer_netac_q, trainer_netac_v,
+    trainer_mfq, trainer_mfac, trainer_iql;
 
 static const trainer_ops_t *const registry[] = {
     &trainer_ppo,        &trainer_mappo_l,     &trainer_reinforce,     &trainer_scal_mappo_l,
     &trainer_ippo_l,     &trainer_happo,       &trainer_mappo_l_local, &trainer_hatrpo,
     &trainer_clip_happo, &trainer_clip_hatrpo, &trainer_altmarl,       &trainer_altmarl_fa,
-    &trainer_netac_q,    &trainer_netac_v,
+    &trainer_netac_q,    &trainer_netac_v,     &trainer_mfq,           &trainer_mfac,
+    &trainer_iql,
 };
 
 void trainer_register_config(void)
