@@ -40,6 +40,20 @@ static int silent(const consensus_faults_t *f, gidx_t i, int64_t r)
                        (uint64_t)(r / f->dropout_rounds)) < f->agent_dropout;
 }
 
+/* What becomes of j's message to i in global round r, the k-th of its
+ * call (consensus.h's specification): lost, on time, or the round before's. */
+enum { MSG_LOST, MSG_NOW, MSG_LATE };
+static int fate(const consensus_faults_t *f, gidx_t i, gidx_t j, int64_t r, int k)
+{
+    if (silent(f, i, r) || silent(f, j, r)) return MSG_LOST;
+    const uint64_t lo = (uint64_t)(i < j ? i : j), hi = (uint64_t)(i < j ? j : i);
+    const uint64_t key =
+        f->link_mode == CONSENSUS_LINK_EDGE ? lo | hi << 32 : (uint64_t)j | (uint64_t)i << 32;
+    rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK, key, (uint64_t)r);
+    if (rng_u01(b.v[0], b.v[1]) < f->link_drop) return MSG_LOST;
+    return k > 0 && rng_u01(b.v[2], b.v[3]) < f->stale ? MSG_LATE : MSG_NOW;
+}
+
 /* A misbehaving agent's message (consensus.h's specification). */
 static int liar(const consensus_faults_t *f, gidx_t j)
 {
@@ -137,15 +151,9 @@ static void reference(const graph_t *g, const double *w, const double *self, dou
             char *late = calloc((size_t)(g->xadj[i + 1] - g->xadj[i]) + 1, 1);
             char *recv = calloc((size_t)(g->xadj[i + 1] - g->xadj[i]) + 1, 1);
             for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
-                const gidx_t j = g->adj[e];
-                if (silent(f, i, r) || silent(f, j, r)) continue;
-                const uint64_t lo = (uint64_t)(i < j ? i : j), hi = (uint64_t)(i < j ? j : i);
-                const uint64_t key = f->link_mode == CONSENSUS_LINK_EDGE
-                                         ? lo | hi << 32
-                                         : (uint64_t)j | (uint64_t)i << 32;
-                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK, key, (uint64_t)r);
-                if (rng_u01(b.v[0], b.v[1]) < f->link_drop) continue;
-                late[e - g->xadj[i]] = k > 0 && rng_u01(b.v[2], b.v[3]) < f->stale;
+                const int m = fate(f, i, g->adj[e], r, k);
+                if (m == MSG_LOST) continue;
+                late[e - g->xadj[i]] = m == MSG_LATE;
                 recv[e - g->xadj[i]] = 1;
                 den += w[e];
                 got = 1;
@@ -202,15 +210,9 @@ static void pushsum_ref(const graph_t *g, double *v, double *sentsum, double *go
         for (gidx_t i = 0; i < g->n; i++)
             for (gidx_t e = g->xadj[i]; e < g->xadj[i + 1]; e++) {
                 const gidx_t j = g->adj[e];
-                if (silent(f, i, r) || silent(f, j, r)) continue;
-                const uint64_t lo = (uint64_t)(i < j ? i : j), hi = (uint64_t)(i < j ? j : i);
-                const uint64_t key = f->link_mode == CONSENSUS_LINK_EDGE
-                                         ? lo | hi << 32
-                                         : (uint64_t)j | (uint64_t)i << 32;
-                rng_block_t b = rng_block(f->seed, RNG_STREAM_FAULT_LINK, key, (uint64_t)r);
-                if (rng_u01(b.v[0], b.v[1]) < f->link_drop) continue;
-                const int late = k > 0 && rng_u01(b.v[2], b.v[3]) < f->stale;
-                const double *src = (late ? prev : sentsum) + j * width;
+                const int m = fate(f, i, j, r, k);
+                if (m == MSG_LOST) continue;
+                const double *src = (m == MSG_LATE ? prev : sentsum) + j * width;
                 for (int q = 0; q < width; q++) {
                     v[i * width + q] += src[q] - got[e * width + q];
                     got[e * width + q] = src[q];
