@@ -89,6 +89,16 @@ typedef struct consensus_faults {
 
 /* The faults of cfg ([faults], keyed by run.seed). */
 void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f);
+/* Collective. Into an output file (run.h5, consensus.h5): the attribute
+ * faults_link_mode unless it is message, and with lying agents
+ * /graph/byzantine (1 for each liar, at its gid) and the attributes
+ * faults_byzantine, faults_byzantine_mode, faults_byzantine_value,
+ * faults_byzantine_agents and consensus_aggregate; nothing otherwise, so
+ * that files without them keep their layout. */
+struct h5file;
+struct blockmap;
+void consensus_faults_write(struct h5file *f, struct blockmap *bm, const config_t *cfg,
+                            const lgraph_t *lg);
 /* SAMARL_ERR, naming the key, when f names a misbehaving agent
  * (faults.byzantine_agents) that a graph of n_global agents does not have
  * (generated graphs are checked with the configuration; a file's size is

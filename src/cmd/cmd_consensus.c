@@ -111,9 +111,12 @@ static void write_output(const char *path, const config_t *cfg, const setup_t *s
     h5io_dim_attach(f, "/consensus/bound", 0, "/consensus/round");
     h5io_dim_scale(f, "/consensus/agent", s->n, 0, 1, "1", "agent gid");
     h5io_dim_attach(f, "/consensus/final", 0, "/consensus/agent");
+    consensus_faults_write(f, bm, cfg, lg);
     h5io_dim_scale(f, "/graph/agent", s->n, 0, 1, "1", "agent gid");
     h5io_dim_attach(f, "/graph/partition", 0, "/graph/agent");
     h5io_dim_attach(f, "/graph/degree", 0, "/graph/agent");
+    if (h5io_exists(f, "/graph/byzantine"))
+        h5io_dim_attach(f, "/graph/byzantine", 0, "/graph/agent");
     char *text = config_format(cfg, 0), fp[24], cs[24];
     snprintf(fp, sizeof fp, "%016" PRIx64, s->fingerprint);
     snprintf(cs, sizeof cs, "%016" PRIx64, sum);

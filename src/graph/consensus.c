@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "samarl/blockmap.h"
 #include "samarl/comm.h"
 #include "samarl/error.h"
+#include "samarl/h5io.h"
 #include "samarl/reprosum.h"
 #include "samarl/rng.h"
 #include "samarl/timer.h"
@@ -297,6 +299,28 @@ void consensus_faults_from_config(const config_t *cfg, consensus_faults_t *f)
     f->byz_gids = cfg->faults.byz_gids;
     f->n_byz_gids = cfg->faults.n_byz_gids;
     f->col0 = 0;
+}
+
+void consensus_faults_write(h5file_t *f, blockmap_t *bm, const config_t *cfg, const lgraph_t *lg)
+{
+    consensus_faults_t flt;
+    consensus_faults_from_config(cfg, &flt);
+    if (flt.link_mode != CONSENSUS_LINK_MESSAGE) /* only then: default files keep their layout */
+        h5io_attr_str(f, "/", "faults_link_mode",
+                      config_enum_name("faults", "link_mode", cfg->faults.link_mode));
+    if (!(flt.byzantine > 0 || flt.n_byz_gids > 0)) return; /* likewise without liars */
+    int32_t *iv = XNEW(int32_t, lg->n_owned > 0 ? lg->n_owned : 1);
+    for (lidx_t i = 0; i < lg->n_owned; i++) iv[i] = consensus_byzantine(&flt, lg->gid[i]);
+    blockmap_write_h5(bm, f, "/graph/byzantine", H5IO_I32, lg->n_global, iv, "1",
+                      "1 for an agent that sends wrong values in the consensus rounds "
+                      "(faults.byzantine), 0 for an honest one");
+    free(iv);
+    h5io_attr_double(f, "/", "faults_byzantine", flt.byzantine, "1");
+    h5io_attr_str(f, "/", "faults_byzantine_mode",
+                  config_enum_name("faults", "byzantine_mode", cfg->faults.byzantine_mode));
+    h5io_attr_double(f, "/", "faults_byzantine_value", flt.byzantine_value, "1");
+    h5io_attr_str(f, "/", "consensus_aggregate", cfg->consensus.aggregate);
+    h5io_attr_str(f, "/", "faults_byzantine_agents", cfg->faults.byzantine_agents);
 }
 
 int consensus_faults_check(const consensus_faults_t *f, gidx_t n_global)

@@ -166,25 +166,7 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
     for (lidx_t i = 0; i < lg->n_owned; i++) iv[i] = lg->degree[i];
     blockmap_write_h5(o->bm, f, "/graph/degree", H5IO_I32, s->n, iv, "1",
                       "number of neighbours of each agent");
-    consensus_faults_t flt;
-    consensus_faults_from_config(cfg, &flt);
-    if (flt.link_mode !=
-        CONSENSUS_LINK_MESSAGE) /* only then: files of the default keep their layout */
-        h5io_attr_str(f, "/", "faults_link_mode",
-                      config_enum_name("faults", "link_mode", cfg->faults.link_mode));
-    if (flt.byzantine > 0 || flt.n_byz_gids > 0) { /* who misbehaves in the consensus rounds (only
-                                then: files of runs without liars keep their layout) */
-        for (lidx_t i = 0; i < lg->n_owned; i++) iv[i] = consensus_byzantine(&flt, lg->gid[i]);
-        blockmap_write_h5(o->bm, f, "/graph/byzantine", H5IO_I32, s->n, iv, "1",
-                          "1 for an agent that sends wrong values in the consensus rounds "
-                          "(faults.byzantine), 0 for an honest one");
-        h5io_attr_double(f, "/", "faults_byzantine", flt.byzantine, "1");
-        h5io_attr_str(f, "/", "faults_byzantine_mode",
-                      config_enum_name("faults", "byzantine_mode", cfg->faults.byzantine_mode));
-        h5io_attr_double(f, "/", "faults_byzantine_value", flt.byzantine_value, "1");
-        h5io_attr_str(f, "/", "consensus_aggregate", cfg->consensus.aggregate);
-        h5io_attr_str(f, "/", "faults_byzantine_agents", cfg->faults.byzantine_agents);
-    }
+    consensus_faults_write(f, o->bm, cfg, lg);
     h5io_attr_str(f, "/graph", "name", s->graph_name);
     h5io_attr_str(f, "/graph", "fingerprint", fp);
     h5io_attr_int64(f, "/graph", "n_edges", s->m, "1");
@@ -196,7 +178,7 @@ runfile_t *runfile_create(const char *path, const config_t *cfg, const setup_t *
     h5io_dim_scale(f, "/graph/agent", s->n, 0, 1, "1", "agent gid");
     h5io_dim_attach(f, "/graph/partition", 0, "/graph/agent");
     h5io_dim_attach(f, "/graph/degree", 0, "/graph/agent");
-    if (flt.byzantine > 0 || flt.n_byz_gids > 0)
+    if (h5io_exists(f, "/graph/byzantine"))
         h5io_dim_attach(f, "/graph/byzantine", 0, "/graph/agent");
     env_table_t tb;
     for (int k = 0; env_table(env, k, &tb); k++) {
