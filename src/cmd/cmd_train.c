@@ -60,6 +60,11 @@ const char *const train_help =
     "consensus, faults and robust rules included; netac.steps steps per iteration.\n"
     "On env.name = dr they learn on each household's observation, its\n"
     "multiplier from dual.mode beside the critics; an iteration is one episode.\n"
+    "train.algo = mfq, mfac and iql train seed 004's mean-field MARL on\n"
+    "env.name = ising (a spin per agent; graph.type = grid2d is the L x L torus):\n"
+    "each agent's table on its up neighbours (iql: on nothing), Boltzmann actions,\n"
+    "the spins exchanged with the neighbours every step; mf.steps per iteration,\n"
+    "and the order parameter |N_up - N_down| / N on the progress line.\n"
     "\n"
     "Rank 0 prints a progress line: iteration, agent-steps/s, ETA, and every\n"
     "train.eval_every iterations the augmented return per agent per step at the\n"
@@ -85,7 +90,8 @@ const char *const train_help =
     "      [graph] agents (and the rest: agents are the graph's nodes); [run] seed;\n"
     "      [consensus], [faults] and dual.weights for the critics' consensus (netac,\n"
     "      train.critic_consensus); [dual] for netac's multipliers on demand response;\n"
-    "      the trainer's own section ([reinforce], [altmarl], [altmarl_fa], [netac]).\n"
+    "      the trainer's own section ([reinforce], [altmarl], [altmarl_fa], [netac],\n"
+    "      [mf]) and the environment's ([ising], [netmdp], ...).\n"
     "      'samarl config --keys' documents every key.\n"
     "\n"
     "examples:\n"
@@ -99,7 +105,9 @@ const char *const train_help =
     "      --set graph.agents=1000 --set graph.type=ring --set altmarl.k=5\n"
     "  mpirun -np 2 samarl train --set env.name=netmdp --set train.algo=netac-q \\\n"
     "      --set graph.agents=20 --set graph.type=ring --set graph.k=2 \\\n"
-    "      --set faults.link_drop=0.2 --set consensus.aggregate=trimmed:1\n";
+    "      --set faults.link_drop=0.2 --set consensus.aggregate=trimmed:1\n"
+    "  mpirun -np 2 samarl train --set env.name=ising --set train.algo=mfq \\\n"
+    "      --set graph.type=grid2d --set graph.agents=400 --set train.iterations=100\n";
 
 /* CPU seconds of this process (beside wall time: on a shared machine it
  * shows what an iteration costs without the waits for a core). */
