@@ -593,7 +593,7 @@ void consensus_pushsum(consensus_t *c, double *v, double *sent, double *got, int
     faulty_alloc(c);
     double *prev = c->work2; /* the running sums of the round before, ghosts included */
     for (int k = 0; k < rounds; k++) {
-        if (k > 0) memcpy(prev, sent, sizeof(double) * (size_t)nl * w);
+        if (k > 0 && f->stale > 0) memcpy(prev, sent, sizeof(double) * (size_t)nl * w);
         timer_start(TIMER_MIX);
         faults_draw(c, f, round0 + k, k);
         for (lidx_t i = 0; i < n; i++) { /* keep one share, add one to each link's running sum */

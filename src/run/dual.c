@@ -39,7 +39,7 @@ struct dual {
     double *sent, *got;
     int64_t nnz;
     double *pend; /* [n] slack changes held while the weight is low */
-    double *wlow; /* [n] the weight below which they are held */
+    double deg1;  /* 1 + the mean degree (agent i's lossless weight: (1 + d_i) / deg1) */
     double *dev;  /* [n] the epoch's mean usage u_i, then the step slack g_i */
     double *col;  /* [n] scratch: x's first column */
     consensus_t *cons;
@@ -292,8 +292,9 @@ static void tracking_ratio_update(dual_t *d, int64_t t)
         double *m = d->x + 3 * (size_t)i;
         d->pend[i] += d->dev[i] - d->sold[i];
         d->sold[i] = d->dev[i];
-        if (m[2] >= d->wlow[i]) { /* else held: a slack change over a tiny weight would
-                                     move the agent's estimates by change / weight */
+        const double low = 0.25 * (double)(d->lg->rowptr[i + 1] - d->lg->rowptr[i] + 1) / d->deg1;
+        if (m[2] >= low) { /* else held: a slack change over a tiny weight would move the
+                              agent's estimates by change / weight */
             m[1] += d->pend[i];
             d->pend[i] = 0;
         }
@@ -516,12 +517,9 @@ void dual_create(const config_t *cfg, const lgraph_t *lg, halo_t *halo, gidx_t n
         d->sent = XZNEW(double, (size_t)(nl > 0 ? nl : 1) * 3);
         d->got = XZNEW(double, (size_t)(d->nnz > 0 ? d->nnz : 1) * 3);
         d->pend = XZNEW(double, n > 0 ? n : 1);
-        d->wlow = XNEW(double, n > 0 ? n : 1);
         int64_t deg = d->nnz;
         comm_allreduce_int64(&deg, 1, COMM_SUM);
-        const double mean1 = 1.0 + (double)deg / d->N; /* exact: integer sums */
-        for (lidx_t i = 0; i < n; i++)
-            d->wlow[i] = 0.25 * (double)(lg->rowptr[i + 1] - lg->rowptr[i] + 1) / mean1;
+        d->deg1 = 1.0 + (double)deg / d->N; /* exact: integer sums */
         d->lg = lg;
         d->st.bound = d->st.cmax = d->st.drift = NAN;
     }
@@ -566,7 +564,6 @@ void dual_destroy(dual_t **dp)
     free(d->sent);
     free(d->got);
     free(d->pend);
-    free(d->wlow);
     free(d);
     *dp = NULL;
 }

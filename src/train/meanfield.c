@@ -109,6 +109,13 @@ static double temperature(const mf_t *x, int64_t t)
     return s > x->c.temperature ? s : x->c.temperature;
 }
 
+/* The temperature that acts at step t: the schedule's, or 1 for MF-AC's
+ * softmax actor (its record reports it). */
+static double step_tau(const mf_t *x, int64_t t)
+{
+    return x->kind == MF_AC ? 1.0 : temperature(x, t);
+}
+
 static int up_neighbours(const mf_t *x, lidx_t i)
 {
     int up = 0;
@@ -136,7 +143,7 @@ static double p_up(const double *v, double tau)
 static double step(mf_t *x)
 {
     const int64_t t = x->t;
-    const double tau = x->kind == MF_AC ? 1.0 : temperature(x, t);
+    const double tau = step_tau(x, t);
     for (lidx_t i = 0; i < x->n; i++) {
         const int k = x->kind == MF_IQL ? 0 : up_neighbours(x, i);
         x->k[i] = k;
@@ -255,7 +262,7 @@ static void mf_init_fresh(void *self)
     x->order = x->order_max = order_parameter(x);
     x->order_max_step = 0;
     x->first09 = x->order >= 0.9 ? 0 : -1;
-    x->tau = temperature(x, 0);
+    x->tau = step_tau(x, 0);
 }
 
 static void mf_iteration(void *self, int64_t it, trainer_stats_t *st)
@@ -375,7 +382,7 @@ static int mf_load(void *self, pfio_t *io)
     x->t = t;
     x->reward = it ? x->hist[2 * (it - 1)] : 0;
     x->order = order_parameter(x);
-    x->tau = temperature(x, t > 0 ? t - 1 : 0);
+    x->tau = step_tau(x, t > 0 ? t - 1 : 0);
     return SAMARL_OK;
 }
 
